@@ -1,0 +1,245 @@
+// Runs one cmdlet in Exchange Online PowerShell, for what the REST API cannot do (a PSCredential
+// parameter). The child gets everything on stdin, never on its command line, and answers with one JSON
+// line (see CONTRACTS.md, "PowerShell runner contract"). Errors map to the same ExchangeError kinds as REST.
+
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import type { TokenProvider } from "./credentials";
+import { scrub } from "./errors";
+import { classify, describeCall, ExchangeError } from "./exchangeErrors";
+import type { ExchangeResult } from "./exchange";
+import { encodeParameters } from "./exchangeWire";
+import { tenantLimiter, type Limiter } from "./limiter";
+import type { TenantSettings } from "./settings";
+
+export interface PowerShellCredential {
+  userName: string;
+  password: string;
+}
+
+export interface PowerShellRunner {
+  run<T>(cmdlet: string, parameters: Record<string, unknown>, credentials: Record<string, PowerShellCredential>): Promise<ExchangeResult<T>>;
+}
+
+export interface PowerShellOptions {
+  /** Kill the child after this long (default 5 min: Connect-ExchangeOnline alone can take a minute). */
+  timeoutMs?: number;
+  scriptPath?: string;
+  /** Extra strings that must never appear in an error. */
+  secrets?: string[];
+  /** Added to the child's environment. */
+  env?: Record<string, string>;
+}
+
+/** pwsh is not installed where we looked; carries the command the engineer can run by hand instead. */
+export class PowerShellUnavailableError extends Error {
+  readonly pwshPath: string;
+  readonly manualCommand: string;
+  constructor(message: string, pwshPath: string, manualCommand: string) {
+    super(message);
+    this.name = "PowerShellUnavailableError";
+    this.pwshPath = pwshPath;
+    this.manualCommand = manualCommand;
+  }
+}
+
+const SCRIPT = "invoke-cmdlet.ps1";
+
+/**
+ * The script sits beside this file in the source tree; compiled code runs from dist/providers/tenant,
+ * where tsc does not copy it, so look back in the source tree from there.
+ */
+export function invokeScriptPath(): string {
+  const root = process.env.XTMM_ROOT;
+  const candidates = [
+    path.join(__dirname, SCRIPT),
+    path.resolve(__dirname, "..", "..", "..", "providers", "tenant", SCRIPT),
+    ...(root ? [path.join(root, "providers", "tenant", SCRIPT)] : []),
+    path.join(process.cwd(), "providers", "tenant", SCRIPT),
+  ];
+  const found = candidates.find((c) => fs.existsSync(c));
+  if (!found) throw new Error(`Cannot find ${SCRIPT}; looked in: ${candidates.join(", ")}`);
+  return found;
+}
+
+export class PwshRunner implements PowerShellRunner {
+  private readonly limiter: Limiter;
+  constructor(
+    private readonly settings: TenantSettings,
+    private readonly tokens: TokenProvider,
+    private readonly options: PowerShellOptions = {},
+  ) {
+    this.limiter = tenantLimiter(settings.tenantId, settings.exchangeConcurrency);
+  }
+
+  async run<T>(cmdlet: string, parameters: Record<string, unknown>, credentials: Record<string, PowerShellCredential>): Promise<ExchangeResult<T>> {
+    const { settings } = this;
+    const secrets = [...(this.options.secrets ?? []), ...Object.values(credentials).map((c) => c.password)];
+    const manual = manualCommand(settings, cmdlet, parameters, credentials);
+    const script = this.options.scriptPath ?? invokeScriptPath();
+    const token = await this.tokens.getToken(settings.cloud.exchangeAudience);
+    secrets.push(token);
+    const input = JSON.stringify({
+      cmdlet,
+      parameters: encodeParameters(parameters),
+      credentialParameters: credentials,
+      accessToken: token,
+      organization: settings.domain,
+      environment: { name: settings.cloud.name, exchangeBase: settings.cloud.exchange },
+    });
+    const out = await this.limiter.run(() => this.spawnOnce(script, input, cmdlet, parameters, manual, secrets));
+    return out as ExchangeResult<T>;
+  }
+
+  private spawnOnce(
+    script: string,
+    input: string,
+    cmdlet: string,
+    parameters: Record<string, unknown>,
+    manual: string,
+    secrets: string[],
+  ): Promise<ExchangeResult<unknown>> {
+    const pwsh = this.settings.pwshPath;
+    const timeoutMs = this.options.timeoutMs ?? 300_000;
+    const say = `${describeCall(cmdlet, targetOf(parameters))} in PowerShell`;
+    const clean = (s: string) => scrub(s, secrets);
+    return new Promise((resolve, reject) => {
+      const child = spawn(pwsh, ["-NoLogo", "-NoProfile", "-NonInteractive", "-File", script], {
+        stdio: ["pipe", "pipe", "pipe"],
+        // Explicit, so the environment the caller sees (a test's sandboxed process.env included) is the child's.
+        env: { ...process.env, ...this.options.env },
+      });
+      let stdout = "";
+      let stderr = "";
+      let settled = false;
+      const finish = (f: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        f();
+      };
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        // A grandchild may still hold the pipes; do not wait for it.
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish(() =>
+          reject(
+            new ExchangeError({
+              kind: "Transient",
+              cmdlet,
+              status: 0,
+              detail: "timeout",
+              maybeApplied: !/^(Get|Test)-/i.test(cmdlet),
+              message: `${say} did not finish within ${timeoutMs} ms and was stopped; it may have been applied, so check before running it again.`,
+            }),
+          ),
+        );
+      }, timeoutMs);
+      child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+      child.on("error", (e: NodeJS.ErrnoException) => {
+        finish(() => reject(e.code === "ENOENT" || e.code === "EACCES" ? unavailable(this.settings, e.code, cmdlet, manual) : new Error(`${say}: cannot start '${pwsh}': ${clean(e.message)}`)));
+      });
+      child.stdin.on("error", () => undefined); // the child may exit before reading; its exit code says why
+      child.on("close", (code) => {
+        finish(() => {
+          const reply = lastJsonLine(stdout);
+          if (reply?.ok === true) {
+            const value = Array.isArray(reply.value) ? reply.value : reply.value == null ? [] : [reply.value];
+            const warnings = Array.isArray(reply.warnings) ? reply.warnings.map(String) : [];
+            resolve({ value, warnings });
+            return;
+          }
+          const err = reply?.error as { type?: string; message?: string } | undefined;
+          const detail = clean(err?.message ?? lastLines(stderr) ?? `exited with code ${code} and no result`);
+          const type = err?.type;
+          // A cmdlet's own failure (exit 1) is what REST answers with 400; only an unexplained failure is Server.
+          const classified = classify(0, detail, type);
+          const kind = classified === "Server" && code === 1 ? "BadRequest" : classified;
+          const connect = code === 2 ? " (could not connect to Exchange Online, or the request was malformed)" : "";
+          const tail = code === 2 && err ? lastLines(stderr) : undefined;
+          reject(
+            new ExchangeError({
+              kind,
+              cmdlet,
+              status: 0,
+              detail,
+              exceptionType: type,
+              message: `${say} failed${connect}${type ? ` (${type.split(".").pop()})` : ""}: ${detail}${tail ? ` [stderr: ${clean(tail)}]` : ""}`,
+            }),
+          );
+        });
+      });
+      child.stdin.end(input);
+    });
+  }
+}
+
+function lastJsonLine(stdout: string): Record<string, unknown> | undefined {
+  const lines = stdout.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.startsWith("{"));
+  for (let i = lines.length - 1; i >= 0; i--) {
+    try {
+      const v = JSON.parse(lines[i]);
+      if (v && typeof v === "object" && "ok" in v) return v;
+    } catch {
+      // not the result line
+    }
+  }
+  return undefined;
+}
+
+function lastLines(text: string): string | undefined {
+  const t = text.trim();
+  return t ? t.split(/\r?\n/).slice(-5).join(" | ") : undefined;
+}
+
+function targetOf(p: Record<string, unknown>): string | undefined {
+  for (const k of ["Identity", "Name"]) if (typeof p[k] === "string") return p[k] as string;
+  return undefined;
+}
+
+function unavailable(settings: TenantSettings, code: string, cmdlet: string, manual: string): PowerShellUnavailableError {
+  const why = code === "ENOENT" ? "was not found" : "is not executable";
+  return new PowerShellUnavailableError(
+    `PowerShell (pwsh) ${why} at '${settings.pwshPath}' (config key pwshPath). ${cmdlet} cannot run over the Exchange admin REST API, ` +
+      `so it needs PowerShell 7 with the ExchangeOnlineManagement module: install them and run 'pulumi config set pwshPath <path to pwsh>', ` +
+      `or run this once yourself in PowerShell (enter the secret when prompted; it is not shown here), then run 'pulumi up' again:\n\n${manual}\n`,
+    settings.pwshPath,
+    manual,
+  );
+}
+
+/** The command an engineer can paste, with every credential replaced by a Get-Credential prompt. */
+export function manualCommand(
+  settings: Pick<TenantSettings, "domain" | "cloud">,
+  cmdlet: string,
+  parameters: Record<string, unknown>,
+  credentials: Record<string, PowerShellCredential>,
+): string {
+  const env = settings.cloud.name === "gcchigh" ? " -ExchangeEnvironmentName O365USGovGCCHigh" : settings.cloud.name === "dod" ? " -ExchangeEnvironmentName O365USGovDoD" : "";
+  const parts = [cmdlet];
+  for (const [k, v] of Object.entries(encodeParameters(parameters))) {
+    if (/password|secret/i.test(k)) parts.push(`-${k} (Read-Host -AsSecureString ${psString(k)})`);
+    else if (v === true) parts.push(`-${k}`);
+    else if (v === false) parts.push(`-${k}:$false`);
+    else parts.push(`-${k} ${psValue(v)}`);
+  }
+  for (const [k, c] of Object.entries(credentials)) parts.push(`-${k} (Get-Credential ${psString(c.userName)})`);
+  return `Connect-ExchangeOnline -Organization ${psString(settings.domain)}${env}\n${parts.join(" ")}`;
+}
+
+function psString(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+function psValue(v: unknown): string {
+  if (v === null) return "$null";
+  if (typeof v === "string") return psString(v);
+  if (typeof v === "number") return String(v);
+  if (typeof v === "boolean") return v ? "$true" : "$false";
+  if (Array.isArray(v)) return v.map(psValue).join(",");
+  const entries = Object.entries(v as Record<string, unknown>).filter(([k]) => !k.includes("@"));
+  return `@{${entries.map(([k, x]) => `${k}=${psValue(x)}`).join("; ")}}`;
+}
