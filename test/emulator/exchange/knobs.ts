@@ -1,3 +1,68 @@
 // Exchange behaviours the emulator can be told to change. Owned by the Exchange surface.
-export interface ExchangeKnobs {}
-export const DEFAULT_EXCHANGE_KNOBS: ExchangeKnobs = {};
+// Each knob stands for something the research could not pin down (UNCONFIRMED) or for a fault a test
+// wants to provoke; the default is the behaviour the research thinks most likely.
+
+export interface ExchangeKnobs {
+  /**
+   * Status of a ManagementObjectNotFoundException. Sources differ: PSERR/QA-2108696 saw 404 "NotFound",
+   * MP/AZT saw 400 (exo-rest.md §4.3). UNCONFIRMED which one a given cmdlet gives; 404 by default.
+   */
+  notFoundStatus: 404 | 400;
+  /**
+   * Accept `-Credentials {UserName,Password}` over the REST route. Microsoft answers 500 (MP, §3.3); the
+   * opt-in exists to test the "if it ever works" path.
+   */
+  acceptRestCredentials: boolean;
+  /** Make every `$skiptoken` continuation fail with the expiry error (G2O's live observation, §4.2). */
+  failContinuations: boolean;
+  /** Lifetime of a paging continuation. Learn says "5-10 minutes" (UNCONFIRMED first-hand); 5 min by default. */
+  pagingTokenTtlMs: number;
+  /** Page size when the client sends no `Prefer: odata.maxpagesize` (UNCONFIRMED; 1000 like the module). */
+  defaultPageSize: number;
+  /**
+   * The 403 for a forbidden/unknown cmdlet is a run of NUL bytes; PY-IC/PY-MCP saw it labelled
+   * `Content-Encoding: gzip` when the client accepts gzip. "when-accepted" mirrors that; "never" drops the label.
+   */
+  nulBodyGzipLabel: "when-accepted" | "never";
+  /** Length of the NUL body (G2O's fixture uses 4096; the real length varies, UNCONFIRMED). */
+  nulBodyLength: number;
+  /**
+   * Milliseconds a started migration batch needs per phase (Syncing → Synced, Completing → Completed).
+   * Our stand-in for MRS; real moves take hours.
+   */
+  migrationPhaseMs: number;
+  /**
+   * Require the source tenant's organisation relationship (RemoteOutbound, scope containing the user) for a
+   * migration user to sync. Microsoft fails such users with MailboxNotInCrossTenantMigrationScopeException.
+   */
+  enforceMigrationScope: boolean;
+  /**
+   * Stamp an organisation-wide retention hold on every new MailUser (KS blames "a default policy that is
+   * applied to all UserMailbox / MailUser objects" for purge failures; UNCONFIRMED). Off by default.
+   */
+  orgHoldOnNewMailUsers: boolean;
+  /** How many MailboxMovePublishedScopes a relationship takes (1 observed in 2021, current limit UNCONFIRMED). */
+  maxPublishedScopes: number;
+  /** Status of a batch New-MigrationBatch made without -AutoStart: "Stopped" per MP; the docs also list "Created". */
+  newBatchStatus: "Stopped" | "Created";
+}
+
+export const DEFAULT_EXCHANGE_KNOBS: ExchangeKnobs = {
+  notFoundStatus: 404,
+  acceptRestCredentials: false,
+  failContinuations: false,
+  pagingTokenTtlMs: 5 * 60_000,
+  defaultPageSize: 1000,
+  nulBodyGzipLabel: "when-accepted",
+  nulBodyLength: 4096,
+  migrationPhaseMs: 2_000,
+  enforceMigrationScope: true,
+  orgHoldOnNewMailUsers: false,
+  maxPublishedScopes: 1,
+  newBatchStatus: "Stopped",
+};
+
+/** Options may come from an older state or a partial CLI spec; fill the gaps. */
+export function exchangeKnobs(k: Partial<ExchangeKnobs> | undefined): ExchangeKnobs {
+  return { ...DEFAULT_EXCHANGE_KNOBS, ...(k ?? {}) };
+}

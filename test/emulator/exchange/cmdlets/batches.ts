@@ -1,0 +1,234 @@
+// Migration batches and their users. Statuses are Microsoft's documented MigrationBatchStatus and
+// MigrationUserStatus values; how a started batch moves through them is the engine's job
+// (migration-engine.ts).
+
+import { isVisible, type Rec, type Stored } from "../../model";
+import { notFound, raise, referenceNotFound, str, type Call, type CmdletImpl } from "../call";
+import { findAll } from "../lookup";
+import { INTERNAL_PREFIX, newGuid, GUID_RE } from "../recipient";
+import { resultSize, storeNew } from "./common";
+import { endpointByIdentity } from "./endpoints";
+import { refreshCounts, statusSummary } from "./migration-engine";
+
+export const BATCH = `${INTERNAL_PREFIX}batch`;
+
+function batches(call: Call): Stored[] {
+  return [...call.tenant.exchange.migrationBatches.values()].filter((s) => isVisible(s, call.now));
+}
+
+function batch(call: Call, identity: string): Stored {
+  const id = identity.toLowerCase();
+  const hit = batches(call).find((s) => [s.obj.Identity, s.obj.Name, s.obj.BatchGuid].some((v) => String(v).toLowerCase() === id));
+  return hit ?? notFound(call, identity);
+}
+
+function usersOf(call: Call, b: Rec): Rec[] {
+  return [...call.tenant.exchange.migrationUsers.values()].map((s) => s.obj).filter((u) => u[BATCH] === b.BatchGuid);
+}
+
+/** CSVData: a header row naming EmailAddress, then one target address per row (MSDOC §Create Migration batches). */
+function csvAddresses(call: Call, data: Buffer): string[] {
+  const rows = data.toString("utf8").replace(/^\uFEFF/, "").split(/\r?\n/).map((r) => r.trim()).filter(Boolean);
+  const header = (rows.shift() ?? "").split(",").map((h) => h.trim().toLowerCase());
+  const col = header.indexOf("emailaddress");
+  if (col < 0) {
+    // Inferred text (no capture in the research).
+    raise(call, { type: "Microsoft.Exchange.Migration.MigrationCSVParsingException", text: "The CSV file is missing the required column header 'EmailAddress'." });
+  }
+  return rows.map((r) => r.split(",")[col]?.trim()).filter((a): a is string => !!a);
+}
+
+export const newMigrationBatch: CmdletImpl = (call) => {
+  const t = call.tenant;
+  const name = str(call, "Name")!;
+  const taken = [...t.exchange.migrationBatches.values()].find((s) => String(s.obj.Name).toLowerCase() === name.toLowerCase());
+  if (taken) {
+    // Exception name from TMP (pitfall 22); MP matches "already exists" in its text.
+    raise(call, { type: "Microsoft.Exchange.Migration.MigrationJobAlreadyExistException", text: `A migration batch with the name '${name}' already exists.` });
+  }
+  const endpointId = str(call, "SourceEndpoint");
+  const endpoint = endpointId ? endpointByIdentity(call, endpointId) : undefined;
+  if (endpointId && !endpoint) referenceNotFound(call, endpointId);
+  const addresses = Buffer.isBuffer(call.params.CSVData) ? csvAddresses(call, call.params.CSVData) : ((call.params.Users as string[]) ?? []);
+  const when = new Date(call.now).toISOString();
+  const guid = newGuid(call.ctx.random);
+  const b: Rec = {
+    Identity: name,
+    Name: name,
+    BatchGuid: guid,
+    Status: call.knobs.newBatchStatus,
+    MigrationType: endpoint ? String(endpoint.obj.EndpointType) : "ExchangeRemoteMove",
+    BatchDirection: endpoint ? "Onboarding" : "Local",
+    SourceEndpoint: endpoint ? String(endpoint.obj.Name) : null,
+    TargetEndpoint: null,
+    TargetDeliveryDomain: str(call, "TargetDeliveryDomain") ?? null,
+    NotificationEmails: (call.params.NotificationEmails as string[]) ?? [],
+    AutoComplete: call.params.AutoComplete === true,
+    CompleteAfter: call.params.CompleteAfter ?? null,
+    StartAfter: call.params.StartAfter ?? null,
+    CreationDateTime: when,
+    StartDateTime: null,
+    LastSyncedDateTime: null,
+    FinalizedDateTime: null,
+    SubmittedByUser: call.claims.upn ?? call.claims.appid,
+    TotalCount: addresses.length,
+    ActiveCount: 0,
+    StoppedCount: 0,
+    SyncedCount: 0,
+    FinalizedCount: 0,
+    FailedCount: 0,
+    PendingCount: addresses.length,
+    [`${INTERNAL_PREFIX}phaseAt`]: null,
+  };
+  storeNew(call, t.exchange.migrationBatches, b);
+  const inOtherBatch = new Set([...t.exchange.migrationUsers.values()].map((s) => String(s.obj.EmailAddress).toLowerCase()));
+  for (const address of addresses) {
+    const target = findAll(t.exchange.recipients, address).find((s) => isVisible(s, call.now));
+    const u: Rec = {
+      Identity: address,
+      EmailAddress: address,
+      Guid: newGuid(call.ctx.random),
+      BatchId: name,
+      Status: "Queued",
+      StatusSummary: "Queued",
+      RecipientType: target ? String(target.obj.RecipientTypeDetails) : null,
+      MailboxGuid: target ? String(target.obj.ExchangeGuid ?? "") : null,
+      MailboxIdentifier: target ? String(target.obj.Name) : null,
+      ErrorSummary: "",
+      SyncedItemCount: 0,
+      SkippedItemCount: 0,
+      LastSuccessfulSyncTime: null,
+      [BATCH]: guid,
+      [`${INTERNAL_PREFIX}target`]: target ? String(target.obj.Guid) : null,
+    };
+    // Failures Microsoft reports per user (anchors-migration.md §1.6, pitfall 21), not for the batch.
+    if (inOtherBatch.has(address.toLowerCase())) fail(u, "UserDuplicateInOtherBatchException", `The user '${address}' already exists in another migration batch.`);
+    else if (!target) fail(u, "MigrationRecipientNotFoundException", `A recipient with the address '${address}' wasn't found in this organization.`);
+    else if (target.obj.RecipientTypeDetails !== "MailUser") {
+      fail(u, "MigrationUserTypeIncorrectException", `The migration user type for '${address}' is not correct. Please ensure it has RecipientTypeDetails:MailUser`);
+    }
+    storeNew(call, t.exchange.migrationUsers, u);
+  }
+  refreshCounts(t, b);
+  if (call.params.AutoStart === true) start(call, b);
+  return [b];
+};
+
+export function fail(u: Rec, type: string, text: string): void {
+  u.Status = "Failed";
+  u.StatusSummary = "Failed";
+  u.ErrorSummary = `${type}: ${text}`;
+}
+
+function start(call: Call, b: Rec): void {
+  b.Status = "Syncing";
+  b.StartDateTime ??= new Date(call.now).toISOString();
+  b[`${INTERNAL_PREFIX}phaseAt`] = call.now;
+  for (const u of usersOf(call, b)) {
+    if (u.Status !== "Failed" && u.Status !== "Completed") {
+      u.Status = "Syncing";
+      u.StatusSummary = statusSummary("Syncing");
+    }
+  }
+  refreshCounts(call.tenant, b);
+}
+
+function stateError(call: Call, b: Rec, action: "start" | "stop" | "complete"): never {
+  // Inferred text: the research has no capture of a batch in the wrong state.
+  const verb = { start: "started", stop: "stopped", complete: "completed" }[action];
+  return raise(call, {
+    type: "Microsoft.Exchange.Migration.MigrationPermanentException",
+    text: `The migration batch '${b.Name}' can't be ${verb} while its status is '${b.Status}'.`,
+  });
+}
+
+export const getMigrationBatch: CmdletImpl = (call) => {
+  const id = str(call, "Identity");
+  const status = str(call, "Status");
+  const endpoint = str(call, "Endpoint");
+  let out = id !== undefined ? [batch(call, id).obj] : batches(call).map((s) => s.obj);
+  if (status) out = out.filter((b) => String(b.Status).toLowerCase() === status.toLowerCase());
+  if (endpoint) out = out.filter((b) => String(b.SourceEndpoint).toLowerCase() === endpoint.toLowerCase());
+  return resultSize(call, out);
+};
+
+export const startMigrationBatch: CmdletImpl = (call) => {
+  const b = batch(call, str(call, "Identity") ?? "").obj;
+  if (!["Created", "Stopped", "Failed", "SyncedwithErrors", "CompletedWithErrors"].includes(String(b.Status))) stateError(call, b, "start");
+  start(call, b);
+  return [];
+};
+
+export const stopMigrationBatch: CmdletImpl = (call) => {
+  const b = batch(call, str(call, "Identity") ?? "").obj;
+  if (!["Syncing", "Synced", "SyncedwithErrors", "Waiting", "Starting"].includes(String(b.Status))) stateError(call, b, "stop");
+  b.Status = "Stopped";
+  for (const u of usersOf(call, b)) {
+    if (u.Status !== "Failed" && u.Status !== "Completed") {
+      u.Status = "Stopped";
+      u.StatusSummary = "Stopped";
+    }
+  }
+  refreshCounts(call.tenant, b);
+  return [];
+};
+
+export const completeMigrationBatch: CmdletImpl = (call) => {
+  const b = batch(call, str(call, "Identity") ?? "").obj;
+  if (!["Synced", "SyncedwithErrors"].includes(String(b.Status))) stateError(call, b, "complete");
+  b.Status = "Completing";
+  b[`${INTERNAL_PREFIX}phaseAt`] = call.now;
+  for (const u of usersOf(call, b)) if (u.Status === "Synced") u.Status = "Completing";
+  refreshCounts(call.tenant, b);
+  return [];
+};
+
+export const removeMigrationBatch: CmdletImpl = (call) => {
+  const s = batch(call, str(call, "Identity") ?? "");
+  // MP: the name stays taken for a few seconds after removal while the deletion spreads.
+  s.obj.Status = "Removing";
+  s.obj[`${INTERNAL_PREFIX}phaseAt`] = call.now;
+  for (const u of usersOf(call, s.obj)) u.Status = "Removing";
+  return [];
+};
+
+function user(call: Call, identity: string): Rec {
+  const id = identity.toLowerCase();
+  const hit = [...call.tenant.exchange.migrationUsers.values()].find((s) => isVisible(s, call.now) && [s.obj.Identity, s.obj.EmailAddress, s.obj.Guid].some((v) => String(v).toLowerCase() === id));
+  return hit ? hit.obj : notFound(call, identity);
+}
+
+export const getMigrationUser: CmdletImpl = (call) => {
+  const id = str(call, "Identity") ?? str(call, "EmailAddress");
+  if (id !== undefined) return [user(call, id)];
+  let out = [...call.tenant.exchange.migrationUsers.values()].filter((s) => isVisible(s, call.now)).map((s) => s.obj);
+  const batchId = str(call, "BatchId");
+  if (batchId) {
+    const b = batch(call, batchId).obj;
+    out = out.filter((u) => u[BATCH] === b.BatchGuid);
+  }
+  const status = str(call, "Status");
+  if (status) out = out.filter((u) => String(u.Status).toLowerCase() === status.toLowerCase());
+  const summary = str(call, "StatusSummary");
+  if (summary) out = out.filter((u) => String(u.StatusSummary).toLowerCase() === summary.toLowerCase());
+  const mailboxGuid = str(call, "MailboxGuid");
+  if (mailboxGuid && GUID_RE.test(mailboxGuid)) out = out.filter((u) => String(u.MailboxGuid).toLowerCase() === mailboxGuid.toLowerCase());
+  return resultSize(call, out);
+};
+
+export const getMigrationUserStatistics: CmdletImpl = (call) => {
+  const u = user(call, str(call, "Identity")!);
+  const done = u.Status === "Completed" ? 100 : u.Status === "Synced" || u.Status === "Completing" ? 95 : u.Status === "Syncing" ? 10 : 0;
+  return [
+    {
+      ...u,
+      PercentageComplete: done,
+      TotalItemsInSourceMailboxCount: 1200,
+      BytesTransferred: done ? "512 MB (536,870,912 bytes)" : "0 B (0 bytes)",
+      EstimatedTotalTransferSize: "540 MB (566,231,040 bytes)",
+      EstimatedTotalTransferCount: 1200,
+      SyncedItemCount: Math.round((1200 * done) / 100),
+      Report: call.params.IncludeReport === true ? `${new Date(call.now).toISOString()} [emulator] ${u.Status}${u.ErrorSummary ? `: ${u.ErrorSummary}` : ""}` : null,
+    },
+  ];
+};

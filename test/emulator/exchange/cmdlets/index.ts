@@ -1,0 +1,47 @@
+// Which implementation answers which cmdlet; every cmdlet of the reference has one.
+
+import type { CmdletImpl } from "../call";
+import * as b from "./batches";
+import * as e from "./endpoints";
+import * as g from "./groups";
+import * as m from "./mailusers";
+import * as o from "./organization";
+import * as r from "./recipients";
+import * as rel from "./relationships";
+
+export const IMPLEMENTATIONS: Record<string, CmdletImpl> = {
+  "Get-OrganizationConfig": o.getOrganizationConfig,
+  "Enable-OrganizationCustomization": o.enableOrganizationCustomization,
+  "Get-AcceptedDomain": o.getAcceptedDomain,
+  "Get-OrganizationRelationship": rel.getOrganizationRelationship,
+  "New-OrganizationRelationship": rel.newOrganizationRelationship,
+  "Set-OrganizationRelationship": rel.setOrganizationRelationship,
+  "Remove-OrganizationRelationship": rel.removeOrganizationRelationship,
+  "Get-DistributionGroup": g.getDistributionGroup,
+  "New-DistributionGroup": g.newDistributionGroup,
+  "Set-DistributionGroup": g.setDistributionGroup,
+  "Remove-DistributionGroup": g.removeDistributionGroup,
+  "Get-DistributionGroupMember": g.getDistributionGroupMember,
+  "Add-DistributionGroupMember": g.addDistributionGroupMember,
+  "Remove-DistributionGroupMember": g.removeDistributionGroupMember,
+  "Update-DistributionGroupMember": g.updateDistributionGroupMember,
+  "Get-Mailbox": r.getMailbox,
+  "Get-Recipient": r.getRecipient,
+  "Get-MailUser": m.getMailUser,
+  "New-MailUser": m.newMailUser,
+  "Set-MailUser": m.setMailUser,
+  "Remove-MailUser": m.removeMailUser,
+  "Get-MigrationEndpoint": e.getMigrationEndpoint,
+  "New-MigrationEndpoint": e.newMigrationEndpoint,
+  "Set-MigrationEndpoint": e.setMigrationEndpoint,
+  "Remove-MigrationEndpoint": e.removeMigrationEndpoint,
+  "Test-MigrationServerAvailability": e.testMigrationServerAvailability,
+  "Get-MigrationBatch": b.getMigrationBatch,
+  "New-MigrationBatch": b.newMigrationBatch,
+  "Start-MigrationBatch": b.startMigrationBatch,
+  "Stop-MigrationBatch": b.stopMigrationBatch,
+  "Complete-MigrationBatch": b.completeMigrationBatch,
+  "Remove-MigrationBatch": b.removeMigrationBatch,
+  "Get-MigrationUser": b.getMigrationUser,
+  "Get-MigrationUserStatistics": b.getMigrationUserStatistics,
+};
