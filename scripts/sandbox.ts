@@ -9,17 +9,13 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
+import { EMULATOR_SECRET_KEYS, emulatorStackConfig, type EmulatorEndpointsInfo } from "../test/emulator/stackConfig";
 
 const root = path.resolve(__dirname, "..", "..");
 const work = path.join(root, ".emulator");
 const STACK = "sandbox";
 
-interface EmulatorSummary {
-  url: string;
-  caFile: string;
-  endpoints: { login: string; graph: string; exchange: string };
-  tenants: Record<"source" | "target", { tenantId: string; domain: string; clientId: string; clientSecret: string }>;
-}
+type EmulatorSummary = EmulatorEndpointsInfo & { url: string };
 
 /**
  * XTMM_PULUMI when set (and then only it), else the CLI on PATH, else the `pulumi` npm package (which
@@ -54,21 +50,12 @@ function startEmulator(): Promise<{ child: ChildProcess; summary: EmulatorSummar
 
 function writeStackConfig(summary: EmulatorSummary): string {
   const template = parseDocument(fs.readFileSync(path.join(root, "stacks", `Pulumi.${STACK}.yaml`), "utf8"));
-  const values: Record<string, string> = {
-    "xtmm:customLoginEndpoint": summary.endpoints.login,
-    "xtmm:customGraphEndpoint": summary.endpoints.graph,
-    "xtmm:customExchangeEndpoint": summary.endpoints.exchange,
-    "xtmm:customCaFile": summary.caFile,
-  };
-  for (const role of ["source", "target"] as const) {
-    const t = summary.tenants[role];
-    values[`xtmm:${role}TenantId`] = t.tenantId;
-    values[`xtmm:${role}Domain`] = t.domain;
-    values[`xtmm:${role}ClientId`] = t.clientId;
-  }
+  // Everything but the secrets, which the CLI encrypts into the file itself (see main).
+  const values = emulatorStackConfig(summary);
+  for (const key of EMULATOR_SECRET_KEYS) delete values[key];
   for (const [k, v] of Object.entries(values)) template.setIn(["config", k], v);
   const file = path.join(work, `Pulumi.${STACK}.yaml`);
-  // Keep the encryption salt and encrypted secrets of an earlier run: the passphrase-derived key must match.
+  // Keep an earlier run's encryption salt: the stack's state was encrypted with the key derived from it.
   if (fs.existsSync(file)) {
     const previous = parseDocument(fs.readFileSync(file, "utf8"));
     const salt = previous.get("encryptionsalt");

@@ -7,9 +7,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import forge from "node-forge";
-import { useEmulator } from "./support/emulator";
+import { emulatorTenantSettings, useEmulator } from "./support/emulator";
 import { applicationByAppId } from "./emulator/model";
-import { customCloud } from "../providers/tenant/clouds";
 import { tokenProvider } from "../providers/tenant/credentials";
 import { CredentialError } from "../providers/tenant/errors";
 import { loadCertificate } from "../providers/tenant/certificate";
@@ -25,17 +24,7 @@ function claims(token: string): Record<string, unknown> {
 }
 
 function settings(role: "source" | "target", credential: TenantSettings["credential"]): TenantSettings {
-  const e = emu();
-  const t = e.tenants[role];
-  return {
-    role,
-    tenantId: t.tenantId,
-    domain: t.domain,
-    cloud: customCloud({ ...e.endpoints, caFile: e.caFile }),
-    credential,
-    exchangeConcurrency: 2,
-    pwshPath: "pwsh",
-  };
+  return emulatorTenantSettings(emu(), role, { credential });
 }
 
 /** A self-signed certificate and its key, the way an engineer makes one for an app registration. */

@@ -2,8 +2,7 @@
 // success and $select, paging with the identical body, every error kind the surface can produce,
 // Retry-After timing, lost writes, and the per-tenant concurrency gate measured on the wire.
 
-import { useEmulator } from "./support/emulator";
-import { customCloud } from "../providers/tenant/clouds";
+import { emulatorTenantSettings, useEmulator } from "./support/emulator";
 import { createTenantClient, type TenantClientOptions } from "../providers/tenant";
 import { ExchangeError } from "../providers/tenant/exchangeErrors";
 import { cloudFetch, type Fetch } from "../providers/tenant/http";
@@ -15,17 +14,7 @@ import type { TenantState } from "./emulator/model";
 const emu = useEmulator({ mailboxes: 25 });
 
 function settings(role: "source" | "target", concurrency = 2): TenantSettings {
-  const e = emu();
-  const t = e.tenants[role];
-  return {
-    role,
-    tenantId: t.tenantId,
-    domain: t.domain,
-    cloud: customCloud({ ...e.endpoints, caFile: e.caFile }),
-    credential: { kind: "clientSecret", clientId: t.clientId, clientSecret: t.clientSecret },
-    exchangeConcurrency: concurrency,
-    pwshPath: "pwsh",
-  };
+  return emulatorTenantSettings(emu(), role, { exchangeConcurrency: concurrency });
 }
 const fast: TenantClientOptions = { exchange: { baseDelayMs: 5, maxDelayMs: 20 } };
 const exo = (role: "source" | "target" = "source", opts: TenantClientOptions = fast, concurrency = 2) => createTenantClient(settings(role, concurrency), opts).exchange;

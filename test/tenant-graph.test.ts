@@ -2,8 +2,7 @@
 // HTTPS: tokens attached for the emulator host, throttling storms absorbed by graph-client's RetryHandler
 // (Retry-After honoured), and failures turned into GraphRequestError naming the missing permission.
 
-import { useEmulator } from "./support/emulator";
-import { customCloud } from "../providers/tenant/clouds";
+import { emulatorTenantSettings, useEmulator } from "./support/emulator";
 import { createTenantClient, type TenantClientOptions } from "../providers/tenant";
 import { CredentialError } from "../providers/tenant/errors";
 import { GraphRequestError, graphCall, permissionForRequest } from "../providers/tenant/graph";
@@ -13,17 +12,8 @@ import { GRAPH_APPLICATION_PERMISSIONS } from "../providers/tenant/permissions";
 const emu = useEmulator();
 
 function settings(role: "source" | "target" = "source", secret?: string): TenantSettings {
-  const e = emu();
-  const t = e.tenants[role];
-  return {
-    role,
-    tenantId: t.tenantId,
-    domain: t.domain,
-    cloud: customCloud({ ...e.endpoints, caFile: e.caFile }),
-    credential: { kind: "clientSecret", clientId: t.clientId, clientSecret: secret ?? t.clientSecret },
-    exchangeConcurrency: 2,
-    pwshPath: "pwsh",
-  };
+  const t = emu().tenants[role];
+  return emulatorTenantSettings(emu(), role, secret ? { credential: { kind: "clientSecret", clientId: t.clientId, clientSecret: secret } } : {});
 }
 const client = (role: "source" | "target" = "source", opts: TenantClientOptions = {}) => createTenantClient(settings(role), opts);
 const graphRequests = (path: string) => emu().requests.filter((r) => r.surface === "graph" && r.path.startsWith(path));

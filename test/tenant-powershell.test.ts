@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { useEmulator } from "./support/emulator";
+import { emulatorTenantSettings, useEmulator } from "./support/emulator";
 import { customCloud } from "../providers/tenant/clouds";
 import { createTenantClient } from "../providers/tenant";
 import { ExchangeError } from "../providers/tenant/exchangeErrors";
@@ -24,17 +24,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 beforeEach(() => resetTenantLimiters());
 
 function settings(pwshPath: string): TenantSettings {
-  const e = emu();
-  const t = e.tenants.target;
-  return {
-    role: "target",
-    tenantId: t.tenantId,
-    domain: t.domain,
-    cloud: customCloud({ ...e.endpoints, caFile: e.caFile }),
-    credential: { kind: "clientSecret", clientId: t.clientId, clientSecret: t.clientSecret },
-    exchangeConcurrency: 2,
-    pwshPath,
-  };
+  return emulatorTenantSettings(emu(), "target", { pwshPath });
 }
 
 /** The endpoint the target creates; `secret` is the migration app's client secret (by default a made-up one). */

@@ -4,8 +4,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { useEmulator } from "./support/emulator";
-import { customCloud } from "../providers/tenant/clouds";
+import { emulatorTenantSettings, useEmulator } from "./support/emulator";
 import { createTenantClient, readTenantSettings } from "../providers/tenant";
 import { graphCall } from "../providers/tenant/graph";
 import { resetTenantLimiters } from "../providers/tenant/limiter";
@@ -18,18 +17,9 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const JWT = /eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\./;
 
 function settings(role: "source" | "target", over: Partial<TenantSettings> = {}, secret?: string): TenantSettings {
-  const e = emu();
-  const t = e.tenants[role];
-  return {
-    role,
-    tenantId: t.tenantId,
-    domain: t.domain,
-    cloud: customCloud({ ...e.endpoints, caFile: e.caFile }),
-    credential: { kind: "clientSecret", clientId: t.clientId, clientSecret: secret ?? t.clientSecret },
-    exchangeConcurrency: 2,
-    pwshPath: "/nonexistent/pwsh",
-    ...over,
-  };
+  const t = emu().tenants[role];
+  const credential = secret ? { credential: { kind: "clientSecret" as const, clientId: t.clientId, clientSecret: secret } } : {};
+  return emulatorTenantSettings(emu(), role, { pwshPath: "/nonexistent/pwsh", ...credential, ...over });
 }
 
 test("no secret or token in any error the tenant layer throws", async () => {

@@ -7,6 +7,8 @@ import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from "@az
 import { startEmulator, type Emulator } from "../emulator";
 import type { EmulatorOptions } from "../emulator/options";
 import type { Violation } from "../emulator/http";
+import { emulatorStackConfig } from "../emulator/stackConfig";
+import { readTenantSettings, type TenantRole, type TenantSettings } from "../../providers/tenant/settings";
 
 export interface EmulatorHandle {
   /** The running emulator (only inside tests and hooks, after beforeAll). */
@@ -92,4 +94,14 @@ export function useEmulator(opts: Partial<EmulatorOptions> = {}): EmulatorHandle
     if (left.length > 0) throw new Error(`the emulator recorded violations outside any test:\n${formatViolations(left)}`);
   });
   return get;
+}
+
+/**
+ * One tenant's settings for the emulator, read through the same `readTenantSettings` the providers use, from
+ * the same stack configuration the provider-host tests send; `over` replaces whole fields (a credential, a
+ * concurrency, a pwsh path) for the case at hand.
+ */
+export function emulatorTenantSettings(emulator: Emulator, role: TenantRole, over: Partial<TenantSettings> = {}): TenantSettings {
+  const config = emulatorStackConfig(emulator);
+  return { ...readTenantSettings((key) => config[key], role), ...over };
 }

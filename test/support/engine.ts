@@ -281,33 +281,4 @@ export async function declareResource(
   return { ...captured, ...opts };
 }
 
-/** The emulator facts the stack config is built from (a structural subset of test/emulator's `Emulator`). */
-export interface EmulatorEndpointsInfo {
-  caFile: string;
-  endpoints: { login: string; graph: string; exchange: string };
-  tenants: Record<"source" | "target", { tenantId: string; domain: string; clientId: string; clientSecret: string }>;
-}
-
-/**
- * The stack configuration (`xtmm:` keys, as the engine sends it to the host) for a stack pointed at the
- * emulator's custom cloud with client-secret credentials in both tenants.
- */
-export function emulatorStackConfig(emu: EmulatorEndpointsInfo, extra: Record<string, string> = {}): Record<string, string> {
-  const config: Record<string, string> = {
-    "xtmm:cloud": "custom",
-    "xtmm:customLoginEndpoint": emu.endpoints.login,
-    "xtmm:customGraphEndpoint": emu.endpoints.graph,
-    "xtmm:customExchangeEndpoint": emu.endpoints.exchange,
-    "xtmm:customCaFile": emu.caFile,
-  };
-  for (const role of ["source", "target"] as const) {
-    const t = emu.tenants[role];
-    config[`xtmm:${role}TenantId`] = t.tenantId;
-    config[`xtmm:${role}Domain`] = t.domain;
-    config[`xtmm:${role}Auth`] = "clientSecret";
-    config[`xtmm:${role}ClientId`] = t.clientId;
-    config[`xtmm:${role}ClientSecret`] = t.clientSecret;
-  }
-  for (const [k, v] of Object.entries(extra)) config[k.includes(":") ? k : `xtmm:${k}`] = v;
-  return config;
-}
+export { emulatorStackConfig, type EmulatorEndpointsInfo } from "../emulator/stackConfig";

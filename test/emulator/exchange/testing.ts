@@ -14,16 +14,9 @@ import { unauthorized } from "./envelope";
 export const EXCHANGE_ADMIN_WID = "29232cdf-9323-42fd-ade2-1d097af3e4de";
 export const GLOBAL_ADMIN_WID = "62e90394-69f5-4237-9190-012177145e10";
 
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "../faults";
+
+export { seededRandom };
 
 export interface InvokeOptions {
   claims?: Partial<TokenClaims> | null;
