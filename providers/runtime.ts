@@ -35,6 +35,12 @@ export interface ResourceImplementation<I extends Props = Props, O extends Props
 // such a resource.
 const IMPLEMENTATIONS: Record<string, () => ResourceImplementation<any, any>> = {
   organizationCustomization: () => require("./organizationCustomization").organizationCustomizationImpl,
+  migrationApp: () => require("./migrationApp").migrationAppImpl,
+  migrationAppSecretRetirement: () => require("./migrationAppSecretRetirement").migrationAppSecretRetirementImpl,
+  adminConsent: () => require("./adminConsent").adminConsentImpl,
+  migrationEndpoint: () => require("./migrationEndpoint").migrationEndpointImpl,
+  organizationRelationship: () => require("./organizationRelationship").organizationRelationshipImpl,
+  scopingGroup: () => require("./scopingGroup").scopingGroupImpl,
 };
 
 export const RESOURCE_KINDS = Object.keys(IMPLEMENTATIONS);
