@@ -233,6 +233,10 @@ function convert(spec: CmdletSpec, param: string, value: unknown, route: Route, 
   if (type === "MailboxMoveCapability") {
     // A [Flags] enum: PowerShell takes "Inbound", "Inbound,RemoteOutbound" or an array of names.
     const names = (Array.isArray(value) ? value : typeof value === "string" ? value.split(",") : [value]).map((v) => (typeof v === "string" ? v.trim() : v));
+    // "None" is the enum's zero value: Get-OrganizationRelationship shows it on a relationship without moves,
+    // and Microsoft365DSC writes it (research anchors-migration.md §3, DSC PR #2572), although the cmdlet
+    // page lists only the four flags.
+    if (names.length === 1 && typeof names[0] === "string" && names[0].toLowerCase() === "none") return "None";
     return names.map((n) => enumValue(spec, param, type, ps.acceptedValues ?? [], n, now)).join(", ");
   }
   if (typeof value === "number") return String(value);

@@ -1,0 +1,58 @@
+// What the relationship provider needs from an Exchange failure and from Exchange's eventual consistency.
+// Errors are recognised by shape (`name === "ExchangeError"`), not `instanceof`: the resource class must
+// not load the tenant layer when the program merely declares it.
+
+import { log } from "../runtime";
+import type { ExchangeError, ExchangeErrorKind } from "../tenant";
+
+export function exchangeError(e: unknown): ExchangeError | undefined {
+  return e instanceof Error && e.name === "ExchangeError" ? (e as ExchangeError) : undefined;
+}
+
+export function kindOf(e: unknown): ExchangeErrorKind | undefined {
+  return exchangeError(e)?.kind;
+}
+
+/** A write whose response never came back: it may have been applied. */
+export function maybeApplied(e: unknown): boolean {
+  return exchangeError(e)?.maybeApplied === true;
+}
+
+/** Exchange refuses customisation cmdlets in a dehydrated organization (CmdletInvalidOperationInDehydratedContextException). */
+export function isDehydrated(e: unknown): boolean {
+  const x = exchangeError(e);
+  if (!x) return false;
+  return /DehydratedContext/i.test(x.exceptionType ?? "") || /Enable-OrganizationCustomization/i.test(x.detail);
+}
+
+export function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * New objects take a while to show in reads (research exo-rest.md §5: up to ~60 s for a group). Polls
+ * `probe` with growing pauses until it answers or `timeoutMs` passes; says once what it waits for.
+ */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = visibilityTimeoutMs()): Promise<T | undefined> {
+  const started = Date.now();
+  let pause = 250;
+  let said = false;
+  for (;;) {
+    const hit = await probe();
+    if (hit !== undefined) return hit;
+    const left = timeoutMs - (Date.now() - started);
+    if (left <= 0) return undefined;
+    if (!said) {
+      log.info(`Waiting up to ${Math.round(timeoutMs / 1000)} s for ${what} (Exchange replicates new objects with a delay).`);
+      said = true;
+    }
+    await new Promise((r) => setTimeout(r, Math.min(pause, left)));
+    pause = Math.min(pause * 2, 5_000);
+  }
+}
+
+/** Bound of every visibility wait; `XTMM_VISIBILITY_TIMEOUT_SECONDS` shortens it (tests) or lengthens it. */
+export function visibilityTimeoutMs(): number {
+  const s = Number(process.env.XTMM_VISIBILITY_TIMEOUT_SECONDS);
+  return Number.isFinite(s) && s > 0 ? s * 1000 : 120_000;
+}
