@@ -1,0 +1,245 @@
+// What AdminConsent does in a tenant: grant (create the app's service principal if missing and one app role
+// assignment per role), await (write nothing; poll until someone else has consented), observe (refresh),
+// and revoke (delete only what was ours). Loaded at run time by adminConsent.ts, so the program that only
+// declares the resource never loads the tenant layer.
+
+import type { Client } from "@microsoft/microsoft-graph-client";
+import { log, tenantFor } from "../runtime";
+import type { TenantClient } from "../tenant";
+import { adminConsentUrl } from "../tenant/clouds";
+import {
+  assignRole,
+  assignmentsOn,
+  createServicePrincipal,
+  DEFAULT_PATIENCE,
+  deleteServicePrincipal,
+  findResource,
+  findServicePrincipal,
+  sleep,
+  unassign,
+  type AppRole,
+  type Assignment,
+  type Patience,
+  type ResourceServicePrincipal,
+} from "./directory";
+import type { Outputs, Wanted } from "./inputs";
+
+type Found = Pick<Outputs, "servicePrincipalId" | "resourceServicePrincipalId" | "createdServicePrincipal" | "assignmentIds" | "grantedRoles" | "consentedAt">;
+
+/** What this resource made before, so that an update keeps recording it as ours. */
+export interface Prior {
+  servicePrincipalId?: string;
+  createdServicePrincipal?: boolean;
+  assignmentIds?: string[];
+}
+
+function what(client: TenantClient, w: Pick<Wanted, "tenant" | "appId">): string {
+  return `AdminConsent for app ${w.appId} in tenant ${client.settings.tenantId} (${w.tenant})`;
+}
+
+async function resourceOf(g: Client, client: TenantClient, w: Wanted): Promise<{ resource: ResourceServicePrincipal; roles: AppRole[] }> {
+  const resource = await findResource(g, w.resourceAppId, `${what(client, w)}: reading the resource service principal ${w.resourceAppId}`);
+  if (!resource) {
+    throw new Error(
+      `${what(client, w)}: the tenant has no service principal for the resource appId ${w.resourceAppId}, so its permissions cannot be granted. ` +
+        "Check resourceAppId (omit it for Office 365 Exchange Online).",
+    );
+  }
+  const roles = w.roles.map((value) => {
+    const role = resource.applicationRoles.find((r) => r.value === value);
+    if (role) return role;
+    const available = resource.applicationRoles.map((r) => r.value).sort();
+    throw new Error(
+      `${what(client, w)}: "${value}" is not an application permission of ${resource.displayName || "the resource"} (appId ${resource.appId}) ` +
+        `in this tenant. Its application permissions are: ${available.join(", ") || "(none)"}. Fix the roles input.`,
+    );
+  });
+  return { resource, roles };
+}
+
+function satisfied(roles: AppRole[], held: Assignment[]): { ok: boolean; consentedAt: string | null; missing: AppRole[] } {
+  const matching = roles.map((r) => held.find((a) => a.appRoleId === r.id));
+  const missing = roles.filter((_r, i) => !matching[i]);
+  if (missing.length > 0) return { ok: false, consentedAt: null, missing };
+  // Exchange honours a grant some time after it is made; later resources wait from the newest one.
+  const times = matching.map((a) => a!.createdDateTime).filter((t): t is string => t !== null).sort((a, b) => Date.parse(a) - Date.parse(b));
+  return { ok: true, consentedAt: times.length === roles.length ? times[times.length - 1] : null, missing };
+}
+
+function grantedValues(resource: ResourceServicePrincipal, held: Assignment[]): string[] {
+  const values = held.map((a) => resource.applicationRoles.find((r) => r.id === a.appRoleId)?.value ?? a.appRoleId);
+  return [...new Set(values)].sort();
+}
+
+/** Grant mode: makes the tenant hold the consent, adopting whatever is already there. */
+export async function grant(w: Wanted, prior: Prior = {}, patience: Patience = DEFAULT_PATIENCE): Promise<Found> {
+  const client = tenantFor(w.tenant);
+  const g = await client.graph();
+  const name = what(client, w);
+  const { resource, roles } = await resourceOf(g, client, w);
+
+  let sp = await findServicePrincipal(g, w.appId, `${name}: looking up the app's service principal`);
+  let createdServicePrincipal = !!sp && prior.createdServicePrincipal === true && prior.servicePrincipalId === sp.id;
+  let justCreated = false;
+  if (!sp) {
+    const made = await createServicePrincipal(g, w.appId, `${name}: creating the app's service principal`, patience);
+    sp = made.sp;
+    createdServicePrincipal = made.created;
+    justCreated = made.created;
+    log.info(`${name}: ${made.created ? "created" : "found"} the app's service principal ${sp.id}.`);
+  }
+
+  const ours = new Set((prior.assignmentIds ?? []).map((id) => id.toLowerCase()));
+  // A service principal we just created has no assignments; listing it could also 404 while it replicates.
+  let held = justCreated ? [] : await assignmentsOn(g, sp.id, resource.id, `${name}: listing the app's role assignments`);
+  const kept = new Set(held.filter((a) => ours.has(a.id.toLowerCase())).map((a) => a.id));
+
+  const madeNow: string[] = [];
+  try {
+    for (const role of roles) {
+      if (held.some((a) => a.appRoleId === role.id)) continue;
+      const made = await assignRole(g, sp.id, resource, role, `${name}: assigning ${role.value} on ${resource.displayName || resource.appId}`, patience, justCreated);
+      held = [...held, made.assignment];
+      if (made.created) {
+        kept.add(made.assignment.id);
+        madeNow.push(made.assignment.id);
+      }
+      log.info(`${name}: ${made.created ? "granted" : "found"} ${role.value} (assignment ${made.assignment.id}).`);
+    }
+  } catch (e) {
+    // A failed step records nothing in the state, so what this step made would be left behind unowned.
+    throw await undone(e, g, name, resource.id, madeNow, justCreated ? sp.id : undefined);
+  }
+
+  // Roles no longer asked for: only our own assignments go; an administrator's stay.
+  const wantedIds = new Set(roles.map((r) => r.id));
+  for (const a of held.filter((x) => kept.has(x.id) && !wantedIds.has(x.appRoleId))) {
+    await unassign(g, resource.id, a.id, `${name}: removing the assignment ${a.id} of a role no longer requested`);
+    kept.delete(a.id);
+    held = held.filter((x) => x.id !== a.id);
+  }
+
+  const state = satisfied(roles, held);
+  return {
+    servicePrincipalId: sp.id,
+    resourceServicePrincipalId: resource.id,
+    createdServicePrincipal,
+    assignmentIds: [...kept].sort(),
+    grantedRoles: grantedValues(resource, held),
+    consentedAt: state.consentedAt,
+  };
+}
+
+/** Undoes a failed grant's own writes (best effort) and returns the error to throw, saying what is left. */
+async function undone(e: unknown, g: Client, name: string, resourceId: string, assignmentIds: string[], servicePrincipalId?: string): Promise<Error> {
+  const left: string[] = [];
+  for (const id of assignmentIds) {
+    await unassign(g, resourceId, id, `${name}: undoing the role assignment ${id}`).catch(() => left.push(`role assignment ${id}`));
+  }
+  if (servicePrincipalId) {
+    await deleteServicePrincipal(g, servicePrincipalId, `${name}: undoing the service principal ${servicePrincipalId}`).catch(() => left.push(`service principal ${servicePrincipalId}`));
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  if (left.length === 0) return err;
+  return new Error(`${err.message} Could not undo what this attempt made (${left.join(", ")}); the next \`pulumi up\` adopts it, and it must then be removed by hand.`);
+}
+
+/** What the tenant holds now, reading only; `servicePrincipalId` is "" when the app has no service principal. */
+export async function observe(w: Wanted, prior: Prior = {}): Promise<Found & { missing: string[] }> {
+  const client = tenantFor(w.tenant);
+  const g = await client.graph();
+  const name = what(client, w);
+  const { resource, roles } = await resourceOf(g, client, w);
+  const sp = await findServicePrincipal(g, w.appId, `${name}: looking up the app's service principal`);
+  if (!sp) {
+    return {
+      servicePrincipalId: "",
+      resourceServicePrincipalId: resource.id,
+      createdServicePrincipal: prior.createdServicePrincipal === true,
+      assignmentIds: [],
+      grantedRoles: [],
+      consentedAt: null,
+      missing: ["the app's service principal", ...roles.map((r) => r.value)],
+    };
+  }
+  const held = await assignmentsOn(g, sp.id, resource.id, `${name}: listing the app's role assignments`);
+  const ours = new Set((prior.assignmentIds ?? []).map((id) => id.toLowerCase()));
+  const state = satisfied(roles, held);
+  return {
+    servicePrincipalId: sp.id,
+    resourceServicePrincipalId: resource.id,
+    // A service principal deleted and made again by someone else is no longer ours to delete.
+    createdServicePrincipal: prior.createdServicePrincipal === true && prior.servicePrincipalId === sp.id,
+    assignmentIds: held.filter((a) => ours.has(a.id.toLowerCase())).map((a) => a.id).sort(),
+    grantedRoles: grantedValues(resource, held),
+    consentedAt: state.consentedAt,
+    missing: state.missing.map((r) => r.value),
+  };
+}
+
+/** The admin consent link for the message: the one given, else the stack's own for that tenant. */
+export function consentLink(w: Wanted): string {
+  if (w.consentUrl) return w.consentUrl;
+  const s = tenantFor(w.tenant).settings;
+  return adminConsentUrl(s.cloud, s.domain, w.appId);
+}
+
+/**
+ * Await mode (split administration): nobody here may write to this tenant. Polls, reading only, until the
+ * app holds every role, and fails with the consent link once the wait runs out.
+ */
+export async function awaitConsent(w: Wanted, prior: Prior = {}): Promise<Found> {
+  const client = tenantFor(w.tenant);
+  const name = what(client, w);
+  const url = consentLink(w);
+  const timeoutMs = w.awaitTimeoutSeconds * 1000;
+  const deadline = Date.now() + timeoutMs;
+  const pollMs = Math.min(15_000, Math.max(500, timeoutMs / 20));
+  const ask = (missing: string[]) =>
+    `an administrator of ${client.settings.domain} (the ${w.tenant} tenant) must grant admin consent: open ${url} ` +
+    `signed in as a Global Administrator (or Privileged Role Administrator) and accept. Missing: ${missing.join(", ")}.`;
+  let nextNotice = 0;
+  for (;;) {
+    const seen = await observe(w, prior);
+    if (seen.missing.length === 0) {
+      log.info(`${name}: admin consent found (${w.roles.join(", ")}, consented at ${seen.consentedAt ?? "an unknown time"}).`);
+      const { missing: _done, ...found } = seen;
+      return found;
+    }
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      throw new Error(`${name}: no admin consent after waiting ${w.awaitTimeoutSeconds} s (mode "await"); ${ask(seen.missing)} Then run \`pulumi up\` again.`);
+    }
+    if (Date.now() >= nextNotice) {
+      log.warn(`${name}: waiting up to ${Math.ceil(left / 1000)} s more; ${ask(seen.missing)}`);
+      nextNotice = Date.now() + 60_000;
+    }
+    await sleep(Math.min(pollMs, left));
+  }
+}
+
+/** Deletes our assignments, then our service principal; adopted objects and already-gone ones are left be. */
+export async function revoke(o: Outputs): Promise<void> {
+  const client = tenantFor(o.tenant);
+  const name = what(client, o);
+  if (o.assignmentIds.length === 0 && !o.createdServicePrincipal) {
+    log.info(`${name}: nothing to remove; the service principal and its assignments were not made by this stack and stay.`);
+    return;
+  }
+  if (client.settings.tenantId.toLowerCase() !== o.tenantId.toLowerCase()) {
+    throw new Error(
+      `${name}: this consent was made in tenant ${o.tenantId}, but the stack's ${o.tenant} tenant is now ${client.settings.tenantId}; ` +
+        "it cannot be removed from here. Point the stack back at that tenant, or remove it from the state with `pulumi state delete`.",
+    );
+  }
+  const g = await client.graph();
+  for (const id of o.assignmentIds) {
+    await unassign(g, o.resourceServicePrincipalId, id, `${name}: removing the role assignment ${id}`);
+  }
+  const ownSp = o.createdServicePrincipal && o.servicePrincipalId !== "";
+  if (ownSp) {
+    await deleteServicePrincipal(g, o.servicePrincipalId, `${name}: deleting the service principal ${o.servicePrincipalId} this stack created`);
+  }
+  const kept = o.createdServicePrincipal ? "" : " The service principal was not created by this stack and stays.";
+  log.info(`${name}: removed ${o.assignmentIds.length} role assignment(s) made by this stack${ownSp ? " and its service principal" : ""}.${kept}`);
+}
