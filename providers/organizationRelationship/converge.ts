@@ -5,7 +5,7 @@
 import { log, tenantFor, type Props } from "../runtime";
 import type { TenantClient } from "../tenant";
 import type { TenantRole } from "../tenant/settings";
-import { isDehydrated, kindOf, maybeApplied, message, waitFor } from "./exchange";
+import { isDehydrated, kindOf, maybeApplied, message, waitFor } from "../exchangeFailure";
 import { resolveScopes, scopesMatch, type Scope } from "./scopes";
 import {
   RELATIONSHIP_SELECT,

@@ -4,7 +4,7 @@
 
 import type { Props } from "../runtime";
 import type { TenantClient } from "../tenant";
-import { kindOf, message, waitFor } from "./exchange";
+import { kindOf, message, waitFor } from "../exchangeFailure";
 
 export interface Scope {
   requested: string;

@@ -5,7 +5,7 @@
 import { log, tenantFor, type Props } from "../runtime";
 import type { TenantClient } from "../tenant";
 import type { TenantRole } from "../tenant/settings";
-import { isDehydrated, kindOf, maybeApplied, message, waitFor } from "./exchange";
+import { isDehydrated, kindOf, maybeApplied, message, waitFor } from "../exchangeFailure";
 import { convergeMembers, normalize, primaries, readMembers, unknownAddresses, type Member } from "./members";
 
 export interface Inputs extends Props {

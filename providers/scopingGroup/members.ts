@@ -5,7 +5,7 @@
 
 import { log, type Props } from "../runtime";
 import type { TenantClient } from "../tenant";
-import { kindOf, message } from "./exchange";
+import { kindOf, message } from "../exchangeFailure";
 
 /** Up to this many adds plus removes go one call each; more are one full replacement. */
 export const SMALL_CHANGE = 10;

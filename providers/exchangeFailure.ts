@@ -1,9 +1,9 @@
-// What the relationship provider needs from an Exchange failure and from Exchange's eventual consistency.
+// What providers need from an Exchange failure and from Exchange's eventual consistency, in one place.
 // Errors are recognised by shape (`name === "ExchangeError"`), not `instanceof`: the resource class must
 // not load the tenant layer when the program merely declares it.
 
-import { log } from "../runtime";
-import type { ExchangeError, ExchangeErrorKind } from "../tenant";
+import { log } from "./runtime";
+import type { ExchangeError, ExchangeErrorKind } from "./tenant";
 
 export function exchangeError(e: unknown): ExchangeError | undefined {
   return e instanceof Error && e.name === "ExchangeError" ? (e as ExchangeError) : undefined;
