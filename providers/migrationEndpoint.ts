@@ -1,0 +1,228 @@
+// MigrationEndpoint: the target tenant's cross-tenant migration endpoint (Microsoft's guide, target step 2):
+//   New-MigrationEndpoint -ExchangeRemoteMove -RemoteServer <cloud's host> -RemoteTenant <source initial domain>
+//     -ApplicationId <appId> -Credentials <PSCredential(appId, secret)> -Name <name>
+// Created through the PowerShell runner (REST cannot carry the PSCredential); read and removed over REST.
+// Exchange verifies the app against the SOURCE tenant when the endpoint is created, so create waits, bounded
+// by `propagationTimeoutSeconds` counted from `consentedAt`, for the source consent to reach Exchange.
+//
+// Secret rotation is IN PLACE: `Set-MigrationEndpoint -Identity <name> -Credentials <PSCredential>` in
+// PowerShell. Microsoft's cmdlet reference (test/reference/exchange-cmdlets.json) lists -Credentials (and
+// -ApplicationId) on Set-MigrationEndpoint as applicable to Exchange Online, and an endpoint in place keeps
+// the migration batches that name it working, where a replacement would first have to remove them
+// (Remove-MigrationEndpoint refuses while a batch uses the endpoint). The research marks UNCONFIRMED whether
+// Microsoft re-verifies a cross-tenant credential on Set; if it does not, the next move surfaces a bad
+// secret (AADSTS7000215), never a silent success. Rotation is seen through `secretKeyId`, since the secret
+// itself is kept out of outputs.
+//
+// Create is create-or-adopt by name: an endpoint of that name which matches (type, RemoteServer,
+// RemoteTenant, ApplicationId) is adopted and left in place on destroy; one that does not match is an error
+// naming each field. With `adopt: true` (engineers who cannot run pwsh) nothing is created: a hand-made
+// endpoint is verified over REST, or the error prints the exact command to run, secret left out.
+
+import * as pulumi from "@pulumi/pulumi";
+import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
+import { isUnknown, log, stackConfig, tenantFor, type ResourceImplementation } from "./runtime";
+import { checkInputs, diffInputs, DEFAULT_PROPAGATION_TIMEOUT_SECONDS, type Inputs, type Outputs } from "./migrationEndpoint/inputs";
+import type { Endpoint, EndpointContext } from "./migrationEndpoint/service";
+
+export type { Inputs as MigrationEndpointInputs, Outputs as MigrationEndpointOutputs } from "./migrationEndpoint/inputs";
+
+export interface MigrationEndpointArgs {
+  /** The endpoint's name; migration batches name it as -SourceEndpoint. Changing it replaces the endpoint. */
+  name: pulumi.Input<string>;
+  /** The migration app's application (client) id. */
+  appId: pulumi.Input<string>;
+  /** The migration app's client secret value; stored as a secret, never output. Not needed with `adopt`. */
+  clientSecret?: pulumi.Input<string>;
+  /** keyId of that secret; a new one rotates the endpoint's credential in place. */
+  secretKeyId?: pulumi.Input<string>;
+  /** The SOURCE tenant's initial domain (e.g. fabrikam.onmicrosoft.com). */
+  remoteTenant: pulumi.Input<string>;
+  /** When the source consent was granted (AdminConsent.consentedAt); the propagation wait counts from it. */
+  consentedAt?: pulumi.Input<string>;
+  /** Longest wait for the source consent to reach Exchange (default 600 s). */
+  propagationTimeoutSeconds?: pulumi.Input<number>;
+  /** Verify and adopt an endpoint made by hand instead of creating one (no pwsh needed); never removed by destroy. */
+  adopt?: pulumi.Input<boolean>;
+  maxConcurrentMigrations?: pulumi.Input<number>;
+}
+
+const SPEC: XtmmResourceSpec = {
+  kind: "migrationEndpoint",
+  type: "MigrationEndpoint",
+  outputs: [
+    "name",
+    "identity",
+    "guid",
+    "endpointType",
+    "remoteServer",
+    "remoteTenant",
+    "applicationId",
+    "maxConcurrentMigrations",
+    "secretKeyId",
+    "adopted",
+    "tenantId",
+  ],
+};
+
+export class MigrationEndpoint extends XtmmResource {
+  declare readonly name: pulumi.Output<string>;
+  declare readonly identity: pulumi.Output<string>;
+  declare readonly guid: pulumi.Output<string | null>;
+  declare readonly endpointType: pulumi.Output<string>;
+  declare readonly remoteServer: pulumi.Output<string>;
+  declare readonly remoteTenant: pulumi.Output<string>;
+  declare readonly applicationId: pulumi.Output<string>;
+  declare readonly maxConcurrentMigrations: pulumi.Output<number | string | null>;
+  declare readonly secretKeyId: pulumi.Output<string | null>;
+  declare readonly adopted: pulumi.Output<boolean>;
+  declare readonly tenantId: pulumi.Output<string>;
+
+  constructor(name: string, args: MigrationEndpointArgs, opts?: pulumi.CustomResourceOptions) {
+    const props: Record<string, pulumi.Input<unknown>> = {};
+    for (const [k, v] of Object.entries(args)) if (v !== undefined) props[k] = v;
+    // Secret whatever the caller passed, so the state never holds it in plain text.
+    if (args.clientSecret !== undefined) props.clientSecret = pulumi.secret(args.clientSecret);
+    super(SPEC, name, props, opts);
+  }
+}
+
+type Service = typeof import("./migrationEndpoint/service");
+// Loaded when a method runs, so a program that only declares the resource never loads the tenant layer.
+const service = (): Service => require("./migrationEndpoint/service");
+
+function contextFor(inputs: Partial<Inputs>, fallbackName: string): EndpointContext {
+  const client = tenantFor("target");
+  return {
+    client,
+    name: inputs.name ?? fallbackName,
+    appId: inputs.appId ?? "",
+    remoteTenant: inputs.remoteTenant ?? "",
+    remoteServer: client.settings.cloud.migrationRemoteServer,
+    secret: inputs.clientSecret,
+    secretKeyId: inputs.secretKeyId,
+    consentedAt: inputs.consentedAt,
+    timeoutSeconds: inputs.propagationTimeoutSeconds ?? DEFAULT_PROPAGATION_TIMEOUT_SECONDS,
+    maxConcurrentMigrations: inputs.maxConcurrentMigrations,
+  };
+}
+
+function outputsOf(ctx: EndpointContext, ep: Endpoint, secretKeyId: string | null, adopted: boolean): Outputs {
+  const str = (v: unknown) => (typeof v === "string" ? v : null);
+  const max = ep.MaxConcurrentMigrations;
+  return {
+    name: ctx.name,
+    identity: str(ep.Identity) ?? str(ep.Name) ?? ctx.name,
+    guid: str(ep.Guid),
+    endpointType: str(ep.EndpointType),
+    remoteServer: str(ep.RemoteServer),
+    remoteTenant: str(ep.RemoteTenant),
+    applicationId: str(ep.ApplicationId),
+    maxConcurrentMigrations: typeof max === "number" || typeof max === "string" ? max : null,
+    secretKeyId,
+    adopted,
+    tenantId: ctx.client.settings.tenantId,
+  };
+}
+
+/** Settings converged over REST (no credential involved). */
+async function convergePlain(ctx: EndpointContext, ep: Endpoint): Promise<boolean> {
+  const params: Record<string, unknown> = {};
+  if (String(ep.RemoteServer ?? "").toLowerCase() !== ctx.remoteServer.toLowerCase()) params.RemoteServer = ctx.remoteServer;
+  if (ctx.maxConcurrentMigrations !== undefined && String(ep.MaxConcurrentMigrations) !== String(ctx.maxConcurrentMigrations)) {
+    params.MaxConcurrentMigrations = ctx.maxConcurrentMigrations;
+  }
+  if (Object.keys(params).length === 0) return false;
+  await service().setPlain(ctx, ep.Identity ?? ctx.name, params);
+  return true;
+}
+
+async function createOrAdopt(inputs: Inputs): Promise<{ id: string; outs: Outputs }> {
+  const svc = service();
+  const ctx = contextFor(inputs, inputs.name);
+  const existing = await svc.findEndpoint(ctx, ctx.name);
+  if (existing) {
+    svc.assertMatches(ctx, existing, "was not made by this stack");
+    log.info(
+      `MigrationEndpoint '${ctx.name}': an endpoint of that name already exists in the target tenant and matches ` +
+        `(${existing.EndpointType}, ${existing.RemoteServer}, ${existing.RemoteTenant}, app ${existing.ApplicationId}); adopting it. Destroy will leave it in place.`,
+    );
+    // Without adopt the stack owns the credential: give it the secret the stack tracks, so secretKeyId is true.
+    if (inputs.adopt !== true && ctx.secret) await svc.setCredential(ctx, existing.Identity ?? ctx.name, false);
+    const changed = await convergePlain(ctx, existing);
+    const ep = (changed ? await svc.findEndpoint(ctx, ctx.name) : undefined) ?? existing;
+    const keyId = inputs.adopt !== true && ctx.secret ? (ctx.secretKeyId ?? null) : null;
+    return { id: ctx.name, outs: outputsOf(ctx, ep, keyId, true) };
+  }
+  if (inputs.adopt === true) throw svc.missingForAdoption(ctx);
+  const made = await svc.createEndpoint(ctx);
+  return { id: ctx.name, outs: outputsOf(ctx, made.endpoint, ctx.secretKeyId ?? null, made.adopted) };
+}
+
+export const migrationEndpointImpl: ResourceImplementation<Inputs, Outputs> = {
+  async check(_olds, news) {
+    return checkInputs(news);
+  },
+
+  async diff(_id, olds, news) {
+    let remoteServer: string | undefined;
+    try {
+      const { readTenantSettings } = require("./tenant/settings") as typeof import("./tenant/settings");
+      remoteServer = readTenantSettings(stackConfig, "target").cloud.migrationRemoteServer;
+    } catch {
+      // Settings problems are reported by the calls that need them; diff still compares the rest.
+    }
+    return diffInputs(olds, news, remoteServer);
+  },
+
+  create: createOrAdopt,
+
+  async read(id, props) {
+    const ctx = contextFor({ name: props.name ?? id }, id);
+    const ep = await service().findEndpoint(ctx, props.identity ?? id);
+    if (!ep) return { id: "" };
+    return { id, props: outputsOf(ctx, ep, props.secretKeyId ?? null, props.adopted === true) };
+  },
+
+  async update(id, olds, news) {
+    const svc = service();
+    const ctx = contextFor(news, olds.name);
+    let ep = await svc.findEndpoint(ctx, olds.identity ?? id);
+    if (!ep) {
+      // Removed since the last refresh: make it again (or, in adopt mode, say how).
+      log.warn(`MigrationEndpoint '${ctx.name}' is gone from the target tenant; creating it again.`);
+      const { outs } = await createOrAdopt(news);
+      return { outs: { ...outs, adopted: outs.adopted && olds.adopted === true } };
+    }
+    // What Set-MigrationEndpoint cannot change is planned as a replacement by diff; meeting it here means
+    // the service changed after the plan.
+    const fixed = svc.mismatches(ctx, ep).filter((m) => /^(EndpointType|RemoteTenant)/.test(m));
+    if (fixed.length > 0) {
+      throw new Error(`Migration endpoint '${ctx.name}' cannot be updated in place (${fixed.join("; ")}); run 'pulumi refresh', then 'pulumi up' replaces it.`);
+    }
+    const appIdDrift = String(ep.ApplicationId ?? "").toLowerCase() !== ctx.appId.toLowerCase();
+    const rotated = news.secretKeyId !== undefined && !isUnknown(news.secretKeyId) && news.secretKeyId.toLowerCase() !== String(olds.secretKeyId ?? "").toLowerCase();
+    let secretKeyId = olds.secretKeyId ?? null;
+    if (appIdDrift || rotated) {
+      await svc.setCredential(ctx, ep.Identity ?? ctx.name, appIdDrift);
+      secretKeyId = ctx.secretKeyId ?? null;
+      log.info(
+        `MigrationEndpoint '${ctx.name}': credential updated in place` +
+          `${appIdDrift ? ` (ApplicationId was '${ep.ApplicationId}', now ${ctx.appId})` : ""}${rotated ? ` (secret keyId ${secretKeyId})` : ""}.`,
+      );
+    }
+    const changed = (await convergePlain(ctx, ep)) || appIdDrift || rotated;
+    if (changed) ep = (await svc.findEndpoint(ctx, ctx.name)) ?? ep;
+    return { outs: outputsOf(ctx, ep, secretKeyId, olds.adopted === true) };
+  },
+
+  async delete(id, props) {
+    const ctx = contextFor({ name: props.name ?? id }, id);
+    if (props.adopted === true) {
+      log.info(`MigrationEndpoint '${ctx.name}': adopted, not made by this stack, so it is left in place in the target tenant.`);
+      return;
+    }
+    const removed = await service().removeEndpoint(ctx, props.identity ?? id);
+    if (!removed) log.info(`MigrationEndpoint '${ctx.name}': already gone from the target tenant.`);
+  },
+};

@@ -1,0 +1,299 @@
+// The migration endpoint as Exchange Online sees it: read and remove over REST; create and credential
+// changes through the PowerShell runner, because only the ExchangeOnlineManagement module can carry the
+// PSCredential (exo-rest.md §3.3: REST answers a 500 cast error). Here live the bounded wait for the
+// source consent, the retry after a lost answer, and the translation of Exchange's terse failures into
+// what an engineer should check. The client secret is passed to the runner and nowhere else.
+
+import { adminConsentUrl } from "../tenant/clouds";
+import type { ExchangeErrorKind, TenantClient } from "../tenant";
+import { exchangeError, isDehydrated, kindOf, message, waitFor } from "../exchangeFailure";
+import { log } from "../runtime";
+import { ENDPOINT_TYPE } from "./inputs";
+
+/** What Get-MigrationEndpoint returns that we look at. */
+export interface Endpoint {
+  Identity?: string;
+  Name?: string;
+  Guid?: string;
+  EndpointType?: string;
+  RemoteServer?: string | null;
+  RemoteTenant?: string | null;
+  ApplicationId?: string | null;
+  MaxConcurrentMigrations?: number | string | null;
+}
+
+export interface EndpointContext {
+  client: TenantClient;
+  name: string;
+  appId: string;
+  remoteTenant: string;
+  /** What -RemoteServer must be in this cloud. */
+  remoteServer: string;
+  secret?: string;
+  secretKeyId?: string;
+  consentedAt?: string;
+  timeoutSeconds: number;
+  maxConcurrentMigrations?: number;
+}
+
+const TRANSIENT_ATTEMPTS = 4;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function where(ctx: Pick<EndpointContext, "client">): string {
+  return `the target tenant ${ctx.client.settings.tenantId}`;
+}
+
+function isPwshUnavailable(e: unknown): boolean {
+  return e instanceof Error && e.name === "PowerShellUnavailableError";
+}
+
+/** Last guard: the runner already scrubs, but a message we build must not carry the secret either. */
+function hide(ctx: Pick<EndpointContext, "secret">, text: string): string {
+  return ctx.secret && ctx.secret.length >= 4 ? text.split(ctx.secret).join("[secret]") : text;
+}
+
+export async function findEndpoint(ctx: Pick<EndpointContext, "client">, identity: string): Promise<Endpoint | undefined> {
+  try {
+    return (await ctx.client.exchange.invoke<Endpoint>("Get-MigrationEndpoint", { Identity: identity })).value[0];
+  } catch (e) {
+    if (kindOf(e) === "NotFound") return undefined;
+    throw new Error(`Reading migration endpoint '${identity}' (Get-MigrationEndpoint) in ${where(ctx)}: ${message(e)}`);
+  }
+}
+
+/** Each property of an existing endpoint that differs from what the stack declares, named as Exchange names it. */
+export function mismatches(ctx: EndpointContext, ep: Endpoint): string[] {
+  const out: string[] = [];
+  const same = (a: unknown, b: string) => typeof a === "string" && a.toLowerCase() === b.toLowerCase();
+  const show = (v: unknown) => (v === undefined || v === null ? "empty" : `'${String(v)}'`);
+  if (!same(ep.EndpointType, ENDPOINT_TYPE)) out.push(`EndpointType is ${show(ep.EndpointType)}, expected '${ENDPOINT_TYPE}'`);
+  if (!same(ep.RemoteServer, ctx.remoteServer)) out.push(`RemoteServer is ${show(ep.RemoteServer)}, expected '${ctx.remoteServer}'`);
+  if (!same(ep.RemoteTenant, ctx.remoteTenant)) out.push(`RemoteTenant is ${show(ep.RemoteTenant)}, expected '${ctx.remoteTenant}' (the source tenant)`);
+  if (!same(ep.ApplicationId, ctx.appId)) out.push(`ApplicationId is ${show(ep.ApplicationId)}, expected '${ctx.appId}' (the migration app)`);
+  return out;
+}
+
+export function assertMatches(ctx: EndpointContext, ep: Endpoint, why: string): void {
+  const bad = mismatches(ctx, ep);
+  if (bad.length === 0) return;
+  throw new Error(
+    `Migration endpoint '${ctx.name}' already exists in ${where(ctx)} but ${why}, and it does not match the stack:\n` +
+      bad.map((b) => `  - ${b}`).join("\n") +
+      `\nRemove it (Remove-MigrationEndpoint -Identity '${ctx.name}') or give the resource another name, or fix the stack's inputs to match it.`,
+  );
+}
+
+function newParameters(ctx: EndpointContext): Record<string, unknown> {
+  return {
+    Name: ctx.name,
+    ExchangeRemoteMove: true,
+    RemoteServer: ctx.remoteServer,
+    RemoteTenant: ctx.remoteTenant,
+    ApplicationId: ctx.appId,
+    ...(ctx.maxConcurrentMigrations !== undefined ? { MaxConcurrentMigrations: ctx.maxConcurrentMigrations } : {}),
+  };
+}
+
+function credentials(ctx: EndpointContext) {
+  if (!ctx.secret) throw new Error(`Migration endpoint '${ctx.name}': clientSecret is needed to give the endpoint its credential; set the input.`);
+  return { Credentials: { userName: ctx.appId, password: ctx.secret } };
+}
+
+/** The command an engineer without pwsh runs once by hand; the secret is asked for, never printed. */
+export function manualNewCommand(ctx: EndpointContext): string {
+  const { manualCommand } = require("../tenant") as typeof import("../tenant");
+  return manualCommand(ctx.client.settings, "New-MigrationEndpoint", newParameters(ctx), { Credentials: { userName: ctx.appId, password: "" } });
+}
+
+export function missingForAdoption(ctx: EndpointContext): Error {
+  return new Error(
+    `Migration endpoint '${ctx.name}' does not exist in ${where(ctx)}, and adopt is true, so this stack will not create it. ` +
+      `Create it once in Exchange Online PowerShell (enter the migration app's client secret when prompted; the user name is the app id), ` +
+      `then run 'pulumi up' again:\n\n${manualNewCommand(ctx)}\n`,
+  );
+}
+
+export interface Created {
+  endpoint: Endpoint;
+  /** The endpoint was there before us (made by someone else meanwhile), not the one our call made. */
+  adopted: boolean;
+}
+
+/**
+ * New-MigrationEndpoint, waiting for the consent, and surviving a lost answer: when an attempt may have been
+ * applied, the endpoint is looked up by name before anything is sent again, so no "already exists" stops us.
+ */
+export async function createEndpoint(ctx: EndpointContext): Promise<Created> {
+  const action = `Creating migration endpoint '${ctx.name}' (New-MigrationEndpoint) in ${where(ctx)}`;
+  const params = newParameters(ctx);
+  const creds = credentials(ctx);
+  let mayHaveApplied = false;
+  const made = await withConsentWait(ctx, action, async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const r = await ctx.client.powershell.run<Endpoint>("New-MigrationEndpoint", params, creds);
+        return { endpoint: r.value[0], adopted: false } as Created;
+      } catch (e) {
+        const kind = kindOf(e);
+        if (kind !== "AlreadyExists" && !uncertain(kind)) throw e;
+        const found = await findEndpoint(ctx, ctx.name);
+        if (found) {
+          if (kind === "AlreadyExists" && !mayHaveApplied) {
+            assertMatches(ctx, found, "was created by someone else while this stack was creating it");
+            log.info(`MigrationEndpoint '${ctx.name}': someone created it while this stack was creating it; it matches, so it is adopted and will be left in place on destroy.`);
+            return { endpoint: found, adopted: true };
+          }
+          assertMatches(ctx, found, "was made by an attempt of ours whose answer was lost");
+          log.info(`MigrationEndpoint '${ctx.name}': an attempt whose answer was lost had created it; keeping that endpoint (not sending New-MigrationEndpoint again).`);
+          return { endpoint: found, adopted: false };
+        }
+        if (kind === "AlreadyExists" || attempt >= TRANSIENT_ATTEMPTS) throw e;
+        mayHaveApplied = true;
+        const wait = 1000 * 2 ** (attempt - 1);
+        log.info(`MigrationEndpoint '${ctx.name}': New-MigrationEndpoint did not get through (${errorClass(e)}) and the endpoint is not there; trying again in ${wait / 1000} s (attempt ${attempt + 1} of ${TRANSIENT_ATTEMPTS}).`);
+        await sleep(wait);
+      }
+    }
+  });
+  return { endpoint: (await readBack(ctx)) ?? made.endpoint, adopted: made.adopted };
+}
+
+/** A failure after which the call may or may not have happened, or that a later attempt may not meet. */
+function uncertain(kind: ExchangeErrorKind | undefined): boolean {
+  return kind === "Transient" || kind === "Throttled" || kind === "Server";
+}
+
+function errorClass(e: unknown): string {
+  const type = exchangeError(e)?.exceptionType;
+  return [kindOf(e), type?.split(".").pop()].filter(Boolean).join(", ") || "error";
+}
+
+/** Create ends by reading: the outputs are what the service says, once the new endpoint is visible. */
+async function readBack(ctx: EndpointContext): Promise<Endpoint | undefined> {
+  const found = await waitFor(`migration endpoint '${ctx.name}' to show in Get-MigrationEndpoint`, () => findEndpoint(ctx, ctx.name));
+  if (!found) log.warn(`MigrationEndpoint '${ctx.name}': created, but Get-MigrationEndpoint does not show it yet; recording what New-MigrationEndpoint returned.`);
+  return found;
+}
+
+/** Set-MigrationEndpoint with a new credential (and app id) in PowerShell; Microsoft's reference lists -Credentials for Exchange Online. */
+export async function setCredential(ctx: EndpointContext, identity: string, withAppId: boolean): Promise<void> {
+  const action = `Updating the credential of migration endpoint '${ctx.name}' (Set-MigrationEndpoint -Credentials) in ${where(ctx)}`;
+  const params: Record<string, unknown> = { Identity: identity, ...(withAppId ? { ApplicationId: ctx.appId } : {}) };
+  const creds = credentials(ctx);
+  await withConsentWait(ctx, action, async () => {
+    // Setting the same credential twice is harmless, so an uncertain attempt is simply sent again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await ctx.client.powershell.run("Set-MigrationEndpoint", params, creds);
+        return;
+      } catch (e) {
+        if (kindOf(e) === "NoOp") return;
+        if (!uncertain(kindOf(e)) || attempt >= TRANSIENT_ATTEMPTS) throw e;
+        await sleep(1000 * 2 ** (attempt - 1));
+      }
+    }
+  });
+}
+
+/** Settings that need no credential go over REST. */
+export async function setPlain(ctx: EndpointContext, identity: string, params: Record<string, unknown>): Promise<void> {
+  try {
+    await ctx.client.exchange.invoke("Set-MigrationEndpoint", { Identity: identity, ...params }, { idempotent: true });
+  } catch (e) {
+    if (kindOf(e) === "NoOp") return;
+    throw new Error(`Updating migration endpoint '${ctx.name}' (Set-MigrationEndpoint ${Object.keys(params).map((k) => `-${k}`).join(" ")}) in ${where(ctx)}: ${message(e)}`);
+  }
+}
+
+export async function removeEndpoint(ctx: Pick<EndpointContext, "client">, identity: string): Promise<boolean> {
+  try {
+    // Removing twice answers "not found", so a lost answer may be retried.
+    await ctx.client.exchange.invoke("Remove-MigrationEndpoint", { Identity: identity, Confirm: false }, { idempotent: true });
+    return true;
+  } catch (e) {
+    if (kindOf(e) === "NotFound") return false;
+    const inUse = /InUse|used by the migration batch/i.test(`${exchangeError(e)?.exceptionType ?? ""} ${message(e)}`);
+    throw new Error(
+      `Removing migration endpoint '${identity}' (Remove-MigrationEndpoint) from ${where(ctx)}: ${message(e)}` +
+        (inUse ? " Remove or complete the migration batches that use it first (Get-MigrationBatch), then run 'pulumi destroy' again." : ""),
+    );
+  }
+}
+
+// ---- the consent wait --------------------------------------------------------------------------------
+
+/**
+ * Why the failure means "Exchange cannot act for the app in the source yet" (the consent, or the app's
+ * service principal it creates, has not reached Exchange), or undefined for any other failure. Matched on
+ * Microsoft's texts because the tenant layer has no kind for it; the texts are the ones MRS wraps
+ * (anchors-migration.md pitfalls 1 and 2).
+ */
+function consentNotVisible(e: unknown): string | undefined {
+  if (!exchangeError(e)) return undefined;
+  const text = message(e);
+  if (/AADSTS700016/.test(text)) return "the app is not yet known in the source tenant";
+  if (/ProxyService\/OAuth.*Access is denied|--> Access is denied/i.test(text)) return "the source tenant does not yet let the app move mailboxes";
+  return undefined;
+}
+
+async function withConsentWait<T>(ctx: EndpointContext, action: string, attempt: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  const consented = ctx.consentedAt ? Date.parse(ctx.consentedAt) : NaN;
+  const from = Number.isFinite(consented) ? Math.min(consented, started) : started;
+  const deadline = from + ctx.timeoutSeconds * 1000;
+  for (let n = 1, wait = 2000; ; n++, wait = Math.min(wait * 2, 30_000)) {
+    try {
+      return await attempt();
+    } catch (e) {
+      const why = consentNotVisible(e);
+      if (!why) throw explain(ctx, action, e);
+      const now = Date.now();
+      if (now >= deadline) throw consentFailure(ctx, action, e, n, now - from, Number.isFinite(consented));
+      const pause = Math.min(wait, deadline - now);
+      log.info(
+        `MigrationEndpoint '${ctx.name}': waiting for the admin consent of app ${ctx.appId} in the source tenant ${ctx.remoteTenant} ` +
+          `to reach Exchange Online (${why}); trying again in ${Math.ceil(pause / 1000)} s (attempt ${n + 1}; giving up at ${new Date(deadline).toISOString()}).`,
+      );
+      await sleep(pause);
+    }
+  }
+}
+
+function consentFailure(ctx: EndpointContext, action: string, e: unknown, attempts: number, waitedMs: number, fromConsent: boolean): Error {
+  const url = adminConsentUrl(ctx.client.settings.cloud, ctx.remoteTenant, ctx.appId);
+  return new Error(
+    hide(
+      ctx,
+      `${action}: Exchange Online still cannot act for the migration app in the source tenant after ${attempts} attempt(s) over ` +
+        `${Math.round(waitedMs / 1000)} s${fromConsent ? ` since the consent (${ctx.consentedAt})` : ""} (propagationTimeoutSeconds ${ctx.timeoutSeconds}). ` +
+        `Check:\n` +
+        `  1. admin consent in the SOURCE tenant ${ctx.remoteTenant}: its admin must grant the app Mailbox.Migration on Office 365 Exchange Online (${url});\n` +
+        `  2. the app id ${ctx.appId} is the migration app's application (client) id;\n` +
+        `  3. remoteTenant ${ctx.remoteTenant} is the source tenant's initial domain.\n` +
+        `Consent can take a while to propagate: if it was just granted, run 'pulumi up' again later or raise propagationTimeoutSeconds.\n` +
+        `Last answer: ${message(e)}`,
+    ),
+  );
+}
+
+/** Exchange's answers that say little, told in the stack's terms; everything else keeps Microsoft's text. */
+function explain(ctx: EndpointContext, action: string, e: unknown): Error {
+  if (isPwshUnavailable(e)) {
+    const err = new Error(hide(ctx, `${action}: ${message(e)}`));
+    err.name = "PowerShellUnavailableError";
+    return err;
+  }
+  const text = message(e);
+  let hint = "";
+  if (/resource tenant and the accessing tenant cannot be equal/i.test(text)) {
+    hint = ` remoteTenant '${ctx.remoteTenant}' is the target tenant itself; it must be the SOURCE tenant's initial domain.`;
+  } else if (/AADSTS90002/.test(text)) {
+    hint = ` remoteTenant '${ctx.remoteTenant}' is not a tenant Entra knows; it must be the source tenant's initial domain (…onmicrosoft.com).`;
+  } else if (/AADSTS7000215/.test(text)) {
+    hint = ` The clientSecret given (keyId ${ctx.secretKeyId ?? "unknown"}) is not a current secret of app ${ctx.appId}: give the secret VALUE, not its id, of a secret that has not expired.`;
+  } else if (isDehydrated(e)) {
+    hint = ` The target's Exchange organization is dehydrated: hydrate it first (the OrganizationCustomization resource for the target, or Enable-OrganizationCustomization), then run 'pulumi up' again.`;
+  }
+  return new Error(hide(ctx, `${action}: ${text}${hint}`));
+}

@@ -1,0 +1,108 @@
+// What the MigrationEndpoint tests need besides the resource: the migration app registered in the target
+// with a secret and consented in the source (written straight into the emulator's directory with the
+// Exchange author's fixtures, so these tests do not depend on the MigrationApp or AdminConsent resources),
+// secrets added and removed through Graph as the app resource would, and a provider host configured for the
+// emulator with the pwsh stand-in.
+
+import * as path from "path";
+import type { Emulator } from "./emulator";
+import { applicationByAppId, findTenant, type Rec, type Stored, type TenantState } from "./emulator/model";
+import { consentInSource, registerMigrationApp } from "./emulator/exchange/fixtures";
+import { SECRET as ENDPOINT_CREDENTIAL } from "./emulator/exchange/cmdlets/endpoints";
+import { startProviderHost, type ProviderHost } from "./support/providerHost";
+import { declareResource, emulatorStackConfig, type DeclaredResource } from "./support/engine";
+import { emulatorTenantSettings } from "./support/emulator";
+import { createTenantClient } from "../providers/tenant";
+import { MigrationEndpoint, type MigrationEndpointArgs } from "../providers/migrationEndpoint";
+
+export const FAKE_PWSH = path.resolve(__dirname, "emulator", "fake-pwsh.js");
+
+export function tenantState(emu: Emulator, role: "source" | "target"): TenantState {
+  return findTenant(emu.state, emu.tenants[role].tenantId)!;
+}
+
+export interface TestApp {
+  appId: string;
+  objectId: string;
+  secret: string;
+  keyId: string;
+}
+
+/** The migration app in the target, with one current secret (what the MigrationApp resource makes). */
+export function registerApp(emu: Emulator): TestApp {
+  const { appId, secret } = registerMigrationApp(tenantState(emu, "target"), Date.now());
+  const app = applicationByAppId(emu.state, appId)!.app.obj;
+  const keyId = String((app.passwordCredentials as Rec[])[0].keyId);
+  return { appId, objectId: String(app.id), secret, keyId };
+}
+
+/** Admin consent in the source, granted at `at` (what the source AdminConsent resource makes). */
+export function consent(emu: Emulator, appId: string, at = Date.now() - 86_400_000): string {
+  consentInSource(tenantState(emu, "source"), appId, at);
+  return new Date(at).toISOString();
+}
+
+async function targetGraph(emu: Emulator) {
+  return createTenantClient(emulatorTenantSettings(emu, "target")).graph();
+}
+
+/** A new secret on the app through Graph, as a rotation by the MigrationApp resource would add it. */
+export async function addSecret(emu: Emulator, app: TestApp): Promise<{ secret: string; keyId: string }> {
+  const r = await (await targetGraph(emu)).api(`/applications/${app.objectId}/addPassword`).post({ passwordCredential: { displayName: "rotation" } });
+  return { secret: r.secretText, keyId: r.keyId };
+}
+
+export async function removeSecret(emu: Emulator, app: TestApp, keyId: string): Promise<void> {
+  await (await targetGraph(emu)).api(`/applications/${app.objectId}/removePassword`).post({ keyId });
+}
+
+export function endpointsIn(emu: Emulator): Stored[] {
+  return [...tenantState(emu, "target").exchange.migrationEndpoints.values()];
+}
+
+export function endpointNamed(emu: Emulator, name: string): Rec | undefined {
+  return endpointsIn(emu).find((s) => String(s.obj.Name).toLowerCase() === name.toLowerCase())?.obj;
+}
+
+/** The credential the emulator stored with an endpoint (what Exchange would use for the moves). */
+export function storedCredential(ep: Rec | undefined): { userName: string; password: string } | undefined {
+  return (ep?.[ENDPOINT_CREDENTIAL] as { userName: string; password: string } | null) ?? undefined;
+}
+
+export async function startHost(emu: Emulator, extra: Record<string, string> = {}): Promise<ProviderHost> {
+  const host = await startProviderHost({ caFile: emu.caFile });
+  await host.configure(emulatorStackConfig(emu, { pwshPath: FAKE_PWSH, ...extra }));
+  return host;
+}
+
+export function endpointArgs(emu: Emulator, app: TestApp, over: Partial<MigrationEndpointArgs> = {}): MigrationEndpointArgs {
+  return { name: "xtmm-source", appId: app.appId, clientSecret: app.secret, secretKeyId: app.keyId, remoteTenant: emu.tenants.source.domain, ...over };
+}
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/**
+ * The resource as the program registers it, with its inputs as the engine hands them to the host: the host
+ * answers Configure with acceptSecrets=false, so the engine sends secret inputs as plain values (research
+ * pulumi-dynamic.md §1.4). `declareResource` keeps the SDK's secret envelope, which the engine never sends.
+ */
+export async function declareEndpoint(resourceName: string, args: MigrationEndpointArgs | Record<string, unknown>): Promise<DeclaredResource> {
+  const r = await declareResource(() => new MigrationEndpoint(resourceName, args as MigrationEndpointArgs));
+  const inputs = { ...r.inputs };
+  for (const [k, v] of Object.entries(inputs)) {
+    if (v && typeof v === "object" && SECRET_SIG in (v as object)) inputs[k] = (v as { value: unknown }).value;
+  }
+  // Guard against testing a resource that forgot to mark the secret.
+  if (typeof args.clientSecret === "string" && !(r.inputs.clientSecret && typeof r.inputs.clientSecret === "object")) {
+    throw new Error("MigrationEndpoint did not register clientSecret as a secret");
+  }
+  return { ...r, inputs };
+}
+
+/** Exchange requests since a mark: over REST (`/adminapi/`) or through the pwsh stand-in (`/_pwsh/`). */
+export function exchangeCalls(emu: Emulator, since: number) {
+  return emu.requests
+    .slice(since)
+    .filter((r) => r.surface === "exchange")
+    .map((r) => ({ ...r, via: r.path.includes("/_pwsh/") ? ("pwsh" as const) : ("rest" as const) }));
+}
