@@ -79,24 +79,14 @@ export function endpointArgs(emu: Emulator, app: TestApp, over: Partial<Migratio
   return { name: "xtmm-source", appId: app.appId, clientSecret: app.secret, secretKeyId: app.keyId, remoteTenant: emu.tenants.source.domain, ...over };
 }
 
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-
-/**
- * The resource as the program registers it, with its inputs as the engine hands them to the host: the host
- * answers Configure with acceptSecrets=false, so the engine sends secret inputs as plain values (research
- * pulumi-dynamic.md §1.4). `declareResource` keeps the SDK's secret envelope, which the engine never sends.
- */
+/** The resource as the program registers it, with its inputs as the engine hands them to the host. */
 export async function declareEndpoint(resourceName: string, args: MigrationEndpointArgs | Record<string, unknown>): Promise<DeclaredResource> {
   const r = await declareResource(() => new MigrationEndpoint(resourceName, args as MigrationEndpointArgs));
-  const inputs = { ...r.inputs };
-  for (const [k, v] of Object.entries(inputs)) {
-    if (v && typeof v === "object" && SECRET_SIG in (v as object)) inputs[k] = (v as { value: unknown }).value;
-  }
   // Guard against testing a resource that forgot to mark the secret.
-  if (typeof args.clientSecret === "string" && !(r.inputs.clientSecret && typeof r.inputs.clientSecret === "object")) {
+  if (typeof args.clientSecret === "string" && !(r.secretInputs ?? []).includes("clientSecret")) {
     throw new Error("MigrationEndpoint did not register clientSecret as a secret");
   }
-  return { ...r, inputs };
+  return r;
 }
 
 /** Exchange requests since a mark: over REST (`/adminapi/`) or through the pwsh stand-in (`/_pwsh/`). */

@@ -11,8 +11,10 @@ export interface DeclaredResource {
   /** Type token, e.g. `pulumi-nodejs:dynamic/xtmm:OrganizationCustomization`. */
   type: string;
   name: string;
-  /** Inputs as the program registered them, `__provider` included. */
+  /** Inputs as the engine sends them to the host (secrets as plain values), `__provider` included. */
   inputs: Props;
+  /** Inputs the program marked secret. */
+  secretInputs?: string[];
   /** The `deleteBeforeReplace` resource option. */
   deleteBeforeReplace?: boolean;
 }
@@ -278,7 +280,17 @@ export async function declareResource(
   if (typeof captured.inputs.__provider !== "string") {
     throw new Error("__provider is not a plain string (did the provider capture a secret?)");
   }
-  return { ...captured, ...opts };
+  // The engine sends secret inputs to the host as plain values (the host answers Configure with
+  // acceptSecrets=false; research pulumi-dynamic.md §1.4): unwrap the SDK's envelope, and remember which
+  // inputs the program marked secret so tests can check it.
+  const secretInputs: string[] = [];
+  for (const [k, v] of Object.entries(captured.inputs)) {
+    if (v && typeof v === "object" && SECRET_SIG in (v as object)) {
+      captured.inputs[k] = (v as { value: unknown }).value;
+      secretInputs.push(k);
+    }
+  }
+  return { ...captured, secretInputs, ...opts };
 }
 
 export { emulatorStackConfig, type EmulatorEndpointsInfo } from "../emulator/stackConfig";
