@@ -1,7 +1,7 @@
 // The dynamic-provider shim and the base class every xtmm resource extends.
 //
 // Pulumi stores the provider's serialized code with every resource (`__provider`) and runs THAT code for
-// refresh and destroy. Our serialized provider is therefore a stub that knows only its resource kind and
+// refresh and destroy. Our serialized provider is therefore a shim that knows only its resource kind and
 // where the compiled implementation lives; the implementation is `require`d at run time from
 // `<root>/dist/providers/runtime.js`. State stays small, a code change needs no replacement, `destroy`
 // runs the current code, and no client or secret is ever captured by the serializer.
@@ -9,7 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 /**
- * Version of the contract between stubs already written into state files and `runtime.dispatch`. Stubs
+ * Version of the contract between shims already written into state files and `runtime.dispatch`. Shims
  * from every earlier version must keep working, so `dispatch` only ever gains versions.
  */
 export const SHIM_PROTOCOL = 1;
@@ -45,7 +45,7 @@ export function shimProvider(kind: string): pulumi.dynamic.ResourceProvider {
   };
 }
 
-// One stub object per kind, so `dynamic.Resource`'s serialization cache (keyed by object) serializes each
+// One shim object per kind, so `dynamic.Resource`'s serialization cache (keyed by object) serializes each
 // kind once per program run however many resources of it there are.
 const shims = new Map<string, pulumi.dynamic.ResourceProvider>();
 function shimFor(kind: string): pulumi.dynamic.ResourceProvider {

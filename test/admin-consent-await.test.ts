@@ -6,15 +6,16 @@
 
 import { useEmulator } from "./support/emulator";
 import { startProviderHost, type ProviderHost } from "./support/providerHost";
-import { Engine, declareResource, emulatorStackConfig } from "./support/engine";
+import { Engine, declareResource, emulatorStackConfig, useProviderHost } from "./support/engine";
 import { AdminConsent, type AdminConsentArgs } from "../providers/adminConsent";
 import { adminConsentUrl, customCloud } from "../providers/tenant/clouds";
 import { assignmentsOf, consentAsAdministrator, graphWrites, registerMultiTenantApp, servicePrincipals, tenantOf } from "./admin-consent-support";
 
 const emulator = useEmulator();
+const providerHost = useProviderHost(emulator);
+const tenantSecrets = () => [emulator().tenants.source.clientSecret, emulator().tenants.target.clientSecret];
 
 let host: ProviderHost;
-let secrets: string[] = [];
 
 const declare = (name: string, args: AdminConsentArgs) => declareResource(() => new AdminConsent(name, args));
 const sourceName = (appId: string) => `AdminConsent for app ${appId} in tenant ${emulator().tenants.source.tenantId} (source)`;
@@ -22,17 +23,7 @@ const sourceConsentUrl = (appId: string) =>
   adminConsentUrl(customCloud({ login: emulator().endpoints.login, graph: emulator().endpoints.graph, exchange: emulator().endpoints.exchange }), emulator().tenants.source.domain, appId);
 
 beforeAll(async () => {
-  secrets = [emulator().tenants.source.clientSecret, emulator().tenants.target.clientSecret];
-  host = await startProviderHost({ caFile: emulator().caFile });
-  await host.configure(emulatorStackConfig(emulator()));
-});
-
-afterAll(async () => {
-  if (!host) return;
-  const out = host.output();
-  await host.stop();
-  expect(secrets).toHaveLength(2);
-  for (const secret of secrets) expect(out).not.toContain(secret);
+  host = providerHost();
 });
 
 test("the up waits, writing nothing, until a source administrator consents during the wait", async () => {
@@ -127,7 +118,7 @@ test("an operator with read-only Graph permissions can wait; revoked consent is 
     const mark = emulator().requests.length;
     await engine.destroy(r);
     expect(graphWrites(emulator(), mark)).toEqual([]);
-    for (const s of secrets) expect(other.output()).not.toContain(s);
+    for (const s of tenantSecrets()) expect(other.output()).not.toContain(s);
   } finally {
     t.directory.appRoleAssignments.delete(readOnlyId);
     for (const [k, a] of removed) t.directory.appRoleAssignments.set(k, a);

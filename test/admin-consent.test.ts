@@ -7,7 +7,7 @@
 
 import { useEmulator } from "./support/emulator";
 import { startProviderHost, type ProviderHost } from "./support/providerHost";
-import { CheckFailedError, Engine, declareResource, emulatorStackConfig, withUnknowns, type DeclaredResource } from "./support/engine";
+import { CheckFailedError, Engine, declareResource, emulatorStackConfig, withUnknowns, type DeclaredResource, useProviderHost } from "./support/engine";
 import { AdminConsent, type AdminConsentArgs } from "../providers/adminConsent";
 import {
   MAILBOX_MIGRATION_ID,
@@ -24,9 +24,10 @@ import {
 } from "./admin-consent-support";
 
 const emulator = useEmulator();
+const providerHost = useProviderHost(emulator);
+const tenantSecrets = () => [emulator().tenants.source.clientSecret, emulator().tenants.target.clientSecret];
 
 let host: ProviderHost;
-let secrets: string[] = [];
 
 const declare = (name: string, args: AdminConsentArgs) => declareResource(() => new AdminConsent(name, args));
 // Object ids are GUIDs; assignment ids are Graph's base64url strings.
@@ -34,17 +35,7 @@ const writes = (mark: number) =>
   graphWrites(emulator(), mark).map((r) => `${r.method} ${r.path.replace(/[0-9a-f-]{36}/gi, "{id}").replace(/appRoleAssignedTo\/[^/]+$/, "appRoleAssignedTo/{id}")} ${r.status}`);
 
 beforeAll(async () => {
-  secrets = [emulator().tenants.source.clientSecret, emulator().tenants.target.clientSecret];
-  host = await startProviderHost({ caFile: emulator().caFile });
-  await host.configure(emulatorStackConfig(emulator()));
-});
-
-afterAll(async () => {
-  if (!host) return;
-  const out = host.output();
-  await host.stop();
-  expect(secrets).toHaveLength(2);
-  for (const secret of secrets) expect(out).not.toContain(secret);
+  host = providerHost();
 });
 
 describe("check", () => {
@@ -371,7 +362,7 @@ describe("faults", () => {
       expect(err.message).toMatch(/AdminConsent for app .* in tenant .* \(source\): assigning Mailbox\.Migration/);
       expect(err.message).toContain("AppRoleAssignment.ReadWrite.All");
       expect(servicePrincipals(emulator(), "source", appId)).toHaveLength(0);
-      for (const s of secrets) expect(other.output()).not.toContain(s);
+      for (const s of tenantSecrets()) expect(other.output()).not.toContain(s);
     } finally {
       for (const [k, a] of removed) t.directory.appRoleAssignments.set(k, a);
       await other.stop();

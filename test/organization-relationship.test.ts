@@ -7,7 +7,7 @@
 
 import { emulatorTenantSettings, useEmulator } from "./support/emulator";
 import { startProviderHost, type ProviderHost } from "./support/providerHost";
-import { CheckFailedError, Engine, declareResource, emulatorStackConfig, withUnknowns, type DeclaredResource } from "./support/engine";
+import { CheckFailedError, Engine, declareResource, emulatorStackConfig, withUnknowns, type DeclaredResource, useProviderHost } from "./support/engine";
 import { OrganizationRelationship, type OrganizationRelationshipArgs } from "../providers/organizationRelationship";
 import { OrganizationCustomization } from "../providers/organizationCustomization";
 import { ScopingGroup } from "../providers/scopingGroup";
@@ -15,11 +15,11 @@ import { createTenantClient } from "../providers/tenant";
 import { findTenant, type Rec } from "./emulator/model";
 
 const emulator = useEmulator();
+const providerHost = useProviderHost(emulator, { env: { XTMM_VISIBILITY_TIMEOUT_SECONDS: "20" } });
 const APP_ID = "6a3f1c2e-9b7d-4e58-a1c0-3d2b4f5e6a7b";
 
 let host: ProviderHost;
 let engine: Engine;
-let secrets: string[] = [];
 
 type Role = "source" | "target";
 const other = (r: Role): Role => (r === "source" ? "target" : "source");
@@ -54,18 +54,8 @@ const relationship = (name: string, args: Partial<OrganizationRelationshipArgs> 
   );
 
 beforeAll(async () => {
-  secrets = [emulator().tenants.source.clientSecret, emulator().tenants.target.clientSecret];
-  host = await startProviderHost({ caFile: emulator().caFile, env: { XTMM_VISIBILITY_TIMEOUT_SECONDS: "20" } });
-  await host.configure(emulatorStackConfig(emulator()));
+  host = providerHost();
   engine = new Engine(host);
-});
-
-afterAll(async () => {
-  if (!host) return;
-  const out = host.output();
-  await host.stop();
-  expect(secrets).toHaveLength(2);
-  for (const secret of secrets) expect(out).not.toContain(secret);
 });
 
 describe("check", () => {

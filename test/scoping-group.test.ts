@@ -8,15 +8,15 @@
 
 import { emulatorTenantSettings, useEmulator } from "./support/emulator";
 import { startProviderHost, type ProviderHost } from "./support/providerHost";
-import { CheckFailedError, Engine, declareResource, emulatorStackConfig, withUnknowns, type DeclaredResource } from "./support/engine";
+import { CheckFailedError, Engine, declareResource, emulatorStackConfig, withUnknowns, type DeclaredResource, useProviderHost } from "./support/engine";
 import { ScopingGroup, type ScopingGroupArgs } from "../providers/scopingGroup";
 import { createTenantClient } from "../providers/tenant";
 import { findTenant, type Rec } from "./emulator/model";
 
 const emulator = useEmulator({ mailboxes: 1500 });
+const providerHost = useProviderHost(emulator, { env: { XTMM_VISIBILITY_TIMEOUT_SECONDS: "20" } });
 
 let host: ProviderHost;
-let secrets: string[] = [];
 
 const source = () => findTenant(emulator().state, emulator().tenants.source.tenantId)!;
 /** Groups (visible or not) holding a name, from the emulator's state. */
@@ -46,17 +46,7 @@ const scopingGroup = (resourceName: string, args: Partial<ScopingGroupArgs>) =>
 const withMembers = (r: DeclaredResource, members: string[]): DeclaredResource => ({ ...r, inputs: { ...r.inputs, members } });
 
 beforeAll(async () => {
-  secrets = [emulator().tenants.source.clientSecret, emulator().tenants.target.clientSecret];
-  host = await startProviderHost({ caFile: emulator().caFile, env: { XTMM_VISIBILITY_TIMEOUT_SECONDS: "20" } });
-  await host.configure(emulatorStackConfig(emulator()));
-});
-
-afterAll(async () => {
-  if (!host) return;
-  const out = host.output();
-  await host.stop();
-  expect(secrets).toHaveLength(2);
-  for (const secret of secrets) expect(out).not.toContain(secret);
+  host = providerHost();
 });
 
 describe("check", () => {

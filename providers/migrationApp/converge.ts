@@ -142,18 +142,19 @@ async function adopt(t: Target, appId: string): Promise<Application> {
 }
 
 /** The outputs from the service's view of the app after a create or an update. */
-interface Base {
-  servicePrincipalId: string;
-  mailboxMigrationRoleId: string;
-  secretKeyId: string;
-  secretStartDateTime: string;
-  secretEndDateTime: string;
-  clientSecret: string;
-  retiringSecretKeyIds: string[];
-  adopted: boolean;
-  createdServicePrincipal: boolean;
-  original: Outputs["original"];
-}
+type Base = Pick<
+  Outputs,
+  | "servicePrincipalId"
+  | "mailboxMigrationRoleId"
+  | "secretKeyId"
+  | "secretStartDateTime"
+  | "secretEndDateTime"
+  | "clientSecret"
+  | "retiringSecretKeyIds"
+  | "adopted"
+  | "createdServicePrincipal"
+  | "original"
+>;
 
 async function outputs(t: Target, app: Application, i: Inputs, base: Base): Promise<Outputs> {
   const fresh = (await getApplication(t.g, app.id, `Reading application ${app.appId} in tenant ${t.tenantId}`)) ?? app;
