@@ -41,6 +41,8 @@ const IMPLEMENTATIONS: Record<string, () => ResourceImplementation<any, any>> = 
   migrationEndpoint: () => require("./migrationEndpoint").migrationEndpointImpl,
   organizationRelationship: () => require("./organizationRelationship").organizationRelationshipImpl,
   scopingGroup: () => require("./scopingGroup").scopingGroupImpl,
+  sourceMailboxes: () => require("./sourceMailboxes").sourceMailboxesImpl,
+  mailUser: () => require("./mailUser").mailUserImpl,
 };
 
 export const RESOURCE_KINDS = Object.keys(IMPLEMENTATIONS);
