@@ -186,6 +186,9 @@ function addPerson(t: TenantState, p: Person, domain: string, sku: string, now: 
     inPlaceHolds: p.inPlaceHolds,
   };
   const mbx = mailboxObject(t, spec, now, random);
+  // The user's names, which Get-Recipient shows as FirstName/LastName (Entra givenName/surname).
+  mbx.FirstName = p.shared ? "" : p.first;
+  mbx.LastName = p.shared ? "" : p.last;
   t.exchange.recipients.set(String(mbx.Guid).toLowerCase(), stored(mbx, now));
 }
 

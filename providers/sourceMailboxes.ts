@@ -1,0 +1,210 @@
+// SourceMailboxes: what a migration wave's source mailboxes are, read once per wave from the source tenant
+// and handed to the target MailUsers. It creates nothing in any tenant. All the work happens in `check`,
+// because the engine uses a to-be-created resource's checked inputs as its outputs at preview: `pulumi
+// preview` therefore shows exactly what each target MailUser will be stamped with, and which users cannot
+// move and why. Offline validation runs first (no call can be needed to reject bad input), then one bulk
+// read of the source (a few paged calls for the whole wave) and one Get-AcceptedDomain on the target.
+
+import * as pulumi from "@pulumi/pulumi";
+import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
+import { isUnknown, log, type Props, type ResourceImplementation } from "./runtime";
+import { BATCH_LIMIT, validateWave, type Failure, type PlannedUser } from "./staging/plan";
+import { assess, summaryOf, type SourceMailbox } from "./sourceMailboxes/assess";
+import { readSource, targetAcceptedDomains } from "./sourceMailboxes/read";
+
+export type { SourceMailbox } from "./sourceMailboxes/assess";
+
+export interface SourceMailboxesArgs {
+  /** The wave's name (one SourceMailboxes per wave). */
+  wave: pulumi.Input<string>;
+  users: pulumi.Input<PlannedUser[]>;
+  /** Target accepted domains that primary addresses may use. */
+  targetDomains: pulumi.Input<pulumi.Input<string>[]>;
+  /** The domain of the address each MailUser gets for the batch's TargetDeliveryDomain. */
+  targetDeliveryDomain: pulumi.Input<string>;
+}
+
+export interface Summary extends Props {
+  ready: number;
+  blocked: number;
+  moved: number;
+}
+
+interface Inputs extends Props {
+  wave: string;
+  users: PlannedUser[];
+  targetDomains: string[];
+  targetDeliveryDomain: string;
+  mailboxes: SourceMailbox[];
+  summary: Summary;
+}
+
+type Outputs = Inputs;
+
+const SPEC: XtmmResourceSpec = {
+  kind: "sourceMailboxes",
+  type: "SourceMailboxes",
+  outputs: ["mailboxes", "summary"],
+};
+
+export class SourceMailboxes extends XtmmResource {
+  declare readonly wave: pulumi.Output<string>;
+  declare readonly users: pulumi.Output<PlannedUser[]>;
+  declare readonly targetDomains: pulumi.Output<string[]>;
+  declare readonly targetDeliveryDomain: pulumi.Output<string>;
+  /** One per user, in the order of `users`. */
+  declare readonly mailboxes: pulumi.Output<SourceMailbox[]>;
+  declare readonly summary: pulumi.Output<Summary>;
+
+  constructor(name: string, args: SourceMailboxesArgs, opts?: pulumi.CustomResourceOptions) {
+    super(SPEC, name, { wave: args.wave, users: args.users, targetDomains: args.targetDomains, targetDeliveryDomain: args.targetDeliveryDomain }, opts);
+  }
+}
+
+const INPUTS = ["wave", "users", "targetDomains", "targetDeliveryDomain"];
+/** Written by check itself; present in `news` only as the class's undefined placeholders or old values. */
+const COMPUTED = ["mailboxes", "summary"];
+const USER_FIELDS = ["sourceAddress", "targetPrimary", "userPrincipalName", "alias", "displayName", "firstName", "lastName"] as const;
+const LOWER: readonly string[] = ["sourceAddress", "targetPrimary", "userPrincipalName"];
+
+const deepUnknown = (v: unknown): boolean =>
+  isUnknown(v) || (Array.isArray(v) ? v.some(deepUnknown) : !!v && typeof v === "object" && Object.values(v).some(deepUnknown));
+
+/** Shape checks and normalisation (addresses and domains lower-case); the wave rules are validateWave's. */
+function shape(news: Props, failures: Failure[]): Props {
+  const out: Props = {};
+  for (const key of Object.keys(news)) {
+    if (!INPUTS.includes(key) && !COMPUTED.includes(key)) failures.push({ property: key, reason: `is not an input of SourceMailboxes (inputs: ${INPUTS.join(", ")}); remove it` });
+  }
+  const { wave, users, targetDomains, targetDeliveryDomain } = news;
+  if (!isUnknown(wave) && (typeof wave !== "string" || wave.trim() === "")) failures.push({ property: "wave", reason: "must be the wave's name, e.g. wave-1" });
+  out.wave = typeof wave === "string" ? wave.trim() : wave;
+  if (isUnknown(users)) out.users = users;
+  else if (!Array.isArray(users)) failures.push({ property: "users", reason: "must be a list of planned users ({ sourceAddress, targetPrimary, userPrincipalName, alias })" });
+  else {
+    out.users = users.map((u, i) => {
+      if (isUnknown(u)) return u;
+      if (!u || typeof u !== "object" || Array.isArray(u)) {
+        failures.push({ property: `users[${i}]`, reason: "must be an object { sourceAddress, targetPrimary, userPrincipalName, alias }" });
+        return u;
+      }
+      const user: Props = {};
+      for (const k of Object.keys(u)) {
+        if (!(USER_FIELDS as readonly string[]).includes(k)) failures.push({ property: `users[${i}].${k}`, reason: `is not a field of a planned user (${USER_FIELDS.join(", ")}); remove it` });
+      }
+      for (const k of USER_FIELDS) {
+        const v = (u as Props)[k];
+        if (v === undefined || v === null) continue;
+        if (typeof v !== "string" && !isUnknown(v)) failures.push({ property: `users[${i}].${k}`, reason: `must be a string, not ${JSON.stringify(v)}` });
+        user[k] = typeof v === "string" && !isUnknown(v) ? (LOWER.includes(k) ? v.trim().toLowerCase() : v.trim()) : v;
+      }
+      return user;
+    });
+  }
+  if (isUnknown(targetDomains)) out.targetDomains = targetDomains;
+  else if (!Array.isArray(targetDomains)) failures.push({ property: "targetDomains", reason: "must be a list of the target's accepted domains, e.g. [contoso.com]" });
+  else out.targetDomains = targetDomains.map((d) => (typeof d === "string" && !isUnknown(d) ? d.trim().toLowerCase() : d));
+  if (!isUnknown(targetDeliveryDomain) && typeof targetDeliveryDomain !== "string") {
+    failures.push({ property: "targetDeliveryDomain", reason: "must be a domain, e.g. contoso.onmicrosoft.com" });
+  }
+  out.targetDeliveryDomain = typeof targetDeliveryDomain === "string" ? targetDeliveryDomain.trim().toLowerCase() : targetDeliveryDomain;
+  return out;
+}
+
+/** The SourceMailboxes recorded by the previous check (olds are the old checked inputs). */
+function recorded(olds: Props): SourceMailbox[] {
+  return Array.isArray(olds.mailboxes) ? (olds.mailboxes as SourceMailbox[]).filter((m) => m && typeof m.sourceAddress === "string") : [];
+}
+
+/** Same as JSON, ignoring key order. */
+function same(a: unknown, b: unknown): boolean {
+  const norm = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(norm) : v && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, norm((v as Props)[k])])) : v;
+  return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
+}
+
+/**
+ * A completed move turns "ready" into "moved" with every value kept. That is not a change worth a plan line:
+ * after a move the stack must show no changes (issue 5), so the state flip alone is not reported.
+ */
+function sameMailboxes(olds: unknown, news: unknown): boolean {
+  if (!Array.isArray(olds) || !Array.isArray(news) || olds.length !== news.length) return same(olds, news);
+  return news.every((n: SourceMailbox, i) => {
+    const o = olds[i] as SourceMailbox;
+    if (o?.state === "ready" && n?.state === "moved") return same({ ...o, state: "moved" }, n);
+    return same(o, n);
+  });
+}
+
+export const sourceMailboxesImpl: ResourceImplementation<Inputs, Outputs> = {
+  async check(olds, news) {
+    const failures: Failure[] = [];
+    const inputs = shape(news, failures);
+    const waveInputs = [inputs.users, inputs.targetDomains, inputs.targetDeliveryDomain];
+    const malformed = failures.some((f) => /^(users|targetDomains|targetDeliveryDomain)\b/.test(f.property));
+    if (malformed || deepUnknown(waveInputs)) {
+      // Unknown values are only known at up; the wave rules and the bulk read wait for them.
+      if (!malformed && Array.isArray(inputs.users) && inputs.users.length > BATCH_LIMIT) {
+        failures.push({ property: "users", reason: `has ${inputs.users.length} users; Microsoft allows at most ${BATCH_LIMIT} mailboxes per migration batch, so split the wave` });
+      }
+      return { inputs, failures };
+    }
+    const users = inputs.users as PlannedUser[];
+    const targetDomains = inputs.targetDomains as string[];
+    const targetDeliveryDomain = inputs.targetDeliveryDomain as string;
+    failures.push(...validateWave(users, { targetDomains, targetDeliveryDomain }));
+    if (failures.length > 0 || isUnknown(inputs.wave)) return { inputs, failures };
+
+    const [listings, accepted] = await Promise.all([readSource(users), targetAcceptedDomains()]);
+    if (accepted) {
+      targetDomains.forEach((d, i) => {
+        if (!accepted.includes(d)) failures.push({ property: `targetDomains[${i}]`, reason: `${d} is not an accepted domain of the target tenant (accepted: ${accepted.join(", ")}); add and verify it in the target, or remove it` });
+      });
+      if (!accepted.includes(targetDeliveryDomain)) {
+        failures.push({ property: "targetDeliveryDomain", reason: `${targetDeliveryDomain} is not an accepted domain of the target tenant (accepted: ${accepted.join(", ")}); use the target's initial domain, e.g. ${accepted.find((d) => d.endsWith(".onmicrosoft.com") && !d.endsWith(".mail.onmicrosoft.com")) ?? "<tenant>.onmicrosoft.com"}` });
+      }
+    }
+    const { mailboxes, sameMailbox } = assess(users, listings, recorded(olds));
+    for (const s of sameMailbox) {
+      failures.push({ property: `users[${s.index}].sourceAddress`, reason: `${users[s.index].sourceAddress} is the same source mailbox (${s.name}) as users[${s.first}].sourceAddress ${users[s.first].sourceAddress}; list each mailbox once` });
+    }
+    if (failures.length > 0) return { inputs, failures };
+    for (const m of mailboxes) {
+      if (m.state === "blocked") log.warn(`Wave ${inputs.wave}: ${m.sourceAddress} cannot move and will not be staged: ${m.blockers.join("; ")}.`);
+    }
+    return { inputs: { ...inputs, mailboxes, summary: summaryOf(mailboxes) }, failures: [] };
+  },
+
+  async diff(_id, olds, news) {
+    const diffs: string[] = [];
+    for (const k of INPUTS) if (isUnknown(news[k]) || !same(olds[k], news[k])) diffs.push(k);
+    if (isUnknown(news.mailboxes) || !sameMailboxes(olds.mailboxes, news.mailboxes)) diffs.push("mailboxes");
+    // Nothing lives in a tenant, so every change is an update in place.
+    return diffs.length > 0 ? { changes: true, replaces: [], diffs } : { changes: false };
+  },
+
+  async create(inputs) {
+    return { id: `source-mailboxes/${inputs.wave}`, outs: outputs(inputs) };
+  },
+
+  // The next check reads the source again; refresh has nothing better to offer.
+  async read(id, props) {
+    return { id, props };
+  },
+
+  async update(_id, _olds, news) {
+    return { outs: outputs(news) };
+  },
+
+  async delete() {
+    // Nothing was created in any tenant.
+  },
+};
+
+function outputs(inputs: Inputs): Outputs {
+  if (!Array.isArray(inputs.mailboxes)) {
+    throw new Error(`SourceMailboxes ${inputs.wave}: check did not read the source (an input was unknown); run the update again.`);
+  }
+  const { wave, users, targetDomains, targetDeliveryDomain, mailboxes } = inputs;
+  return { wave, users, targetDomains, targetDeliveryDomain, mailboxes, summary: summaryOf(mailboxes) };
+}

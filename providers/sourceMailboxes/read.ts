@@ -1,0 +1,49 @@
+// The network side of the SourceMailboxes check: one bulk read of the source for the whole wave (the engine
+// calls check one resource at a time, so a read per user would be N sequential round trips) and one look at
+// the target's accepted domains. Listing every mailbox is a few paged calls (1,000 objects a page) however
+// many users the wave has; Get-Recipient follows only when an address is not a mailbox's or a name is needed.
+
+import { message } from "../exchangeFailure";
+import { log, stackConfig, tenantFor } from "../runtime";
+import type { TenantClient } from "../tenant";
+import type { PlannedUser } from "../staging/plan";
+import { indexByAddress, MAILBOX_SELECT, needsRecipients, RECIPIENT_SELECT, type Listed, type Listings } from "./assess";
+
+export async function readSource(users: PlannedUser[]): Promise<Listings> {
+  const client = tenantFor("source");
+  const mailboxes = await list(client, "Get-Mailbox", MAILBOX_SELECT);
+  const recipients = needsRecipients(users, indexByAddress(mailboxes)) ? await list(client, "Get-Recipient", RECIPIENT_SELECT) : undefined;
+  return { mailboxes, recipients };
+}
+
+async function list(client: TenantClient, cmdlet: string, select: string[]): Promise<Listed[]> {
+  try {
+    return (await client.exchange.invoke<Listed>(cmdlet, { ResultSize: "Unlimited" }, { select })).value;
+  } catch (e) {
+    throw new Error(`Reading the source tenant's ${cmdlet === "Get-Mailbox" ? "mailboxes" : "recipients"} (${cmdlet} -ResultSize Unlimited) in tenant ${client.settings.tenantId}: ${message(e)}`);
+  }
+}
+
+/**
+ * The target's accepted domains (lower-case), or undefined when this stack does not administer the target
+ * (split administration: the target stack checks its own domains when it stages the users).
+ */
+export async function targetAcceptedDomains(): Promise<string[] | undefined> {
+  let client: TenantClient;
+  try {
+    client = tenantFor("target");
+  } catch (e) {
+    // Only a target that is not configured at all is skipped; a half-configured one is an error to fix.
+    if (e instanceof Error && e.name === "ConfigError" && !stackConfig("targetTenantId")) {
+      log.info("SourceMailboxes: the target tenant is not configured in this stack, so its accepted domains are checked by the target stack.");
+      return undefined;
+    }
+    throw e;
+  }
+  try {
+    const domains = (await client.exchange.invoke<Listed>("Get-AcceptedDomain", {}, { select: ["DomainName"] })).value;
+    return domains.map((d) => String(d.DomainName ?? "").toLowerCase()).filter(Boolean);
+  } catch (e) {
+    throw new Error(`Reading the accepted domains of the target tenant ${client.settings.tenantId} (Get-AcceptedDomain): ${message(e)}`);
+  }
+}

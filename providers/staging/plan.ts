@@ -1,0 +1,225 @@
+// The staging plan of a migration wave, as pure functions: from what the engineer declared (a source address
+// and optional target values) to the full target identity of every user, and the offline checks a wave must
+// pass before any tenant is called. Shared by the program (components/waves.ts, which reports failures under
+// the stack key) and by the SourceMailboxes provider's check (which reports them under `users[i].<field>`).
+// No I/O and no Pulumi here, so every rule is covered by table-driven unit tests.
+
+/** Microsoft: "Don't exceed 2,000 mailboxes per batch" (research anchors-migration.md §1.6). */
+export const BATCH_LIMIT = 2000;
+
+/** One migrating mailbox as the engineer declared it, after domain mapping (all addresses lower-case). */
+export interface PlannedUser {
+  sourceAddress: string; // an SMTP address of the source mailbox
+  targetPrimary: string; // primary SMTP in a target-owned domain
+  userPrincipalName: string; // default targetPrimary
+  alias: string; // default local part of targetPrimary
+  displayName?: string;
+  firstName?: string;
+  lastName?: string; // default: copied from the source at check
+}
+
+export interface DeclaredUser {
+  source: string;
+  targetPrimary?: string;
+  upn?: string;
+  alias?: string;
+  displayName?: string;
+  firstName?: string;
+  lastName?: string;
+}
+
+export interface Failure {
+  property: string;
+  reason: string;
+}
+
+// RFC 5322 dot-atom characters, which are also the characters Exchange allows in an Alias
+// (New-MailUser -Alias: letters, digits and !#$%&'*+-/=?^_`{|}~, periods only between other characters).
+const ATOM = "[a-z0-9!#$%&'*+\\-/=?^_`{|}~]+";
+const LOCAL_PART = new RegExp(`^${ATOM}(\\.${ATOM})*$`, "i");
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/i;
+
+/** Why `value` is not a plain SMTP address (`local@domain.tld`), or undefined when it is one. */
+export function addressProblem(value: unknown): string | undefined {
+  if (typeof value !== "string" || value.trim() === "") return "is empty; give an SMTP address such as user@contoso.com";
+  const text = value.trim();
+  const at = text.lastIndexOf("@");
+  if (at < 0) return `${JSON.stringify(text)} has no "@"; give an SMTP address such as user@contoso.com`;
+  const local = text.slice(0, at);
+  const domain = text.slice(at + 1);
+  if (local === "" || local.length > 64 || !LOCAL_PART.test(local)) {
+    return `${JSON.stringify(text)} has an invalid part before "@" (letters, digits, . - _ + and similar, at most 64, no leading, trailing or double ".")`;
+  }
+  const domainWhy = domainProblem(domain);
+  if (domainWhy) return `${JSON.stringify(text)}: the domain ${domainWhy}`;
+  if (text.length > 254) return `${JSON.stringify(text)} is longer than 254 characters`;
+  return undefined;
+}
+
+/** Why `value` is not a DNS domain name such as contoso.com, or undefined when it is one. */
+export function domainProblem(value: unknown): string | undefined {
+  if (typeof value !== "string" || value === "") return "is empty; give a domain such as contoso.com";
+  if (!DOMAIN.test(value)) return `${JSON.stringify(value)} is not a domain name such as contoso.com`;
+  return undefined;
+}
+
+/** Why `value` cannot be an Exchange alias, or undefined when it can. */
+export function aliasProblem(value: unknown): string | undefined {
+  if (typeof value !== "string" || value === "") return "is empty; give an alias such as jdoe, or leave it out to use the local part of targetPrimary";
+  if (value.length > 64 || !LOCAL_PART.test(value)) {
+    return `${JSON.stringify(value)} is not an Exchange alias (letters, digits and !#$%&'*+-/=?^_\`{|}~, "." only between them, at most 64)`;
+  }
+  return undefined;
+}
+
+export function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf("@") + 1).toLowerCase();
+}
+
+export function localPartOf(address: string): string {
+  return address.slice(0, address.lastIndexOf("@"));
+}
+
+/**
+ * The x500 proxies a target MailUser needs (research §1.5): `x500:` + the source LegacyExchangeDN first, then
+ * every x500 proxy of the source, deduplicated case-insensitively. All carry the lower-case `x500:` prefix (a
+ * secondary proxy); the source's EmailAddresses may spell it `X500:`.
+ */
+export function x500Addresses(legacyExchangeDN: string, emailAddresses: readonly string[]): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const add = (dn: string) => {
+    const value = dn.trim();
+    if (value === "" || seen.has(value.toLowerCase())) return;
+    seen.add(value.toLowerCase());
+    out.push(`x500:${value}`);
+  };
+  if (legacyExchangeDN) add(legacyExchangeDN);
+  for (const proxy of emailAddresses) {
+    if (/^x500:/i.test(proxy)) add(proxy.slice(5));
+  }
+  return out;
+}
+
+const clean = (v: string | undefined): string | undefined => (typeof v === "string" && v.trim() !== "" ? v.trim() : undefined);
+
+/** Fills targetPrimary/upn/alias from the domain map; failures name e.g. `users[3].targetPrimary` and the fix. */
+export function planUsers(
+  declared: DeclaredUser[],
+  domainMap: Record<string, string>,
+): { users: PlannedUser[]; failures: Failure[] } {
+  const map = new Map(Object.entries(domainMap ?? {}).map(([from, to]) => [from.trim().toLowerCase(), String(to).trim().toLowerCase()]));
+  const users: PlannedUser[] = [];
+  const failures: Failure[] = [];
+  (declared ?? []).forEach((d, i) => {
+    const at = `users[${i}]`;
+    const source = clean(d?.source)?.toLowerCase();
+    if (!source) {
+      failures.push({ property: `${at}.source`, reason: "is missing; give the source mailbox's SMTP address" });
+      return;
+    }
+    let targetPrimary = clean(d.targetPrimary)?.toLowerCase();
+    if (!targetPrimary) {
+      const sourceDomain = source.includes("@") ? domainOf(source) : "";
+      const mapped = map.get(sourceDomain);
+      if (!mapped) {
+        const known = [...map.keys()];
+        failures.push({
+          property: `${at}.targetPrimary`,
+          reason:
+            `is not given and domainMap has no entry for the source domain ${JSON.stringify(sourceDomain)} of ${source}` +
+            (known.length ? ` (mapped: ${known.join(", ")})` : " (domainMap is empty)") +
+            `; give targetPrimary or add "${sourceDomain || "<source domain>"}: <target domain>" to domainMap`,
+        });
+        return;
+      }
+      targetPrimary = `${source.includes("@") ? localPartOf(source) : source}@${mapped}`;
+    }
+    const user: PlannedUser = {
+      sourceAddress: source,
+      targetPrimary,
+      userPrincipalName: clean(d.upn)?.toLowerCase() ?? targetPrimary,
+      alias: clean(d.alias) ?? (targetPrimary.includes("@") ? localPartOf(targetPrimary) : targetPrimary),
+    };
+    for (const key of ["displayName", "firstName", "lastName"] as const) {
+      const v = clean(d[key]);
+      if (v !== undefined) user[key] = v;
+    }
+    users.push(user);
+  });
+  return { users, failures };
+}
+
+/** Offline checks: malformed addresses, duplicates (source, targetPrimary, upn, alias), a target domain not in
+ *  targetDomains, more than BATCH_LIMIT users. */
+export function validateWave(
+  users: PlannedUser[],
+  opts: { targetDomains: string[]; targetDeliveryDomain: string },
+): Failure[] {
+  const failures: Failure[] = [];
+  if (!Array.isArray(users)) return [{ property: "users", reason: "must be a list of planned users" }];
+  if (users.length > BATCH_LIMIT) {
+    failures.push({
+      property: "users",
+      reason: `has ${users.length} users; Microsoft allows at most ${BATCH_LIMIT} mailboxes per migration batch, so split the wave`,
+    });
+  }
+  const owned = new Set<string>();
+  (opts.targetDomains ?? []).forEach((d, i) => {
+    const why = domainProblem(d);
+    if (why) failures.push({ property: `targetDomains[${i}]`, reason: why });
+    else owned.add(d.toLowerCase());
+  });
+  if (owned.size === 0 && failures.every((f) => !f.property.startsWith("targetDomains"))) {
+    failures.push({ property: "targetDomains", reason: "is empty; list the target tenant's accepted domains that primary addresses may use" });
+  }
+  const delivery = String(opts.targetDeliveryDomain ?? "").toLowerCase();
+  const deliveryWhy = domainProblem(delivery);
+  if (deliveryWhy) failures.push({ property: "targetDeliveryDomain", reason: deliveryWhy });
+
+  const firstSeen = { sourceAddress: new Map<string, number>(), targetPrimary: new Map<string, number>(), userPrincipalName: new Map<string, number>(), alias: new Map<string, number>() };
+  users.forEach((u, i) => {
+    const at = `users[${i}]`;
+    const fieldOk: Record<string, boolean> = {};
+    for (const field of ["sourceAddress", "targetPrimary", "userPrincipalName"] as const) {
+      const why = addressProblem(u?.[field]);
+      if (why) failures.push({ property: `${at}.${field}`, reason: why });
+      fieldOk[field] = !why;
+    }
+    const aliasWhy = aliasProblem(u?.alias);
+    if (aliasWhy) failures.push({ property: `${at}.alias`, reason: aliasWhy });
+    fieldOk.alias = !aliasWhy;
+    if (fieldOk.sourceAddress && owned.has(domainOf(u.sourceAddress))) {
+      failures.push({
+        property: `${at}.sourceAddress`,
+        reason: `${u.sourceAddress} is in ${domainOf(u.sourceAddress)}, a target domain; Microsoft requires source and target domains to differ, so give the source mailbox's address in a source domain`,
+      });
+    }
+    if (fieldOk.targetPrimary && owned.size > 0 && !owned.has(domainOf(u.targetPrimary))) {
+      failures.push({
+        property: `${at}.targetPrimary`,
+        reason: `${u.targetPrimary} is in ${domainOf(u.targetPrimary)}, which is not a target domain (targetDomains: ${[...owned].join(", ")}); use a target domain or add it to targetDomains`,
+      });
+    }
+    // The UPN may also use the delivery domain (the tenant's initial onmicrosoft.com domain, always verified).
+    if (fieldOk.userPrincipalName && owned.size > 0 && !owned.has(domainOf(u.userPrincipalName)) && domainOf(u.userPrincipalName) !== delivery) {
+      failures.push({
+        property: `${at}.userPrincipalName`,
+        reason: `${u.userPrincipalName} is in ${domainOf(u.userPrincipalName)}, which is neither a target domain (${[...owned].join(", ")}) nor the delivery domain ${delivery}; use one of them`,
+      });
+    }
+    for (const field of ["sourceAddress", "targetPrimary", "userPrincipalName", "alias"] as const) {
+      if (!fieldOk[field]) continue;
+      const key = u[field].toLowerCase();
+      const first = firstSeen[field].get(key);
+      if (first === undefined) firstSeen[field].set(key, i);
+      else {
+        failures.push({
+          property: `${at}.${field}`,
+          reason: `${JSON.stringify(u[field])} is also users[${first}].${field}; each ${field === "sourceAddress" ? "source mailbox may appear once" : `${field} must be unique`} in a wave, so remove or change one`,
+        });
+      }
+    }
+  });
+  return failures;
+}
