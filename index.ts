@@ -1,16 +1,53 @@
-// The Pulumi program: read and check the stack configuration, build the tenant pair, export what an engineer
-// needs next.
+// The Pulumi program: read and check the stack configuration (every mistake named by its key, with the fix,
+// before anything is declared), read the partner stack when the pair is split, build the pair, and export
+// what an engineer needs next. The program is an async function because a split pair decides what it can
+// declare from the partner stack's published values (components/partner.ts).
 
 import * as pulumi from "@pulumi/pulumi";
 import { CrossTenantMigration } from "./components/crossTenantMigration";
+import { PARTNER_OUTPUT, readPartner } from "./components/partner";
 import { readStackConfig } from "./components/stackConfig";
+import { readStaging } from "./components/waves";
 
-const settings = readStackConfig(new pulumi.Config());
-const pair = new CrossTenantMigration("pair", { manage: { source: true, target: true } });
+export = async () => {
+  const config = new pulumi.Config();
+  const settings = readStackConfig(config);
+  // CSV files of waves are relative to the project (where Pulumi.yaml is).
+  const staging = readStaging(config, pulumi.runtime.getRootDirectory() || process.cwd());
 
-export const sourceTenantId = settings.source.tenantId;
-export const targetTenantId = settings.target.tenantId;
-export const organizationCustomization = {
-  source: pair.source?.organizationCustomization.isDehydrated.apply((d) => (d ? "dehydrated" : "customizable")),
-  target: pair.target?.organizationCustomization.isDehydrated.apply((d) => (d ? "dehydrated" : "customizable")),
+  const partnerRole = settings.manage === "source" ? "target" : "source";
+  const partner = settings.partnerStack
+    ? await readPartner(settings.partnerStack, partnerRole, settings[partnerRole])
+    : undefined;
+
+  const pair = new CrossTenantMigration("pair", {
+    source: settings.source,
+    target: settings.target,
+    manage: settings.manage,
+    partner,
+    migrationApp: settings.migrationApp,
+    sourceConsentMode: settings.sourceConsentMode,
+    endpoint: settings.endpoint,
+    scopingGroupName: settings.scopingGroupName,
+    relationshipName: settings.relationshipName,
+    waves: staging.waves,
+    targetDomains: staging.targetDomains,
+    targetDeliveryDomain: staging.targetDeliveryDomain,
+    purgeStagedUsersOnDestroy: staging.purgeStagedUsersOnDestroy,
+  });
+
+  return {
+    sourceTenantId: settings.source.tenantId,
+    targetTenantId: settings.target.tenantId,
+    /** The source administrator opens it to consent (or the stack grants it: sourceConsentMode grant). */
+    consentUrl: pair.consentUrl,
+    /** What migration batches name as -SourceEndpoint. */
+    endpointName: pair.endpointName,
+    /** What migration batches name as -TargetDeliveryDomain. */
+    targetDeliveryDomain: pair.targetDeliveryDomain,
+    /** Per wave, every declared user: staged, held (with the reasons), migrated, or planned. */
+    waves: pair.wavesState,
+    ...(pair.partnerValues ? { [PARTNER_OUTPUT]: pair.partnerValues } : {}),
+    ...(pair.nextSteps.length > 0 ? { nextSteps: pair.nextSteps } : {}),
+  };
 };

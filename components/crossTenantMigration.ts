@@ -1,23 +1,212 @@
-// The tenant pair: one stack converges both tenants. Each side is its own component so a split-administration
-// pair can later run one side per stack.
+// The tenant pair: one component that converges both tenants (or one side of a split pair) so that Exchange
+// Online cross-tenant mailbox moves can run, and stages the declared waves of users in the target.
+//
+// Dependencies, not declaration order, carry Microsoft's order (the resource graph, top to bottom):
+//   migration-app -> consent/target, consent/source -> migration-endpoint -> migration-app/secret-retirement
+//   organization-customization/<tenant> -> relationship/<tenant>, scoping-group, migration-endpoint
+//   migration-endpoint -> each wave's MailUsers (stageAfter)
+//   each wave's source mailboxes (stagedSourceAddresses) -> scoping-group -> relationship/source
+// Destroy runs it backwards: MailUsers, then the relationships, group, endpoint, consents and app.
+//
+// Two of those edges point "back" across the tenant components (the target's endpoint waits for the source
+// consent; the source's scoping group takes its members from the waves), so they are passed as deferred
+// outputs that are resolved once the later component exists; they carry their dependencies like any output.
+// Components never read configuration: index.ts (or a test) passes typed arguments.
 
 import * as pulumi from "@pulumi/pulumi";
-import { TenantPreparation } from "./tenantPreparation";
+import { MigrationWave, type WaveUser } from "./migrationWave";
+import type { PartnerValues, SourceSideValues, TargetSideValues } from "./partner";
+import { SourceTenant } from "./sourceTenant";
+import type { ManageMode, TenantRef } from "./stackConfig";
+import { TargetTenant, type MigrationAppOptions, type MigrationEndpointOptions } from "./targetTenant";
+import type { WavePlan } from "./waves";
 
 export interface CrossTenantMigrationArgs {
-  /** Which sides this stack manages; both unless the pair is split between administrators. */
-  manage: { source: boolean; target: boolean };
+  /** The tenant the mailboxes move from. */
+  source: TenantRef;
+  /** The tenant the mailboxes move to. */
+  target: TenantRef;
+  /** Which tenants this stack administers (default both). */
+  manage?: ManageMode;
+  /**
+   * Split administration (manage source or target): what the other side's stack published (components/partner.ts);
+   * undefined until that stack has run `pulumi up`. Ignored with manage=both.
+   */
+  partner?: PartnerValues;
+  /** The migration app; the display name defaults to one naming both tenants. */
+  migrationApp?: Partial<MigrationAppOptions>;
+  /** grant (default): the stack grants the source consent; await: an administrator opens the consent URL. */
+  sourceConsentMode?: "grant" | "await";
+  endpoint?: Partial<MigrationEndpointOptions>;
+  scopingGroupName?: string;
+  /** Name given to the organization relationship in each tenant when this stack creates it. */
+  relationshipName?: string;
+  /** The waves of users to stage (components/waves.ts). */
+  waves?: WavePlan[];
+  /** Domains the target owns where staged users may get their primary address (default [target.domain]). */
+  targetDomains?: string[];
+  /** Domain of each MailUser's delivery proxy, later the batches' -TargetDeliveryDomain (default target.domain). */
+  targetDeliveryDomain?: string;
+  /** On destroy, hard-delete the MailUsers this stack created (test pairs); default false. */
+  purgeStagedUsersOnDestroy?: boolean;
+}
+
+/** The names this project gives the pair's objects unless the stack says otherwise. */
+export function defaultNames(source: TenantRef, target: TenantRef) {
+  const label = (t: TenantRef) => t.domain.split(".")[0];
+  const [from, to] = [label(source), label(target)];
+  return {
+    appDisplayName: `Cross-tenant mailbox migration (${from} to ${to})`,
+    endpointName: `migration-from-${from}`.slice(0, 64),
+    scopingGroupName: `migration-to-${to}`.slice(0, 64),
+    relationshipName: `Mailbox migration ${from} to ${to}`.slice(0, 64),
+  };
 }
 
 export class CrossTenantMigration extends pulumi.ComponentResource {
-  readonly source?: TenantPreparation;
-  readonly target?: TenantPreparation;
+  readonly source?: SourceTenant;
+  readonly target?: TargetTenant;
+  /** The waves this stack declares, by name. */
+  readonly waves: Record<string, MigrationWave> = {};
+  /** The consent link for the source tenant's administrator (from the partner stack when split). */
+  readonly consentUrl?: pulumi.Output<string>;
+  /** The migration endpoint's name (what batches give as -SourceEndpoint), once it is declared. */
+  readonly endpointName?: pulumi.Output<string>;
+  readonly targetDeliveryDomain: string;
+  /** Per wave: every declared user and its state. */
+  readonly wavesState: pulumi.Output<Record<string, WaveUser[]>>;
+  /** Split administration: the one output the partner stack reads (non-secret values only). */
+  readonly partnerValues?: pulumi.Output<PartnerValues>;
+  /** What this stack could not do yet and why (a split pair waiting for its partner); each is also logged. */
+  readonly nextSteps: string[] = [];
 
   constructor(name: string, args: CrossTenantMigrationArgs, opts?: pulumi.ComponentResourceOptions) {
     super("xtmm:index:CrossTenantMigration", name, {}, opts);
-    // Microsoft's guide configures the target first; the order is carried by dependencies, not declaration.
-    if (args.manage.target) this.target = new TenantPreparation("target", { role: "target" }, { parent: this });
-    if (args.manage.source) this.source = new TenantPreparation("source", { role: "source" }, { parent: this });
-    this.registerOutputs({ source: this.source, target: this.target });
+    const manage = args.manage ?? "both";
+    const manageSource = manage !== "target";
+    const manageTarget = manage !== "source";
+    const names = defaultNames(args.source, args.target);
+    const partner = manage === "both" ? undefined : args.partner;
+    const fromTarget = partner?.role === "target" ? (partner as TargetSideValues) : undefined;
+    const fromSource = partner?.role === "source" ? (partner as SourceSideValues) : undefined;
+    const relationshipName = args.relationshipName ?? names.relationshipName;
+    this.targetDeliveryDomain = (args.targetDeliveryDomain ?? args.target.domain).toLowerCase();
+    const targetDomains = args.targetDomains?.length ? args.targetDomains : [args.target.domain.toLowerCase()];
+    const pending = (step: string) => {
+      this.nextSteps.push(step);
+      pulumi.log.warn(step, this);
+    };
+
+    // Edges that point back across the components, resolved below (see the header).
+    const [sourceConsentedAt, setSourceConsentedAt] = pulumi.deferredOutput<string | null>();
+    const [scopeMembers, setScopeMembers] = pulumi.deferredOutput<string[]>();
+
+    if (manageTarget) {
+      let consentedAt: pulumi.Input<string | null> | undefined = sourceConsentedAt;
+      if (manage === "target") {
+        consentedAt = fromSource?.consentedAt ?? undefined;
+        if (consentedAt === undefined) {
+          pending(
+            `The source tenant has not consented to the migration app yet (as reported by the source stack); the migration endpoint and the ` +
+              `waves are declared once it has. Run \`pulumi up\` in the source stack, then here again.`,
+          );
+        }
+      }
+      this.target = new TargetTenant(
+        "target",
+        {
+          source: args.source,
+          app: { ...args.migrationApp, displayName: args.migrationApp?.displayName ?? names.appDisplayName },
+          relationshipName,
+          endpoint: { ...args.endpoint, name: args.endpoint?.name ?? names.endpointName },
+          sourceConsentedAt: consentedAt,
+        },
+        { parent: this },
+      );
+      this.consentUrl = this.target.app.consentUrl;
+      this.endpointName = this.target.endpoint?.name;
+    }
+
+    if (manageSource) {
+      const appId = this.target?.app.appId ?? fromTarget?.appId;
+      const consentUrl = this.target?.app.consentUrl ?? fromTarget?.consentUrl;
+      if (appId === undefined) {
+        pending(
+          "The target stack has not published the migration app yet; the source consent and the source organization relationship " +
+            "are declared once it has. Run `pulumi up` in the target stack, then here again.",
+        );
+      }
+      this.source = new SourceTenant(
+        "source",
+        {
+          target: args.target,
+          appId,
+          consentUrl,
+          consentMode: args.sourceConsentMode ?? "grant",
+          scopingGroupName: args.scopingGroupName ?? names.scopingGroupName,
+          relationshipName,
+          scopeMembers,
+        },
+        { parent: this },
+      );
+      if (!this.consentUrl && fromTarget) this.consentUrl = pulumi.output(fromTarget.consentUrl);
+    }
+    setSourceConsentedAt(this.source?.consent ? this.source.consent.consentedAt : pulumi.output(null));
+
+    // Staging: in the target only after the endpoint exists (the pair is proven to work before users are made).
+    const stageAfter = this.target?.endpoint ? [this.target.endpoint] : [];
+    for (const wave of args.waves ?? []) {
+      const given = fromSource?.sourceMailboxes?.[wave.name];
+      if (manage === "target" && (!this.target?.endpoint || given === undefined)) {
+        if (this.target?.endpoint) pending(`Wave ${wave.name}: the source stack has not read it yet; run \`pulumi up\` in the source stack, then here again.`);
+        continue;
+      }
+      this.waves[wave.name] = new MigrationWave(
+        wave.name,
+        {
+          users: wave.users,
+          targetDomains,
+          targetDeliveryDomain: this.targetDeliveryDomain,
+          purgeOnDestroy: args.purgeStagedUsersOnDestroy ?? false,
+          manage: { source: manageSource, target: manageTarget },
+          ...(given !== undefined ? { sourceMailboxes: given } : {}),
+          stageAfter,
+        },
+        { parent: this },
+      );
+    }
+    // The scoping group holds exactly the users that are staged (a blocked or held user may not move).
+    setScopeMembers(
+      pulumi
+        .all(Object.values(this.waves).map((w) => w.stagedSourceAddresses))
+        .apply((lists) => [...new Set(lists.flat().map((a) => a.toLowerCase()))].sort()),
+    );
+
+    this.wavesState = pulumi.all(Object.fromEntries(Object.entries(this.waves).map(([n, w]) => [n, w.users]))) as pulumi.Output<Record<string, WaveUser[]>>;
+    this.partnerValues = this.publishForPartner(manage, args);
+
+    this.registerOutputs({
+      consentUrl: this.consentUrl,
+      endpointName: this.endpointName,
+      targetDeliveryDomain: this.targetDeliveryDomain,
+      waves: this.wavesState,
+    });
+  }
+
+  /** Only plain directory facts and ids; the app's secret stays in the target stack. */
+  private publishForPartner(manage: ManageMode, args: CrossTenantMigrationArgs): pulumi.Output<PartnerValues> | undefined {
+    if (manage === "target" && this.target) {
+      return pulumi.all([this.target.app.appId, this.target.app.consentUrl]).apply(
+        ([appId, consentUrl]): PartnerValues => ({ role: "target", tenantId: args.target.tenantId, domain: args.target.domain, appId, consentUrl }),
+      );
+    }
+    if (manage === "source" && this.source) {
+      const consentedAt = this.source.consent ? this.source.consent.consentedAt : pulumi.output(null);
+      const mailboxes = pulumi.all(Object.fromEntries(Object.entries(this.waves).map(([n, w]) => [n, w.sourceMailboxes])));
+      return pulumi.all([consentedAt, mailboxes]).apply(
+        ([at, sourceMailboxes]): PartnerValues => ({ role: "source", tenantId: args.source.tenantId, domain: args.source.domain, consentedAt: at, sourceMailboxes }),
+      );
+    }
+    return undefined;
   }
 }

@@ -1,127 +1,139 @@
 // The Pulumi program (index.ts and components) under pulumi.runtime.setMocks: which resources a stack
-// declares, how they are parented and named, and that bad stack configuration is refused by key, before
-// any resource exists. Provider methods never run here; the provider-host tests cover them.
+// declares for a pair with one wave, how they are named (as a change plan) and parented, what it exports,
+// and that bad stack configuration is refused by key, with the fix, before any resource exists. Provider
+// methods never run here; the provider-host tests cover them. Dependencies: program-graph.test.ts; split
+// administration: program-split.test.ts.
 
+import * as fs from "node:fs";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+import { APP_ID, CLIENT_SECRET, baseConfig, runIndex, SECRET_KEYS, SOURCE, TARGET, type ProgramRun } from "./support/programMocks";
 
-type Registered = { type: string; name: string; inputs: Record<string, unknown> };
+const WAVES = { "wave-1": { users: ["alexw@fabrikam.com", "adelev@fabrikam.com", "diegos@fabrikam.com"] } };
+const STAGING = { "xtmm:waves": WAVES, "xtmm:domainMap": { "fabrikam.com": "contoso.com" }, "xtmm:targetDomains": ["contoso.com"] };
+const DYNAMIC = "pulumi-nodejs:dynamic/xtmm:";
 
-const SOURCE = "11111111-1111-4111-8111-111111111111";
-const TARGET = "22222222-2222-4222-8222-222222222222";
-
-function baseConfig(): Record<string, string> {
-  return {
-    "xtmm:cloud": "worldwide",
-    "xtmm:sourceTenantId": SOURCE,
-    "xtmm:sourceDomain": "fabrikam.onmicrosoft.com",
-    "xtmm:sourceAuth": "clientSecret",
-    "xtmm:sourceClientId": "33333333-3333-4333-8333-333333333333",
-    "xtmm:sourceClientSecret": "source-secret-value",
-    "xtmm:targetTenantId": TARGET,
-    "xtmm:targetDomain": "contoso.onmicrosoft.com",
-    "xtmm:targetAuth": "clientSecret",
-    "xtmm:targetClientId": "44444444-4444-4444-8444-444444444444",
-    "xtmm:targetClientSecret": "target-secret-value",
-  };
-}
-
-const SECRET_KEYS = ["xtmm:sourceClientSecret", "xtmm:targetClientSecret"];
-
-/** Loads index.ts in a fresh module registry under mocks; resolves with what it registered and exported. */
-async function runProgram(config: Record<string, string>, secretKeys = SECRET_KEYS) {
-  const registered: Registered[] = [];
-  let program: Record<string, unknown> = {};
-  let pulumi: typeof import("@pulumi/pulumi") | undefined;
-  await jest.isolateModulesAsync(async () => {
-    pulumi = await import("@pulumi/pulumi");
-    await pulumi.runtime.setMocks(
-      {
-        newResource(args) {
-          registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-          // What the provider would answer: the tenant's id, customizable.
-          const role = args.inputs.tenant as string | undefined;
-          const state = role ? { ...args.inputs, tenantId: role === "source" ? SOURCE : TARGET, isDehydrated: false, enabledByUs: role === "target" } : args.inputs;
-          return { id: `${args.name}-id`, state };
-        },
-        call: (args) => args.inputs,
-      },
-      "xtmm",
-      "unit",
-      false,
-    );
-    pulumi.runtime.setAllConfig(config, secretKeys);
-    program = await import(path.join(__dirname, "..", "index"));
-  });
-  const p = pulumi!;
-  const outputOf = <T>(o: unknown): Promise<T> => new Promise((resolve) => p.output(o as T).apply((v) => resolve(v as T)));
-  // The mock monitor derives each URN from the parent chain, so the URNs show the component tree.
-  const urns = (): string[] => {
-    const monitor = p.runtime.getMonitor() as unknown as { getRegisteredResources(): Map<string, unknown> };
-    return [...monitor.getRegisteredResources().keys()];
-  };
-  return { registered, program, outputOf, urns };
-}
-
-describe("the program under mocks", () => {
-  // One program run per file: Pulumi keeps its runtime state on the global object, so a second run in the same
-  // process would race the first one's outstanding registrations.
-  let run: Awaited<ReturnType<typeof runProgram>>;
+describe("a pair administered by one stack, with one wave", () => {
+  let run: ProgramRun;
   beforeAll(async () => {
-    run = await runProgram(baseConfig());
+    run = await runIndex(baseConfig(STAGING));
+    if (run.error) throw run.error;
   });
 
-  test("declares the pair, one component per tenant, and organization customization in each", async () => {
-    const { registered, program, outputOf } = run;
-    const custom = await outputOf<string>((program.organizationCustomization as Record<string, unknown>).target);
-    expect(custom).toBe("customizable");
+  test("declares every preparation step once, under a name that says what it is", () => {
+    const custom = run.resources.filter((r) => r.type.startsWith(DYNAMIC)).map((r) => `${r.type.slice(DYNAMIC.length)} ${r.name}`);
+    expect(custom.sort()).toEqual(
+      [
+        "AdminConsent consent/source",
+        "AdminConsent consent/target",
+        "MailUser mailuser/adelev@contoso.com",
+        "MailUser mailuser/alexw@contoso.com",
+        "MailUser mailuser/diegos@contoso.com",
+        "MigrationApp migration-app",
+        "MigrationAppSecretRetirement migration-app/secret-retirement",
+        "MigrationEndpoint migration-endpoint",
+        "OrganizationCustomization organization-customization/source",
+        "OrganizationCustomization organization-customization/target",
+        "OrganizationRelationship relationship/source",
+        "OrganizationRelationship relationship/target",
+        "ScopingGroup scoping-group",
+        "SourceMailboxes source-mailboxes/wave-1",
+      ].sort(),
+    );
+    const components = run.resources.filter((r) => r.type.startsWith("xtmm:index:")).map((r) => `${r.type} ${r.name}`);
+    expect(components.sort()).toEqual(
+      ["xtmm:index:CrossTenantMigration pair", "xtmm:index:MigrationWave wave-1", "xtmm:index:SourceTenant source", "xtmm:index:TargetTenant target"].sort(),
+    );
+  });
 
-    const byName = new Map(registered.map((r) => [r.name, r]));
-    expect(byName.get("pair")?.type).toBe("xtmm:index:CrossTenantMigration");
-    for (const role of ["source", "target"]) {
-      const component = byName.get(role);
-      expect(component?.type).toBe("xtmm:index:TenantPreparation");
-      const oc = byName.get(`organization-customization/${role}`);
-      expect(oc?.type).toBe("pulumi-nodejs:dynamic/xtmm:OrganizationCustomization");
-      expect(oc?.inputs.tenant).toBe(role);
-      // The serialized provider is the small stub, not the implementation, and it captured no credential.
-      const provider = String(oc?.inputs.__provider);
+  test("children are parented under their tenant or wave, and those under the pair", () => {
+    const parentOf = (name: string) => run.resources.find((r) => r.urn === run.byName(name).parentUrn)?.name;
+    for (const name of ["migration-app", "consent/target", "relationship/target", "migration-endpoint", "migration-app/secret-retirement", "organization-customization/target"]) {
+      expect([name, parentOf(name)]).toEqual([name, "target"]);
+    }
+    for (const name of ["consent/source", "relationship/source", "scoping-group", "organization-customization/source"]) {
+      expect([name, parentOf(name)]).toEqual([name, "source"]);
+    }
+    for (const name of ["source-mailboxes/wave-1", "mailuser/alexw@contoso.com"]) expect([name, parentOf(name)]).toEqual([name, "wave-1"]);
+    for (const name of ["source", "target", "wave-1"]) expect([name, parentOf(name)]).toEqual([name, "pair"]);
+  });
+
+  test("each resource gets the values Microsoft's steps need", () => {
+    expect(run.byName("relationship/target").inputs).toMatchObject({ tenant: "target", partnerTenantId: SOURCE, capabilities: ["Inbound"] });
+    expect(run.byName("relationship/source").inputs).toMatchObject({
+      tenant: "source",
+      partnerTenantId: TARGET,
+      capabilities: ["RemoteOutbound"],
+      oauthApplicationId: APP_ID,
+      publishedScopes: ["migration-to-contoso"],
+    });
+    expect(run.byName("migration-endpoint").inputs).toMatchObject({ name: "migration-from-fabrikam", appId: APP_ID, remoteTenant: "fabrikam.onmicrosoft.com" });
+    expect(run.byName("consent/source").inputs).toMatchObject({ tenant: "source", appId: APP_ID });
+    expect(run.byName("consent/source").inputs.mode).toBeUndefined();
+    expect(run.byName("scoping-group").inputs).toMatchObject({ tenant: "source", name: "migration-to-contoso" });
+    expect(run.byName("migration-app").inputs).toMatchObject({ displayName: "Cross-tenant mailbox migration (fabrikam to contoso)" });
+    const alex = run.byName("mailuser/alexw@contoso.com").inputs;
+    expect(alex).toMatchObject({ sourceAddress: "alexw@fabrikam.com", targetPrimary: "alexw@contoso.com", deliveryAddress: "alexw@contoso.onmicrosoft.com", blockers: [] });
+    expect(run.byName("mailuser/diegos@contoso.com").inputs).toMatchObject({ blockers: ["litigation hold"] });
+  });
+
+  test("the client secret reaches the endpoint only as a secret, and no export carries it", () => {
+    const secret = run.byName("migration-endpoint").inputs.clientSecret as Record<string, unknown>;
+    // The secret envelope the SDK sends for a secret input.
+    expect(secret).toEqual(expect.objectContaining({ value: CLIENT_SECRET }));
+    expect(Object.keys(secret)).toContain(pulumi.runtime.specialSigKey);
+    expect(JSON.stringify(run.outputs)).not.toContain(CLIENT_SECRET);
+    expect(run.secretExports).toEqual([]);
+  });
+
+  test("exports what the engineer needs next: the consent URL, endpoint, delivery domain and every user's state", () => {
+    expect(run.outputs).toMatchObject({
+      sourceTenantId: SOURCE,
+      targetTenantId: TARGET,
+      consentUrl: expect.stringContaining(`client_id=${APP_ID}`),
+      endpointName: "migration-from-fabrikam",
+      targetDeliveryDomain: "contoso.onmicrosoft.com",
+    });
+    expect(run.outputs.waves).toEqual({
+      "wave-1": [
+        { source: "alexw@fabrikam.com", target: "alexw@contoso.com", state: "staged", reasons: [] },
+        { source: "adelev@fabrikam.com", target: "adelev@contoso.com", state: "staged", reasons: [] },
+        { source: "diegos@fabrikam.com", target: "diegos@contoso.com", state: "held", reasons: ["litigation hold"] },
+      ],
+    });
+    // Only a split stack publishes values for a partner, and nothing is pending.
+    expect(run.outputs.partner).toBeUndefined();
+    expect(run.outputs.nextSteps).toBeUndefined();
+  });
+
+  test("the serialized providers are the small stub and captured no credential", () => {
+    for (const r of run.resources.filter((x) => x.type.startsWith(DYNAMIC))) {
+      const provider = String(r.inputs.__provider);
       expect(provider.length).toBeLessThan(4000);
       expect(provider).toContain("runtime.js");
-      expect(provider).not.toContain("source-secret-value");
-      expect(provider).not.toContain("target-secret-value");
-    }
-    expect(await outputOf<string>(program.sourceTenantId)).toBe(SOURCE);
-    expect(await outputOf<string>(program.targetTenantId)).toBe(TARGET);
-    expect(registered.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"))).toHaveLength(2);
-  });
-
-  test("children are parented under their tenant component, and tenants under the pair", async () => {
-    await run.outputOf(run.program.targetTenantId);
-    const urns = run.urns();
-    for (const role of ["source", "target"]) {
-      expect(urns).toContain(
-        // The mock monitor puts the immediate parent's type in a child's URN.
-        `urn:pulumi:unit::xtmm::xtmm:index:TenantPreparation$` +
-          `pulumi-nodejs:dynamic/xtmm:OrganizationCustomization::organization-customization/${role}`,
-      );
-      expect(urns).toContain(`urn:pulumi:unit::xtmm::xtmm:index:CrossTenantMigration$xtmm:index:TenantPreparation::${role}`);
+      for (const s of ["source-secret-value", "target-secret-value", CLIENT_SECRET]) expect(provider).not.toContain(s);
     }
   });
 });
 
-describe("stack configuration checks", () => {
-  // The same function index.ts calls first; here under setAllConfig without declaring anything.
+describe("stack configuration is refused by key, with the fix, before anything is declared", () => {
   async function check(config: Record<string, string>, secretKeys = SECRET_KEYS) {
-    const pulumi = await import("@pulumi/pulumi");
     pulumi.runtime.setAllConfig(config, secretKeys);
     const { readStackConfig } = await import("../components/stackConfig");
     return readStackConfig(new pulumi.Config("xtmm"));
   }
 
-  test("a valid pair reads back both tenants", async () => {
+  test("a valid pair reads back both tenants and the defaults", async () => {
     const settings = await check(baseConfig());
-    expect(settings.source.tenantId).toBe(SOURCE);
-    expect(settings.target.domain).toBe("contoso.onmicrosoft.com");
+    expect(settings).toMatchObject({
+      manage: "both",
+      source: { tenantId: SOURCE, domain: "fabrikam.onmicrosoft.com" },
+      target: { tenantId: TARGET, domain: "contoso.onmicrosoft.com" },
+      sourceConsentMode: "grant",
+      endpoint: { adopt: false, propagationTimeoutSeconds: 600 },
+    });
+    expect(settings.partnerStack).toBeUndefined();
   });
 
   test("a client secret stored in plain text is refused by key, with the command that fixes it", async () => {
@@ -131,20 +143,108 @@ describe("stack configuration checks", () => {
   });
 
   test("the same tenant on both sides is refused", async () => {
-    await expect(check({ ...baseConfig(), "xtmm:targetTenantId": SOURCE })).rejects.toThrow(
-      /sourceTenantId and xtmm:targetTenantId are the same tenant/,
-    );
+    await expect(check(baseConfig({ "xtmm:targetTenantId": SOURCE }))).rejects.toThrow(/xtmm:targetTenantId: is the same tenant as xtmm:sourceTenantId/);
   });
 
-  test("a tenant id that is not a GUID is refused by its key", async () => {
-    await expect(check({ ...baseConfig(), "xtmm:sourceTenantId": "fabrikam" })).rejects.toThrow(/sourceTenantId/);
-  });
-
-  test("no secret value appears in a configuration error", async () => {
-    const err = await check({ ...baseConfig(), "xtmm:targetTenantId": "not-a-guid", "xtmm:sourceAuth": "bogus" }).catch(
-      (e: Error) => e,
-    );
+  test("every problem is listed at once, each under its key with its fix", async () => {
+    const err = await check(
+      baseConfig({
+        "xtmm:sourceTenantId": "fabrikam",
+        "xtmm:manage": "everything",
+        "xtmm:adoptMigrationAppId": "my-app",
+        "xtmm:migrationEndpointName": "from/fabrikam",
+        "xtmm:consentPropagationTimeoutSeconds": "soon",
+        "xtmm:adoptMigrationEndpoint": "yes",
+        "xtmm:sourceConsentMode": "click",
+      }),
+    ).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
-    expect((err as Error).message).not.toMatch(/secret-value/);
+    const message = (err as Error).message;
+    expect(message).toMatch(/has 7 problems/);
+    expect(message).toMatch(/xtmm:sourceTenantId: 'fabrikam' is not a GUID/);
+    expect(message).toMatch(/xtmm:manage: 'everything' is not one of both, source, target.*pulumi config set manage both/);
+    expect(message).toMatch(/xtmm:adoptMigrationAppId: 'my-app' is not an application \(client\) id/);
+    expect(message).toMatch(/xtmm:migrationEndpointName: must not contain/);
+    expect(message).toMatch(/xtmm:consentPropagationTimeoutSeconds: 'soon' is not a whole number from 1 to 21600/);
+    expect(message).toMatch(/xtmm:adoptMigrationEndpoint: 'yes' is not true or false/);
+    expect(message).toMatch(/xtmm:sourceConsentMode: 'click' is not grant or await/);
+    expect(message).not.toMatch(/secret-value/);
+  });
+
+  test("a split stack needs partnerStack, and then no credentials for the other tenant", async () => {
+    await expect(check(baseConfig({ "xtmm:manage": "target" }))).rejects.toThrow(/xtmm:partnerStack: missing; with manage=target the source side is another stack/);
+    await expect(check(baseConfig({ "xtmm:partnerStack": "org/xtmm/fabrikam" }))).rejects.toThrow(/xtmm:partnerStack: is only used when the pair is split/);
+    const noSourceCredentials = baseConfig({
+      "xtmm:manage": "target",
+      "xtmm:partnerStack": "org/xtmm/fabrikam",
+      "xtmm:sourceClientId": undefined,
+      "xtmm:sourceClientSecret": undefined,
+      "xtmm:sourceAuth": undefined,
+    });
+    const settings = await check(noSourceCredentials, ["xtmm:targetClientSecret"]);
+    expect(settings).toMatchObject({ manage: "target", partnerStack: "org/xtmm/fabrikam", source: { tenantId: SOURCE } });
+    // The other tenant is still named by id and domain: its relationship and endpoint point at it.
+    await expect(check({ ...noSourceCredentials, "xtmm:sourceDomain": "" }, ["xtmm:targetClientSecret"])).rejects.toThrow(/xtmm:sourceDomain: missing/);
+  });
+
+  test("a wave mistake stops the program before any resource exists, named by its key", async () => {
+    const run = await runIndex(baseConfig({ ...STAGING, "xtmm:waves": { "wave-1": { users: ["alexw@fabrikam.com", "adele"] } } }));
+    expect(run.error?.message).toMatch(/xtmm:waves\.wave-1\.users\[1\]/);
+    expect(run.resources).toEqual([]);
+  });
+});
+
+describe("every key is declared in Pulumi.yaml, typed and described", () => {
+  const root = path.join(__dirname, "..");
+  const declared = (parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { config: Record<string, { type?: string; description?: string }> }).config;
+  // Objects have no type in Pulumi's project schema (pulumi/pulumi#11321); waves.ts checks their shape.
+  const UNTYPED = ["waves", "domainMap"];
+
+  test("each declaration has a description, and a type unless it is an object", () => {
+    for (const [key, decl] of Object.entries(declared)) {
+      expect([key, typeof decl.description === "string" && decl.description.length > 20]).toEqual([key, true]);
+      if (!UNTYPED.includes(key)) expect([key, decl.type]).toEqual([key, expect.stringMatching(/^(string|integer|boolean|array)$/)]);
+    }
+  });
+
+  test("every key the program reads is declared", async () => {
+    // Config.get goes through this module function for every key it reads.
+    const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { getConfig(k: string): string | undefined };
+    const read = new Set<string>();
+    const original = runtimeConfig.getConfig;
+    const spy = jest.spyOn(runtimeConfig, "getConfig").mockImplementation((k: string) => {
+      read.add(k);
+      return original(k);
+    });
+    try {
+      const run = await runIndex(baseConfig({ ...STAGING, "xtmm:migrationEndpointName": "from-fabrikam" }));
+      expect(run.error).toBeUndefined();
+    } finally {
+      spy.mockRestore();
+    }
+    // The tenant settings reader also tries a prefixed key (xtmm:xtmm:<key>) for plain maps; same key.
+    const keys = [...new Set([...read].filter((k) => k.startsWith("xtmm:")).map((k) => k.replace(/^(xtmm:)+/, "")))];
+    expect(keys.length).toBeGreaterThan(25);
+    expect(keys.filter((k) => !(k in declared))).toEqual([]);
+  });
+
+  test("the example and sandbox stacks use only declared keys", () => {
+    for (const file of ["Pulumi.example.yaml", "Pulumi.sandbox.yaml"]) {
+      const stack = parse(fs.readFileSync(path.join(root, "stacks", file), "utf8")) as { config: Record<string, unknown> };
+      const unknown = Object.keys(stack.config).filter((k) => !k.startsWith("xtmm:") || !(k.slice(5) in declared));
+      expect([file, unknown]).toEqual([file, []]);
+    }
+  });
+
+  test("the sandbox stack's wave is valid and builds one MailUser per seeded user", async () => {
+    const stack = parse(fs.readFileSync(path.join(root, "stacks", "Pulumi.sandbox.yaml"), "utf8")) as { config: Record<string, unknown> };
+    // The emulator's endpoints and credentials are written by `npm run sandbox`; the worldwide cloud stands in here.
+    const { ["xtmm:cloud"]: _cloud, ...values } = stack.config;
+    const run = await runIndex(baseConfig(values));
+    expect(run.error).toBeUndefined();
+    expect(run.resources.filter((r) => r.name.startsWith("mailuser/")).map((r) => r.name).sort()).toEqual(
+      ["adelev", "alexw", "diegos", "info", "meganb"].map((a) => `mailuser/${a}@contoso.com`),
+    );
+    expect(run.byName("mailuser/info@contoso.com").inputs).toMatchObject({ purgeOnDelete: true });
   });
 });

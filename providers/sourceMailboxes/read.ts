@@ -29,6 +29,11 @@ async function list(client: TenantClient, cmdlet: string, select: string[]): Pro
  * (split administration: the target stack checks its own domains when it stages the users).
  */
 export async function targetAcceptedDomains(): Promise<string[] | undefined> {
+  // A source-only stack (split administration) holds no target credentials, though it names the target tenant.
+  if (stackConfig("manage") === "source") {
+    log.info("SourceMailboxes: this stack administers only the source tenant, so the target stack checks its accepted domains.");
+    return undefined;
+  }
   let client: TenantClient;
   try {
     client = tenantFor("target");

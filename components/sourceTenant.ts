@@ -1,0 +1,89 @@
+// The source tenant's part of the pair, in the order of Microsoft's source steps (anchors-migration.md §1.3):
+// admin consent to the target's migration app, organization customization, the mail-enabled security group
+// that scopes which mailboxes may move, and the organization relationship that lets the target pull them
+// (RemoteOutbound, naming the app and the scoping group). Dependencies carry the order:
+//
+//   consent/source ---------------------------------------------------\
+//   organization-customization/source -> scoping-group (members) ------+-> relationship/source
+//
+// In a split pair the app belongs to the target stack: its id and consent URL arrive from the partner stack,
+// and until they do only what needs no app (customization, scoping group) is declared.
+
+import * as pulumi from "@pulumi/pulumi";
+import { AdminConsent } from "../providers/adminConsent";
+import { OrganizationCustomization } from "../providers/organizationCustomization";
+import { OrganizationRelationship } from "../providers/organizationRelationship";
+import { ScopingGroup } from "../providers/scopingGroup";
+import type { TenantRef } from "./stackConfig";
+
+export interface SourceTenantArgs {
+  /** The tenant the mailboxes move to (the relationship's partner). */
+  target: TenantRef;
+  /** The migration app's application (client) id; absent in a split pair until the target stack published it. */
+  appId?: pulumi.Input<string>;
+  /** The consent link, shown while `consentMode: "await"` waits for an administrator to open it. */
+  consentUrl?: pulumi.Input<string>;
+  /** grant (default): the stack's operator grants the consent; await: it waits for someone to open consentUrl. */
+  consentMode?: "grant" | "await";
+  /** Longest wait in await mode (seconds; the AdminConsent default when absent). */
+  consentAwaitTimeoutSeconds?: number;
+  scopingGroupName: string;
+  /** Name of the organization relationship when this stack creates it (an adopted one keeps its name). */
+  relationshipName: string;
+  /** SMTP addresses of the mailboxes that may move: the scoping group's members. */
+  scopeMembers: pulumi.Input<string[]>;
+}
+
+export class SourceTenant extends pulumi.ComponentResource {
+  readonly organizationCustomization: OrganizationCustomization;
+  readonly consent?: AdminConsent;
+  readonly scopingGroup: ScopingGroup;
+  readonly relationship?: OrganizationRelationship;
+
+  constructor(name: string, args: SourceTenantArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("xtmm:index:SourceTenant", name, {}, opts);
+    const parent = { parent: this };
+
+    this.organizationCustomization = new OrganizationCustomization("organization-customization/source", { tenant: "source" }, parent);
+
+    // New-DistributionGroup is a customization cmdlet: a dehydrated organization refuses it.
+    this.scopingGroup = new ScopingGroup(
+      "scoping-group",
+      { tenant: "source", name: args.scopingGroupName, members: args.scopeMembers },
+      { ...parent, dependsOn: [this.organizationCustomization] },
+    );
+
+    if (args.appId !== undefined) {
+      this.consent = new AdminConsent(
+        "consent/source",
+        {
+          tenant: "source",
+          appId: args.appId,
+          ...(args.consentMode === "await" ? { mode: "await" as const } : {}),
+          ...(args.consentAwaitTimeoutSeconds !== undefined ? { awaitTimeoutSeconds: args.consentAwaitTimeoutSeconds } : {}),
+          ...(args.consentUrl !== undefined ? { consentUrl: args.consentUrl } : {}),
+        },
+        parent,
+      );
+      // Microsoft's source steps consent first; the relationship names the app, whose service principal the
+      // consent creates in this tenant.
+      this.relationship = new OrganizationRelationship(
+        "relationship/source",
+        {
+          tenant: "source",
+          partnerTenantId: args.target.tenantId,
+          name: args.relationshipName,
+          capabilities: ["RemoteOutbound"],
+          oauthApplicationId: args.appId,
+          publishedScopes: [this.scopingGroup.identity],
+        },
+        { ...parent, dependsOn: [this.organizationCustomization, this.consent] },
+      );
+    }
+
+    this.registerOutputs({
+      consentedAt: this.consent?.consentedAt,
+      scopingGroup: this.scopingGroup.primarySmtpAddress,
+    });
+  }
+}
