@@ -116,8 +116,31 @@ const HOLD_SWITCHES: Record<string, (o: Rec) => boolean> = {
     return had;
   },
   ExcludeFromAllOrgHolds: (o) => removeHolds(o, (h) => /^mbx|^-?mbx|^skp|^cld/i.test(h)),
-  ExcludeFromAllHolds: (o) => removeHolds(o, () => true) || HOLD_SWITCHES.RemoveLitigationHoldEnabled(o),
 };
+
+/**
+ * -ExcludeFromAllHolds "enables the deletion of soft deleted or inactive mail users" (Set-MailUser page). It
+ * removes organization- and user-level retention holds, compliance tag holds, delay holds and delay release
+ * holds, and leaves litigation hold and eDiscovery holds ("UniH…") in place (Set-Mailbox page, same switch);
+ * being the way to release a purge, it applies no new delay hold.
+ */
+function excludeFromAllHolds(o: Rec): void {
+  removeHolds(o, (h) => !/^UniH/i.test(h));
+  o.ComplianceTagHoldApplied = false;
+  o.DelayHoldApplied = false;
+  o.DelayReleaseHoldApplied = false;
+}
+
+/** Switches Microsoft documents for SOFT-DELETED mail users (Identity: DistinguishedName, Guid or ExchangeGuid). */
+const SOFT_DELETED_SWITCHES = ["ExcludeFromAllHolds", "ExcludeFromAllOrgHolds"];
+
+function resolveForSet(call: Call): Stored {
+  const id = str(call, "Identity")!;
+  const t = call.tenant;
+  if (!SOFT_DELETED_SWITCHES.some((sw) => call.params[sw] === true)) return resolve(call, id, isMailUser);
+  if (findAll(t.exchange.recipients, id, isMailUser).some((s) => isVisible(s, call.now))) return resolve(call, id, isMailUser);
+  return resolve(call, id, isMailUser, t.exchange.softDeletedRecipients);
+}
 
 function removeHolds(o: Rec, which: (h: string) => boolean): boolean {
   const holds = (o.InPlaceHolds as string[]) ?? [];
@@ -127,7 +150,8 @@ function removeHolds(o: Rec, which: (h: string) => boolean): boolean {
 }
 
 export const setMailUser: CmdletImpl = (call) => {
-  const s = resolve(call, str(call, "Identity")!, isMailUser);
+  const s = resolveForSet(call);
+  const soft = call.tenant.exchange.softDeletedRecipients.get(String(s.obj.Guid).toLowerCase()) === s;
   const o = s.obj;
   const before = JSON.stringify(o);
   applyEmailAddresses(call, o);
@@ -136,6 +160,7 @@ export const setMailUser: CmdletImpl = (call) => {
   let heldBefore = false;
   for (const [sw, apply] of Object.entries(HOLD_SWITCHES)) if (call.params[sw] === true) heldBefore = apply(o) || heldBefore;
   if (heldBefore) o.DelayHoldApplied = true;
+  if (call.params.ExcludeFromAllHolds === true) excludeFromAllHolds(o);
   if (call.params.RemoveDelayHoldApplied === true) o.DelayHoldApplied = false;
   if (call.params.RemoveDelayReleaseHoldApplied === true) o.DelayReleaseHoldApplied = false;
   if (Array.isArray(call.params.RemoveOrphanedHolds)) {
@@ -150,15 +175,15 @@ export const setMailUser: CmdletImpl = (call) => {
     "EmailAddresses", "PrimarySmtpAddress", "WindowsEmailAddress", "ExternalEmailAddress", "MicrosoftOnlineServicesID", "Password",
     "RemoveDelayHoldApplied", "RemoveDelayReleaseHoldApplied", "RemoveOrphanedHolds", "ExcludeFromOrgHolds", "RemoveDisabledArchive",
     "RemoveMailboxProvisioningConstraint", "RecalculateInactiveMailUser", "EnableLitigationHoldForMigration", "UnblockForwardSyncPostCrossTenantMigration",
-    ...Object.keys(HOLD_SWITCHES),
+    ...Object.keys(HOLD_SWITCHES), "ExcludeFromAllHolds",
   ];
   setProperties(call, o, control);
   if (call.params.EnableLitigationHoldForMigration === true) o.LitigationHoldEnabled = true;
   if (has(call, "Name")) o.Identity = o.Id = o.Name;
   if (JSON.stringify(o) === before) noChangeWarning(call, String(o.Identity));
   else markChanged(call, o);
-  touched(call.tenant.exchange.recipients, s);
-  syncEntraUser(call.tenant, o);
+  touched(soft ? call.tenant.exchange.softDeletedRecipients : call.tenant.exchange.recipients, s);
+  if (!soft) syncEntraUser(call.tenant, o);
   return [];
 };
 

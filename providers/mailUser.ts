@@ -1,0 +1,110 @@
+// MailUser: one staged user in the target tenant, the object a cross-tenant move lands on (research
+// anchors-migration.md §1.5). Created or adopted with at most two Exchange writes (New-MailUser, then one
+// Set-MailUser carrying ExchangeGuid, ArchiveGuid, the x500s and the delivery-domain address); a user whose
+// source cannot move is HELD (recorded, nothing written) until its blockers clear. After the move the
+// object is a mailbox: never changed or deleted again. Reads of many users are coalesced into bulk reads
+// (mailUser/reader.ts), so refreshing a 2,000-user wave costs a handful of Exchange calls.
+
+import * as pulumi from "@pulumi/pulumi";
+import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
+import { log, tenantFor, type ResourceImplementation } from "./runtime";
+import { checkInputs, diffMailUser, isHeld, lower, withDefaults, type Inputs, type Outputs } from "./mailUser/inputs";
+import { isSoftDeleted, readerFor } from "./mailUser/reader";
+import { converge, describeUser, heldOutputs, observed, stage } from "./mailUser/stage";
+
+export interface MailUserArgs {
+  sourceAddress: pulumi.Input<string>;
+  targetPrimary: pulumi.Input<string>;
+  userPrincipalName: pulumi.Input<string>;
+  alias: pulumi.Input<string>;
+  name: pulumi.Input<string>;
+  displayName: pulumi.Input<string>;
+  firstName?: pulumi.Input<string>;
+  lastName?: pulumi.Input<string>;
+  /** The source mailbox's primary address (mail goes there until the move). */
+  externalEmailAddress: pulumi.Input<string>;
+  exchangeGuid: pulumi.Input<string>;
+  /** "" when the source has no archive. */
+  archiveGuid?: pulumi.Input<string>;
+  /** "x500:" + the source's LegacyExchangeDN, then every x500 proxy of the source. */
+  x500Addresses: pulumi.Input<pulumi.Input<string>[]>;
+  /** `<alias>@<targetDeliveryDomain>`. */
+  deliveryAddress: pulumi.Input<string>;
+  sharedMailbox?: pulumi.Input<boolean>;
+  /** Why the source cannot move; non-empty holds the user (nothing is written). */
+  blockers?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Destroy removes the user for good (Entra user and soft-deleted MailUser), so its addresses are free again. */
+  purgeOnDelete?: pulumi.Input<boolean>;
+}
+
+export const MAIL_USER_SPEC: XtmmResourceSpec = {
+  kind: "mailUser",
+  type: "MailUser",
+  outputs: ["identity", "externalDirectoryObjectId", "recipientTypeDetails", "emailAddresses", "staged", "held", "migrated", "adopted", "password"],
+  secretOutputs: ["password"],
+};
+
+export class MailUser extends XtmmResource {
+  declare readonly identity: pulumi.Output<string>;
+  declare readonly targetPrimary: pulumi.Output<string>;
+  declare readonly sourceAddress: pulumi.Output<string>;
+  declare readonly externalDirectoryObjectId: pulumi.Output<string>;
+  declare readonly recipientTypeDetails: pulumi.Output<string>;
+  declare readonly exchangeGuid: pulumi.Output<string>;
+  declare readonly archiveGuid: pulumi.Output<string>;
+  declare readonly x500Addresses: pulumi.Output<string[]>;
+  declare readonly emailAddresses: pulumi.Output<string[]>;
+  declare readonly blockers: pulumi.Output<string[]>;
+  declare readonly staged: pulumi.Output<boolean>;
+  declare readonly held: pulumi.Output<boolean>;
+  declare readonly migrated: pulumi.Output<boolean>;
+  declare readonly adopted: pulumi.Output<boolean>;
+  /** Secret. */
+  declare readonly password: pulumi.Output<string | null>;
+
+  constructor(name: string, args: MailUserArgs, opts?: pulumi.CustomResourceOptions) {
+    super(MAIL_USER_SPEC, name, { ...args }, opts);
+  }
+}
+
+export const mailUserImpl: ResourceImplementation<Inputs, Outputs> = {
+  async check(_olds, news) {
+    const inputs = withDefaults(news);
+    return { inputs, failures: checkInputs(inputs) };
+  },
+
+  async diff(_id, olds, news) {
+    return diffMailUser(olds, news);
+  },
+
+  async create(inputs) {
+    if (isHeld(inputs)) {
+      log.info(`${describeUser(inputs)} is held, nothing is written: ${inputs.blockers.join("; ")}.`);
+      return { id: `held:${lower(inputs.targetPrimary)}`, outs: heldOutputs(inputs) };
+    }
+    const outs = await stage(inputs);
+    return { id: outs.identity, outs };
+  },
+
+  async read(id, props) {
+    if (props.held || id.startsWith("held:")) return { id, props };
+    const guid = lower(props.identity || id);
+    const found = (await readerFor(tenantFor("target")).find([guid])).find((r) => lower(r.Guid) === guid && !isSoftDeleted(r));
+    // Gone (or only soft-deleted): refresh drops it and the next up stages the user again.
+    if (!found) return { id: "" };
+    return { id, props: observed(props, found, props) };
+  },
+
+  async update(_id, olds, news) {
+    if (olds.held) return { outs: heldOutputs(news) };
+    // A moved user is a mailbox: recorded inputs only, never a write (diff reports no change anyway).
+    if (olds.migrated) return { outs: { ...olds, sharedMailbox: news.sharedMailbox, purgeOnDelete: news.purgeOnDelete } };
+    return { outs: await converge(news, olds) };
+  },
+
+  async delete(_id, props) {
+    // Loaded here: only destroy needs the Graph client.
+    const { release } = require("./mailUser/teardown") as typeof import("./mailUser/teardown");
+    await release(props);
+  },
+};

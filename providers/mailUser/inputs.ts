@@ -1,0 +1,181 @@
+// MailUser inputs and outputs, the offline checks, and the diff: which changes re-stage the user
+// (replace), which converge in place with one Set-MailUser, and which are recorded only.
+
+import type * as pulumi from "@pulumi/pulumi";
+import { isUnknown, log, type Props } from "../runtime";
+
+export interface Inputs extends Props {
+  sourceAddress: string;
+  targetPrimary: string;
+  userPrincipalName: string;
+  alias: string;
+  name: string;
+  displayName: string;
+  firstName: string;
+  lastName: string;
+  /** The source mailbox's primary address: where mail goes until the move. */
+  externalEmailAddress: string;
+  exchangeGuid: string;
+  /** "" when the source has no archive. */
+  archiveGuid: string;
+  x500Addresses: string[];
+  /** `<alias>@<targetDeliveryDomain>`: the proxy MRS matches against the batch's TargetDeliveryDomain. */
+  deliveryAddress: string;
+  sharedMailbox: boolean;
+  /** Non-empty: the user is HELD (its source cannot move); nothing is written for it. */
+  blockers: string[];
+  purgeOnDelete: boolean;
+}
+
+/**
+ * Outputs: the inputs as requested, except the three stamped values, which say what the object carries
+ * (so a missing x500 or a wrong ExchangeGuid is a diff against the inputs).
+ */
+export interface Outputs extends Inputs {
+  /** Exchange's Guid of the object ("" while held); every later call names the object by it. */
+  identity: string;
+  externalDirectoryObjectId: string;
+  recipientTypeDetails: string;
+  /** The object's x500 proxies (exchangeGuid/archiveGuid likewise: as found; "" for none). */
+  x500Addresses: string[];
+  /** The object's SMTP proxies (primary first, as "SMTP:"/"smtp:"). */
+  emailAddresses: string[];
+  staged: boolean;
+  held: boolean;
+  /** The object became a mailbox: the move completed. Never changed or deleted again. */
+  migrated: boolean;
+  /** The object existed before this stack; destroy leaves it. */
+  adopted: boolean;
+  /** The generated password (secret output); null when this stack did not set it. */
+  password: string | null;
+}
+
+export const INPUTS = [
+  "sourceAddress", "targetPrimary", "userPrincipalName", "alias", "name", "displayName", "firstName", "lastName", "externalEmailAddress",
+  "exchangeGuid", "archiveGuid", "x500Addresses", "deliveryAddress", "sharedMailbox", "blockers", "purgeOnDelete",
+] as const;
+
+const ADDRESS = /^[^@\s]+@([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$/;
+const ALIAS = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+(\.[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+)*$/;
+export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const ZERO_GUID = "00000000-0000-0000-0000-000000000000";
+
+export const lower = (v: unknown): string => String(v ?? "").trim().toLowerCase();
+export const domainOf = (address: string): string => lower(address).split("@")[1] ?? "";
+export const isHeld = (i: Pick<Inputs, "blockers">): boolean => Array.isArray(i.blockers) && i.blockers.length > 0;
+/** A GUID as found on an object: "" for none (Exchange shows the zero GUID). */
+export const guidOrEmpty = (v: unknown): string => (typeof v === "string" && GUID.test(v) && v !== ZERO_GUID ? v.toLowerCase() : "");
+
+/** Optional inputs and their defaults (check fills them in, so diff and create see complete inputs). */
+const DEFAULTS: Record<string, unknown> = { firstName: "", lastName: "", archiveGuid: "", blockers: [], sharedMailbox: false, purgeOnDelete: false };
+
+export function withDefaults(news: Props): Props {
+  const out = { ...news };
+  for (const [k, v] of Object.entries(DEFAULTS)) if (out[k] === undefined || out[k] === null) out[k] = v;
+  return out;
+}
+
+export function checkInputs(news: Props): pulumi.dynamic.CheckFailure[] {
+  const failures: pulumi.dynamic.CheckFailure[] = [];
+  const fail = (property: string, reason: string) => failures.push({ property, reason });
+  const known = (k: string) => news[k] !== undefined && !isUnknown(news[k]);
+  const held = Array.isArray(news.blockers) && news.blockers.length > 0;
+  // A held user may come from a source that was not found: only its target address must be sound.
+  const skip = (k: string) => isUnknown(news[k]) || (held && k !== "targetPrimary" && (news[k] === "" || news[k] === undefined));
+  for (const k of ["sourceAddress", "targetPrimary", "userPrincipalName", "externalEmailAddress", "deliveryAddress"]) {
+    if (!skip(k) && (typeof news[k] !== "string" || !ADDRESS.test(news[k] as string))) {
+      fail(k, `must be an SMTP address such as adele@contoso.com, not ${JSON.stringify(news[k] ?? null)}`);
+    }
+  }
+  if (!skip("alias") && (typeof news.alias !== "string" || !ALIAS.test(news.alias) || news.alias.length > 64)) {
+    fail("alias", `must be an Exchange alias (letters, digits and !#$%&'*+-/=?^_\`{|}~, dots between them, at most 64), not ${JSON.stringify(news.alias ?? null)}`);
+  }
+  if (!skip("name") && (typeof news.name !== "string" || news.name.trim() === "" || news.name.length > 64)) {
+    fail("name", "must be a non-empty object name of at most 64 characters (Exchange's limit for Name)");
+  }
+  if (!skip("displayName") && (typeof news.displayName !== "string" || news.displayName.trim() === "" || news.displayName.length > 256)) {
+    fail("displayName", "must be a non-empty display name of at most 256 characters");
+  }
+  for (const k of ["firstName", "lastName"]) if (known(k) && typeof news[k] !== "string") fail(k, 'must be a string ("" when the source has none)');
+  if (!skip("exchangeGuid") && !(typeof news.exchangeGuid === "string" && GUID.test(news.exchangeGuid) && news.exchangeGuid !== ZERO_GUID)) {
+    fail("exchangeGuid", `must be the source mailbox's ExchangeGuid (a non-zero GUID), not ${JSON.stringify(news.exchangeGuid ?? null)}; the move cannot proceed without it`);
+  }
+  if (known("archiveGuid") && !(news.archiveGuid === "" || (typeof news.archiveGuid === "string" && GUID.test(news.archiveGuid)))) {
+    fail("archiveGuid", `must be the source archive's GUID, or "" when the source has no archive; not ${JSON.stringify(news.archiveGuid)}`);
+  }
+  if (!isUnknown(news.x500Addresses)) {
+    const list = news.x500Addresses;
+    if (!Array.isArray(list)) fail("x500Addresses", 'must be a list of x500 proxy addresses ("x500:/o=...")');
+    else {
+      // Only x500 proxies: Microsoft forbids SMTP proxies in domains the target does not own (§1.5).
+      const bad = list.filter((x) => !isUnknown(x) && (typeof x !== "string" || !/^x500:\/.+/i.test(x)));
+      if (bad.length) fail("x500Addresses", `every entry must be an x500 proxy ("x500:/o=..."); not ${bad.slice(0, 3).map((b) => JSON.stringify(b)).join(", ")}`);
+      else if (list.length === 0 && !held) fail("x500Addresses", 'must hold at least "x500:" + the source LegacyExchangeDN (Microsoft: the move does not proceed without it)');
+    }
+  }
+  if (known("blockers") && !(Array.isArray(news.blockers) && news.blockers.every((b) => typeof b === "string" || isUnknown(b)))) {
+    fail("blockers", "must be a list of reasons (empty when the source mailbox can move)");
+  }
+  for (const k of ["sharedMailbox", "purgeOnDelete"]) if (known(k) && typeof news[k] !== "boolean") fail(k, "must be true or false");
+  if (!held && known("targetPrimary") && known("externalEmailAddress") && domainOf(news.targetPrimary as string) === domainOf(news.externalEmailAddress as string)) {
+    fail("targetPrimary", "is in the same domain as externalEmailAddress (the source mailbox); the source and target domains must differ");
+  }
+  for (const key of Object.keys(news)) {
+    if (!(INPUTS as readonly string[]).includes(key)) fail(key, `is not an input of MailUser (inputs: ${INPUTS.join(", ")}); remove it`);
+  }
+  return failures;
+}
+
+/**
+ * Names converge in place (Set-MailUser -Alias/-Name/-WindowsEmailAddress, Graph PATCH for the UPN and the
+ * given/surname): replacing a staged user would collide with its own soft-deleted predecessor, which keeps
+ * the addresses for 30 days unless purged.
+ */
+const RENAMES = ["targetPrimary", "userPrincipalName", "alias", "name", "firstName", "lastName", "displayName", "externalEmailAddress"] as const;
+const RECORDED = ["sourceAddress", "sharedMailbox", "purgeOnDelete"] as const;
+
+export function diffMailUser(olds: Outputs, news: Inputs): pulumi.dynamic.DiffResult {
+  const who = `MailUser ${olds.targetPrimary}`;
+  if (olds.held) {
+    // The user is staged now: a new object (the held record had none), so a replacement.
+    if (Array.isArray(news.blockers) && news.blockers.length === 0) return { changes: true, replaces: ["blockers"], deleteBeforeReplace: true };
+    return { changes: INPUTS.some((k) => changed(olds[k], news[k])), replaces: [] };
+  }
+  if (olds.migrated) {
+    // The object holds the user's mail now: nothing about it is ever changed or replaced by this stack.
+    if (RENAMES.some((k) => changed(olds[k], news[k]))) log.warn(`${who} has moved (it is a ${olds.recipientTypeDetails} now); input changes are ignored.`);
+    return { changes: false };
+  }
+  if (isHeld(news)) log.warn(`${who} is staged, but its source now cannot move (${news.blockers.join("; ")}); it stays staged. Remove the user from the wave to unstage it.`);
+  const drift = stampDrift(olds, news).length > 0;
+  const other = [...RENAMES, ...RECORDED].some((k) => changed(olds[k], news[k]));
+  return drift || other ? { changes: true, replaces: [] } : { changes: false };
+}
+
+/** What the object lacks of the stamp the inputs ask for (empty when converged). */
+export function stampDrift(found: Pick<Outputs, "exchangeGuid" | "archiveGuid" | "x500Addresses" | "emailAddresses">, wanted: Inputs): string[] {
+  const out: string[] = [];
+  if (isUnknown(wanted.exchangeGuid) || lower(found.exchangeGuid) !== lower(wanted.exchangeGuid)) out.push("exchangeGuid");
+  if (isUnknown(wanted.archiveGuid) || (wanted.archiveGuid && lower(found.archiveGuid) !== lower(wanted.archiveGuid))) out.push("archiveGuid");
+  if (missingX500(found.x500Addresses, wanted.x500Addresses).length) out.push("x500Addresses");
+  const smtp = new Set((found.emailAddresses ?? []).map((p) => lower(p.replace(/^smtp:/i, ""))));
+  if (isUnknown(wanted.deliveryAddress) || !smtp.has(lower(wanted.deliveryAddress))) out.push("deliveryAddress");
+  return out;
+}
+
+export function missingX500(found: string[] | undefined, wanted: unknown): string[] {
+  if (isUnknown(wanted) || !Array.isArray(wanted)) return ["?"];
+  const have = new Set((found ?? []).map(lower));
+  const seen = new Set<string>();
+  return (wanted as string[]).filter((x) => {
+    const k = lower(x);
+    if (have.has(k) || seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function changed(a: unknown, b: unknown): boolean {
+  if (isUnknown(b)) return true;
+  return JSON.stringify(a ?? null) !== JSON.stringify(b ?? null);
+}
