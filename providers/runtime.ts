@@ -43,6 +43,9 @@ const IMPLEMENTATIONS: Record<string, () => ResourceImplementation<any, any>> = 
   scopingGroup: () => require("./scopingGroup").scopingGroupImpl,
   sourceMailboxes: () => require("./sourceMailboxes").sourceMailboxesImpl,
   mailUser: () => require("./mailUser").mailUserImpl,
+  migrationBatch: () => require("./migrationBatch").migrationBatchImpl,
+  readiness: () => require("./readiness").readinessImpl,
+  licenceAssignment: () => require("./licence").licenceAssignmentImpl,
 };
 
 export const RESOURCE_KINDS = Object.keys(IMPLEMENTATIONS);

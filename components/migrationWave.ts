@@ -1,0 +1,160 @@
+// One migration wave (at most 2,000 mailboxes, Microsoft's batch limit): the bulk read of its source
+// mailboxes (SourceMailboxes, one resource) and one staged target MailUser per user, stamped with what that
+// read found. In split administration the source stack reads and publishes the mailboxes, and the target
+// stack stages MailUsers from them (passed in as `sourceMailboxes`); only non-secret values cross.
+
+import * as pulumi from "@pulumi/pulumi";
+import type { PlannedUser } from "../providers/staging/plan";
+import { SourceMailboxes, type SourceMailbox } from "../providers/sourceMailboxes";
+import { MailUser } from "../providers/mailUser";
+
+export interface MigrationWaveArgs {
+  users: PlannedUser[];
+  targetDomains: string[];
+  targetDeliveryDomain: string;
+  /** Remove never-migrated staged users for good on destroy (stack key purgeStagedUsersOnDestroy). */
+  purgeOnDestroy: boolean;
+  manage: { source: boolean; target: boolean };
+  /** Split administration: the target stack gets the wave's source mailboxes from the source stack. */
+  sourceMailboxes?: pulumi.Input<SourceMailbox[]>;
+  /** Resources the MailUsers wait for (the migration endpoint): staging is the last preparation step. */
+  stageAfter?: pulumi.Input<pulumi.Resource>[];
+}
+
+export type WaveUserState = "staged" | "held" | "migrated" | "planned";
+
+export interface WaveUser {
+  source: string;
+  target: string;
+  state: WaveUserState;
+  reasons: string[];
+}
+
+/** What the MailUser of one planned user is given, from the user and its source mailbox (pure; the bench uses it too). */
+export function mailUserInputs(user: PlannedUser, mailbox: SourceMailbox, opts: { targetDeliveryDomain: string; purgeOnDestroy: boolean }) {
+  return {
+    sourceAddress: user.sourceAddress,
+    targetPrimary: user.targetPrimary,
+    userPrincipalName: user.userPrincipalName,
+    alias: user.alias,
+    // Exchange's Name must be unique in the tenant; the alias is (checked across waves) and readable.
+    name: user.alias,
+    displayName: user.displayName ?? mailbox.displayName,
+    firstName: user.firstName ?? mailbox.firstName,
+    lastName: user.lastName ?? mailbox.lastName,
+    // Until the move, mail for the target object goes to the source mailbox.
+    externalEmailAddress: mailbox.primarySmtpAddress,
+    exchangeGuid: mailbox.exchangeGuid,
+    archiveGuid: mailbox.archiveGuid,
+    x500Addresses: mailbox.x500Addresses,
+    deliveryAddress: `${user.alias}@${opts.targetDeliveryDomain}`.toLowerCase(),
+    sharedMailbox: mailbox.recipientTypeDetails === "SharedMailbox",
+    // A blocked source holds its MailUser: recorded, nothing written, staged once the blockers clear.
+    blockers: mailbox.state === "blocked" ? mailbox.blockers : [],
+    purgeOnDelete: opts.purgeOnDestroy,
+  };
+}
+
+/** The wave's users with their state; `flags` (from each MailUser, same order) is absent when this stack stages none. */
+export function waveUsers(users: PlannedUser[], mailboxes: SourceMailbox[], flags?: Array<{ staged?: boolean; held?: boolean; migrated?: boolean }>): WaveUser[] {
+  const bySource = indexBySource(mailboxes);
+  return users.map((u, i) => {
+    const mb = bySource.get(u.sourceAddress);
+    const f = flags?.[i];
+    const reasons = mb?.state === "blocked" ? mb.blockers : [];
+    let state: WaveUserState;
+    if (f) state = f.migrated ? "migrated" : f.held ? "held" : f.staged ? "staged" : "planned";
+    else state = mb?.state === "moved" ? "migrated" : mb?.state === "blocked" ? "held" : "planned";
+    return { source: u.sourceAddress, target: u.targetPrimary, state, reasons };
+  });
+}
+
+/** Sources of the wave's users that are not blocked: the scoping group's members (moved ones stay, so nothing changes after a move). */
+export function stagedSources(users: PlannedUser[], mailboxes: SourceMailbox[]): string[] {
+  const bySource = indexBySource(mailboxes);
+  return users.filter((u) => bySource.get(u.sourceAddress)?.state !== "blocked").map((u) => u.sourceAddress);
+}
+
+/**
+ * The source mailbox read for a user. Only split administration can miss one (the source stack publishes
+ * the list); that user's MailUser then fails to register with this message, and the others go ahead.
+ */
+export function mailboxFor(wave: string, user: PlannedUser, index: Map<string, SourceMailbox>): SourceMailbox {
+  const found = index.get(user.sourceAddress.toLowerCase());
+  if (found) return found;
+  throw new Error(
+    `wave ${wave}: no source mailbox was read for ${user.sourceAddress} (the source stack publishes them); add it to wave ${wave} ` +
+      "in the source stack and run `pulumi up` there first, or remove it from this wave",
+  );
+}
+
+export function indexBySource(mailboxes: SourceMailbox[]): Map<string, SourceMailbox> {
+  return new Map((mailboxes ?? []).map((m) => [m.sourceAddress.toLowerCase(), m]));
+}
+
+export class MigrationWave extends pulumi.ComponentResource {
+  readonly sourceMailboxes: pulumi.Output<SourceMailbox[]>;
+  readonly stagedSourceAddresses: pulumi.Output<string[]>;
+  readonly users: pulumi.Output<WaveUser[]>;
+  /** The SourceMailboxes resource, when this stack reads the source. */
+  readonly reader?: SourceMailboxes;
+  readonly mailUsers: MailUser[] = [];
+
+  constructor(name: string, args: MigrationWaveArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("xtmm:index:MigrationWave", name, {}, opts);
+    const users = args.users;
+    if (args.manage.source || args.sourceMailboxes === undefined) {
+      this.reader = new SourceMailboxes(
+        `source-mailboxes/${name}`,
+        { wave: name, users, targetDomains: args.targetDomains, targetDeliveryDomain: args.targetDeliveryDomain },
+        { parent: this },
+      );
+      this.sourceMailboxes = this.reader.mailboxes;
+    } else {
+      this.sourceMailboxes = pulumi.output(args.sourceMailboxes) as pulumi.Output<SourceMailbox[]>;
+    }
+    this.stagedSourceAddresses = this.sourceMailboxes.apply((m) => stagedSources(users, m));
+
+    if (args.manage.target) {
+      const bySource = this.sourceMailboxes.apply(indexBySource);
+      for (const user of users) {
+        const inputs = bySource.apply((index) =>
+          mailUserInputs(user, mailboxFor(name, user, index), { targetDeliveryDomain: args.targetDeliveryDomain, purgeOnDestroy: args.purgeOnDestroy }),
+        );
+        this.mailUsers.push(
+          new MailUser(
+            `mailuser/${user.targetPrimary}`,
+            {
+              sourceAddress: user.sourceAddress,
+              targetPrimary: user.targetPrimary,
+              userPrincipalName: user.userPrincipalName,
+              alias: user.alias,
+              name: user.alias,
+              displayName: inputs.displayName,
+              firstName: inputs.firstName,
+              lastName: inputs.lastName,
+              externalEmailAddress: inputs.externalEmailAddress,
+              exchangeGuid: inputs.exchangeGuid,
+              archiveGuid: inputs.archiveGuid,
+              x500Addresses: inputs.x500Addresses,
+              deliveryAddress: `${user.alias}@${args.targetDeliveryDomain}`.toLowerCase(),
+              sharedMailbox: inputs.sharedMailbox,
+              blockers: inputs.blockers,
+              purgeOnDelete: args.purgeOnDestroy,
+            },
+            { parent: this, dependsOn: args.stageAfter },
+          ),
+        );
+      }
+    }
+
+    const flags =
+      this.mailUsers.length > 0
+        ? pulumi.all(this.mailUsers.map((m) => pulumi.all([m.staged, m.held, m.migrated]).apply(([staged, held, migrated]) => ({ staged, held, migrated }))))
+        : undefined;
+    this.users = flags
+      ? pulumi.all([this.sourceMailboxes, flags]).apply(([m, f]) => waveUsers(users, m, f))
+      : this.sourceMailboxes.apply((m) => waveUsers(users, m));
+    this.registerOutputs({ sourceMailboxes: this.sourceMailboxes, stagedSourceAddresses: this.stagedSourceAddresses, users: this.users });
+  }
+}

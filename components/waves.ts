@@ -1,0 +1,291 @@
+// The migration waves an engineer declares (stack keys `waves`, `domainMap`, `targetDomains`,
+// `targetDeliveryDomain`, `purgeStagedUsersOnDestroy`), read and checked offline before any resource is
+// declared: every problem at once, each named by its stack key or by CSV file and line, with the fix. The
+// staging rules themselves are the pure functions of providers/staging/plan.ts, which the SourceMailboxes
+// check runs again inside the provider host.
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type * as pulumi from "@pulumi/pulumi";
+import { StackConfigError } from "./stackConfig";
+import { domainProblem, planUsers, validateWave, type DeclaredUser, type PlannedUser } from "../providers/staging/plan";
+
+export interface WavePlan {
+  name: string;
+  users: PlannedUser[];
+}
+
+export interface StagingConfig {
+  waves: WavePlan[];
+  targetDomains: string[];
+  targetDeliveryDomain: string;
+  purgeStagedUsersOnDestroy: boolean;
+}
+
+/** CSV columns (header row, case-insensitive; only `source` required) → DeclaredUser fields. */
+const COLUMNS: Record<string, keyof DeclaredUser> = {
+  source: "source", targetprimary: "targetPrimary", upn: "upn", alias: "alias",
+  displayname: "displayName", firstname: "firstName", lastname: "lastName",
+};
+const FIELDS = Object.values(COLUMNS);
+/** Planned-user field → the name the engineer wrote it under. */
+const DECLARED_NAME: Record<string, string> = { sourceAddress: "source", userPrincipalName: "upn" };
+// Wave names become resource names (`source-mailboxes/<wave>`), so they stay plain.
+const WAVE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+/** The waves only (see readStaging for the related settings). */
+export function readWaves(config: pulumi.Config, projectDir: string): WavePlan[] {
+  return readStaging(config, projectDir).waves;
+}
+
+export function readStaging(config: pulumi.Config, projectDir: string): StagingConfig {
+  const ns = config.name;
+  const problems: string[] = [];
+  const key = (k: string) => `${ns}:${k}`;
+  const object = <T>(k: string, example: string): T | undefined => {
+    try {
+      return config.getObject<T>(k);
+    } catch {
+      problems.push(`${key(k)} is not structured configuration (a YAML/JSON value); set it by path, e.g. pulumi config set --path ${example}`);
+      return undefined;
+    }
+  };
+  const TD_EXAMPLE = "'targetDomains[0]' contoso.com";
+  const MAP_EXAMPLE = `'domainMap["fabrikam.com"]' contoso.com`;
+  const WAVES_EXAMPLE = "'waves.wave-1.csv' waves/wave-1.csv";
+  const text = (k: string): string | undefined => {
+    const v = config.get(k);
+    return v === undefined || v.trim() === "" ? undefined : v.trim().toLowerCase();
+  };
+
+  const targetDomain = text("targetDomain");
+  let targetDomains = object<unknown>("targetDomains", TD_EXAMPLE);
+  if (targetDomains === undefined || (Array.isArray(targetDomains) && targetDomains.length === 0)) {
+    targetDomains = targetDomain ? [targetDomain] : [];
+  }
+  if (!Array.isArray(targetDomains) || targetDomains.some((d) => typeof d !== "string")) {
+    problems.push(`${key("targetDomains")} must be a list of domain names, e.g. pulumi config set --path ${TD_EXAMPLE}`);
+    targetDomains = [];
+  }
+  const domains = (targetDomains as string[]).map((d) => d.trim().toLowerCase());
+  const delivery = text("targetDeliveryDomain") ?? targetDomain ?? "";
+
+  let purge = false;
+  try {
+    purge = config.getBoolean("purgeStagedUsersOnDestroy") ?? false;
+  } catch {
+    problems.push(`${key("purgeStagedUsersOnDestroy")} must be true or false: pulumi config set purgeStagedUsersOnDestroy true`);
+  }
+
+  const domainMap: Record<string, string> = {};
+  const rawMap = object<unknown>("domainMap", MAP_EXAMPLE) ?? {};
+  if (!isPlainObject(rawMap)) {
+    problems.push(`${key("domainMap")} must map source domains to target domains, e.g. pulumi config set --path ${MAP_EXAMPLE}`);
+  } else {
+    for (const [from, to] of Object.entries(rawMap)) {
+      const why = domainProblem(from.trim().toLowerCase()) ?? (typeof to === "string" ? domainProblem(to.trim().toLowerCase()) : "must be a domain name");
+      if (why) problems.push(`${key(`domainMap["${from}"]`)}: ${why}`);
+      else domainMap[from.trim().toLowerCase()] = (to as string).trim().toLowerCase();
+    }
+  }
+
+  // The target-wide settings are checked once (validateWave repeats them per wave).
+  for (const f of validateWave([], { targetDomains: domains, targetDeliveryDomain: delivery })) {
+    if (f.property === "targetDeliveryDomain" && delivery === "") {
+      problems.push(`${key("targetDeliveryDomain")} is not set and neither is ${key("targetDomain")}, its default; set the target tenant's initial domain: pulumi config set targetDomain <name>.onmicrosoft.com`);
+    } else problems.push(`${key(f.property)}: ${f.reason}`);
+  }
+
+  const waves: WavePlan[] = [];
+  const rawWaves = object<unknown>("waves", WAVES_EXAMPLE) ?? {};
+  if (!isPlainObject(rawWaves)) {
+    problems.push(`${key("waves")} must be an object of waves, e.g. pulumi config set --path ${WAVES_EXAMPLE}`);
+  } else {
+    // Users are unique across waves too: they are one tenant's recipients, and one resource each.
+    const seen = new Map<string, string>();
+    for (const [name, spec] of Object.entries(rawWaves)) {
+      const declared = declaredUsers(name, spec, key, projectDir, problems);
+      if (!declared) continue;
+      const where = (i: number, field?: string) => declared[i].where(field ? DECLARED_NAME[field] ?? field : undefined);
+      const { users, failures } = planUsers(declared.map((d) => d.user), domainMap);
+      const failed = new Set<number>();
+      for (const f of failures) {
+        const i = indexOf(f.property);
+        if (i !== undefined) failed.add(i);
+        problems.push(`${i === undefined ? key(`waves.${name}`) : where(i, fieldOf(f.property))}: ${f.reason}`);
+      }
+      // planUsers leaves failed entries out; map each planned index back to its declaration.
+      const origin = declared.map((_, i) => i).filter((i) => !failed.has(i));
+      for (const f of validateWave(users, { targetDomains: domains, targetDeliveryDomain: delivery })) {
+        if (!f.property.startsWith("users")) continue;
+        const j = indexOf(f.property);
+        const at = j === undefined ? key(`waves.${name}`) : where(origin[j], fieldOf(f.property));
+        const reason = f.reason.replace(/users\[(\d+)\](?:\.(\w+))?/g, (_, n, fld) => where(origin[Number(n)], fld));
+        problems.push(`${at}: ${reason}`);
+      }
+      users.forEach((u, j) => {
+        for (const field of ["sourceAddress", "targetPrimary", "userPrincipalName", "alias"] as const) {
+          const id = `${field}|${u[field].toLowerCase()}`;
+          const other = seen.get(id);
+          const here = where(origin[j], field);
+          if (other && !other.startsWith(`${name}\u0000`)) {
+            problems.push(`${here}: ${JSON.stringify(u[field])} is also declared in ${other.split("\u0000")[1]}; a user belongs to one wave, so remove one of them`);
+          } else if (!other) seen.set(id, `${name}\u0000${here}`);
+        }
+      });
+      waves.push({ name, users });
+    }
+  }
+
+  if (problems.length === 1) throw new StackConfigError(problems[0]);
+  if (problems.length > 1) {
+    throw new StackConfigError(`The migration waves have ${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+  return { waves, targetDomains: domains, targetDeliveryDomain: delivery, purgeStagedUsersOnDestroy: purge };
+}
+
+interface Declared {
+  user: DeclaredUser;
+  /** Where the engineer wrote it: a stack key path, or a CSV file and line; with a field when given. */
+  where(field?: string): string;
+}
+
+function declaredUsers(name: string, spec: unknown, key: (k: string) => string, projectDir: string, problems: string[]): Declared[] | undefined {
+  const at = key(`waves.${name}`);
+  if (!WAVE_NAME.test(name)) {
+    problems.push(`${at}: the wave name must be letters, digits, ".", "-" or "_" (at most 63, starting with a letter or digit), as it names resources`);
+    return undefined;
+  }
+  if (!isPlainObject(spec) || Object.keys(spec).some((k) => k !== "users" && k !== "csv") || (spec.users === undefined && spec.csv === undefined)) {
+    problems.push(`${at} must be { users: [...] } and/or { csv: "<file relative to the project>" }, e.g. pulumi config set --path 'waves.${name}.csv' waves/${name}.csv`);
+    return undefined;
+  }
+  const out: Declared[] = [];
+  const before = problems.length;
+  if (spec.users !== undefined) {
+    if (!Array.isArray(spec.users)) problems.push(`${at}.users must be a list of source addresses or { source, targetPrimary?, upn?, alias?, displayName?, firstName?, lastName? }`);
+    else {
+      spec.users.forEach((u: unknown, i: number) => {
+        const where = (field?: string) => `${at}.users[${i}]${field ? `.${field}` : ""}`;
+        if (typeof u === "string") return out.push({ user: { source: u }, where });
+        if (!isPlainObject(u)) return problems.push(`${where()} must be a source address or an object with a source`);
+        const bad = Object.entries(u).filter(([k, v]) => !FIELDS.includes(k as keyof DeclaredUser) || (v !== undefined && v !== null && typeof v !== "string"));
+        for (const [k] of bad) {
+          problems.push(FIELDS.includes(k as keyof DeclaredUser) ? `${where(k)} must be a string` : `${where(k)} is not a user field (fields: ${FIELDS.join(", ")}); remove or rename it`);
+        }
+        out.push({ user: { ...(u as DeclaredUser) }, where });
+      });
+    }
+  }
+  if (spec.csv !== undefined) {
+    if (typeof spec.csv !== "string" || spec.csv.trim() === "") problems.push(`${at}.csv must be the path of a CSV file relative to the project directory`);
+    else out.push(...csvUsers(spec.csv.trim(), `${at}.csv`, projectDir, problems));
+  }
+  return problems.length === before ? out : undefined;
+}
+
+function csvUsers(file: string, csvKey: string, projectDir: string, problems: string[]): Declared[] {
+  const full = path.resolve(projectDir, file);
+  let text: string;
+  try {
+    text = fs.readFileSync(full, "utf8");
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === "ENOENT" ? "does not exist" : `cannot be read (${(e as Error).message})`;
+    problems.push(`${csvKey}: ${full} ${why}; give a path relative to the project directory (${projectDir})`);
+    return [];
+  }
+  let records: CsvRecord[];
+  try {
+    records = parseCsv(text);
+  } catch (e) {
+    problems.push(`${file} ${(e as Error).message}`);
+    return [];
+  }
+  const header = records.shift();
+  const columns = (header?.fields ?? []).map((h) => COLUMNS[h.trim().toLowerCase()]);
+  const unknown = (header?.fields ?? []).filter((h, c) => !columns[c] && h.trim() !== "");
+  if (!header || !columns.includes("source") || unknown.length > 0) {
+    problems.push(
+      `${file} line ${header?.line ?? 1}: the header row must name the columns, ${Object.values(COLUMNS).join(",")} (only source is required)` +
+        (unknown.length ? `; unknown column(s): ${unknown.join(", ")}` : ""),
+    );
+    return [];
+  }
+  const out: Declared[] = [];
+  for (const r of records) {
+    const extra = r.fields.slice(columns.length).filter((f) => f.trim() !== "");
+    if (extra.length) problems.push(`${file} line ${r.line}: ${r.fields.length} fields but the header names ${columns.length}; quote fields that contain commas`);
+    const user: Partial<DeclaredUser> = {};
+    columns.forEach((c, k) => {
+      const v = r.fields[k]?.trim();
+      if (c && v) user[c] = v;
+    });
+    out.push({ user: { source: "", ...user }, where: (field) => `${file} line ${r.line}${field ? ` (${field})` : ""}` });
+  }
+  return out;
+}
+
+const indexOf = (property: string): number | undefined => {
+  const m = /^users\[(\d+)\]/.exec(property);
+  return m ? Number(m[1]) : undefined;
+};
+const fieldOf = (property: string): string | undefined => /^users\[\d+\]\.(\w+)/.exec(property)?.[1];
+
+function isPlainObject(v: unknown): v is Record<string, any> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+export interface CsvRecord {
+  /** 1-based line where the record starts. */
+  line: number;
+  fields: string[];
+}
+
+/**
+ * RFC 4180 as spreadsheets write it: commas, fields in double quotes ("" for a quote, line breaks inside),
+ * CRLF or LF, a UTF-8 byte-order mark. Blank lines are skipped. Throws `line N: <problem>` on a bad quote.
+ */
+export function parseCsv(text: string): CsvRecord[] {
+  const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const records: CsvRecord[] = [];
+  const fail = (line: number, why: string) => {
+    throw new Error(`line ${line}: ${why}; put the whole field in double quotes and write "" for a quote inside it`);
+  };
+  const isBreak = (c: string | undefined) => c === "\n" || c === "\r";
+  let line = 1;
+  let i = 0;
+  while (i < src.length) {
+    const start = line;
+    const fields: string[] = [];
+    for (;;) {
+      let value = "";
+      if (src[i] === '"') {
+        const opened = line;
+        for (i++; ; i++) {
+          if (i >= src.length) fail(opened, "a quoted field is never closed");
+          if (src[i] === '"' && src[i + 1] === '"') value += src[i++];
+          else if (src[i] === '"') break;
+          else {
+            if (src[i] === "\n" || (src[i] === "\r" && src[i + 1] !== "\n")) line++;
+            value += src[i];
+          }
+        }
+        for (i++; src[i] === " " || src[i] === "\t"; i++);
+        if (i < src.length && src[i] !== "," && !isBreak(src[i])) fail(line, `unexpected ${JSON.stringify(src[i])} after a closing quote`);
+      } else {
+        for (; i < src.length && src[i] !== "," && !isBreak(src[i]); i++) {
+          if (src[i] === '"') fail(line, "a double quote inside an unquoted field");
+          value += src[i];
+        }
+        value = value.trim();
+      }
+      fields.push(value);
+      if (src[i] !== ",") break;
+      i++;
+    }
+    i += src[i] === "\r" && src[i + 1] === "\n" ? 2 : isBreak(src[i]) ? 1 : 0;
+    if (!(fields.length === 1 && fields[0] === "")) records.push({ line: start, fields });
+    line++;
+  }
+  return records;
+}

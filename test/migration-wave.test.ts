@@ -1,0 +1,196 @@
+// MigrationWave under pulumi.runtime.setMocks: which children a wave declares in each administration mode,
+// their names and parents, what each MailUser is given from its source mailbox, that the scoping group's
+// members are known at preview (the engine echoes a to-be-created resource's checked inputs, which is what
+// the mocks answer here), the users' states after an up, and the split-administration refusal when the
+// source stack did not read a user. Provider methods never run here; the provider-host tests cover them.
+
+import * as pulumi from "@pulumi/pulumi";
+import { MigrationWave, indexBySource, mailboxFor, type MigrationWaveArgs, type WaveUser } from "../components/migrationWave";
+import type { SourceMailbox } from "../providers/sourceMailboxes";
+import type { PlannedUser } from "../providers/staging/plan";
+
+const GUID = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
+const planned = (alias: string, extra: Partial<PlannedUser> = {}): PlannedUser => ({
+  sourceAddress: `${alias}@fabrikam.com`,
+  targetPrimary: `${alias}@contoso.com`,
+  userPrincipalName: `${alias}@contoso.com`,
+  alias,
+  ...extra,
+});
+const USERS = [planned("adelev", { displayName: "Adele V." }), planned("diegos"), planned("info"), planned("alexw")];
+
+/** What SourceMailboxes' check answers for a user: adelev has an archive, diegos is on hold, info is shared, alexw moved. */
+function mailbox(u: PlannedUser, i: number): SourceMailbox {
+  const alias = u.alias;
+  return {
+    sourceAddress: u.sourceAddress,
+    targetPrimary: u.targetPrimary,
+    state: alias === "diegos" ? "blocked" : alias === "alexw" ? "moved" : "ready",
+    blockers: alias === "diegos" ? ["litigation hold is enabled; remove the hold or leave the user out of the wave"] : [],
+    primarySmtpAddress: u.sourceAddress,
+    name: alias,
+    alias,
+    displayName: `${alias} (source)`,
+    firstName: alias === "info" ? "" : `First-${alias}`,
+    lastName: alias === "info" ? "" : `Last-${alias}`,
+    recipientTypeDetails: alias === "info" ? "SharedMailbox" : alias === "alexw" ? "MailUser" : "UserMailbox",
+    exchangeGuid: GUID(i + 1),
+    archiveGuid: alias === "adelev" ? GUID(100 + i) : "",
+    legacyExchangeDN: `/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=${alias}`,
+    x500Addresses: [`x500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=${alias}`],
+  };
+}
+const MAILBOXES = USERS.map(mailbox);
+
+/** Stands for the migration endpoint a wave is staged after. */
+class Endpoint extends pulumi.CustomResource {
+  constructor(name: string) {
+    super("test:index:Endpoint", name, {});
+  }
+}
+
+type Registered = { type: string; name: string; inputs: Record<string, any>; deps: string[]; urn?: string };
+
+/**
+ * Builds one wave under mocks. preview: a new resource's outputs are its (checked) inputs, as the engine
+ * answers at preview; SourceMailboxes' check adds `mailboxes`. up: MailUsers also report their flags.
+ */
+async function runWave(args: Partial<MigrationWaveArgs>, preview: boolean) {
+  const registered: Registered[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource(a) {
+        const r: Registered = { type: a.type, name: a.name, inputs: a.inputs, deps: [] };
+        registered.push(r);
+        if (a.type.endsWith(":SourceMailboxes")) return { id: `${a.name}-id`, state: { ...a.inputs, mailboxes: MAILBOXES.filter((m) => a.inputs.users.some((u: PlannedUser) => u.sourceAddress === m.sourceAddress)) } };
+        if (a.type.endsWith(":MailUser") && !preview) {
+          const held = a.inputs.blockers.length > 0;
+          const migrated = a.inputs.sourceAddress === "alexw@fabrikam.com";
+          return { id: `${a.name}-id`, state: { ...a.inputs, held, migrated, staged: !held } };
+        }
+        return { id: `${a.name}-id`, state: a.inputs };
+      },
+      call: (a) => a.inputs,
+    },
+    "xtmm",
+    "unit",
+    preview,
+  );
+  // The mocks' args carry no dependencies; the registration request does.
+  const monitor = pulumi.runtime.getMonitor() as any;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: any) => {
+    const deps: string[] = req.getDependenciesList();
+    const done = (err: any, resp: any) => {
+      const r = registered.find((x) => x.name === req.getName() && x.type === req.getType());
+      if (r) {
+        r.deps = deps;
+        r.urn = resp?.getUrn?.();
+      }
+      callback(err, resp);
+    };
+    return register(req, done);
+  };
+  const endpoint = new Endpoint("endpoint");
+  const wave = new MigrationWave(
+    "wave-1",
+    {
+      users: USERS,
+      targetDomains: ["contoso.com"],
+      targetDeliveryDomain: "contoso.onmicrosoft.com",
+      purgeOnDestroy: true,
+      manage: { source: true, target: true },
+      stageAfter: [endpoint],
+      ...args,
+    },
+  );
+  const known = <T>(o: pulumi.Output<T>) => new Promise<{ known: boolean; value?: T }>((resolve) => {
+    (o as any).isKnown.then((k: boolean) => (k ? o.apply((value) => resolve({ known: true, value })) : resolve({ known: false })));
+  });
+  const result = {
+    sourceMailboxes: await known(wave.sourceMailboxes),
+    staged: await known(wave.stagedSourceAddresses),
+    users: await known(wave.users),
+    endpointUrn: await known(endpoint.urn),
+    waveUrn: await known(wave.urn),
+  };
+  await Promise.all(wave.mailUsers.map((m) => known(m.urn)));
+  return { registered, ...result };
+}
+
+const ofType = (r: Registered[], type: string) => r.filter((x) => x.type === `pulumi-nodejs:dynamic/xtmm:${type}`);
+
+describe("MigrationWave", () => {
+  test("preview, both sides: one SourceMailboxes and a MailUser per user, parented to the wave, stamped from the source", async () => {
+    const run = await runWave({}, true);
+    const readers = ofType(run.registered, "SourceMailboxes");
+    expect(readers.map((r) => r.name)).toEqual(["source-mailboxes/wave-1"]);
+    expect(readers[0].inputs).toMatchObject({ wave: "wave-1", users: USERS, targetDomains: ["contoso.com"], targetDeliveryDomain: "contoso.onmicrosoft.com" });
+    const mailUsers = ofType(run.registered, "MailUser");
+    expect(mailUsers.map((r) => r.name)).toEqual(USERS.map((u) => `mailuser/${u.targetPrimary}`));
+    for (const r of [...readers, ...mailUsers]) expect(r.urn).toContain("::xtmm:index:MigrationWave$pulumi-nodejs:dynamic/xtmm:");
+
+    const adele = mailUsers[0].inputs;
+    expect(adele).toMatchObject({
+      sourceAddress: "adelev@fabrikam.com",
+      targetPrimary: "adelev@contoso.com",
+      userPrincipalName: "adelev@contoso.com",
+      alias: "adelev",
+      name: "adelev",
+      displayName: "Adele V.", // declared wins over the source
+      firstName: "First-adelev",
+      lastName: "Last-adelev",
+      externalEmailAddress: "adelev@fabrikam.com",
+      exchangeGuid: GUID(1),
+      archiveGuid: GUID(100),
+      x500Addresses: MAILBOXES[0].x500Addresses,
+      deliveryAddress: "adelev@contoso.onmicrosoft.com",
+      sharedMailbox: false,
+      blockers: [],
+      purgeOnDelete: true,
+    });
+    expect(mailUsers[1].inputs).toMatchObject({ displayName: "diegos (source)", blockers: MAILBOXES[1].blockers });
+    expect(mailUsers[2].inputs).toMatchObject({ sharedMailbox: true, archiveGuid: "", firstName: "", lastName: "" });
+    // Staging waits for the endpoint (stageAfter) and for the source read (through its inputs).
+    for (const m of mailUsers) expect(m.deps).toEqual(expect.arrayContaining([run.endpointUrn.value, readers[0].urn]));
+
+    // Known at preview: what the scoping group and the plan need.
+    expect(run.sourceMailboxes).toEqual({ known: true, value: MAILBOXES });
+    expect(run.staged).toEqual({ known: true, value: ["adelev@fabrikam.com", "info@fabrikam.com", "alexw@fabrikam.com"] });
+  });
+
+  test("up: each user's state and reasons come from its MailUser", async () => {
+    const run = await runWave({}, false);
+    expect(run.users.value).toEqual<WaveUser[]>([
+      { source: "adelev@fabrikam.com", target: "adelev@contoso.com", state: "staged", reasons: [] },
+      { source: "diegos@fabrikam.com", target: "diegos@contoso.com", state: "held", reasons: MAILBOXES[1].blockers },
+      { source: "info@fabrikam.com", target: "info@contoso.com", state: "staged", reasons: [] },
+      { source: "alexw@fabrikam.com", target: "alexw@contoso.com", state: "migrated", reasons: [] },
+    ]);
+  });
+
+  test("split, source stack: reads and publishes the mailboxes, stages nothing", async () => {
+    const run = await runWave({ manage: { source: true, target: false } }, true);
+    expect(ofType(run.registered, "SourceMailboxes")).toHaveLength(1);
+    expect(ofType(run.registered, "MailUser")).toHaveLength(0);
+    expect(run.sourceMailboxes.value).toEqual(MAILBOXES);
+    expect(run.users.value?.map((u) => u.state)).toEqual(["planned", "held", "planned", "migrated"]);
+  });
+
+  test("split, target stack: stages from the source stack's mailboxes without reading the source", async () => {
+    const run = await runWave({ manage: { source: false, target: true }, sourceMailboxes: pulumi.output([...MAILBOXES].reverse()) }, true);
+    expect(ofType(run.registered, "SourceMailboxes")).toHaveLength(0);
+    const mailUsers = ofType(run.registered, "MailUser");
+    expect(mailUsers.map((r) => r.inputs.exchangeGuid)).toEqual([GUID(1), GUID(2), GUID(3), GUID(4)]);
+    expect(run.staged.value).toEqual(["adelev@fabrikam.com", "info@fabrikam.com", "alexw@fabrikam.com"]);
+  });
+
+  test("split, target stack: a user the source stack did not read is refused by name with the fix", () => {
+    // The component looks every user up with mailboxFor; a miss fails that user's MailUser with this message.
+    const index = indexBySource(MAILBOXES.slice(0, 2));
+    expect(mailboxFor("wave-1", USERS[1], index)).toBe(MAILBOXES[1]);
+    expect(() => mailboxFor("wave-1", USERS[2], index)).toThrow(
+      "wave wave-1: no source mailbox was read for info@fabrikam.com (the source stack publishes them); add it to wave wave-1 in the source stack and run `pulumi up` there first, or remove it from this wave",
+    );
+  });
+});
