@@ -91,8 +91,20 @@ export class Engine {
 
   /** `pulumi up` for one resource. */
   async up(r: DeclaredResource): Promise<PlannedStep & { state: ResourceState }> {
+    return this.apply(r, await this.plan(r));
+  }
+
+  /**
+   * Carries out a planned step (the engine's step execution, after step generation made the plan). With
+   * `onReplaced`, a create-before-delete replacement hands the old object over instead of deleting it at
+   * once: a program run deletes replaced objects at its end, as the engine does.
+   */
+  async apply(
+    r: DeclaredResource,
+    step: PlannedStep,
+    opts: { onReplaced?: (old: ResourceState) => void } = {},
+  ): Promise<PlannedStep & { state: ResourceState }> {
     const urn = this.urn(r);
-    const step = await this.plan(r);
     const old = this.states.get(urn);
     if (containsUnknown(step.inputs)) throw new Error(`${urn}: up was given unknown inputs; only preview may be`);
     switch (step.op) {
@@ -129,8 +141,8 @@ export class Engine {
           return { ...step, state };
         }
         const state = await this.create(r, urn, step.inputs);
-        this.calls.push(`delete ${urn}`);
-        await this.host.delete(urn, old!.id, old!.outputs, old!.inputs);
+        if (opts.onReplaced) opts.onReplaced(old!);
+        else await this.deleteReplaced(old!);
         return { ...step, state };
       }
     }
@@ -162,7 +174,19 @@ export class Engine {
     await this.deleteState(old);
   }
 
-  private async plan(r: DeclaredResource): Promise<PlannedStep> {
+  /** Deletes an object a replacement superseded; the state already holds its successor under the same URN. */
+  async deleteReplaced(old: ResourceState): Promise<void> {
+    this.calls.push(`delete ${old.urn}`);
+    await this.host.delete(old.urn, old.id, old.outputs, old.inputs);
+  }
+
+  /** Drops a resource from the state without calling the provider (the `retainOnDelete` option). */
+  forget(urn: string): void {
+    this.states.delete(urn);
+  }
+
+  /** Step generation for one resource: check against the old inputs, then diff against the old outputs. */
+  async plan(r: DeclaredResource): Promise<PlannedStep> {
     const urn = this.urn(r);
     const old = this.states.get(urn);
     this.calls.push(`check ${urn}`);
@@ -300,14 +324,17 @@ export { emulatorStackConfig, type EmulatorEndpointsInfo } from "../emulator/sta
  * Jest: one real provider host for the test file, configured for the emulator's pair (Configure first, as the
  * engine does). When the file ends, it fails if either tenant's secret reached the host's console.
  */
-export function useProviderHost(emulator: () => EndpointsInfo, opts: { env?: Record<string, string> } = {}): () => ProviderHost {
+export function useProviderHost(
+  emulator: () => EndpointsInfo,
+  opts: { env?: Record<string, string>; /** Extra stack configuration (e.g. `pwshPath`). */ config?: Record<string, string> } = {},
+): () => ProviderHost {
   let host: ProviderHost | undefined;
   let secrets: string[] = [];
   beforeAll(async () => {
     const e = emulator();
     secrets = [e.tenants.source.clientSecret, e.tenants.target.clientSecret];
     host = await startProviderHost({ caFile: e.caFile, env: opts.env });
-    await host.configure(stackConfigFor(e));
+    await host.configure(stackConfigFor(e, opts.config));
   });
   afterAll(async () => {
     if (!host) return;
