@@ -75,9 +75,12 @@ export class SourceTenant extends pulumi.ComponentResource {
           name: args.relationshipName,
           capabilities: ["RemoteOutbound"],
           oauthApplicationId: args.appId,
-          publishedScopes: [this.scopingGroup.identity],
+          // By the group's name, known at preview, rather than its identity output: otherwise every change of
+          // membership would list the relationship as a possible update in the change plan. Exchange names are
+          // unique among recipients; the dependency keeps the group first.
+          publishedScopes: [args.scopingGroupName],
         },
-        { ...parent, dependsOn: [this.organizationCustomization, this.consent] },
+        { ...parent, dependsOn: [this.organizationCustomization, this.consent, this.scopingGroup] },
       );
     }
 
