@@ -4,6 +4,7 @@
 
 import { stored, type Rec, type TenantState } from "../model";
 import { newGuid } from "./recipient";
+import { syncMoveCapability } from "./capabilities";
 
 export const MAILBOX_MIGRATION_ROLE_ID = "f7264778-fba9-422d-8e9e-2675a2c4b513";
 export const EXCHANGE_ONLINE_APP_ID = "00000002-0000-0ff1-ce00-000000000000";
@@ -55,4 +56,5 @@ export function licenseForMigration(t: TenantState, userId: string): void {
   const u = t.directory.users.get(userId);
   if (!sku || !u) throw new Error("no migration SKU or no user");
   u.obj.assignedLicenses = [...((u.obj.assignedLicenses as Rec[]) ?? []), { disabledPlans: [], skuId: sku.skuId }];
+  syncMoveCapability(t, userId);
 }

@@ -98,6 +98,9 @@ function seedOrganization(t: TenantState, now: number, random: () => number): vo
     IsUpgradingOrganization: false,
     IsUpdatingServicePlan: false,
     OAuth2ClientProfileEnabled: true,
+    // Organisation-wide retention policies (Microsoft: "You use the Get-OrganizationConfig cmdlet ... to get
+    // information about organization-wide retention policies"); none in a fresh tenant.
+    InPlaceHolds: Array.isArray(cfg.InPlaceHolds) ? cfg.InPlaceHolds : [],
     MailTipsAllTipsEnabled: true,
     AuditDisabled: false,
     ExchangeVersion: "0.20 (15.0.0.0)",

@@ -6,6 +6,7 @@ import { guid, isoDate } from "./ids";
 import { type OpCall, type OpHandler, store, visibleObjects, softDelete, principalOf, requireObjectId } from "./objects";
 import { collectionResponse, entityResponse } from "./query";
 import { badRequest, notFound, ok } from "./respond";
+import { syncMoveCapability } from "../exchange/capabilities";
 
 function userOf(c: OpCall): Stored {
   const key = c.params["user-id"].toLowerCase();
@@ -73,6 +74,8 @@ const assignLicense: OpHandler = (c) => {
       .filter((p) => !((l.disabledPlans as string[]) ?? []).includes(String(p.servicePlanId)))
       .map((p) => ({ assignedDateTime: isoDate(c.now), capabilityStatus: "Enabled", service: String(p.servicePlanName), servicePlanId: p.servicePlanId }));
   });
+  // Exchange shows the cross-tenant move licence on the user's recipients (PersistedCapabilities).
+  syncMoveCapability(c.tenant, String(u.obj.id));
   return entityResponse(c, 200, "user", "users", u.obj);
 };
 

@@ -1,0 +1,175 @@
+// Readiness: the pre-flight of one migration wave, every check of Microsoft's
+// CrossTenantMailboxMigrationValidation.ps1 (research anchors-migration.md §2.4) at preview time. It creates
+// nothing in any tenant. All the work happens in `check`, because the engine uses a to-be-created (or
+// updated) resource's checked inputs as its outputs at preview: `pulumi preview` therefore shows the
+// findings, the summary and which users the wave's batches will leave out. The check reads each tenant in
+// bulk (a handful of paged calls for the whole wave, never one per user: the engine runs checks one at a
+// time) and writes the Markdown report. Findings this run may still fix (the `refreshToken` input is unknown
+// at preview) are marked pending and block nobody until the check at up has seen the result.
+
+import * as pulumi from "@pulumi/pulumi";
+import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
+import { isUnknown, log, type Props, type ResourceImplementation } from "./runtime";
+import { assessWave } from "./readiness/assess";
+import { COMPUTED, deepUnknown, INPUTS, knownUsers, NOT_DIFFED, shape, type Failure } from "./readiness/inputs";
+import type { Evaluation, Finding, LicenceSummary, NotChecked, Summary } from "./readiness/model";
+import { readFacts } from "./readiness/read";
+import { renderReport, writeReport } from "./readiness/report";
+
+export type { Finding, Summary, LicenceSummary, NotChecked } from "./readiness/model";
+
+export interface ReadinessArgs {
+  wave: pulumi.Input<string>;
+  /** The wave's users: a source address and the target MailUser's primary address each. */
+  users: pulumi.Input<pulumi.Input<{ source: pulumi.Input<string>; target: pulumi.Input<string> }>[]>;
+  /** The source scope group (what the source relationship publishes): ScopingGroup output identity. */
+  scopeGroup: pulumi.Input<string>;
+  /** The migration app's appId: MigrationApp output appId. */
+  appId: pulumi.Input<string>;
+  /** The target's migration endpoint: MigrationEndpoint output identity. */
+  endpointName: pulumi.Input<string>;
+  /** Where the Markdown report goes (relative to the project); default `readiness/<stack>-<wave>.md`. */
+  reportPath?: pulumi.Input<string>;
+  /** The batches' TargetDeliveryDomain; when given, each MailUser must hold an address in it. */
+  targetDeliveryDomain?: pulumi.Input<string>;
+  /**
+   * Any string derived from the outputs this wave's readiness depends on (MailUsers, scope group members,
+   * licence assignment, relationships, endpoint). It makes the engine register Readiness only after those
+   * changes are applied at up, and, being unknown at preview while they are pending, marks the findings
+   * they may fix as pending instead of blocking.
+   */
+  refreshToken?: pulumi.Input<string>;
+}
+
+interface Inputs extends Props {
+  wave: string;
+  users: { source: string; target: string }[];
+  scopeGroup: string;
+  appId: string;
+  endpointName: string;
+  reportPath: string;
+  targetDeliveryDomain?: string;
+  refreshToken?: string;
+  summary: Summary;
+  findings: Finding[];
+  blockedUsers: string[];
+  movedUsers: string[];
+  licences: LicenceSummary;
+  notChecked: NotChecked[];
+  reportFile: string;
+}
+
+type Outputs = Inputs;
+
+const SPEC: XtmmResourceSpec = { kind: "readiness", type: "Readiness", outputs: [...COMPUTED] };
+
+export class Readiness extends XtmmResource {
+  declare readonly wave: pulumi.Output<string>;
+  /** { users, ready, blocked, pending, moved, warnings }: users by verdict, and the number of warnings. */
+  declare readonly summary: pulumi.Output<Summary>;
+  declare readonly findings: pulumi.Output<Finding[]>;
+  /** Target addresses whose findings block a move: the batches leave them out. */
+  declare readonly blockedUsers: pulumi.Output<string[]>;
+  /** Target addresses already moved: nothing to batch. */
+  declare readonly movedUsers: pulumi.Output<string[]>;
+  declare readonly licences: pulumi.Output<LicenceSummary>;
+  declare readonly notChecked: pulumi.Output<NotChecked[]>;
+  /** The report's absolute path. */
+  declare readonly reportFile: pulumi.Output<string>;
+
+  constructor(name: string, args: ReadinessArgs, opts?: pulumi.CustomResourceOptions) {
+    const reportPath = args.reportPath ?? pulumi.output(args.wave).apply((w) => `readiness/${pulumi.getStack()}-${w}.md`);
+    super(SPEC, name, { ...args, reportPath }, opts);
+  }
+}
+
+/** Same as JSON, ignoring key order. */
+function same(a: unknown, b: unknown): boolean {
+  const norm = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(norm) : v && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, norm((v as Props)[k])])) : v;
+  return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
+}
+
+const known = (v: unknown): string | undefined => (typeof v === "string" && !isUnknown(v) ? v : undefined);
+
+function computed(e: Evaluation, reportFile: string): Props {
+  return { summary: e.summary, findings: e.findings, blockedUsers: e.blockedUsers, movedUsers: e.movedUsers, licences: e.licences, notChecked: e.notChecked, reportFile };
+}
+
+function logVerdict(wave: string, e: Evaluation, file: string): void {
+  const s = e.summary;
+  log.info(`Readiness of wave ${wave}: ${s.ready} ready, ${s.blocked} blocked, ${s.pending} pending, ${s.moved} moved, ${s.warnings} warning(s); report ${file}.`);
+  const org = e.findings.filter((f) => f.user === null && f.severity === "blocking" && !f.pending);
+  for (const f of org) log.warn(`Wave ${wave} cannot move anyone: ${f.message}. Fix: ${f.fix}`);
+  if (s.blocked > 0 && org.length === 0) {
+    const shown = e.blockedUsers.slice(0, 10);
+    log.warn(`Wave ${wave}: ${s.blocked} user(s) blocked and left out of its batches (${shown.join(", ")}${s.blocked > shown.length ? ", …" : ""}); see ${file}.`);
+  }
+}
+
+export const readinessImpl: ResourceImplementation<Inputs, Outputs> = {
+  async check(_olds, news) {
+    const failures: Failure[] = [];
+    const inputs = shape(news, failures);
+    if (failures.length > 0) return { inputs, failures };
+    // Without the wave, its users and where the report goes there is nothing to evaluate yet (preview).
+    if (deepUnknown([inputs.wave, inputs.users, inputs.reportPath])) return { inputs, failures };
+    const users = knownUsers(inputs.users);
+    const appId = known(inputs.appId);
+    const endpointName = known(inputs.endpointName);
+    const scopeGroup = known(inputs.scopeGroup);
+    const facts = await readFacts(users, appId, endpointName, scopeGroup);
+    const evaluation = assessWave({
+      users,
+      appId,
+      endpointName,
+      scopeGroup,
+      targetDeliveryDomain: known(inputs.targetDeliveryDomain),
+      sourceDomain: facts.sourceDomain,
+      pending: isUnknown(inputs.refreshToken) || isUnknown(inputs.targetDeliveryDomain),
+      source: facts.source,
+      target: facts.target,
+    });
+    const wave = inputs.wave as string;
+    const file = writeReport(inputs.reportPath as string, renderReport({ wave, checkedAt: new Date().toISOString() }, evaluation));
+    logVerdict(wave, evaluation, file);
+    return { inputs: { ...inputs, ...computed(evaluation, file) }, failures: [] };
+  },
+
+  async diff(_id, olds, news) {
+    const diffs: string[] = [];
+    for (const k of [...INPUTS, ...COMPUTED]) {
+      if (NOT_DIFFED.includes(k)) continue;
+      if (isUnknown(news[k]) || !same(olds[k], news[k])) diffs.push(k);
+    }
+    // Nothing lives in a tenant; a new wave name is a new resource id.
+    return diffs.length > 0 ? { changes: true, replaces: diffs.includes("wave") ? ["wave"] : [], diffs } : { changes: false };
+  },
+
+  async create(inputs) {
+    return { id: `readiness/${inputs.wave}`, outs: outputs(inputs) };
+  },
+
+  // The next check reads both tenants again; refresh has nothing better to offer.
+  async read(id, props) {
+    return { id, props };
+  },
+
+  async update(_id, _olds, news) {
+    return { outs: outputs(news) };
+  },
+
+  async delete() {
+    // Nothing was created in any tenant; the report stays as the record of the last check.
+  },
+};
+
+function outputs(inputs: Inputs): Outputs {
+  if (!inputs.summary || !Array.isArray(inputs.findings)) {
+    throw new Error(`Readiness ${inputs.wave}: check did not evaluate the wave (an input was unknown); run the update again.`);
+  }
+  const out: Props = {};
+  // Every key always present (null when an optional input was not given), so no output disappears on update.
+  for (const k of [...INPUTS, ...COMPUTED]) out[k] = inputs[k] ?? null;
+  return out as Outputs;
+}
