@@ -45,6 +45,13 @@ export interface ExchangeKnobs {
   maxPublishedScopes: number;
   /** Status of a batch New-MigrationBatch made without -AutoStart: "Stopped" per MP; the docs also list "Created". */
   newBatchStatus: "Stopped" | "Created";
+  /**
+   * Milliseconds a batch shows "Starting" after Start-MigrationBatch and "Stopping" after Stop-MigrationBatch
+   * before it is "Syncing" / "Stopped". Microsoft documents both statuses ("immediately after you run" the
+   * cmdlet) but not how long they last (UNCONFIRMED); 0 = until the next request.
+   */
+  batchStartingMs: number;
+  batchStoppingMs: number;
 }
 
 export const DEFAULT_EXCHANGE_KNOBS: ExchangeKnobs = {
@@ -60,6 +67,8 @@ export const DEFAULT_EXCHANGE_KNOBS: ExchangeKnobs = {
   orgHoldOnNewMailUsers: false,
   maxPublishedScopes: 1,
   newBatchStatus: "Stopped",
+  batchStartingMs: 0,
+  batchStoppingMs: 0,
 };
 
 /** Options may come from an older state or a partial CLI spec; fill the gaps. */

@@ -2,13 +2,13 @@
 // MigrationUserStatus values; how a started batch moves through them is the engine's job
 // (migration-engine.ts).
 
-import { isVisible, type Rec, type Stored } from "../../model";
+import { isVisible, stored, type Rec, type Stored } from "../../model";
 import { notFound, raise, referenceNotFound, str, type Call, type CmdletImpl } from "../call";
 import { findAll } from "../lookup";
 import { INTERNAL_PREFIX, newGuid, GUID_RE } from "../recipient";
 import { resultSize, storeNew } from "./common";
 import { endpointByIdentity } from "./endpoints";
-import { refreshCounts, statusSummary } from "./migration-engine";
+import { beginCompleting, percentComplete, refreshCounts, statusSummary } from "./migration-engine";
 
 export const BATCH = `${INTERNAL_PREFIX}batch`;
 
@@ -80,7 +80,8 @@ export const newMigrationBatch: CmdletImpl = (call) => {
     PendingCount: addresses.length,
     [`${INTERNAL_PREFIX}phaseAt`]: null,
   };
-  storeNew(call, t.exchange.migrationBatches, b);
+  // Keyed by BatchGuid: a batch has no Guid property, and storeNew's Guid key would make every batch overwrite the last.
+  t.exchange.migrationBatches.set(guid, stored(b, call.now, call.ctx.options.faults.replicationMs));
   const inOtherBatch = new Set([...t.exchange.migrationUsers.values()].map((s) => String(s.obj.EmailAddress).toLowerCase()));
   for (const address of addresses) {
     const target = findAll(t.exchange.recipients, address).find((s) => isVisible(s, call.now));
@@ -90,7 +91,7 @@ export const newMigrationBatch: CmdletImpl = (call) => {
       Guid: newGuid(call.ctx.random),
       BatchId: name,
       Status: "Queued",
-      StatusSummary: "Queued",
+      StatusSummary: statusSummary("Queued"),
       RecipientType: target ? String(target.obj.RecipientTypeDetails) : null,
       MailboxGuid: target ? String(target.obj.ExchangeGuid ?? "") : null,
       MailboxIdentifier: target ? String(target.obj.Name) : null,
@@ -110,7 +111,8 @@ export const newMigrationBatch: CmdletImpl = (call) => {
     storeNew(call, t.exchange.migrationUsers, u);
   }
   refreshCounts(t, b);
-  if (call.params.AutoStart === true) start(call, b);
+  // -AutoStart starts the new batch; users that failed at submission stay failed (nothing to retry yet).
+  if (call.params.AutoStart === true) start(call, b, false);
   return [b];
 };
 
@@ -120,22 +122,35 @@ export function fail(u: Rec, type: string, text: string): void {
   u.ErrorSummary = `${type}: ${text}`;
 }
 
-function start(call: Call, b: Rec): void {
-  b.Status = "Syncing";
+/**
+ * Documented (Start-MigrationBatch): starts a new batch, resumes a Stopped one, retries the failed users of
+ * a Failed, SyncedWithErrors or (in the cloud) CompletedWithErrors batch, and "can be run at any time to
+ * retry failed users". The batch shows "Starting" first (documented), then syncs its queued users. Users
+ * that failed because they are in another batch stay failed (assumed: nothing about them changed).
+ */
+function start(call: Call, b: Rec, retryFailed = true): void {
   b.StartDateTime ??= new Date(call.now).toISOString();
-  b[`${INTERNAL_PREFIX}phaseAt`] = call.now;
   for (const u of usersOf(call, b)) {
-    if (u.Status !== "Failed" && u.Status !== "Completed") {
-      u.Status = "Syncing";
-      u.StatusSummary = statusSummary("Syncing");
+    const retry = retryFailed && u.Status === "Failed" && !/^UserDuplicateInOtherBatchException/.test(String(u.ErrorSummary));
+    if (u.Status === "Stopped" || retry) {
+      u.Status = "Queued";
+      u.StatusSummary = statusSummary("Queued");
+      u.ErrorSummary = "";
     }
+  }
+  if (b.Status === "Syncing") {
+    // Already moving: the re-queued users join the running sync.
+    for (const u of usersOf(call, b)) if (u.Status === "Queued") u.Status = "Syncing";
+  } else if (usersOf(call, b).some((u) => u.Status === "Queued")) {
+    b.Status = "Starting";
+    b[`${INTERNAL_PREFIX}phaseAt`] = call.now;
   }
   refreshCounts(call.tenant, b);
 }
 
-function stateError(call: Call, b: Rec, action: "start" | "stop" | "complete"): never {
+function stateError(call: Call, b: Rec, action: "start" | "stop" | "complete" | "remove"): never {
   // Inferred text: the research has no capture of a batch in the wrong state.
-  const verb = { start: "started", stop: "stopped", complete: "completed" }[action];
+  const verb = { start: "started", stop: "stopped", complete: "completed", remove: "removed" }[action];
   return raise(call, {
     type: "Microsoft.Exchange.Migration.MigrationPermanentException",
     text: `The migration batch '${b.Name}' can't be ${verb} while its status is '${b.Status}'.`,
@@ -152,9 +167,13 @@ export const getMigrationBatch: CmdletImpl = (call) => {
   return resultSize(call, out);
 };
 
+/** Statuses in which a batch is moving data or changing state: Remove-MigrationBatch refuses them (documented: "a migration batch that either isn't running or is completed"). */
+const RUNNING = ["Starting", "Syncing", "Stopping", "Completing", "IncrementalSyncing", "Removing"];
+
 export const startMigrationBatch: CmdletImpl = (call) => {
   const b = batch(call, str(call, "Identity") ?? "").obj;
-  if (!["Created", "Stopped", "Failed", "SyncedwithErrors", "CompletedWithErrors"].includes(String(b.Status))) stateError(call, b, "start");
+  // Assumed: a batch on its way out, stopping or finalizing (or with nothing to retry) can't be started.
+  if (["Removing", "Stopping", "Completing", "Completed", "Corrupted"].includes(String(b.Status))) stateError(call, b, "start");
   start(call, b);
   return [];
 };
@@ -162,30 +181,31 @@ export const startMigrationBatch: CmdletImpl = (call) => {
 export const stopMigrationBatch: CmdletImpl = (call) => {
   const b = batch(call, str(call, "Identity") ?? "").obj;
   if (!["Syncing", "Synced", "SyncedwithErrors", "Waiting", "Starting"].includes(String(b.Status))) stateError(call, b, "stop");
-  b.Status = "Stopped";
-  for (const u of usersOf(call, b)) {
-    if (u.Status !== "Failed" && u.Status !== "Completed") {
-      u.Status = "Stopped";
-      u.StatusSummary = "Stopped";
-    }
-  }
+  // Documented: "Stopping" immediately after Stop-MigrationBatch, then "Stopped" (migration-engine.ts).
+  for (const u of usersOf(call, b)) if (u.Status === "Syncing") u[`${INTERNAL_PREFIX}percent`] = percentComplete(u, b, call.now, call.knobs);
+  b.Status = "Stopping";
+  b[`${INTERNAL_PREFIX}phaseAt`] = call.now;
   refreshCounts(call.tenant, b);
   return [];
 };
 
+/**
+ * Documented: in the cloud, Complete-MigrationBatch "sets the value of CompleteAfter to the current time";
+ * a Synced batch then starts completing at once, a syncing one when its users are synced. Assumed: a batch
+ * that never started (or has nothing left to complete) refuses.
+ */
 export const completeMigrationBatch: CmdletImpl = (call) => {
   const b = batch(call, str(call, "Identity") ?? "").obj;
-  if (!["Synced", "SyncedwithErrors"].includes(String(b.Status))) stateError(call, b, "complete");
-  b.Status = "Completing";
-  b[`${INTERNAL_PREFIX}phaseAt`] = call.now;
-  for (const u of usersOf(call, b)) if (u.Status === "Synced") u.Status = "Completing";
-  refreshCounts(call.tenant, b);
+  if (!["Starting", "Syncing", "Synced", "SyncedwithErrors"].includes(String(b.Status))) stateError(call, b, "complete");
+  b.CompleteAfter = new Date(call.now).toISOString();
+  if ((b.Status === "Synced" || b.Status === "SyncedwithErrors") && (b.SyncedCount as number) > 0) beginCompleting(call.tenant, b, call.now);
   return [];
 };
 
 export const removeMigrationBatch: CmdletImpl = (call) => {
   const s = batch(call, str(call, "Identity") ?? "");
-  // MP: the name stays taken for a few seconds after removal while the deletion spreads.
+  if (RUNNING.includes(String(s.obj.Status))) stateError(call, s.obj, "remove");
+  // MP: the name stays taken for a few seconds after removal while the deletion spreads (pitfall 22).
   s.obj.Status = "Removing";
   s.obj[`${INTERNAL_PREFIX}phaseAt`] = call.now;
   for (const u of usersOf(call, s.obj)) u.Status = "Removing";
@@ -218,13 +238,17 @@ export const getMigrationUser: CmdletImpl = (call) => {
 
 export const getMigrationUserStatistics: CmdletImpl = (call) => {
   const u = user(call, str(call, "Identity")!);
-  const done = u.Status === "Completed" ? 100 : u.Status === "Synced" || u.Status === "Completing" ? 95 : u.Status === "Syncing" ? 10 : 0;
+  const b = [...call.tenant.exchange.migrationBatches.values()].find((s) => s.obj.BatchGuid === u[BATCH])?.obj;
+  const done = percentComplete(u, b, call.now, call.knobs);
+  // Sizes are the emulator's (a 540 MB mailbox of 1,200 items), scaled by the progress.
+  const total = 566_231_040;
+  const moved = Math.round((total * done) / 100);
   return [
     {
       ...u,
       PercentageComplete: done,
       TotalItemsInSourceMailboxCount: 1200,
-      BytesTransferred: done ? "512 MB (536,870,912 bytes)" : "0 B (0 bytes)",
+      BytesTransferred: `${(moved / 1024 ** 2).toFixed(1)} MB (${moved.toLocaleString("en-US")} bytes)`,
       EstimatedTotalTransferSize: "540 MB (566,231,040 bytes)",
       EstimatedTotalTransferCount: 1200,
       SyncedItemCount: Math.round((1200 * done) / 100),

@@ -14,9 +14,9 @@ const BATCH = `${INTERNAL_PREFIX}batch`;
 const TARGET = `${INTERNAL_PREFIX}target`;
 const CTMM_SKU_PART = /cross.?tenant.?user.?data.?migration/i;
 
+/** MigrationUserStatusSummary has five values (Active, Completed, Failed, Stopped, Synced): a queued user is Active. */
 export function statusSummary(status: string): string {
-  if (["Completed", "Failed", "Stopped", "Synced"].includes(status)) return status;
-  return status === "Queued" ? "Queued" : "Active";
+  return ["Completed", "Failed", "Stopped", "Synced"].includes(status) ? status : "Active";
 }
 
 export function refreshCounts(t: TenantState, b: Rec): void {
@@ -39,25 +39,110 @@ function fail(u: Rec, type: string, text: string): void {
   u.ErrorSummary = `${type}: ${text}`;
 }
 
+/**
+ * How long a batch stays in a status before the engine moves it on; undefined: it waits for a cmdlet (or,
+ * when Synced, for its CompleteAfter date). Documented: the statuses and their order (Starting and Stopping
+ * "immediately after you run" Start-/Stop-MigrationBatch; Synced after the initial sync; Completing after
+ * Complete-MigrationBatch; Removing after Remove-MigrationBatch). Assumed: every duration (knobs). Removing
+ * keeps the name taken for a phase, as MP saw a removed batch's name stay taken for ~8 s (pitfall 22).
+ */
+function phaseMs(b: Rec, knobs: ExchangeKnobs): number | undefined {
+  switch (b.Status) {
+    case "Starting":
+      return knobs.batchStartingMs;
+    case "Stopping":
+      return knobs.batchStoppingMs;
+    case "Syncing":
+    case "Completing":
+    case "Removing":
+      return knobs.migrationPhaseMs;
+    default:
+      return undefined;
+  }
+}
+
+/** Documented (Complete-MigrationBatch, New-MigrationBatch -CompleteAfter): completion starts at CompleteAfter. */
+function completeAfterMs(b: Rec): number | undefined {
+  const at = typeof b.CompleteAfter === "string" ? Date.parse(b.CompleteAfter) : NaN;
+  return Number.isNaN(at) ? undefined : at;
+}
+
+export function beginCompleting(t: TenantState, b: Rec, at: number): void {
+  b.Status = "Completing";
+  b[PHASE_AT] = at;
+  for (const u of usersOf(t, b)) if (u.Status === "Synced") u.Status = "Completing";
+  refreshCounts(t, b);
+}
+
 export function advanceMigrations(state: EmulatorState, now: number, knobs: ExchangeKnobs, consentPropagationMs = 0): void {
   for (const t of state.tenants.values()) {
     for (const [key, s] of [...t.exchange.migrationBatches.entries()]) {
       const b = s.obj;
       // A big clock jump may cross several phases; each transition moves the phase start by one phase.
-      for (let guard = 0; guard < 4; guard++) {
+      for (let guard = 0; guard < 6; guard++) {
         const at = b[PHASE_AT] as number | null;
-        if (at === null || now - at < knobs.migrationPhaseMs) break;
-        const next = at + knobs.migrationPhaseMs;
+        const due = completeAfterMs(b);
+        if ((b.Status === "Synced" || b.Status === "SyncedwithErrors") && ((b.SyncedCount as number) > 0) && (b.AutoComplete === true || (due !== undefined && due <= now))) {
+          beginCompleting(t, b, Math.max(at ?? now, due ?? at ?? now));
+          continue;
+        }
+        const ms = phaseMs(b, knobs);
+        if (ms === undefined || at === null || now - at < ms) break;
+        const next = at + ms;
         if (b.Status === "Removing") {
           t.exchange.migrationBatches.delete(key);
           for (const [uk, u] of [...t.exchange.migrationUsers.entries()]) if (u.obj[BATCH] === b.BatchGuid) t.exchange.migrationUsers.delete(uk);
           break;
-        } else if (b.Status === "Syncing") sync(state, t, b, next, knobs, consentPropagationMs);
-        else if (b.Status === "Completing") complete(state, t, b, next);
-        else break;
-        b[PHASE_AT] = String(b.Status) === "Completing" ? next : null;
+        }
+        if (b.Status === "Starting") {
+          b.Status = "Syncing";
+          for (const u of usersOf(t, b)) if (u.Status === "Queued") setStatus(u, "Syncing");
+          b[PHASE_AT] = next;
+        } else if (b.Status === "Stopping") {
+          b.Status = "Stopped";
+          for (const u of usersOf(t, b)) if (!["Failed", "Completed", "Synced"].includes(String(u.Status))) setStatus(u, "Stopped");
+          b[PHASE_AT] = null;
+        } else if (b.Status === "Syncing") {
+          sync(state, t, b, next, knobs, consentPropagationMs);
+          // Synced from `next` on: a CompleteAfter already passed starts completion from there.
+          b[PHASE_AT] = next;
+        } else {
+          complete(state, t, b, next);
+          b[PHASE_AT] = null;
+        }
+        refreshCounts(t, b);
       }
     }
+  }
+}
+
+function setStatus(u: Rec, status: string): void {
+  u.Status = status;
+  u.StatusSummary = statusSummary(status);
+}
+
+/**
+ * PercentageComplete as Get-MigrationUserStatistics reports it. Documented: Queued (not started) and
+ * Completed ("all mailbox items were migrated"). Assumed: a syncing user's progress grows with the phase's
+ * elapsed time up to 94; Synced and Completing show 95 (MRS's figure for a move waiting to complete).
+ */
+export function percentComplete(u: Rec, b: Rec | undefined, now: number, knobs: ExchangeKnobs): number {
+  switch (u.Status) {
+    case "Completed":
+      return 100;
+    case "Synced":
+    case "Completing":
+      return 95;
+    case "Syncing": {
+      const at = b?.Status === "Syncing" ? (b[PHASE_AT] as number | null) : null;
+      if (at === null || at === undefined || knobs.migrationPhaseMs <= 0) return 10;
+      return Math.min(94, 10 + Math.floor((84 * Math.max(0, now - at)) / knobs.migrationPhaseMs));
+    }
+    case "Stopped":
+    case "Failed":
+      return Number(u[`${INTERNAL_PREFIX}percent`] ?? 0);
+    default:
+      return 0;
   }
 }
 
@@ -70,8 +155,11 @@ function sync(state: EmulatorState, t: TenantState, b: Rec, now: number, knobs: 
   for (const u of usersOf(t, b)) {
     if (u.Status !== "Syncing") continue;
     const problem = userProblem(state, t, b, u, endpoint, now, knobs, consentMs);
-    if (problem) fail(u, problem[0], problem[1]);
-    else {
+    if (problem) {
+      // The move got as far as its checks: a failed user shows the progress it had (assumed 10).
+      u[`${INTERNAL_PREFIX}percent`] = 10;
+      fail(u, problem[0], problem[1]);
+    } else {
       u.Status = "Synced";
       u.StatusSummary = "Synced";
       u.LastSuccessfulSyncTime = new Date(now).toISOString();
@@ -81,10 +169,8 @@ function sync(state: EmulatorState, t: TenantState, b: Rec, now: number, knobs: 
   b.LastSyncedDateTime = new Date(now).toISOString();
   const failed = b.FailedCount as number;
   b.Status = failed === b.TotalCount ? "Failed" : failed > 0 ? "SyncedwithErrors" : "Synced";
-  if (b.AutoComplete === true && b.SyncedCount) {
-    b.Status = "Completing";
-    for (const u of usersOf(t, b)) if (u.Status === "Synced") u.Status = "Completing";
-  }
+  // A retry in a completed batch that synced nobody leaves it as it was: completed, with errors.
+  if ((b.FinalizedCount as number) > 0 && (b.SyncedCount as number) === 0) b.Status = failed > 0 ? "CompletedWithErrors" : "Completed";
 }
 
 /** [exception type, text] of the first reason this user cannot move, following Microsoft's list of failures. */
