@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CrossTenantMigration } from "./components/crossTenantMigration";
 import { PARTNER_OUTPUT, readPartner } from "./components/partner";
+import { readMoveSettings } from "./components/moveConfig";
 import { readStackConfig } from "./components/stackConfig";
 import { readStaging } from "./components/waves";
 
@@ -14,6 +15,7 @@ export = async () => {
   const settings = readStackConfig(config);
   // CSV files of waves are relative to the project (where Pulumi.yaml is).
   const staging = readStaging(config, pulumi.runtime.getRootDirectory() || process.cwd());
+  const moves = readMoveSettings(config);
 
   const partnerRole = settings.manage === "source" ? "target" : "source";
   const partner = settings.partnerStack
@@ -34,6 +36,9 @@ export = async () => {
     targetDomains: staging.targetDomains,
     targetDeliveryDomain: staging.targetDeliveryDomain,
     purgeStagedUsersOnDestroy: staging.purgeStagedUsersOnDestroy,
+    licences: moves.licences,
+    removeCompletedBatchesOnDestroy: moves.removeCompletedBatchesOnDestroy,
+    readinessReportDir: moves.readinessReportDir,
   });
 
   return {
@@ -47,6 +52,10 @@ export = async () => {
     targetDeliveryDomain: pair.targetDeliveryDomain,
     /** Per wave, every declared user: staged, held (with the reasons), migrated, or planned. */
     waves: pair.wavesState,
+    /** Per wave: the pre-flight's summary (users ready, blocked, pending, moved; warnings), its report file, licences needed and available. */
+    readiness: pair.readinessState,
+    /** Per migration batch: its wave, status and counts (refreshed by `pulumi refresh`; `npm run status` shows each user). */
+    batches: pair.batchesState,
     ...(pair.partnerValues ? { [PARTNER_OUTPUT]: pair.partnerValues } : {}),
     ...(pair.nextSteps.length > 0 ? { nextSteps: pair.nextSteps } : {}),
   };

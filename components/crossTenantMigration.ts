@@ -6,15 +6,21 @@
 //   organization-customization/<tenant> -> relationship/<tenant>, scoping-group, migration-endpoint
 //   migration-endpoint -> each wave's MailUsers (stageAfter)
 //   each wave's source mailboxes (stagedSourceAddresses) -> scoping-group -> relationship/source
-// Destroy runs it backwards: MailUsers, then the relationships, group, endpoint, consents and app.
+//   each wave's MailUsers -> licences/<wave> (opt-in) -> readiness/<wave> <- scoping group, relationships, endpoint
+//   readiness/<wave>, MailUsers, migration-endpoint -> batch/<wave>[-n] (declared per wave)
+// Destroy runs it backwards: batches (a completed one is left in place), readiness, licences, MailUsers, then
+// the relationships, group, endpoint (left in place, with a warning, while a kept batch uses it), consents, app.
 //
 // Two of those edges point "back" across the tenant components (the target's endpoint waits for the source
 // consent; the source's scoping group takes its members from the waves), so they are passed as deferred
 // outputs that are resolved once the later component exists; they carry their dependencies like any output.
 // Components never read configuration: index.ts (or a test) passes typed arguments.
 
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { MigrationWave, type WaveUser } from "./migrationWave";
+import type { LicencePlan } from "./moveConfig";
+import { batchView, readinessView, type WaveMovesArgs } from "./waveBatches";
 import type { PartnerValues, SourceSideValues, TargetSideValues } from "./partner";
 import { SourceTenant } from "./sourceTenant";
 import type { ManageMode, TenantRef } from "./stackConfig";
@@ -49,7 +55,18 @@ export interface CrossTenantMigrationArgs {
   targetDeliveryDomain?: string;
   /** On destroy, hard-delete the MailUsers this stack created (test pairs); default false. */
   purgeStagedUsersOnDestroy?: boolean;
+  /** Opt-in: assign the Cross Tenant User Data Migration licence to each wave's users (default: report the need only). */
+  licences?: LicencePlan;
+  /** Destroy removes completed migration batches too (default false: they stay as the record of the moves). */
+  removeCompletedBatchesOnDestroy?: boolean;
+  /** Where each wave's readiness report is written: `<dir>/<stack>-<wave>.md` (default `readiness`, relative to the project). */
+  readinessReportDir?: string;
 }
+
+/** The stack's `readiness` output of one wave. */
+export type ReadinessState = pulumi.Unwrap<ReturnType<typeof readinessView>>;
+/** The stack's `batches` output of one batch. */
+export type BatchState = pulumi.Unwrap<ReturnType<typeof batchView>>;
 
 /** The names this project gives the pair's objects unless the stack says otherwise. */
 export function defaultNames(source: TenantRef, target: TenantRef) {
@@ -75,6 +92,10 @@ export class CrossTenantMigration extends pulumi.ComponentResource {
   readonly targetDeliveryDomain: string;
   /** Per wave: every declared user and its state. */
   readonly wavesState: pulumi.Output<Record<string, WaveUser[]>>;
+  /** Per wave with a readiness check: its summary, report file and licence count. */
+  readonly readinessState: pulumi.Output<Record<string, ReadinessState>>;
+  /** Per migration batch (by its Exchange name): its wave, status and counts. */
+  readonly batchesState: pulumi.Output<Record<string, BatchState>>;
   /** Split administration: the one output the partner stack reads (non-secret values only). */
   readonly partnerValues?: pulumi.Output<PartnerValues>;
   /** What this stack could not do yet and why (a split pair waiting for its partner); each is also logged. */
@@ -155,6 +176,7 @@ export class CrossTenantMigration extends pulumi.ComponentResource {
 
     // Staging: in the target only after the endpoint exists (the pair is proven to work before users are made).
     const stageAfter = this.target?.endpoint ? [this.target.endpoint] : [];
+    const movesFor = this.movesFor(manage, args, names, fromTarget);
     for (const wave of args.waves ?? []) {
       const given = fromSource?.sourceMailboxes?.[wave.name];
       if (manage === "target" && (!this.target?.endpoint || given === undefined)) {
@@ -171,6 +193,8 @@ export class CrossTenantMigration extends pulumi.ComponentResource {
           manage: { source: manageSource, target: manageTarget },
           ...(given !== undefined ? { sourceMailboxes: given } : {}),
           stageAfter,
+          ...(wave.split ? { maxUsers: 0 } : {}),
+          moves: movesFor(wave),
         },
         { parent: this },
       );
@@ -183,6 +207,13 @@ export class CrossTenantMigration extends pulumi.ComponentResource {
     );
 
     this.wavesState = pulumi.all(Object.fromEntries(Object.entries(this.waves).map(([n, w]) => [n, w.users]))) as pulumi.Output<Record<string, WaveUser[]>>;
+    const waves = Object.entries(this.waves);
+    this.readinessState = pulumi.all(
+      Object.fromEntries(waves.flatMap(([n, w]) => (w.moves.readiness ? [[n, readinessView(w.moves.readiness)]] : []))),
+    ) as pulumi.Output<Record<string, ReadinessState>>;
+    this.batchesState = pulumi.all(
+      Object.fromEntries(waves.flatMap(([n, w]) => w.moves.batches.map((b) => [b.name, batchView(n, b.batch)]))),
+    ) as pulumi.Output<Record<string, BatchState>>;
     this.partnerValues = this.publishForPartner(manage, args);
 
     this.registerOutputs({
@@ -190,6 +221,41 @@ export class CrossTenantMigration extends pulumi.ComponentResource {
       endpointName: this.endpointName,
       targetDeliveryDomain: this.targetDeliveryDomain,
       waves: this.wavesState,
+      readiness: this.readinessState,
+      batches: this.batchesState,
+    });
+  }
+
+  /**
+   * What each wave gets beyond staging, in this administration mode: readiness wherever the stack knows the
+   * app, the scope group and the endpoint (each side checks its own tenant); licences on the side that was
+   * asked for, when this stack administers it; batches in the target, once the endpoint exists.
+   */
+  private movesFor(manage: ManageMode, args: CrossTenantMigrationArgs, names: ReturnType<typeof defaultNames>, fromTarget?: TargetSideValues) {
+    const appId = this.target?.app.appId ?? fromTarget?.appId;
+    const endpointName = this.target ? this.target.endpoint?.identity : (args.endpoint?.name ?? names.endpointName);
+    const scopeGroup = this.source?.scopingGroup.identity ?? (args.scopingGroupName ?? names.scopingGroupName);
+    // Non-secret outputs of what readiness checks; unknown at preview while any of them changes.
+    const s = this.source;
+    const t = this.target;
+    const dependsOnValues: pulumi.Input<unknown>[] = [
+      ...(s ? [s.scopingGroup.identity, s.scopingGroup.members] : []),
+      ...(s?.consent ? [s.consent.assignmentIds] : []),
+      ...(s?.relationship ? [s.relationship.identity, s.relationship.enabled, s.relationship.mailboxMoveEnabled] : []),
+      ...(t ? [t.relationship.identity, t.relationship.enabled, t.relationship.mailboxMoveEnabled, t.consent.assignmentIds] : []),
+      ...(t?.endpoint ? [t.endpoint.identity] : []),
+    ];
+    const side = args.licences?.assign ?? "none";
+    const licensable = (side === "source" && manage !== "target") || (side === "target" && manage !== "source");
+    const dir = args.readinessReportDir ?? "readiness";
+    return (wave: WavePlan): WaveMovesArgs => ({
+      ...(appId !== undefined && endpointName !== undefined
+        ? { readiness: { appId, endpointName, scopeGroup, reportPath: path.join(dir, `${pulumi.getStack()}-${wave.name}.md`), dependsOnValues } }
+        : {}),
+      ...(licensable ? { licences: { tenant: side as "source" | "target", ...(args.licences?.usageLocation ? { usageLocation: args.licences.usageLocation } : {}) } } : {}),
+      ...(wave.batch && t?.endpoint
+        ? { batch: { ...wave.batch, sourceEndpoint: t.endpoint.identity, removeCompletedOnDestroy: args.removeCompletedBatchesOnDestroy ?? false } }
+        : {}),
     });
   }
 

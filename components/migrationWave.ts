@@ -1,12 +1,14 @@
-// One migration wave (at most 2,000 mailboxes, Microsoft's batch limit): the bulk read of its source
-// mailboxes (SourceMailboxes, one resource) and one staged target MailUser per user, stamped with what that
-// read found. In split administration the source stack reads and publishes the mailboxes, and the target
-// stack stages MailUsers from them (passed in as `sourceMailboxes`); only non-secret values cross.
+// One migration wave (at most 2,000 mailboxes, Microsoft's batch limit, unless it may move in several batches):
+// the bulk read of its source mailboxes (SourceMailboxes, one resource) and one staged target MailUser per
+// user, stamped with what that read found; then, when asked, its pre-flight, licences and migration batches
+// (components/waveBatches.ts). In split administration the source stack reads and publishes the mailboxes,
+// and the target stack stages MailUsers from them (passed in as `sourceMailboxes`); only non-secret values cross.
 
 import * as pulumi from "@pulumi/pulumi";
 import type { PlannedUser } from "../providers/staging/plan";
 import { SourceMailboxes, type SourceMailbox } from "../providers/sourceMailboxes";
 import { MailUser } from "../providers/mailUser";
+import { declareMoves, type WaveMoves, type WaveMovesArgs } from "./waveBatches";
 
 export interface MigrationWaveArgs {
   users: PlannedUser[];
@@ -19,6 +21,10 @@ export interface MigrationWaveArgs {
   sourceMailboxes?: pulumi.Input<SourceMailbox[]>;
   /** Resources the MailUsers wait for (the migration endpoint): staging is the last preparation step. */
   stageAfter?: pulumi.Input<pulumi.Resource>[];
+  /** Most users the wave may hold (SourceMailboxes maxUsers); 0 = no limit (a wave split into several batches). Default 2,000. */
+  maxUsers?: number;
+  /** Readiness, licences and batches for the wave; absent = staging only. */
+  moves?: WaveMovesArgs;
 }
 
 export type WaveUserState = "staged" | "held" | "migrated" | "planned";
@@ -99,6 +105,8 @@ export class MigrationWave extends pulumi.ComponentResource {
   /** The SourceMailboxes resource, when this stack reads the source. */
   readonly reader?: SourceMailboxes;
   readonly mailUsers: MailUser[] = [];
+  /** The wave's readiness, licence assignment and batches (those declared). */
+  readonly moves: WaveMoves = { batches: [] };
 
   constructor(name: string, args: MigrationWaveArgs, opts?: pulumi.ComponentResourceOptions) {
     super("xtmm:index:MigrationWave", name, {}, opts);
@@ -106,7 +114,13 @@ export class MigrationWave extends pulumi.ComponentResource {
     if (args.manage.source || args.sourceMailboxes === undefined) {
       this.reader = new SourceMailboxes(
         `source-mailboxes/${name}`,
-        { wave: name, users, targetDomains: args.targetDomains, targetDeliveryDomain: args.targetDeliveryDomain },
+        {
+          wave: name,
+          users,
+          targetDomains: args.targetDomains,
+          targetDeliveryDomain: args.targetDeliveryDomain,
+          ...(args.maxUsers !== undefined ? { maxUsers: args.maxUsers } : {}),
+        },
         { parent: this },
       );
       this.sourceMailboxes = this.reader.mailboxes;
@@ -155,6 +169,13 @@ export class MigrationWave extends pulumi.ComponentResource {
     this.users = flags
       ? pulumi.all([this.sourceMailboxes, flags]).apply(([m, f]) => waveUsers(users, m, f))
       : this.sourceMailboxes.apply((m) => waveUsers(users, m));
+    if (args.moves) {
+      this.moves = declareMoves(
+        this,
+        { name, users, sourceMailboxes: this.sourceMailboxes, mailUsers: this.mailUsers, targetDeliveryDomain: args.targetDeliveryDomain },
+        args.moves,
+      );
+    }
     this.registerOutputs({ sourceMailboxes: this.sourceMailboxes, stagedSourceAddresses: this.stagedSourceAddresses, users: this.users });
   }
 }

@@ -1,5 +1,6 @@
 // The migration waves an engineer declares (stack keys `waves`, `domainMap`, `targetDomains`,
-// `targetDeliveryDomain`, `purgeStagedUsersOnDestroy`), read and checked offline before any resource is
+// `targetDeliveryDomain`, `purgeStagedUsersOnDestroy`; each wave's `batch` and `split` are checked by
+// components/moveConfig.ts), read and checked offline before any resource is
 // declared: every problem at once, each named by its stack key or by CSV file and line, with the fix. The
 // staging rules themselves are the pure functions of providers/staging/plan.ts, which the SourceMailboxes
 // check runs again inside the provider host.
@@ -8,11 +9,16 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { StackConfigError } from "./stackConfig";
-import { domainProblem, planUsers, validateWave, type DeclaredUser, type PlannedUser } from "../providers/staging/plan";
+import { parseBatch, parseSplit, type BatchPlan } from "./moveConfig";
+import { BATCH_LIMIT, domainProblem, planUsers, validateWave, type DeclaredUser, type PlannedUser } from "../providers/staging/plan";
 
 export interface WavePlan {
   name: string;
   users: PlannedUser[];
+  /** `waves.<wave>.batch`: the wave's migration batch(es); absent = none. */
+  batch?: BatchPlan;
+  /** `waves.<wave>.split`: the wave may exceed 2,000 users and moves in several batches. */
+  split?: boolean;
 }
 
 export interface StagingConfig {
@@ -30,6 +36,7 @@ const COLUMNS: Record<string, keyof DeclaredUser> = {
 const FIELDS = Object.values(COLUMNS);
 /** Planned-user field → the name the engineer wrote it under. */
 const DECLARED_NAME: Record<string, string> = { sourceAddress: "source", userPrincipalName: "upn" };
+const WAVE_KEYS = ["users", "csv", "batch", "split"];
 // Wave names become resource names (`source-mailboxes/<wave>`), so they stay plain.
 const WAVE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
@@ -106,6 +113,8 @@ export function readStaging(config: pulumi.Config, projectDir: string): StagingC
     for (const [name, spec] of Object.entries(rawWaves)) {
       const declared = declaredUsers(name, spec, key, projectDir, problems);
       if (!declared) continue;
+      const split = parseSplit(spec.split, key(`waves.${name}.split`), problems);
+      const batch = spec.batch === undefined || spec.batch === null ? undefined : parseBatch(spec.batch, key(`waves.${name}.batch`), problems);
       const where = (i: number, field?: string) => declared[i].where(field ? DECLARED_NAME[field] ?? field : undefined);
       const { users, failures } = planUsers(declared.map((d) => d.user), domainMap);
       const failed = new Set<number>();
@@ -116,8 +125,16 @@ export function readStaging(config: pulumi.Config, projectDir: string): StagingC
       }
       // planUsers leaves failed entries out; map each planned index back to its declaration.
       const origin = declared.map((_, i) => i).filter((i) => !failed.has(i));
-      for (const f of validateWave(users, { targetDomains: domains, targetDeliveryDomain: delivery })) {
+      for (const f of validateWave(users, { targetDomains: domains, targetDeliveryDomain: delivery, maxUsers: split ? 0 : BATCH_LIMIT })) {
         if (!f.property.startsWith("users")) continue;
+        if (f.property === "users") {
+          // The wave's size: both ways out, by their keys.
+          problems.push(
+            `${key(`waves.${name}`)}: has ${users.length} users; Microsoft allows at most ${BATCH_LIMIT} mailboxes per migration batch. Split it into ` +
+              `waves of at most ${BATCH_LIMIT}, or let it move in several batches: pulumi config set --path 'waves.${name}.split' true`,
+          );
+          continue;
+        }
         const j = indexOf(f.property);
         const at = j === undefined ? key(`waves.${name}`) : where(origin[j], fieldOf(f.property));
         const reason = f.reason.replace(/users\[(\d+)\](?:\.(\w+))?/g, (_, n, fld) => where(origin[Number(n)], fld));
@@ -133,7 +150,7 @@ export function readStaging(config: pulumi.Config, projectDir: string): StagingC
           } else if (!other) seen.set(id, `${name}\u0000${here}`);
         }
       });
-      waves.push({ name, users });
+      waves.push({ name, users, ...(batch ? { batch } : {}), ...(split ? { split } : {}) });
     }
   }
 
@@ -156,8 +173,11 @@ function declaredUsers(name: string, spec: unknown, key: (k: string) => string, 
     problems.push(`${at}: the wave name must be letters, digits, ".", "-" or "_" (at most 63, starting with a letter or digit), as it names resources`);
     return undefined;
   }
-  if (!isPlainObject(spec) || Object.keys(spec).some((k) => k !== "users" && k !== "csv") || (spec.users === undefined && spec.csv === undefined)) {
-    problems.push(`${at} must be { users: [...] } and/or { csv: "<file relative to the project>" }, e.g. pulumi config set --path 'waves.${name}.csv' waves/${name}.csv`);
+  if (!isPlainObject(spec) || Object.keys(spec).some((k) => !WAVE_KEYS.includes(k)) || (spec.users === undefined && spec.csv === undefined)) {
+    problems.push(
+      `${at} must be { users: [...] } and/or { csv: "<file relative to the project>" }, with optional batch and split ` +
+        `(keys: ${WAVE_KEYS.join(", ")}), e.g. pulumi config set --path 'waves.${name}.csv' waves/${name}.csv`,
+    );
     return undefined;
   }
   const out: Declared[] = [];

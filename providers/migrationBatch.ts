@@ -3,7 +3,8 @@
 // TARGET addresses, or adopted when a batch of that name already holds exactly these users. Starting,
 // stopping and completing are explicit inputs (start, complete, completeAfter), shown in the preview,
 // never side effects. Read reports the batch's status, counts and per-user status and percentage. Destroy
-// removes a batch that moved nothing (stopping it first if needed) and leaves a completed one, by name.
+// removes a batch that moved nothing (stopping it first if needed) and leaves a completed one, by name
+// (removeCompletedOnDestroy: removes a completed one too).
 
 import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
@@ -31,6 +32,8 @@ export interface MigrationBatchArgs {
   /** Complete the batch now (needs start: true); can't be undone. */
   complete?: pulumi.Input<boolean>;
   notificationEmails?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Destroy removes the batch even after it completed (default false: a completed batch is left in place). */
+  removeCompletedOnDestroy?: pulumi.Input<boolean>;
 }
 
 const SPEC: XtmmResourceSpec = {
@@ -142,6 +145,11 @@ export const migrationBatchImpl: ResourceImplementation<Inputs, Outputs> = {
     if (!b || b.Status === "Removing") return;
     if (props.adopted) {
       log.warn(`Migration batch '${props.name}' existed before this stack; it is left in place (Remove-MigrationBatch -Identity '${props.name}' removes it).`);
+      return;
+    }
+    if (props.removeCompletedOnDestroy === true && ["Completed", "CompletedWithErrors"].includes(b.Status)) {
+      // The engineer asked for it (stack key removeCompletedBatchesOnDestroy): the moves are done, the record goes.
+      await remove(client, props.name, b);
       return;
     }
     if (isFinalized(b)) {

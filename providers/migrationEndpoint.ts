@@ -18,10 +18,15 @@
 // RemoteTenant, ApplicationId) is adopted and left in place on destroy; one that does not match is an error
 // naming each field. With `adopt: true` (engineers who cannot run pwsh) nothing is created: a hand-made
 // endpoint is verified over REST, or the error prints the exact command to run, secret left out.
+//
+// Destroy removes the endpoint unless migration batches still use it: completed batches are left as the
+// record of the moves, and Exchange refuses to remove an endpoint a batch names. The endpoint is then left in
+// place with a warning naming the batches and the commands that remove them and it (inUseWarning).
 
 import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
 import { isUnknown, log, stackConfig, tenantFor, type ResourceImplementation } from "./runtime";
+import { waitFor } from "./exchangeFailure";
 import { checkInputs, diffInputs, DEFAULT_PROPAGATION_TIMEOUT_SECONDS, type Inputs, type Outputs } from "./migrationEndpoint/inputs";
 import type { Endpoint, EndpointContext } from "./migrationEndpoint/service";
 
@@ -88,6 +93,25 @@ export class MigrationEndpoint extends XtmmResource {
 }
 
 type Service = typeof import("./migrationEndpoint/service");
+type RemoveOutcome = import("./migrationEndpoint/service").RemoveOutcome;
+
+/**
+ * Destroy of a pair whose mailboxes moved: the completed batches stay (they are the record of the moves) and
+ * Exchange refuses to remove an endpoint a batch still names. That must not fail the destroy of everything
+ * else, so the endpoint is left with a warning that names the batches and the exact commands.
+ */
+export function inUseWarning(endpoint: string, batches: { name: string; status: string }[]): string {
+  const q = (v: string) => `'${v.replace(/'/g, "''")}'`;
+  const named = batches.length ? batches.map((b) => `${q(b.name)} (${b.status || "status unknown"})`).join(", ") : "a migration batch";
+  const removals = batches.map((b) => `Remove-MigrationBatch -Identity ${q(b.name)} -Confirm:$false`);
+  const running = batches.some((b) => !["Completed", "CompletedWithErrors", "Stopped", "Failed", "Created", "Removing"].includes(b.status));
+  return (
+    `MigrationEndpoint ${q(endpoint)} is left in place in the target tenant: Exchange refuses to remove it while ${named} ${batches.length > 1 ? "use" : "uses"} it ` +
+    `(completed batches are kept as the record of the moves; Microsoft removes them after 60 days). To remove it now, in Exchange Online PowerShell run ` +
+    `${[...removals, `Remove-MigrationEndpoint -Identity ${q(endpoint)} -Confirm:$false`].join("; then ")}` +
+    `${running ? " (a batch that is still running must be stopped with Stop-MigrationBatch or completed first)" : ""}.`
+  );
+}
 // Loaded when a method runs, so a program that only declares the resource never loads the tenant layer.
 const service = (): Service => require("./migrationEndpoint/service");
 
@@ -222,7 +246,19 @@ export const migrationEndpointImpl: ResourceImplementation<Inputs, Outputs> = {
       log.info(`MigrationEndpoint '${ctx.name}': adopted, not made by this stack, so it is left in place in the target tenant.`);
       return;
     }
-    const removed = await service().removeEndpoint(ctx, props.identity ?? id);
-    if (!removed) log.info(`MigrationEndpoint '${ctx.name}': already gone from the target tenant.`);
+    const svc = service();
+    const identity = props.identity ?? id;
+    let outcome = await svc.removeEndpoint(ctx, identity);
+    // Destroy removes a batch that moved nothing just before this; Exchange shows it "Removing" for a while,
+    // and it still counts as using the endpoint. Only that is waited for (bounded).
+    const onlyLeaving = (o: RemoveOutcome) => o.result === "in-use" && o.batches.every((b) => b.status === "Removing");
+    if (onlyLeaving(outcome)) {
+      await waitFor(`the migration batches of endpoint '${ctx.name}' to finish removing`, async () => {
+        outcome = await svc.removeEndpoint(ctx, identity);
+        return onlyLeaving(outcome) ? undefined : true;
+      });
+    }
+    if (outcome.result === "gone") log.info(`MigrationEndpoint '${ctx.name}': already gone from the target tenant.`);
+    if (outcome.result === "in-use") log.warn(inUseWarning(ctx.name, outcome.batches));
   },
 };

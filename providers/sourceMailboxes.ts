@@ -8,7 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
 import { isUnknown, log, type Props, type ResourceImplementation } from "./runtime";
-import { BATCH_LIMIT, validateWave, type Failure, type PlannedUser } from "./staging/plan";
+import { BATCH_LIMIT, tooManyUsers, validateWave, type Failure, type PlannedUser } from "./staging/plan";
 import { assess, summaryOf, type SourceMailbox } from "./sourceMailboxes/assess";
 import { readSource, targetAcceptedDomains } from "./sourceMailboxes/read";
 
@@ -22,6 +22,11 @@ export interface SourceMailboxesArgs {
   targetDomains: pulumi.Input<pulumi.Input<string>[]>;
   /** The domain of the address each MailUser gets for the batch's TargetDeliveryDomain. */
   targetDeliveryDomain: pulumi.Input<string>;
+  /**
+   * Most users the wave may hold: default 2,000 (Microsoft's limit per migration batch, the wave being one
+   * batch); 0 = no limit, for a wave the stack moves in several batches (stack key waves.<wave>.split).
+   */
+  maxUsers?: pulumi.Input<number>;
 }
 
 export interface Summary extends Props {
@@ -35,6 +40,7 @@ interface Inputs extends Props {
   users: PlannedUser[];
   targetDomains: string[];
   targetDeliveryDomain: string;
+  maxUsers?: number;
   mailboxes: SourceMailbox[];
   summary: Summary;
 }
@@ -57,11 +63,13 @@ export class SourceMailboxes extends XtmmResource {
   declare readonly summary: pulumi.Output<Summary>;
 
   constructor(name: string, args: SourceMailboxesArgs, opts?: pulumi.CustomResourceOptions) {
-    super(SPEC, name, { wave: args.wave, users: args.users, targetDomains: args.targetDomains, targetDeliveryDomain: args.targetDeliveryDomain }, opts);
+    // maxUsers only when given: stacks made before it existed see no change.
+    const props = { wave: args.wave, users: args.users, targetDomains: args.targetDomains, targetDeliveryDomain: args.targetDeliveryDomain };
+    super(SPEC, name, args.maxUsers === undefined ? props : { ...props, maxUsers: args.maxUsers }, opts);
   }
 }
 
-const INPUTS = ["wave", "users", "targetDomains", "targetDeliveryDomain"];
+const INPUTS = ["wave", "users", "targetDomains", "targetDeliveryDomain", "maxUsers"];
 /** Written by check itself; present in `news` only as the class's undefined placeholders or old values. */
 const COMPUTED = ["mailboxes", "summary"];
 const USER_FIELDS = ["sourceAddress", "targetPrimary", "userPrincipalName", "alias", "displayName", "firstName", "lastName"] as const;
@@ -108,6 +116,13 @@ function shape(news: Props, failures: Failure[]): Props {
     failures.push({ property: "targetDeliveryDomain", reason: "must be a domain, e.g. contoso.onmicrosoft.com" });
   }
   out.targetDeliveryDomain = typeof targetDeliveryDomain === "string" ? targetDeliveryDomain.trim().toLowerCase() : targetDeliveryDomain;
+  const maxUsers = news.maxUsers;
+  if (maxUsers !== undefined && maxUsers !== null) {
+    if (!isUnknown(maxUsers) && (typeof maxUsers !== "number" || !Number.isInteger(maxUsers) || maxUsers < 0)) {
+      failures.push({ property: "maxUsers", reason: `must be a whole number of users (0 = no limit), not ${JSON.stringify(maxUsers)}` });
+    }
+    out.maxUsers = maxUsers;
+  }
   return out;
 }
 
@@ -140,19 +155,20 @@ export const sourceMailboxesImpl: ResourceImplementation<Inputs, Outputs> = {
   async check(olds, news) {
     const failures: Failure[] = [];
     const inputs = shape(news, failures);
-    const waveInputs = [inputs.users, inputs.targetDomains, inputs.targetDeliveryDomain];
-    const malformed = failures.some((f) => /^(users|targetDomains|targetDeliveryDomain)\b/.test(f.property));
+    const waveInputs = [inputs.users, inputs.targetDomains, inputs.targetDeliveryDomain, inputs.maxUsers];
+    const malformed = failures.some((f) => /^(users|targetDomains|targetDeliveryDomain|maxUsers)\b/.test(f.property));
     if (malformed || deepUnknown(waveInputs)) {
       // Unknown values are only known at up; the wave rules and the bulk read wait for them.
-      if (!malformed && Array.isArray(inputs.users) && inputs.users.length > BATCH_LIMIT) {
-        failures.push({ property: "users", reason: `has ${inputs.users.length} users; Microsoft allows at most ${BATCH_LIMIT} mailboxes per migration batch, so split the wave` });
+      const max = typeof inputs.maxUsers === "number" ? inputs.maxUsers : isUnknown(inputs.maxUsers) ? 0 : BATCH_LIMIT;
+      if (!malformed && Array.isArray(inputs.users) && max > 0 && inputs.users.length > max) {
+        failures.push({ property: "users", reason: tooManyUsers(inputs.users.length, max) });
       }
       return { inputs, failures };
     }
     const users = inputs.users as PlannedUser[];
     const targetDomains = inputs.targetDomains as string[];
     const targetDeliveryDomain = inputs.targetDeliveryDomain as string;
-    failures.push(...validateWave(users, { targetDomains, targetDeliveryDomain }));
+    failures.push(...validateWave(users, { targetDomains, targetDeliveryDomain, maxUsers: inputs.maxUsers as number | undefined }));
     if (failures.length > 0 || isUnknown(inputs.wave)) return { inputs, failures };
 
     const [listings, accepted] = await Promise.all([readSource(users), targetAcceptedDomains()]);
@@ -205,6 +221,6 @@ function outputs(inputs: Inputs): Outputs {
   if (!Array.isArray(inputs.mailboxes)) {
     throw new Error(`SourceMailboxes ${inputs.wave}: check did not read the source (an input was unknown); run the update again.`);
   }
-  const { wave, users, targetDomains, targetDeliveryDomain, mailboxes } = inputs;
-  return { wave, users, targetDomains, targetDeliveryDomain, mailboxes, summary: summaryOf(mailboxes) };
+  const { wave, users, targetDomains, targetDeliveryDomain, maxUsers, mailboxes } = inputs;
+  return { wave, users, targetDomains, targetDeliveryDomain, ...(maxUsers === undefined || maxUsers === null ? {} : { maxUsers }), mailboxes, summary: summaryOf(mailboxes) };
 }

@@ -1,7 +1,8 @@
 // `npm run status -- [--stack NAME] [--state FILE|-] [--config FILE] [--no-statistics]`: for a stack, each
 // wave's users with their migration state and percentage (Get-MigrationUserStatistics), a progress bar per
 // wave, and the readiness findings still open. Reads only: the stack's state (`pulumi stack export`, from a
-// file, stdin, or the CLI) for the MigrationBatch / MailUser resources, and the target tenant's Exchange.
+// file, stdin, or the CLI) for the MigrationBatch / MailUser / Readiness resources, and the target tenant's
+// Exchange (the findings are those of each wave's last readiness check, as its Readiness resource recorded them).
 //
 // Settings for the target tenant: `--config FILE` (the JSON of `pulumi config --json --show-secrets`, or a
 // plain {"xtmm:key": "value"} map), else the CLI's `pulumi config` when the state also comes from the CLI,
@@ -110,30 +111,30 @@ export async function collect(resources: StateResource[], client: TenantClient, 
 
 export interface Finding {
   wave: string;
-  subject: string;
+  /** The check's id, e.g. user.licence, org.endpoint. */
+  check: string;
   severity: string;
+  pending: boolean;
   text: string;
   fix: string;
 }
 
-/** Open findings from any resource (a Readiness resource, the stack's outputs) that carries `findings`. */
+/**
+ * The findings of each wave's last readiness check: the `findings` output of its Readiness resource (every
+ * finding it lists is still open: the check re-evaluates them all), under the resource's `wave` input.
+ */
 export function openFindings(resources: StateResource[]): Finding[] {
   const out: Finding[] = [];
-  for (const r of resources) {
-    const o = r.outputs ?? {};
-    const lists = [o.findings, (o.readiness as Rec | undefined)?.findings].filter(Array.isArray) as Rec[][];
-    for (const f of lists.flat()) {
-      if (!f || typeof f !== "object" || f.open === false || f.resolved === true) continue;
-      out.push({
-        wave: str(f.wave),
-        subject: str(f.user ?? f.address ?? f.subject ?? f.scope ?? "organisation"),
-        severity: str(f.severity ?? f.level ?? (f.blocking === true ? "error" : "warning")),
-        text: str(f.message ?? f.reason ?? f.text ?? f.check),
-        fix: str(f.fix),
-      });
+  for (const r of resources.filter((x) => x.type === TYPE("Readiness"))) {
+    const wave = str(r.inputs?.wave ?? r.outputs?.wave) || nameOf(r.urn).replace(/^readiness\//, "");
+    const findings = Array.isArray(r.outputs?.findings) ? (r.outputs!.findings as Rec[]) : [];
+    for (const f of findings) {
+      if (!f || typeof f !== "object") continue;
+      out.push({ wave, check: str(f.check), severity: str(f.severity) || "warning", pending: f.pending === true, text: str(f.message), fix: str(f.fix) });
     }
   }
-  return out;
+  // Blocking first, then by wave, in the check's own order within each.
+  return out.map((f, i) => ({ f, i })).sort((a, b) => Number(b.f.severity === "blocking") - Number(a.f.severity === "blocking") || a.f.wave.localeCompare(b.f.wave) || a.i - b.i).map((x) => x.f);
 }
 
 export function bar(percent: number, width = 30): string {
@@ -163,7 +164,10 @@ export function render(waves: WaveView[], findings: Finding[]): string[] {
   }
   if (findings.length) {
     lines.push("", `Readiness findings still open (${findings.length}):`);
-    for (const f of findings) lines.push(`  ${f.severity.padEnd(7)} ${f.wave ? `${f.wave} ` : ""}${f.subject}: ${f.text}${f.fix ? ` Fix: ${f.fix}` : ""}`);
+    for (const f of findings) {
+      const severity = `${f.severity}${f.pending ? " (pending)" : ""}`;
+      lines.push(`  ${severity.padEnd(8)} ${f.wave} ${f.check}: ${f.text}${f.fix ? ` Fix: ${f.fix}` : ""}`);
+    }
   }
   return lines;
 }

@@ -8,6 +8,8 @@
 // day with the emulator's fault knobs on.
 // Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { useEmulator } from "./support/emulator";
 import { Engine, useProviderHost } from "./support/engine";
@@ -67,6 +69,8 @@ export function describeEngineersDay(title: string, opts: DayOptions = {}): void
     const appIdInState = () =>
       String(runner.engine.states.get(runner.engine.urn({ type: "pulumi-nodejs:dynamic/xtmm:MigrationApp", name: "migration-app" }))?.outputs.appId);
     const tenant = (role: "source" | "target") => findTenant(emulator().state, emulator().tenants[role].tenantId)!;
+    const reports = fs.mkdtempSync(path.join(os.tmpdir(), "xtmm-day-"));
+    afterAll(() => fs.rmSync(reports, { recursive: true, force: true }));
 
     const program = () => {
       const e = emulator();
@@ -79,8 +83,10 @@ export function describeEngineersDay(title: string, opts: DayOptions = {}): void
         targetDomains: [targetDomain],
         // A test pair: staged users are removed for good, so destroy leaves no soft-deleted MailUser behind.
         purgeStagedUsersOnDestroy: true,
+        // Readiness reports go to a temporary directory, never into the checkout.
+        readinessReportDir: reports,
       });
-      return { consentUrl: pair.consentUrl, endpointName: pair.endpointName, targetDeliveryDomain: pair.targetDeliveryDomain, waves: pair.wavesState };
+      return { consentUrl: pair.consentUrl, endpointName: pair.endpointName, targetDeliveryDomain: pair.targetDeliveryDomain, waves: pair.wavesState, readiness: pair.readinessState };
     };
     const waveState = (r: RunResult) =>
       Object.fromEntries((r.outputs.waves as Record<string, Rec[]>)["wave-1"].map((u) => [String(u.source), String(u.state)]));
@@ -99,7 +105,7 @@ export function describeEngineersDay(title: string, opts: DayOptions = {}): void
         [
           "organization-customization/source", "organization-customization/target", "migration-app", "consent/target", "consent/source",
           "relationship/target", "relationship/source", "scoping-group", "migration-endpoint", "migration-app/secret-retirement",
-          "source-mailboxes/wave-1", ...FIRST_WAVE.map((a) => `mailuser/${a.replace("fabrikam", "contoso")}`),
+          "source-mailboxes/wave-1", "readiness/wave-1", ...FIRST_WAVE.map((a) => `mailuser/${a.replace("fabrikam", "contoso")}`),
         ].sort(),
       );
       expect(runner.engine.calls.slice(calls).every((c) => /^(check|diff) /.test(c))).toBe(true);
@@ -135,9 +141,17 @@ export function describeEngineersDay(title: string, opts: DayOptions = {}): void
         ["organization-customization/source", "scoping-group"], ["scoping-group", "relationship/source"], ["consent/source", "relationship/source"],
         ["migration-endpoint", "migration-app/secret-retirement"], ["source-mailboxes/wave-1", "scoping-group"],
         ...FIRST_WAVE.map((a): [string, string] => ["migration-endpoint", `mailuser/${a.replace("fabrikam", "contoso")}`]),
+        // The pre-flight runs on what this up made: staged users, the scope, both relationships, the endpoint.
+        ...FIRST_WAVE.map((a): [string, string] => [`mailuser/${a.replace("fabrikam", "contoso")}`, "readiness/wave-1"]),
+        ["scoping-group", "readiness/wave-1"], ["relationship/source", "readiness/wave-1"], ["relationship/target", "readiness/wave-1"],
       ];
       for (const [first, then] of order) expect([first, then, finishedBefore(runner.log.slice(log), first, then)]).toEqual([first, then, true]);
       expect(waveState(up)).toEqual(Object.fromEntries(FIRST_WAVE.map((a) => [a, "staged"])));
+      // The organisation is ready; nobody holds the migration licence yet (the stack assigns none unless asked).
+      const readiness = (up.outputs.readiness as Record<string, Rec>)["wave-1"];
+      expect(readiness.summary).toEqual({ users: 3, ready: 0, blocked: 3, pending: 0, moved: 0, warnings: 0 });
+      expect(readiness.licences).toMatchObject({ needed: 3 });
+      expect(fs.readFileSync(String(readiness.report), "utf8")).toMatch(/^# Readiness of wave wave-1/);
       expect(String(up.outputs.consentUrl)).toMatch(/adminconsent\?client_id=/);
       expect(tenant("target").exchange.organizationConfig.IsDehydrated).toBe(false);
       expect(membersOf(tenant("source"), "migration-to-contoso")).toEqual(FIRST_WAVE);
@@ -182,7 +196,8 @@ export function describeEngineersDay(title: string, opts: DayOptions = {}): void
       // The change plan an engineer reviews after the refresh, still writing nothing.
       let mark = e.requests.length;
       const planned = await runner.preview(program);
-      expect(changed(planned)).toEqual(["update consent/source", "update mailuser/adelev@contoso.com", "update relationship/target"]);
+      // Readiness shows what it sees now (the missing x500, the disabled relationship), pending this run's repairs.
+      expect(changed(planned)).toEqual(["update consent/source", "update mailuser/adelev@contoso.com", "update readiness/wave-1", "update relationship/target"]);
       expect(writesSince(e, mark)).toEqual([]);
       mark = e.requests.length;
       const repaired = await runner.up(program);
@@ -196,7 +211,7 @@ export function describeEngineersDay(title: string, opts: DayOptions = {}): void
 
     test("users added to the wave: their MailUsers, the scoping group grows; a held user writes nothing", async () => {
       wave = [...FIRST_WAVE, ...ADDED];
-      const expected = ["create mailuser/diegos@contoso.com", "create mailuser/isaiahl@contoso.com", "update scoping-group", "update source-mailboxes/wave-1"];
+      const expected = ["create mailuser/diegos@contoso.com", "create mailuser/isaiahl@contoso.com", "update readiness/wave-1", "update scoping-group", "update source-mailboxes/wave-1"];
       const plan = await runner.preview(program);
       // The source relationship names the scoping group by its declared name, so a membership change leaves
       // it out of the plan.
@@ -218,7 +233,8 @@ export function describeEngineersDay(title: string, opts: DayOptions = {}): void
       migrated.add(String(recipient(tenant("target"), "meganb@contoso.com").ExchangeGuid));
       expect(recipient(tenant("target"), "meganb@contoso.com").RecipientTypeDetails).toBe("UserMailbox");
       const mark = emulator().requests.length;
-      expect(changed(await runner.up(program))).toEqual([]);
+      // Only the pre-flight notices (the user is moved now); no tenant is written.
+      expect(changed(await runner.up(program))).toEqual(["update readiness/wave-1"]);
       expect(writesSince(emulator(), mark)).toEqual([]);
       await runner.refresh();
       const up = await runner.up(program);
@@ -234,7 +250,7 @@ export function describeEngineersDay(title: string, opts: DayOptions = {}): void
       if (exact) {
         expect(writesSince(emulator(), mark).sort()).toEqual(["DELETE /v1.0/directory/deletedItems/{id}", "Remove-DistributionGroupMember", "Remove-MailUser", "Remove-MailUser"]);
       }
-      expect(changed(up)).toEqual(["delete mailuser/alexw@contoso.com", "update scoping-group", "update source-mailboxes/wave-1"]);
+      expect(changed(up)).toEqual(["delete mailuser/alexw@contoso.com", "update readiness/wave-1", "update scoping-group", "update source-mailboxes/wave-1"]);
       expect(recipientOrUndefined(tenant("target"), "alexw@contoso.com")).toBeUndefined();
       expect(membersOf(tenant("source"), "migration-to-contoso")).not.toContain("alexw@fabrikam.com");
     });

@@ -2,7 +2,9 @@
 // their names and parents, what each MailUser is given from its source mailbox, that the scoping group's
 // members are known at preview (the engine echoes a to-be-created resource's checked inputs, which is what
 // the mocks answer here), the users' states after an up, and the split-administration refusal when the
-// source stack did not read a user. Provider methods never run here; the provider-host tests cover them.
+// source stack did not read a user; and a wave's moves: its readiness, licences and batch, which users the
+// batch takes (not the held, not the blocked, but a user moving in the wave's own batch), and what each waits
+// for. Provider methods never run here; the provider-host tests cover them.
 
 import * as pulumi from "@pulumi/pulumi";
 import { MigrationWave, indexBySource, mailboxFor, type MigrationWaveArgs, type WaveUser } from "../components/migrationWave";
@@ -42,6 +44,15 @@ function mailbox(u: PlannedUser, i: number): SourceMailbox {
 }
 const MAILBOXES = USERS.map(mailbox);
 
+/** What the Readiness resource answers: info is unlicensed, alexw's source reports the wave's own batch moving it. */
+const readinessAnswer = {
+  blockedUsers: ["info@contoso.com", "adelev@contoso.com"],
+  findings: [
+    { check: "user.licence", severity: "blocking", tenant: "target", user: "info@contoso.com", pending: false, message: "unlicensed", fix: "" },
+    { check: "user.source.moving", severity: "blocking", tenant: "source", user: "adelev@contoso.com", pending: false, message: "adelev@contoso.com (source adelev@fabrikam.com): a move is already under way (MailboxMoveStatus InProgress, batch wave-1; SourceMailboxAlreadyBeingMovedPermanentException)", fix: "" },
+  ],
+};
+
 /** Stands for the migration endpoint a wave is staged after. */
 class Endpoint extends pulumi.CustomResource {
   constructor(name: string) {
@@ -62,6 +73,7 @@ async function runWave(args: Partial<MigrationWaveArgs>, preview: boolean) {
       newResource(a) {
         const r: Registered = { type: a.type, name: a.name, inputs: a.inputs, deps: [] };
         registered.push(r);
+        if (a.type.endsWith(":Readiness")) return { id: `${a.name}-id`, state: { ...a.inputs, ...readinessAnswer } };
         if (a.type.endsWith(":SourceMailboxes")) return { id: `${a.name}-id`, state: { ...a.inputs, mailboxes: MAILBOXES.filter((m) => a.inputs.users.some((u: PlannedUser) => u.sourceAddress === m.sourceAddress)) } };
         if (a.type.endsWith(":MailUser") && !preview) {
           const held = a.inputs.blockers.length > 0;
@@ -115,6 +127,8 @@ async function runWave(args: Partial<MigrationWaveArgs>, preview: boolean) {
     waveUrn: await known(wave.urn),
   };
   await Promise.all(wave.mailUsers.map((m) => known(m.urn)));
+  // Readiness, licences and batches register once their inputs resolve.
+  await (pulumi.runtime as any).waitForRPCs();
   return { registered, ...result };
 }
 
@@ -192,5 +206,48 @@ describe("MigrationWave", () => {
     expect(() => mailboxFor("wave-1", USERS[2], index)).toThrow(
       "wave wave-1: no source mailbox was read for info@fabrikam.com (the source stack publishes them); add it to wave wave-1 in the source stack and run `pulumi up` there first, or remove it from this wave",
     );
+  });
+});
+
+describe("a wave's moves", () => {
+  const MOVES: MigrationWaveArgs["moves"] = {
+    readiness: { appId: "app", scopeGroup: "migration-to-contoso", endpointName: "endpoint", reportPath: "/tmp/r.md", dependsOnValues: ["scope-members"] },
+    licences: { tenant: "target", usageLocation: "US" },
+    batch: { start: true, complete: false, completeAfter: "", sourceEndpoint: "endpoint", removeCompletedOnDestroy: false },
+  };
+
+  test("readiness, licences and the batch are the wave's children; the batch takes neither the held nor the blocked user", async () => {
+    const run = await runWave({ moves: MOVES }, false);
+    const [readiness] = ofType(run.registered, "Readiness");
+    const [licences] = ofType(run.registered, "LicenceAssignment");
+    const [batch] = ofType(run.registered, "MigrationBatch");
+    for (const r of [readiness, licences, batch]) expect(r.urn).toContain("::xtmm:index:MigrationWave$pulumi-nodejs:dynamic/xtmm:");
+    expect(readiness.inputs).toMatchObject({ wave: "wave-1", users: USERS.map((u) => ({ source: u.sourceAddress, target: u.targetPrimary })), reportPath: "/tmp/r.md", targetDeliveryDomain: "contoso.onmicrosoft.com" });
+    expect(readiness.inputs.refreshToken).toMatch(/^[0-9a-f]{16}$/);
+    // The held user (litigation hold) gets no licence; the moved one keeps its own, so nothing changes after a move.
+    expect(licences.inputs).toMatchObject({ wave: "wave-1", tenant: "target", users: ["adelev@contoso.com", "info@contoso.com", "alexw@contoso.com"], usageLocation: "US" });
+    // diegos held, info blocked; adelev is blocked only by the wave's own batch moving it, so it stays.
+    expect(batch.inputs).toMatchObject({ name: "wave-1", targetAddresses: ["adelev@contoso.com", "alexw@contoso.com"], sourceEndpoint: "endpoint", start: true });
+    // The licence waits for every stamped MailUser; the batch for the MailUsers, readiness and licences.
+    const mailUserUrns = run.registered.filter((r) => r.type.endsWith(":MailUser")).map((r) => r.urn);
+    expect(licences.deps).toEqual(expect.arrayContaining(mailUserUrns));
+    expect(batch.deps).toEqual(expect.arrayContaining([...mailUserUrns, readiness.urn, licences.urn]));
+    expect(readiness.deps).toEqual(expect.arrayContaining([...mailUserUrns, licences.urn]));
+  });
+
+  test("at preview, while MailUsers are still to be made, readiness's refreshToken is unknown (its findings wait for up)", async () => {
+    const run = await runWave({ moves: { readiness: MOVES!.readiness } }, true);
+    const [readiness] = ofType(run.registered, "Readiness");
+    // The mocks hand an unknown input over as a marker, not as a value.
+    expect(typeof readiness.inputs.refreshToken).not.toBe("string");
+    expect(readiness.inputs.users).toHaveLength(USERS.length);
+    expect(ofType(run.registered, "LicenceAssignment")).toEqual([]);
+    expect(ofType(run.registered, "MigrationBatch")).toEqual([]);
+  });
+
+  test("a wave allowed several batches tells its source read so (maxUsers 0)", async () => {
+    const run = await runWave({ maxUsers: 0 }, true);
+    expect(ofType(run.registered, "SourceMailboxes")[0].inputs.maxUsers).toBe(0);
+    expect((await runWave({}, true)).registered.find((r) => r.type.endsWith(":SourceMailboxes"))!.inputs.maxUsers).toBeUndefined();
   });
 });

@@ -7,11 +7,12 @@ import { APP_ID, baseConfig, CONSENTED_AT, runIndex, type ProgramRun } from "./s
 
 const STAGING = {
   "xtmm:waves": {
-    "wave-1": { users: ["alexw@fabrikam.com", "diegos@fabrikam.com"] },
+    "wave-1": { users: ["alexw@fabrikam.com", "diegos@fabrikam.com"], batch: { start: true } },
     "wave-2": { users: [{ source: "meganb@fabrikam.com", targetPrimary: "megan.bowen@contoso.com" }] },
   },
   "xtmm:domainMap": { "fabrikam.com": "contoso.com" },
   "xtmm:targetDomains": ["contoso.com"],
+  "xtmm:licences": { assign: "target", usageLocation: "US" },
 };
 const MAILUSERS = ["mailuser/alexw@contoso.com", "mailuser/diegos@contoso.com", "mailuser/megan.bowen@contoso.com"];
 
@@ -61,6 +62,21 @@ test("every wave is staged after the migration endpoint, from its own source rea
   expect(run.dependsOn("mailuser/megan.bowen@contoso.com", "source-mailboxes/wave-1")).toBe(false);
 });
 
+test("licences come after the stamped MailUsers, readiness after everything it checks, the batch after readiness", () => {
+  // A licence on a MailUser without its ExchangeGuid provisions a new mailbox: the MailUsers go first.
+  for (const m of ["mailuser/alexw@contoso.com", "mailuser/diegos@contoso.com"]) expect([m, run.dependsOn("licences/wave-1", m)]).toEqual([m, true]);
+  expect(run.dependsOn("licences/wave-2", "mailuser/megan.bowen@contoso.com")).toBe(true);
+  expect(run.dependsOn("licences/wave-2", "mailuser/alexw@contoso.com")).toBe(false);
+  for (const on of ["licences/wave-1", "mailuser/alexw@contoso.com", "scoping-group", "relationship/source", "relationship/target", "migration-endpoint", "consent/source"]) {
+    expect([on, run.dependsOn("readiness/wave-1", on)]).toEqual([on, true]);
+  }
+  for (const on of ["readiness/wave-1", "licences/wave-1", "mailuser/alexw@contoso.com", "migration-endpoint"]) expect([on, run.dependsOn("batch/wave-1", on)]).toEqual([on, true]);
+  // wave-2 declares no batch; its readiness is its own.
+  expect(run.resources.some((r) => r.name === "batch/wave-2")).toBe(false);
+  expect(run.dependsOn("readiness/wave-2", "mailuser/alexw@contoso.com")).toBe(false);
+  expect(run.byName("batch/wave-1").inputs.targetAddresses).toEqual(["alexw@contoso.com"]);
+});
+
 test("the graph has no cycle, and destroy (its reverse) removes staged users first and the app last", () => {
   const custom = run.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/")).map((r) => r.name);
   // Kahn's algorithm on "x depends on y": what the engine's destroy does, dependants before dependencies.
@@ -76,6 +92,11 @@ test("the graph has no cycle, and destroy (its reverse) removes staged users fir
   }
   const at = (name: string) => order.indexOf(name);
   for (const m of MAILUSERS) expect(at(m)).toBeLessThan(at("migration-endpoint"));
+  // The batch goes before the endpoint it names and the users it moves; licences are taken back before the MailUsers go.
+  expect(at("batch/wave-1")).toBeLessThan(at("migration-endpoint"));
+  expect(at("batch/wave-1")).toBeLessThan(at("mailuser/alexw@contoso.com"));
+  expect(at("batch/wave-1")).toBeLessThan(at("readiness/wave-1"));
+  expect(at("licences/wave-1")).toBeLessThan(at("mailuser/alexw@contoso.com"));
   expect(at("migration-app/secret-retirement")).toBeLessThan(at("migration-endpoint"));
   expect(at("migration-endpoint")).toBeLessThan(at("consent/source"));
   expect(at("relationship/source")).toBeLessThan(at("scoping-group"));

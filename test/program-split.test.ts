@@ -6,6 +6,8 @@
 // The last block plays the same day through two real provider hosts (one per administrator, each configured
 // with only its own tenant's credentials) against the emulator. Needs `npx tsc -p tsconfig.json` first.
 
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { CrossTenantMigration } from "../components/crossTenantMigration";
 import type { PartnerValues } from "../components/partner";
@@ -80,10 +82,14 @@ describe("the day of a split pair", () => {
     expect(customNames(source)).toEqual([
       "consent/source",
       "organization-customization/source",
+      "readiness/wave-1",
       "relationship/source",
       "scoping-group",
       "source-mailboxes/wave-1",
     ]);
+    // The source side's pre-flight: the app the target stack published, the endpoint by its configured name.
+    expect(source.byName("readiness/wave-1").inputs).toMatchObject({ appId: APP_ID, endpointName: "migration-from-fabrikam", scopeGroup: "migration-to-contoso" });
+    expect(source.dependsOn("readiness/wave-1", "scoping-group")).toBe(true);
     expect(source.byName("consent/source").inputs).toMatchObject({ tenant: "source", appId: APP_ID, consentUrl: expect.stringContaining(APP_ID) });
     expect(source.byName("relationship/source").inputs).toMatchObject({ partnerTenantId: TARGET, oauthApplicationId: APP_ID });
     expect(source.dependsOn("relationship/source", "scoping-group")).toBe(true);
@@ -113,8 +119,12 @@ describe("the day of a split pair", () => {
       "migration-app/secret-retirement",
       "migration-endpoint",
       "organization-customization/target",
+      "readiness/wave-1",
       "relationship/target",
     ]);
+    // The target side's pre-flight names the source's scope group by its configured name.
+    expect(second.byName("readiness/wave-1").inputs).toMatchObject({ appId: APP_ID, endpointName: "migration-from-fabrikam", scopeGroup: "migration-to-contoso" });
+    expect(second.dependsOn("readiness/wave-1", "mailuser/alexw@contoso.com")).toBe(true);
     expect(second.byName("migration-endpoint").inputs.consentedAt).toBe(CONSENTED_AT);
     expect(second.dependsOn("mailuser/alexw@contoso.com", "migration-endpoint")).toBe(true);
     expect(second.byName("mailuser/alexw@contoso.com").inputs).toMatchObject({ exchangeGuid: "99999999-9999-4999-8999-999999999999", blockers: [] });
@@ -122,6 +132,39 @@ describe("the day of a split pair", () => {
     expect(second.outputs.endpointName).toBe("migration-from-fabrikam");
     expect((second.outputs.waves as Record<string, Array<{ state: string }>>)["wave-1"].map((u) => u.state)).toEqual(["staged", "held"]);
     expect(second.outputs.nextSteps).toBeUndefined();
+  });
+});
+
+describe("licences and batches in a split pair: each on the side that administers its tenant", () => {
+  const MOVES = {
+    "xtmm:waves": { "wave-1": { users: ["alexw@fabrikam.com", "diegos@fabrikam.com"], batch: { start: true } } },
+    "xtmm:licences": { assign: "target", usageLocation: "US" },
+  };
+  const split = (manage: "source" | "target", partnerStack: string, credentials: Record<string, undefined>, secretKey: string, stacks: StackOutputs) =>
+    runIndex(baseConfig({ ...STAGING, ...MOVES, ...credentials, "xtmm:manage": manage, "xtmm:partnerStack": partnerStack }), { secretKeys: [secretKey], stacks });
+
+  test("the target stack licenses and batches its staged users; the source stack does neither", async () => {
+    const first = await split("target", SOURCE_STACK, SOURCE_CREDENTIALS, "xtmm:targetClientSecret", { [SOURCE_STACK]: { outputs: {} } });
+    const src = await split("source", TARGET_STACK, TARGET_CREDENTIALS, "xtmm:sourceClientSecret", { [TARGET_STACK]: { outputs: { partner: first.outputs.partner } } });
+    if (src.error) throw src.error;
+    expect(customNames(src).filter((n) => /^(licences|batch)\//.test(n))).toEqual([]);
+    const tgt = await split("target", SOURCE_STACK, SOURCE_CREDENTIALS, "xtmm:targetClientSecret", { [SOURCE_STACK]: { outputs: { partner: src.outputs.partner } } });
+    if (tgt.error) throw tgt.error;
+    expect(tgt.byName("licences/wave-1").inputs).toMatchObject({ tenant: "target", users: ["alexw@contoso.com"] });
+    expect(tgt.byName("batch/wave-1").inputs).toMatchObject({ targetAddresses: ["alexw@contoso.com"], sourceEndpoint: "migration-from-fabrikam", start: true });
+    expect(tgt.dependsOn("licences/wave-1", "mailuser/alexw@contoso.com")).toBe(true);
+    expect(tgt.dependsOn("batch/wave-1", "readiness/wave-1")).toBe(true);
+  });
+
+  test("source-side licences are assigned by the source stack", async () => {
+    const first = await split("target", SOURCE_STACK, SOURCE_CREDENTIALS, "xtmm:targetClientSecret", { [SOURCE_STACK]: { outputs: {} } });
+    const sourceSide = { ...MOVES, "xtmm:licences": { assign: "source" } };
+    const src = await runIndex(baseConfig({ ...STAGING, ...sourceSide, ...TARGET_CREDENTIALS, "xtmm:manage": "source", "xtmm:partnerStack": TARGET_STACK }), {
+      secretKeys: ["xtmm:sourceClientSecret"],
+      stacks: { [TARGET_STACK]: { outputs: { partner: first.outputs.partner } } },
+    });
+    if (src.error) throw src.error;
+    expect(src.byName("licences/wave-1").inputs).toMatchObject({ tenant: "source", users: ["alexw@fabrikam.com"] });
   });
 });
 
@@ -183,6 +226,9 @@ describe("the split day through two provider hosts against the emulator", () => 
     }
   });
 
+  const reports = fs.mkdtempSync(path.join(os.tmpdir(), "xtmm-split-"));
+  afterAll(() => fs.rmSync(reports, { recursive: true, force: true }));
+
   test("target up, source up, target up: staged; again: nothing; destroy in each stack", async () => {
     const e = emulator();
     const { users } = planUsers([{ source: "alexw@fabrikam.com" }, { source: "diegos@fabrikam.com" }], { "fabrikam.com": "contoso.com" });
@@ -192,6 +238,7 @@ describe("the split day through two provider hosts against the emulator", () => 
       waves: [{ name: "wave-1", users }],
       targetDomains: ["contoso.com"],
       purgeStagedUsersOnDestroy: true,
+      readinessReportDir: reports,
     };
     // What each stack's StackReference would read: the other runner's last `partner` export.
     let fromSource: PartnerValues | undefined;
@@ -218,12 +265,12 @@ describe("the split day through two provider hosts against the emulator", () => 
     expect(JSON.stringify(fromTarget)).not.toContain(appSecret);
 
     const s1 = await source.up(sourceProgram);
-    expect(created(s1)).toEqual(["consent/source", "organization-customization/source", "relationship/source", "scoping-group", "source-mailboxes/wave-1"]);
+    expect(created(s1)).toEqual(["consent/source", "organization-customization/source", "readiness/wave-1", "relationship/source", "scoping-group", "source-mailboxes/wave-1"]);
     fromSource = s1.outputs.partner as PartnerValues;
     expect(fromSource).toMatchObject({ role: "source", consentedAt: expect.stringMatching(/^\d{4}-/) });
 
     const t2 = await target.up(targetProgram);
-    expect(created(t2)).toEqual(["mailuser/alexw@contoso.com", "mailuser/diegos@contoso.com", "migration-app/secret-retirement", "migration-endpoint"]);
+    expect(created(t2)).toEqual(["mailuser/alexw@contoso.com", "mailuser/diegos@contoso.com", "migration-app/secret-retirement", "migration-endpoint", "readiness/wave-1"]);
     expect((t2.outputs.waves as Record<string, Array<{ state: string }>>)["wave-1"].map((u) => u.state)).toEqual(["staged", "held"]);
     expect(t2.outputs).toMatchObject({ endpointName: "migration-from-fabrikam", nextSteps: [] });
 

@@ -57,7 +57,23 @@ describe("check refuses bad input before any call", () => {
     const mark = emulator().requests.length;
     const users = Array.from({ length: 2001 }, (_, i) => ({ sourceAddress: `u${i}@fabrikam.com`, targetPrimary: `u${i}@contoso.com`, userPrincipalName: `u${i}@contoso.com`, alias: `u${i}` }));
     const failures = await failuresOf(new Engine(host), await wave("big", users));
-    expect(failures).toEqual({ users: "has 2001 users; Microsoft allows at most 2000 mailboxes per migration batch, so split the wave" });
+    expect(failures).toEqual({
+      users:
+        "has 2001 users; Microsoft allows at most 2000 mailboxes per migration batch, so split the wave into waves of at most 2000 users, " +
+        "or let this wave move in several batches of at most 2000 (split: true)",
+    });
+    expect(emulator().requests.length).toBe(mark);
+  });
+
+  test("maxUsers: 0 lets a wave move in several batches; another limit is enforced; a bad one is refused", async () => {
+    const mark = emulator().requests.length;
+    const users = Array.from({ length: 2001 }, (_, i) => ({ sourceAddress: `u${i}@fabrikam.com`, targetPrimary: `u${i}@contoso.com`, userPrincipalName: `u${i}@contoso.com`, alias: `u${i}` }));
+    // Unknown target domains keep the check offline: only the size rule runs, and 2,001 users pass it.
+    const step = await new Engine(host).preview(withUnknowns(await wave("big", users, { maxUsers: 0 }), "targetDomains"));
+    expect(step.op).toBe("create");
+    expect(step.inputs.maxUsers).toBe(0);
+    expect(await failuresOf(new Engine(host), await wave("small", users.slice(0, 4), { maxUsers: 3 }))).toEqual({ users: "has 4 users, more than the 3 this wave allows (maxUsers)" });
+    expect(await failuresOf(new Engine(host), await wave("bad", users.slice(0, 1), { maxUsers: -1 }))).toEqual({ maxUsers: "must be a whole number of users (0 = no limit), not -1" });
     expect(emulator().requests.length).toBe(mark);
   });
 

@@ -104,7 +104,20 @@ describe("validateWave", () => {
     const many = (n: number) => Array.from({ length: n }, (_, i) => user(`u${i}`));
     expect(validateWave(many(BATCH_LIMIT), OPTS)).toEqual([]);
     const failures = validateWave(many(BATCH_LIMIT + 1), OPTS);
-    expect(failures).toEqual([{ property: "users", reason: `has ${BATCH_LIMIT + 1} users; Microsoft allows at most ${BATCH_LIMIT} mailboxes per migration batch, so split the wave` }]);
+    expect(failures).toEqual([
+      {
+        property: "users",
+        reason:
+          `has ${BATCH_LIMIT + 1} users; Microsoft allows at most ${BATCH_LIMIT} mailboxes per migration batch, so split the wave into waves of at most ` +
+          `${BATCH_LIMIT} users, or let this wave move in several batches of at most ${BATCH_LIMIT} (split: true)`,
+      },
+    ]);
+  });
+
+  test("maxUsers: 0 is no limit (a wave moved in several batches); another number is its limit", () => {
+    const many = (n: number) => Array.from({ length: n }, (_, i) => user(`u${i}`));
+    expect(validateWave(many(BATCH_LIMIT + 100), { ...OPTS, maxUsers: 0 })).toEqual([]);
+    expect(validateWave(many(3), { ...OPTS, maxUsers: 2 })).toEqual([{ property: "users", reason: "has 3 users, more than the 2 this wave allows (maxUsers)" }]);
   });
 });
 

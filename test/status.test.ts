@@ -1,7 +1,8 @@
 // `npm run status` against the emulator, with a stack state built by the provider-host harness: two waves
-// (one batch synced with a failed user and a held user beside it, one batch not started), a readiness
-// finding still open and one resolved. Checked in-process (what is printed, which calls were made) and once
-// as the built CLI reading the state from stdin, with the client secret from the environment.
+// (one batch synced with a failed user and a held user beside it, one batch not started) and wave-1's
+// Readiness resource, whose findings (its outputs, under its `wave` input) are the ones still open. Checked
+// in-process (what is printed, which calls were made) and once as the built CLI reading the state from
+// stdin, with the client secret from the environment.
 // Needs `npx tsc -p tsconfig.json` first (the host and the CLI load dist/).
 
 import { spawn } from "node:child_process";
@@ -12,7 +13,10 @@ import { useEmulator } from "./support/emulator";
 import { Engine, emulatorStackConfig, useProviderHost, type ResourceState } from "./support/engine";
 import { PROJECT_ROOT } from "./support/providerHost";
 import { cmdlets, declareMailUser, exchangeCalls, mailUserArgs } from "./mail-user-support";
-import { batchArgs, batchEmulatorOptions, declareBatch, prepareEndpoint, refreshUntil, stageUsers } from "./migration-batch-support";
+import { batchArgs, batchEmulatorOptions, declareBatch, ENDPOINT, prepareEndpoint, refreshUntil, stageUsers } from "./migration-batch-support";
+import { declareResource } from "./support/engine";
+import { targetTenant } from "./mail-user-support";
+import { Readiness, type Finding } from "../providers/readiness";
 import { bar, configFrom, parseArgs, render, run, withEnv } from "../scripts/status";
 
 const emulator = useEmulator(batchEmulatorOptions());
@@ -22,6 +26,7 @@ const statePath = path.join(dir, "state.json");
 const configPath = path.join(dir, "config.json");
 const WAVE = "xtmm:index:MigrationWave";
 const waveUrn = (w: string) => `urn:pulumi:test::xtmm::${WAVE}::${w}`;
+let findings: Finding[] = [];
 
 /** What `pulumi stack export` holds for these resources: the waves as components, their children beneath them. */
 function stackExport(states: ResourceState[], waveOf: (s: ResourceState) => string, extra: object[] = []): object {
@@ -41,19 +46,15 @@ beforeAll(async () => {
   expect((await refreshUntil(engine, first, /^Synced/)).status).toBe("SyncedwithErrors");
   const wave2 = await stageUsers(e, engine, ["leeg"]);
   await engine.up(await declareBatch("batch/wave-2", batchArgs("wave-2", wave2)));
-  const readiness = {
-    urn: "urn:pulumi:test::xtmm::pulumi-nodejs:dynamic/xtmm:Readiness::readiness",
-    custom: true,
-    type: "pulumi-nodejs:dynamic/xtmm:Readiness",
-    outputs: {
-      findings: [
-        { wave: "wave-1", user: "meganb@contoso.com", severity: "error", message: "has no Cross Tenant User Data Migration licence.", fix: "Assign the licence in the source or target tenant." },
-        { wave: "wave-1", user: "adelev@contoso.com", severity: "warning", message: "was fixed", resolved: true },
-      ],
-    },
-  };
+  // wave-1's pre-flight, as the wave declares it (its name says nothing of the wave: the `wave` input does).
+  const appId = String([...targetTenant(e).exchange.migrationEndpoints.values()][0].obj.ApplicationId);
+  const users = ["adelev", "alexw", "meganb", "diegos"].map((a) => ({ source: `${a}@fabrikam.com`, target: `${a}@contoso.com` }));
+  const readiness = await declareResource(
+    () => new Readiness("preflight-of-the-first-wave", { wave: "wave-1", users, appId, scopeGroup: "migration-to-contoso", endpointName: ENDPOINT, reportPath: path.join(dir, "wave-1.md"), refreshToken: "t" }),
+  );
+  findings = ((await engine.up(readiness)).state.outputs.findings as Finding[]) ?? [];
   const waveOf = (s: ResourceState) => (/leeg|wave-2/.test(s.name) ? "wave-2" : "wave-1");
-  fs.writeFileSync(statePath, JSON.stringify(stackExport([...engine.states.values()], waveOf, [readiness])));
+  fs.writeFileSync(statePath, JSON.stringify(stackExport([...engine.states.values()], waveOf)));
   // `pulumi config --json --show-secrets` shape, without the target's secret (the CLI test passes it by environment).
   const config = Object.fromEntries(Object.entries(emulatorStackConfig(e)).map(([k, v]) => [k, { value: v, secret: /Secret$/.test(k) }]));
   fs.writeFileSync(configPath, JSON.stringify(config), { mode: 0o600 });
@@ -72,8 +73,13 @@ test("prints each wave's users with state and percentage, a bar per wave, held u
   expect(text).toMatch(/^ {4}meganb@contoso\.com +Failed +10% {2}CrossTenantMigrationWithoutLicensePermanentException: /m);
   expect(text).toMatch(/^ {4}diegos@contoso\.com +held +\? {2}on litigation hold$/m);
   expect(text).toMatch(/^Wave wave-2: 1 user\(s\) in 1 batch\(es\)\n {2}\[-{30}\] {3}0%\n {2}Batch wave-2: Stopped; 0 synced, 0 completed, 0 failed of 1\n {4}leeg@contoso\.com +Queued +0%$/m);
-  expect(text).toMatch(/Readiness findings still open \(1\):\n {2}error {3}wave-1 meganb@contoso\.com: has no Cross Tenant User Data Migration licence\. Fix: Assign the licence/);
-  expect(text).not.toMatch(/was fixed/);
+  // Every finding of wave-1's last check, blocking first, under the wave its Readiness resource checked.
+  expect(findings.length).toBeGreaterThan(2);
+  expect(text).toMatch(new RegExp(`^Readiness findings still open \\(${findings.length}\\):$`, "m"));
+  expect(text).toMatch(/^ {2}blocking wave-1 org\.scopeGroup: the scope group migration-to-contoso does not exist in the source tenant Fix: Create it/m);
+  expect(text).toMatch(/^ {2}blocking wave-1 user\.licence: meganb@contoso\.com \(source meganb@fabrikam\.com\): neither the source mailbox nor the target MailUser has the Cross Tenant User Data Migration licence/m);
+  expect(text).toMatch(/^ {2}blocking wave-1 user\.hold\.litigation: diegos@contoso\.com/m);
+  expect(text).not.toMatch(/^ {2}blocking wave-1 user\.licence: adelev@contoso\.com/m);
   for (const secret of [emulator().tenants.source.clientSecret, emulator().tenants.target.clientSecret]) expect(text).not.toContain(secret);
   // Statistics only for users whose percentage isn't fixed by their status (queued 0, completed 100); no writes.
   const calls = cmdlets(exchangeCalls(emulator(), since));

@@ -7,6 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parseCsv, readStaging, readWaves } from "../components/waves";
+import { readMoveSettings } from "../components/moveConfig";
 import { StackConfigError } from "../components/stackConfig";
 
 const FIXTURES = path.join(__dirname, "fixtures");
@@ -181,11 +182,58 @@ describe("readStaging", () => {
     expect(msg).toBe('xtmm:waves.w2.users[0].alias: "leeg" is also declared in xtmm:waves.w1.users[0].alias; a user belongs to one wave, so remove one of them');
   });
 
-  test("more than 2,000 users in a wave", () => {
+  test("more than 2,000 users in a wave: refused by default, naming the key and both ways out; split: true allows it", () => {
     const users = Array.from({ length: 2001 }, (_, i) => `user${i}@fabrikam.com`);
-    expect(problem(() => readWaves(config({ ...DOMAINS, waves: { big: { users } } }), tmp))).toMatch(
-      /^xtmm:waves\.big: has 2001 users; Microsoft allows at most 2000 mailboxes per migration batch, so split the wave$/,
+    expect(problem(() => readWaves(config({ ...DOMAINS, waves: { big: { users } } }), tmp))).toBe(
+      "xtmm:waves.big: has 2001 users; Microsoft allows at most 2000 mailboxes per migration batch. Split it into waves of at most 2000, " +
+        "or let it move in several batches: pulumi config set --path 'waves.big.split' true",
     );
+    const [big] = readWaves(config({ ...DOMAINS, waves: { big: { users: [...users, ...users.map((u) => u.replace("user", "more"))], split: true } } }), tmp);
+    expect([big.users.length, big.split, big.batch]).toEqual([4002, true, undefined]);
+  });
+
+  test("a wave's batch: absent means none; {} is created but not started; start, complete and completeAfter as declared", () => {
+    const waves = readWaves(
+      config({
+        ...DOMAINS,
+        waves: {
+          none: { users: ["a@fabrikam.com"] },
+          made: { users: ["b@fabrikam.com"], batch: {} },
+          done: { users: ["c@fabrikam.com"], batch: { start: true, complete: true } },
+          later: { users: ["d@fabrikam.com"], batch: { start: true, completeAfter: "2026-12-05T18:00:00+01:00" }, split: false },
+        },
+      }),
+      tmp,
+    );
+    expect(waves.map((w) => [w.name, w.batch ?? null, w.split ?? false])).toEqual([
+      ["none", null, false],
+      ["made", { start: false, complete: false, completeAfter: "" }, false],
+      ["done", { start: true, complete: true, completeAfter: "" }, false],
+      ["later", { start: true, complete: false, completeAfter: "2026-12-05T18:00:00+01:00" }, false],
+    ]);
+  });
+
+  test("batch and split mistakes are named by key, all at once", () => {
+    const msg = problem(() =>
+      readWaves(
+        config({
+          ...DOMAINS,
+          waves: {
+            w1: { users: ["a@fabrikam.com"], batch: { complete: true, completeAfter: "friday", go: 1 } },
+            w2: { users: ["b@fabrikam.com"], batch: true, split: "yes" },
+            w3: { users: ["c@fabrikam.com"], batch: { start: "true" } },
+          },
+        }),
+        tmp,
+      ),
+    );
+    expect(msg).toMatch(/^The migration waves have 6 problems:/);
+    expect(msg).toContain("xtmm:waves.w1.batch.go is not a batch setting (start, complete, completeAfter); remove it");
+    expect(msg).toContain("xtmm:waves.w1.batch.completeAfter must be an ISO date-time with a zone, e.g. 2026-12-05T18:00:00Z");
+    expect(msg).toContain("xtmm:waves.w1.batch.complete needs xtmm:waves.w1.batch.start: true");
+    expect(msg).toContain("xtmm:waves.w2.split must be true or false");
+    expect(msg).toContain("xtmm:waves.w2.batch must be an object { start?: true|false");
+    expect(msg).toContain('xtmm:waves.w3.batch.start must be true or false (a YAML boolean, not "true")');
   });
 
   test.each([
@@ -204,5 +252,28 @@ describe("readStaging", () => {
     [{ purgeStagedUsersOnDestroy: "yes" }, /xtmm:purgeStagedUsersOnDestroy must be true or false/],
   ])("refuses %j", (keys, message) => {
     expect(problem(() => readStaging(config({ ...DOMAINS, ...keys }), tmp))).toMatch(message);
+  });
+});
+
+describe("readMoveSettings", () => {
+  test("defaults: no licence assigned, completed batches kept, reports under readiness/", () => {
+    expect(readMoveSettings(config({}))).toEqual({ licences: { assign: "none" }, removeCompletedBatchesOnDestroy: false, readinessReportDir: "readiness" });
+  });
+
+  test("licences on either side, with a usage location; the flag and the report directory", () => {
+    const s = readMoveSettings(config({ licences: { assign: "target", usageLocation: "us" }, removeCompletedBatchesOnDestroy: "true", readinessReportDir: "/tmp/reports" }));
+    expect(s).toEqual({ licences: { assign: "target", usageLocation: "US" }, removeCompletedBatchesOnDestroy: true, readinessReportDir: "/tmp/reports" });
+    expect(readMoveSettings(config({ licences: { assign: "source" } })).licences).toEqual({ assign: "source" });
+  });
+
+  test.each([
+    [{ licences: { assign: "both" } }, /^xtmm:licences\.assign: "both" is not none, source or target\..*pulumi config set --path 'licences\.assign' target$/],
+    [{ licences: { assign: "target", usageLocation: "USA" } }, /^xtmm:licences\.usageLocation: must be a two-letter country code/],
+    [{ licences: { assign: "target", sku: "x" } }, /^xtmm:licences\.sku is not a licence setting \(assign, usageLocation\); remove it$/],
+    [{ licences: "target" }, /^xtmm:licences is not structured configuration/],
+    [{ licences: ["target"] }, /^xtmm:licences must be an object \{ assign: none \| source \| target/],
+    [{ removeCompletedBatchesOnDestroy: "later" }, /^xtmm:removeCompletedBatchesOnDestroy must be true or false/],
+  ])("refuses %j", (keys, message) => {
+    expect(problem(() => readMoveSettings(config(keys)))).toMatch(message);
   });
 });

@@ -23,6 +23,8 @@ export interface Inputs extends Props {
   /** Complete the batch now (Complete-MigrationBatch); never undone. */
   complete: boolean;
   notificationEmails: string[];
+  /** Destroy removes the batch even once it has completed (default false: a completed batch is left as the move's record). */
+  removeCompletedOnDestroy: boolean;
 }
 
 export interface UserState {
@@ -61,7 +63,7 @@ export interface Outputs extends Inputs, Observed {
   adopted: boolean;
 }
 
-export const INPUTS = ["name", "targetAddresses", "sourceEndpoint", "targetDeliveryDomain", "start", "completeAfter", "complete", "notificationEmails"] as const;
+export const INPUTS = ["name", "targetAddresses", "sourceEndpoint", "targetDeliveryDomain", "start", "completeAfter", "complete", "notificationEmails", "removeCompletedOnDestroy"] as const;
 /** What New-MigrationBatch fixes for the batch's life. */
 export const CREATION = ["name", "targetAddresses", "sourceEndpoint", "targetDeliveryDomain", "completeAfter", "notificationEmails"] as const;
 
@@ -75,8 +77,8 @@ const anyUnknown = (v: unknown): boolean => isUnknown(v) || (Array.isArray(v) &&
 
 /** Fills the defaults and normalizes addresses (lower-case, order kept) and the date (UTC ISO). */
 export function withDefaults(news: Props): Props {
-  const out: Props = { start: false, complete: false, completeAfter: "", notificationEmails: [], ...news };
-  for (const k of ["start", "complete"]) if (out[k] === undefined || out[k] === null) out[k] = false;
+  const out: Props = { start: false, complete: false, completeAfter: "", notificationEmails: [], removeCompletedOnDestroy: false, ...news };
+  for (const k of ["start", "complete", "removeCompletedOnDestroy"]) if (out[k] === undefined || out[k] === null) out[k] = false;
   if (out.completeAfter === undefined || out.completeAfter === null) out.completeAfter = "";
   if (out.notificationEmails === undefined || out.notificationEmails === null) out.notificationEmails = [];
   for (const k of ["targetAddresses", "notificationEmails"]) {
@@ -135,7 +137,7 @@ export function checkInputs(olds: Props, news: Props): pulumi.dynamic.CheckFailu
   if (!isUnknown(targetDeliveryDomain) && (typeof targetDeliveryDomain !== "string" || !DOMAIN.test(targetDeliveryDomain))) {
     fail("targetDeliveryDomain", `must be a domain such as contoso.onmicrosoft.com (the domain of the staged users' delivery address), not ${JSON.stringify(targetDeliveryDomain)}`);
   }
-  for (const k of ["start", "complete"] as const) if (!isUnknown(news[k]) && typeof news[k] !== "boolean") fail(k, "must be true or false");
+  for (const k of ["start", "complete", "removeCompletedOnDestroy"] as const) if (!isUnknown(news[k]) && typeof news[k] !== "boolean") fail(k, "must be true or false");
   if (!isUnknown(completeAfter) && (typeof completeAfter !== "string" || (completeAfter !== "" && (!ISO_WITH_ZONE.test(completeAfter) || Number.isNaN(Date.parse(completeAfter)))))) {
     fail("completeAfter", `must be "" (complete by hand) or an ISO date-time with a zone, e.g. 2026-12-05T18:00:00Z, not ${JSON.stringify(completeAfter)}`);
   }
@@ -175,6 +177,7 @@ export function diffBatch(olds: Outputs, news: Inputs): pulumi.dynamic.DiffResul
     // The new batch would collide with the old one by name and by its users (a user may be in one batch only).
     return { changes: true, replaces, deleteBeforeReplace: true };
   }
-  const diffs = (["start", "complete"] as const).filter((k) => isUnknown(news[k]) || Boolean(news[k]) !== Boolean(olds[k]));
+  // removeCompletedOnDestroy changes no batch, but destroy reads it from the state, so the state must take it.
+  const diffs = (["start", "complete", "removeCompletedOnDestroy"] as const).filter((k) => isUnknown(news[k]) || Boolean(news[k]) !== Boolean(olds[k]));
   return diffs.length ? { changes: true, replaces: [] } : { changes: false };
 }

@@ -206,18 +206,40 @@ export async function setPlain(ctx: EndpointContext, identity: string, params: R
   }
 }
 
-export async function removeEndpoint(ctx: Pick<EndpointContext, "client">, identity: string): Promise<boolean> {
+/** A migration batch that names the endpoint as its -SourceEndpoint. */
+export interface BatchUsingEndpoint {
+  name: string;
+  status: string;
+}
+
+/** What Remove-MigrationEndpoint did: removed it, found it gone, or was refused because batches still use it. */
+export type RemoveOutcome = { result: "removed" | "gone" } | { result: "in-use"; batches: BatchUsingEndpoint[] };
+
+/** Get-MigrationBatch -Endpoint: the batches that use the endpoint (Exchange refuses to remove it while any does). */
+export async function batchesUsing(ctx: Pick<EndpointContext, "client">, endpoint: string): Promise<BatchUsingEndpoint[]> {
+  try {
+    const found = await ctx.client.exchange.invoke<{ Name?: string; Identity?: string; Status?: string }>("Get-MigrationBatch", { Endpoint: endpoint }, { select: ["Identity", "Name", "Status"] });
+    return found.value.map((b) => ({ name: String(b.Name ?? b.Identity ?? ""), status: String(b.Status ?? "") }));
+  } catch (e) {
+    if (kindOf(e) === "NotFound") return [];
+    throw new Error(`Listing the migration batches that use endpoint '${endpoint}' (Get-MigrationBatch -Endpoint) in ${where(ctx)}: ${message(e)}`);
+  }
+}
+
+export async function removeEndpoint(ctx: Pick<EndpointContext, "client">, identity: string): Promise<RemoveOutcome> {
   try {
     // Removing twice answers "not found", so a lost answer may be retried.
     await ctx.client.exchange.invoke("Remove-MigrationEndpoint", { Identity: identity, Confirm: false }, { idempotent: true });
-    return true;
+    return { result: "removed" };
   } catch (e) {
-    if (kindOf(e) === "NotFound") return false;
+    if (kindOf(e) === "NotFound") return { result: "gone" };
     const inUse = /InUse|used by the migration batch/i.test(`${exchangeError(e)?.exceptionType ?? ""} ${message(e)}`);
-    throw new Error(
-      `Removing migration endpoint '${identity}' (Remove-MigrationEndpoint) from ${where(ctx)}: ${message(e)}` +
-        (inUse ? " Remove or complete the migration batches that use it first (Get-MigrationBatch), then run 'pulumi destroy' again." : ""),
-    );
+    if (inUse) {
+      const batches = await batchesUsing(ctx, identity);
+      // Refused for a batch that has gone meanwhile: the caller tries again.
+      return { result: "in-use", batches };
+    }
+    throw new Error(`Removing migration endpoint '${identity}' (Remove-MigrationEndpoint) from ${where(ctx)}: ${message(e)}`);
   }
 }
 

@@ -150,20 +150,29 @@ export function planUsers(
   return { users, failures };
 }
 
+/**
+ * Why a wave of `count` users is too big. Microsoft's limit is per batch; a wave that may be moved in several
+ * batches says so (the stack key `waves.<wave>.split`, the SourceMailboxes input `maxUsers`).
+ */
+export function tooManyUsers(count: number, max = BATCH_LIMIT): string {
+  if (max !== BATCH_LIMIT) return `has ${count} users, more than the ${max} this wave allows (maxUsers)`;
+  return (
+    `has ${count} users; Microsoft allows at most ${BATCH_LIMIT} mailboxes per migration batch, so split the wave ` +
+    `into waves of at most ${BATCH_LIMIT} users, or let this wave move in several batches of at most ${BATCH_LIMIT} (split: true)`
+  );
+}
+
 /** Offline checks: malformed addresses, duplicates (source, targetPrimary, upn, alias), a target domain not in
- *  targetDomains, more than BATCH_LIMIT users. */
+ *  targetDomains, more than `maxUsers` users (default BATCH_LIMIT, one batch; 0 = no limit, for a wave that is
+ *  moved in several batches). */
 export function validateWave(
   users: PlannedUser[],
-  opts: { targetDomains: string[]; targetDeliveryDomain: string },
+  opts: { targetDomains: string[]; targetDeliveryDomain: string; maxUsers?: number },
 ): Failure[] {
   const failures: Failure[] = [];
   if (!Array.isArray(users)) return [{ property: "users", reason: "must be a list of planned users" }];
-  if (users.length > BATCH_LIMIT) {
-    failures.push({
-      property: "users",
-      reason: `has ${users.length} users; Microsoft allows at most ${BATCH_LIMIT} mailboxes per migration batch, so split the wave`,
-    });
-  }
+  const max = opts.maxUsers ?? BATCH_LIMIT;
+  if (max > 0 && users.length > max) failures.push({ property: "users", reason: tooManyUsers(users.length, max) });
   const owned = new Set<string>();
   (opts.targetDomains ?? []).forEach((d, i) => {
     const why = domainProblem(d);

@@ -1,0 +1,207 @@
+// From a staged wave to moving mailboxes: the wave's pre-flight (Readiness), its opt-in licences
+// (LicenceAssignment) and its migration batches (MigrationBatch, one per 2,000-user part), all children of
+// the wave. The order is carried by dependencies:
+//
+//   MailUsers (stamped) -> licences/<wave> (target side) --\
+//   scoping group, relationships, endpoint -----------------+-> readiness/<wave> -> batch/<wave>[-n]
+//   MailUsers ------------------------------------------------------------------------^
+//
+// Readiness takes a `refreshToken` made from NON-SECRET outputs of what it checks (MailUsers, licences, scope
+// group, relationships, endpoint): it is unknown at preview while any of them has a pending change, so the
+// findings that change may fix are shown as pending instead of blocking, and at up the engine registers
+// Readiness only once those changes are applied.
+//
+// A batch's users are its part of the wave (the wave's declared order, so a wave that grows by appending gains
+// a batch and never changes a started one) minus the held users and the users readiness blocks. A moved user
+// stays in: a completed move never changes a started batch.
+
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import { LicenceAssignment } from "../providers/licence";
+import type { MailUser } from "../providers/mailUser";
+import { MigrationBatch, splitIntoBatches } from "../providers/migrationBatch";
+import { Readiness, type Finding, type Summary } from "../providers/readiness";
+import type { SourceMailbox } from "../providers/sourceMailboxes";
+import type { PlannedUser } from "../providers/staging/plan";
+import type { BatchPlan } from "./moveConfig";
+
+export interface ReadinessSetup {
+  /** The migration app's appId. */
+  appId: pulumi.Input<string>;
+  /** The source scope group: the ScopingGroup's identity, or its name when the source is another stack's. */
+  scopeGroup: pulumi.Input<string>;
+  /** The migration endpoint's identity (or its configured name when the target is another stack's). */
+  endpointName: pulumi.Input<string>;
+  /** Where the wave's Markdown report is written. */
+  reportPath: string;
+  /** Non-secret outputs of the pair's resources the wave's readiness depends on (scope group, relationships, endpoint). */
+  dependsOnValues: pulumi.Input<unknown>[];
+}
+
+export interface BatchSetup extends BatchPlan {
+  /** The migration endpoint's identity (-SourceEndpoint). */
+  sourceEndpoint: pulumi.Input<string>;
+  /** Destroy removes completed batches too (stack key removeCompletedBatchesOnDestroy). */
+  removeCompletedOnDestroy: boolean;
+}
+
+export interface WaveMovesArgs {
+  readiness?: ReadinessSetup;
+  /** Opt-in: license the wave's users on this side. */
+  licences?: { tenant: "source" | "target"; usageLocation?: string };
+  /** Absent: the wave has no batch. Needs the target tenant (batches live there). */
+  batch?: BatchSetup;
+}
+
+export interface WaveMoves {
+  readiness?: Readiness;
+  licences?: LicenceAssignment;
+  batches: { name: string; batch: MigrationBatch }[];
+}
+
+/** What the wave's staging produced, which its moves build on. */
+export interface StagedWave {
+  name: string;
+  users: PlannedUser[];
+  sourceMailboxes: pulumi.Output<SourceMailbox[]>;
+  /** One per user, in the order of `users`; empty when this stack does not stage (source side of a split pair). */
+  mailUsers: MailUser[];
+  targetDeliveryDomain: string;
+}
+
+// ---- pure helpers (unit-tested) ----
+
+/** Target addresses of the users whose source cannot move (SourceMailboxes state blocked): held, never batched. */
+export function heldTargets(users: PlannedUser[], mailboxes: SourceMailbox[] | undefined): string[] {
+  const blocked = new Set((mailboxes ?? []).filter((m) => m.state === "blocked").map((m) => m.sourceAddress.toLowerCase()));
+  return users.filter((u) => blocked.has(u.sourceAddress.toLowerCase())).map((u) => u.targetPrimary.toLowerCase());
+}
+
+/**
+ * Once a batch runs, the source mailbox reports the move (MailboxMoveStatus), which readiness reports as a move
+ * already under way. A move under way IN ONE OF THIS WAVE'S BATCHES is the batch's own work, not a reason to
+ * take the user out of it (that would change a started batch).
+ */
+export function ownMove(f: Finding, batchNames: string[]): boolean {
+  if (f.check !== "user.source.moving") return false;
+  const m = /batch ([^;,)\s]+)/.exec(f.message);
+  const named = (m?.[1] ?? "").toLowerCase().replace(/^.*[:\\/]/, "");
+  return batchNames.some((n) => n.toLowerCase() === named);
+}
+
+/** The users readiness leaves out of this wave's batches. */
+export function blockedForBatches(blockedUsers: string[] | undefined, findings: Finding[] | undefined, batchNames: string[]): string[] {
+  const blocked = (blockedUsers ?? []).map((a) => a.toLowerCase());
+  const all = findings ?? [];
+  // An organisation finding blocks everyone; then nothing is excused.
+  if (all.some((f) => f.user === null && f.severity === "blocking" && !f.pending)) return blocked;
+  return blocked.filter((user) => {
+    const own = all.filter((f) => f.user?.toLowerCase() === user && f.severity === "blocking" && !f.pending);
+    return !(own.length > 0 && own.every((f) => ownMove(f, batchNames)));
+  });
+}
+
+/** A batch part's addresses without the held and the blocked users, in the part's order. (Lists, not Sets: Outputs carry plain JSON.) */
+export function batchAddresses(part: string[], held: string[], blocked: string[]): string[] {
+  const out = new Set([...held, ...blocked].map((a) => a.toLowerCase()));
+  return part.filter((a) => !out.has(a.toLowerCase()));
+}
+
+/** A short, stable digest: the token's value does not matter (Readiness ignores its changes), only when it is known. */
+export function digest(value: unknown): string {
+  return createHash("sha256").update(JSON.stringify(value ?? null)).digest("hex").slice(0, 16);
+}
+
+// ---- the resources ----
+
+export function declareMoves(parent: pulumi.Resource, wave: StagedWave, args: WaveMovesArgs): WaveMoves {
+  const { name, users, mailUsers } = wave;
+  const opts = { parent };
+  const held = wave.sourceMailboxes.apply((m) => heldTargets(users, m));
+  const out: WaveMoves = { batches: [] };
+
+  if (args.licences) {
+    const side = args.licences.tenant;
+    // Held users are not staged (no MailUser) and may not move: they get no licence.
+    const licensed = held.apply((h) =>
+      users.filter((u) => !h.includes(u.targetPrimary.toLowerCase())).map((u) => (side === "source" ? u.sourceAddress : u.targetPrimary)),
+    );
+    out.licences = new LicenceAssignment(
+      `licences/${name}`,
+      { wave: name, tenant: side, users: licensed, ...(args.licences.usageLocation ? { usageLocation: args.licences.usageLocation } : {}) },
+      // Target side: never before the MailUser carries its ExchangeGuid (a licensed unstamped MailUser gets a new mailbox).
+      { ...opts, dependsOn: side === "target" ? mailUsers : [] },
+    );
+  }
+
+  if (args.readiness) {
+    const r = args.readiness;
+    const staged = mailUsers.map((m) => pulumi.all([m.identity, m.staged, m.held, m.migrated]));
+    const assigned = out.licences ? out.licences.assigned.apply((a) => (a ?? []).map((x) => x.address)) : null;
+    const refreshToken = pulumi.all([pulumi.all(staged), assigned, pulumi.all(r.dependsOnValues)]).apply(digest);
+    out.readiness = new Readiness(
+      `readiness/${name}`,
+      {
+        wave: name,
+        users: users.map((u) => ({ source: u.sourceAddress, target: u.targetPrimary })),
+        scopeGroup: r.scopeGroup,
+        appId: r.appId,
+        endpointName: r.endpointName,
+        reportPath: r.reportPath,
+        targetDeliveryDomain: wave.targetDeliveryDomain,
+        refreshToken,
+      },
+      opts,
+    );
+  }
+
+  if (args.batch) {
+    const b = args.batch;
+    const parts = splitIntoBatches(name, users.map((u) => u.targetPrimary));
+    const names = parts.map((p) => p.batchName);
+    const readiness = out.readiness;
+    const blocked = readiness ? pulumi.all([readiness.blockedUsers, readiness.findings]).apply(([bu, f]) => blockedForBatches(bu, f, names)) : pulumi.output<string[]>([]);
+    for (const part of parts) {
+      // When readiness blocks every user of the part, the list is empty and the batch's check refuses it
+      // ("targetAddresses is empty"), next to readiness's warning naming the blocked users and the report.
+      const addresses = pulumi.all([held, blocked]).apply(([h, x]) => batchAddresses(part.targetAddresses, h, x));
+      const batch = new MigrationBatch(
+        part.resourceName,
+        {
+          name: part.batchName,
+          targetAddresses: addresses,
+          sourceEndpoint: b.sourceEndpoint,
+          targetDeliveryDomain: wave.targetDeliveryDomain,
+          start: b.start,
+          complete: b.complete,
+          completeAfter: b.completeAfter,
+          removeCompletedOnDestroy: b.removeCompletedOnDestroy,
+        },
+        { ...opts, dependsOn: [...mailUsers, ...(readiness ? [readiness] : []), ...(out.licences ? [out.licences] : [])] },
+      );
+      out.batches.push({ name: part.batchName, batch });
+    }
+  }
+  return out;
+}
+
+/** The stack's `readiness` output for a wave: the summary, the report, and the licences needed and available. */
+export function readinessView(r: Readiness): pulumi.Output<{ summary: Summary; report: string; licences: { needed: number; sourceAvailable: number | null; targetAvailable: number | null } }> {
+  return pulumi.all([r.summary, r.reportFile, r.licences]).apply(([summary, report, l]) => ({
+    summary,
+    report,
+    licences: { needed: l?.needed ?? 0, sourceAvailable: l?.source ? l.source.available : null, targetAvailable: l?.target ? l.target.available : null },
+  }));
+}
+
+/** The stack's `batches` output for a batch: its status and counts. */
+export function batchView(wave: string, b: MigrationBatch) {
+  return pulumi.all([b.status, b.totalCount, b.syncedCount, b.finalizedCount, b.failedCount]).apply(([status, total, synced, completed, failed]) => ({
+    wave,
+    status,
+    total,
+    synced,
+    completed,
+    failed,
+  }));
+}
