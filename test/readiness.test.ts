@@ -46,6 +46,7 @@ function program() {
     waves: [{ name: "wave-1", users }],
     targetDomains: ["contoso.com"],
     purgeStagedUsersOnDestroy: true,
+    readinessReportDir: REPORT_DIR,
   });
 }
 
