@@ -1,5 +1,5 @@
-// The engineer's day (engineers-day.test.ts) with the emulator's fault knobs on for the whole day: throttling
-// (429 with Retry-After), 503s, lost responses after a write was applied, objects that replicate slowly and a
+// The engineer's day (engineers-day.test.ts) with the emulator's fault knobs on for the whole day and on every
+// surface (sign-in, Graph, Exchange): throttling (429 with Retry-After), 503s, lost responses after a write was applied, objects that replicate slowly and a
 // consent that takes time to reach Exchange. The day must end the same: every step converges, the second up
 // and the up after a move write nothing, drift is repaired, and destroy leaves the pair as it was. Request
 // counts are not compared exactly (retries are the point here); no duplicate object may appear, which the
@@ -19,9 +19,8 @@ describeEngineersDay("the engineer's day with throttling, 503s, lost responses a
     replicationMs: 800,
     consentPropagationMs: 1500,
     seed: 6,
-    // Not the sign-in surface yet: token acquisition (providers/tenant/credentials.ts) does not retry, so a 429,
-    // a 503 (AADSTS90033 "please try again"), a lost token response or a failed OpenID discovery fails the step.
-    // Add "login" here once it does.
-    surfaces: ["graph", "exchange"],
+    // Every surface, sign-in included: token acquisition retries a 429, a 503 (AADSTS90033), a lost token
+    // response and a failed OpenID discovery (providers/tenant/credentials.ts).
+    surfaces: ["login", "graph", "exchange"],
   },
 });

@@ -99,6 +99,17 @@ test("a lost answer to addPassword leaves no orphan secret", async () => {
   expect(calls.filter((c) => c.path.endsWith("/removePassword"))).toHaveLength(1);
 });
 
+test("lost answers to addPassword twice in a row: each useless secret is removed, a third is kept, no orphan stays", async () => {
+  const calls = await roundTrip("lost-secret-twice", () => emulator().inject({ surface: "graph", method: "POST", path: /\/addPassword$/, fault: "lost", times: 2 }));
+  const adds = calls.filter((c) => c.path.endsWith("/addPassword"));
+  expect(adds.map((c) => c.fault ?? null)).toEqual(["lost", "lost", null]);
+  // One removal per lost answer, each made after reading the app back (never a blind resend).
+  const first = calls.findIndex((c) => c.path.endsWith("/addPassword"));
+  const order = calls.slice(first).filter((c) => /\/(addPassword|removePassword)$/.test(c.path) || (c.method === "GET" && /^\/v1\.0\/applications\/[^/?]+$/.test(c.path)));
+  const what = (c: { method: string; path: string }) => (c.method === "GET" ? "read the app" : c.path.split("/").pop());
+  expect(order.slice(0, 7).map(what)).toEqual(["addPassword", "read the app", "removePassword", "addPassword", "read the app", "removePassword", "addPassword"]);
+});
+
 test("a new app and service principal not yet visible to reads are waited for", async () => {
   const calls = await roundTrip("slow-replication", () => emulator().setFaults({ replicationMs: 1_500 }));
   expect(calls.some((c) => c.method === "GET" && c.status === 404)).toBe(true);

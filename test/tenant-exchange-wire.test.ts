@@ -140,6 +140,23 @@ describe("classification (client rule 9)", () => {
     expect(classify(0, "Something broke", "System.Exception")).toBe("Server");
   });
 
+  test("PowerShell throttling and network failures classify as retryable, a cmdlet's own refusal does not", () => {
+    // The REST-based module reports a 429 by the envelope's code; remote PowerShell by its budget texts.
+    expect(classify(0, "The request was throttled. Please wait and try again", "TooManyRequests")).toBe("Throttled");
+    expect(
+      classify(0, "[AuthZRequestId=6a8828f9][FailureCategory=AuthZ-AuthorizationException] Fail to create a runspace because you have exceeded the maximum number of connections allowed : 3 for the policy party : MaxConcurrency. Please close existing runspace and try again."),
+    ).toBe("Throttled");
+    expect(classify(0, "You have reached the maximum number of concurrent requests per tenant. Please wait and try again", "ServiceUnavailable")).toBe("Throttled");
+    expect(classify(0, "The server is busy. Try again later.", "Microsoft.Exchange.Data.Storage.ServerBusyException")).toBe("Throttled");
+    expect(classify(0, "An error occurred while sending the request.", "System.Net.Http.HttpRequestException")).toBe("Transient");
+    expect(classify(0, "Gateway timeout", "GatewayTimeout")).toBe("Transient");
+    // Not throttling: a wrong secret, a dehydrated tenant.
+    expect(classify(0, "AADSTS7000215: Invalid client secret provided.", "Microsoft.Exchange.Migration.MigrationPermanentException")).not.toMatch(/Throttled|Transient/);
+    expect(classify(0, "To run this command, you first need to run the command: Enable-OrganizationCustomization.", "CmdletInvalidOperationInDehydratedContextException")).toBe("Server");
+    // REST keeps deciding by status: a 400 that mentions a request id is still a BadRequest.
+    expect(classify(400, "The request is invalid.", "TooManyRecipients")).toBe("BadRequest");
+  });
+
   test("Retry-After as seconds or as an HTTP date", () => {
     expect(retryAfterSeconds({ "retry-after": "12" })).toBe(12);
     const now = Date.parse("2026-01-01T00:00:00Z");

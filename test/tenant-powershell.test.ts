@@ -167,6 +167,49 @@ describe("through the emulator's fake pwsh", () => {
     expect(err.message).not.toContain(SECRET);
   });
 
+  test("a throttled New-MigrationEndpoint is sent again after a backoff, like REST; one endpoint results", async () => {
+    const { parameters, credentials } = endpointParams(emu().tenants.target.clientSecret);
+    const slept: number[] = [];
+    const client = createTenantClient(settings(FAKE_PWSH), { powershell: { sleep: async (ms) => void slept.push(ms) } });
+    const mark = emu().requests.length;
+    emu().inject({ surface: "exchange", cmdlet: "New-MigrationEndpoint", fault: "throttle" });
+    const r = await client.powershell.run<{ Name?: string }>("New-MigrationEndpoint", { ...parameters, Name: "xtmm-throttled" }, credentials);
+    expect(r.value).toHaveLength(1);
+    const sent = emu().requests.slice(mark).filter((q) => q.cmdlet === "New-MigrationEndpoint");
+    expect(sent.map((q) => [q.status, q.fault ?? null])).toEqual([[429, "throttle"], [200, null]]);
+    // REST's policy: no Retry-After reaches PowerShell, so the first backoff step (1 s, with jitter).
+    expect(slept).toHaveLength(1);
+    expect(slept[0]).toBeGreaterThanOrEqual(500);
+    expect(slept[0]).toBeLessThanOrEqual(1000);
+    const all = await client.exchange.invoke<{ Name: string }>("Get-MigrationEndpoint");
+    expect(all.value.filter((x) => x.Name === "xtmm-throttled")).toHaveLength(1);
+  });
+
+  test("a throttling storm longer than the policy fails as Throttled, naming the attempts", async () => {
+    const { parameters, credentials } = endpointParams(emu().tenants.target.clientSecret);
+    const client = createTenantClient(settings(FAKE_PWSH), { powershell: { retry: { maxAttempts: 3 }, sleep: async () => undefined } });
+    emu().inject({ surface: "exchange", cmdlet: "New-MigrationEndpoint", fault: "throttle", times: 3 });
+    const err = await client.powershell.run("New-MigrationEndpoint", { ...parameters, Name: "xtmm-storm" }, credentials).catch((e) => e);
+    expect(err).toBeInstanceOf(ExchangeError);
+    expect(err).toMatchObject({ kind: "Throttled", maybeApplied: false });
+    expect(err.message).toMatch(/gave up after 3 attempts/);
+    expect(err.message).not.toContain(emu().tenants.target.clientSecret);
+  });
+
+  test("a lost answer to a write is not sent again: Transient, maybe applied, for the caller to read back", async () => {
+    const { parameters, credentials } = endpointParams(emu().tenants.target.clientSecret);
+    const client = createTenantClient(settings(FAKE_PWSH), { powershell: { sleep: async () => undefined } });
+    const mark = emu().requests.length;
+    emu().inject({ surface: "exchange", cmdlet: "New-MigrationEndpoint", fault: "lost" });
+    const err = await client.powershell.run("New-MigrationEndpoint", { ...parameters, Name: "xtmm-lost" }, credentials).catch((e) => e);
+    expect(err).toMatchObject({ kind: "Transient", maybeApplied: true });
+    expect(err.message).toMatch(/may have been applied; read before running it again/);
+    expect(emu().requests.slice(mark).filter((q) => q.cmdlet === "New-MigrationEndpoint")).toHaveLength(1);
+    // It was applied: the read the caller makes finds it.
+    const found = await client.exchange.invoke<{ Name: string }>("Get-MigrationEndpoint", { Identity: "xtmm-lost" });
+    expect(found.value).toHaveLength(1);
+  });
+
   test("a cmdlet error comes back as a typed ExchangeError without the secret", async () => {
     const { parameters, credentials } = endpointParams(emu().tenants.target.clientSecret);
     const client = createTenantClient(settings(FAKE_PWSH));

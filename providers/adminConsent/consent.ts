@@ -12,15 +12,19 @@ import {
   assignmentsOn,
   createServicePrincipal,
   DEFAULT_PATIENCE,
+  deleteNewServicePrincipal,
   deleteServicePrincipal,
   findResource,
   findServicePrincipal,
+  ownershipTag,
   sleep,
   unassign,
+  untilAssignmentsVisible,
   type AppRole,
   type Assignment,
   type Patience,
   type ResourceServicePrincipal,
+  type ServicePrincipal,
 } from "./directory";
 import type { Outputs, Wanted } from "./inputs";
 
@@ -78,11 +82,13 @@ export async function grant(w: Wanted, prior: Prior = {}, patience: Patience = D
   const name = what(client, w);
   const { resource, roles } = await resourceOf(g, client, w);
 
+  const tag = ownershipTag(w.resourceAppId);
   let sp = await findServicePrincipal(g, w.appId, `${name}: looking up the app's service principal`);
-  let createdServicePrincipal = !!sp && prior.createdServicePrincipal === true && prior.servicePrincipalId === sp.id;
+  // Ours when the state says so, or when it carries our tag (made by an earlier attempt that failed later on).
+  let createdServicePrincipal = !!sp && ((prior.createdServicePrincipal === true && prior.servicePrincipalId === sp.id) || sp.tags.includes(tag));
   let justCreated = false;
   if (!sp) {
-    const made = await createServicePrincipal(g, w.appId, `${name}: creating the app's service principal`, patience);
+    const made = await createServicePrincipal(g, w.appId, `${name}: creating the app's service principal`, patience, tag);
     sp = made.sp;
     createdServicePrincipal = made.created;
     justCreated = made.created;
@@ -108,7 +114,16 @@ export async function grant(w: Wanted, prior: Prior = {}, patience: Patience = D
     }
   } catch (e) {
     // A failed step records nothing in the state, so what this step made would be left behind unowned.
-    throw await undone(e, g, name, resource.id, madeNow, justCreated ? sp.id : undefined);
+    throw await undone(e, g, name, resource.id, sp.id, madeNow, justCreated ? sp : undefined, patience);
+  }
+
+  // Graph answers the POST before every replica has the assignment: return only once a read sees it, so a
+  // refresh right after does not report the consent missing (and the next up does not grant it again).
+  if (madeNow.length > 0) {
+    const seen = await untilAssignmentsVisible(g, sp.id, resource.id, madeNow, `${name}: reading back the new role assignments`, patience);
+    if (!seen) {
+      log.warn(`${name}: the new role assignment(s) ${madeNow.join(", ")} are not yet visible to reads after ${Math.round(patience.visibilityTimeoutMs / 1000)} s; a refresh may report them missing until Entra has replicated them.`);
+    }
   }
 
   // Roles no longer asked for: only our own assignments go; an administrator's stay.
@@ -131,17 +146,22 @@ export async function grant(w: Wanted, prior: Prior = {}, patience: Patience = D
 }
 
 /** Undoes a failed grant's own writes (best effort) and returns the error to throw, saying what is left. */
-async function undone(e: unknown, g: Client, name: string, resourceId: string, assignmentIds: string[], servicePrincipalId?: string): Promise<Error> {
+async function undone(e: unknown, g: Client, name: string, resourceId: string, principalId: string, assignmentIds: string[], newSp: ServicePrincipal | undefined, patience: Patience): Promise<Error> {
   const left: string[] = [];
-  for (const id of assignmentIds) {
-    await unassign(g, resourceId, id, `${name}: undoing the role assignment ${id}`).catch(() => left.push(`role assignment ${id}`));
-  }
-  if (servicePrincipalId) {
-    await deleteServicePrincipal(g, servicePrincipalId, `${name}: undoing the service principal ${servicePrincipalId}`).catch(() => left.push(`service principal ${servicePrincipalId}`));
+  if (newSp) {
+    // Its assignments go with it. Created moments ago, it answers 404 until replicated: not "already gone".
+    const gone = await deleteNewServicePrincipal(g, newSp.appId, newSp.id, `${name}: undoing the service principal ${newSp.id}`, patience).catch(() => false);
+    if (!gone) left.push(`service principal ${newSp.id}, tagged as this stack's so that the next up takes it as its own`);
+  } else if (assignmentIds.length > 0) {
+    // Likewise a new assignment answers a DELETE with 404 until it has replicated.
+    await untilAssignmentsVisible(g, principalId, resourceId, assignmentIds, `${name}: reading back the role assignments to undo`, patience).catch(() => undefined);
+    for (const id of assignmentIds) {
+      await unassign(g, resourceId, id, `${name}: undoing the role assignment ${id}`).catch(() => left.push(`role assignment ${id}`));
+    }
   }
   const err = e instanceof Error ? e : new Error(String(e));
   if (left.length === 0) return err;
-  return new Error(`${err.message} Could not undo what this attempt made (${left.join(", ")}); the next \`pulumi up\` adopts it, and it must then be removed by hand.`);
+  return new Error(`${err.message} Could not undo everything this attempt made (${left.join(", ")}); the next \`pulumi up\` continues with it.`);
 }
 
 /** What the tenant holds now, reading only; `servicePrincipalId` is "" when the app has no service principal. */
@@ -169,7 +189,7 @@ export async function observe(w: Wanted, prior: Prior = {}): Promise<Found & { m
     servicePrincipalId: sp.id,
     resourceServicePrincipalId: resource.id,
     // A service principal deleted and made again by someone else is no longer ours to delete.
-    createdServicePrincipal: prior.createdServicePrincipal === true && prior.servicePrincipalId === sp.id,
+    createdServicePrincipal: (prior.createdServicePrincipal === true && prior.servicePrincipalId === sp.id) || sp.tags.includes(ownershipTag(w.resourceAppId)),
     assignmentIds: held.filter((a) => ours.has(a.id.toLowerCase())).map((a) => a.id).sort(),
     grantedRoles: grantedValues(resource, held),
     consentedAt: state.consentedAt,

@@ -1,6 +1,7 @@
 // The Graph calls AdminConsent makes, and how their answers map to "found", "already there" and "not yet
-// visible". Every write that may have been applied without an answer (a lost response) is followed by a
-// read, never by a blind resend: a second service principal or assignment must not come of it.
+// visible". A write whose answer was lost is followed by a read, never by a blind resend; it is sent again
+// only where the directory itself refuses a duplicate (an appId's principal, an identical assignment), so
+// no second service principal or assignment can come of it.
 
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { graphCall, type GraphRequestError } from "../tenant/graph";
@@ -10,6 +11,8 @@ export interface ServicePrincipal {
   id: string;
   appId: string;
   displayName: string;
+  /** Free-form tags; the one AdminConsent writes on a principal it creates says so (ownershipTag). */
+  tags: string[];
 }
 
 export interface AppRole {
@@ -46,11 +49,23 @@ function byAppIdPath(appId: string): string {
 
 const asGraphError = (e: unknown) => e as GraphRequestError;
 
+/**
+ * Written on a service principal AdminConsent creates, in the same POST. A failed create records nothing in
+ * the state, so without it the next up would find the principal and take it for someone else's (and destroy
+ * would leave it behind); with it, the principal is known as ours whatever happened in between.
+ */
+export function ownershipTag(resourceAppId: string): string {
+  return `xtmm:adminConsent:${resourceAppId.toLowerCase()}`;
+}
+
+function principal(sp: Json): ServicePrincipal {
+  return { id: String(sp.id), appId: String(sp.appId), displayName: String(sp.displayName ?? ""), tags: Array.isArray(sp.tags) ? (sp.tags as unknown[]).map(String) : [] };
+}
+
 /** The service principal of an appId in this tenant, or undefined when there is none (or none visible yet). */
 export async function findServicePrincipal(g: Client, appId: string, action: string): Promise<ServicePrincipal | undefined> {
   try {
-    const sp = (await graphCall(action, () => g.api(byAppIdPath(appId)).select(["id", "appId", "displayName"]).get())) as Json;
-    return { id: String(sp.id), appId: String(sp.appId), displayName: String(sp.displayName ?? "") };
+    return principal((await graphCall(action, () => g.api(byAppIdPath(appId)).select(["id", "appId", "displayName", "tags"]).get())) as Json);
   } catch (e) {
     if (asGraphError(e).status === 404) return undefined;
     throw e;
@@ -70,7 +85,30 @@ export async function findResource(g: Client, resourceAppId: string, action: str
     .filter((r) => r.isEnabled !== false && Array.isArray(r.allowedMemberTypes) && (r.allowedMemberTypes as string[]).includes("Application"))
     .filter((r) => typeof r.value === "string" && typeof r.id === "string")
     .map((r) => ({ id: String(r.id).toLowerCase(), value: String(r.value) }));
-  return { id: String(sp.id), appId: String(sp.appId), displayName: String(sp.displayName ?? ""), applicationRoles };
+  return { ...principal(sp), applicationRoles };
+}
+
+/** The principal's assignments on the resource; undefined while a new principal still answers 404 (replicating). */
+async function assignmentsOnNew(g: Client, principalId: string, resourceId: string, action: string): Promise<Assignment[] | undefined> {
+  try {
+    return await assignmentsOn(g, principalId, resourceId, action);
+  } catch (e) {
+    if (asGraphError(e).status === 404) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Waits, bounded, until every assignment in `ids` shows in the principal's listing, and returns the listing
+ * (undefined when the wait ran out). Graph answers an assignment's POST before its replicas have it, and a
+ * read made right after (a refresh, the endpoint's consent check) must not find the consent missing.
+ */
+export async function untilAssignmentsVisible(g: Client, principalId: string, resourceId: string, ids: string[], action: string, patience: Patience): Promise<Assignment[] | undefined> {
+  const wanted = ids.map((id) => id.toLowerCase());
+  return eventually(Date.now() + patience.visibilityTimeoutMs, async () => {
+    const held = await assignmentsOnNew(g, principalId, resourceId, action);
+    return held && wanted.every((id) => held.some((a) => a.id.toLowerCase() === id)) ? held : undefined;
+  });
 }
 
 /** Every app role assignment the principal holds on the resource, all pages. */
@@ -97,25 +135,33 @@ export async function assignmentsOn(g: Client, principalId: string, resourceId: 
 
 /**
  * Creates the app's service principal (in a tenant that is not the app's home, this is what the consent URL
- * does). Returns it with `created` false when it turned out to exist already (someone else made it between
- * our read and our write); a lost response counts as ours, since nobody else was creating it.
+ * does), tagged as ours. Returns it with `created` false when it turned out to exist already (someone else
+ * made it between our read and our write); a lost response counts as ours, since nobody else was creating it.
+ *
+ * A lost response is followed by one read; when that finds nothing the POST is sent again, which is safe
+ * because the directory refuses a second principal for an appId (409) even while the first is still
+ * replicating, and that refusal is then waited out until the principal is visible.
  */
-export async function createServicePrincipal(g: Client, appId: string, action: string, patience: Patience): Promise<{ sp: ServicePrincipal; created: boolean }> {
+export async function createServicePrincipal(g: Client, appId: string, action: string, patience: Patience, tag?: string): Promise<{ sp: ServicePrincipal; created: boolean }> {
   const deadline = Date.now() + patience.visibilityTimeoutMs;
   let sent = false;
   for (let attempt = 0; ; attempt++) {
     try {
-      const sp = (await graphCall(action, () => g.api("/servicePrincipals").post({ appId }))) as Json;
-      return { sp: { id: String(sp.id), appId: String(sp.appId), displayName: String(sp.displayName ?? "") }, created: true };
+      const sp = (await graphCall(action, () => g.api("/servicePrincipals").post(tag ? { appId, tags: [tag] } : { appId }))) as Json;
+      return { sp: principal(sp), created: true };
     } catch (e) {
       const err = asGraphError(e);
-      if (err.maybeApplied || isDuplicateServicePrincipal(err)) {
-        const ours = sent || err.maybeApplied;
+      if (err.maybeApplied) {
         sent = true;
+        const sp = await findServicePrincipal(g, appId, action);
+        if (sp) return { sp, created: true };
+        if (Date.now() >= deadline) throw err;
+        continue;
+      }
+      if (isDuplicateServicePrincipal(err)) {
         const sp = await eventually(deadline, () => findServicePrincipal(g, appId, action));
-        if (sp) return { sp, created: ours };
-        if (!err.maybeApplied) throw new Error(`${err.message} Yet no service principal for appId ${appId} became visible within ${seconds(patience.visibilityTimeoutMs)}.`);
-        continue; // The lost write was not applied after all: send it again.
+        if (sp) return { sp, created: sent || (tag !== undefined && sp.tags.includes(tag)) };
+        throw new Error(`${err.message} Yet no service principal for appId ${appId} became visible within ${seconds(patience.visibilityTimeoutMs)}.`);
       }
       // The app was created moments ago in its home tenant and has not reached this one's directory yet.
       if (isAppNotYetKnown(err) && Date.now() < deadline) {
@@ -136,6 +182,12 @@ export async function createServicePrincipal(g: Client, appId: string, action: s
 /**
  * Assigns one app role to the principal. `created` is false when the assignment turned out to exist already
  * and was not made by this call (adopted); a lost response counts as ours.
+ *
+ * A lost response is followed by one read of the principal's assignments (a principal created moments ago
+ * may answer that read with 404 while it replicates: nothing found yet). When the read finds nothing the
+ * POST is sent again: Graph refuses a second identical assignment ("Permission being assigned already
+ * exists on the object") even before the first is visible, so the resend cannot duplicate it, and that
+ * refusal is waited out until the assignment shows.
  */
 export async function assignRole(
   g: Client,
@@ -148,7 +200,7 @@ export async function assignRole(
 ): Promise<{ assignment: Assignment; created: boolean }> {
   const deadline = Date.now() + patience.visibilityTimeoutMs;
   let sent = false;
-  const findIt = async () => (await assignmentsOn(g, principalId, resource.id, action)).find((a) => a.appRoleId === role.id);
+  const findIt = async () => (await assignmentsOnNew(g, principalId, resource.id, action))?.find((a) => a.appRoleId === role.id);
   for (let attempt = 0; ; attempt++) {
     try {
       const a = (await graphCall(action, () =>
@@ -158,13 +210,17 @@ export async function assignRole(
       return { assignment, created: true };
     } catch (e) {
       const err = asGraphError(e);
-      if (err.maybeApplied || isDuplicateAssignment(err)) {
-        const ours = sent || err.maybeApplied;
+      if (err.maybeApplied) {
         sent = true;
-        const found = await eventually(deadline, findIt);
-        if (found) return { assignment: found, created: ours };
-        if (!err.maybeApplied) throw new Error(`${err.message} Yet the assignment did not become visible within ${seconds(patience.visibilityTimeoutMs)}.`);
+        const found = await findIt();
+        if (found) return { assignment: found, created: true };
+        if (Date.now() >= deadline) throw err;
         continue;
+      }
+      if (isDuplicateAssignment(err)) {
+        const found = await eventually(deadline, findIt);
+        if (found) return { assignment: found, created: sent };
+        throw new Error(`${err.message} Yet the assignment did not become visible within ${seconds(patience.visibilityTimeoutMs)}.`);
       }
       // A service principal created moments ago is not yet visible to the assignment's principal lookup.
       if (err.status === 404 && principalIsNew && Date.now() < deadline) {
@@ -176,23 +232,48 @@ export async function assignRole(
   }
 }
 
+/** DELETE; already gone is success. A lost answer is checked by sending it again (404: it went), bounded. */
+async function deleteGone(path: string, g: Client, action: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await graphCall(action, () => g.api(path).delete());
+      return;
+    } catch (e) {
+      const err = asGraphError(e);
+      if (err.status === 404) return;
+      if (!err.maybeApplied || attempt >= 4) throw e;
+    }
+  }
+}
+
 /** Removes an assignment; one that is already gone is success. */
 export async function unassign(g: Client, resourceId: string, assignmentId: string, action: string): Promise<void> {
-  try {
-    await graphCall(action, () => g.api(`/servicePrincipals/${resourceId}/appRoleAssignedTo/${assignmentId}`).delete());
-  } catch (e) {
-    if (asGraphError(e).status !== 404) throw e;
-  }
+  await deleteGone(`/servicePrincipals/${resourceId}/appRoleAssignedTo/${assignmentId}`, g, action);
 }
 
 export async function deleteServicePrincipal(g: Client, id: string, action: string): Promise<void> {
-  try {
-    await graphCall(action, () => g.api(`/servicePrincipals/${id}`).delete());
-  } catch (e) {
-    if (asGraphError(e).status !== 404) throw e;
-  }
+  await deleteGone(`/servicePrincipals/${id}`, g, action);
 }
 
+/** Deletes a principal made moments ago: a 404 may mean "not replicated yet", so it is waited for; true when gone. */
+export async function deleteNewServicePrincipal(g: Client, appId: string, id: string, action: string, patience: Patience): Promise<boolean> {
+  const deadline = Date.now() + patience.visibilityTimeoutMs;
+  const sp = await eventually(deadline, () => findServicePrincipal(g, appId, action));
+  if (!sp || sp.id !== id) return false;
+  for (;;) {
+    try {
+      await graphCall(action, () => g.api(`/servicePrincipals/${id}`).delete());
+      return true;
+    } catch (e) {
+      const err = asGraphError(e);
+      if (err.status === 404) return true;
+      // A lost answer: one look says whether it went.
+      if (!err.maybeApplied) throw e;
+      if (!(await findServicePrincipal(g, appId, action))) return true;
+      if (Date.now() >= deadline) return false;
+    }
+  }
+}
 // Graph's answers: a second service principal for an appId is refused as a key conflict (409, or 400 with
 // Request_MultipleObjectsWithSameKeyValue in older answers); a second identical assignment as a 400
 // "Permission being assigned already exists on the object."

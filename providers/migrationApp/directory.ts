@@ -130,12 +130,15 @@ export async function createApplication(g: Client, body: Json, action: string): 
 }
 
 export async function patchApplication(g: Client, objectId: string, body: Json, action: string): Promise<void> {
-  // PATCH is idempotent: a lost answer is simply sent again once.
-  try {
-    await graphCall(action, () => g.api(`/applications/${guidOrThrow(objectId, "application object id")}`).patch(body));
-  } catch (e) {
-    if (!maybeApplied(e)) throw e;
-    await graphCall(action, () => g.api(`/applications/${objectId}`).patch(body));
+  // PATCH sets values, so applying it twice is applying it once: a lost answer is simply sent again (bounded).
+  const path = `/applications/${guidOrThrow(objectId, "application object id")}`;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await graphCall(action, () => g.api(path).patch(body));
+      return;
+    } catch (e) {
+      if (!maybeApplied(e) || attempt >= 4) throw e;
+    }
   }
 }
 
@@ -213,29 +216,49 @@ export async function mailboxMigrationRoleId(g: Client, tenantId: string): Promi
   return String(role.id).toLowerCase();
 }
 
+/** Attempts of addPassword whose answers were lost before giving up (each one's secret is removed). */
+const ADD_PASSWORD_ATTEMPTS = 4;
+
 /**
- * Adds a client secret. `displayName` is unique per attempt, so when the answer is lost the secret that
- * may have been added (whose value we never saw) is found and removed before trying once more.
+ * Adds a client secret. Its text comes back in the answer and never again, so a secret whose answer was lost
+ * is useless: it is found by its display name (unique per attempt: `displayName` plus " #n" after the first),
+ * removed, and a new one is added, bounded. Once a secret is in hand, any credential left by an earlier
+ * attempt that the read did not show yet is removed too, so no orphaned secret stays on the app.
  */
 export async function addPassword(g: Client, app: Application, displayName: string, endDateTime: string, action: string): Promise<NewSecret> {
-  const send = () => graphCall(action, () => g.api(`/applications/${app.id}/addPassword`).post({ passwordCredential: { displayName, endDateTime } }));
-  let answer: Json;
-  try {
-    answer = (await send()) as Json;
-  } catch (e) {
-    if (!maybeApplied(e)) throw e;
-    const now = await getApplication(g, app.id, action);
-    for (const orphan of now?.passwords.filter((p) => p.displayName === displayName) ?? []) await removePassword(g, app.id, orphan.keyId, action);
-    answer = (await send()) as Json;
+  const names: string[] = [];
+  let answer: Json | undefined;
+  for (let attempt = 1; answer === undefined; attempt++) {
+    const name = attempt === 1 ? displayName : `${displayName} #${attempt}`;
+    names.push(name);
+    try {
+      answer = (await graphCall(action, () => g.api(`/applications/${app.id}/addPassword`).post({ passwordCredential: { displayName: name, endDateTime } }))) as Json;
+    } catch (e) {
+      if (!maybeApplied(e)) throw e;
+      await removeOrphans(g, app.id, names, undefined, action);
+      if (attempt >= ADD_PASSWORD_ATTEMPTS) {
+        throw new Error(`${(e as Error).message} The answers of ${attempt} attempts were lost (each secret they may have added was removed); run \`pulumi up\` again.`);
+      }
+    }
   }
   if (typeof answer.secretText !== "string" || !isGuid(answer.keyId)) throw new Error(`${action}: Graph's answer carries no secret or key id.`);
+  const keyId = String(answer.keyId).toLowerCase();
+  if (names.length > 1) await removeOrphans(g, app.id, names.slice(0, -1), keyId, action);
   return {
-    keyId: String(answer.keyId).toLowerCase(),
-    displayName,
+    keyId,
+    displayName: names[names.length - 1],
     startDateTime: String(answer.startDateTime ?? ""),
     endDateTime: String(answer.endDateTime ?? endDateTime),
     secretText: answer.secretText,
   };
+}
+
+/** Removes the app's credentials named in `names` (attempts whose answers were lost), never `keep`. */
+async function removeOrphans(g: Client, objectId: string, names: string[], keep: string | undefined, action: string): Promise<void> {
+  const now = await getApplication(g, objectId, action);
+  for (const orphan of now?.passwords.filter((p) => names.includes(p.displayName) && p.keyId !== keep) ?? []) {
+    await removePassword(g, objectId, orphan.keyId, `${action}: removing the secret ${orphan.keyId} of an attempt whose answer was lost`);
+  }
 }
 
 /** Removes a client secret; true when it was there, false when it was already gone. */

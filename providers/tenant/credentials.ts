@@ -59,12 +59,34 @@ export function secretsOf(c: CredentialSettings): string[] {
   return [];
 }
 
-export function tokenProvider(settings: TenantSettings, fetch?: Fetch): TokenProvider {
+/** Bounded retries of a sign-in that failed for a passing reason (see `transientSignIn`). */
+export interface SignInRetry {
+  /** Attempts per token, first included (default 6). */
+  maxAttempts?: number;
+  /** First backoff step when Entra names no Retry-After (default 1000 ms), doubled per attempt, with jitter. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** Longest Retry-After waited out as asked (default 60 s); longer ones are clipped to it. */
+  maxRetryAfterMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+export function tokenProvider(settings: TenantSettings, fetch?: Fetch, retry: SignInRetry = {}): TokenProvider {
   const { credential: cred, tenantId } = settings;
   let acquire: ((scope: string) => Promise<string>) | undefined;
+  const trace = signInTrace(fetch ?? cloudFetch(settings.cloud));
+  const policy = {
+    maxAttempts: retry.maxAttempts ?? 6,
+    baseDelayMs: retry.baseDelayMs ?? 1000,
+    maxDelayMs: retry.maxDelayMs ?? 30_000,
+    maxRetryAfterMs: retry.maxRetryAfterMs ?? 60_000,
+    sleep: retry.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))),
+    random: retry.random ?? Math.random,
+  };
 
   const build = (): ((scope: string) => Promise<string>) => {
-    const config = msalConfiguration(settings.cloud, tenantId, cred.clientId, fetch);
+    const config = msalConfiguration(settings.cloud, tenantId, cred.clientId, trace.fetch);
     switch (cred.kind) {
       case "clientSecret": {
         const app = new ConfidentialClientApplication({ ...config, auth: { ...config.auth, clientSecret: cred.clientSecret } });
@@ -81,7 +103,7 @@ export function tokenProvider(settings: TenantSettings, fetch?: Fetch): TokenPro
         return async (scope) => requireToken(await app.acquireTokenByClientCredential({ scopes: [scope] }));
       }
       case "deviceCode": {
-        const app = publicClient(settings, cred.tokenCachePath, fetch);
+        const app = publicClient(settings, cred.tokenCachePath, trace.fetch);
         return async (scope) => {
           const account = await signedInAccount(app, tenantId);
           if (!account) throw notSignedIn(settings);
@@ -93,13 +115,89 @@ export function tokenProvider(settings: TenantSettings, fetch?: Fetch): TokenPro
 
   return {
     async getToken(audience: string): Promise<string> {
-      try {
-        acquire ??= build();
-        return await acquire(scopeFor(audience));
-      } catch (e) {
-        if (e instanceof CredentialError) throw e;
-        throw describeAuthFailure(e, settings, audience);
+      for (let attempt = 1; ; attempt++) {
+        let current: typeof acquire;
+        try {
+          current = acquire ??= build();
+          return await current(scopeFor(audience));
+        } catch (e) {
+          if (e instanceof CredentialError) throw e;
+          const passing = transientSignIn(e, trace.discoveryFailedTransiently());
+          if (!passing || attempt >= policy.maxAttempts) {
+            const err = describeAuthFailure(e, settings, audience);
+            if (passing) err.message += ` (gave up after ${attempt} attempts)`;
+            throw err;
+          }
+          // MSAL remembers a 429/5xx answer and refuses the same request without sending it until its own
+          // throttle time passes (60 s when Entra names none); a new application object starts without that
+          // memory, and the wait below is ours: Entra's Retry-After when it gave one, else a growing backoff.
+          if (current && acquire === current) acquire = undefined;
+          await policy.sleep(signInDelayMs(trace.takeRetryAfterMs(), attempt, policy));
+        }
       }
+    },
+  };
+}
+
+/**
+ * A sign-in failure worth another try: Entra's "please try again" (AADSTS90033 temporarily_unavailable,
+ * any 429 or 5xx answer, also as MSAL replays it from its throttle memory), no answer at all (MSAL's
+ * network_error: a token request changes nothing, so it may be sent again), and an OpenID discovery that
+ * failed because the login endpoint was throttled, unavailable or unreachable. Never a refusal of the
+ * credentials or the request (AADSTS7000215 bad secret, AADSTS700016 unknown app, invalid_grant, a
+ * tenant that does not exist): those fail at once.
+ */
+export function transientSignIn(e: unknown, discoveryFailedTransiently: boolean): boolean {
+  const err = e as { errorCode?: string; errorMessage?: string; message?: string; name?: string; status?: number };
+  if (err?.name === "InteractionRequiredAuthError") return false;
+  const code = err?.errorCode ?? "";
+  const text = `${code} ${err?.errorMessage ?? ""} ${err?.message ?? ""}`;
+  if (/AADSTS(7000215|700016|700027|7000222|90002|50034|50126|53003)\b/.test(text)) return false;
+  if (code === "network_error" || code === "temporarily_unavailable" || /AADSTS90033\b/.test(text)) return true;
+  if (typeof err?.status === "number" && (err.status === 429 || err.status >= 500)) return true;
+  if (code === "endpoints_resolution_error" || code === "openid_config_error") return discoveryFailedTransiently;
+  return false;
+}
+
+function signInDelayMs(retryAfterMs: number | undefined, attempt: number, p: { baseDelayMs: number; maxDelayMs: number; maxRetryAfterMs: number; random: () => number }): number {
+  if (retryAfterMs !== undefined) return Math.min(retryAfterMs, p.maxRetryAfterMs);
+  const step = Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** (attempt - 1));
+  return Math.round(step / 2 + (p.random() * step) / 2);
+}
+
+/**
+ * What the last sign-in requests met, which MSAL does not pass on: the Retry-After of a refused token request,
+ * and whether the OpenID discovery failed for a passing reason (MSAL turns every discovery failure into the
+ * same endpoints_resolution_error, whether the tenant does not exist or the endpoint answered 503).
+ */
+function signInTrace(base: Fetch) {
+  let retryAfterMs: number | undefined;
+  let discoveryTransient = false;
+  const isDiscovery = (url: string) => /\/\.well-known\/openid-configuration|\/discovery\/instance/.test(url);
+  const fetch: Fetch = async (url, init) => {
+    const discovery = isDiscovery(String(url));
+    let res;
+    try {
+      res = await base(url, init);
+    } catch (e) {
+      if (discovery) discoveryTransient = true;
+      throw e;
+    }
+    const passing = res.status === 429 || res.status >= 500;
+    if (passing) {
+      const after = res.headers.get("retry-after");
+      if (after && /^\d+(\.\d+)?$/.test(after.trim())) retryAfterMs = Number(after) * 1000;
+    }
+    if (discovery) discoveryTransient = passing;
+    return res;
+  };
+  return {
+    fetch,
+    discoveryFailedTransiently: () => discoveryTransient,
+    takeRetryAfterMs: () => {
+      const v = retryAfterMs;
+      retryAfterMs = undefined;
+      return v;
     },
   };
 }

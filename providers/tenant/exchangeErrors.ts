@@ -114,6 +114,14 @@ const ALREADY_EXISTS = /already exists|ADObjectAlreadyExistsException|is already
 const NOT_A_MEMBER = /isn't a member|is not a member|MemberNotFoundException/i;
 const NO_OP = /This operation is not required|already enabled for customization|no settings of .* have been modified/i;
 const CONCURRENCY = /maximum number of concurrent requests/i;
+// PowerShell has no status code, so throttling is recognised by what the module reports: the REST-based
+// module's error code for a 429 (`TooManyRequests`, the envelope's `code`) and its text, and the remote
+// PowerShell budget refusals ("Fail to create a runspace because you have exceeded the maximum number of
+// connections allowed : 3 for the policy party : MaxConcurrency", ServerBusyException).
+const PS_THROTTLED = /\bTooManyRequests\b|too many requests|request (was|is) throttled|exceeded the maximum number of connections|policy party : MaxConcurrency|ServerBusyException|server is (too )?busy/i;
+// Nothing reached the service or nothing came back: HTTP-level failures the module surfaces as .NET network
+// exceptions, and the envelope codes of 503/504/408.
+const PS_TRANSIENT = /\b(ServiceUnavailable|GatewayTimeout|RequestTimeout)\b|HttpRequestException|SocketException|System\.IO\.IOException|TaskCanceledException|System\.TimeoutException|temporarily unavailable/i;
 
 /** Classifies by status and text; the same rules serve REST (status > 0) and PowerShell (status 0). */
 export function classify(status: number, text: string, exceptionType?: string): ExchangeErrorKind {
@@ -122,6 +130,8 @@ export function classify(status: number, text: string, exceptionType?: string): 
   if (status === 403) return "Forbidden";
   if (status === 429 || CONCURRENCY.test(t)) return "Throttled";
   if ([408, 502, 503, 504].includes(status)) return "Transient";
+  if (status === 0 && PS_THROTTLED.test(t)) return "Throttled";
+  if (status === 0 && PS_TRANSIENT.test(t)) return "Transient";
   if (status === 404 || NOT_FOUND.test(t)) return "NotFound";
   if (ALREADY_EXISTS.test(t)) return "AlreadyExists";
   if (NOT_A_MEMBER.test(t)) return "NotAMember";
@@ -129,6 +139,30 @@ export function classify(status: number, text: string, exceptionType?: string): 
   if (status >= 400 && status < 500) return "BadRequest";
   if (status === 0 && /AmbiguousParameterSet|ParameterBinding|ParameterTransformation|ParameterArgumentValidation/i.test(t)) return "BadRequest";
   return "Server";
+}
+
+/**
+ * The one retry policy for Exchange calls, REST (exchange.ts) and PowerShell (powershell.ts) alike (research,
+ * client rule 10): only Throttled/Transient, Retry-After honoured exactly when the service names one (clipped
+ * to `maxRetryAfterMs`), otherwise exponential backoff with jitter; about 8 attempts.
+ */
+export interface RetryPolicy {
+  /** Attempts per call, first included. */
+  maxAttempts: number;
+  /** First backoff step when no Retry-After is given, doubled per attempt. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  maxRetryAfterMs: number;
+  random: () => number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 8, baseDelayMs: 1000, maxDelayMs: 30_000, maxRetryAfterMs: 300_000, random: Math.random };
+
+/** How long to wait before attempt `attempt + 1` after `e` failed attempt `attempt` (1-based). */
+export function retryDelayMs(e: Pick<ExchangeError, "retryAfterSeconds">, attempt: number, p: RetryPolicy = DEFAULT_RETRY_POLICY): number {
+  if (e.retryAfterSeconds !== undefined) return Math.min(e.retryAfterSeconds * 1000, p.maxRetryAfterMs);
+  const step = Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** (attempt - 1));
+  return Math.round(step / 2 + (p.random() * step) / 2);
 }
 
 export function retryAfterSeconds(headers: Record<string, string>, now = Date.now()): number | undefined {

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { TokenProvider } from "./credentials";
 import { scrub } from "./errors";
-import { classify, describeCall, ExchangeError } from "./exchangeErrors";
+import { classify, DEFAULT_RETRY_POLICY, describeCall, ExchangeError, retryDelayMs, type RetryPolicy } from "./exchangeErrors";
 import type { ExchangeResult } from "./exchange";
 import { encodeParameters } from "./exchangeWire";
 import { tenantLimiter, type Limiter } from "./limiter";
@@ -30,6 +30,9 @@ export interface PowerShellOptions {
   secrets?: string[];
   /** Added to the child's environment. */
   env?: Record<string, string>;
+  /** The retry policy (default: REST's, DEFAULT_RETRY_POLICY); only Throttled and unapplied Transient failures are retried. */
+  retry?: Partial<RetryPolicy>;
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** pwsh is not installed where we looked; carries the command the engineer can run by hand instead. */
@@ -45,6 +48,7 @@ export class PowerShellUnavailableError extends Error {
 }
 
 const SCRIPT = "invoke-cmdlet.ps1";
+const TIMED_OUT = "timeout";
 
 /**
  * The script sits beside this file in the source tree; compiled code runs from dist/providers/tenant,
@@ -78,18 +82,32 @@ export class PwshRunner implements PowerShellRunner {
     const secrets = [...(this.options.secrets ?? []), ...Object.values(credentials).map((c) => c.password)];
     const manual = manualCommand(settings, cmdlet, parameters, credentials);
     const script = this.options.scriptPath ?? invokeScriptPath();
-    const token = await this.tokens.getToken(settings.cloud.exchangeAudience);
-    secrets.push(token);
-    const input = JSON.stringify({
-      cmdlet,
-      parameters: encodeParameters(parameters),
-      credentialParameters: credentials,
-      accessToken: token,
-      organization: settings.domain,
-      environment: { name: settings.cloud.name, exchangeBase: settings.cloud.exchange },
-    });
-    const out = await this.limiter.run(() => this.spawnOnce(script, input, cmdlet, parameters, manual, secrets));
-    return out as ExchangeResult<T>;
+    const policy = { ...DEFAULT_RETRY_POLICY, ...this.options.retry };
+    const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    for (let attempt = 1; ; attempt++) {
+      // A fresh token per attempt: a long throttling wait may outlast the one before.
+      const token = await this.tokens.getToken(settings.cloud.exchangeAudience);
+      secrets.push(token);
+      const input = JSON.stringify({
+        cmdlet,
+        parameters: encodeParameters(parameters),
+        credentialParameters: credentials,
+        accessToken: token,
+        organization: settings.domain,
+        environment: { name: settings.cloud.name, exchangeBase: settings.cloud.exchange },
+      });
+      try {
+        const out = await this.limiter.run(() => this.spawnOnce(script, input, cmdlet, parameters, manual, secrets));
+        return out as ExchangeResult<T>;
+      } catch (e) {
+        // Throttled: the service refused the call before running it, so sending it again is safe. A write
+        // that may have been applied is never resent here; the caller reads the object first.
+        // A child stopped at the timeout is stuck, not throttled: waiting that long again helps nobody.
+        if (!(e instanceof ExchangeError) || !e.retryable || e.maybeApplied || e.detail === TIMED_OUT) throw e;
+        if (attempt >= policy.maxAttempts) throw withNote(e, ` (gave up after ${attempt} attempts)`);
+        await sleep(retryDelayMs(e, attempt, policy));
+      }
+    }
   }
 
   private spawnOnce(
@@ -130,7 +148,7 @@ export class PwshRunner implements PowerShellRunner {
               kind: "Transient",
               cmdlet,
               status: 0,
-              detail: "timeout",
+              detail: TIMED_OUT,
               maybeApplied: !/^(Get|Test)-/i.test(cmdlet),
               message: `${say} did not finish within ${timeoutMs} ms and was stopped; it may have been applied, so check before running it again.`,
             }),
@@ -158,7 +176,9 @@ export class PwshRunner implements PowerShellRunner {
           // A cmdlet's own failure (exit 1) is what REST answers with 400; only an unexplained failure is Server.
           const classified = classify(0, detail, type);
           const kind = classified === "Server" && code === 1 ? "BadRequest" : classified;
-          const connect = code === 2 ? " (could not connect to Exchange Online, or the request was malformed)" : "";
+          // A network failure says nothing about whether a write reached the service.
+          const maybeApplied = kind === "Transient" && !/^(Get|Test)-/i.test(cmdlet);
+          const connect = code !== 2 ? "" : kind === "Transient" ? " (no answer from Exchange Online)" : " (could not connect to Exchange Online, or the request was malformed)";
           const tail = code === 2 && err ? lastLines(stderr) : undefined;
           reject(
             new ExchangeError({
@@ -167,7 +187,10 @@ export class PwshRunner implements PowerShellRunner {
               status: 0,
               detail,
               exceptionType: type,
-              message: `${say} failed${connect}${type ? ` (${type.split(".").pop()})` : ""}: ${detail}${tail ? ` [stderr: ${clean(tail)}]` : ""}`,
+              maybeApplied,
+              message:
+                `${say} failed${connect}${type ? ` (${type.split(".").pop()})` : ""}: ${detail}${tail ? ` [stderr: ${clean(tail)}]` : ""}` +
+                (maybeApplied ? " It may have been applied; read before running it again." : ""),
             }),
           );
         });
@@ -175,6 +198,21 @@ export class PwshRunner implements PowerShellRunner {
       child.stdin.end(input);
     });
   }
+}
+
+function withNote(e: ExchangeError, note: string): ExchangeError {
+  return new ExchangeError({
+    kind: e.kind,
+    cmdlet: e.cmdlet,
+    status: e.status,
+    detail: e.detail,
+    exceptionType: e.exceptionType,
+    requestId: e.requestId,
+    retryAfterSeconds: e.retryAfterSeconds,
+    maybeApplied: e.maybeApplied,
+    pagingFailed: e.pagingFailed,
+    message: e.message + note,
+  });
 }
 
 function lastJsonLine(stdout: string): Record<string, unknown> | undefined {
