@@ -5,7 +5,7 @@
 import { randomUUID } from "crypto";
 import type { TokenProvider } from "./credentials";
 import { scrub } from "./errors";
-import { describeCall, ExchangeError, exchangeErrorFromResponse, PAGING_EXPIRED } from "./exchangeErrors";
+import { DEFAULT_RETRY_POLICY, describeCall, ExchangeError, exchangeErrorFromResponse, exchangeErrorFields as fields, PAGING_EXPIRED, retryDelayMs, withNote } from "./exchangeErrors";
 import { decodePage, encodeParameters } from "./exchangeWire";
 import { cloudFetch, type Fetch } from "./http";
 import { tenantLimiter, type Limiter } from "./limiter";
@@ -94,10 +94,10 @@ export class RestExchangeClient implements ExchangeClient {
     this.fetch = options.fetch ?? cloudFetch(settings.cloud);
     this.secrets = options.secrets ?? [];
     this.o = {
-      maxAttempts: options.maxAttempts ?? 8,
-      baseDelayMs: options.baseDelayMs ?? 1000,
-      maxDelayMs: options.maxDelayMs ?? 30_000,
-      maxRetryAfterMs: options.maxRetryAfterMs ?? 300_000,
+      maxAttempts: options.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts,
+      baseDelayMs: options.baseDelayMs ?? DEFAULT_RETRY_POLICY.baseDelayMs,
+      maxDelayMs: options.maxDelayMs ?? DEFAULT_RETRY_POLICY.maxDelayMs,
+      maxRetryAfterMs: options.maxRetryAfterMs ?? DEFAULT_RETRY_POLICY.maxRetryAfterMs,
       maxPages: options.maxPages ?? 500,
       pageSize: options.pageSize ?? 1000,
       maxRedirects: options.maxRedirects ?? 3,
@@ -195,9 +195,7 @@ export class RestExchangeClient implements ExchangeClient {
   }
 
   private delayMs(e: ExchangeError, attempt: number): number {
-    if (e.retryAfterSeconds !== undefined) return Math.min(e.retryAfterSeconds * 1000, this.o.maxRetryAfterMs);
-    const step = Math.min(this.o.maxDelayMs, this.o.baseDelayMs * 2 ** (attempt - 1));
-    return Math.round(step / 2 + (this.o.random() * step) / 2);
+    return retryDelayMs(e, attempt, this.o);
   }
 
   /** POSTs and follows redirects by hand: fetch would turn a 302 POST into a GET and drop Authorization. */
@@ -286,24 +284,6 @@ function secretValues(p: Record<string, unknown>): string[] {
   };
   for (const [k, v] of Object.entries(p)) walk(v, SECRET_PARAM.test(k));
   return out;
-}
-
-function withNote(e: ExchangeError, note: string): ExchangeError {
-  return new ExchangeError({ ...fields(e), message: e.message + note });
-}
-
-function fields(e: ExchangeError) {
-  return {
-    kind: e.kind,
-    cmdlet: e.cmdlet,
-    status: e.status,
-    detail: e.detail,
-    exceptionType: e.exceptionType,
-    requestId: e.requestId,
-    retryAfterSeconds: e.retryAfterSeconds,
-    maybeApplied: e.maybeApplied,
-    pagingFailed: e.pagingFailed,
-  };
 }
 
 /** Any failed page fails the whole read: a partial list would make a provider delete or re-create objects. */

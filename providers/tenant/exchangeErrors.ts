@@ -229,3 +229,23 @@ function plainText(body: string): string {
   if (!clean || /[\u0001-\u0008\u000e-\u001f\ufffd]/.test(clean)) return "";
   return clean.length > 500 ? clean.slice(0, 500) + "…" : clean;
 }
+
+/** The same error with a note added to its message (e.g. how many attempts were made). */
+export function withNote(e: ExchangeError, note: string): ExchangeError {
+  return new ExchangeError({ ...exchangeErrorFields(e), message: e.message + note });
+}
+
+/** Every field of an error, for making a variant of it. */
+export function exchangeErrorFields(e: ExchangeError) {
+  return {
+    kind: e.kind,
+    cmdlet: e.cmdlet,
+    status: e.status,
+    detail: e.detail,
+    exceptionType: e.exceptionType,
+    requestId: e.requestId,
+    retryAfterSeconds: e.retryAfterSeconds,
+    maybeApplied: e.maybeApplied,
+    pagingFailed: e.pagingFailed,
+  };
+}

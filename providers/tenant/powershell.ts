@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { TokenProvider } from "./credentials";
 import { scrub } from "./errors";
-import { classify, DEFAULT_RETRY_POLICY, describeCall, ExchangeError, retryDelayMs, type RetryPolicy } from "./exchangeErrors";
+import { classify, DEFAULT_RETRY_POLICY, describeCall, ExchangeError, retryDelayMs, withNote, type RetryPolicy } from "./exchangeErrors";
 import type { ExchangeResult } from "./exchange";
 import { encodeParameters } from "./exchangeWire";
 import { tenantLimiter, type Limiter } from "./limiter";
@@ -200,20 +200,6 @@ export class PwshRunner implements PowerShellRunner {
   }
 }
 
-function withNote(e: ExchangeError, note: string): ExchangeError {
-  return new ExchangeError({
-    kind: e.kind,
-    cmdlet: e.cmdlet,
-    status: e.status,
-    detail: e.detail,
-    exceptionType: e.exceptionType,
-    requestId: e.requestId,
-    retryAfterSeconds: e.retryAfterSeconds,
-    maybeApplied: e.maybeApplied,
-    pagingFailed: e.pagingFailed,
-    message: e.message + note,
-  });
-}
 
 function lastJsonLine(stdout: string): Record<string, unknown> | undefined {
   const lines = stdout.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.startsWith("{"));
