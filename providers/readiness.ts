@@ -8,6 +8,7 @@
 // at preview) are marked pending and block nobody until the check at up has seen the result.
 
 import * as pulumi from "@pulumi/pulumi";
+import { checkedRecordMethods } from "./checkedRecord";
 import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
 import { isUnknown, log, type Props, type ResourceImplementation } from "./runtime";
 import { assessWave } from "./readiness/assess";
@@ -146,22 +147,7 @@ export const readinessImpl: ResourceImplementation<Inputs, Outputs> = {
     return diffs.length > 0 ? { changes: true, replaces: diffs.includes("wave") ? ["wave"] : [], diffs } : { changes: false };
   },
 
-  async create(inputs) {
-    return { id: `readiness/${inputs.wave}`, outs: outputs(inputs) };
-  },
-
-  // The next check reads both tenants again; refresh has nothing better to offer.
-  async read(id, props) {
-    return { id, props };
-  },
-
-  async update(_id, _olds, news) {
-    return { outs: outputs(news) };
-  },
-
-  async delete() {
-    // Nothing was created in any tenant; the report stays as the record of the last check.
-  },
+  ...checkedRecordMethods<Inputs, Outputs>((i) => `readiness/${i.wave}`, outputs),
 };
 
 function outputs(inputs: Inputs): Outputs {

@@ -6,6 +6,7 @@
 // read of the source (a few paged calls for the whole wave) and one Get-AcceptedDomain on the target.
 
 import * as pulumi from "@pulumi/pulumi";
+import { checkedRecordMethods } from "./checkedRecord";
 import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
 import { isUnknown, log, type Props, type ResourceImplementation } from "./runtime";
 import { BATCH_LIMIT, tooManyUsers, validateWave, type Failure, type PlannedUser } from "./staging/plan";
@@ -199,22 +200,7 @@ export const sourceMailboxesImpl: ResourceImplementation<Inputs, Outputs> = {
     return diffs.length > 0 ? { changes: true, replaces: [], diffs } : { changes: false };
   },
 
-  async create(inputs) {
-    return { id: `source-mailboxes/${inputs.wave}`, outs: outputs(inputs) };
-  },
-
-  // The next check reads the source again; refresh has nothing better to offer.
-  async read(id, props) {
-    return { id, props };
-  },
-
-  async update(_id, _olds, news) {
-    return { outs: outputs(news) };
-  },
-
-  async delete() {
-    // Nothing was created in any tenant.
-  },
+  ...checkedRecordMethods<Inputs, Outputs>((i) => `source-mailboxes/${i.wave}`, outputs),
 };
 
 function outputs(inputs: Inputs): Outputs {
