@@ -48,10 +48,19 @@ function startEmulator(): Promise<{ child: ChildProcess; summary: EmulatorSummar
   });
 }
 
+/**
+ * What the sandbox stack gets beyond its file: the emulator's endpoints, tenant ids and operator credentials,
+ * and the emulator's stand-in for PowerShell. New-MigrationEndpoint runs through pwsh, and a real pwsh would
+ * sign in to Microsoft, not to the emulator.
+ */
+export function emulatorValues(summary: EmulatorEndpointsInfo, projectRoot: string = root): Record<string, string> {
+  return { ...emulatorStackConfig(summary), "xtmm:pwshPath": path.join(projectRoot, "test", "emulator", "fake-pwsh.js") };
+}
+
 function writeStackConfig(summary: EmulatorSummary): string {
   const template = parseDocument(fs.readFileSync(path.join(root, "stacks", `Pulumi.${STACK}.yaml`), "utf8"));
   // Everything but the secrets, which the CLI encrypts into the file itself (see main).
-  const values = emulatorStackConfig(summary);
+  const values = emulatorValues(summary);
   for (const key of EMULATOR_SECRET_KEYS) delete values[key];
   for (const [k, v] of Object.entries(values)) template.setIn(["config", k], v);
   const file = path.join(work, `Pulumi.${STACK}.yaml`);

@@ -20,8 +20,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { Engine, type DeclaredResource, type PlannedStep, type RefreshResult, type ResourceState } from "./engine";
 import { UNKNOWN, type Props } from "./providerHost";
 
-/** Builds the program's resources; what it returns is resolved like a stack's exports. */
-export type Program = () => Record<string, unknown> | void;
+/**
+ * Builds the program's resources; what it returns is resolved like a stack's exports. It may be async, as a
+ * stack's program may be (`export = async () => …`, index.ts): its promise is awaited for the exports.
+ */
+export type Program = () => Record<string, unknown> | void | Promise<Record<string, unknown> | void>;
 
 export interface Step {
   op: "create" | "same" | "update" | "replace" | "delete";
@@ -212,7 +215,9 @@ export class ProgramRunner {
 
     let exported: Record<string, unknown> = {};
     try {
-      exported = program() ?? {};
+      const result = program();
+      // An async program's exports; a failed step leaves it waiting on registrations that are never answered.
+      exported = (result instanceof Promise ? await Promise.race([result, failure.then(() => undefined)]) : result) ?? {};
     } catch (e) {
       failures.push(e as Error);
       failed();
