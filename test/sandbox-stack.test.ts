@@ -20,6 +20,7 @@ import { useEmulator } from "./support/emulator";
 import { Engine, useProviderHost } from "./support/engine";
 import { ProgramRunner, type RunResult, type Step } from "./support/programRunner";
 import { UNKNOWN } from "./support/providerHost";
+import { snapshot, type Snapshot } from "./support/tenantSnapshot";
 import { writesSince } from "./engineers-day.test";
 import { EMULATOR_SECRET_KEYS, emulatorStackConfig } from "./emulator/stackConfig";
 import { emulatorValues } from "../scripts/sandbox";
@@ -240,25 +241,3 @@ function membersOf(t: TenantState, name: string): string[] {
   return (g.__members as string[]).map((id) => String(t.exchange.recipients.get(id.toLowerCase())!.obj.PrimarySmtpAddress).toLowerCase()).sort();
 }
 
-// ---- the emulator's state, for before/after comparisons (as engineers-day.test.ts takes it) ----
-
-type Section = Record<string, unknown>;
-type Snapshot = Record<string, { directory: Section; exchange: Section }>;
-const TIMESTAMP = /^(When(Changed|Created)(UTC)?|createdDateTime|deletedDateTime|renewedDateTime|lastModifiedDateTime)$/;
-const EPHEMERAL = new Set(["pagingTokens", "deviceCodes"]);
-
-function norm(v: unknown): unknown {
-  if (v instanceof Map) {
-    // A map of maps (secret values by app) by its keys only, so no secret is compared or printed.
-    return Object.fromEntries([...v.entries()].sort(([a], [b]) => String(a).localeCompare(String(b))).map(([k, x]) => [k, x instanceof Map ? [...x.keys()].sort() : norm(x?.obj ?? x)]));
-  }
-  if (Array.isArray(v)) return v.map(norm);
-  if (v && typeof v === "object") return Object.fromEntries(Object.keys(v).filter((k) => !TIMESTAMP.test(k)).sort().map((k) => [k, norm((v as Rec)[k])]));
-  return v;
-}
-
-const section = (o: object): Section => Object.fromEntries(Object.entries(o).filter(([k]) => !EPHEMERAL.has(k)).map(([k, v]) => [k, norm(v)]));
-
-function snapshot(e: Emulator): Snapshot {
-  return Object.fromEntries([...e.state.tenants.values()].map((t) => [t.label, { directory: section(t.directory), exchange: section(t.exchange) }]));
-}

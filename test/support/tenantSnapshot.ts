@@ -1,0 +1,44 @@
+// The emulator's two tenants as plain data, for "the tenants hold exactly what they held before" comparisons
+// after a destroy.
+
+import type { Emulator } from "../emulator";
+import type { Rec } from "../emulator/model";
+
+export type Section = Record<string, unknown>;
+export type Snapshot = Record<string, { directory: Section; exchange: Section }>;
+
+// Clock values change with every write and say nothing about what a tenant holds.
+const TIMESTAMP = /^(When(Changed|Created)(UTC)?|createdDateTime|deletedDateTime|renewedDateTime|lastModifiedDateTime)$/;
+// Paging continuations and sign-ins in progress are not tenant content.
+const EPHEMERAL = new Set(["pagingTokens", "deviceCodes"]);
+
+function norm(v: unknown): unknown {
+  if (v instanceof Map) {
+    // Stored objects by key; a map of maps (secret values by app) by its keys only, so no secret is compared or printed.
+    return Object.fromEntries([...v.entries()].sort(([a], [b]) => String(a).localeCompare(String(b))).map(([k, x]) => [k, x instanceof Map ? [...x.keys()].sort() : norm(x?.obj ?? x)]));
+  }
+  if (Array.isArray(v)) return v.map(norm);
+  if (v && typeof v === "object") return Object.fromEntries(Object.keys(v).filter((k) => !TIMESTAMP.test(k)).sort().map((k) => [k, norm((v as Rec)[k])]));
+  return v;
+}
+
+const section = (o: object): Section => Object.fromEntries(Object.entries(o).filter(([k]) => !EPHEMERAL.has(k)).map(([k, v]) => [k, norm(v)]));
+
+/**
+ * Everything each tenant holds, normalised (timestamps dropped, maps sorted by key). `migrated` names the
+ * ExchangeGuids of moved mailboxes: their recipients (in both tenants) and their directory users are left out.
+ * `from` re-filters an earlier snapshot with the same exclusions.
+ */
+export function snapshot(e: Emulator, migrated = new Set<string>(), from?: Snapshot): Snapshot {
+  const taken: Snapshot = from ?? Object.fromEntries([...e.state.tenants.values()].map((t) => [t.label, { directory: section(t.directory), exchange: section(t.exchange) }]));
+  const out: Snapshot = {};
+  for (const [label, { directory, exchange }] of Object.entries(taken)) {
+    const recipients = exchange.recipients as Record<string, Rec>;
+    const moved = new Set(Object.keys(recipients).filter((k) => migrated.has(String(recipients[k].ExchangeGuid))));
+    const users = new Set([...moved].map((k) => String(recipients[k].ExternalDirectoryObjectId)));
+    const without = (o: unknown, drop: Set<string>) => Object.fromEntries(Object.entries(o as Rec).filter(([k]) => !drop.has(k)));
+    out[label] = { directory: { ...directory, users: without(directory.users, users) }, exchange: { ...exchange, recipients: without(recipients, moved) } };
+  }
+  return out;
+}
+
