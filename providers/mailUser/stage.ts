@@ -102,14 +102,14 @@ function settle(inputs: Inputs, holders: Recipient[], who: string): { r: Recipie
   const ours = holders.find((r) => !isSoftDeleted(r) && lower(r.ExchangeGuid) === guid);
   // A MailUser with no ExchangeGuid yet, pointing at this user's source: a New-MailUser of ours whose
   // answer was lost, or a run stopped before Set-MailUser. It is finished, not duplicated.
-  const stub = holders.find(
+  const unstamped = holders.find(
     (r) => !isSoftDeleted(r) && r.RecipientTypeDetails === "MailUser" && !guidOrEmpty(r.ExchangeGuid) && external(r.ExternalEmailAddress) === lower(inputs.externalEmailAddress) && holds(r, inputs.targetPrimary),
   );
-  const pick = ours ?? stub;
+  const pick = ours ?? unstamped;
   const others = holders.filter((r) => r !== pick);
   if (others.length) throw conflict(inputs, others, who);
   if (!pick) return undefined;
-  if (pick === stub) {
+  if (pick === unstamped) {
     log.warn(`${who}: finishing '${pick.Name}' (${pick.Guid}), a MailUser for this user that was created but never stamped (an interrupted or unanswered New-MailUser).`);
     return { r: pick, adopted: false };
   }
