@@ -11,6 +11,7 @@
 // shows it before anything moves.
 
 import type * as pulumi from "@pulumi/pulumi";
+import { ISO_WITH_ZONE } from "../providers/migrationBatch/inputs";
 import { StackConfigError } from "./stackConfig";
 
 export type LicenceSide = "none" | "source" | "target";
@@ -38,7 +39,6 @@ export interface MoveSettings {
 }
 
 const SIDES: readonly LicenceSide[] = ["none", "source", "target"];
-const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 export function readMoveSettings(config: pulumi.Config): MoveSettings {

@@ -23,3 +23,12 @@ export function checkedRecordMethods<I extends Props, O extends Props>(idOf: (in
     },
   };
 }
+
+/** Same as JSON, ignoring key order: how a checked record's diff compares what check read. */
+export function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(keySorted(a)) === JSON.stringify(keySorted(b));
+}
+
+function keySorted(v: unknown): unknown {
+  return Array.isArray(v) ? v.map(keySorted) : v && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, keySorted((v as Props)[k])])) : v;
+}

@@ -11,7 +11,7 @@ import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
 import { isUnknown, log, tenantFor, type Props, type ResourceImplementation } from "./runtime";
 import { addressProblem } from "./staging/plan";
 import { carriesMailboxMove, licencePool, skuPool, type LicencePool } from "./licence/sku";
-import { assignOne, inPool, removeOne, resolveUsers, type Assigned, type Resolved, type Side } from "./licence/assign";
+import { assignOne, inPool, removeOne, resolveUsers, subscribedSkus, type Assigned, type Resolved, type Side } from "./licence/assign";
 
 export interface LicenceAssignmentArgs {
   wave: pulumi.Input<string>;
@@ -103,7 +103,6 @@ function shape(news: Props, fail: (p: string, r: string) => void): Props {
 
 /** The pool the assignment draws from: the configured SKU, or the one found by its service plan. */
 async function poolOf(side: Side, skuId: string | undefined): Promise<{ pool: LicencePool; failure?: string }> {
-  const { subscribedSkus } = require("./readiness/read") as typeof import("./readiness/read");
   const skus = await subscribedSkus(tenantFor(side));
   if (skuId) {
     const hit = skus.find((s) => String(s.skuId ?? "").toLowerCase() === skuId);

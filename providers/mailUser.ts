@@ -88,10 +88,9 @@ export const mailUserImpl: ResourceImplementation<Inputs, Outputs> = {
 
   async read(id, props) {
     if (props.held || id.startsWith("held:")) return { id, props };
-    const guid = lower(props.identity || id);
-    const found = (await readerFor(tenantFor("target")).find([guid])).find((r) => lower(r.Guid) === guid && !isSoftDeleted(r));
+    const found = await readerFor(tenantFor("target")).byGuid(props.identity || id);
     // Gone (or only soft-deleted): refresh drops it and the next up stages the user again.
-    if (!found) return { id: "" };
+    if (!found || isSoftDeleted(found)) return { id: "" };
     return { id, props: observed(props, found, props) };
   },
 

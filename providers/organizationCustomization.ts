@@ -7,7 +7,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
 import { isUnknown, log, stackConfig, tenantFor, type Props, type ResourceImplementation } from "./runtime";
-import type { ExchangeError, TenantClient } from "./tenant";
+import { kindOf, message } from "./exchangeFailure";
+import type { TenantClient } from "./tenant";
 import type { TenantRole } from "./tenant/settings";
 
 export interface OrganizationCustomizationArgs {
@@ -159,13 +160,8 @@ async function enable(client: TenantClient): Promise<void> {
   }
 }
 
-// Recognised by shape, not `instanceof`: this module must not load the tenant layer (the program imports
-// it for the resource class).
+// Recognised by shape (kindOf), not `instanceof`: this module must not load the tenant layer (the program
+// imports it for the resource class).
 function isNotRequired(e: unknown): boolean {
-  const kind = e instanceof Error && e.name === "ExchangeError" ? (e as ExchangeError).kind : undefined;
-  return kind === "NoOp" || (e instanceof Error && e.message.includes(NOT_REQUIRED));
-}
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  return kindOf(e) === "NoOp" || (e instanceof Error && e.message.includes(NOT_REQUIRED));
 }

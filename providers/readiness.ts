@@ -8,7 +8,7 @@
 // at preview) are marked pending and block nobody until the check at up has seen the result.
 
 import * as pulumi from "@pulumi/pulumi";
-import { checkedRecordMethods } from "./checkedRecord";
+import { checkedRecordMethods, sameJson } from "./checkedRecord";
 import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
 import { isUnknown, log, type Props, type ResourceImplementation } from "./runtime";
 import { assessWave } from "./readiness/assess";
@@ -85,12 +85,6 @@ export class Readiness extends XtmmResource {
 }
 
 /** Same as JSON, ignoring key order. */
-function same(a: unknown, b: unknown): boolean {
-  const norm = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(norm) : v && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, norm((v as Props)[k])])) : v;
-  return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
-}
-
 const known = (v: unknown): string | undefined => (typeof v === "string" && !isUnknown(v) ? v : undefined);
 
 function computed(e: Evaluation, reportFile: string): Props {
@@ -141,7 +135,7 @@ export const readinessImpl: ResourceImplementation<Inputs, Outputs> = {
     const diffs: string[] = [];
     for (const k of [...INPUTS, ...COMPUTED]) {
       if (NOT_DIFFED.includes(k)) continue;
-      if (isUnknown(news[k]) || !same(olds[k], news[k])) diffs.push(k);
+      if (isUnknown(news[k]) || !sameJson(olds[k], news[k])) diffs.push(k);
     }
     // Nothing lives in a tenant; a new wave name is a new resource id.
     return diffs.length > 0 ? { changes: true, replaces: diffs.includes("wave") ? ["wave"] : [], diffs } : { changes: false };

@@ -6,7 +6,7 @@
 // read of the source (a few paged calls for the whole wave) and one Get-AcceptedDomain on the target.
 
 import * as pulumi from "@pulumi/pulumi";
-import { checkedRecordMethods } from "./checkedRecord";
+import { checkedRecordMethods, sameJson as same } from "./checkedRecord";
 import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
 import { isUnknown, log, type Props, type ResourceImplementation } from "./runtime";
 import { BATCH_LIMIT, tooManyUsers, validateWave, type Failure, type PlannedUser } from "./staging/plan";
@@ -130,13 +130,6 @@ function shape(news: Props, failures: Failure[]): Props {
 /** The SourceMailboxes recorded by the previous check (olds are the old checked inputs). */
 function recorded(olds: Props): SourceMailbox[] {
   return Array.isArray(olds.mailboxes) ? (olds.mailboxes as SourceMailbox[]).filter((m) => m && typeof m.sourceAddress === "string") : [];
-}
-
-/** Same as JSON, ignoring key order. */
-function same(a: unknown, b: unknown): boolean {
-  const norm = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(norm) : v && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, norm((v as Props)[k])])) : v;
-  return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
 }
 
 /**

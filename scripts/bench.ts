@@ -20,6 +20,7 @@ import { Engine, declareResource, type DeclaredResource, type ResourceState } fr
 import { planUsers, type PlannedUser } from "../providers/staging/plan";
 import { SourceMailboxes, type SourceMailbox } from "../providers/sourceMailboxes";
 import { MailUser } from "../providers/mailUser";
+import { sameJson } from "../providers/checkedRecord";
 import { mailUserInputs } from "../components/migrationWave";
 import { createTenantClient, hashtable } from "../providers/tenant";
 import { readTenantSettings, DEFAULT_EXCHANGE_CONCURRENCY } from "../providers/tenant/settings";
@@ -101,12 +102,6 @@ function checkpointBytes(s: ResourceState, secretOutputs: string[], parent: stri
   return Buffer.byteLength(JSON.stringify(entry, null, 4));
 }
 
-function sortedJson(v: unknown): string {
-  const norm = (x: unknown): unknown =>
-    Array.isArray(x) ? x.map(norm) : x && typeof x === "object" ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, norm((x as Record<string, unknown>)[k])])) : x;
-  return JSON.stringify(norm(v));
-}
-
 async function main(): Promise<void> {
   const n = option("users", "BENCH_USERS", 2000);
   const latencyMs = option("latency-ms", "BENCH_LATENCY_MS", 300);
@@ -176,7 +171,7 @@ async function main(): Promise<void> {
       name: `mailuser/${u.targetPrimary}`,
       inputs: { __provider: template.inputs.__provider, ...mailUserInputs(u, mailboxes[i], { targetDeliveryDomain: DELIVERY_DOMAIN, purgeOnDestroy: false }) },
     }));
-    if (sortedJson(declared[0].inputs) !== sortedJson(template.inputs)) throw new Error("bench: MailUser inputs differ from what the class declares");
+    if (!sameJson(declared[0].inputs, template.inputs)) throw new Error("bench: MailUser inputs differ from what the class declares");
     const markUsers = emu.requests.length;
     const steps: Promise<unknown>[] = [];
     for (const r of declared) steps.push(engine.apply(r, await engine.plan(r)));

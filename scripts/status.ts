@@ -13,7 +13,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createTenantClient, readTenantSettings, type TenantClient } from "../providers/tenant";
-import { batchUsers, getBatch, percentages } from "../providers/migrationBatch/service";
+import { batchUsers, getBatch, knownPercent, percentages } from "../providers/migrationBatch/service";
 import { stackConfig } from "./login";
 import { findPulumi } from "./sandbox";
 
@@ -89,13 +89,12 @@ export async function collect(resources: StateResource[], client: TenantClient, 
     }
     Object.assign(view, { status: b.Status, total: b.TotalCount ?? 0, synced: b.SyncedCount ?? 0, completed: b.FinalizedCount ?? 0, failed: b.FailedCount ?? 0 });
     const users = await batchUsers(client, name);
-    const fixed = (s: string) => (s === "Queued" ? 0 : s === "Completed" ? 100 : undefined);
-    const open = users.filter((u) => fixed(String(u.Status)) === undefined).map((u) => lower(u.EmailAddress ?? u.Identity));
+    const open = users.filter((u) => knownPercent(u.Status) === undefined).map((u) => lower(u.EmailAddress ?? u.Identity));
     const measured = statistics ? await percentages(client, open) : new Map<string, number>();
     view.users = users.map((u) => {
       const address = lower(u.EmailAddress ?? u.Identity);
       batched.add(address);
-      return { address, state: str(u.Status), percent: fixed(str(u.Status)) ?? measured.get(address) ?? null, note: str(u.ErrorSummary) };
+      return { address, state: str(u.Status), percent: knownPercent(u.Status) ?? measured.get(address) ?? null, note: str(u.ErrorSummary) };
     });
   }
   for (const r of resources.filter((x) => x.type === TYPE("MailUser"))) {

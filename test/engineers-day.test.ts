@@ -15,7 +15,7 @@ import { useEmulator } from "./support/emulator";
 import { Engine, useProviderHost } from "./support/engine";
 import { ProgramRunner, type RunResult, type Step } from "./support/programRunner";
 import { UNKNOWN } from "./support/providerHost";
-import { snapshot, type Snapshot } from "./support/tenantSnapshot";
+import { binnedApp, dropBinnedApp, snapshot, type Snapshot } from "./support/tenantSnapshot";
 import { CrossTenantMigration } from "../components/crossTenantMigration";
 import { planUsers } from "../providers/staging/plan";
 import { createTenantClient } from "../providers/tenant";
@@ -277,15 +277,10 @@ export function describeEngineersDay(title: string, opts: DayOptions = {}): void
       // them; they are not live objects (no sign-in, no permission, not found by a later up, which makes a new
       // app). The bin may hold exactly the stack's app and its two service principals, nothing else: the
       // staged users' Entra objects were purged (purgeStagedUsersOnDestroy) and are compared in full.
-      const binned = (label: "source" | "target") => Object.entries(after[label].directory.deletedItems as Record<string, Rec>).filter(([, o]) => o.appId === appId);
+      const binned = (label: "source" | "target") => binnedApp(after, label, appId);
       expect(binned("target").map(([, o]) => o["@odata.type"]).sort()).toEqual(["#microsoft.graph.application", "#microsoft.graph.servicePrincipal"]);
       expect(binned("source").map(([, o]) => o["@odata.type"])).toEqual(["#microsoft.graph.servicePrincipal"]);
-      for (const label of ["source", "target"] as const) {
-        const ids = new Set(binned(label).map(([id]) => id));
-        const keep = (o: unknown) => Object.fromEntries(Object.entries(o as Rec).filter(([id]) => !ids.has(id)));
-        const d = after[label].directory;
-        after[label].directory = { ...d, deletedItems: keep(d.deletedItems), secretValues: keep(d.secretValues) };
-      }
+      dropBinnedApp(after, appId);
       // Exchange cannot dehydrate an organization again (OrganizationCustomization's delete says so).
       expect(after.target.exchange.organizationConfig).toEqual({ ...(was.target.exchange.organizationConfig as Rec), IsDehydrated: false });
       after.target.exchange.organizationConfig = was.target.exchange.organizationConfig;

@@ -6,7 +6,7 @@
 import { emulatorTenantSettings, useEmulator } from "./support/emulator";
 import type { ProviderHost } from "./support/providerHost";
 import { Engine } from "./support/engine";
-import { consent, declareEndpoint, endpointArgs, endpointNamed, exchangeCalls, FAKE_PWSH, registerApp, startHost, storedCredential, tenantState, type TestApp } from "./migration-endpoint-setup";
+import { declareEndpoint, endpointArgs, endpointNamed, exchangeCalls, FAKE_PWSH, preparePair, startHost, storedCredential, type TestApp } from "./migration-endpoint-setup";
 import { createTenantClient } from "../providers/tenant";
 
 const emulator = useEmulator();
@@ -19,9 +19,7 @@ beforeAll(async () => {
   const emu = emulator();
   // The test process runs the pwsh stand-in itself for the hand-made endpoints.
   process.env.NODE_EXTRA_CA_CERTS = emu.caFile;
-  tenantState(emu, "target").exchange.organizationConfig.IsDehydrated = false;
-  app = registerApp(emu);
-  consent(emu, app.appId);
+  app = preparePair(emu);
   withPwsh = await startHost(emu);
   noPwsh = await startHost(emu, { pwshPath: "/nonexistent/pwsh" });
 });

@@ -6,7 +6,7 @@
 import { useEmulator } from "./support/emulator";
 import type { ProviderHost } from "./support/providerHost";
 import { Engine, type DeclaredResource } from "./support/engine";
-import { consent, declareEndpoint, endpointArgs, endpointNamed, endpointsIn, exchangeCalls, registerApp, startHost, tenantState, type TestApp } from "./migration-endpoint-setup";
+import { consent, declareEndpoint, endpointArgs, endpointNamed, endpointsIn, exchangeCalls, preparePair, registerApp, startHost, tenantState, type TestApp } from "./migration-endpoint-setup";
 
 const emulator = useEmulator();
 
@@ -16,9 +16,7 @@ const secrets: string[] = [];
 
 beforeAll(async () => {
   const emu = emulator();
-  tenantState(emu, "target").exchange.organizationConfig.IsDehydrated = false;
-  app = registerApp(emu);
-  consent(emu, app.appId);
+  app = preparePair(emu);
   secrets.push(app.secret);
   host = await startHost(emu);
 });

@@ -42,6 +42,14 @@ export function consent(emu: Emulator, appId: string, at = Date.now() - 86_400_0
   return new Date(at).toISOString();
 }
 
+/** A pair ready for an endpoint: the target hydrated, the migration app registered there and consented in the source. */
+export function preparePair(emu: Emulator): TestApp {
+  tenantState(emu, "target").exchange.organizationConfig.IsDehydrated = false;
+  const app = registerApp(emu);
+  consent(emu, app.appId);
+  return app;
+}
+
 async function targetGraph(emu: Emulator) {
   return createTenantClient(emulatorTenantSettings(emu, "target")).graph();
 }

@@ -8,13 +8,12 @@ import type { ProviderHost } from "./support/providerHost";
 import { CheckFailedError, Engine, withUnknowns, type DeclaredResource } from "./support/engine";
 import {
   addSecret,
-  consent,
   declareEndpoint,
   endpointArgs,
   endpointNamed,
   endpointsIn,
   exchangeCalls,
-  registerApp,
+  preparePair,
   removeSecret,
   startHost,
   storedCredential,
@@ -34,9 +33,7 @@ const secrets: string[] = [];
 
 beforeAll(async () => {
   const emu = emulator();
-  tenantState(emu, "target").exchange.organizationConfig.IsDehydrated = false;
-  app = registerApp(emu);
-  consent(emu, app.appId);
+  app = preparePair(emu);
   secrets.push(app.secret, emu.tenants.source.clientSecret, emu.tenants.target.clientSecret);
   host = await startHost(emu);
   engine = new Engine(host);

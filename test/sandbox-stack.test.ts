@@ -20,7 +20,7 @@ import { useEmulator } from "./support/emulator";
 import { Engine, useProviderHost } from "./support/engine";
 import { ProgramRunner, type RunResult, type Step } from "./support/programRunner";
 import { UNKNOWN } from "./support/providerHost";
-import { snapshot, type Snapshot } from "./support/tenantSnapshot";
+import { binnedApp, dropBinnedApp, snapshot, type Snapshot } from "./support/tenantSnapshot";
 import { writesSince } from "./engineers-day.test";
 import { EMULATOR_SECRET_KEYS, emulatorStackConfig } from "./emulator/stackConfig";
 import { emulatorValues } from "../scripts/sandbox";
@@ -216,15 +216,10 @@ describe("the sandbox stack (stacks/Pulumi.sandbox.yaml) against the emulator", 
     const after = snapshot(e);
     // Entra keeps the deleted application and its service principals in its recycle bin; nothing else is
     // there (the staged users' Entra objects were purged: purgeStagedUsersOnDestroy).
-    const binned = (label: "source" | "target") => Object.entries(after[label].directory.deletedItems as Record<string, Rec>).filter(([, o]) => o.appId === appId);
+    const binned = (label: "source" | "target") => binnedApp(after, label, appId);
     expect(binned("target").map(([, o]) => o["@odata.type"]).sort()).toEqual(["#microsoft.graph.application", "#microsoft.graph.servicePrincipal"]);
     expect(binned("source").map(([, o]) => o["@odata.type"])).toEqual(["#microsoft.graph.servicePrincipal"]);
-    for (const label of ["source", "target"] as const) {
-      const ids = new Set(binned(label).map(([id]) => id));
-      const keep = (o: unknown) => Object.fromEntries(Object.entries(o as Rec).filter(([id]) => !ids.has(id)));
-      const d = after[label].directory;
-      after[label].directory = { ...d, deletedItems: keep(d.deletedItems), secretValues: keep(d.secretValues) };
-    }
+    dropBinnedApp(after, appId);
     // Exchange cannot dehydrate an organization again.
     expect(after.target.exchange.organizationConfig).toEqual({ ...(before.target.exchange.organizationConfig as Rec), IsDehydrated: false });
     after.target.exchange.organizationConfig = before.target.exchange.organizationConfig;

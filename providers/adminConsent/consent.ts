@@ -4,6 +4,7 @@
 // declares the resource never loads the tenant layer.
 
 import type { Client } from "@microsoft/microsoft-graph-client";
+import { visibilityTimeoutMs } from "../exchangeFailure";
 import { log, tenantFor } from "../runtime";
 import type { TenantClient } from "../tenant";
 import { adminConsentUrl } from "../tenant/clouds";
@@ -11,7 +12,6 @@ import {
   assignRole,
   assignmentsOn,
   createServicePrincipal,
-  DEFAULT_PATIENCE,
   deleteNewServicePrincipal,
   deleteServicePrincipal,
   findResource,
@@ -22,7 +22,6 @@ import {
   untilAssignmentsVisible,
   type AppRole,
   type Assignment,
-  type Patience,
   type ResourceServicePrincipal,
   type ServicePrincipal,
 } from "./directory";
@@ -76,7 +75,7 @@ function grantedValues(resource: ResourceServicePrincipal, held: Assignment[]): 
 }
 
 /** Grant mode: makes the tenant hold the consent, adopting whatever is already there. */
-export async function grant(w: Wanted, prior: Prior = {}, patience: Patience = DEFAULT_PATIENCE): Promise<Found> {
+export async function grant(w: Wanted, prior: Prior = {}): Promise<Found> {
   const client = tenantFor(w.tenant);
   const g = await client.graph();
   const name = what(client, w);
@@ -88,7 +87,7 @@ export async function grant(w: Wanted, prior: Prior = {}, patience: Patience = D
   let createdServicePrincipal = !!sp && ((prior.createdServicePrincipal === true && prior.servicePrincipalId === sp.id) || sp.tags.includes(tag));
   let justCreated = false;
   if (!sp) {
-    const made = await createServicePrincipal(g, w.appId, `${name}: creating the app's service principal`, patience, tag);
+    const made = await createServicePrincipal(g, w.appId, `${name}: creating the app's service principal`, tag);
     sp = made.sp;
     createdServicePrincipal = made.created;
     justCreated = made.created;
@@ -104,7 +103,7 @@ export async function grant(w: Wanted, prior: Prior = {}, patience: Patience = D
   try {
     for (const role of roles) {
       if (held.some((a) => a.appRoleId === role.id)) continue;
-      const made = await assignRole(g, sp.id, resource, role, `${name}: assigning ${role.value} on ${resource.displayName || resource.appId}`, patience, justCreated);
+      const made = await assignRole(g, sp.id, resource, role, `${name}: assigning ${role.value} on ${resource.displayName || resource.appId}`, justCreated);
       held = [...held, made.assignment];
       if (made.created) {
         kept.add(made.assignment.id);
@@ -114,15 +113,15 @@ export async function grant(w: Wanted, prior: Prior = {}, patience: Patience = D
     }
   } catch (e) {
     // A failed step records nothing in the state, so what this step made would be left behind unowned.
-    throw await undone(e, g, name, resource.id, sp.id, madeNow, justCreated ? sp : undefined, patience);
+    throw await undone(e, g, name, resource.id, sp.id, madeNow, justCreated ? sp : undefined);
   }
 
   // Graph answers the POST before every replica has the assignment: return only once a read sees it, so a
   // refresh right after does not report the consent missing (and the next up does not grant it again).
   if (madeNow.length > 0) {
-    const seen = await untilAssignmentsVisible(g, sp.id, resource.id, madeNow, `${name}: reading back the new role assignments`, patience);
+    const seen = await untilAssignmentsVisible(g, sp.id, resource.id, madeNow, `${name}: reading back the new role assignments`);
     if (!seen) {
-      log.warn(`${name}: the new role assignment(s) ${madeNow.join(", ")} are not yet visible to reads after ${Math.round(patience.visibilityTimeoutMs / 1000)} s; a refresh may report them missing until Entra has replicated them.`);
+      log.warn(`${name}: the new role assignment(s) ${madeNow.join(", ")} are not yet visible to reads after ${Math.round(visibilityTimeoutMs() / 1000)} s; a refresh may report them missing until Entra has replicated them.`);
     }
   }
 
@@ -146,15 +145,15 @@ export async function grant(w: Wanted, prior: Prior = {}, patience: Patience = D
 }
 
 /** Undoes a failed grant's own writes (best effort) and returns the error to throw, saying what is left. */
-async function undone(e: unknown, g: Client, name: string, resourceId: string, principalId: string, assignmentIds: string[], newSp: ServicePrincipal | undefined, patience: Patience): Promise<Error> {
+async function undone(e: unknown, g: Client, name: string, resourceId: string, principalId: string, assignmentIds: string[], newSp: ServicePrincipal | undefined): Promise<Error> {
   const left: string[] = [];
   if (newSp) {
     // Its assignments go with it. Created moments ago, it answers 404 until replicated: not "already gone".
-    const gone = await deleteNewServicePrincipal(g, newSp.appId, newSp.id, `${name}: undoing the service principal ${newSp.id}`, patience).catch(() => false);
+    const gone = await deleteNewServicePrincipal(g, newSp.appId, newSp.id, `${name}: undoing the service principal ${newSp.id}`).catch(() => false);
     if (!gone) left.push(`service principal ${newSp.id}, tagged as this stack's so that the next up takes it as its own`);
   } else if (assignmentIds.length > 0) {
     // Likewise a new assignment answers a DELETE with 404 until it has replicated.
-    await untilAssignmentsVisible(g, principalId, resourceId, assignmentIds, `${name}: reading back the role assignments to undo`, patience).catch(() => undefined);
+    await untilAssignmentsVisible(g, principalId, resourceId, assignmentIds, `${name}: reading back the role assignments to undo`).catch(() => undefined);
     for (const id of assignmentIds) {
       await unassign(g, resourceId, id, `${name}: undoing the role assignment ${id}`).catch(() => left.push(`role assignment ${id}`));
     }

@@ -4,6 +4,7 @@
 // no second service principal or assignment can come of it.
 
 import type { Client } from "@microsoft/microsoft-graph-client";
+import { visibilityTimeoutMs } from "../exchangeFailure";
 import { graphCall, type GraphRequestError } from "../tenant/graph";
 import { isGuid } from "./inputs";
 
@@ -32,12 +33,6 @@ export interface Assignment {
   createdDateTime: string | null;
 }
 
-/** Waits for objects that replication has not yet made visible; bounded, then the caller reports. */
-export interface Patience {
-  visibilityTimeoutMs: number;
-}
-
-export const DEFAULT_PATIENCE: Patience = { visibilityTimeoutMs: 120_000 };
 
 type Json = Record<string, unknown>;
 
@@ -103,9 +98,9 @@ async function assignmentsOnNew(g: Client, principalId: string, resourceId: stri
  * (undefined when the wait ran out). Graph answers an assignment's POST before its replicas have it, and a
  * read made right after (a refresh, the endpoint's consent check) must not find the consent missing.
  */
-export async function untilAssignmentsVisible(g: Client, principalId: string, resourceId: string, ids: string[], action: string, patience: Patience): Promise<Assignment[] | undefined> {
+export async function untilAssignmentsVisible(g: Client, principalId: string, resourceId: string, ids: string[], action: string): Promise<Assignment[] | undefined> {
   const wanted = ids.map((id) => id.toLowerCase());
-  return eventually(Date.now() + patience.visibilityTimeoutMs, async () => {
+  return eventually(Date.now() + visibilityTimeoutMs(), async () => {
     const held = await assignmentsOnNew(g, principalId, resourceId, action);
     return held && wanted.every((id) => held.some((a) => a.id.toLowerCase() === id)) ? held : undefined;
   });
@@ -142,8 +137,8 @@ export async function assignmentsOn(g: Client, principalId: string, resourceId: 
  * because the directory refuses a second principal for an appId (409) even while the first is still
  * replicating, and that refusal is then waited out until the principal is visible.
  */
-export async function createServicePrincipal(g: Client, appId: string, action: string, patience: Patience, tag?: string): Promise<{ sp: ServicePrincipal; created: boolean }> {
-  const deadline = Date.now() + patience.visibilityTimeoutMs;
+export async function createServicePrincipal(g: Client, appId: string, action: string, tag?: string): Promise<{ sp: ServicePrincipal; created: boolean }> {
+  const deadline = Date.now() + visibilityTimeoutMs();
   let sent = false;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -161,7 +156,7 @@ export async function createServicePrincipal(g: Client, appId: string, action: s
       if (isDuplicateServicePrincipal(err)) {
         const sp = await eventually(deadline, () => findServicePrincipal(g, appId, action));
         if (sp) return { sp, created: sent || (tag !== undefined && sp.tags.includes(tag)) };
-        throw new Error(`${err.message} Yet no service principal for appId ${appId} became visible within ${seconds(patience.visibilityTimeoutMs)}.`);
+        throw new Error(`${err.message} Yet no service principal for appId ${appId} became visible within ${seconds(visibilityTimeoutMs())}.`);
       }
       // The app was created moments ago in its home tenant and has not reached this one's directory yet.
       if (isAppNotYetKnown(err) && Date.now() < deadline) {
@@ -195,10 +190,9 @@ export async function assignRole(
   resource: ResourceServicePrincipal,
   role: AppRole,
   action: string,
-  patience: Patience,
   principalIsNew = false,
 ): Promise<{ assignment: Assignment; created: boolean }> {
-  const deadline = Date.now() + patience.visibilityTimeoutMs;
+  const deadline = Date.now() + visibilityTimeoutMs();
   let sent = false;
   const findIt = async () => (await assignmentsOnNew(g, principalId, resource.id, action))?.find((a) => a.appRoleId === role.id);
   for (let attempt = 0; ; attempt++) {
@@ -220,7 +214,7 @@ export async function assignRole(
       if (isDuplicateAssignment(err)) {
         const found = await eventually(deadline, findIt);
         if (found) return { assignment: found, created: sent };
-        throw new Error(`${err.message} Yet the assignment did not become visible within ${seconds(patience.visibilityTimeoutMs)}.`);
+        throw new Error(`${err.message} Yet the assignment did not become visible within ${seconds(visibilityTimeoutMs())}.`);
       }
       // A service principal created moments ago is not yet visible to the assignment's principal lookup.
       if (err.status === 404 && principalIsNew && Date.now() < deadline) {
@@ -256,8 +250,8 @@ export async function deleteServicePrincipal(g: Client, id: string, action: stri
 }
 
 /** Deletes a principal made moments ago: a 404 may mean "not replicated yet", so it is waited for; true when gone. */
-export async function deleteNewServicePrincipal(g: Client, appId: string, id: string, action: string, patience: Patience): Promise<boolean> {
-  const deadline = Date.now() + patience.visibilityTimeoutMs;
+export async function deleteNewServicePrincipal(g: Client, appId: string, id: string, action: string): Promise<boolean> {
+  const deadline = Date.now() + visibilityTimeoutMs();
   const sp = await eventually(deadline, () => findServicePrincipal(g, appId, action));
   if (!sp || sp.id !== id) return false;
   for (;;) {

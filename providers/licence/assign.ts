@@ -6,7 +6,8 @@
 import { message } from "../exchangeFailure";
 import type { TenantClient } from "../tenant";
 import type { GraphRequestError } from "../tenant/graph";
-import { hasMoveCapability } from "./sku";
+import { indexByAddress } from "../sourceMailboxes/assess";
+import { hasMoveCapability, SKU_SELECT, type SubscribedSku } from "./sku";
 
 export type Side = "source" | "target";
 
@@ -31,12 +32,6 @@ const SELECT = ["PrimarySmtpAddress", "EmailAddresses", "ExternalDirectoryObject
 type Listed = Record<string, unknown>;
 const str = (v: unknown) => (typeof v === "string" ? v : "");
 
-function addressesOf(o: Listed): string[] {
-  const out = (Array.isArray(o.EmailAddresses) ? o.EmailAddresses.map(String) : []).filter((p) => /^smtp:/i.test(p)).map((p) => p.slice(5).toLowerCase());
-  const primary = str(o.PrimarySmtpAddress).toLowerCase();
-  return primary ? [primary, ...out] : out;
-}
-
 /**
  * The wave's users in one listing: the source's mailboxes (Get-Mailbox) or the target's MailUsers
  * (Get-MailUser). Addresses no such object holds come back in `missing`.
@@ -49,8 +44,7 @@ export async function resolveUsers(client: TenantClient, side: Side, addresses: 
   } catch (e) {
     throw new Error(`LicenceAssignment: listing the ${side === "source" ? "mailboxes" : "mail users"} of the ${side} tenant ${client.settings.tenantId} (${cmdlet}): ${message(e)}`);
   }
-  const index = new Map<string, Listed>();
-  for (const o of listed) for (const a of addressesOf(o)) if (!index.has(a)) index.set(a, o);
+  const index = indexByAddress(listed);
   const found: Resolved[] = [];
   const missing: string[] = [];
   for (const address of addresses) {
@@ -69,6 +63,21 @@ export async function resolveUsers(client: TenantClient, side: Side, addresses: 
     });
   }
   return { found, missing };
+}
+
+/** GET /subscribedSkus (all pages). */
+export async function subscribedSkus(client: TenantClient): Promise<SubscribedSku[]> {
+  const { graphCall } = require("../tenant/graph") as typeof import("../tenant/graph");
+  const g = await client.graph();
+  const action = `Reading the subscribed SKUs of the ${client.settings.role} tenant ${client.settings.tenantId}`;
+  let page = (await graphCall(action, () => g.api("/subscribedSkus").select(SKU_SELECT).get())) as { value?: SubscribedSku[]; "@odata.nextLink"?: string };
+  const out = [...(page.value ?? [])];
+  while (page["@odata.nextLink"]) {
+    const next = page["@odata.nextLink"];
+    page = (await graphCall(action, () => g.api(next).get())) as typeof page;
+    out.push(...(page.value ?? []));
+  }
+  return out;
 }
 
 /** Runs `fn` over `items`, `width` at a time; collects failures instead of stopping at the first. */

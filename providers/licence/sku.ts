@@ -8,12 +8,8 @@
 
 /** The service plan that licenses a cross-tenant MAILBOX move (Exchange shows it as ExchangeT2TMbxMove). */
 export const MAILBOX_MOVE_PLAN = "EXCHANGEONLINE_T2TMBXMOVE";
-/** The OneDrive half of the same SKU; alone it does not license a mailbox move. */
-export const ONEDRIVE_MOVE_PLAN = "SHAREPOINTONLINE_T2TODMOVE";
 /** What Exchange lists in PersistedCapabilities once the licence reached the user (CSS validator, Exchange blog). */
 export const MAILBOX_MOVE_CAPABILITY = "ExchangeT2TMbxMove";
-/** The SkuId a community source gives; only used to say so in messages, never to match. */
-export const COMMUNITY_SKU_ID = "946ce899-873d-44bb-9d8b-671870cbfdbf";
 const PART_NUMBER = /cross.?tenant.?user.?data.?migration/i;
 /** capabilityStatus values whose units can still be assigned ("Warning" is the grace period after expiry). */
 const USABLE = ["enabled", "warning"];

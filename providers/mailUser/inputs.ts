@@ -62,7 +62,7 @@ export const ZERO_GUID = "00000000-0000-0000-0000-000000000000";
 
 export const lower = (v: unknown): string => String(v ?? "").trim().toLowerCase();
 export const domainOf = (address: string): string => lower(address).split("@")[1] ?? "";
-export const isHeld = (i: Pick<Inputs, "blockers">): boolean => Array.isArray(i.blockers) && i.blockers.length > 0;
+export const isHeld = (i: { blockers?: unknown }): boolean => Array.isArray(i.blockers) && i.blockers.length > 0;
 /** A GUID as found on an object: "" for none (Exchange shows the zero GUID). */
 export const guidOrEmpty = (v: unknown): string => (typeof v === "string" && GUID.test(v) && v !== ZERO_GUID ? v.toLowerCase() : "");
 
@@ -79,7 +79,7 @@ export function checkInputs(news: Props): pulumi.dynamic.CheckFailure[] {
   const failures: pulumi.dynamic.CheckFailure[] = [];
   const fail = (property: string, reason: string) => failures.push({ property, reason });
   const known = (k: string) => news[k] !== undefined && !isUnknown(news[k]);
-  const held = Array.isArray(news.blockers) && news.blockers.length > 0;
+  const held = isHeld(news);
   // A held user may come from a source that was not found: only its target address must be sound.
   const skip = (k: string) => isUnknown(news[k]) || (held && k !== "targetPrimary" && (news[k] === "" || news[k] === undefined));
   for (const k of ["sourceAddress", "targetPrimary", "userPrincipalName", "externalEmailAddress", "deliveryAddress"]) {

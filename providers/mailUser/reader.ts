@@ -96,6 +96,12 @@ export class RecipientReader {
     });
   }
 
+  /** The recipient (active or soft-deleted) whose Guid is `guid`, if any. */
+  async byGuid(guid: string): Promise<Recipient | undefined> {
+    const wanted = guid.trim().toLowerCase();
+    return (await this.find([wanted])).find((r) => r.Guid.toLowerCase() === wanted);
+  }
+
   private schedule(): void {
     // While a fetch runs, newcomers wait for the next window: its answer would be older than their request.
     if (this.fetching) return;
@@ -142,14 +148,9 @@ export class RecipientReader {
   private async oneByOne(keys: string[]): Promise<Map<string, Recipient[]> | undefined> {
     const found: Recipient[] = [];
     for (const key of keys) {
-      try {
-        const value = (await this.client.exchange.invoke<Recipient>("Get-Recipient", { Identity: key, IncludeSoftDeletedRecipients: true }, { select: RECIPIENT_SELECT })).value;
-        found.push(...value);
-      } catch (e) {
-        if (kindOf(e) === "NotFound") continue;
-        if (/matches multiple entries|ManagementObjectAmbiguous/i.test(message(e))) return undefined;
-        throw new Error(`Looking up '${key}' in tenant ${this.client.settings.tenantId} (Get-Recipient): ${message(e)}`);
-      }
+      const value = await recipientsByIdentity(this.client, key, `Looking up '${key}' in tenant ${this.client.settings.tenantId} (Get-Recipient)`);
+      if (!value) return undefined;
+      found.push(...value);
     }
     return indexed(keys, found);
   }
@@ -166,6 +167,20 @@ export class RecipientReader {
     } catch (e) {
       throw new Error(`Listing the MailUsers and mailboxes of tenant ${this.client.settings.tenantId} (Get-Recipient): ${message(e)}`);
     }
+  }
+}
+
+/**
+ * Get-Recipient -Identity `key`, soft-deleted recipients included: [] when nothing has it, undefined when
+ * it matches several objects; any other failure is thrown as `<doing>: <Exchange's message>`.
+ */
+export async function recipientsByIdentity(client: TenantClient, key: string, doing: string): Promise<Recipient[] | undefined> {
+  try {
+    return (await client.exchange.invoke<Recipient>("Get-Recipient", { Identity: key, IncludeSoftDeletedRecipients: true }, { select: RECIPIENT_SELECT })).value;
+  } catch (e) {
+    if (kindOf(e) === "NotFound") return [];
+    if (/matches multiple entries|ManagementObjectAmbiguous/i.test(message(e))) return undefined;
+    throw new Error(`${doing}: ${message(e)}`);
   }
 }
 

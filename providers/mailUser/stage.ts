@@ -10,7 +10,7 @@ import { hashtable } from "../tenant/exchangeWire";
 import { log, tenantFor, type Props } from "../runtime";
 import { kindOf, maybeApplied, message, waitFor } from "../exchangeFailure";
 import { guidOrEmpty, lower, missingX500, type Inputs, type Outputs } from "./inputs";
-import { holds, isMailbox, isSoftDeleted, readerFor, RECIPIENT_SELECT, type Recipient } from "./reader";
+import { holds, isMailbox, isSoftDeleted, readerFor, recipientsByIdentity, type Recipient } from "./reader";
 
 export const describeUser = (i: Pick<Inputs, "targetPrimary">): string => `MailUser ${i.targetPrimary}`;
 
@@ -73,12 +73,12 @@ export async function stage(inputs: Inputs): Promise<Outputs> {
 /** Brings an existing staged object to the inputs with at most one Set-MailUser; used by update too. */
 export async function converge(inputs: Inputs, prior: Outputs): Promise<Outputs> {
   const client = tenantFor("target");
-  const found = (await readerFor(client).find([prior.identity])).filter((r) => !isSoftDeleted(r) && lower(r.Guid) === lower(prior.identity));
-  if (!found.length) {
+  const found = await readerFor(client).byGuid(prior.identity);
+  if (!found || isSoftDeleted(found)) {
     throw new Error(`${describeUser(inputs)}: the object (${prior.identity}) is gone from tenant ${client.settings.tenantId}; run \`pulumi refresh\`, then \`pulumi up\` stages it again.`);
   }
   await renameEntraUser(client, inputs, prior);
-  return stamp(client, inputs, found[0], prior);
+  return stamp(client, inputs, found, prior);
 }
 
 /** The UPN and given/surname live on the Entra user (Set-MailUser has no FirstName/LastName). */
@@ -172,12 +172,8 @@ async function createObject(client: TenantClient, inputs: Inputs, password: stri
 }
 
 async function lookUp(client: TenantClient, key: string, who: string): Promise<Recipient[]> {
-  try {
-    return (await client.exchange.invoke<Recipient>("Get-Recipient", { Identity: key, IncludeSoftDeletedRecipients: true }, { select: RECIPIENT_SELECT })).value.filter((r) => holds(r, key));
-  } catch (e) {
-    if (kindOf(e) === "NotFound" || /matches multiple entries/i.test(message(e))) return [];
-    throw new Error(`${who}: looking up '${key}' (Get-Recipient): ${message(e)}`);
-  }
+  const found = await recipientsByIdentity(client, key, `${who}: looking up '${key}' (Get-Recipient)`);
+  return (found ?? []).filter((r) => holds(r, key));
 }
 
 /** The one Set-MailUser: ExchangeGuid, ArchiveGuid, x500s and the delivery-domain address, plus changed names. */

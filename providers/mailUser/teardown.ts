@@ -11,7 +11,7 @@
 import type { TenantClient } from "../tenant";
 import { log, tenantFor } from "../runtime";
 import { kindOf, message, waitFor } from "../exchangeFailure";
-import { lower, type Outputs } from "./inputs";
+import type { Outputs } from "./inputs";
 import { isMailbox, isSoftDeleted, readerFor } from "./reader";
 import { describeUser } from "./stage";
 
@@ -22,7 +22,7 @@ export async function release(props: Outputs): Promise<void> {
   const who = describeUser(props);
   if (props.held || !props.identity) return;
   const client = tenantFor("target");
-  const found = (await readerFor(client).find([props.identity])).find((r) => lower(r.Guid) === lower(props.identity));
+  const found = await readerFor(client).byGuid(props.identity);
   if ((found && !isSoftDeleted(found) && isMailbox(found)) || props.migrated) {
     const what = found ? `'${found.Name}' is a ${found.RecipientTypeDetails}` : "it became a mailbox";
     log.warn(`${who} has moved (${what} holding the user's mail): left in place, not deleted.`);

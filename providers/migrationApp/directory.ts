@@ -3,6 +3,7 @@
 // bounded, with a message that says what to do when the wait runs out.
 
 import type { Client } from "@microsoft/microsoft-graph-client";
+import { visibilityTimeoutMs } from "../exchangeFailure";
 import { graphCall, type GraphRequestError } from "../tenant/graph";
 import { EXCHANGE_ONLINE_APP_ID, isGuid, type AppSettings, type ResourceRequirement } from "./inputs";
 
@@ -26,8 +27,6 @@ export interface NewSecret extends PasswordInfo {
   secretText: string;
 }
 
-/** How long to wait for a new object to become visible; Entra usually needs seconds, sometimes a minute. */
-export const VISIBILITY_TIMEOUT_MS = Number(process.env.XTMM_VISIBILITY_TIMEOUT_MS ?? 120_000);
 
 const APP_FIELDS = ["id", "appId", "displayName", "signInAudience", "web", "requiredResourceAccess", "tags", "passwordCredentials"];
 
@@ -65,8 +64,11 @@ function application(a: Json): Application {
   };
 }
 
-/** Polls `probe` until it answers, bounded; `what` completes "still not visible: …". */
-export async function untilVisible<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = VISIBILITY_TIMEOUT_MS): Promise<T> {
+/**
+ * Polls `probe` until it answers, bounded by the project's one visibility timeout (Entra usually needs
+ * seconds, sometimes a minute); `what` completes "still not visible: …".
+ */
+export async function untilVisible<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = visibilityTimeoutMs()): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let delay = 250;
   for (;;) {

@@ -91,6 +91,9 @@ export async function percentages(client: TenantClient, addresses: string[], par
   return out;
 }
 
+/** A user's percentage that needs no statistics call: 0 while queued, 100 once completed; undefined otherwise. */
+export const knownPercent = (status: unknown): number | undefined => (status === "Queued" ? 0 : status === "Completed" ? 100 : undefined);
+
 const addressOf = (u: MigrationUser) => lower(u.EmailAddress ?? u.Identity);
 
 /**
@@ -103,7 +106,7 @@ export async function observe(client: TenantClient, name: string, previous: User
   if (!b || b.Status === "Removing") return undefined;
   const users = await batchUsers(client, name);
   const known = new Map(previous.map((u) => [lower(u.address), u]));
-  const fixed = (u: MigrationUser) => (u.Status === "Queued" ? 0 : u.Status === "Completed" ? 100 : undefined);
+  const fixed = (u: MigrationUser) => knownPercent(u.Status);
   const open = users.filter((u) => fixed(u) === undefined);
   const order = [...open.filter((u) => IN_FLIGHT.includes(String(u.Status))), ...open.filter((u) => !IN_FLIGHT.includes(String(u.Status)))];
   const measured = await percentages(client, order.slice(0, statisticsLimit()).map(addressOf));

@@ -159,9 +159,13 @@ export async function createEndpoint(ctx: EndpointContext): Promise<Created> {
   return { endpoint: (await readBack(ctx)) ?? made.endpoint, adopted: made.adopted };
 }
 
-/** A failure after which the call may or may not have happened, or that a later attempt may not meet. */
+/**
+ * A failure after which the call may or may not have happened, or that a later attempt may not meet.
+ * Throttling is not among them: the PowerShell runner already waits it out (DEFAULT_RETRY_POLICY), so a
+ * Throttled that reaches here means it gave up, and resending would only multiply its attempts.
+ */
 function uncertain(kind: ExchangeErrorKind | undefined): boolean {
-  return kind === "Transient" || kind === "Throttled" || kind === "Server";
+  return kind === "Transient" || kind === "Server";
 }
 
 function errorClass(e: unknown): string {

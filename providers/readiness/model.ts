@@ -171,9 +171,4 @@ export function byAddress(objects: Listed[]): Map<string, Listed> {
 }
 
 /** Bytes in Exchange's size text, "30 GB (32,212,254,720 bytes)"; undefined when it is not one ("Unlimited"). */
-export function sizeBytes(v: unknown): number | undefined {
-  const m = /\(([\d,.\s]+)\s*bytes\)/i.exec(str(v));
-  if (!m) return undefined;
-  const n = Number(m[1].replace(/[,.\s]/g, ""));
-  return Number.isFinite(n) ? n : undefined;
-}
+export { sizeInBytes as sizeBytes } from "../tenant/exchangeWire";

@@ -7,7 +7,7 @@ import { kindOf, message } from "../exchangeFailure";
 import { log, stackConfig, tenantFor } from "../runtime";
 import type { TenantClient } from "../tenant";
 import type { TenantRole } from "../tenant/settings";
-import { SKU_SELECT, type SubscribedSku } from "../licence/sku";
+import { subscribedSkus } from "../licence/assign";
 import { byAddress, type Listed, type ReadinessUser, type SourceFacts, type TargetFacts } from "./model";
 
 const SOURCE_MAILBOX_SELECT = [
@@ -62,21 +62,6 @@ async function graphGet(client: TenantClient, what: string, path: string, select
     if ((e as { status?: number }).status === 404) return null;
     throw e;
   }
-}
-
-/** GET /subscribedSkus (all pages). */
-export async function subscribedSkus(client: TenantClient): Promise<SubscribedSku[]> {
-  const { graphCall } = require("../tenant/graph") as typeof import("../tenant/graph");
-  const g = await client.graph();
-  const action = `Reading the subscribed SKUs of the ${client.settings.role} tenant ${client.settings.tenantId}`;
-  let page = (await graphCall(action, () => g.api("/subscribedSkus").select(SKU_SELECT).get())) as { value?: SubscribedSku[]; "@odata.nextLink"?: string };
-  const out = [...(page.value ?? [])];
-  while (page["@odata.nextLink"]) {
-    const next = page["@odata.nextLink"];
-    page = (await graphCall(action, () => g.api(next).get())) as typeof page;
-    out.push(...(page.value ?? []));
-  }
-  return out;
 }
 
 const one = async (p: Promise<Listed[]>): Promise<Listed | null> => (await p)[0] ?? null;

@@ -4,11 +4,11 @@
 // §1.6, §5) or run with a consequence (warning); each finding carries the exact fix.
 
 import { hasMoveCapability, type LicencePool } from "../licence/sku";
+import { MAX_AUX_ARCHIVES } from "../sourceMailboxes/assess";
+import { domainOf } from "../staging/plan";
 import { holdsOf } from "./holds";
 import { byAddress, guid, list, lower, sizeBytes, smtpOf, str, type Finding, type Listed, type ReadinessUser, type Side, type SourceFacts, type TargetFacts } from "./model";
 
-/** Microsoft: at most 12 auxiliary archives move (FAQ; validator check 1). */
-export const MAX_AUX_ARCHIVES = 12;
 /** MailboxMoveStatus values that mean no move request is in the way. */
 const NOT_MOVING = ["", "none", "completed", "completedwithwarning"];
 
@@ -174,7 +174,6 @@ function targetChecks(u: ReadinessUser, tgt: Listed, ctx: UserCheckContext, add:
     add("target", "user.exchangeGuid", "blocking", "the MailUser has no ExchangeGuid (MissingExchangeGuidException)", set(`Set-MailUser -Identity ${t} -ExchangeGuid <the source mailbox's ExchangeGuid>`));
   }
   const accepted = new Set((ctx.target?.acceptedDomains ?? []).map((d) => d.toLowerCase()));
-  const domainOf = (a: string) => a.slice(a.lastIndexOf("@") + 1).toLowerCase();
   const primary = lower(tgt.PrimarySmtpAddress);
   if (primary && !accepted.has(domainOf(primary))) {
     add("target", "user.acceptedDomain.primary", "blocking", `its primary address ${primary} is not in an accepted domain of the target`, set(`Set-MailUser -Identity ${t} -PrimarySmtpAddress ${str(tgt.UserPrincipalName) || "<an address in an accepted domain>"}`));

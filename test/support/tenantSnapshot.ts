@@ -1,5 +1,5 @@
 // The emulator's two tenants as plain data, for "the tenants hold exactly what they held before" comparisons
-// after a destroy.
+// after a destroy, and the deleted app a destroy leaves in Entra's recycle bin.
 
 import type { Emulator } from "../emulator";
 import type { Rec } from "../emulator/model";
@@ -42,3 +42,18 @@ export function snapshot(e: Emulator, migrated = new Set<string>(), from?: Snaps
   return out;
 }
 
+
+/** One app's entries in a tenant's Entra recycle bin (`deletedItems`): its application and service principals, by id. */
+export function binnedApp(s: Snapshot, label: string, appId: string): Array<[string, Rec]> {
+  return Object.entries(s[label].directory.deletedItems as Record<string, Rec>).filter(([, o]) => o.appId === appId);
+}
+
+/** Takes one app's recycle-bin entries, and their secret values, out of both tenants' snapshots. */
+export function dropBinnedApp(s: Snapshot, appId: string): void {
+  for (const label of ["source", "target"]) {
+    const ids = new Set(binnedApp(s, label, appId).map(([id]) => id));
+    const keep = (o: unknown) => Object.fromEntries(Object.entries(o as Rec).filter(([id]) => !ids.has(id)));
+    const d = s[label].directory;
+    s[label].directory = { ...d, deletedItems: keep(d.deletedItems), secretValues: keep(d.secretValues) };
+  }
+}

@@ -1,10 +1,11 @@
 // What Set-* cmdlets share: multi-valued updates (arrays replace, tagged hashtables add/remove with set
-// semantics, case-insensitively), change detection for the no-op warning, and ResultSize truncation.
+// semantics, case-insensitively), change detection for the no-op warning, and ResultSize truncation; and
+// what Get-Mailbox and Get-MailUser share: one recipient by identity or all visible ones, live or soft-deleted.
 
-import { stored, type Rec, type Stored } from "../../model";
+import { isVisible, stored, type Rec, type Stored } from "../../model";
 import { MultiValueDelta, Secret } from "../binding";
 import type { Call } from "../call";
-import { put } from "../lookup";
+import { put, resolve, visibleRecipients } from "../lookup";
 
 export const TRUNCATED_WARNING = "There are more results available than are currently displayed. To view them, increase the value for the ResultSize parameter.";
 
@@ -63,6 +64,20 @@ export function resultSize(call: Call, items: Rec[]): Rec[] {
     return items.slice(0, n);
   }
   return items;
+}
+
+/**
+ * A Get- cmdlet's answer over recipients `keep` accepts: the one `id` names, or all visible ones, among the
+ * live recipients or (`softDeleted`) the soft-deleted ones.
+ */
+export function readRecipients(call: Call, id: string | undefined, keep: (o: Rec) => boolean, softDeleted: boolean): Rec[] {
+  if (softDeleted) {
+    const map = call.tenant.exchange.softDeletedRecipients;
+    if (id !== undefined) return [resolve(call, id, keep, map).obj];
+    return resultSize(call, [...map.values()].filter((s) => isVisible(s, call.now) && keep(s.obj)).map((s) => s.obj));
+  }
+  if (id !== undefined) return [resolve(call, id, keep).obj];
+  return resultSize(call, visibleRecipients(call.tenant, call.now, keep));
 }
 
 /**

@@ -5,9 +5,9 @@
 import { isVisible, stored, type Rec, type Stored, type TenantState } from "../../model";
 import { Secret } from "../binding";
 import { alreadyExists, has, noChangeWarning, raise, str, type Call, type CmdletImpl } from "../call";
-import { drop, findAll, put, resolve, touched, visibleRecipients } from "../lookup";
+import { drop, findAll, put, resolve, touched } from "../lookup";
 import { INTERNAL_PREFIX, mailUserObject, newGuid, proxyList } from "../recipient";
-import { markChanged, opathFilter, resultSize, setProperties, storeNew } from "./common";
+import { markChanged, opathFilter, readRecipients, setProperties, storeNew } from "./common";
 import { applyEmailAddresses, checkProxies, defaultDomain } from "./addresses";
 
 const isMailUser = (o: Rec) => o.RecipientType === "MailUser";
@@ -16,13 +16,7 @@ export const getMailUser: CmdletImpl = (call) => {
   const id = str(call, "Identity");
   const filter = opathFilter(call);
   const keep = (o: Rec) => isMailUser(o) && (!filter || filter(o));
-  if (call.params.SoftDeletedMailUser === true) {
-    const map = call.tenant.exchange.softDeletedRecipients;
-    if (id !== undefined) return [resolve(call, id, keep, map).obj];
-    return resultSize(call, [...map.values()].filter((s) => isVisible(s, call.now) && keep(s.obj)).map((s) => s.obj));
-  }
-  if (id !== undefined) return [resolve(call, id, keep).obj];
-  return resultSize(call, visibleRecipients(call.tenant, call.now, keep));
+  return readRecipients(call, id, keep, call.params.SoftDeletedMailUser === true);
 };
 
 function externalAddress(v: string): string {

@@ -2,9 +2,9 @@
 
 import { isVisible, type Rec } from "../../model";
 import { str, type CmdletImpl } from "../call";
-import { findAll, resolve, visibleRecipients } from "../lookup";
+import { findAll, resolve } from "../lookup";
 import { ZERO_GUID } from "../recipient";
-import { opathFilter, resultSize } from "./common";
+import { opathFilter, readRecipients, resultSize } from "./common";
 
 const isMailbox = (o: Rec) => o.RecipientType === "UserMailbox";
 
@@ -19,13 +19,7 @@ export const getMailbox: CmdletImpl = (call) => {
     (!archiveOnly || o.ArchiveGuid !== ZERO_GUID) &&
     (call.params.InactiveMailboxOnly !== true || o.IsInactiveMailbox === true) &&
     (!filter || filter(o));
-  if (call.params.SoftDeletedMailbox === true) {
-    const map = call.tenant.exchange.softDeletedRecipients;
-    if (id !== undefined) return [resolve(call, id, keep, map).obj];
-    return resultSize(call, [...map.values()].filter((s) => isVisible(s, call.now) && keep(s.obj)).map((s) => s.obj));
-  }
-  if (id !== undefined) return [resolve(call, id, keep).obj];
-  return resultSize(call, visibleRecipients(call.tenant, call.now, keep));
+  return readRecipients(call, id, keep, call.params.SoftDeletedMailbox === true);
 };
 
 export const getRecipient: CmdletImpl = (call) => {
