@@ -15,7 +15,7 @@ import * as path from "node:path";
 import { createTenantClient, readTenantSettings, type TenantClient } from "../providers/tenant";
 import { batchUsers, getBatch, knownPercent, percentages } from "../providers/migrationBatch/service";
 import { stackConfig } from "./login";
-import { findPulumi } from "./sandbox";
+import { findPulumi } from "./pulumiCli";
 
 type Rec = Record<string, unknown>;
 export interface StateResource {
@@ -200,7 +200,7 @@ export function parseArgs(argv: string[]): StatusArgs {
 function cli(args: string[], stack?: string): string {
   const pulumi = findPulumi();
   if (!pulumi) throw new Error("No Pulumi CLI found: pass --state FILE (from `pulumi stack export`) and --config FILE instead.");
-  const r = spawnSync(pulumi, [...args, ...(stack ? ["--stack", stack] : [])], { encoding: "utf8", timeout: 300_000, maxBuffer: 512 * 1024 * 1024 });
+  const r = spawnSync(pulumi.command, [...args, ...(stack ? ["--stack", stack] : [])], { encoding: "utf8", timeout: 300_000, maxBuffer: 512 * 1024 * 1024, env: pulumi.env });
   if (r.status !== 0) throw new Error(`pulumi ${args[0]} ${args[1] ?? ""} failed: ${(r.stderr || r.error?.message || "").trim()}`);
   return r.stdout;
 }

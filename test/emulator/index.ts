@@ -1,7 +1,7 @@
 // Starts the tenant-pair emulator: key material, state (seeded, or loaded from a state file), the
 // surfaces, and one HTTPS server for all of them. Tests use it in-process; the CLI wraps it.
 
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import type { EmuContext, EmuRequest, Surface, SurfaceHandler, Violation } from "./http";
 import { deserializeState, serializeState, type EmulatorState, type TenantState } from "./model";
@@ -161,7 +161,13 @@ export async function startEmulator(opts: Partial<EmulatorOptions> = {}): Promis
       server.close(() => resolve());
       server.closeAllConnections();
     });
-    if (options.stateFile) writeFileSync(options.stateFile, serializeState(state));
+    if (options.stateFile) {
+      // Written beside the file and renamed over it, so a reader (the next sandbox run) sees the old pair or
+      // the new one, never half of one.
+      const partial = `${options.stateFile}.${process.pid}.partial`;
+      writeFileSync(partial, serializeState(state), { mode: 0o600 });
+      renameSync(partial, options.stateFile);
+    }
     pki.dispose();
   };
   return emulator;
