@@ -10,11 +10,19 @@
 // @pulumi/azuread makes the language host list the azuread plugin, which the main stack never loads), and its
 // folder goes first on PATH, so the engine finds its language host and the dynamic-provider plugin beside it.
 
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-const root = path.resolve(__dirname, "..", "..");
+/** The checkout: the folder with Pulumi.yaml above this file (dist/scripts/ when compiled, scripts/ under ts-jest). */
+export function projectRoot(from: string = __dirname): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, "Pulumi.yaml")) && fs.existsSync(path.join(dir, "package.json"))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no Pulumi.yaml above ${from}`);
+  }
+}
+
+const root = projectRoot();
 
 export interface PulumiCli {
   /** The executable to spawn. */
@@ -94,4 +102,29 @@ export function findPulumi(env: NodeJS.ProcessEnv = process.env, opts: FindOptio
   const built = buildPulumi(env);
   if (!built) return undefined;
   return { command: built, origin: "built from Go modules", env: builtCliEnv(path.dirname(built), env) };
+}
+
+/**
+ * `pulumi stack init <stack>`, leaving the checkout as it was. Every stack here keeps its configuration in a
+ * file of its own passed with --config-file (the sandbox's under .emulator/, a test's in its temporary folder),
+ * and `config set` gives that file its own encryption salt. But `stack init` writes a salt into
+ * stacks/Pulumi.<stack>.yaml, the committed template for the sandbox stack, and a second init with another
+ * passphrase would then fail on it ("incorrect passphrase"). So the file is put back as it was.
+ */
+export async function initStack(cli: PulumiCli, stack: string, env: NodeJS.ProcessEnv, cwd: string = root): Promise<{ code: number; output: string }> {
+  const file = path.join(cwd, "stacks", `Pulumi.${stack}.yaml`);
+  const before = fs.existsSync(file) ? fs.readFileSync(file) : undefined;
+  try {
+    return await new Promise((resolve) => {
+      const child = spawn(cli.command, ["stack", "init", stack, "--non-interactive"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+      let output = "";
+      child.stdout!.on("data", (d) => (output += d));
+      child.stderr!.on("data", (d) => (output += d));
+      child.on("error", (e) => resolve({ code: 1, output: e.message }));
+      child.on("close", (code) => resolve({ code: code ?? 1, output }));
+    });
+  } finally {
+    if (before === undefined) fs.rmSync(file, { force: true });
+    else fs.writeFileSync(file, before);
+  }
 }

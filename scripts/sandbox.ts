@@ -13,9 +13,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
 import { EMULATOR_SECRET_KEYS, emulatorStackConfig, type EmulatorEndpointsInfo } from "../test/emulator/stackConfig";
-import { findPulumi, NO_CLI_MESSAGE, type PulumiCli } from "./pulumiCli";
+import { findPulumi, initStack, NO_CLI_MESSAGE, projectRoot, type PulumiCli } from "./pulumiCli";
 
-const root = path.resolve(__dirname, "..", "..");
+const root = projectRoot();
 const STACK = "sandbox";
 /** How long the emulator may take to save the pair once asked to stop. */
 const SAVE_TIMEOUT_MS = 60_000;
@@ -191,6 +191,23 @@ function pulumi(cli: PulumiCli, args: string[], env: NodeJS.ProcessEnv, input?: 
   });
 }
 
+/** Whether the backend has the sandbox stack (`pulumi stack ls --json`). */
+function stackExists(cli: PulumiCli, env: NodeJS.ProcessEnv): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn(cli.command, ["stack", "ls", "--json", "--non-interactive"], { cwd: root, env, stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout!.on("data", (d) => (out += d));
+    child.on("error", () => resolve(false));
+    child.on("close", () => {
+      try {
+        resolve((JSON.parse(out) as { name: string }[]).some((s) => s.name === STACK || s.name.endsWith(`/${STACK}`)));
+      } catch {
+        resolve(false);
+      }
+    });
+  });
+}
+
 export async function run(argv: string[]): Promise<number> {
   const work = sandboxDir();
   fs.mkdirSync(path.join(work, "backend"), { recursive: true, mode: 0o700 });
@@ -214,7 +231,13 @@ export async function run(argv: string[]): Promise<number> {
       };
       const configFile = writeStackConfig(work, summary);
       const cfg = ["--stack", STACK, "--config-file", configFile];
-      if ((await pulumi(cli, ["stack", "select", STACK, "--create"], env)) !== 0) return 1;
+      if (!(await stackExists(cli, env))) {
+        const init = await initStack(cli, STACK, env);
+        if (init.code !== 0) {
+          process.stderr.write(init.output);
+          return 1;
+        }
+      }
       for (const role of ["source", "target"] as const) {
         // The value goes through standard input, never the command line.
         const rc = await pulumi(cli, ["config", "set", "--secret", `xtmm:${role}ClientSecret`, ...cfg], env, summary.tenants[role].clientSecret);
