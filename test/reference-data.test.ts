@@ -13,7 +13,7 @@ describe("Microsoft reference data", () => {
     const data = JSON.parse(fs.readFileSync(path.join(local, file), "utf8"));
     if (file.startsWith("exchange")) {
       expect(Object.keys(data.cmdlets)).toHaveLength(data.counts.cmdlets);
-      expect(data.counts.cmdlets).toBe(34);
+      expect(data.counts.cmdlets).toBe(41);
     } else {
       expect(data.operations).toHaveLength(data.counts.operations);
       expect(data.counts.operations).toBe(41);
