@@ -161,20 +161,20 @@ export function emulatorValues(summary: EmulatorEndpointsInfo, projectRoot: stri
   return { ...emulatorStackConfig(summary), "xtmm:pwshPath": path.join(projectRoot, "test", "emulator", "fake-pwsh.js") };
 }
 
+/**
+ * The generated stack file: made from stacks/Pulumi.sandbox.yaml on the first run; after that the engineer's own
+ * changes to it (`npm run sandbox -- config set …`) stay, and only the emulator's values are written over it.
+ * Delete it to start again from the template.
+ */
 function writeStackConfig(work: string, summary: EmulatorSummary): string {
-  const template = parseDocument(fs.readFileSync(path.join(root, "stacks", `Pulumi.${STACK}.yaml`), "utf8"));
+  const file = path.join(work, `Pulumi.${STACK}.yaml`);
+  const source = fs.existsSync(file) ? file : path.join(root, "stacks", `Pulumi.${STACK}.yaml`);
+  const doc = parseDocument(fs.readFileSync(source, "utf8"));
   // Everything but the secrets, which the CLI encrypts into the file itself (see run).
   const values = emulatorValues(summary);
   for (const key of EMULATOR_SECRET_KEYS) delete values[key];
-  for (const [k, v] of Object.entries(values)) template.setIn(["config", k], v);
-  const file = path.join(work, `Pulumi.${STACK}.yaml`);
-  // Keep an earlier run's encryption salt: the stack's state was encrypted with the key derived from it.
-  if (fs.existsSync(file)) {
-    const previous = parseDocument(fs.readFileSync(file, "utf8"));
-    const salt = previous.get("encryptionsalt");
-    if (salt) template.set("encryptionsalt", salt);
-  }
-  fs.writeFileSync(file, template.toString(), { mode: 0o600 });
+  for (const [k, v] of Object.entries(values)) doc.setIn(["config", k], v);
+  fs.writeFileSync(file, doc.toString(), { mode: 0o600 });
   return file;
 }
 

@@ -114,6 +114,13 @@ test("with a CLI it creates the sandbox stack, sets the secrets through stdin, a
   expect(config).toContain(`xtmm:customCaFile: ${path.join(work, "emulator-ca.pem")}`);
   // The pair was saved before the script returned.
   expect(Object.values(savedPair(work)).map((t) => t?.label)).toEqual(["source", "target"]);
+  // An engineer's change to the generated stack file stays for the next run; the emulator's values are renewed.
+  fs.writeFileSync(configFile, config.replace("config:\n", "config:\n  xtmm:migrationAppSecretRotation: r2\n"));
+  const again = await run(["preview"], { XTMM_SANDBOX_DIR: work, XTMM_PULUMI: fake, PULUMI_BACKEND_URL: `file://${work}/elsewhere` });
+  expect(again.code).toBe(0);
+  const after = fs.readFileSync(configFile, "utf8");
+  expect(after).toContain("xtmm:migrationAppSecretRotation: r2");
+  expect(after).toMatch(/xtmm:customGraphEndpoint: https:\/\/127\.0\.0\.1:\d+\/graph/);
   // The committed template is left as it is.
   expect(spawnSync("git", ["status", "--porcelain", "stacks/"], { cwd: root, encoding: "utf8" }).stdout).toBe("");
 });
