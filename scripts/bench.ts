@@ -24,6 +24,7 @@ import { sameJson } from "../providers/checkedRecord";
 import { mailUserInputs } from "../components/migrationWave";
 import { createTenantClient, hashtable } from "../providers/tenant";
 import { readTenantSettings, DEFAULT_EXCHANGE_CONCURRENCY } from "../providers/tenant/settings";
+import { benchPulumi } from "./benchEngine";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const SOURCE_DOMAIN = "fabrikam.com"; // the seeded source's custom domain (test/emulator/graph/seed.ts)
@@ -102,7 +103,7 @@ function checkpointBytes(s: ResourceState, secretOutputs: string[], parent: stri
   return Buffer.byteLength(JSON.stringify(entry, null, 4));
 }
 
-async function main(): Promise<void> {
+async function benchHarness(): Promise<Record<string, unknown>> {
   const n = option("users", "BENCH_USERS", 2000);
   const latencyMs = option("latency-ms", "BENCH_LATENCY_MS", 300);
   const concurrency = option("concurrency", "BENCH_CONCURRENCY", DEFAULT_EXCHANGE_CONCURRENCY) || DEFAULT_EXCHANGE_CONCURRENCY;
@@ -280,9 +281,41 @@ async function main(): Promise<void> {
       providerHostPeakMemoryMB: peakKb !== undefined ? +(peakKb / 1024).toFixed(1) : "unavailable (no /proc)",
       providerHostPid: pid,
     };
-    process.stdout.write(JSON.stringify(result, null, 2) + "\n");
+    return result;
   } finally {
     await host.stop();
+    await emu.stop();
+  }
+}
+
+/** `--engine harness` (default): our player of the engine's calls; `--engine pulumi`: that, then the real CLI. */
+async function main(): Promise<void> {
+  const i = process.argv.indexOf("--engine");
+  const engine = i >= 0 ? process.argv[i + 1] : process.env.BENCH_ENGINE ?? "harness";
+  if (engine !== "harness" && engine !== "pulumi") throw new Error(`--engine must be harness or pulumi, not ${JSON.stringify(engine)}`);
+  const harness = await benchHarness();
+  if (engine === "harness") {
+    process.stdout.write(JSON.stringify(harness, null, 2) + "\n");
+    return;
+  }
+  const users = option("users", "BENCH_USERS", 2000);
+  const waves = option("waves", "BENCH_WAVES", 1) || 1;
+  const latencyMs = option("latency-ms", "BENCH_LATENCY_MS", 300);
+  const concurrency = option("concurrency", "BENCH_CONCURRENCY", DEFAULT_EXCHANGE_CONCURRENCY) || DEFAULT_EXCHANGE_CONCURRENCY;
+  progress(`real engine: ${users} users in ${waves} wave(s) at ${latencyMs} ms per call`);
+  const emu = await startEmulator({ mailboxes: users, latencyMs: 0 });
+  try {
+    const pulumi = await benchPulumi(emu, { users, waves, latencyMs, concurrency }, progress);
+    const staging = (pulumi.steps as Record<string, { ms: number }>).stagingUp;
+    const harnessStaging = (harness.staging as { ms: number }).ms;
+    process.stdout.write(
+      JSON.stringify(
+        { command: `npm run bench -- --engine pulumi --users ${users} --waves ${waves} --latency-ms ${latencyMs}`, harness, pulumi, stagingRealToHarness: +(staging.ms / harnessStaging).toFixed(3) },
+        null,
+        2,
+      ) + "\n",
+    );
+  } finally {
     await emu.stop();
   }
 }

@@ -12,11 +12,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { findPulumi, initStack, type PulumiCli } from "../../scripts/pulumiCli";
+import { findPulumi, initStack, projectRoot, type PulumiCli } from "../../scripts/pulumiCli";
 import type { EmulatorEndpointsInfo } from "../emulator/stackConfig";
 import { EMULATOR_SECRET_KEYS, emulatorStackConfig } from "../emulator/stackConfig";
 
-export const ROOT = path.resolve(__dirname, "..", "..");
+export const ROOT = projectRoot(__dirname);
 const FAKE_PWSH = path.join(ROOT, "test", "emulator", "fake-pwsh.js");
 
 let found: PulumiCli | undefined;
