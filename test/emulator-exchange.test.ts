@@ -87,7 +87,7 @@ describe("envelope and routes", () => {
     const m = await h.raw("GET", `/adminapi/v1.0/${id}/EXOModuleFile?Version=3.9.0`, "", { headers: { commandname: "*" } });
     expect(m.status).toBe(200);
     const list = String(m.json.value[0].exportedCmdlets).split(",");
-    expect(list).toHaveLength(34);
+    expect(list).toHaveLength(41);
     expect(list).toContain("New-MigrationEndpoint");
     expect((await h.raw("POST", `/adminapi/beta/${id}/Nope`, "{}")).status).toBe(404);
     expect(kinds(h)).toEqual(["unknown-exchange-path"]);
