@@ -233,3 +233,69 @@ export function changesOf(p: PreviewDigest): string[] {
     .map((s) => `${s.op} ${nameOf(s.urn)}`)
     .sort();
 }
+
+/** The signature key Pulumi puts on a secret in a checkpoint (`stack export`): `{<sig>: SECRET_SIG, ciphertext | plaintext}`. */
+export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+/** Where a checkpoint (or any JSON) holds secrets: `<resource name>.<inputs|outputs>.<key path>`, sorted. */
+export function secretPaths(state: StackExport): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown, at: string) => {
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${at}[${i}]`));
+    else if (v && typeof v === "object") {
+      if (SECRET_SIG_KEY in v) out.push(at);
+      else for (const [k, x] of Object.entries(v)) walk(x, `${at}.${k}`);
+    }
+  };
+  for (const r of state.deployment.resources ?? []) {
+    walk(r.inputs, `${nameOf(r.urn)}.inputs`);
+    walk(r.outputs, `${nameOf(r.urn)}.outputs`);
+  }
+  return out.sort();
+}
+
+/** A value of `pulumi stack export --show-secrets`: a secret there is `{<sig>, plaintext: <JSON text>}`. */
+export function revealed(v: unknown): unknown {
+  return v && typeof v === "object" && "plaintext" in v ? JSON.parse(String((v as { plaintext: unknown }).plaintext)) : v;
+}
+
+/** Every file under a folder, as text (for "no secret in any file" checks). */
+export function filesUnder(dir: string): { file: string; text: string }[] {
+  const out: { file: string; text: string }[] = [];
+  if (!fs.existsSync(dir)) return out;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...filesUnder(p));
+    else if (e.isFile()) out.push({ file: p, text: fs.readFileSync(p, "utf8") });
+  }
+  return out;
+}
+
+/** A CLI command started without waiting for it (cli-interrupt.test.ts): its pid, its output so far, its end. */
+export interface StartedCli {
+  pid: number;
+  output(): string;
+  done: Promise<CliResult>;
+}
+
+/**
+ * Starts `pulumi <args>` for the stack like `run`, in its own process group (as a terminal runs a command), so
+ * the whole tree it starts (language host, program, provider host) can be signalled at once.
+ */
+export function startCli(s: CliStack, args: string[]): StartedCli {
+  const full = [...args, "--stack", s.stack, ...(takesConfigFile(args) ? ["--config-file", s.configFile] : []), "--non-interactive", "--color", "never"];
+  const child = spawn(s.cli.command, full, { cwd: ROOT, env: s.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => (stdout += d));
+  child.stderr.on("data", (d) => (stderr += d));
+  const done = new Promise<CliResult>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      const result = { code: code ?? (signal ? 128 : -1), stdout, stderr };
+      s.history.push({ args, result });
+      resolve(result);
+    });
+  });
+  return { pid: child.pid ?? -1, output: () => `${stdout}\n${stderr}`, done };
+}
