@@ -118,6 +118,11 @@ export class CrossTenantMigration extends pulumi.ComponentResource {
       pulumi.log.warn(step, this);
     };
 
+    // The migration app's appId and object id change only when it is replaced (another tenant, another adopted
+    // app), its consent link also with the source tenant: all configuration, known at preview, so a preview of an
+    // app update (a rotation) does not list its consumers as replacements (providers/anchors.ts).
+    const appAnchor = JSON.stringify([args.target.tenantId, args.migrationApp?.adoptAppId ?? null, args.source.tenantId, args.source.domain].map((v) => v?.toLowerCase() ?? null));
+
     // Edges that point back across the components, resolved below (see the header).
     const [sourceConsentedAt, setSourceConsentedAt] = pulumi.deferredOutput<string | null>();
     const [scopeMembers, setScopeMembers] = pulumi.deferredOutput<string[]>();
@@ -141,6 +146,7 @@ export class CrossTenantMigration extends pulumi.ComponentResource {
           relationshipName,
           endpoint: { ...args.endpoint, name: args.endpoint?.name ?? names.endpointName },
           sourceConsentedAt: consentedAt,
+          appAnchor,
         },
         { parent: this },
       );
@@ -167,6 +173,7 @@ export class CrossTenantMigration extends pulumi.ComponentResource {
           scopingGroupName: args.scopingGroupName ?? names.scopingGroupName,
           relationshipName,
           scopeMembers,
+          ...(this.target ? { appAnchor } : {}),
         },
         { parent: this },
       );

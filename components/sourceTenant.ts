@@ -32,6 +32,8 @@ export interface SourceTenantArgs {
   relationshipName: string;
   /** SMTP addresses of the mailboxes that may move: the scoping group's members. */
   scopeMembers: pulumi.Input<string[]>;
+  /** With the migration app in this stack: what its appId and consent link depend on (providers/anchors.ts). */
+  appAnchor?: string;
 }
 
 export class SourceTenant extends pulumi.ComponentResource {
@@ -53,6 +55,7 @@ export class SourceTenant extends pulumi.ComponentResource {
       { ...parent, dependsOn: [this.organizationCustomization] },
     );
 
+    const anchors = (...keys: string[]) => (args.appAnchor ? { anchors: Object.fromEntries(keys.map((k) => [k, args.appAnchor!])) } : {});
     if (args.appId !== undefined) {
       this.consent = new AdminConsent(
         "consent/source",
@@ -62,6 +65,7 @@ export class SourceTenant extends pulumi.ComponentResource {
           ...(args.consentMode === "await" ? { mode: "await" as const } : {}),
           ...(args.consentAwaitTimeoutSeconds !== undefined ? { awaitTimeoutSeconds: args.consentAwaitTimeoutSeconds } : {}),
           ...(args.consentUrl !== undefined ? { consentUrl: args.consentUrl } : {}),
+          ...anchors("appId", "consentUrl"),
         },
         parent,
       );
@@ -75,6 +79,7 @@ export class SourceTenant extends pulumi.ComponentResource {
           name: args.relationshipName,
           capabilities: ["RemoteOutbound"],
           oauthApplicationId: args.appId,
+          ...anchors("oauthApplicationId"),
           // By the group's name, known at preview, rather than its identity output: otherwise every change of
           // membership would list the relationship as a possible update in the change plan. Exchange names are
           // unique among recipients; the dependency keeps the group first.

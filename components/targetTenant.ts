@@ -56,6 +56,8 @@ export interface TargetTenantArgs {
    * source has not consented yet, so the endpoint and the secret retirement are not declared.
    */
   sourceConsentedAt?: pulumi.Input<string | null>;
+  /** What the app's appId, object id and consent link depend on (providers/anchors.ts); see CrossTenantMigration. */
+  appAnchor?: string;
 }
 
 export class TargetTenant extends pulumi.ComponentResource {
@@ -83,7 +85,8 @@ export class TargetTenant extends pulumi.ComponentResource {
       },
       parent,
     );
-    this.consent = new AdminConsent("consent/target", { tenant: "target", appId: this.app.appId }, parent);
+    const anchors = (...keys: string[]) => (args.appAnchor ? { anchors: Object.fromEntries(keys.map((k) => [k, args.appAnchor!])) } : {});
+    this.consent = new AdminConsent("consent/target", { tenant: "target", appId: this.app.appId, ...anchors("appId") }, parent);
 
     // Exchange refuses relationship cmdlets in a dehydrated organization.
     this.relationship = new OrganizationRelationship(
@@ -100,6 +103,7 @@ export class TargetTenant extends pulumi.ComponentResource {
         {
           name: args.endpoint.name,
           appId: this.app.appId,
+          ...anchors("appId"),
           clientSecret: this.app.clientSecret,
           secretKeyId: this.app.secretKeyId,
           remoteTenant: args.source.domain,
@@ -117,6 +121,7 @@ export class TargetTenant extends pulumi.ComponentResource {
           applicationObjectId: this.app.applicationObjectId,
           keepSecretKeyId: this.app.secretKeyId,
           retireSecretKeyIds: this.app.retiringSecretKeyIds,
+          ...anchors("applicationObjectId"),
         },
         { ...parent, dependsOn: [this.endpoint] },
       );

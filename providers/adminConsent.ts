@@ -10,12 +10,12 @@
 // up, rather than a resource silently dropped from the state while later resources still rely on it.
 
 import * as pulumi from "@pulumi/pulumi";
-import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
+import { XtmmResource, type Anchored, type XtmmResourceSpec } from "./dynamic";
 import { isUnknown, log, stackConfig, tenantFor, type ResourceImplementation } from "./runtime";
 import type { TenantRole } from "./tenant/settings";
 import { checkInputs, echoInputs, wanted, type ConsentMode, type Inputs, type Outputs, type Wanted } from "./adminConsent/inputs";
 
-export interface AdminConsentArgs {
+export interface AdminConsentArgs extends Anchored {
   /** The tenant in which the app is consented to. */
   tenant: pulumi.Input<TenantRole>;
   /** The application (client) id of the app that needs the permissions. */
@@ -60,7 +60,7 @@ export class AdminConsent extends XtmmResource {
 
   constructor(name: string, args: AdminConsentArgs, opts?: pulumi.CustomResourceOptions) {
     const props: Record<string, pulumi.Input<unknown>> = { tenant: args.tenant, appId: args.appId };
-    for (const k of ["resourceAppId", "roles", "mode", "awaitTimeoutSeconds", "consentUrl"] as const) {
+    for (const k of ["resourceAppId", "roles", "mode", "awaitTimeoutSeconds", "consentUrl", "anchors"] as const) {
       if (args[k] !== undefined) props[k] = args[k];
     }
     super(SPEC, name, props, opts);

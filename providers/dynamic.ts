@@ -65,6 +65,14 @@ export function typeToken(type: string): string {
   return `pulumi-nodejs:dynamic/${TYPE_MODULE}:${type}`;
 }
 
+/**
+ * Inputs another resource's outputs supply, each with the anchor that keeps it the same (providers/anchors.ts):
+ * `{ appId: "<the migration app's identity>" }`. Lets preview tell an unchanged app id from a new one.
+ */
+export interface Anchored {
+  anchors?: Record<string, string>;
+}
+
 export interface XtmmResourceSpec {
   /** Key of the implementation in `runtime.ts`. */
   kind: string;

@@ -8,11 +8,11 @@
 // The id is `<applicationObjectId>/secretRetirement`: the retirement is a change made to one app, not an object.
 
 import * as pulumi from "@pulumi/pulumi";
-import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
+import { XtmmResource, type Anchored, type XtmmResourceSpec } from "./dynamic";
 import { isUnknown, log, tenantFor, type Props, type ResourceImplementation } from "./runtime";
 import { isGuid } from "./migrationApp/inputs";
 
-export interface MigrationAppSecretRetirementArgs {
+export interface MigrationAppSecretRetirementArgs extends Anchored {
   /** MigrationApp's applicationObjectId. */
   applicationObjectId: pulumi.Input<string>;
   /** MigrationApp's secretKeyId: the secret in use, never removed. */
@@ -48,7 +48,7 @@ export class MigrationAppSecretRetirement extends XtmmResource {
   declare readonly pendingSecretKeyIds: pulumi.Output<string[]>;
 
   constructor(name: string, args: MigrationAppSecretRetirementArgs, opts?: pulumi.CustomResourceOptions) {
-    super(SPEC, name, { applicationObjectId: args.applicationObjectId, keepSecretKeyId: args.keepSecretKeyId, retireSecretKeyIds: args.retireSecretKeyIds }, opts);
+    super(SPEC, name, { applicationObjectId: args.applicationObjectId, keepSecretKeyId: args.keepSecretKeyId, retireSecretKeyIds: args.retireSecretKeyIds, ...(args.anchors ? { anchors: args.anchors } : {}) }, opts);
   }
 }
 

@@ -24,7 +24,7 @@
 // place with a warning naming the batches and the commands that remove them and it (inUseWarning).
 
 import * as pulumi from "@pulumi/pulumi";
-import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
+import { XtmmResource, type Anchored, type XtmmResourceSpec } from "./dynamic";
 import { isUnknown, log, stackConfig, tenantFor, type ResourceImplementation } from "./runtime";
 import { waitFor } from "./exchangeFailure";
 import { checkInputs, diffInputs, DEFAULT_PROPAGATION_TIMEOUT_SECONDS, type Inputs, type Outputs } from "./migrationEndpoint/inputs";
@@ -32,7 +32,7 @@ import type { Endpoint, EndpointContext } from "./migrationEndpoint/service";
 
 export type { Inputs as MigrationEndpointInputs, Outputs as MigrationEndpointOutputs } from "./migrationEndpoint/inputs";
 
-export interface MigrationEndpointArgs {
+export interface MigrationEndpointArgs extends Anchored {
   /** The endpoint's name; migration batches name it as -SourceEndpoint. Changing it replaces the endpoint. */
   name: pulumi.Input<string>;
   /** The migration app's application (client) id. */

@@ -5,13 +5,13 @@
 // adopted: only the move settings change, and delete restores them.
 
 import * as pulumi from "@pulumi/pulumi";
-import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
+import { XtmmResource, type Anchored, type XtmmResourceSpec } from "./dynamic";
 import { isUnknown, stackConfig, type Props, type ResourceImplementation } from "./runtime";
 import type { TenantRole } from "./tenant/settings";
 import { converge, observe, release, type Inputs, type Outputs } from "./organizationRelationship/converge";
 import { CAPABILITIES, canonicalCapabilities, minus, sameSet } from "./organizationRelationship/model";
 
-export interface OrganizationRelationshipArgs {
+export interface OrganizationRelationshipArgs extends Anchored {
   /** The tenant the relationship lives in. */
   tenant: pulumi.Input<TenantRole>;
   /** The other tenant's id (a GUID): the relationship's natural key, listed in DomainNames. */

@@ -4,6 +4,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { SHIM_PROTOCOL, type ShimMethod } from "./dynamic";
+import * as anchored from "./anchors";
 // Types only: the tenant layer (MSAL, HTTP clients) is loaded when a provider first needs a tenant, so a
 // program that merely declares resources never loads it.
 import type { TenantClient } from "./tenant";
@@ -20,13 +21,15 @@ export function isUnknown(v: unknown): boolean {
 
 /**
  * One resource kind's behaviour. Inputs and outputs arrive without `__provider` (the host adds it back);
- * outputs must be plain JSON. `read` returns an empty id when the object is gone.
+ * outputs must be plain JSON. `read` returns an empty id when the object is gone, and `inputs` only when it
+ * saw drift in something an input asks for: the engine then keeps them as the resource's inputs, so the next
+ * change plan (`preview --diff`, which shows old inputs against new ones) names the input the up restores.
  */
 export interface ResourceImplementation<I extends Props = Props, O extends Props = Props> {
   check(olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult<Props>>;
   diff(id: string, olds: O, news: I): Promise<pulumi.dynamic.DiffResult>;
   create(inputs: I): Promise<{ id: string; outs: O }>;
-  read(id: string, props: O): Promise<{ id: string; props?: O }>;
+  read(id: string, props: O): Promise<{ id: string; props?: O; inputs?: I }>;
   update(id: string, olds: O, news: I): Promise<{ outs: O }>;
   delete(id: string, props: O): Promise<void>;
 }
@@ -143,33 +146,44 @@ async function call(impl: ResourceImplementation, kind: string, method: ShimMeth
   switch (method) {
     case "check": {
       const [olds, news] = args as [Props, Props];
-      return impl.check(withoutProvider(olds), withoutProvider(news));
+      const { rest, anchors } = anchored.split(withoutProvider(news));
+      const result = await impl.check(anchored.split(withoutProvider(olds)).rest, rest);
+      return anchors && result.inputs ? { ...result, inputs: { ...result.inputs, [anchored.ANCHORS]: anchors } } : result;
     }
     case "diff": {
       const [id, olds, news] = args as [string, Props, Props];
-      return impl.diff(id, withoutProvider(olds), withoutProvider(news));
+      const o = withoutProvider(olds);
+      const n = anchored.split(withoutProvider(news));
+      return impl.diff(id, anchored.split(o).rest, anchored.settled(o, n.rest, n.anchors));
     }
     case "create": {
-      const result = await impl.create(withoutProvider(args[0] as Props));
+      const { rest, anchors } = anchored.split(withoutProvider(args[0] as Props));
+      const result = await impl.create(rest);
       if (typeof result.id !== "string" || result.id === "") throw new Error(`${kind}.create returned no id`);
       assertPlainJson(`${kind}.create`, result.outs);
-      return result;
+      return { ...result, outs: anchored.recorded(result.outs, anchors) };
     }
     case "read": {
       const [id, props] = args as [string, Props];
-      const result = await impl.read(id, withoutProvider(props));
+      const { rest, anchors } = anchored.split(withoutProvider(props));
+      const result = await impl.read(id, rest);
       if (result.id !== "") assertPlainJson(`${kind}.read`, result.props);
-      return result;
+      if (result.id !== "" && result.inputs) assertPlainJson(`${kind}.read (inputs)`, result.inputs);
+      if (result.id === "") return result;
+      // A read that also returns inputs (drift shown as changed inputs) keeps the anchors on them too.
+      const inputs = (result as { inputs?: Props }).inputs;
+      return { ...result, props: anchored.recorded(result.props, anchors), ...(inputs ? { inputs: anchored.recorded(inputs, anchors) } : {}) };
     }
     case "update": {
       const [id, olds, news] = args as [string, Props, Props];
-      const result = await impl.update(id, withoutProvider(olds), withoutProvider(news));
+      const { rest, anchors } = anchored.split(withoutProvider(news));
+      const result = await impl.update(id, anchored.split(withoutProvider(olds)).rest, rest);
       assertPlainJson(`${kind}.update`, result.outs);
-      return result;
+      return { ...result, outs: anchored.recorded(result.outs, anchors) };
     }
     case "delete": {
       const [id, props] = args as [string, Props];
-      return impl.delete(id, withoutProvider(props));
+      return impl.delete(id, anchored.split(withoutProvider(props)).rest);
     }
     default:
       throw new Error(`Unknown provider method "${String(method)}".`);
