@@ -16,8 +16,21 @@ export const SECRET_CONFIG_KEYS = [
   "targetCertificatePassword",
 ] as const;
 
-export class StackConfigError extends Error {
+/**
+ * A mistake in the stack configuration, reported by its message alone: a `pulumi.RunError` (the SDK prints its
+ * message without "failed with an unhandled exception" and a call stack), and with no call stack at all. The SDK
+ * also passes every program error to `util.inspect(err, {colors: true})` (for its trace span), and on Node.js 20.20
+ * that loops over a stack frame in a scoped package without a further folder, which the SDK's own source maps
+ * produce (`node_modules/@pulumi/resource.ts`), until the string is too long: about 40 seconds and 3 GB of
+ * memory before the message is shown, or an out-of-memory death on a smaller machine (test/cli-secrets.test.ts).
+ */
+export class StackConfigError extends pulumi.RunError {
   override name = "StackConfigError";
+
+  constructor(message: string) {
+    super(message);
+    this.stack = `${this.name}: ${message}`;
+  }
 }
 
 /** Which tenants this stack administers: both (one stack per pair), or one side of a split pair. */

@@ -118,6 +118,12 @@ export function planUsers(
       failures.push({ property: `${at}.source`, reason: "is missing; give the source mailbox's SMTP address" });
       return;
     }
+    // A malformed source is the problem to name, not the target address that cannot be derived from it.
+    const sourceWhy = addressProblem(source);
+    if (sourceWhy) {
+      failures.push({ property: `${at}.source`, reason: sourceWhy });
+      return;
+    }
     let targetPrimary = clean(d.targetPrimary)?.toLowerCase();
     if (!targetPrimary) {
       const sourceDomain = source.includes("@") ? domainOf(source) : "";
