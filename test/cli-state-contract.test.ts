@@ -1,0 +1,99 @@
+// State written by an earlier version keeps working, through the REAL Pulumi CLI: the sandbox stack is brought
+// up, then its checkpoint is given the provider text every resource carried before the shim was written by hand
+// (the SDK's serialized closure, test/fixtures/shims/, one per resource kind) and imported, as a stack that an
+// earlier version wrote would hold it. Refresh, preview and up then find nothing to change and write nothing, the
+// up moves the inputs to the new text while the outputs keep the old one (which refresh and destroy run), and
+// destroy leaves both tenants as they were. Needs `npx tsc -p tsconfig.json` first.
+
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { useEmulator } from "./support/emulator";
+import { CliStack, emulatorConfig, ROOT, type StackExport } from "./support/pulumiCli";
+import { writesSince } from "./engineers-day.test";
+import { binnedApp, dropBinnedApp, snapshot, type Snapshot } from "./support/tenantSnapshot";
+import { shimSource } from "../providers/dynamic";
+import type { Rec } from "./emulator/model";
+
+jest.setTimeout(600_000);
+
+const SANDBOX = parse(fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.sandbox.yaml"), "utf8")) as { config: Record<string, unknown> };
+const LEGACY = fs.readFileSync(path.join(__dirname, "fixtures", "shims", "protocol-1-sdk-serialized-organizationCustomization.js"), "utf8");
+/** The earlier text for a kind: the serializer wrote the kind as the only thing that differs between kinds. */
+const legacyFor = (kind: string) => LEGACY.replace('kind: "organizationCustomization"', `kind: ${JSON.stringify(kind)}`);
+const kindOf = (text: string) => /dispatch\(1, "([^"]+)"/.exec(text)?.[1];
+
+const emulator = useEmulator();
+const REPORTS = fs.mkdtempSync(path.join(os.tmpdir(), "xtmm-cli-contract-reports-"));
+let stack: CliStack;
+let before: Snapshot;
+
+const dynamic = (s: StackExport) => (s.deployment.resources ?? []).filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"));
+const providerTexts = (s: StackExport, side: "inputs" | "outputs") => [...new Set(dynamic(s).map((r) => String((r[side] as Rec).__provider)))];
+
+beforeAll(async () => {
+  const { config, secrets } = emulatorConfig(emulator());
+  stack = await CliStack.create(emulator(), { stack: "contract", config: { ...SANDBOX.config, ...config, "xtmm:readinessReportDir": REPORTS }, secrets });
+  before = snapshot(emulator());
+});
+afterAll(() => {
+  stack?.dispose();
+  fs.rmSync(REPORTS, { recursive: true, force: true });
+});
+
+test("the fixture is the serializer's text: it names runtime.js and the kind, and is not today's shim", () => {
+  expect(LEGACY).toContain('with({ protocol: 1, kind: "organizationCustomization"');
+  expect(LEGACY).toContain('require(join(root, "dist", "providers", "runtime.js")).dispatch(protocol, kind, method, args)');
+  expect(LEGACY).not.toBe(shimSource("organizationCustomization"));
+});
+
+test("up writes today's short shim into every resource, inputs and outputs", async () => {
+  await stack.up();
+  const state = await stack.export();
+  // 14 resources of the pair and its wave, and the wave's five MailUsers.
+  expect(dynamic(state).length).toBe(19);
+  for (const side of ["inputs", "outputs"] as const) {
+    for (const text of providerTexts(state, side)) expect([side, text]).toEqual([side, shimSource(kindOf(text)!)]);
+  }
+});
+
+test("with the earlier text imported into every resource, refresh, preview and up change nothing and write nothing", async () => {
+  const state = await stack.export();
+  for (const r of dynamic(state)) {
+    for (const side of ["inputs", "outputs"] as const) {
+      const props = r[side] as Rec;
+      props.__provider = legacyFor(kindOf(String(props.__provider))!);
+    }
+  }
+  const file = path.join(stack.dir, "legacy-state.json");
+  fs.writeFileSync(file, JSON.stringify(state));
+  await stack.ok(["stack", "import", "--file", file]);
+  expect(providerTexts(await stack.export(), "outputs").every((t) => t.includes("with({ protocol: 1, kind:"))).toBe(true);
+
+  const mark = emulator().requests.length;
+  await stack.ok(["refresh", "--yes", "--expect-no-changes"]);
+  await stack.ok(["preview", "--expect-no-changes"]);
+  await stack.ok(["up", "--yes", "--expect-no-changes"]);
+  expect(writesSince(emulator(), mark)).toEqual([]);
+  // The engine records the program's inputs (today's text) and keeps the outputs, which still carry the old one.
+  const after = await stack.export();
+  expect(providerTexts(after, "inputs").every((t) => t === shimSource(kindOf(t)!))).toBe(true);
+  expect(providerTexts(after, "outputs").every((t) => t.includes("with({ protocol: 1, kind:"))).toBe(true);
+  await stack.ok(["refresh", "--yes", "--expect-no-changes"]);
+});
+
+test("destroy through the earlier text leaves both tenants as they were", async () => {
+  const appId = String((dynamic(await stack.export()).find((r) => r.urn.endsWith("::migration-app"))!.outputs as Rec).appId);
+  await stack.ok(["destroy", "--yes"]);
+  expect((await stack.export()).deployment.resources ?? []).toEqual([]);
+  const after = snapshot(emulator());
+  const was = snapshot(emulator(), undefined, before);
+  expect(binnedApp(after, "target", appId).length).toBeGreaterThan(0);
+  dropBinnedApp(after, appId);
+  // Exchange cannot dehydrate an organization again (OrganizationCustomization's delete says so).
+  for (const role of ["source", "target"] as const) {
+    after[role].exchange.organizationConfig = { ...(after[role].exchange.organizationConfig as Rec), IsDehydrated: (was[role].exchange.organizationConfig as Rec).IsDehydrated };
+  }
+  expect(after).toEqual(was);
+});
