@@ -13,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type Anchored, type XtmmResourceSpec } from "./dynamic";
 import { isUnknown, log, stackConfig, tenantFor, type ResourceImplementation } from "./runtime";
 import type { TenantRole } from "./tenant/settings";
-import { checkInputs, echoInputs, wanted, type ConsentMode, type Inputs, type Outputs, type Wanted } from "./adminConsent/inputs";
+import { checkInputs, consentDrift, echoInputs, observedInputs, wanted, withDefaults, type ConsentMode, type Inputs, type Outputs, type Wanted } from "./adminConsent/inputs";
 
 export interface AdminConsentArgs extends Anchored {
   /** The tenant in which the app is consented to. */
@@ -87,7 +87,7 @@ const hasUnknown = (v: unknown): boolean => isUnknown(v) || (Array.isArray(v) &&
 
 export const adminConsentImpl: ResourceImplementation<Inputs, Outputs> = {
   async check(_olds, news) {
-    return { inputs: news, failures: checkInputs(news) };
+    return { inputs: withDefaults(news), failures: checkInputs(news) };
   },
 
   async diff(_id, olds, news) {
@@ -131,7 +131,10 @@ export const adminConsentImpl: ResourceImplementation<Inputs, Outputs> = {
     if (missing.length > 0) {
       log.warn(`AdminConsent for app ${props.appId} in tenant ${props.tenantId} (${props.tenant}): missing ${missing.join(", ")}; the next \`pulumi up\` restores it.`);
     }
-    return { id, props: { ...props, ...found } };
+    const refreshed: Outputs = { ...props, ...found };
+    // Drift as inputs, so the change plan names `roles`; once healthy again (restored by hand), the inputs
+    // are given back whole. No drift before or now: the engine keeps the inputs it has.
+    return consentDrift(refreshed) || consentDrift(props) ? { id, props: refreshed, inputs: observedInputs(refreshed) } : { id, props: refreshed };
   },
 
   async update(_id, olds, news) {

@@ -8,7 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
 import { log, tenantFor, type ResourceImplementation } from "./runtime";
-import { checkInputs, diffMailUser, isHeld, lower, withDefaults, type Inputs, type Outputs } from "./mailUser/inputs";
+import { checkInputs, diffMailUser, isHeld, lower, observedInputs, withDefaults, type Inputs, type Outputs } from "./mailUser/inputs";
 import { isSoftDeleted, readerFor } from "./mailUser/reader";
 import { converge, describeUser, heldOutputs, observed, stage } from "./mailUser/stage";
 
@@ -91,7 +91,10 @@ export const mailUserImpl: ResourceImplementation<Inputs, Outputs> = {
     const found = await readerFor(tenantFor("target")).byGuid(props.identity || id);
     // Gone (or only soft-deleted): refresh drops it and the next up stages the user again.
     if (!found || isSoftDeleted(found)) return { id: "" };
-    return { id, props: observed(props, found, props) };
+    const outs = observed(props, found, props);
+    // A mailbox now: nothing is stamped again, so nothing to show as drift.
+    const inputs = outs.migrated ? undefined : observedInputs(props, outs);
+    return { id, props: outs, ...(inputs ? { inputs } : {}) };
   },
 
   async update(_id, olds, news) {

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type Anchored, type XtmmResourceSpec } from "./dynamic";
 import { isUnknown, stackConfig, type Props, type ResourceImplementation } from "./runtime";
 import type { TenantRole } from "./tenant/settings";
-import { converge, observe, release, type Inputs, type Outputs } from "./organizationRelationship/converge";
+import { converge, observe, observedInputs, release, type Inputs, type Outputs } from "./organizationRelationship/converge";
 import { CAPABILITIES, canonicalCapabilities, minus, sameSet } from "./organizationRelationship/model";
 
 export interface OrganizationRelationshipArgs extends Anchored {
@@ -156,7 +156,9 @@ export const organizationRelationshipImpl: ResourceImplementation<Inputs, Output
   async read(id, props) {
     const outs = await observe(props);
     if (!outs) return { id: "" };
-    return { id: outs.guid || id, props: outs };
+    // Drift in what an input asks for goes back as inputs, so the change plan names that input.
+    const inputs = observedInputs(props, outs);
+    return { id: outs.guid || id, props: outs, ...(inputs ? { inputs } : {}) };
   },
 
   async update(_id, olds, news) {

@@ -171,8 +171,7 @@ async function call(impl: ResourceImplementation, kind: string, method: ShimMeth
       if (result.id !== "" && result.inputs) assertPlainJson(`${kind}.read (inputs)`, result.inputs);
       if (result.id === "") return result;
       // A read that also returns inputs (drift shown as changed inputs) keeps the anchors on them too.
-      const inputs = (result as { inputs?: Props }).inputs;
-      return { ...result, props: anchored.recorded(result.props, anchors), ...(inputs ? { inputs: anchored.recorded(inputs, anchors) } : {}) };
+      return { ...result, props: anchored.recorded(result.props, anchors), ...(result.inputs ? { inputs: anchored.recorded(result.inputs, anchors) } : {}) };
     }
     case "update": {
       const [id, olds, news] = args as [string, Props, Props];

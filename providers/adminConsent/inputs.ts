@@ -89,6 +89,38 @@ export function wanted(i: Inputs): Wanted {
   };
 }
 
+/**
+ * The inputs check hands the engine: as given, with the defaults `wanted` would apply written in (the outputs
+ * echo them too), so the state records the roles asked for and a refresh can show which of them the tenant
+ * holds (`observedInputs`). Stacks whose state predates this diff the same: diff compares with the outputs.
+ */
+export function withDefaults(news: Props): Props {
+  const out = { ...news };
+  if (out.resourceAppId === undefined) out.resourceAppId = EXCHANGE_ONLINE_APP_ID;
+  if (out.roles === undefined) out.roles = [...DEFAULT_ROLES];
+  if (out.mode === undefined) out.mode = "grant";
+  return out;
+}
+
+/** Whether outputs show a consent the tenant no longer holds in full (the rule diff uses for drift). */
+export function consentDrift(o: Outputs): boolean {
+  return o.servicePrincipalId === "" || !(o.roles ?? []).every((r) => (o.grantedRoles ?? []).includes(r));
+}
+
+/**
+ * The inputs as the tenant now has them, rebuilt from refreshed outputs: what was asked for (the outputs echo
+ * it), with `roles` cut to those the app still holds. Read returns them while the consent is (or was, at the
+ * last refresh) not held in full, so the change plan shows `roles` going back to what the up grants; roles an
+ * administrator granted besides ours are not listed (the up leaves them alone).
+ */
+export function observedInputs(o: Outputs): Inputs {
+  const held = new Set(o.servicePrincipalId === "" ? [] : (o.grantedRoles ?? []));
+  const out: Inputs = { tenant: o.tenant, appId: o.appId, resourceAppId: o.resourceAppId, roles: (o.roles ?? []).filter((r) => held.has(r)), mode: o.mode };
+  if (o.awaitTimeoutSeconds !== undefined) out.awaitTimeoutSeconds = o.awaitTimeoutSeconds;
+  if (o.consentUrl !== undefined) out.consentUrl = o.consentUrl;
+  return out;
+}
+
 /** The input part of the outputs, so diff (which is given old outputs) sees what was asked for. */
 export function echoInputs(w: Wanted, i: Inputs): Pick<Outputs, "tenant" | "appId" | "resourceAppId" | "roles" | "mode" | "awaitTimeoutSeconds" | "consentUrl"> {
   const out: Pick<Outputs, "tenant" | "appId" | "resourceAppId" | "roles" | "mode"> & Props = {

@@ -163,6 +163,26 @@ export function stampDrift(found: Pick<Outputs, "exchangeGuid" | "archiveGuid" |
   return out;
 }
 
+/**
+ * The inputs as the object now carries the stamp, for read to hand the engine when a refresh finds less of it
+ * than the last read did (an x500 gone, another ExchangeGuid or ArchiveGuid, the delivery address gone), so the
+ * change plan names what the up puts back: the other inputs as recorded (the outputs echo them), the GUIDs as
+ * found, `x500Addresses` as the x500s read last time that are still there, `deliveryAddress` "" when missing.
+ * Read gets no inputs, so the x500s asked for are those of the last read (after an up they carry them all);
+ * x500s someone added meanwhile are not listed, as the up leaves them. Undefined when nothing went missing.
+ */
+export function observedInputs(prior: Outputs, now: Outputs): Inputs | undefined {
+  const has = new Set((now.x500Addresses ?? []).map(lower));
+  const kept = (prior.x500Addresses ?? []).filter((x) => has.has(lower(x)));
+  const smtp = new Set((now.emailAddresses ?? []).map((p) => lower(p.replace(/^smtp:/i, ""))));
+  const delivery = smtp.has(lower(now.deliveryAddress));
+  const gone = kept.length < (prior.x500Addresses ?? []).length || lower(prior.exchangeGuid) !== lower(now.exchangeGuid) ||
+    lower(prior.archiveGuid) !== lower(now.archiveGuid) || !delivery;
+  if (!gone) return undefined;
+  const inputs = Object.fromEntries(INPUTS.filter((k) => now[k] !== undefined).map((k) => [k, now[k]])) as Inputs;
+  return { ...inputs, x500Addresses: kept, ...(delivery ? {} : { deliveryAddress: "" }) };
+}
+
 export function missingX500(found: string[] | undefined, wanted: unknown): string[] {
   if (isUnknown(wanted) || !Array.isArray(wanted)) return ["?"];
   const have = new Set((found ?? []).map(lower));

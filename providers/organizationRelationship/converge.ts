@@ -96,6 +96,37 @@ export async function observe(props: Outputs): Promise<Outputs | undefined> {
   return { ...props, ...observed(found), identity: found.Name, guid: found.Guid };
 }
 
+/**
+ * What an input asks for that the relationship, as last read, lacks: a needed MailboxMoveCapability, the app
+ * id, the published scopes (the rules diff uses). Enabled and MailboxMoveEnabled are drift too, but no input
+ * names them.
+ */
+function inputDrift(o: Outputs): { capabilities?: string[]; oauthApplicationId?: string | null; publishedScopes?: string[] } {
+  const out: ReturnType<typeof inputDrift> = {};
+  const current = o.mailboxMoveCapability ?? [];
+  if (minus(o.capabilities ?? [], current).length) out.capabilities = o.capabilities.filter((c) => !minus([c], current).length);
+  if (o.oauthApplicationId !== null && (o.currentOAuthApplicationId ?? "").toLowerCase() !== String(o.oauthApplicationId).toLowerCase()) {
+    out.oauthApplicationId = o.currentOAuthApplicationId;
+  }
+  if (o.publishedScopes !== null && !sameSet(o.currentPublishedScopes ?? [], o.expectedPublishedScopes ?? [])) out.publishedScopes = o.currentPublishedScopes;
+  return out;
+}
+
+/**
+ * The inputs as the relationship now has them, for read to hand the engine while it shows drift in one of them
+ * (or showed it at the last refresh): what was asked for (the outputs echo it), with each drifted input as
+ * found, so the change plan names it. `capabilities` lists the needed ones the relationship still has;
+ * capabilities someone else set are not listed, as the up leaves them. Undefined when there is nothing to show.
+ */
+export function observedInputs(prior: Outputs, now: Outputs): Inputs | undefined {
+  const drift = inputDrift(now);
+  if (Object.keys(drift).length === 0 && Object.keys(inputDrift(prior)).length === 0) return undefined;
+  const inputs: Inputs = { tenant: now.tenant, partnerTenantId: now.partnerTenantId, name: now.name, capabilities: now.capabilities };
+  if (now.oauthApplicationId !== null) inputs.oauthApplicationId = now.oauthApplicationId;
+  if (now.publishedScopes !== null) inputs.publishedScopes = now.publishedScopes;
+  return { ...inputs, ...drift } as Inputs;
+}
+
 export async function release(props: Outputs): Promise<void> {
   const client = tenantFor(props.tenant);
   const who = describe(props.tenant, client, props.partnerTenantId);

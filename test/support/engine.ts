@@ -1,8 +1,9 @@
 // Plays the Pulumi engine's side of the resource-provider protocol against the real dynamic-provider host
 // (providerHost.ts), in the engine's order (research pulumi-dynamic.md §1.2 and §2.4): check, then diff
 // with the OLD OUTPUTS, then create / update / replace; preview stops after diff; refresh reads with the
-// state and diffs the refreshed outputs against the inputs; destroy deletes with the state. It keeps a
-// small state per resource as the engine's checkpoint would, and asserts what the engine would reject.
+// state, keeps the inputs a read hands back, and diffs the refreshed outputs against the inputs the state had
+// before the read; destroy deletes with the state. It keeps a small state per resource as the engine's
+// checkpoint would, and asserts what the engine would reject.
 
 import * as pulumi from "@pulumi/pulumi";
 import { type Props, type ProviderHost, type CheckFailure, type DiffResponse, UNKNOWN, startProviderHost } from "./providerHost";
@@ -163,7 +164,9 @@ export class Engine {
     const state: ResourceState = { ...old, id: read.id, outputs: read.properties, inputs: read.inputs ?? old.inputs };
     this.states.set(urn, state);
     this.calls.push(`diff ${urn}`);
-    const diff = await this.host.diff(urn, state.id, state.outputs, state.inputs, state.inputs);
+    // As the real engine does: the refreshed outputs against the inputs the state had BEFORE the read, so inputs
+    // a read hands back (drift shown as inputs) do not hide the drift.
+    const diff = await this.host.diff(urn, state.id, state.outputs, old.inputs, state.inputs);
     return { op: diff.changes === "some" ? "drift" : "same", diff, state };
   }
 
