@@ -1,7 +1,7 @@
 // The sandbox stack through the REAL Pulumi CLI (v3.276, built from Go modules by .ci/run) against the emulator:
-// the change plan, up, the runs that must change nothing, drift made by hand, wave changes, the batch started by a
-// config change, and destroy back to the starting tenants. Needs `npx tsc -p tsconfig.json` first (the program and
-// the provider host load dist/).
+// the change plan of a first run and the runs that must change nothing after up. The rest of the day (drift,
+// wave changes, the batch, destroy) is test/cli-day.test.ts. Needs `npx tsc -p tsconfig.json` first (the program
+// and the provider host load dist/).
 
 import * as fs from "node:fs";
 import * as os from "node:os";
