@@ -7,7 +7,8 @@
 //   npm run bench -- --users 200 --latency-ms 50    # a quick run
 // Options (argv or env): --users / BENCH_USERS, --latency-ms / BENCH_LATENCY_MS, --concurrency /
 // BENCH_CONCURRENCY (the stack's exchangeConcurrency; default the provider's), --baseline-sample /
-// BENCH_BASELINE_SAMPLE (users staged one call per attribute, sequentially; the rest is extrapolated).
+// BENCH_BASELINE_SAMPLE (users staged one call per attribute, sequentially; the rest is extrapolated); with
+// --engine pulumi also --waves / BENCH_WAVES and --skip-checkpoints / BENCH_SKIP_CHECKPOINTS=true.
 
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -302,15 +303,19 @@ async function main(): Promise<void> {
   const waves = option("waves", "BENCH_WAVES", 1) || 1;
   const latencyMs = option("latency-ms", "BENCH_LATENCY_MS", 300);
   const concurrency = option("concurrency", "BENCH_CONCURRENCY", DEFAULT_EXCHANGE_CONCURRENCY) || DEFAULT_EXCHANGE_CONCURRENCY;
-  progress(`real engine: ${users} users in ${waves} wave(s) at ${latencyMs} ms per call`);
+  // --skip-checkpoints: the CLI writes the state once at the end instead of after every step (PULUMI_SKIP_CHECKPOINTS;
+  // see the README's "How big a pair can be" for what that trades away).
+  const skipCheckpoints = process.argv.includes("--skip-checkpoints") || process.env.BENCH_SKIP_CHECKPOINTS === "true";
+  const cliEnv: Record<string, string> = skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {};
+  progress(`real engine: ${users} users in ${waves} wave(s) at ${latencyMs} ms per call${skipCheckpoints ? ", checkpoints skipped" : ""}`);
   const emu = await startEmulator({ mailboxes: users, latencyMs: 0 });
   try {
-    const pulumi = await benchPulumi(emu, { users, waves, latencyMs, concurrency }, progress);
+    const pulumi = await benchPulumi(emu, { users, waves, latencyMs, concurrency, cliEnv }, progress);
     const staging = (pulumi.steps as Record<string, { ms: number }>).stagingUp;
     const harnessStaging = (harness.staging as { ms: number }).ms;
     process.stdout.write(
       JSON.stringify(
-        { command: `npm run bench -- --engine pulumi --users ${users} --waves ${waves} --latency-ms ${latencyMs}`, harness, pulumi, stagingRealToHarness: +(staging.ms / harnessStaging).toFixed(3) },
+        { command: `npm run bench -- --engine pulumi --users ${users} --waves ${waves} --latency-ms ${latencyMs}${skipCheckpoints ? " --skip-checkpoints" : ""}`, harness, pulumi, stagingRealToHarness: +(staging.ms / harnessStaging).toFixed(3) },
         null,
         2,
       ) + "\n",
