@@ -13,7 +13,7 @@ import { parse } from "yaml";
 import { useEmulator } from "./support/emulator";
 import { CliStack, changesOf, emulatorConfig, nameOf, ROOT, SECRET_SIG_KEY, type StackExport } from "./support/pulumiCli";
 import { writesSince } from "./engineers-day.test";
-import { binnedApp, dropBinnedApp, snapshot, type Snapshot } from "./support/tenantSnapshot";
+import { BINNED_APP, afterDestroy, snapshot, type Snapshot } from "./support/tenantSnapshot";
 import { findTenant, type Rec, type TenantState } from "./emulator/model";
 
 jest.setTimeout(600_000);
@@ -217,14 +217,8 @@ describe("the engineer's day through the real Pulumi CLI", () => {
     const id = await appId();
     await stack.ok(["destroy", "--yes"]);
     expect((await stack.export()).deployment.resources ?? []).toEqual([]);
-    const after = snapshot(emulator());
-    const was = snapshot(emulator(), undefined, before);
-    // Entra's recycle bin keeps the deleted app and its service principals for 30 days.
-    expect(binnedApp(after, "target", id).map(([, o]) => o["@odata.type"]).sort()).toEqual(["#microsoft.graph.application", "#microsoft.graph.servicePrincipal"]);
-    expect(binnedApp(after, "source", id).map(([, o]) => o["@odata.type"])).toEqual(["#microsoft.graph.servicePrincipal"]);
-    dropBinnedApp(after, id);
-    // Exchange cannot dehydrate an organization again.
-    for (const role of ["source", "target"] as const) after[role].exchange.organizationConfig = { ...(after[role].exchange.organizationConfig as Rec), IsDehydrated: (was[role].exchange.organizationConfig as Rec).IsDehydrated };
+    const { after, was, binned } = afterDestroy(emulator(), before, id);
+    expect(binned).toEqual(BINNED_APP);
     expect(after).toEqual(was);
   });
 });

@@ -13,7 +13,7 @@ import { parse } from "yaml";
 import { useEmulator } from "./support/emulator";
 import { CliStack, emulatorConfig, nameOf, ROOT, type StackExport } from "./support/pulumiCli";
 import { writesSince } from "./engineers-day.test";
-import { binnedApp, dropBinnedApp, snapshot, type Snapshot } from "./support/tenantSnapshot";
+import { BINNED_APP, afterDestroy, snapshot, type Snapshot } from "./support/tenantSnapshot";
 import { findTenant, type Rec, type TenantState } from "./emulator/model";
 import { SECRET as ENDPOINT_CREDENTIAL } from "./emulator/exchange/cmdlets/endpoints";
 
@@ -251,13 +251,8 @@ describe("split administration through the real Pulumi CLI, on one file backend"
     const s = await source.ok(["destroy", "--yes"]);
     expect(s.stdout).toMatch(new RegExp(`- ${SOURCE_SIDE.length + 4} deleted`));
     for (const stack of [target, source]) expect((await stack.export()).deployment.resources ?? []).toEqual([]);
-    const after = snapshot(emulator());
-    const was = snapshot(emulator(), undefined, before);
-    expect(binnedApp(after, "target", appId).map(([, o]) => o["@odata.type"]).sort()).toEqual(["#microsoft.graph.application", "#microsoft.graph.servicePrincipal"]);
-    expect(binnedApp(after, "source", appId).map(([, o]) => o["@odata.type"])).toEqual(["#microsoft.graph.servicePrincipal"]);
-    dropBinnedApp(after, appId);
-    // Exchange cannot dehydrate an organization again (OrganizationCustomization's delete says so).
-    for (const role of ["source", "target"] as const) after[role].exchange.organizationConfig = { ...(after[role].exchange.organizationConfig as Rec), IsDehydrated: (was[role].exchange.organizationConfig as Rec).IsDehydrated };
+    const { after, was, binned } = afterDestroy(emulator(), before, appId);
+    expect(binned).toEqual(BINNED_APP);
     expect(after).toEqual(was);
   });
 });

@@ -12,7 +12,7 @@ import { parse } from "yaml";
 import { useEmulator } from "./support/emulator";
 import { CliStack, emulatorConfig, ROOT, type StackExport } from "./support/pulumiCli";
 import { writesSince } from "./engineers-day.test";
-import { binnedApp, dropBinnedApp, snapshot, type Snapshot } from "./support/tenantSnapshot";
+import { BINNED_APP, afterDestroy, snapshot, type Snapshot } from "./support/tenantSnapshot";
 import { shimSource } from "../providers/dynamic";
 import type { Rec } from "./emulator/model";
 
@@ -87,13 +87,7 @@ test("destroy through the earlier text leaves both tenants as they were", async 
   const appId = String((dynamic(await stack.export()).find((r) => r.urn.endsWith("::migration-app"))!.outputs as Rec).appId);
   await stack.ok(["destroy", "--yes"]);
   expect((await stack.export()).deployment.resources ?? []).toEqual([]);
-  const after = snapshot(emulator());
-  const was = snapshot(emulator(), undefined, before);
-  expect(binnedApp(after, "target", appId).length).toBeGreaterThan(0);
-  dropBinnedApp(after, appId);
-  // Exchange cannot dehydrate an organization again (OrganizationCustomization's delete says so).
-  for (const role of ["source", "target"] as const) {
-    after[role].exchange.organizationConfig = { ...(after[role].exchange.organizationConfig as Rec), IsDehydrated: (was[role].exchange.organizationConfig as Rec).IsDehydrated };
-  }
+  const { after, was, binned } = afterDestroy(emulator(), before, appId);
+  expect(binned).toEqual(BINNED_APP);
   expect(after).toEqual(was);
 });

@@ -57,3 +57,23 @@ export function dropBinnedApp(s: Snapshot, appId: string): void {
     s[label].directory = { ...d, deletedItems: keep(d.deletedItems), secretValues: keep(d.secretValues) };
   }
 }
+
+/** What a destroy of a stack that made the migration app leaves in the recycle bins, by tenant (Entra keeps them 30 days). */
+export const BINNED_APP = { source: ["#microsoft.graph.servicePrincipal"], target: ["#microsoft.graph.application", "#microsoft.graph.servicePrincipal"] };
+
+/**
+ * The pair after a destroy, made comparable with the snapshot `before` the first up: the app's recycle-bin
+ * entries (returned by their types, to be checked against BINNED_APP) are taken out, and each organization's
+ * IsDehydrated is set back, as Exchange cannot dehydrate an organization again.
+ */
+export function afterDestroy(e: Emulator, before: Snapshot, appId: string): { after: Snapshot; was: Snapshot; binned: Record<"source" | "target", string[]> } {
+  const after = snapshot(e);
+  const was = snapshot(e, undefined, before);
+  const types = (label: string) => binnedApp(after, label, appId).map(([, o]) => String(o["@odata.type"])).sort();
+  const binned = { source: types("source"), target: types("target") };
+  dropBinnedApp(after, appId);
+  for (const role of ["source", "target"] as const) {
+    after[role].exchange.organizationConfig = { ...(after[role].exchange.organizationConfig as Rec), IsDehydrated: (was[role].exchange.organizationConfig as Rec).IsDehydrated };
+  }
+  return { after, was, binned };
+}
