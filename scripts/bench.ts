@@ -8,7 +8,7 @@
 // Options (argv or env): --users / BENCH_USERS, --latency-ms / BENCH_LATENCY_MS, --concurrency /
 // BENCH_CONCURRENCY (the stack's exchangeConcurrency; default the provider's), --baseline-sample /
 // BENCH_BASELINE_SAMPLE (users staged one call per attribute, sequentially; the rest is extrapolated); with
-// --engine pulumi also --waves / BENCH_WAVES and --skip-checkpoints / BENCH_SKIP_CHECKPOINTS=true.
+// --engine pulumi also --waves / BENCH_WAVES, --skip-checkpoints / BENCH_SKIP_CHECKPOINTS=true and --no-harness.
 
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -294,7 +294,10 @@ async function main(): Promise<void> {
   const i = process.argv.indexOf("--engine");
   const engine = i >= 0 ? process.argv[i + 1] : process.env.BENCH_ENGINE ?? "harness";
   if (engine !== "harness" && engine !== "pulumi") throw new Error(`--engine must be harness or pulumi, not ${JSON.stringify(engine)}`);
-  const harness = await benchHarness();
+  // --no-harness: the real CLI alone, for a second setting measured after a run that had both (its ratio to the
+  // harness is then not measured).
+  const withHarness = engine === "harness" || !process.argv.includes("--no-harness");
+  const harness = withHarness ? await benchHarness() : undefined;
   if (engine === "harness") {
     process.stdout.write(JSON.stringify(harness, null, 2) + "\n");
     return;
@@ -312,10 +315,14 @@ async function main(): Promise<void> {
   try {
     const pulumi = await benchPulumi(emu, { users, waves, latencyMs, concurrency, cliEnv }, progress);
     const staging = (pulumi.steps as Record<string, { ms: number }>).stagingUp;
-    const harnessStaging = (harness.staging as { ms: number }).ms;
+    const harnessStaging = harness ? (harness.staging as { ms: number }).ms : undefined;
     process.stdout.write(
       JSON.stringify(
-        { command: `npm run bench -- --engine pulumi --users ${users} --waves ${waves} --latency-ms ${latencyMs}${skipCheckpoints ? " --skip-checkpoints" : ""}`, harness, pulumi, stagingRealToHarness: +(staging.ms / harnessStaging).toFixed(3) },
+        { command: `npm run bench -- --engine pulumi --users ${users} --waves ${waves} --latency-ms ${latencyMs}${skipCheckpoints ? " --skip-checkpoints" : ""}${harness ? "" : " --no-harness"}`,
+          ...(harness ? { harness } : {}),
+          pulumi,
+          ...(harnessStaging ? { stagingRealToHarness: +(staging.ms / harnessStaging).toFixed(3) } : {}),
+        },
         null,
         2,
       ) + "\n",
