@@ -12,6 +12,7 @@ import {
   EXCHANGE_ONLINE,
   MICROSOFT_GRAPH,
   USER_READ,
+  adminGraph,
   applicationById,
   applications,
   directorySnapshot,
@@ -89,6 +90,26 @@ test("an up after a failed one finds the app created by the failed attempt", asy
   seenSecrets.add(String(state.outputs.clientSecret));
   expect(taggedApplications(emulator(), "xtmm/test/second-attempt").map((a) => a.id)).toEqual([state.id]);
   await host.waitForOutput(`found application ${state.outputs.appId} created earlier for "xtmm/test/second-attempt"`);
+  await engine.destroy(r);
+  expect(directorySnapshot(emulator())).toEqual(before);
+});
+
+test("an app whose create was never recorded (a killed up): the next create retires the secret it had added, not one added by hand", async () => {
+  const before = directorySnapshot(emulator());
+  const r = await declare("killed-up");
+  const first = await new Engine(host).up(r);
+  seenSecrets.add(String(first.state.outputs.clientSecret));
+  const id = String(first.state.id);
+  const byHand = await (await adminGraph(emulator())).api(`/applications/${id}/addPassword`).post({ passwordCredential: { displayName: "administrator's own" } });
+  seenSecrets.add(String(byHand.secretText));
+  // A fresh engine has no state: the create the engine never heard back from runs again.
+  const engine = new Engine(host);
+  const { state } = await engine.up(r);
+  seenSecrets.add(String(state.outputs.clientSecret));
+  expect(state.id).toBe(id);
+  expect(state.outputs.retiringSecretKeyIds).toEqual([first.state.outputs.secretKeyId]);
+  expect(keyIdsOf(applicationById(emulator(), id)).sort()).toEqual([first.state.outputs.secretKeyId, String(byHand.keyId).toLowerCase(), state.outputs.secretKeyId].sort());
+  await host.waitForOutput(`client secret(s) ${first.state.outputs.secretKeyId} were added by an earlier run that was interrupted`);
   await engine.destroy(r);
   expect(directorySnapshot(emulator())).toEqual(before);
 });

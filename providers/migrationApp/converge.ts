@@ -89,9 +89,24 @@ async function converge(t: Target, app: Application, i: Inputs, roleId: string, 
   await patchApplication(t.g, app.id, body, `Updating application ${app.appId} (${Object.keys(body).join(", ")}) in tenant ${t.tenantId}`);
 }
 
+/** How every client secret this project adds is named (then an ISO time, and " #n" on a retry). */
+const SECRET_NAME_PREFIX = "xtmm migration ";
+
 function secretName(): string {
   // Unique per attempt (see addPassword); says who added it for whoever looks in the portal.
-  return `xtmm migration ${new Date().toISOString()}`;
+  return `${SECRET_NAME_PREFIX}${new Date().toISOString()}`;
+}
+
+/**
+ * Secrets on this stack's own (tagged) app that create found there: create runs only when the state holds no
+ * app, so whatever an earlier run of this resource added is recorded nowhere. That run was interrupted (a
+ * killed `pulumi up`: the app and its secret were made, the engine never heard back) or failed after
+ * addPassword. Their values are lost, but a migration endpoint made in that run may still use one, so they
+ * are not removed here: they are recorded as retiring, and MigrationAppSecretRetirement removes them once
+ * the endpoint has the new secret. Secrets someone added by hand (other names) are left alone.
+ */
+function unrecordedSecrets(app: Application): string[] {
+  return app.passwords.filter((p) => p.displayName.startsWith(SECRET_NAME_PREFIX)).map((p) => p.keyId);
 }
 
 async function newSecret(t: Target, app: Application, i: Inputs): Promise<NewSecret> {
@@ -99,8 +114,8 @@ async function newSecret(t: Target, app: Application, i: Inputs): Promise<NewSec
   return addPassword(t.g, app, secretName(), end, `Adding a client secret to application ${app.appId} in tenant ${t.tenantId}`);
 }
 
-/** Finds this stack's app by its tag, or creates it; never two. */
-async function findOrCreate(t: Target, i: Inputs, roleId: string): Promise<Application> {
+/** Finds this stack's app by its tag (`found`), or creates it; never two. */
+async function findOrCreate(t: Target, i: Inputs, roleId: string): Promise<{ app: Application; found: boolean }> {
   const tag = tagOf(i.naturalKey);
   const action = `Looking for the migration application tagged "${tag}" in tenant ${t.tenantId}`;
   const tagged = await findApplicationsByTag(t.g, tag, action);
@@ -109,7 +124,7 @@ async function findOrCreate(t: Target, i: Inputs, roleId: string): Promise<Appli
   }
   if (tagged.length === 1) {
     log.info(`MigrationApp: found application ${tagged[0].appId} created earlier for "${i.naturalKey}" (tag ${tag}); continuing with it.`);
-    return tagged[0];
+    return { app: tagged[0], found: true };
   }
   const namesakes = await findApplicationsByName(t.g, i.displayName, `Looking for applications named "${i.displayName}" in tenant ${t.tenantId}`);
   if (namesakes.length > 0) {
@@ -127,9 +142,9 @@ async function findOrCreate(t: Target, i: Inputs, roleId: string): Promise<Appli
     tags: [tag],
   };
   const created = await createApplication(t.g, body, create);
-  if (created) return untilVisible(() => getApplication(t.g, created.id, create), `${create}: the new application ${created.appId}`);
+  if (created) return { app: await untilVisible(() => getApplication(t.g, created.id, create), `${create}: the new application ${created.appId}`), found: false };
   log.warn(`${create}: the answer was lost; looking for the application by its tag before anything else.`);
-  return untilVisible(async () => (await findApplicationsByTag(t.g, tag, create))[0], `${create}: the answer was lost and no application tagged "${tag}" appeared`);
+  return { app: await untilVisible(async () => (await findApplicationsByTag(t.g, tag, create))[0], `${create}: the answer was lost and no application tagged "${tag}" appeared`), found: false };
 }
 
 async function adopt(t: Target, appId: string): Promise<Application> {
@@ -178,13 +193,24 @@ export async function create(i: Inputs): Promise<Outputs> {
   const t = await target();
   const roleId = await mailboxMigrationRoleId(t.g, t.tenantId);
   const adopted = i.adoptAppId !== undefined;
-  const app = adopted ? await adopt(t, i.adoptAppId as string) : await findOrCreate(t, i, roleId);
+  const { app, found } = adopted ? { app: await adopt(t, i.adoptAppId as string), found: false } : await findOrCreate(t, i, roleId);
+  // Only on this stack's own app: on an adopted one, another stack adopting the same app may own such a secret.
+  const leftover = found ? unrecordedSecrets(app) : [];
   const original = adopted ? { ...settingsOf(app) } : null;
   await converge(t, app, i, roleId, adopted);
   const sp = await ensureServicePrincipal(t.g, app.appId, `Creating the service principal of application ${app.appId} in tenant ${t.tenantId}`);
-  if (!sp.created) log.info(`MigrationApp ${app.appId}: its service principal ${sp.id} already existed in tenant ${t.tenantId}; adopted, and left in place on delete.`);
+  if (!sp.created && adopted) log.info(`MigrationApp ${app.appId}: its service principal ${sp.id} already existed in tenant ${t.tenantId}; adopted, and left in place on delete.`);
+  // On this stack's own app it was made by an earlier, interrupted attempt: it goes with the app on delete.
+  else if (!sp.created) log.info(`MigrationApp ${app.appId}: its service principal ${sp.id} was made by an earlier attempt that did not finish; kept, and deleted with the app.`);
   const secret = await newSecret(t, app, i);
   log.info(`MigrationApp ${app.appId}: added client secret ${secret.keyId} (ends ${secret.endDateTime}).`);
+  const retiring = leftover.filter((k) => k !== secret.keyId);
+  if (retiring.length > 0) {
+    log.info(
+      `MigrationApp ${app.appId}: client secret(s) ${retiring.join(", ")} were added by an earlier run that was interrupted or failed before the state recorded them; ` +
+        "they are retired (MigrationAppSecretRetirement removes them) once the migration endpoint has the new secret.",
+    );
+  }
   return outputs(t, app, i, {
     servicePrincipalId: sp.id,
     mailboxMigrationRoleId: roleId,
@@ -192,7 +218,7 @@ export async function create(i: Inputs): Promise<Outputs> {
     secretStartDateTime: secret.startDateTime,
     secretEndDateTime: secret.endDateTime,
     clientSecret: secret.secretText,
-    retiringSecretKeyIds: [],
+    retiringSecretKeyIds: retiring,
     adopted,
     // An app we created takes its service principal with it; for an adopted app, only one we made goes.
     createdServicePrincipal: adopted ? sp.created : true,
