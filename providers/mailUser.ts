@@ -88,7 +88,7 @@ export const mailUserImpl: ResourceImplementation<Inputs, Outputs> = {
 
   async read(id, props) {
     if (props.held || id.startsWith("held:")) return { id, props };
-    const found = await readerFor(tenantFor("target")).byGuid(props.identity || id);
+    const found = await readerFor(tenantFor("target")).forRefresh(props.identity || id);
     // Gone (or only soft-deleted): refresh drops it and the next up stages the user again.
     if (!found || isSoftDeleted(found)) return { id: "" };
     const outs = observed(props, found, props);

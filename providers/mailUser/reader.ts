@@ -2,8 +2,13 @@
 // resources concurrently in one provider-host process, so a 2,000-user wave would otherwise cost 2,000
 // lookups. Requests are gathered per tenant client in a window (closed after 25 ms without a new request,
 // at most 1 s after it opened) and answered together: a few keys by identity, many keys by ONE paged
-// listing of the recipient types a staged user can be. Nothing is cached between windows: a request made
-// after a window closed (or while its fetch runs) waits for the next window and its fresh calls.
+// listing of the recipient types a staged user can be. Nothing is cached between windows for create and
+// delete: a request made after a window closed (or while its fetch runs) waits for the next window and its
+// fresh calls. Refresh is the exception (`forRefresh`): the real engine hands a large stack's reads over a few
+// at a time, between its checkpoint writes, so windows stay small and a refresh of 2,000 MailUsers cost
+// hundreds of lookups; after the first READS_BEFORE_LISTING reads, one listing answers the rest of the
+// refresh, for as long as it is not older than `XTMM_READ_LISTING_MAX_AGE_MS` (default 10 minutes, the
+// provider host lives for one CLI command; 0 turns it off).
 
 import type { TenantClient } from "../tenant";
 import { kindOf, message } from "../exchangeFailure";
@@ -37,6 +42,8 @@ export const RECIPIENT_SELECT = [
 const LISTED_TYPES = ["MailUser", "UserMailbox", "SharedMailbox"];
 /** Up to this many distinct keys in a window are looked up one by one; more are answered by one listing. */
 export const ONE_BY_ONE_LIMIT = 4;
+/** Refresh reads one by one until this many came in; then a listing, which answers the ones after it. */
+export const READS_BEFORE_LISTING = 20;
 
 export const isSoftDeleted = (r: Recipient): boolean => !!r.WhenSoftDeleted || r.IsSoftDeletedByRemove === true;
 export const isMailbox = (r: Recipient): boolean => r.RecipientType === "UserMailbox";
@@ -57,6 +64,8 @@ export function holds(r: Recipient, key: string): boolean {
 
 interface Request {
   keys: string[];
+  /** A refresh read that would rather wait for a listing (see forRefresh). */
+  list?: boolean;
   resolve: (found: Recipient[]) => void;
   reject: (e: unknown) => void;
 }
@@ -71,9 +80,9 @@ function envMs(name: string, fallback: number): number {
  * trickle in over seconds for a big stack, so a fixed short window would make one listing per trickle.
  * `XTMM_READ_COALESCE_MS` / `XTMM_READ_COALESCE_MAX_MS` tune them (tests).
  */
-export function coalesceWindow(): { quietMs: number; maxWaitMs: number } {
+export function coalesceWindow(): { quietMs: number; maxWaitMs: number; listingMaxAgeMs: number } {
   const quietMs = envMs("XTMM_READ_COALESCE_MS", 25);
-  return { quietMs, maxWaitMs: Math.max(quietMs, envMs("XTMM_READ_COALESCE_MAX_MS", 1000)) };
+  return { quietMs, maxWaitMs: Math.max(quietMs, envMs("XTMM_READ_COALESCE_MAX_MS", 1000)), listingMaxAgeMs: envMs("XTMM_READ_LISTING_MAX_AGE_MS", 600_000) };
 }
 
 export class RecipientReader {
@@ -81,6 +90,9 @@ export class RecipientReader {
   private timer?: NodeJS.Timeout;
   private openedAt = 0;
   private fetching = false;
+  private refreshReads = 0;
+  /** The last listing, by Guid, for refresh reads; `at` is when it was asked for. */
+  private listed?: { at: number; byGuid: Map<string, Recipient> };
 
   constructor(
     private readonly client: TenantClient,
@@ -88,12 +100,28 @@ export class RecipientReader {
   ) {}
 
   /** The recipients (active and soft-deleted, deduplicated) that hold any of the keys. */
-  find(keys: string[]): Promise<Recipient[]> {
+  find(keys: string[], list = false): Promise<Recipient[]> {
     const wanted = [...new Set(keys.filter(Boolean).map((k) => k.toLowerCase()))];
     return new Promise((resolve, reject) => {
-      this.pending.push({ keys: wanted, resolve, reject });
+      this.pending.push({ keys: wanted, resolve, reject, list });
       this.schedule();
     });
+  }
+
+  /**
+   * `byGuid` for a refresh: answered from the last listing while it is fresh enough; a Guid it does not hold is
+   * looked up live, so only what the listing saw is ever taken from it. A refresh's objects were all there
+   * before it started, and nothing it reads is written while it runs.
+   */
+  async forRefresh(guid: string): Promise<Recipient | undefined> {
+    const wanted = guid.trim().toLowerCase();
+    const maxAge = this.window.listingMaxAgeMs;
+    if (maxAge > 0 && this.listed && Date.now() - this.listed.at <= maxAge) {
+      const hit = this.listed.byGuid.get(wanted);
+      if (hit) return hit;
+    }
+    const list = maxAge > 0 && ++this.refreshReads > READS_BEFORE_LISTING;
+    return (await this.find([wanted], list)).find((r) => r.Guid.toLowerCase() === wanted);
   }
 
   /** The recipient (active or soft-deleted) whose Guid is `guid`, if any. */
@@ -122,7 +150,7 @@ export class RecipientReader {
     this.fetching = true;
     try {
       const keys = [...new Set(batch.flatMap((r) => r.keys))];
-      const index = await this.fetch(keys);
+      const index = await this.fetch(keys, batch.some((r) => r.list));
       for (const r of batch) {
         const hits = new Map<string, Recipient>();
         for (const k of r.keys) for (const rec of index.get(k) ?? []) hits.set(rec.Guid.toLowerCase(), rec);
@@ -136,12 +164,15 @@ export class RecipientReader {
     }
   }
 
-  private async fetch(keys: string[]): Promise<Map<string, Recipient[]>> {
-    if (keys.length <= ONE_BY_ONE_LIMIT) {
+  private async fetch(keys: string[], list: boolean): Promise<Map<string, Recipient[]>> {
+    if (keys.length <= ONE_BY_ONE_LIMIT && !list) {
       const one = await this.oneByOne(keys);
       if (one) return one;
     }
-    return indexed(keys, await this.listing());
+    const at = Date.now();
+    const all = await this.listing();
+    this.listed = { at, byGuid: new Map(all.filter((r) => r && typeof r.Guid === "string").map((r) => [r.Guid.toLowerCase(), r])) };
+    return indexed(keys, all);
   }
 
   /** One Get-Recipient per key; undefined when a key is ambiguous (the listing sorts that out). */

@@ -92,6 +92,10 @@ export async function startProviderHost(opts: ProviderHostOptions = {}): Promise
     PULUMI_NODEJS_PROJECT: "xtmm",
     PULUMI_PROJECT: "xtmm",
     XTMM_ROOT: PROJECT_ROOT,
+    // One host here plays many CLI commands (with changes made by hand between them), where the engine starts
+    // a host per command: a listing kept for a refresh would outlive the command it was made for. Tests of
+    // that listing set it back (mail-user.test.ts).
+    XTMM_READ_LISTING_MAX_AGE_MS: "0",
     ...(opts.caFile ? { NODE_EXTRA_CA_CERTS: opts.caFile } : {}),
     ...opts.env,
   };
