@@ -10,6 +10,7 @@ import * as path from "node:path";
 import type { Emulator } from "../test/emulator";
 import type { RequestRecord } from "../test/emulator/server";
 import { CliStack, emulatorConfig, type CliResult } from "../test/support/pulumiCli";
+import { descendants, processTable } from "../test/support/processes";
 
 export interface EngineBenchOptions {
   users: number;
@@ -39,24 +40,9 @@ class ProcessWatch {
   }
 
   private sample(): void {
-    const parents = new Map<number, number>();
-    const cmdlines = new Map<number, string>();
-    for (const entry of fs.readdirSync("/proc")) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-        parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
-        cmdlines.set(Number(entry), fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").replace(/\0/g, " "));
-      } catch {
-        // ended while we looked
-      }
-    }
-    const below = (pid: number) => {
-      for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p)) if (p === process.pid) return true;
-      return false;
-    };
-    for (const [pid, cmd] of cmdlines) {
-      if (!below(pid)) continue;
+    const table = processTable();
+    for (const pid of descendants(process.pid, table)) {
+      const cmd = table.get(pid)!.cmd;
       const kind: ProcessKind | undefined = /pulumi-language-nodejs/.test(cmd)
         ? "languageHost"
         : /dynamic-provider/.test(cmd)

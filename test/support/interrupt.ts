@@ -8,32 +8,7 @@ import type { Emulator } from "../emulator";
 import type { DirectoryState, ExchangeState, Rec, Stored, TenantState } from "../emulator/model";
 import type { RequestRecord } from "../emulator/server";
 import { snapshot } from "./tenantSnapshot";
-
-/** Every live process below `root` (its children, theirs, ...), found through /proc. */
-export function descendants(root: number): number[] {
-  const parent = new Map<number, number>();
-  for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-      // The command name (in parentheses) may hold spaces: the fields after it are fixed.
-      parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
-    } catch {
-      // ended while we looked
-    }
-  }
-  const out: number[] = [];
-  const walk = (pid: number) => {
-    for (const [child, p] of parent) {
-      if (p === pid && !out.includes(child)) {
-        out.push(child);
-        walk(child);
-      }
-    }
-  };
-  walk(root);
-  return out;
-}
+import { descendants } from "./processes";
 
 const alive = (pid: number): boolean => {
   try {
