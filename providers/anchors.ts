@@ -18,7 +18,7 @@
 
 import { isUnknown, type Props } from "./runtime";
 
-export const ANCHORS = "anchors";
+const ANCHORS = "anchors";
 
 type Anchors = Record<string, string>;
 

@@ -148,7 +148,7 @@ async function call(impl: ResourceImplementation, kind: string, method: ShimMeth
       const [olds, news] = args as [Props, Props];
       const { rest, anchors } = anchored.split(withoutProvider(news));
       const result = await impl.check(anchored.split(withoutProvider(olds)).rest, rest);
-      return anchors && result.inputs ? { ...result, inputs: { ...result.inputs, [anchored.ANCHORS]: anchors } } : result;
+      return result.inputs ? { ...result, inputs: anchored.recorded(result.inputs, anchors) } : result;
     }
     case "diff": {
       const [id, olds, news] = args as [string, Props, Props];

@@ -17,7 +17,7 @@ import { parse } from "yaml";
 import { startEmulator, type Emulator } from "./emulator";
 import type { RequestRecord } from "./emulator/server";
 import { formatViolations } from "./support/emulator";
-import { CliStack, emulatorConfig, nameOf, ROOT, startCli, type CliResult, type StackExport, type StateResource } from "./support/pulumiCli";
+import { CliStack, emulatorConfig, nameOf, resourceNamed, ROOT, startCli, type CliResult, type StackExport } from "./support/pulumiCli";
 import { ctrlC, killTree, madeSince, mailUsersBySource, orphans, requestSeen, sourceMailboxes, targetOf, tenantKeys, writesSince, type TenantKeys } from "./support/interrupt";
 
 jest.setTimeout(900_000);
@@ -91,7 +91,7 @@ function inRun(name: string, body: (run: Run) => Promise<void>): () => Promise<v
 }
 
 const text = (r: CliResult) => `${r.stdout}\n${r.stderr}`;
-const resource = (s: StackExport, name: string): StateResource | undefined => (s.deployment.resources ?? []).find((r) => nameOf(r.urn) === name);
+const resource = resourceNamed;
 const pendingOf = (s: StackExport) => ((s.deployment.pending_operations ?? []) as { type: string; resource: { urn: string } }[]).map((p) => `${p.type} ${nameOf(p.resource.urn)}`).sort();
 // The file backend keeps one `<uuid>.json` per lock (beside it, the blob library's `.attrs`).
 const lockFiles = (s: CliStack) => s.backendFiles().filter((f) => f.file.includes(`${path.sep}locks${path.sep}`) && f.file.endsWith(".json")).map((f) => path.basename(f.file));

@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { useEmulator } from "./support/emulator";
-import { CliStack, changesOf, emulatorConfig, filesUnder, nameOf, revealed, secretPaths, type PreviewDigest, type StackExport } from "./support/pulumiCli";
+import { CliStack, changesOf, emulatorConfig, filesUnder, nameOf, resourceNamed, revealed, secretPaths, type PreviewDigest, type StackExport } from "./support/pulumiCli";
 import { writesSince } from "./engineers-day.test";
 import { findTenant, type Rec, type TenantState } from "./emulator/model";
 import { SECRET as ENDPOINT_CREDENTIAL } from "./emulator/exchange/cmdlets/endpoints";
@@ -30,7 +30,7 @@ let stack: CliStack;
 const secrets = new Map<string, string>();
 
 const target = (): TenantState => findTenant(emulator().state, emulator().tenants.target.tenantId)!;
-const resource = (s: StackExport, name: string) => (s.deployment.resources ?? []).find((r) => nameOf(r.urn) === name);
+const resource = resourceNamed;
 const appOutputs = async () => resource(await stack.export(), "migration-app")!.outputs as Rec & { applicationObjectId: string; appId: string; secretKeyId: string };
 const application = (objectId: string) => target().directory.applications.get(objectId)!.obj;
 const secretValuesOf = (objectId: string) => [...(target().directory.secretValues.get(objectId)?.entries() ?? [])];

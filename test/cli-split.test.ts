@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { useEmulator } from "./support/emulator";
-import { CliStack, emulatorConfig, nameOf, ROOT, type StackExport } from "./support/pulumiCli";
+import { CliStack, emulatorConfig, nameOf, resourceNamed, revealed, ROOT, type StackExport } from "./support/pulumiCli";
 import { writesSince } from "./engineers-day.test";
 import { BINNED_APP, afterDestroy, snapshot, type Snapshot } from "./support/tenantSnapshot";
 import { findTenant, type Rec, type TenantState } from "./emulator/model";
@@ -57,12 +57,10 @@ function own(role: "source" | "target") {
 const tenant = (role: "source" | "target"): TenantState => findTenant(emulator().state, emulator().tenants[role].tenantId)!;
 const customNames = (s: StackExport) =>
   (s.deployment.resources ?? []).filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/")).map((r) => nameOf(r.urn)).sort();
-const resource = (s: StackExport, name: string) => (s.deployment.resources ?? []).find((r) => nameOf(r.urn) === name);
+const resource = resourceNamed;
 const isCiphertext = (v: unknown) => !!v && typeof v === "object" && "ciphertext" in (v as object);
 const recipients = (t: TenantState) => [...t.exchange.recipients.values()].map((s) => s.obj);
 const byAddress = (t: TenantState, address: string) => recipients(t).find((o) => String(o.PrimarySmtpAddress).toLowerCase() === address);
-/** A value of `stack export --show-secrets`: a secret there is {<sig>, plaintext: <JSON text>}. */
-const revealed = (v: unknown): unknown => (v && typeof v === "object" && "plaintext" in (v as object) ? JSON.parse(String((v as Rec).plaintext)) : v);
 /** Requests since `mark` whose path names the tenant (token requests, Exchange calls; Graph needs a token from the first). */
 const requestsNaming = (mark: number, role: "source" | "target") => {
   const { tenantId, domain } = emulator().tenants[role];

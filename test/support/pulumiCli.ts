@@ -226,6 +226,9 @@ export interface StackExport {
 /** The resource's name: the last part of its URN. */
 export const nameOf = (urn: string): string => urn.split("::").pop() ?? urn;
 
+/** The checkpoint's resource of that name (the last part of its URN). */
+export const resourceNamed = (s: StackExport, name: string): StateResource | undefined => (s.deployment.resources ?? []).find((r) => nameOf(r.urn) === name);
+
 /** The changes of a preview, as "op name" (same steps left out), sorted. */
 export function changesOf(p: PreviewDigest): string[] {
   return p.steps
