@@ -60,11 +60,16 @@ function answersVersion(command: string, env: NodeJS.ProcessEnv): boolean {
   return r.status === 0 && /^v?\d+\.\d+/.test(r.stdout.trim());
 }
 
-/** The environment the Go-built CLI needs: offline, its own folder first on PATH. */
+/**
+ * The environment the Go-built CLI needs: offline, its own folder on PATH and, before it, this checkout's
+ * `@pulumi/pulumi`, whose `pulumi-resource-pulumi-nodejs` script is the dynamic-provider plugin the engine looks
+ * for on PATH. The plugin is taken from the checkout rather than linked into the CLI's folder because that folder
+ * may be shared (CI keeps it in a cache): a link there pointed at whichever checkout built it last.
+ */
 export function builtCliEnv(binDir: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return {
     ...env,
-    PATH: [binDir, env.PATH ?? ""].filter(Boolean).join(path.delimiter),
+    PATH: [path.join(root, "node_modules", "@pulumi", "pulumi"), binDir, env.PATH ?? ""].filter(Boolean).join(path.delimiter),
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
   };

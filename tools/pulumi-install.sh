@@ -27,17 +27,19 @@ bin="${XTMM_PULUMI_CLI_DIR:-$root/.pulumi-cli}/$version/bin"
 stamp="cli $version host $host_version $(cat "$cli_mod/go.sum" "$host_mod/go.sum" | sha256sum | cut -c1-16)"
 sdk_script="$root/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
 
-link_dynamic_provider() {
-  # The dynamic-provider plugin is a script shipped in the @pulumi/pulumi npm package; the engine finds it on PATH.
+check_dynamic_provider() {
+  # The dynamic-provider plugin is a script shipped in the @pulumi/pulumi npm package; scripts/pulumiCli.ts puts
+  # this checkout's copy on PATH. Earlier installs linked it into $bin, which may be shared by several checkouts
+  # (a cache): such a link points at another checkout, so it is removed.
+  rm -f "$bin/pulumi-resource-pulumi-nodejs"
   if [ ! -x "$sdk_script" ]; then
     say "node_modules/@pulumi/pulumi is missing: run npm ci first (the dynamic-provider plugin comes from it)."
     exit 1
   fi
-  ln -sfn "$sdk_script" "$bin/pulumi-resource-pulumi-nodejs"
 }
 
 if [ -x "$bin/pulumi" ] && [ -x "$bin/pulumi-language-nodejs" ] && [ "$(cat "$bin/.built-from" 2>/dev/null)" = "$stamp" ]; then
-  link_dynamic_provider
+  check_dynamic_provider
   say "Pulumi $version is already built in $bin"
   echo "$bin"
   exit 0
@@ -73,6 +75,6 @@ say "      compiled in $(( $(date +%s) - t )) s"
 # Moved into place only when both built, so an interrupted build never leaves a half-built folder behind.
 mv -f "$tmp/pulumi" "$tmp/pulumi-language-nodejs" "$bin/"
 printf '%s' "$stamp" > "$bin/.built-from"
-link_dynamic_provider
+check_dynamic_provider
 say "Pulumi $("$bin/pulumi" version) built in $bin in $(( $(date +%s) - start )) s"
 echo "$bin"
