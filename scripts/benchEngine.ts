@@ -90,6 +90,37 @@ class CheckpointWatch {
   }
 }
 
+/**
+ * What the checkpoint holds per resource type (bytes, and per user), and for each type the bytes of each field of
+ * its resources, so the figure that misses a target names what to shrink.
+ */
+export function stateBreakdown(file: string, users: number): Record<string, unknown> {
+  if (!fs.existsSync(file)) return {};
+  const resources: Record<string, unknown>[] = JSON.parse(fs.readFileSync(file, "utf8")).checkpoint?.latest?.resources ?? [];
+  const byType: Record<string, { count: number; bytes: number; fields: Record<string, number> }> = {};
+  for (const r of resources) {
+    const t = (byType[String(r.type)] ??= { count: 0, bytes: 0, fields: {} });
+    t.count++;
+    for (const [k, v] of Object.entries(r)) {
+      const b = Buffer.byteLength(JSON.stringify(v)) + k.length + 4;
+      t.bytes += b;
+      t.fields[k] = (t.fields[k] ?? 0) + b;
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(byType)
+      .sort((a, b) => b[1].bytes - a[1].bytes)
+      .map(([type, t]) => [
+        type,
+        {
+          count: t.count,
+          bytesPerUser: Math.round(t.bytes / users),
+          bytesPerResourceByField: Object.fromEntries(Object.entries(t.fields).sort((a, b) => b[1] - a[1]).map(([k, b]) => [k, Math.round(b / t.count)])),
+        },
+      ]),
+  );
+}
+
 const isWrite = (r: RequestRecord) => (r.surface === "exchange" ? !!r.cmdlet && !/^(Get|Test)-/i.test(r.cmdlet) : r.method !== "GET");
 
 function callsOf(emu: Emulator, from: number, latencyMs: number, concurrency: number, users: number) {
@@ -166,6 +197,9 @@ export async function benchPulumi(emu: Emulator, opts: EngineBenchOptions, progr
   emu.options.latencyMs = opts.latencyMs;
   try {
     await step("stagingUp", ["up", "--yes", "--skip-preview"]);
+    steps.stateAfterStaging = stateBreakdown(checkpoint, opts.users);
+    // BENCH_KEEP_STATE=<file>: a copy of the staged checkpoint, to look into what the breakdown counts.
+    if (process.env.BENCH_KEEP_STATE) fs.copyFileSync(checkpoint, process.env.BENCH_KEEP_STATE);
     await step("noopPreview", ["preview", "--expect-no-changes"]);
     await step("noopUp", ["up", "--yes", "--skip-preview", "--expect-no-changes"]);
     await step("refresh", ["refresh", "--yes", "--skip-preview"]);
