@@ -8,7 +8,9 @@
 // Options (argv or env): --users / BENCH_USERS, --latency-ms / BENCH_LATENCY_MS, --concurrency /
 // BENCH_CONCURRENCY (the stack's exchangeConcurrency; default the provider's), --baseline-sample /
 // BENCH_BASELINE_SAMPLE (users staged one call per attribute, sequentially; the rest is extrapolated); with
-// --engine pulumi also --waves / BENCH_WAVES, --skip-checkpoints / BENCH_SKIP_CHECKPOINTS=true and --no-harness.
+// --engine pulumi also --waves / BENCH_WAVES, --skip-checkpoints / BENCH_SKIP_CHECKPOINTS=true, --no-harness and
+// BENCH_KEEP_STATE=<file> (a copy of the staged checkpoint; the JSON's stateAfterStaging gives its bytes per
+// resource type and field).
 
 import * as fs from "node:fs";
 import * as path from "node:path";

@@ -94,7 +94,7 @@ class CheckpointWatch {
  * What the checkpoint holds per resource type (bytes, and per user), and for each type the bytes of each field of
  * its resources, so the figure that misses a target names what to shrink.
  */
-export function stateBreakdown(file: string, users: number): Record<string, unknown> {
+function stateBreakdown(file: string, users: number): Record<string, unknown> {
   if (!fs.existsSync(file)) return {};
   const resources: Record<string, unknown>[] = JSON.parse(fs.readFileSync(file, "utf8")).checkpoint?.latest?.resources ?? [];
   const byType: Record<string, { count: number; bytes: number; fields: Record<string, number> }> = {};
@@ -170,6 +170,7 @@ export async function benchPulumi(emu: Emulator, opts: EngineBenchOptions, progr
   Object.assign(stack.env, opts.cliEnv ?? {});
   const checkpoint = path.join(stack.backend, ".pulumi", "stacks", "xtmm", "bench.json");
   const steps: Record<string, unknown> = {};
+  let stateAfterStaging: Record<string, unknown> = {};
   const step = async (name: string, args: string[], check: (r: CliResult) => void = () => undefined) => {
     progress(`${name}: pulumi ${args.join(" ")}`);
     const mark = emu.requests.length;
@@ -197,7 +198,7 @@ export async function benchPulumi(emu: Emulator, opts: EngineBenchOptions, progr
   emu.options.latencyMs = opts.latencyMs;
   try {
     await step("stagingUp", ["up", "--yes", "--skip-preview"]);
-    steps.stateAfterStaging = stateBreakdown(checkpoint, opts.users);
+    stateAfterStaging = stateBreakdown(checkpoint, opts.users);
     // BENCH_KEEP_STATE=<file>: a copy of the staged checkpoint, to look into what the breakdown counts.
     if (process.env.BENCH_KEEP_STATE) fs.copyFileSync(checkpoint, process.env.BENCH_KEEP_STATE);
     await step("noopPreview", ["preview", "--expect-no-changes"]);
@@ -219,5 +220,6 @@ export async function benchPulumi(emu: Emulator, opts: EngineBenchOptions, progr
     cliEnv: opts.cliEnv ?? {},
     lowerBound: "per step: max over the two tenants of (that tenant's Exchange calls x latency / exchangeConcurrency), plus one latency when the step made Graph calls",
     steps,
+    stateAfterStaging,
   };
 }
