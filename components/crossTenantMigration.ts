@@ -227,9 +227,8 @@ export class CrossTenantMigration extends pulumi.ComponentResource {
       consentUrl: this.consentUrl,
       endpointName: this.endpointName,
       targetDeliveryDomain: this.targetDeliveryDomain,
-      waves: this.wavesState,
-      readiness: this.readinessState,
-      batches: this.batchesState,
+      // The waves, readiness and batches are the stack's outputs (index.ts) and each wave's: a third copy of
+      // every user's state here would only grow the checkpoint.
     });
   }
 

@@ -22,24 +22,18 @@ export type ShimMethod = "configure" | "check" | "diff" | "create" | "read" | "u
  * provider object, as the dynamic-provider host evaluates it (`require-from-string`, then `.handler()`).
  *
  * Written by hand rather than produced by the SDK's closure serializer, for two reasons. Size: the engine
- * stores the text twice per resource (inputs and outputs), and twice the serializer's 2.5 KB was half the state
- * of a MailUser, so half a large wave's checkpoint; this text is under 600 characters. Stability: the text is
- * a contract with every stack that holds it, and the serializer's output changes with the SDK. The text the
- * serializer produced before (test/fixtures/shims/) calls the same `dispatch(protocol, kind, method, args)` and
- * keeps working; a resource keeps it in its outputs until its next create or update.
+ * stores the text twice per resource (inputs and outputs), so every byte here is two bytes per user in a
+ * large wave's checkpoint; one line naming the kind is all it needs, as `runtime.provider` builds the methods.
+ * Stability: the text is a contract with every stack that holds it, and the serializer's output changes with
+ * the SDK. The texts written before (test/fixtures/shims/: the serializer's, then a longer hand-written one)
+ * call `runtime.dispatch(protocol, kind, method, args)`, which stays; a resource keeps its text in its outputs
+ * until its next create or update.
  *
  * The root is resolved inside the host process: its cwd is the program directory (the project root) when the
  * engine starts it; tests point XTMM_ROOT at the checkout.
  */
 export function shimSource(kind: string): string {
-  const dispatch = `require((process.env.XTMM_ROOT || process.cwd()) + "/dist/providers/runtime.js").dispatch(${SHIM_PROTOCOL}, ${JSON.stringify(kind)}, m, a)`;
-  return (
-    `exports.handler = () => {\n` +
-    `  const f = (m, a) => ${dispatch};\n` +
-    `  return { configure: (r) => f("configure", [r]), check: (o, n) => f("check", [o, n]), diff: (i, o, n) => f("diff", [i, o, n]), ` +
-    `create: (n) => f("create", [n]), read: (i, p) => f("read", [i, p]), update: (i, o, n) => f("update", [i, o, n]), delete: (i, p) => f("delete", [i, p]) };\n` +
-    `};\n`
-  );
+  return `exports.handler = () => require((process.env.XTMM_ROOT || process.cwd()) + "/dist/providers/runtime.js").provider(${SHIM_PROTOCOL}, ${JSON.stringify(kind)});\n`;
 }
 
 /** The provider object a shim text evaluates to, as the host gets it (for tests and tools). */

@@ -120,6 +120,12 @@ export function redact(text: string): string {
   return out;
 }
 
+/** The provider object today's shim returns for a kind: every method goes through `dispatch`. */
+export function provider(protocol: number, kind: string): Record<ShimMethod, (...args: unknown[]) => Promise<unknown>> {
+  const f = (method: ShimMethod) => (...args: unknown[]) => dispatch(protocol, kind, method, args);
+  return { configure: f("configure"), check: f("check"), diff: f("diff"), create: f("create"), read: f("read"), update: f("update"), delete: f("delete") };
+}
+
 export async function dispatch(protocol: number, kind: string, method: ShimMethod, args: unknown[]): Promise<unknown> {
   if (protocol !== SHIM_PROTOCOL) {
     throw new Error(

@@ -166,7 +166,7 @@ describe("the xtmm shim", () => {
     console.info(`__provider of OrganizationCustomization: ${text.length} characters`);
     expect(text.length).toBeLessThan(600);
     expect(text).toBe(shimSource("organizationCustomization"));
-    expect(text).toContain('dispatch(1, "organizationCustomization", m, a)');
+    expect(text).toContain('provider(1, "organizationCustomization")');
     expect(text).toContain("runtime.js");
     expect(text).not.toMatch(/msal|graph-client|undici|tenant\/|clientSecret/i);
     const again = await declareResource(() => new OrganizationCustomization("hydrate-source", { tenant: "source" }));
@@ -187,10 +187,13 @@ describe("the xtmm shim", () => {
   // The text the SDK's serializer wrote into every state before the shim was written by hand: stacks hold it
   // in their outputs (read, delete) and, until their next up, in their inputs.
   const LEGACY = fs.readFileSync(path.join(__dirname, "fixtures", "shims", "protocol-1-sdk-serialized-organizationCustomization.js"), "utf8");
+  // The longer hand-written text that followed it, until the shim became one line.
+  const HAND_WRITTEN = fs.readFileSync(path.join(__dirname, "fixtures", "shims", "protocol-1-hand-written-organizationCustomization.js"), "utf8");
 
   test.each([
     ["the shim", () => declared.inputs],
     ["the serializer's earlier shim, from existing state", () => ({ ...declared.inputs, __provider: LEGACY })],
+    ["the earlier hand-written shim, from existing state", () => ({ ...declared.inputs, __provider: HAND_WRITTEN })],
   ])("%s loads in the host and forwards to the compiled implementation", async (_what, inputsOf) => {
     const inputs = inputsOf();
     const host = await startProviderHost();
