@@ -130,9 +130,12 @@ function callsOf(emu: Emulator, from: number, latencyMs: number, concurrency: nu
     const p = r.path.toLowerCase();
     return p.includes(emu.tenants.source.tenantId) ? "source" : p.includes(emu.tenants.target.tenantId) ? "target" : "graph";
   };
+  const tally = (rs: RequestRecord[]) => rs.reduce<Record<string, number>>((acc, r) => ((acc[r.cmdlet ?? `${r.method} graph`] = (acc[r.cmdlet ?? `${r.method} graph`] ?? 0) + 1), acc), {});
   const per = (t: string) => {
     const rs = calls.filter((r) => tenantOf(r) === t);
-    return { calls: rs.length, writes: rs.filter(isWrite).length, reads: rs.filter((r) => !isWrite(r)).length };
+    const reads = rs.filter((r) => !isWrite(r));
+    // Which reads a step made, by cmdlet: where a no-op's per-tenant call budget goes.
+    return { calls: rs.length, writes: rs.length - reads.length, reads: reads.length, readsByCmdlet: tally(reads) };
   };
   const exchange = { source: per("source"), target: per("target") };
   const graph = per("graph");
@@ -140,8 +143,7 @@ function callsOf(emu: Emulator, from: number, latencyMs: number, concurrency: nu
   // concurrency, the two tenants in parallel; Graph calls as if unbounded in parallel (one latency when any).
   const boundMs = Math.max(...Object.values(exchange).map((t) => (t.calls * latencyMs) / concurrency)) + (graph.calls > 0 ? latencyMs : 0);
   const writes = calls.filter(isWrite);
-  const byCmdlet = writes.reduce<Record<string, number>>((acc, r) => ((acc[r.cmdlet ?? `${r.method} graph`] = (acc[r.cmdlet ?? `${r.method} graph`] ?? 0) + 1), acc), {});
-  return { exchange, graph, writes: writes.length, writesPerUser: +(writes.length / users).toFixed(3), writesByCmdlet: byCmdlet, lowerBoundMs: Math.round(boundMs) };
+  return { exchange, graph, writes: writes.length, writesPerUser: +(writes.length / users).toFixed(3), writesByCmdlet: tally(writes), lowerBoundMs: Math.round(boundMs) };
 }
 
 export async function benchPulumi(emu: Emulator, opts: EngineBenchOptions, progress: (m: string) => void): Promise<Record<string, unknown>> {
