@@ -167,6 +167,14 @@ describe("the engineer's day through the real Pulumi CLI", () => {
     expect(writesSince(emulator(), mark)).toEqual([]);
   });
 
+  test("a no-op preview lists the source's mailboxes once: SourceMailboxes and Readiness take the same listing", async () => {
+    const mark = emulator().requests.length;
+    await stack.ok(["preview", "--expect-no-changes"]);
+    const { tenantId } = emulator().tenants.source;
+    const sourceReads = emulator().requests.slice(mark).filter((r) => r.surface === "exchange" && r.path.toLowerCase().includes(tenantId) && r.cmdlet === "Get-Mailbox");
+    expect(sourceReads).toHaveLength(1);
+  });
+
   test("a user added by config: the plan adds exactly the new MailUser (and what the wave derives from its users); up stages it", async () => {
     await stack.setConfig(`xtmm:waves.wave-1.users[${USERS.length}]`, ADDED, { path: true });
     const mark = emulator().requests.length;

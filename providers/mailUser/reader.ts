@@ -12,6 +12,7 @@
 
 import type { TenantClient } from "../tenant";
 import { kindOf, message } from "../exchangeFailure";
+import { listingMaxAgeMs } from "../tenant/sharedListing";
 
 /** A recipient as Get-Recipient reports it, reduced to what staging needs. */
 export interface Recipient {
@@ -82,7 +83,7 @@ function envMs(name: string, fallback: number): number {
  */
 export function coalesceWindow(): { quietMs: number; maxWaitMs: number; listingMaxAgeMs: number } {
   const quietMs = envMs("XTMM_READ_COALESCE_MS", 25);
-  return { quietMs, maxWaitMs: Math.max(quietMs, envMs("XTMM_READ_COALESCE_MAX_MS", 1000)), listingMaxAgeMs: envMs("XTMM_READ_LISTING_MAX_AGE_MS", 600_000) };
+  return { quietMs, maxWaitMs: Math.max(quietMs, envMs("XTMM_READ_COALESCE_MAX_MS", 1000)), listingMaxAgeMs: listingMaxAgeMs() };
 }
 
 export class RecipientReader {

@@ -4,17 +4,13 @@
 // listings happen only when a declared address is not where a staged user is expected (a finished move).
 
 import { kindOf, message } from "../exchangeFailure";
-import { log, stackConfig, tenantFor } from "../runtime";
+import { log, stackConfig, tenantFor } from "../context";
 import type { TenantClient } from "../tenant";
 import type { TenantRole } from "../tenant/settings";
 import { subscribedSkus } from "../licence/assign";
+import { sharedListing, SOURCE_MAILBOX_LISTING } from "../tenant/sharedListing";
 import { byAddress, type Listed, type ReadinessUser, type SourceFacts, type TargetFacts } from "./model";
 
-const SOURCE_MAILBOX_SELECT = [
-  "Name", "Alias", "Guid", "ExternalDirectoryObjectId", "UserPrincipalName", "PrimarySmtpAddress", "EmailAddresses", "RecipientTypeDetails",
-  "ExchangeGuid", "ArchiveGuid", "LegacyExchangeDN", "MailboxLocations", "LitigationHoldEnabled", "InPlaceHolds", "DelayHoldApplied",
-  "DelayReleaseHoldApplied", "ComplianceTagHoldApplied", "PersistedCapabilities", "RecoverableItemsQuota", "MailboxMoveStatus", "MailboxMoveBatchName",
-];
 const TARGET_MAILUSER_SELECT = [
   "Name", "Alias", "Guid", "ExternalDirectoryObjectId", "UserPrincipalName", "PrimarySmtpAddress", "EmailAddresses", "RecipientTypeDetails",
   "ExchangeGuid", "ArchiveGuid", "ExternalEmailAddress", "PersistedCapabilities", "RecoverableItemsQuota", "IsDirSynced",
@@ -44,9 +40,13 @@ export function clientFor(role: TenantRole): TenantClient | undefined {
   }
 }
 
-async function exo(client: TenantClient, what: string, cmdlet: string, params: Record<string, unknown>, select: string[], missingIsEmpty = false): Promise<Listed[]> {
+function exo(client: TenantClient, what: string, cmdlet: string, params: Record<string, unknown>, select: string[], missingIsEmpty = false): Promise<Listed[]> {
+  return listed(client, what, cmdlet, async () => (await client.exchange.invoke<Listed>(cmdlet, params, { select })).value, missingIsEmpty);
+}
+
+async function listed(client: TenantClient, what: string, cmdlet: string, read: () => Promise<Listed[]>, missingIsEmpty = false): Promise<Listed[]> {
   try {
-    return (await client.exchange.invoke<Listed>(cmdlet, params, { select })).value;
+    return await read();
   } catch (e) {
     if (missingIsEmpty && kindOf(e) === "NotFound") return [];
     throw new Error(`Readiness: reading ${what} (${cmdlet}) in the ${client.settings.role} tenant ${client.settings.tenantId}: ${message(e)}`);
@@ -68,7 +68,8 @@ const one = async (p: Promise<Listed[]>): Promise<Listed | null> => (await p)[0]
 
 export async function readSource(client: TenantClient, users: ReadinessUser[], appId?: string, scopeGroup?: string): Promise<SourceFacts> {
   const [mailboxes, config, relationships, group, members, servicePrincipal, skus] = await Promise.all([
-    exo(client, "the mailboxes", "Get-Mailbox", { ResultSize: "Unlimited" }, SOURCE_MAILBOX_SELECT),
+    // The same listing SourceMailboxes read earlier in this command, when it is young enough.
+    listed(client, "the mailboxes", "Get-Mailbox", () => sharedListing<Listed>(client, "Get-Mailbox", SOURCE_MAILBOX_LISTING)),
     exo(client, "the organisation's holds", "Get-OrganizationConfig", {}, ["InPlaceHolds"]),
     exo(client, "the organization relationships", "Get-OrganizationRelationship", {}, RELATIONSHIP_SELECT),
     scopeGroup ? one(exo(client, `the scope group ${scopeGroup}`, "Get-DistributionGroup", { Identity: scopeGroup }, GROUP_SELECT, true)) : Promise.resolve(null),

@@ -26,13 +26,6 @@ export interface SourceMailbox {
 /** A Get-Mailbox / Get-Recipient object with the properties we select (absent ones read as undefined). */
 export type Listed = Record<string, unknown>;
 
-/** Only what a move needs: identity, GUIDs, proxies, and the facts that block a move (CSS validator §2.4). */
-export const MAILBOX_SELECT = [
-  "Name", "Alias", "DisplayName", "PrimarySmtpAddress", "EmailAddresses", "RecipientTypeDetails", "ExchangeGuid", "ArchiveGuid",
-  "LegacyExchangeDN", "MailboxLocations", "LitigationHoldEnabled", "InPlaceHolds", "DelayHoldApplied", "DelayReleaseHoldApplied",
-  "ComplianceTagHoldApplied", "MailboxMoveStatus", "MailboxMoveBatchName",
-];
-
 /** Get-Mailbox has no first and last names (they live on the user); Get-Recipient has, and also finds non-mailboxes. */
 export const RECIPIENT_SELECT = [
   "Name", "Alias", "DisplayName", "FirstName", "LastName", "PrimarySmtpAddress", "EmailAddresses", "RecipientTypeDetails",

@@ -4,21 +4,25 @@
 // many users the wave has; Get-Recipient follows only when an address is not a mailbox's or a name is needed.
 
 import { message } from "../exchangeFailure";
-import { log, stackConfig, tenantFor } from "../runtime";
+import { log, stackConfig, tenantFor } from "../context";
 import type { TenantClient } from "../tenant";
 import type { PlannedUser } from "../staging/plan";
-import { indexByAddress, MAILBOX_SELECT, needsRecipients, RECIPIENT_SELECT, type Listed, type Listings } from "./assess";
+import { sharedListing, SOURCE_MAILBOX_LISTING } from "../tenant/sharedListing";
+import { indexByAddress, needsRecipients, RECIPIENT_SELECT, type Listed, type Listings } from "./assess";
 
 export async function readSource(users: PlannedUser[]): Promise<Listings> {
   const client = tenantFor("source");
-  const mailboxes = await list(client, "Get-Mailbox", MAILBOX_SELECT);
-  const recipients = needsRecipients(users, indexByAddress(mailboxes)) ? await list(client, "Get-Recipient", RECIPIENT_SELECT) : undefined;
+  // The mailbox listing is Readiness's too (one listing per command for both).
+  const mailboxes = await list(client, "Get-Mailbox", () => sharedListing<Listed>(client, "Get-Mailbox", SOURCE_MAILBOX_LISTING));
+  const recipients = needsRecipients(users, indexByAddress(mailboxes))
+    ? await list(client, "Get-Recipient", async () => (await client.exchange.invoke<Listed>("Get-Recipient", { ResultSize: "Unlimited" }, { select: RECIPIENT_SELECT })).value)
+    : undefined;
   return { mailboxes, recipients };
 }
 
-async function list(client: TenantClient, cmdlet: string, select: string[]): Promise<Listed[]> {
+async function list(client: TenantClient, cmdlet: string, read: () => Promise<Listed[]>): Promise<Listed[]> {
   try {
-    return (await client.exchange.invoke<Listed>(cmdlet, { ResultSize: "Unlimited" }, { select })).value;
+    return await read();
   } catch (e) {
     throw new Error(`Reading the source tenant's ${cmdlet === "Get-Mailbox" ? "mailboxes" : "recipients"} (${cmdlet} -ResultSize Unlimited) in tenant ${client.settings.tenantId}: ${message(e)}`);
   }

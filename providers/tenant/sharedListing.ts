@@ -1,0 +1,55 @@
+// Whole-tenant listings that more than one resource reads in the same CLI command. SourceMailboxes and
+// Readiness both list every source mailbox; at 2,000 users each listing is two or three pages, so a no-op
+// preview paid for the same pages twice. The provider host lives for one command, and nothing a stack does
+// in that command changes what these listings hold (staging writes to the target; the source only gets the
+// relationship and the scope group's members, which are read by other cmdlets), so the second reader takes
+// the first one's answer while it is young enough. `XTMM_READ_LISTING_MAX_AGE_MS` is how young (default 10
+// minutes; 0 reads every time, which is what a process that outlives one command must use).
+
+import type { TenantClient } from "./index";
+
+interface Held {
+  at: number;
+  value: Promise<unknown[]>;
+}
+
+const held = new WeakMap<TenantClient, Map<string, Held>>();
+
+export function listingMaxAgeMs(): number {
+  const raw = process.env.XTMM_READ_LISTING_MAX_AGE_MS;
+  const ms = Number(raw);
+  return raw !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : 600_000;
+}
+
+/**
+ * `cmdlet -ResultSize Unlimited` with `select`, answered once per client while the answer is younger than the
+ * maximum age. Callers that share a listing must ask for the same properties (see SOURCE_MAILBOX_LISTING); a
+ * different select is a different listing. A failed listing is forgotten, so the next caller tries again.
+ */
+export function sharedListing<T>(client: TenantClient, cmdlet: string, select: readonly string[], now: () => number = Date.now): Promise<T[]> {
+  const maxAge = listingMaxAgeMs();
+  const list = () => client.exchange.invoke<T>(cmdlet, { ResultSize: "Unlimited" }, { select: [...select] }).then((r) => r.value);
+  if (maxAge === 0) return list();
+  let byKey = held.get(client);
+  if (!byKey) held.set(client, (byKey = new Map()));
+  const key = `${cmdlet}|${[...select].sort().join(",")}`;
+  const hit = byKey.get(key);
+  if (hit && now() - hit.at <= maxAge) return hit.value as Promise<T[]>;
+  const entry: Held = { at: now(), value: list() };
+  byKey.set(key, entry);
+  entry.value.catch(() => {
+    if (byKey.get(key) === entry) byKey.delete(key);
+  });
+  return entry.value as Promise<T[]>;
+}
+
+/**
+ * The source mailboxes' properties SourceMailboxes (what to stamp, what blocks a move) and Readiness (the
+ * validator's checks) need between them: one select, so both take the same listing.
+ */
+export const SOURCE_MAILBOX_LISTING = [
+  "Name", "Alias", "Guid", "DisplayName", "ExternalDirectoryObjectId", "UserPrincipalName", "PrimarySmtpAddress", "EmailAddresses",
+  "RecipientTypeDetails", "ExchangeGuid", "ArchiveGuid", "LegacyExchangeDN", "MailboxLocations", "LitigationHoldEnabled", "InPlaceHolds",
+  "DelayHoldApplied", "DelayReleaseHoldApplied", "ComplianceTagHoldApplied", "PersistedCapabilities", "RecoverableItemsQuota",
+  "MailboxMoveStatus", "MailboxMoveBatchName",
+] as const;
