@@ -11,7 +11,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type Anchored, type XtmmResourceSpec } from "./dynamic";
-import { isUnknown, log, stackConfig, tenantFor, type ResourceImplementation } from "./runtime";
+import { isUnknown, log, stackConfig, tenantFor, type ResourceImplementation } from "./context";
 import type { TenantRole } from "./tenant/settings";
 import { checkInputs, consentDrift, echoInputs, observedInputs, wanted, withDefaults, type ConsentMode, type Inputs, type Outputs, type Wanted } from "./adminConsent/inputs";
 

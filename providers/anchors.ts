@@ -16,7 +16,7 @@
 // update and read return. State written before anchors existed has none in its outputs, so its consumers keep
 // the conservative answer until their next update records one.
 
-import { isUnknown, type Props } from "./runtime";
+import { isUnknown, type Props } from "./context";
 
 const ANCHORS = "anchors";
 

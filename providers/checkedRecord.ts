@@ -2,7 +2,7 @@
 // the reading, because the engine shows a resource's checked inputs at preview, and the state is only the
 // record of that reading. Creating, updating and deleting the record touch no tenant.
 
-import type { Props, ResourceImplementation } from "./runtime";
+import type { Props, ResourceImplementation } from "./context";
 
 type RecordMethods<I extends Props, O extends Props> = Pick<ResourceImplementation<I, O>, "create" | "read" | "update" | "delete">;
 

@@ -2,7 +2,7 @@
 // Errors are recognised by shape (`name === "ExchangeError"`), not `instanceof`: the resource class must
 // not load the tenant layer when the program merely declares it.
 
-import { log } from "./runtime";
+import { log } from "./context";
 import type { ExchangeError, ExchangeErrorKind } from "./tenant";
 
 export function exchangeError(e: unknown): ExchangeError | undefined {

@@ -8,7 +8,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
-import { isUnknown, log, tenantFor, type Props, type ResourceImplementation } from "./runtime";
+import { isUnknown, log, tenantFor, type Props, type ResourceImplementation } from "./context";
 import { addressProblem } from "./staging/plan";
 import { carriesMailboxMove, licencePool, skuPool, type LicencePool } from "./licence/sku";
 import { assignOne, inPool, removeOne, resolveUsers, subscribedSkus, type Assigned, type Resolved, type Side } from "./licence/assign";

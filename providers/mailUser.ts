@@ -7,7 +7,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
-import { log, tenantFor, type ResourceImplementation } from "./runtime";
+import { log, tenantFor, type ResourceImplementation } from "./context";
 import { checkInputs, diffMailUser, isHeld, lower, observedInputs, withDefaults, type Inputs, type Outputs } from "./mailUser/inputs";
 import { isSoftDeleted, readerFor } from "./mailUser/reader";
 import { converge, describeUser, heldOutputs, observed, stage } from "./mailUser/stage";

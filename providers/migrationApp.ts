@@ -23,7 +23,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
-import { isUnknown, log, stackConfig, type Props, type ResourceImplementation } from "./runtime";
+import { isUnknown, log, stackConfig, type Props, type ResourceImplementation } from "./context";
 import { checkInputs, rotationReason, rotationSchedule, settingDrift, type Inputs, type Outputs } from "./migrationApp/inputs";
 
 export interface MigrationAppArgs {

@@ -9,7 +9,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type Anchored, type XtmmResourceSpec } from "./dynamic";
-import { isUnknown, log, tenantFor, type Props, type ResourceImplementation } from "./runtime";
+import { isUnknown, log, tenantFor, type Props, type ResourceImplementation } from "./context";
 import { isGuid } from "./migrationApp/inputs";
 
 export interface MigrationAppSecretRetirementArgs extends Anchored {

@@ -8,7 +8,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
-import { log, tenantFor, type ResourceImplementation } from "./runtime";
+import { log, tenantFor, type ResourceImplementation } from "./context";
 import { checkInputs, diffBatch, NOT_STARTED, withDefaults, type Inputs, type Outputs } from "./migrationBatch/inputs";
 import { getBatch, isFinalized, observe, remove, steer, submit, verifyAdoptable } from "./migrationBatch/service";
 import { waitFor } from "./exchangeFailure";

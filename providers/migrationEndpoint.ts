@@ -25,7 +25,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type Anchored, type XtmmResourceSpec } from "./dynamic";
-import { isUnknown, log, stackConfig, tenantFor, type ResourceImplementation } from "./runtime";
+import { isUnknown, log, stackConfig, tenantFor, type ResourceImplementation } from "./context";
 import { waitFor } from "./exchangeFailure";
 import { checkInputs, diffInputs, DEFAULT_PROPAGATION_TIMEOUT_SECONDS, type Inputs, type Outputs } from "./migrationEndpoint/inputs";
 import type { Endpoint, EndpointContext } from "./migrationEndpoint/service";

@@ -6,7 +6,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
-import { isUnknown, log, stackConfig, tenantFor, type Props, type ResourceImplementation } from "./runtime";
+import { isUnknown, log, stackConfig, tenantFor, type Props, type ResourceImplementation } from "./context";
 import { kindOf, message } from "./exchangeFailure";
 import type { TenantClient } from "./tenant";
 import type { TenantRole } from "./tenant/settings";

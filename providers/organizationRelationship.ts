@@ -6,7 +6,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type Anchored, type XtmmResourceSpec } from "./dynamic";
-import { isUnknown, stackConfig, type Props, type ResourceImplementation } from "./runtime";
+import { isUnknown, stackConfig, type Props, type ResourceImplementation } from "./context";
 import type { TenantRole } from "./tenant/settings";
 import { converge, observe, observedInputs, release, type Inputs, type Outputs } from "./organizationRelationship/converge";
 import { CAPABILITIES, canonicalCapabilities, minus, sameSet } from "./organizationRelationship/model";

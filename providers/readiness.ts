@@ -10,7 +10,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { checkedRecordMethods, sameJson } from "./checkedRecord";
 import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
-import { isUnknown, log, type Props, type ResourceImplementation } from "./runtime";
+import { isUnknown, log, type Props, type ResourceImplementation } from "./context";
 import { assessWave } from "./readiness/assess";
 import { COMPUTED, deepUnknown, INPUTS, knownUsers, NOT_DIFFED, shape, type Failure } from "./readiness/inputs";
 import type { Evaluation, Finding, LicenceSummary, NotChecked, Summary } from "./readiness/model";

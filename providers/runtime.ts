@@ -1,124 +1,43 @@
-// What the serialized shims (dynamic.ts) call inside the provider host: the stack configuration the host
-// was given, the map from resource kind to implementation, and the checks every call's result passes on
-// its way back to the engine. Loaded from dist/ at run time, so it is always the current code.
+// What the serialized shims (dynamic.ts) call inside the provider host: the map from resource kind to
+// implementation, and the checks every call's result passes on its way back to the engine. Loaded from
+// dist/ at run time, so it is always the current code. The shims name this file and `provider`: that is the
+// contract with every stack's state (see dynamic.ts).
 
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { SHIM_PROTOCOL, type ShimMethod } from "./dynamic";
 import * as anchored from "./anchors";
-// Types only: the tenant layer (MSAL, HTTP clients) is loaded when a provider first needs a tenant, so a
-// program that merely declares resources never loads it.
-import type { TenantClient } from "./tenant";
-import type { TenantRole } from "./tenant/settings";
+import { assertPlainJson, configureRuntime, redact, type Props, type ResourceImplementation } from "./context";
+import { adminConsentImpl } from "./adminConsent";
+import { licenceAssignmentImpl } from "./licence";
+import { mailUserImpl } from "./mailUser";
+import { migrationAppImpl } from "./migrationApp";
+import { migrationAppSecretRetirementImpl } from "./migrationAppSecretRetirement";
+import { migrationBatchImpl } from "./migrationBatch";
+import { migrationEndpointImpl } from "./migrationEndpoint";
+import { organizationCustomizationImpl } from "./organizationCustomization";
+import { organizationRelationshipImpl } from "./organizationRelationship";
+import { readinessImpl } from "./readiness";
+import { scopingGroupImpl } from "./scopingGroup";
+import { sourceMailboxesImpl } from "./sourceMailboxes";
 
-export type Props = Record<string, unknown>;
-
-/** What the engine sends for a value not known during preview (`pulumi.runtime.unknownValue`). */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-export function isUnknown(v: unknown): boolean {
-  return v === UNKNOWN;
-}
-
-/**
- * One resource kind's behaviour. Inputs and outputs arrive without `__provider` (the host adds it back);
- * outputs must be plain JSON. `read` returns an empty id when the object is gone, and `inputs` only when it
- * saw drift in something an input asks for: the engine then keeps them as the resource's inputs, so the next
- * change plan (`preview --diff`, which shows old inputs against new ones) names the input the up restores.
- */
-export interface ResourceImplementation<I extends Props = Props, O extends Props = Props> {
-  check(olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult<Props>>;
-  diff(id: string, olds: O, news: I): Promise<pulumi.dynamic.DiffResult>;
-  create(inputs: I): Promise<{ id: string; outs: O }>;
-  read(id: string, props: O): Promise<{ id: string; props?: O; inputs?: I }>;
-  update(id: string, olds: O, news: I): Promise<{ outs: O }>;
-  delete(id: string, props: O): Promise<void>;
-}
-
-// Loaded on first use, so a kind's module (and the clients it pulls in) is only loaded by a stack that has
-// such a resource.
-const IMPLEMENTATIONS: Record<string, () => ResourceImplementation<any, any>> = {
-  organizationCustomization: () => require("./organizationCustomization").organizationCustomizationImpl,
-  migrationApp: () => require("./migrationApp").migrationAppImpl,
-  migrationAppSecretRetirement: () => require("./migrationAppSecretRetirement").migrationAppSecretRetirementImpl,
-  adminConsent: () => require("./adminConsent").adminConsentImpl,
-  migrationEndpoint: () => require("./migrationEndpoint").migrationEndpointImpl,
-  organizationRelationship: () => require("./organizationRelationship").organizationRelationshipImpl,
-  scopingGroup: () => require("./scopingGroup").scopingGroupImpl,
-  sourceMailboxes: () => require("./sourceMailboxes").sourceMailboxesImpl,
-  mailUser: () => require("./mailUser").mailUserImpl,
-  migrationBatch: () => require("./migrationBatch").migrationBatchImpl,
-  readiness: () => require("./readiness").readinessImpl,
-  licenceAssignment: () => require("./licence").licenceAssignmentImpl,
+// Every kind's implementation. Their modules are the ones the program loads to declare resources (the tenant
+// layer and its clients load later, on first use), so loading them all here costs the host next to nothing.
+const IMPLEMENTATIONS: Record<string, ResourceImplementation<any, any>> = {
+  organizationCustomization: organizationCustomizationImpl,
+  migrationApp: migrationAppImpl,
+  migrationAppSecretRetirement: migrationAppSecretRetirementImpl,
+  adminConsent: adminConsentImpl,
+  migrationEndpoint: migrationEndpointImpl,
+  organizationRelationship: organizationRelationshipImpl,
+  scopingGroup: scopingGroupImpl,
+  sourceMailboxes: sourceMailboxesImpl,
+  mailUser: mailUserImpl,
+  migrationBatch: migrationBatchImpl,
+  readiness: readinessImpl,
+  licenceAssignment: licenceAssignmentImpl,
 };
 
 export const RESOURCE_KINDS = Object.keys(IMPLEMENTATIONS);
-
-type ConfigGet = (key: string) => string | undefined;
-let configGet: ConfigGet | undefined;
-
-const SECRET_KEYS = ["source", "target"].flatMap((r) => [`${r}ClientSecret`, `${r}CertificatePassword`]);
-
-/**
- * Keeps the stack configuration the host was configured with (keys without the project prefix). The host
- * calls this once per distinct shim text; every call carries the same stack config.
- */
-export function configureRuntime(get: ConfigGet): void {
-  // Must not throw: the host caches a provider whose configure threw and never configures it again.
-  configGet = get;
-}
-
-function secretValues(): string[] {
-  const out: string[] = [];
-  for (const key of SECRET_KEYS) {
-    try {
-      const v = configGet?.(key);
-      if (v && v.length >= 4) out.push(v);
-    } catch {
-      // No configuration, hence no configured secret to hide.
-    }
-  }
-  return out;
-}
-
-function safeGet(get: ConfigGet, key: string): string | undefined {
-  try {
-    return get(key);
-  } catch {
-    // The host's Config throws a TypeError when no Configure call ever reached it.
-    throw new Error(
-      "The xtmm provider received no stack configuration (the engine sends Configure before any resource call; " +
-        "a test harness must too).",
-    );
-  }
-}
-
-/** The stack configuration value for a key without the project prefix. */
-export function stackConfig(key: string): string | undefined {
-  if (!configGet) {
-    throw new Error("The xtmm provider was not configured: no stack configuration reached it.");
-  }
-  return safeGet(configGet, key);
-}
-
-/** The tenant client for a role, from the stack configuration (settings are read when first needed). */
-export function tenantFor(role: TenantRole): TenantClient {
-  const { tenantClient } = require("./tenant") as typeof import("./tenant");
-  const { readTenantSettings } = require("./tenant/settings") as typeof import("./tenant/settings");
-  return tenantClient(readTenantSettings(stackConfig, role));
-}
-
-/** Messages shown by the engine with the resource (the host has no engine connection: they go to its console). */
-export const log = {
-  info: (msg: string) => pulumi.log.info(redact(msg)),
-  warn: (msg: string) => pulumi.log.warn(redact(msg)),
-};
-
-/** Removes configured secret values from a text; the last guard before anything leaves the provider. */
-export function redact(text: string): string {
-  let out = text;
-  for (const s of secretValues()) out = out.split(s).join("[secret]");
-  return out;
-}
 
 /** The provider object today's shim returns for a kind: every method goes through `dispatch`. */
 export function provider(protocol: number, kind: string): Record<ShimMethod, (...args: unknown[]) => Promise<unknown>> {
@@ -138,9 +57,8 @@ export async function dispatch(protocol: number, kind: string, method: ShimMetho
     configureRuntime((key) => req.config.get(key));
     return undefined;
   }
-  const load = IMPLEMENTATIONS[kind];
-  if (!load) throw new Error(`Unknown xtmm resource kind "${kind}" (known: ${RESOURCE_KINDS.join(", ")}).`);
-  const impl = load();
+  const impl = IMPLEMENTATIONS[kind];
+  if (!impl) throw new Error(`Unknown xtmm resource kind "${kind}" (known: ${RESOURCE_KINDS.join(", ")}).`);
   try {
     return await call(impl, kind, method, args);
   } catch (e) {
@@ -212,21 +130,3 @@ function scrubbed(e: unknown): Error {
   return clean;
 }
 
-/** Outputs must survive the host's Struct conversion unchanged: no undefined, Date, class instance, NaN. */
-export function assertPlainJson(what: string, value: unknown): void {
-  const walk = (v: unknown, at: string): void => {
-    if (v === null || typeof v === "string" || typeof v === "boolean") return;
-    if (typeof v === "number") {
-      if (!Number.isFinite(v)) throw new Error(`${what}: output ${at} is ${v}, not a JSON number`);
-      return;
-    }
-    if (Array.isArray(v)) return v.forEach((x, i) => walk(x, `${at}[${i}]`));
-    if (typeof v === "object" && [Object.prototype, null].includes(Object.getPrototypeOf(v))) {
-      for (const [k, x] of Object.entries(v as Props)) walk(x, at ? `${at}.${k}` : k);
-      return;
-    }
-    const shape = v === undefined ? "undefined" : typeof v === "object" ? (v as object).constructor?.name : typeof v;
-    throw new Error(`${what}: output ${at || "(root)"} is ${shape}, not plain JSON`);
-  };
-  walk(value ?? {}, "");
-}

@@ -6,7 +6,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
-import { isUnknown, stackConfig, type Props, type ResourceImplementation } from "./runtime";
+import { isUnknown, stackConfig, type Props, type ResourceImplementation } from "./context";
 import type { TenantRole } from "./tenant/settings";
 import { converge, observe, release, roleOf, type Inputs, type Outputs } from "./scopingGroup/group";
 import { normalize } from "./scopingGroup/members";

@@ -8,7 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { checkedRecordMethods, sameJson as same } from "./checkedRecord";
 import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
-import { isUnknown, log, type Props, type ResourceImplementation } from "./runtime";
+import { isUnknown, log, type Props, type ResourceImplementation } from "./context";
 import { BATCH_LIMIT, tooManyUsers, validateWave, type Failure, type PlannedUser } from "./staging/plan";
 import { assess, summaryOf, type SourceMailbox } from "./sourceMailboxes/assess";
 import { readSource, targetAcceptedDomains } from "./sourceMailboxes/read";

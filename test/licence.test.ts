@@ -10,7 +10,7 @@ import { emulatorTenantSettings, useEmulator } from "./support/emulator";
 import { CheckFailedError, Engine, declareResource, useProviderHost, type DeclaredResource } from "./support/engine";
 import { createTenantClient } from "../providers/tenant";
 import { LicenceAssignment, licenceAssignmentImpl, type LicenceAssignmentArgs } from "../providers/licence";
-import { configureRuntime } from "../providers/runtime";
+import { configureRuntime } from "../providers/context";
 import { emulatorStackConfig } from "./emulator/stackConfig";
 import { declareMailUser, mailUserArgs, targetTenant, theObject } from "./mail-user-support";
 import { licenseForMigration } from "./emulator/exchange/fixtures";

@@ -5,7 +5,7 @@
 
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { visibilityTimeoutMs } from "../exchangeFailure";
-import { log, tenantFor } from "../runtime";
+import { log, tenantFor } from "../context";
 import type { TenantClient } from "../tenant";
 import { adminConsentUrl } from "../tenant/clouds";
 import {

@@ -2,7 +2,7 @@
 // or loads the tenant layer: the program imports this through the resource class.
 
 import type * as pulumi from "@pulumi/pulumi";
-import { isUnknown, type Props } from "../runtime";
+import { isUnknown, type Props } from "../context";
 import type { TenantRole } from "../tenant/settings";
 
 export type ConsentMode = "grant" | "await";

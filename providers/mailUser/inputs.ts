@@ -2,7 +2,7 @@
 // (replace), which converge in place with one Set-MailUser, and which are recorded only.
 
 import type * as pulumi from "@pulumi/pulumi";
-import { isUnknown, log, type Props } from "../runtime";
+import { isUnknown, log, type Props } from "../context";
 
 export interface Inputs extends Props {
   sourceAddress: string;

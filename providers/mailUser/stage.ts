@@ -7,7 +7,7 @@
 import { randomInt } from "crypto";
 import type { TenantClient } from "../tenant";
 import { hashtable } from "../tenant/exchangeWire";
-import { log, tenantFor, type Props } from "../runtime";
+import { log, tenantFor, type Props } from "../context";
 import { kindOf, maybeApplied, message, waitFor } from "../exchangeFailure";
 import { guidOrEmpty, lower, missingX500, type Inputs, type Outputs } from "./inputs";
 import { holds, isMailbox, isSoftDeleted, readerFor, recipientsByIdentity, type Recipient } from "./reader";

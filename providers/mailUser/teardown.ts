@@ -9,7 +9,7 @@
 //    soft-deleted object (Microsoft: it "enables the deletion of soft deleted ... mail users"), try again.
 
 import type { TenantClient } from "../tenant";
-import { log, tenantFor } from "../runtime";
+import { log, tenantFor } from "../context";
 import { kindOf, message, waitFor } from "../exchangeFailure";
 import type { Outputs } from "./inputs";
 import { isMailbox, isSoftDeleted, readerFor } from "./reader";

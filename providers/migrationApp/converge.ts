@@ -2,7 +2,7 @@
 // migrationApp.ts, so a program that only declares the resource never loads the tenant layer.
 
 import type { Client } from "@microsoft/microsoft-graph-client";
-import { log, stackConfig, tenantFor } from "../runtime";
+import { log, stackConfig, tenantFor } from "../context";
 import type { TenantClient } from "../tenant";
 import { adminConsentUrl } from "../tenant/clouds";
 import {

@@ -3,7 +3,7 @@
 // program loads it through the resource class.
 
 import type * as pulumi from "@pulumi/pulumi";
-import { isUnknown, type Props } from "../runtime";
+import { isUnknown, type Props } from "../context";
 
 /** The only redirect URI Microsoft's guide and its validation script recognise (exact string, no slash). */
 export const OFFICE_REDIRECT_URI = "https://office.com";

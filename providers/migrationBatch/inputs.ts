@@ -5,7 +5,7 @@
 // instead. Starting, stopping and completing are the only in-place changes, each an explicit input.
 
 import type * as pulumi from "@pulumi/pulumi";
-import { isUnknown, type Props } from "../runtime";
+import { isUnknown, type Props } from "../context";
 import { BATCH_LIMIT } from "../staging/plan";
 
 export interface Inputs extends Props {

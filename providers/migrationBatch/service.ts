@@ -4,7 +4,7 @@
 
 import type { TenantClient } from "../tenant";
 import { kindOf, maybeApplied, message, waitFor } from "../exchangeFailure";
-import { log } from "../runtime";
+import { log } from "../context";
 import { lower, type Inputs, type Observed, type UserState } from "./inputs";
 
 export interface BatchRecord {

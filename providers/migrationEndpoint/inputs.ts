@@ -3,7 +3,7 @@
 // service view against the new inputs). Nothing here loads the tenant layer.
 
 import type * as pulumi from "@pulumi/pulumi";
-import { isUnknown, stackConfig, type Props } from "../runtime";
+import { isUnknown, stackConfig, type Props } from "../context";
 
 export interface Inputs extends Props {
   /** Optional, for components that pass a role to every resource; the endpoint always lives in the target. */

@@ -7,7 +7,7 @@
 import { adminConsentUrl } from "../tenant/clouds";
 import type { ExchangeErrorKind, TenantClient } from "../tenant";
 import { exchangeError, isDehydrated, kindOf, message, waitFor } from "../exchangeFailure";
-import { log } from "../runtime";
+import { log } from "../context";
 import { ENDPOINT_TYPE } from "./inputs";
 
 /** What Get-MigrationEndpoint returns that we look at. */

@@ -2,7 +2,7 @@
 // DomainNames (Microsoft's guide does the same), create it or adopt it, set only the move settings, and
 // restore what an adopted relationship had when the stack lets go of it.
 
-import { log, tenantFor, type Props } from "../runtime";
+import { log, tenantFor, type Props } from "../context";
 import type { TenantClient } from "../tenant";
 import type { TenantRole } from "../tenant/settings";
 import { isDehydrated, kindOf, maybeApplied, message, waitFor } from "../exchangeFailure";

@@ -1,7 +1,7 @@
 // The relationship as the provider reasons about it: Exchange's object reduced to the move settings, the
 // snapshot kept for restoring an adopted relationship, and the pure planning of what to change.
 
-import type { Props } from "../runtime";
+import type { Props } from "../context";
 
 /** MailboxMoveCapability's named values (the reference's accepted values; `None` is the empty set). */
 export const CAPABILITIES = ["Inbound", "Outbound", "RemoteInbound", "RemoteOutbound"] as const;

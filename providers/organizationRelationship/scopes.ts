@@ -2,7 +2,7 @@
 // that a scope that is missing or not a mail-enabled security group fails with the reason instead of
 // Exchange's warning, and recognised however Exchange lists them afterwards.
 
-import type { Props } from "../runtime";
+import type { Props } from "../context";
 import type { TenantClient } from "../tenant";
 import { kindOf, message, waitFor } from "../exchangeFailure";
 

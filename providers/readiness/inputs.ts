@@ -1,7 +1,7 @@
 // Readiness inputs: offline shape checks that name the property and the fix (no call can be needed to
 // reject bad input), normalisation (addresses lower-case), and what counts as a change.
 
-import { isUnknown, type Props } from "../runtime";
+import { isUnknown, type Props } from "../context";
 import { addressProblem, domainProblem } from "../staging/plan";
 import type { ReadinessUser } from "./model";
 

@@ -2,7 +2,7 @@
 // `New-DistributionGroup -Type Security` and its members in one call, refused when the object that holds
 // the name is not a mail-enabled security group, removed only when this stack created it.
 
-import { log, tenantFor, type Props } from "../runtime";
+import { log, tenantFor, type Props } from "../context";
 import type { TenantClient } from "../tenant";
 import type { TenantRole } from "../tenant/settings";
 import { isDehydrated, kindOf, maybeApplied, message, waitFor } from "../exchangeFailure";

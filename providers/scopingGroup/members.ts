@@ -3,7 +3,7 @@
 // named by a secondary address is not removed and re-added. Small changes go member by member; large
 // ones replace the list in one Update-DistributionGroupMember (Exchange keeps the members that stay).
 
-import { log, type Props } from "../runtime";
+import { log, type Props } from "../context";
 import type { TenantClient } from "../tenant";
 import { kindOf, message } from "../exchangeFailure";
 

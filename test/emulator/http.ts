@@ -1,10 +1,12 @@
 // The seam between the emulator's server (TLS, faults, dispatch) and the surfaces it serves (login,
 // Graph, Exchange). A surface sees a parsed request and returns a response; it never touches sockets.
 
-import type { EmulatorState } from "./model";
+import type { EmulatorState, Surface, Violation } from "./model";
+
+// Kept in the model, which records them, and named here too, where the surfaces meet them.
+export type { Surface, Violation } from "./model";
 import type { EmulatorOptions } from "./options";
 
-export type Surface = "login" | "graph" | "exchange" | "admin";
 
 export interface EmuRequest {
   method: string;
@@ -46,13 +48,6 @@ export interface TokenClaims {
 
 export type AuthResult = { ok: true; claims: TokenClaims } | { ok: false; response: EmuResponse };
 
-export interface Violation {
-  surface: Surface;
-  /** e.g. "unknown-cmdlet", "unknown-parameter", "not-in-exchange-online", "unknown-graph-path", "unknown-property". */
-  kind: string;
-  detail: string;
-  at: string;
-}
 
 export interface EmuContext {
   state: EmulatorState;

@@ -3,6 +3,16 @@
 // InvokeCommand returns them), so a surface renders what it stores. What a surface needs of another
 // (Exchange asking whether consent exists) goes through the helpers below, not through copies.
 
+export type Surface = "login" | "graph" | "exchange" | "admin";
+
+export interface Violation {
+  surface: Surface;
+  /** e.g. "unknown-cmdlet", "unknown-parameter", "not-in-exchange-online", "unknown-graph-path", "unknown-property". */
+  kind: string;
+  detail: string;
+  at: string;
+}
+
 export type Rec = Record<string, unknown>;
 
 /** Bookkeeping the emulator keeps beside an object; never rendered. */
@@ -69,7 +79,7 @@ export interface TenantState {
 export interface EmulatorState {
   tenants: Map<string, TenantState>;
   /** Requests that broke Microsoft's reference (strict mode). */
-  violations: import("./http").Violation[];
+  violations: Violation[];
 }
 
 export function emptyDirectory(organization: Rec): DirectoryState {
