@@ -7,6 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../providers/tenant/errors";
 import { readTenantSettings, type TenantRole } from "../providers/tenant/settings";
+import { GUID } from "../domain/ids";
 
 /** Keys whose values are credentials: they must be stored encrypted (`pulumi config set --secret`). */
 export const SECRET_CONFIG_KEYS = [
@@ -62,7 +63,6 @@ export interface StackSettings {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 // Exchange object names are later typed into cmdlets and batch CSVs (same rule as MigrationEndpoint's check).
 const NAME_FORBIDDEN = /[\\/:*?"<>|,;=+[\]{}\u0000-\u001f\u007f]/;

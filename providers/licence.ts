@@ -12,6 +12,7 @@ import { isUnknown, log, tenantFor, type Props, type ResourceImplementation } fr
 import { addressProblem } from "./staging/plan";
 import { carriesMailboxMove, licencePool, skuPool, type LicencePool } from "./licence/sku";
 import { assignOne, inPool, removeOne, resolveUsers, subscribedSkus, type Assigned, type Resolved, type Side } from "./licence/assign";
+import { GUID } from "../domain/ids";
 
 export interface LicenceAssignmentArgs {
   wave: pulumi.Input<string>;
@@ -59,7 +60,6 @@ export class LicenceAssignment extends XtmmResource {
 
 const INPUTS = ["wave", "tenant", "users", "skuId", "skuPartNumber", "usageLocation"];
 const OUTPUT_ONLY = ["assigned", "alreadyLicensed", "available"];
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Users licensed at once; Graph throttles per app and tenant, the client retries 429s. */
 const WIDTH = 4;
 

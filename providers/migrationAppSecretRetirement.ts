@@ -10,7 +10,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type Anchored, type XtmmResourceSpec } from "./dynamic";
 import { isUnknown, log, tenantFor, type Props, type ResourceImplementation } from "./context";
-import { isGuid } from "./migrationApp/inputs";
+import { isGuid } from "../domain/ids";
 
 export interface MigrationAppSecretRetirementArgs extends Anchored {
   /** MigrationApp's applicationObjectId. */

@@ -10,6 +10,7 @@ import { isUnknown, stackConfig, type Props, type ResourceImplementation } from 
 import type { TenantRole } from "./tenant/settings";
 import { converge, observe, observedInputs, release, type Inputs, type Outputs } from "./organizationRelationship/converge";
 import { CAPABILITIES, canonicalCapabilities, minus, sameSet } from "./organizationRelationship/model";
+import { GUID } from "../domain/ids";
 
 export interface OrganizationRelationshipArgs extends Anchored {
   /** The tenant the relationship lives in. */
@@ -63,7 +64,6 @@ export class OrganizationRelationship extends XtmmResource {
 
 const INPUTS = ["tenant", "partnerTenantId", "name", "capabilities", "oauthApplicationId", "publishedScopes"];
 const ROLES: readonly string[] = ["source", "target"];
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const anyUnknown = (v: unknown): boolean => isUnknown(v) || (Array.isArray(v) && v.some(isUnknown));
 
 function checkInputs(news: Props): pulumi.dynamic.CheckFailure[] {

@@ -3,7 +3,7 @@
 
 import graphReference from "./reference/graph-v1-subset.json";
 import { DirectHarness, GLOBAL_ADMIN_WID } from "./emulator/exchange/testing";
-import { ZERO_GUID } from "./emulator/exchange/recipient";
+import { ZERO_GUID } from "../domain/ids";
 import { ODATA_JSON } from "./emulator/exchange/envelope";
 
 const kinds = (h: DirectHarness) => h.takeViolations().map((v) => v.kind);

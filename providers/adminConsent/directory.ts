@@ -6,7 +6,7 @@
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { visibilityTimeoutMs } from "../exchangeFailure";
 import { graphCall, type GraphRequestError } from "../tenant/graph";
-import { isGuid } from "./inputs";
+import { isGuid } from "../../domain/ids";
 
 export interface ServicePrincipal {
   id: string;

@@ -4,6 +4,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { isUnknown, type Props } from "../context";
 import type { TenantRole } from "../tenant/settings";
+import { GUID, isGuid } from "../../domain/ids";
+import { EXCHANGE_ONLINE_APP_ID, MAILBOX_MIGRATION_ROLE } from "../../domain/firstParty";
 
 export type ConsentMode = "grant" | "await";
 
@@ -51,9 +53,8 @@ export interface Outputs extends Props {
   consentedAt: string | null;
 }
 
-/** Office 365 Exchange Online, whose `Mailbox.Migration` the cross-tenant migration needs. */
-export const EXCHANGE_ONLINE_APP_ID = "00000002-0000-0ff1-ce00-000000000000";
-export const DEFAULT_ROLES: readonly string[] = ["Mailbox.Migration"];
+/** What a consent grants unless the stack names other roles: the one a cross-tenant migration needs. */
+export const DEFAULT_ROLES: readonly string[] = [MAILBOX_MIGRATION_ROLE];
 export const DEFAULT_AWAIT_TIMEOUT_SECONDS = 15 * 60;
 /** A Pulumi operation that waits longer than a day is a stuck operation, not a wait. */
 export const MAX_AWAIT_TIMEOUT_SECONDS = 24 * 60 * 60;
@@ -68,14 +69,9 @@ const MODES: readonly string[] = ["grant", "await"];
  * which resolves it against the tenant's own service principal.
  */
 const WELL_KNOWN_ROLES: Record<string, readonly string[]> = {
-  [EXCHANGE_ONLINE_APP_ID]: ["Mailbox.Migration", "Exchange.ManageAsApp", "full_access_as_app"],
+  [EXCHANGE_ONLINE_APP_ID]: [MAILBOX_MIGRATION_ROLE, "Exchange.ManageAsApp", "full_access_as_app"],
 };
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isGuid(v: unknown): v is string {
-  return typeof v === "string" && GUID.test(v);
-}
 
 export function wanted(i: Inputs): Wanted {
   return {

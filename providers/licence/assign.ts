@@ -8,6 +8,7 @@ import type { TenantClient } from "../tenant";
 import type { GraphRequestError } from "../tenant/graph";
 import { indexByAddress } from "../sourceMailboxes/assess";
 import { hasMoveCapability, SKU_SELECT, type SubscribedSku } from "./sku";
+import { ZERO_GUID } from "../../domain/ids";
 
 export type Side = "source" | "target";
 
@@ -26,7 +27,6 @@ export interface Assigned {
   userId: string;
 }
 
-const ZERO_GUID = "00000000-0000-0000-0000-000000000000";
 const SELECT = ["PrimarySmtpAddress", "EmailAddresses", "ExternalDirectoryObjectId", "UserPrincipalName", "RecipientTypeDetails", "ExchangeGuid", "PersistedCapabilities"];
 
 type Listed = Record<string, unknown>;

@@ -3,6 +3,7 @@
 
 import type * as pulumi from "@pulumi/pulumi";
 import { isUnknown, log, type Props } from "../context";
+import { GUID, ZERO_GUID } from "../../domain/ids";
 
 export interface Inputs extends Props {
   sourceAddress: string;
@@ -57,8 +58,6 @@ export const INPUTS = [
 
 const ADDRESS = /^[^@\s]+@([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$/;
 const ALIAS = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+(\.[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+)*$/;
-export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const ZERO_GUID = "00000000-0000-0000-0000-000000000000";
 
 export const lower = (v: unknown): string => String(v ?? "").trim().toLowerCase();
 export const domainOf = (address: string): string => lower(address).split("@")[1] ?? "";

@@ -23,12 +23,11 @@ import {
   type Application,
   type NewSecret,
 } from "./directory";
+import { EXCHANGE_ONLINE_APP_ID, MICROSOFT_GRAPH_APP_ID } from "../../domain/firstParty";
 import {
-  MICROSOFT_GRAPH_APP_ID,
   MULTI_TENANT_AUDIENCE,
   TAG_PREFIX,
   USER_READ_SCOPE_ID,
-  EXCHANGE_ONLINE_APP_ID,
   echoInputs,
   hasRequirement,
   redirectUriOf,

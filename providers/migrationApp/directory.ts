@@ -5,7 +5,9 @@
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { visibilityTimeoutMs } from "../exchangeFailure";
 import { graphCall, type GraphRequestError } from "../tenant/graph";
-import { EXCHANGE_ONLINE_APP_ID, isGuid, type AppSettings, type ResourceRequirement } from "./inputs";
+import { EXCHANGE_ONLINE_APP_ID, MAILBOX_MIGRATION_ROLE } from "../../domain/firstParty";
+import { isGuid } from "../../domain/ids";
+import type { AppSettings, ResourceRequirement } from "./inputs";
 
 type Json = Record<string, unknown>;
 
@@ -210,10 +212,10 @@ export async function mailboxMigrationRoleId(g: Client, tenantId: string): Promi
   }
   const roles = Array.isArray(sp.appRoles) ? (sp.appRoles as Json[]) : [];
   const role = roles.find(
-    (r) => r.value === "Mailbox.Migration" && r.isEnabled !== false && Array.isArray(r.allowedMemberTypes) && (r.allowedMemberTypes as string[]).includes("Application"),
+    (r) => r.value === MAILBOX_MIGRATION_ROLE && r.isEnabled !== false && Array.isArray(r.allowedMemberTypes) && (r.allowedMemberTypes as string[]).includes("Application"),
   );
   if (!role || !isGuid(role.id)) {
-    throw new Error(`${action}: it publishes no enabled application role "Mailbox.Migration" (roles: ${roles.map((r) => r.value).join(", ") || "none"}).`);
+    throw new Error(`${action}: it publishes no enabled application role "${MAILBOX_MIGRATION_ROLE}" (roles: ${roles.map((r) => r.value).join(", ") || "none"}).`);
   }
   return String(role.id).toLowerCase();
 }

@@ -4,12 +4,12 @@
 
 import type * as pulumi from "@pulumi/pulumi";
 import { isUnknown, type Props } from "../context";
+import { GUID, isGuid } from "../../domain/ids";
+import { EXCHANGE_ONLINE_APP_ID, MICROSOFT_GRAPH_APP_ID } from "../../domain/firstParty";
 
 /** The only redirect URI Microsoft's guide and its validation script recognise (exact string, no slash). */
 export const OFFICE_REDIRECT_URI = "https://office.com";
 export const MULTI_TENANT_AUDIENCE = "AzureADMultipleOrgs";
-export const EXCHANGE_ONLINE_APP_ID = "00000002-0000-0ff1-ce00-000000000000";
-export const MICROSOFT_GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000";
 /**
  * Microsoft Graph's delegated `User.Read` scope, which the portal adds to every new registration and Microsoft's
  * guide removes. Its id is published in the Graph permissions reference and is the same in every tenant; it is
@@ -106,8 +106,6 @@ export interface Outputs extends Props {
   secretPresent: boolean;
 }
 
-export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isGuid = (v: unknown): v is string => typeof v === "string" && GUID.test(v);
 const NATURAL_KEY = /^[A-Za-z0-9._:/@+-]{1,200}$/;
 
 type Failure = pulumi.dynamic.CheckFailure;

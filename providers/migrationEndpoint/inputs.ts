@@ -4,6 +4,7 @@
 
 import type * as pulumi from "@pulumi/pulumi";
 import { isUnknown, stackConfig, type Props } from "../context";
+import { GUID, isGuid } from "../../domain/ids";
 
 export interface Inputs extends Props {
   /** Optional, for components that pass a role to every resource; the endpoint always lives in the target. */
@@ -59,14 +60,9 @@ export const ENDPOINT_TYPE = "ExchangeRemoteMove";
 export const DEFAULT_PROPAGATION_TIMEOUT_SECONDS = 600;
 const MAX_PROPAGATION_TIMEOUT_SECONDS = 6 * 3600;
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DOMAIN = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 /** Characters we refuse in a name: it is an Exchange object name, and it is typed into `-SourceEndpoint` and CSVs later. */
 const NAME_FORBIDDEN = /[\\/:*?"<>|,;=+[\]{}\u0000-\u001f\u007f]/;
-
-export function isGuid(v: unknown): v is string {
-  return typeof v === "string" && GUID.test(v);
-}
 
 function configured(key: string): string | undefined {
   try {

@@ -4,6 +4,7 @@
 import { isUnknown, type Props } from "../context";
 import { addressProblem, domainProblem } from "../staging/plan";
 import type { ReadinessUser } from "./model";
+import { GUID } from "../../domain/ids";
 
 export interface Failure {
   property: string;
@@ -16,7 +17,6 @@ export const COMPUTED = ["summary", "findings", "blockedUsers", "movedUsers", "l
 /** Inputs whose change alone is not a change: the token only makes the engine run check again. */
 export const NOT_DIFFED = ["refreshToken"];
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const deepUnknown = (v: unknown): boolean =>
   isUnknown(v) || (Array.isArray(v) ? v.some(deepUnknown) : !!v && typeof v === "object" && Object.values(v).some(deepUnknown));

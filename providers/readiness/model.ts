@@ -3,6 +3,7 @@
 // resource's outputs (summary, blocked users). Pure: no I/O.
 
 import type { LicencePool, SubscribedSku } from "../licence/sku";
+import { ZERO_GUID } from "../../domain/ids";
 
 export type Severity = "blocking" | "warning";
 export type Side = "source" | "target";
@@ -150,7 +151,6 @@ export function evaluate(users: ReadinessUser[], moved: Set<string>, findings: F
 }
 
 // Small readers of Exchange's shapes, shared by the checks.
-export const ZERO_GUID = "00000000-0000-0000-0000-000000000000";
 export const str = (v: unknown): string => (typeof v === "string" ? v : v === null || v === undefined ? "" : String(v));
 export const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(str) : typeof v === "string" && v !== "" ? [v] : []);
 export const guid = (v: unknown): string => (str(v) === ZERO_GUID ? "" : str(v).toLowerCase());

@@ -4,6 +4,7 @@
 // every rule is testable without a tenant.
 
 import { x500Addresses, type PlannedUser } from "../staging/plan";
+import { ZERO_GUID } from "../../domain/ids";
 
 export interface SourceMailbox {
   sourceAddress: string; // as declared (lower-case)
@@ -32,7 +33,6 @@ export const RECIPIENT_SELECT = [
   "ExchangeGuid", "ArchiveGuid", "LegacyExchangeDN",
 ];
 
-const ZERO_GUID = "00000000-0000-0000-0000-000000000000";
 const MOVABLE = ["UserMailbox", "SharedMailbox"];
 /** MailboxMoveStatus values that mean no move request is in the way (a finished one stays readable). */
 const NOT_MOVING = ["", "none", "completed", "completedwithwarning"];

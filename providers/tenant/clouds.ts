@@ -1,6 +1,8 @@
 // Every URL the project talks to comes from here. A national cloud differs in its hosts, not in its
 // paths, so the rest of the code builds URLs from these bases and never spells a host itself.
 
+import { EXCHANGE_ONLINE_APP_ID, MICROSOFT_GRAPH_APP_ID } from "../../domain/firstParty";
+
 export type CloudName = "worldwide" | "gcchigh" | "dod" | "custom";
 
 export interface CloudEndpoints {
@@ -53,8 +55,8 @@ export const CLOUDS: Readonly<Record<Exclude<CloudName, "custom">, CloudEndpoint
 
 /** Application ids of Microsoft's first-party resources; the same in every tenant and cloud. */
 export const FIRST_PARTY = {
-  microsoftGraph: "00000003-0000-0000-c000-000000000000",
-  exchangeOnline: "00000002-0000-0ff1-ce00-000000000000",
+  microsoftGraph: MICROSOFT_GRAPH_APP_ID,
+  exchangeOnline: EXCHANGE_ONLINE_APP_ID,
 } as const;
 
 /**

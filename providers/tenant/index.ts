@@ -58,10 +58,6 @@ export function tenantClient(settings: TenantSettings): TenantClient {
   return client;
 }
 
-export function resetTenantClients(): void {
-  clients.clear();
-}
-
 export { readTenantSettings, roleKey, defaultTokenCachePath, type TenantRole, type TenantSettings, type CredentialSettings } from "./settings";
 export { ConfigError, CredentialError, type ConfigProblem } from "./errors";
 export { ExchangeError, NO_CHANGE_WARNING, type ExchangeErrorKind } from "./exchangeErrors";

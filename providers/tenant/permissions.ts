@@ -26,9 +26,6 @@ export const EXCHANGE_APPLICATION_PERMISSIONS: readonly AppPermission[] = [
   { value: "Exchange.ManageAsApp", id: "dc50a0fb-09a3-484d-be87-e023b12c6440", why: "run Exchange Online admin cmdlets app-only" },
 ];
 
-/** The permission the migration app itself holds on Exchange Online (resolved by value at run time). */
-export const MAILBOX_MIGRATION_ROLE = "Mailbox.Migration";
-
 /** Entra directory role the Exchange admin API requires of an app-only caller, besides Exchange.ManageAsApp. */
 export const EXCHANGE_ADMIN_ROLE = { displayName: "Exchange Administrator", templateId: "29232cdf-9323-42fd-ade2-1d097af3e4de" } as const;
 

@@ -6,6 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { CLOUDS, customCloud, type CloudEndpoints, type CloudName } from "./clouds";
 import { ConfigError, type ConfigProblem } from "./errors";
+import { GUID } from "../../domain/ids";
 
 export type TenantRole = "source" | "target";
 
@@ -28,7 +29,6 @@ export const CONFIG_PREFIX = "xtmm:";
 export const DEFAULT_EXCHANGE_CONCURRENCY = 2;
 export const DEFAULT_PWSH_PATH = "pwsh";
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 const AUTH_KINDS = ["clientSecret", "certificate", "deviceCode"] as const;
 

@@ -6,7 +6,7 @@
 import reference from "../../reference/exchange-cmdlets.json";
 import type { EmuResponse } from "../http";
 import { ambiguousParameterSet, credentialCast, parameterTransformation } from "./envelope";
-import { GUID_RE } from "./recipient";
+import { GUID } from "../../../domain/ids";
 
 interface SetEntry {
   name: string;
@@ -209,7 +209,7 @@ function convert(spec: CmdletSpec, param: string, value: unknown, route: Route, 
       if (typeof value === "string" && /^\d+$/.test(value)) return Number(value);
       return transformation(param, `Cannot convert value "${show(value)}" to type "Microsoft.Exchange.Data.Unlimited\`1[System.UInt32]". Error: "The value "${show(value)}" isn't valid. Valid values are a positive integer or "Unlimited"."`, now);
     case "Guid":
-      if (typeof value === "string" && GUID_RE.test(value.trim())) return value.trim().toLowerCase();
+      if (typeof value === "string" && GUID.test(value.trim())) return value.trim().toLowerCase();
       return transformation(param, `Cannot convert value "${show(value)}" to type "System.Guid". Error: "Guid should contain 32 digits with 4 dashes (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)."`, now, {
         kind: "bad-value",
         detail: `${spec.name} -${param}: "${show(value)}" is not a GUID`,

@@ -4,8 +4,8 @@
 // migration stand-in all build recipients here so every object has the same shape.
 
 import type { Rec, TenantState } from "../model";
+import { GUID, ZERO_GUID } from "../../../domain/ids";
 
-export const ZERO_GUID = "00000000-0000-0000-0000-000000000000";
 
 /** Keys beginning with "__" are the emulator's bookkeeping on an object; they are never rendered. */
 export const INTERNAL_PREFIX = "__";
@@ -19,7 +19,6 @@ export function newGuid(random: () => number): string {
   return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
 }
 
-export const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The cloud form of LegacyExchangeDN: a fixed administrative group and a hex id before the alias. */
 export function legacyExchangeDn(alias: string, random: () => number): string {

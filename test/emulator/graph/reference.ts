@@ -3,6 +3,7 @@
 // allows, and whether a request body names only properties (and enum values) of the entity's schema.
 
 import referenceJson from "../../reference/graph-v1-subset.json";
+import { GUID } from "../../../domain/ids";
 
 export interface PropertyType { type: string; collection?: boolean; nullable?: boolean; readOnly?: boolean }
 interface TypeDef { kind?: string; baseType?: string; openType?: boolean; properties?: Record<string, PropertyType>; allPropertyNames?: string[]; allNavigationPropertyNames?: string[] }
@@ -174,7 +175,6 @@ function validateValue(typeName: string, value: unknown, where: string, annotati
   return undefined;
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function checkPrimitive(type: string, value: unknown, where: string): BodyProblem | undefined {
   // Graph echoes the literal; a value under a credential-like name is not echoed (it ends up in violations).
@@ -189,6 +189,3 @@ function checkPrimitive(type: string, value: unknown, where: string): BodyProble
   }
 }
 
-export function isGuid(s: string): boolean {
-  return GUID.test(s);
-}

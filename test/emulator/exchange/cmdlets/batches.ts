@@ -5,7 +5,8 @@
 import { isVisible, stored, type Rec, type Stored } from "../../model";
 import { notFound, raise, referenceNotFound, str, type Call, type CmdletImpl } from "../call";
 import { findAll } from "../lookup";
-import { INTERNAL_PREFIX, newGuid, GUID_RE } from "../recipient";
+import { INTERNAL_PREFIX, newGuid } from "../recipient";
+import { GUID } from "../../../../domain/ids";
 import { resultSize, storeNew } from "./common";
 import { endpointByIdentity } from "./endpoints";
 import { beginCompleting, percentComplete, refreshCounts, statusSummary } from "./migration-engine";
@@ -232,7 +233,7 @@ export const getMigrationUser: CmdletImpl = (call) => {
   const summary = str(call, "StatusSummary");
   if (summary) out = out.filter((u) => String(u.StatusSummary).toLowerCase() === summary.toLowerCase());
   const mailboxGuid = str(call, "MailboxGuid");
-  if (mailboxGuid && GUID_RE.test(mailboxGuid)) out = out.filter((u) => String(u.MailboxGuid).toLowerCase() === mailboxGuid.toLowerCase());
+  if (mailboxGuid && GUID.test(mailboxGuid)) out = out.filter((u) => String(u.MailboxGuid).toLowerCase() === mailboxGuid.toLowerCase());
   return resultSize(call, out);
 };
 

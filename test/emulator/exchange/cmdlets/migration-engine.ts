@@ -6,7 +6,8 @@
 import { findTenant, type EmulatorState, type Rec, type TenantState } from "../../model";
 import type { ExchangeKnobs } from "../knobs";
 import { findAll, touched } from "../lookup";
-import { exSize, INTERNAL_PREFIX, newGuid, ZERO_GUID } from "../recipient";
+import { exSize, INTERNAL_PREFIX, newGuid } from "../recipient";
+import { ZERO_GUID } from "../../../../domain/ids";
 import { crossTenantProblem, SECRET } from "./endpoints";
 
 const PHASE_AT = `${INTERNAL_PREFIX}phaseAt`;
