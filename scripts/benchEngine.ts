@@ -6,6 +6,7 @@
 // RSS of the CLI, the language host, the program and the provider host.
 
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import type { Emulator } from "../test/emulator";
 import type { RequestRecord } from "../test/emulator/server";
@@ -149,13 +150,18 @@ function callsOf(emu: Emulator, from: number, latencyMs: number, concurrency: nu
 export async function benchPulumi(emu: Emulator, opts: EngineBenchOptions, progress: (m: string) => void): Promise<Record<string, unknown>> {
   const { config, secrets } = emulatorConfig(emu);
   const perWave = Math.ceil(opts.users / opts.waves);
-  const waves: Record<string, { users: string[] }> = {};
+  // Each wave's users in a CSV file, as an engineer declares a large wave: the CLI hands the program the
+  // stack's configuration in one environment variable, which Linux caps at 128 KiB, so 10,000 addresses
+  // inline in the stack file stop the program before it starts ("argument list too long").
+  const reports = fs.mkdtempSync(path.join(os.tmpdir(), "xtmm-bench-reports-"));
+  const waves: Record<string, { csv: string }> = {};
   for (let w = 0; w < opts.waves; w++) {
-    const users: string[] = [];
-    for (let i = w * perWave + 1; i <= Math.min(opts.users, (w + 1) * perWave); i++) users.push(`user${String(i).padStart(5, "0")}@fabrikam.com`);
-    waves[`wave-${w + 1}`] = { users };
+    const rows = ["source"];
+    for (let i = w * perWave + 1; i <= Math.min(opts.users, (w + 1) * perWave); i++) rows.push(`user${String(i).padStart(5, "0")}@fabrikam.com`);
+    const csv = path.join(reports, `wave-${w + 1}.csv`);
+    fs.writeFileSync(csv, rows.join("\n") + "\n");
+    waves[`wave-${w + 1}`] = { csv };
   }
-  const reports = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "xtmm-bench-reports-"));
   const stack = await CliStack.create(emu, {
     stack: "bench",
     config: {
