@@ -4,7 +4,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { isUnknown, type Props } from "../context";
 import type { TenantRole } from "../tenant/settings";
-import { GUID, isGuid } from "../../domain/ids";
+import { isGuid } from "../../domain/ids";
 import { EXCHANGE_ONLINE_APP_ID, MAILBOX_MIGRATION_ROLE } from "../../domain/firstParty";
 
 export type ConsentMode = "grant" | "await";

@@ -4,7 +4,7 @@
 
 import type * as pulumi from "@pulumi/pulumi";
 import { isUnknown, type Props } from "../context";
-import { GUID, isGuid } from "../../domain/ids";
+import { isGuid } from "../../domain/ids";
 import { EXCHANGE_ONLINE_APP_ID, MICROSOFT_GRAPH_APP_ID } from "../../domain/firstParty";
 
 /** The only redirect URI Microsoft's guide and its validation script recognise (exact string, no slash). */

@@ -4,7 +4,7 @@
 
 import type * as pulumi from "@pulumi/pulumi";
 import { isUnknown, stackConfig, type Props } from "../context";
-import { GUID, isGuid } from "../../domain/ids";
+import { isGuid } from "../../domain/ids";
 
 export interface Inputs extends Props {
   /** Optional, for components that pass a role to every resource; the endpoint always lives in the target. */

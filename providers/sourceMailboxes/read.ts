@@ -12,17 +12,15 @@ import { indexByAddress, needsRecipients, RECIPIENT_SELECT, type Listed, type Li
 
 export async function readSource(users: PlannedUser[]): Promise<Listings> {
   const client = tenantFor("source");
-  // The mailbox listing is Readiness's too (one listing per command for both).
-  const mailboxes = await list(client, "Get-Mailbox", () => sharedListing<Listed>(client, "Get-Mailbox", SOURCE_MAILBOX_LISTING));
-  const recipients = needsRecipients(users, indexByAddress(mailboxes))
-    ? await list(client, "Get-Recipient", async () => (await client.exchange.invoke<Listed>("Get-Recipient", { ResultSize: "Unlimited" }, { select: RECIPIENT_SELECT })).value)
-    : undefined;
+  // Whole-tenant listings, taken once per command by every wave (and, for the mailboxes, by Readiness too).
+  const mailboxes = await list(client, "Get-Mailbox", SOURCE_MAILBOX_LISTING);
+  const recipients = needsRecipients(users, indexByAddress(mailboxes)) ? await list(client, "Get-Recipient", RECIPIENT_SELECT) : undefined;
   return { mailboxes, recipients };
 }
 
-async function list(client: TenantClient, cmdlet: string, read: () => Promise<Listed[]>): Promise<Listed[]> {
+async function list(client: TenantClient, cmdlet: string, select: readonly string[]): Promise<Listed[]> {
   try {
-    return await read();
+    return await sharedListing<Listed>(client, cmdlet, select);
   } catch (e) {
     throw new Error(`Reading the source tenant's ${cmdlet === "Get-Mailbox" ? "mailboxes" : "recipients"} (${cmdlet} -ResultSize Unlimited) in tenant ${client.settings.tenantId}: ${message(e)}`);
   }

@@ -1,9 +1,10 @@
-// Whole-tenant listings that more than one resource reads in the same CLI command. SourceMailboxes and
-// Readiness both list every source mailbox; at 2,000 users each listing is two or three pages, so a no-op
-// preview paid for the same pages twice. The provider host lives for one command, and nothing a stack does
-// in that command changes what these listings hold (staging writes to the target; the source only gets the
-// relationship and the scope group's members, which are read by other cmdlets), so the second reader takes
-// the first one's answer while it is young enough. `XTMM_READ_LISTING_MAX_AGE_MS` is how young (default 10
+// Whole-tenant listings that more than one resource reads in the same CLI command: every wave's
+// SourceMailboxes lists the source's mailboxes and recipients, and every wave's Readiness the mailboxes again.
+// Each listing is a page per 1,000 objects, so a no-op preview of five waves paid for the same pages up to ten
+// times. The provider host lives for one command, and nothing a stack does in that command changes what these
+// listings hold (staging writes to the target; the source only gets the relationship and the scope group's
+// members, which are read by other cmdlets and never shared), so a later reader takes the first one's answer
+// while it is young enough. `XTMM_READ_LISTING_MAX_AGE_MS` is how young (default 10
 // minutes; 0 reads every time, which is what a process that outlives one command must use).
 
 import type { TenantClient } from "./index";
