@@ -6,7 +6,7 @@
 // by `propagationTimeoutSeconds` counted from `consentedAt`, for the source consent to reach Exchange.
 //
 // Secret rotation is IN PLACE: `Set-MigrationEndpoint -Identity <name> -Credentials <PSCredential>` in
-// PowerShell. Microsoft's cmdlet reference (test/reference/exchange-cmdlets.json) lists -Credentials (and
+// PowerShell. Microsoft's cmdlet reference (emulator/reference/exchange-cmdlets.json) lists -Credentials (and
 // -ApplicationId) on Set-MigrationEndpoint as applicable to Exchange Online, and an endpoint in place keeps
 // the migration batches that name it working, where a replacement would first have to remove them
 // (Remove-MigrationEndpoint refuses while a batch uses the endpoint). The research marks UNCONFIRMED whether

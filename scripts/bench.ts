@@ -15,11 +15,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
-import { startEmulator, type Emulator } from "../test/emulator";
-import type { RequestRecord } from "../test/emulator/server";
-import { emulatorStackConfig } from "../test/emulator/stackConfig";
-import { startProviderHost, type ProviderHost } from "../test/support/providerHost";
-import { Engine, declareResource, type DeclaredResource, type ResourceState } from "../test/support/engine";
+import { startEmulator, type Emulator } from "../emulator";
+import type { RequestRecord } from "../emulator/server";
+import { emulatorStackConfig } from "../emulator/stackConfig";
+import { startProviderHost, type ProviderHost } from "../harness/providerHost";
+import { Engine, declareResource, type DeclaredResource, type ResourceState } from "../harness/engine";
 import { planUsers, type PlannedUser } from "../providers/staging/plan";
 import { SourceMailboxes, type SourceMailbox } from "../providers/sourceMailboxes";
 import { MailUser } from "../providers/mailUser";
@@ -30,7 +30,7 @@ import { readTenantSettings, DEFAULT_EXCHANGE_CONCURRENCY } from "../providers/t
 import { benchPulumi } from "./benchEngine";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const SOURCE_DOMAIN = "fabrikam.com"; // the seeded source's custom domain (test/emulator/graph/seed.ts)
+const SOURCE_DOMAIN = "fabrikam.com"; // the seeded source's custom domain (emulator/graph/seed.ts)
 const TARGET_DOMAINS = ["contoso.com", "contoso.onmicrosoft.com"];
 const DELIVERY_DOMAIN = "contoso.onmicrosoft.com";
 

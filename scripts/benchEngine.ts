@@ -8,10 +8,10 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { Emulator } from "../test/emulator";
-import type { RequestRecord } from "../test/emulator/server";
-import { CliStack, emulatorConfig, type CliResult } from "../test/support/pulumiCli";
-import { descendants, processTable } from "../test/support/processes";
+import type { Emulator } from "../emulator";
+import type { RequestRecord } from "../emulator/server";
+import { CliStack, emulatorConfig, type CliResult } from "../harness/pulumiCli";
+import { descendants, processTable } from "../harness/processes";
 
 export interface EngineBenchOptions {
   users: number;

@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
-import { EMULATOR_SECRET_KEYS, emulatorStackConfig, type EmulatorEndpointsInfo } from "../test/emulator/stackConfig";
+import { EMULATOR_SECRET_KEYS, emulatorStackConfig, type EmulatorEndpointsInfo } from "../emulator/stackConfig";
 import { findPulumi, initStack, NO_CLI_MESSAGE, projectRoot, type PulumiCli } from "./pulumiCli";
 
 const root = projectRoot();
@@ -101,7 +101,7 @@ function startEmulator(work: string): Promise<{ child: ChildProcess; summary: Em
   const settings = readSettings(work);
   const child = spawn(
     process.execPath,
-    [path.join(root, "dist", "test", "emulator", "cli.js"), "--state", path.join(work, "sandbox-state.json"), "--port", String(settings.port ?? 0)],
+    [path.join(root, "dist", "emulator", "cli.js"), "--state", path.join(work, "sandbox-state.json"), "--port", String(settings.port ?? 0)],
     {
       cwd: root,
       stdio: ["ignore", "pipe", "inherit"],
@@ -158,7 +158,7 @@ function stopEmulator(child: ChildProcess, stateFile: string): Promise<void> {
  * sign in to Microsoft, not to the emulator.
  */
 export function emulatorValues(summary: EmulatorEndpointsInfo, projectRoot: string = root): Record<string, string> {
-  return { ...emulatorStackConfig(summary), "xtmm:pwshPath": path.join(projectRoot, "test", "emulator", "fake-pwsh.js") };
+  return { ...emulatorStackConfig(summary), "xtmm:pwshPath": path.join(projectRoot, "emulator", "fake-pwsh.js") };
 }
 
 /**

@@ -5,8 +5,8 @@
 // Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
 import { useEmulator } from "./support/emulator";
-import { startProviderHost, type ProviderHost } from "./support/providerHost";
-import { Engine, declareResource, emulatorStackConfig, useProviderHost } from "./support/engine";
+import { startProviderHost, type ProviderHost } from "../harness/providerHost";
+import { Engine, declareResource, emulatorStackConfig, useProviderHost } from "../harness/engine";
 import { AdminConsent, type AdminConsentArgs } from "../providers/adminConsent";
 import { adminConsentUrl, customCloud } from "../providers/tenant/clouds";
 import { assignmentsOf, consentAsAdministrator, graphWrites, registerMultiTenantApp, servicePrincipals, tenantOf } from "./admin-consent-support";

@@ -6,8 +6,8 @@
 // Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
 import { useEmulator } from "./support/emulator";
-import { startProviderHost } from "./support/providerHost";
-import { Engine, declareResource, emulatorStackConfig, useProviderHost } from "./support/engine";
+import { startProviderHost } from "../harness/providerHost";
+import { Engine, declareResource, emulatorStackConfig, useProviderHost } from "../harness/engine";
 import { AdminConsent, type AdminConsentArgs } from "../providers/adminConsent";
 import { assignmentsOf, graphWrites, registerMultiTenantApp, servicePrincipals, tenantOf } from "./admin-consent-support";
 

@@ -6,8 +6,8 @@
 // permission the operator lacks. Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
 import { useEmulator } from "./support/emulator";
-import { startProviderHost, type ProviderHost } from "./support/providerHost";
-import { CheckFailedError, Engine, declareResource, emulatorStackConfig, withUnknowns, type DeclaredResource, useProviderHost } from "./support/engine";
+import { startProviderHost, type ProviderHost } from "../harness/providerHost";
+import { CheckFailedError, Engine, declareResource, emulatorStackConfig, withUnknowns, type DeclaredResource, useProviderHost } from "../harness/engine";
 import { AdminConsent, type AdminConsentArgs } from "../providers/adminConsent";
 import {
   MAILBOX_MIGRATION_ID,

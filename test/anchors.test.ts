@@ -4,7 +4,7 @@
 // engine's preview of a rotation is in test/cli-secrets.test.ts. Needs `npx tsc -p tsconfig.json` first.
 
 import { useEmulator } from "./support/emulator";
-import { Engine, declareResource, withUnknowns, useProviderHost, type DeclaredResource } from "./support/engine";
+import { Engine, declareResource, withUnknowns, useProviderHost, type DeclaredResource } from "../harness/engine";
 import { AdminConsent, type AdminConsentArgs } from "../providers/adminConsent";
 import { registerMultiTenantApp, servicePrincipals } from "./admin-consent-support";
 

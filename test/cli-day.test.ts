@@ -11,10 +11,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { useEmulator } from "./support/emulator";
-import { CliStack, changesOf, emulatorConfig, nameOf, resourceNamed, ROOT, SECRET_SIG_KEY, type StackExport } from "./support/pulumiCli";
+import { CliStack, changesOf, emulatorConfig, nameOf, resourceNamed, ROOT, SECRET_SIG_KEY, type StackExport } from "../harness/pulumiCli";
 import { writesSince } from "./engineers-day.test";
 import { BINNED_APP, afterDestroy, snapshot, type Snapshot } from "./support/tenantSnapshot";
-import { findTenant, type Rec, type TenantState } from "./emulator/model";
+import { findTenant, type Rec, type TenantState } from "../emulator/model";
 
 jest.setTimeout(600_000);
 

@@ -14,10 +14,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { startEmulator, type Emulator } from "./emulator";
-import type { RequestRecord } from "./emulator/server";
+import { startEmulator, type Emulator } from "../emulator";
+import type { RequestRecord } from "../emulator/server";
 import { formatViolations } from "./support/emulator";
-import { CliStack, emulatorConfig, nameOf, resourceNamed, ROOT, startCli, type CliResult, type StackExport } from "./support/pulumiCli";
+import { CliStack, emulatorConfig, nameOf, resourceNamed, ROOT, startCli, type CliResult, type StackExport } from "../harness/pulumiCli";
 import { ctrlC, killTree, madeSince, mailUsersBySource, orphans, requestSeen, sourceMailboxes, targetOf, tenantKeys, writesSince, type TenantKeys } from "./support/interrupt";
 
 jest.setTimeout(900_000);

@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { useEmulator } from "./support/emulator";
-import { CliStack, emulatorConfig, nameOf, ROOT } from "./support/pulumiCli";
+import { CliStack, emulatorConfig, nameOf, ROOT } from "../harness/pulumiCli";
 import { writesSince } from "./engineers-day.test";
 import { snapshot, type Snapshot } from "./support/tenantSnapshot";
 

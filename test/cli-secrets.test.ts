@@ -13,10 +13,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { useEmulator } from "./support/emulator";
-import { CliStack, changesOf, emulatorConfig, filesUnder, nameOf, resourceNamed, revealed, secretPaths, type PreviewDigest, type StackExport } from "./support/pulumiCli";
+import { CliStack, changesOf, emulatorConfig, filesUnder, nameOf, resourceNamed, revealed, secretPaths, type PreviewDigest, type StackExport } from "../harness/pulumiCli";
 import { writesSince } from "./engineers-day.test";
-import { findTenant, type Rec, type TenantState } from "./emulator/model";
-import { SECRET as ENDPOINT_CREDENTIAL } from "./emulator/exchange/cmdlets/endpoints";
+import { findTenant, type Rec, type TenantState } from "../emulator/model";
+import { SECRET as ENDPOINT_CREDENTIAL } from "../emulator/exchange/cmdlets/endpoints";
 import { signIn } from "./migration-app-support";
 
 jest.setTimeout(600_000);

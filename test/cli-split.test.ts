@@ -11,11 +11,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { useEmulator } from "./support/emulator";
-import { CliStack, emulatorConfig, nameOf, resourceNamed, revealed, ROOT, type StackExport } from "./support/pulumiCli";
+import { CliStack, emulatorConfig, nameOf, resourceNamed, revealed, ROOT, type StackExport } from "../harness/pulumiCli";
 import { writesSince } from "./engineers-day.test";
 import { BINNED_APP, afterDestroy, snapshot, type Snapshot } from "./support/tenantSnapshot";
-import { findTenant, type Rec, type TenantState } from "./emulator/model";
-import { SECRET as ENDPOINT_CREDENTIAL } from "./emulator/exchange/cmdlets/endpoints";
+import { findTenant, type Rec, type TenantState } from "../emulator/model";
+import { SECRET as ENDPOINT_CREDENTIAL } from "../emulator/exchange/cmdlets/endpoints";
 
 jest.setTimeout(600_000);
 

@@ -10,11 +10,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { useEmulator } from "./support/emulator";
-import { CliStack, emulatorConfig, ROOT, type StackExport } from "./support/pulumiCli";
+import { CliStack, emulatorConfig, ROOT, type StackExport } from "../harness/pulumiCli";
 import { writesSince } from "./engineers-day.test";
 import { BINNED_APP, afterDestroy, snapshot, type Snapshot } from "./support/tenantSnapshot";
 import { shimSource } from "../providers/dynamic";
-import type { Rec } from "./emulator/model";
+import type { Rec } from "../emulator/model";
 
 jest.setTimeout(600_000);
 

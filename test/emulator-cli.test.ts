@@ -6,10 +6,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Agent, fetch } from "undici";
-import { parseArgs, UsageError } from "./emulator/cli";
+import { parseArgs, UsageError } from "../emulator/cli";
 
 const ROOT = resolve(__dirname, "..");
-const CLI = join(ROOT, "dist/test/emulator/cli.js");
+const CLI = join(ROOT, "dist/emulator/cli.js");
 
 interface Running { child: ChildProcessWithoutNullStreams; summary: any; stdout: () => string; stderr: () => string; exit: Promise<number | null> }
 

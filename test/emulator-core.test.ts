@@ -5,9 +5,9 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fetch as undiciFetch } from "undici";
-import { FaultPlan, FaultSpecError, canLoseResponse, parseFaultSpec, seededRandom, validateFaultPatch } from "./emulator/faults";
-import { NO_FAULTS } from "./emulator/options";
-import { startEmulator } from "./emulator";
+import { FaultPlan, FaultSpecError, canLoseResponse, parseFaultSpec, seededRandom, validateFaultPatch } from "../emulator/faults";
+import { NO_FAULTS } from "../emulator/options";
+import { startEmulator } from "../emulator";
 import { assertNoViolations, trustedFetch, useEmulator } from "./support/emulator";
 
 describe("fault spec parsing", () => {

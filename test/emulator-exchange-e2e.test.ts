@@ -6,11 +6,11 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { useEmulator } from "./support/emulator";
-import { consentInSource, registerMigrationApp } from "./emulator/exchange/fixtures";
-import type { TenantState } from "./emulator/model";
+import { consentInSource, registerMigrationApp } from "../emulator/exchange/fixtures";
+import type { TenantState } from "../emulator/model";
+import { FAKE_PWSH } from "../emulator/fakePwsh";
 
 const emu = useEmulator({ mailboxes: 50 });
-const FAKE_PWSH = resolve(__dirname, "emulator/fake-pwsh.js");
 const script = join(mkdtempSync(join(tmpdir(), "xtmm-pwsh-")), "invoke-cmdlet.ps1");
 writeFileSync(script, "# stand-in: the fake pwsh only checks that the script exists\n");
 

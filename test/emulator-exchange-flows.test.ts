@@ -3,9 +3,9 @@
 // the purge blockers), migration endpoints (consent, propagation, PSCredential over REST vs PowerShell),
 // paging, and a batch that moves a mailbox.
 
-import { DirectHarness, EXCHANGE_ADMIN_WID } from "./emulator/exchange/testing";
-import { consentInSource, licenseForMigration, registerMigrationApp } from "./emulator/exchange/fixtures";
-import { PAGING_EXPIRED } from "./emulator/exchange/envelope";
+import { DirectHarness, EXCHANGE_ADMIN_WID } from "../emulator/exchange/testing";
+import { consentInSource, licenseForMigration, registerMigrationApp } from "../emulator/exchange/fixtures";
+import { PAGING_EXPIRED } from "../emulator/exchange/envelope";
 
 const text = (r: { json: any }) => String(r.json.error.details?.[0]?.message ?? "").split("|")[2];
 const kinds = (h: DirectHarness) => h.takeViolations().map((v) => v.kind);

@@ -1,10 +1,10 @@
 // The Exchange surface of the emulator, called in process: seed, envelope, authentication, strict
 // binding against Microsoft's reference, and the error bodies the research quotes byte for byte.
 
-import graphReference from "./reference/graph-v1-subset.json";
-import { DirectHarness, GLOBAL_ADMIN_WID } from "./emulator/exchange/testing";
+import graphReference from "../emulator/reference/graph-v1-subset.json";
+import { DirectHarness, GLOBAL_ADMIN_WID } from "../emulator/exchange/testing";
 import { ZERO_GUID } from "../domain/ids";
-import { ODATA_JSON } from "./emulator/exchange/envelope";
+import { ODATA_JSON } from "../emulator/exchange/envelope";
 
 const kinds = (h: DirectHarness) => h.takeViolations().map((v) => v.kind);
 

@@ -3,11 +3,11 @@
 
 import { GRAPH_APPLICATION_PERMISSIONS, EXCHANGE_APPLICATION_PERMISSIONS, EXCHANGE_ADMIN_ROLE } from "../providers/tenant/permissions";
 import { FIRST_PARTY } from "../providers/tenant/clouds";
-import { grantedRoles, directoryRoleTemplates, type Rec } from "./emulator/model";
-import { GraphHarness } from "./emulator/graph/testing";
-import { allOperations, propertyNames, validateBody } from "./emulator/graph/reference";
-import { HANDLERS } from "./emulator/graph";
-import { operationPermissions } from "./emulator/graph/permissions";
+import { grantedRoles, directoryRoleTemplates, type Rec } from "../emulator/model";
+import { GraphHarness } from "../emulator/graph/testing";
+import { allOperations, propertyNames, validateBody } from "../emulator/graph/reference";
+import { HANDLERS } from "../emulator/graph";
+import { operationPermissions } from "../emulator/graph/permissions";
 import { useEmulator } from "./support/emulator";
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -6,8 +6,8 @@ import forge from "node-forge";
 import { ConfidentialClientApplication, PublicClientApplication, type AuthError, type Configuration } from "@azure/msal-node";
 import { msalNetworkClient, useEmulator } from "./support/emulator";
 import { EXCHANGE_ADMIN_ROLE, EXCHANGE_APPLICATION_PERMISSIONS, GRAPH_APPLICATION_PERMISSIONS } from "../providers/tenant/permissions";
-import type { Emulator } from "./emulator";
-import type { Rec } from "./emulator/model";
+import type { Emulator } from "../emulator";
+import type { Rec } from "../emulator/model";
 
 const GRAPH = "https://graph.microsoft.com/.default";
 const EXCHANGE = "https://outlook.office365.com/.default";

@@ -12,26 +12,25 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { useEmulator } from "./support/emulator";
-import { Engine, useProviderHost } from "./support/engine";
+import { Engine, useProviderHost } from "../harness/engine";
 import { ProgramRunner, type RunResult, type Step } from "./support/programRunner";
-import { UNKNOWN } from "./support/providerHost";
+import { UNKNOWN } from "../harness/providerHost";
 import { binnedApp, dropBinnedApp, snapshot, type Snapshot } from "./support/tenantSnapshot";
 import { CrossTenantMigration } from "../components/crossTenantMigration";
 import { planUsers } from "../providers/staging/plan";
 import { createTenantClient } from "../providers/tenant";
 import { emulatorTenantSettings } from "./support/emulator";
-import { licenseForMigration } from "./emulator/exchange/fixtures";
-import { findTenant, type Rec, type TenantState } from "./emulator/model";
-import type { Emulator } from "./emulator";
-import { NO_FAULTS, type FaultSpec } from "./emulator/options";
-import { DEFAULT_EXCHANGE_KNOBS } from "./emulator/exchange/knobs";
+import { licenseForMigration } from "../emulator/exchange/fixtures";
+import { findTenant, type Rec, type TenantState } from "../emulator/model";
+import type { Emulator } from "../emulator";
+import { NO_FAULTS, type FaultSpec } from "../emulator/options";
+import { DEFAULT_EXCHANGE_KNOBS } from "../emulator/exchange/knobs";
+import { FAKE_PWSH } from "../emulator/fakePwsh";
 
 export interface DayOptions {
   /** The emulator's fault knobs for the whole day; exact request accounting is only asserted without them. */
   faults?: Partial<FaultSpec>;
 }
-
-const FAKE_PWSH = path.resolve(__dirname, "emulator", "fake-pwsh.js");
 const FIRST_WAVE = ["adelev@fabrikam.com", "alexw@fabrikam.com", "meganb@fabrikam.com"];
 // isaiahl carries two x500s from earlier moves; diegos is on litigation hold, so his MailUser is held.
 const ADDED = ["isaiahl@fabrikam.com", "diegos@fabrikam.com"];

@@ -7,14 +7,14 @@
 // Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
 import { emulatorTenantSettings, useEmulator } from "./support/emulator";
-import { CheckFailedError, Engine, declareResource, useProviderHost, type DeclaredResource } from "./support/engine";
+import { CheckFailedError, Engine, declareResource, useProviderHost, type DeclaredResource } from "../harness/engine";
 import { createTenantClient } from "../providers/tenant";
 import { LicenceAssignment, licenceAssignmentImpl, type LicenceAssignmentArgs } from "../providers/licence";
 import { configureRuntime } from "../providers/context";
-import { emulatorStackConfig } from "./emulator/stackConfig";
+import { emulatorStackConfig } from "../emulator/stackConfig";
 import { declareMailUser, mailUserArgs, targetTenant, theObject } from "./mail-user-support";
-import { licenseForMigration } from "./emulator/exchange/fixtures";
-import type { Rec } from "./emulator/model";
+import { licenseForMigration } from "../emulator/exchange/fixtures";
+import type { Rec } from "../emulator/model";
 
 const SKU = "946ce899-873d-44bb-9d8b-671870cbfdbf";
 const STAGED = ["adelev", "alexw", "meganb", "johannal"];

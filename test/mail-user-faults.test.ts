@@ -4,10 +4,10 @@
 // case ends with each user staged exactly once.
 
 import { emulatorTenantSettings, useEmulator } from "./support/emulator";
-import { Engine, useProviderHost, type DeclaredResource } from "./support/engine";
-import type { ProviderHost } from "./support/providerHost";
+import { Engine, useProviderHost, type DeclaredResource } from "../harness/engine";
+import type { ProviderHost } from "../harness/providerHost";
 import { createTenantClient } from "../providers/tenant";
-import { NO_FAULTS } from "./emulator/options";
+import { NO_FAULTS } from "../emulator/options";
 import { declareMailUser, exchangeCalls, mailUserArgs, sourceMailbox, targetObjects } from "./mail-user-support";
 
 const emulator = useEmulator({ mailboxes: 60 });

@@ -5,11 +5,11 @@
 // hosts use) every read is its own lookup. Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
 import { useEmulator } from "./support/emulator";
-import { Engine, type DeclaredResource } from "./support/engine";
-import { startProviderHost, type ProviderHost } from "./support/providerHost";
+import { Engine, type DeclaredResource } from "../harness/engine";
+import { startProviderHost, type ProviderHost } from "../harness/providerHost";
 import { READS_BEFORE_LISTING } from "../providers/mailUser/reader";
 import { declareMailUser, exchangeCalls, mailUserArgs, writes } from "./mail-user-support";
-import { emulatorStackConfig } from "./emulator/stackConfig";
+import { emulatorStackConfig } from "../emulator/stackConfig";
 
 const USERS = 60;
 const emulator = useEmulator({ mailboxes: USERS });

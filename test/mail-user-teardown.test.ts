@@ -5,11 +5,11 @@
 // (`orgHoldOnNewMailUsers`), a litigation hold, and an Entra user that reaches deleted items late.
 
 import { emulatorTenantSettings, useEmulator } from "./support/emulator";
-import { Engine, useProviderHost, type DeclaredResource } from "./support/engine";
-import type { ProviderHost } from "./support/providerHost";
+import { Engine, useProviderHost, type DeclaredResource } from "../harness/engine";
+import type { ProviderHost } from "../harness/providerHost";
 import { createTenantClient } from "../providers/tenant";
 import { ENTRA_BLOCK, HOLD_BLOCK } from "../providers/mailUser/teardown";
-import { softDelete } from "./emulator/exchange/cmdlets/mailusers";
+import { softDelete } from "../emulator/exchange/cmdlets/mailusers";
 import { cmdlets, declareMailUser, exchangeCalls, graphCalls, mailUserArgs, targetObjects, targetTenant, theObject, writes } from "./mail-user-support";
 
 const emulator = useEmulator();

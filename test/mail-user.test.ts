@@ -6,8 +6,8 @@
 // refreshed together cost a handful of calls. Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
 import { emulatorTenantSettings, useEmulator } from "./support/emulator";
-import { CheckFailedError, Engine, useProviderHost, withUnknowns, type DeclaredResource } from "./support/engine";
-import type { ProviderHost } from "./support/providerHost";
+import { CheckFailedError, Engine, useProviderHost, withUnknowns, type DeclaredResource } from "../harness/engine";
+import type { ProviderHost } from "../harness/providerHost";
 import { createTenantClient, hashtable } from "../providers/tenant";
 import { resourceOptions } from "../providers/dynamic";
 import { MAIL_USER_SPEC } from "../providers/mailUser";

@@ -4,10 +4,10 @@
 // identity that lacks the Graph permission. Through the real provider host, against the emulator.
 
 import { useEmulator } from "./support/emulator";
-import { startProviderHost, type ProviderHost } from "./support/providerHost";
-import { Engine, declareResource, emulatorStackConfig } from "./support/engine";
+import { startProviderHost, type ProviderHost } from "../harness/providerHost";
+import { Engine, declareResource, emulatorStackConfig } from "../harness/engine";
 import { MigrationApp, type MigrationAppArgs } from "../providers/migrationApp";
-import type { Rec, Stored } from "./emulator/model";
+import type { Rec, Stored } from "../emulator/model";
 import {
   EXCHANGE_ONLINE,
   MICROSOFT_GRAPH,

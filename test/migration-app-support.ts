@@ -2,8 +2,8 @@
 // emulator holds it, sign-ins with a client secret at the emulator's token endpoint, and an administrator's
 // own app registration made through Graph (for adoption).
 
-import type { Emulator } from "./emulator";
-import { findTenant, type Rec, type TenantState } from "./emulator/model";
+import type { Emulator } from "../emulator";
+import { findTenant, type Rec, type TenantState } from "../emulator/model";
 import { createTenantClient } from "../providers/tenant";
 import { emulatorTenantSettings, trustedFetch } from "./support/emulator";
 import { TAG_PREFIX } from "../providers/migrationApp/inputs";

@@ -5,11 +5,11 @@
 // Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
 import { useEmulator } from "./support/emulator";
-import { startProviderHost, type ProviderHost } from "./support/providerHost";
-import { CheckFailedError, Engine, declareResource, emulatorStackConfig, withUnknowns, type DeclaredResource } from "./support/engine";
+import { startProviderHost, type ProviderHost } from "../harness/providerHost";
+import { CheckFailedError, Engine, declareResource, emulatorStackConfig, withUnknowns, type DeclaredResource } from "../harness/engine";
 import { MigrationApp, type MigrationAppArgs } from "../providers/migrationApp";
 import { MigrationAppSecretRetirement } from "../providers/migrationAppSecretRetirement";
-import type { Rec } from "./emulator/model";
+import type { Rec } from "../emulator/model";
 import {
   EXCHANGE_ONLINE,
   applicationById,

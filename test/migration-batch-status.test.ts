@@ -6,8 +6,8 @@
 // started by hand is reported. Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
 import { useEmulator } from "./support/emulator";
-import { Engine, useProviderHost } from "./support/engine";
-import type { ProviderHost } from "./support/providerHost";
+import { Engine, useProviderHost } from "../harness/engine";
+import type { ProviderHost } from "../harness/providerHost";
 import { cmdlets, exchangeCalls, writes } from "./mail-user-support";
 import { batchArgs, batchEmulatorOptions, batchNamed, declareBatch, hostSays, PHASE_MS, prepareEndpoint, refreshUntil, sleep, stageUsers, targetExchange } from "./migration-batch-support";
 

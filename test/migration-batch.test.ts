@@ -6,8 +6,8 @@
 // batch of 2,000 users. Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
 import { useEmulator } from "./support/emulator";
-import { CheckFailedError, Engine, useProviderHost, withUnknowns, type DeclaredResource } from "./support/engine";
-import type { ProviderHost } from "./support/providerHost";
+import { CheckFailedError, Engine, useProviderHost, withUnknowns, type DeclaredResource } from "../harness/engine";
+import type { ProviderHost } from "../harness/providerHost";
 import { cmdlets, exchangeCalls, theObject, writes } from "./mail-user-support";
 import { batchArgs, batchEmulatorOptions, batchNamed, declareBatch, hostSays, prepareEndpoint, refreshUntil, stageDirectly, stageUsers, withInputs } from "./migration-batch-support";
 import { splitIntoBatches } from "../providers/migrationBatch";

@@ -4,8 +4,8 @@
 // `adopt`, create-or-adopt by name; and with pwsh missing, the runner's manual command surfaces, secret-free.
 
 import { emulatorTenantSettings, useEmulator } from "./support/emulator";
-import type { ProviderHost } from "./support/providerHost";
-import { Engine } from "./support/engine";
+import type { ProviderHost } from "../harness/providerHost";
+import { Engine } from "../harness/engine";
 import { declareEndpoint, endpointArgs, endpointNamed, exchangeCalls, FAKE_PWSH, preparePair, startHost, storedCredential, type TestApp } from "./migration-endpoint-setup";
 import { createTenantClient } from "../providers/tenant";
 

@@ -4,8 +4,8 @@
 // duplicated, nothing refused as "already exists"), and a dehydrated target.
 
 import { useEmulator } from "./support/emulator";
-import type { ProviderHost } from "./support/providerHost";
-import { Engine, type DeclaredResource } from "./support/engine";
+import type { ProviderHost } from "../harness/providerHost";
+import { Engine, type DeclaredResource } from "../harness/engine";
 import { consent, declareEndpoint, endpointArgs, endpointNamed, endpointsIn, exchangeCalls, preparePair, registerApp, startHost, tenantState, type TestApp } from "./migration-endpoint-setup";
 
 const emulator = useEmulator();

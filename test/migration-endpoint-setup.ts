@@ -5,17 +5,17 @@
 // emulator with the pwsh stand-in.
 
 import * as path from "path";
-import type { Emulator } from "./emulator";
-import { applicationByAppId, findTenant, type Rec, type Stored, type TenantState } from "./emulator/model";
-import { consentInSource, registerMigrationApp } from "./emulator/exchange/fixtures";
-import { SECRET as ENDPOINT_CREDENTIAL } from "./emulator/exchange/cmdlets/endpoints";
-import { startProviderHost, type ProviderHost } from "./support/providerHost";
-import { declareResource, emulatorStackConfig, type DeclaredResource } from "./support/engine";
+import type { Emulator } from "../emulator";
+import { applicationByAppId, findTenant, type Rec, type Stored, type TenantState } from "../emulator/model";
+import { consentInSource, registerMigrationApp } from "../emulator/exchange/fixtures";
+import { SECRET as ENDPOINT_CREDENTIAL } from "../emulator/exchange/cmdlets/endpoints";
+import { startProviderHost, type ProviderHost } from "../harness/providerHost";
+import { declareResource, emulatorStackConfig, type DeclaredResource } from "../harness/engine";
 import { emulatorTenantSettings } from "./support/emulator";
 import { createTenantClient } from "../providers/tenant";
 import { MigrationEndpoint, type MigrationEndpointArgs } from "../providers/migrationEndpoint";
-
-export const FAKE_PWSH = path.resolve(__dirname, "emulator", "fake-pwsh.js");
+export { FAKE_PWSH } from "../emulator/fakePwsh";
+import { FAKE_PWSH } from "../emulator/fakePwsh";
 
 export function tenantState(emu: Emulator, role: "source" | "target"): TenantState {
   return findTenant(emu.state, emu.tenants[role].tenantId)!;

@@ -4,8 +4,8 @@
 // Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
 import { useEmulator } from "./support/emulator";
-import type { ProviderHost } from "./support/providerHost";
-import { CheckFailedError, Engine, withUnknowns, type DeclaredResource } from "./support/engine";
+import type { ProviderHost } from "../harness/providerHost";
+import { CheckFailedError, Engine, withUnknowns, type DeclaredResource } from "../harness/engine";
 import {
   addSecret,
   declareEndpoint,

@@ -4,10 +4,10 @@
 // Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
 import { useEmulator } from "./support/emulator";
-import { startProviderHost, type ProviderHost } from "./support/providerHost";
-import { Engine, declareResource, emulatorStackConfig, withUnknowns, type DeclaredResource, useProviderHost } from "./support/engine";
+import { startProviderHost, type ProviderHost } from "../harness/providerHost";
+import { Engine, declareResource, emulatorStackConfig, withUnknowns, type DeclaredResource, useProviderHost } from "../harness/engine";
 import { OrganizationCustomization } from "../providers/organizationCustomization";
-import { findTenant } from "./emulator/model";
+import { findTenant } from "../emulator/model";
 
 const emulator = useEmulator();
 const providerHost = useProviderHost(emulator);

@@ -6,13 +6,13 @@
 // Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
 import { emulatorTenantSettings, useEmulator } from "./support/emulator";
-import { startProviderHost, type ProviderHost } from "./support/providerHost";
-import { CheckFailedError, Engine, declareResource, emulatorStackConfig, withUnknowns, type DeclaredResource, useProviderHost } from "./support/engine";
+import { startProviderHost, type ProviderHost } from "../harness/providerHost";
+import { CheckFailedError, Engine, declareResource, emulatorStackConfig, withUnknowns, type DeclaredResource, useProviderHost } from "../harness/engine";
 import { OrganizationRelationship, type OrganizationRelationshipArgs } from "../providers/organizationRelationship";
 import { OrganizationCustomization } from "../providers/organizationCustomization";
 import { ScopingGroup } from "../providers/scopingGroup";
 import { createTenantClient } from "../providers/tenant";
-import { findTenant, type Rec } from "./emulator/model";
+import { findTenant, type Rec } from "../emulator/model";
 
 const emulator = useEmulator();
 const providerHost = useProviderHost(emulator, { env: { XTMM_VISIBILITY_TIMEOUT_SECONDS: "20" } });

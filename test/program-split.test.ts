@@ -12,12 +12,13 @@ import * as path from "node:path";
 import { CrossTenantMigration } from "../components/crossTenantMigration";
 import type { PartnerValues } from "../components/partner";
 import { planUsers } from "../providers/staging/plan";
-import { emulatorStackConfig } from "./emulator/stackConfig";
+import { emulatorStackConfig } from "../emulator/stackConfig";
 import { useEmulator } from "./support/emulator";
-import { Engine } from "./support/engine";
+import { Engine } from "../harness/engine";
 import { ProgramRunner, type RunResult } from "./support/programRunner";
-import { startProviderHost, type ProviderHost } from "./support/providerHost";
+import { startProviderHost, type ProviderHost } from "../harness/providerHost";
 import { APP_ID, baseConfig, CLIENT_SECRET, CONSENTED_AT, runIndex, SOURCE, TARGET, type ProgramRun, type StackOutputs } from "./support/programMocks";
+import { FAKE_PWSH } from "../emulator/fakePwsh";
 
 const STAGING = {
   "xtmm:waves": { "wave-1": { users: ["alexw@fabrikam.com", "diegos@fabrikam.com"] } },
@@ -198,7 +199,6 @@ describe("what crosses is checked", () => {
 
 describe("the split day through two provider hosts against the emulator", () => {
   const emulator = useEmulator();
-  const FAKE_PWSH = path.resolve(__dirname, "emulator", "fake-pwsh.js");
   let sourceHost: ProviderHost;
   let targetHost: ProviderHost;
   /** One administrator's stack configuration: the pair, and only their own tenant's operator identity. */

@@ -5,8 +5,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { startProviderHost, UNKNOWN, HostError, type ProviderHost } from "./support/providerHost";
-import { Engine, CheckFailedError, declareResource, withUnknowns, type DeclaredResource } from "./support/engine";
+import { startProviderHost, UNKNOWN, HostError, type ProviderHost } from "../harness/providerHost";
+import { Engine, CheckFailedError, declareResource, withUnknowns, type DeclaredResource } from "../harness/engine";
 import { OrganizationCustomization } from "../providers/organizationCustomization";
 import { resourceOptions, seededProps, shimProvider, shimSource, typeToken } from "../providers/dynamic";
 

@@ -10,15 +10,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { useEmulator } from "./support/emulator";
-import { Engine, declareResource, useProviderHost, withUnknowns, type DeclaredResource } from "./support/engine";
+import { Engine, declareResource, useProviderHost, withUnknowns, type DeclaredResource } from "../harness/engine";
 import { ProgramRunner } from "./support/programRunner";
 import { CrossTenantMigration } from "../components/crossTenantMigration";
 import { planUsers } from "../providers/staging/plan";
 import { Readiness, type Finding } from "../providers/readiness";
-import { licenseForMigration } from "./emulator/exchange/fixtures";
-import { findTenant, type Rec, type TenantState } from "./emulator/model";
-
-const FAKE_PWSH = path.resolve(__dirname, "emulator", "fake-pwsh.js");
+import { licenseForMigration } from "../emulator/exchange/fixtures";
+import { findTenant, type Rec, type TenantState } from "../emulator/model";
+import { FAKE_PWSH } from "../emulator/fakePwsh";
 // diegos is on litigation hold and lidiah on a retention policy: the wave holds them (no MailUser, not in scope).
 const WAVE = ["adelev", "alexw", "meganb", "isaiahl", "diegos", "lidiah"];
 const STAGED = ["adelev", "alexw", "meganb", "isaiahl"];

@@ -1,11 +1,11 @@
-// The emulator and the strict checks read Microsoft's reference from test/reference/, so a fresh clone works
+// The emulator and the strict checks read Microsoft's reference from emulator/reference/, so a fresh clone works
 // without ../shared. This keeps that copy honest: where the shared reference is beside the checkout (CI, the
 // team's machines), the copy must be byte-identical.
 import * as fs from "node:fs";
 import * as path from "node:path";
 
 const shared = path.resolve(__dirname, "..", "..", "shared", "reference");
-const local = path.resolve(__dirname, "reference");
+const local = path.resolve(__dirname, "..", "emulator", "reference");
 const files = ["exchange-cmdlets.json", "graph-v1-subset.json"];
 
 describe("Microsoft reference data", () => {

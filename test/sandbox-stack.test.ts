@@ -17,21 +17,21 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { useEmulator } from "./support/emulator";
-import { Engine, useProviderHost } from "./support/engine";
+import { Engine, useProviderHost } from "../harness/engine";
 import { ProgramRunner, type RunResult, type Step } from "./support/programRunner";
-import { UNKNOWN } from "./support/providerHost";
+import { UNKNOWN } from "../harness/providerHost";
 import { binnedApp, dropBinnedApp, snapshot, type Snapshot } from "./support/tenantSnapshot";
 import { writesSince } from "./engineers-day.test";
-import { EMULATOR_SECRET_KEYS, emulatorStackConfig } from "./emulator/stackConfig";
+import { EMULATOR_SECRET_KEYS, emulatorStackConfig } from "../emulator/stackConfig";
 import { emulatorValues } from "../scripts/sandbox";
-import { findTenant, type Rec, type TenantState } from "./emulator/model";
-import type { Emulator } from "./emulator";
+import { findTenant, type Rec, type TenantState } from "../emulator/model";
+import type { Emulator } from "../emulator";
 import indexProgram = require("../index");
+import { FAKE_PWSH } from "../emulator/fakePwsh";
 
 const root = path.resolve(__dirname, "..");
 const STACK = "sandbox";
 const SANDBOX_FILE = path.join(root, "stacks", `Pulumi.${STACK}.yaml`);
-const FAKE_PWSH = path.resolve(__dirname, "emulator", "fake-pwsh.js");
 
 /** The file's `config:` as the CLI hands it to the program and the provider host: strings as they are, the rest as JSON. */
 function fileConfig(): Record<string, string> {

@@ -11,8 +11,8 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { deserializeState, type TenantState } from "./emulator/model";
-import { pulumiCli } from "./support/pulumiCli";
+import { deserializeState, type TenantState } from "../emulator/model";
+import { pulumiCli } from "../harness/pulumiCli";
 
 jest.setTimeout(600_000);
 

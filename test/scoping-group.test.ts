@@ -7,11 +7,11 @@
 // Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
 import { emulatorTenantSettings, useEmulator } from "./support/emulator";
-import { startProviderHost, type ProviderHost } from "./support/providerHost";
-import { CheckFailedError, Engine, declareResource, emulatorStackConfig, withUnknowns, type DeclaredResource, useProviderHost } from "./support/engine";
+import { startProviderHost, type ProviderHost } from "../harness/providerHost";
+import { CheckFailedError, Engine, declareResource, emulatorStackConfig, withUnknowns, type DeclaredResource, useProviderHost } from "../harness/engine";
 import { ScopingGroup, type ScopingGroupArgs } from "../providers/scopingGroup";
 import { createTenantClient } from "../providers/tenant";
-import { findTenant, type Rec } from "./emulator/model";
+import { findTenant, type Rec } from "../emulator/model";
 
 const emulator = useEmulator({ mailboxes: 1500 });
 const providerHost = useProviderHost(emulator, { env: { XTMM_VISIBILITY_TIMEOUT_SECONDS: "20" } });

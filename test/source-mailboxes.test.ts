@@ -5,11 +5,11 @@
 // Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
 import { useEmulator } from "./support/emulator";
-import { startProviderHost, type ProviderHost } from "./support/providerHost";
-import { CheckFailedError, Engine, declareResource, emulatorStackConfig, useProviderHost, withUnknowns, type DeclaredResource } from "./support/engine";
+import { startProviderHost, type ProviderHost } from "../harness/providerHost";
+import { CheckFailedError, Engine, declareResource, emulatorStackConfig, useProviderHost, withUnknowns, type DeclaredResource } from "../harness/engine";
 import { SourceMailboxes, type SourceMailbox } from "../providers/sourceMailboxes";
 import { planUsers, type PlannedUser } from "../providers/staging/plan";
-import { findTenant, type Rec } from "./emulator/model";
+import { findTenant, type Rec } from "../emulator/model";
 
 const emulator = useEmulator({ mailboxes: 1500 });
 const providerHost = useProviderHost(emulator);

@@ -7,7 +7,7 @@
 import { emulatorTenantSettings, useEmulator } from "./support/emulator";
 import { tokenProvider, transientSignIn, type SignInRetry } from "../providers/tenant/credentials";
 import { CredentialError } from "../providers/tenant/errors";
-import type { TargetedFault } from "./emulator/options";
+import type { TargetedFault } from "../emulator/options";
 
 const emu = useEmulator();
 const GRAPH = "https://graph.microsoft.com";

@@ -8,7 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import forge from "node-forge";
 import { emulatorTenantSettings, useEmulator } from "./support/emulator";
-import { applicationByAppId } from "./emulator/model";
+import { applicationByAppId } from "../emulator/model";
 import { tokenProvider } from "../providers/tenant/credentials";
 import { CredentialError } from "../providers/tenant/errors";
 import { loadCertificate } from "../providers/tenant/certificate";

@@ -9,7 +9,7 @@ import { cloudFetch, type Fetch } from "../providers/tenant/http";
 import { resetTenantLimiters } from "../providers/tenant/limiter";
 import { EXCHANGE_ADMIN_ROLE, EXCHANGE_APPLICATION_PERMISSIONS } from "../providers/tenant/permissions";
 import type { TenantSettings } from "../providers/tenant/settings";
-import type { TenantState } from "./emulator/model";
+import type { TenantState } from "../emulator/model";
 
 const emu = useEmulator({ mailboxes: 25 });
 

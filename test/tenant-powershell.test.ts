@@ -1,4 +1,4 @@
-// The PowerShell runner: through the emulator's stand-in for pwsh (test/emulator/fake-pwsh.js, which
+// The PowerShell runner: through the emulator's stand-in for pwsh (emulator/fake-pwsh.js, which
 // checks our command line and stdin contract and talks to the emulator's /_pwsh route), plus the cases
 // no real pwsh is needed for: pwsh missing, a child that hangs, a child that prints garbage.
 
@@ -12,12 +12,12 @@ import { ExchangeError } from "../providers/tenant/exchangeErrors";
 import { invokeScriptPath, manualCommand, PowerShellUnavailableError } from "../providers/tenant/powershell";
 import { resetTenantLimiters } from "../providers/tenant/limiter";
 import { FIRST_PARTY } from "../providers/tenant/clouds";
-import { stored } from "./emulator/model";
+import { stored } from "../emulator/model";
 import { randomUUID } from "crypto";
 import type { TenantSettings } from "../providers/tenant/settings";
+import { FAKE_PWSH } from "../emulator/fakePwsh";
 
 const emu = useEmulator();
-const FAKE_PWSH = path.resolve(__dirname, "emulator", "fake-pwsh.js");
 const SECRET = "Migration-App-Secret~9Zq";
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "xtmm-pwsh-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -13,9 +13,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { useEmulator, emulatorTenantSettings } from "./support/emulator";
-import { Engine, useProviderHost } from "./support/engine";
+import { Engine, useProviderHost } from "../harness/engine";
 import { ProgramRunner, type RunResult, type Step } from "./support/programRunner";
-import { UNKNOWN } from "./support/providerHost";
+import { UNKNOWN } from "../harness/providerHost";
 import { writesSince } from "./engineers-day.test";
 import { CrossTenantMigration } from "../components/crossTenantMigration";
 import type { BatchPlan } from "../components/moveConfig";
@@ -25,8 +25,9 @@ import type { Finding } from "../providers/readiness";
 import type { SourceMailbox } from "../providers/sourceMailboxes";
 import { createTenantClient } from "../providers/tenant";
 import { collect, openFindings, render, type StateResource } from "../scripts/status";
-import { findTenant, type Rec, type TenantState } from "./emulator/model";
-import { DEFAULT_EXCHANGE_KNOBS } from "./emulator/exchange/knobs";
+import { findTenant, type Rec, type TenantState } from "../emulator/model";
+import { DEFAULT_EXCHANGE_KNOBS } from "../emulator/exchange/knobs";
+import { FAKE_PWSH } from "../emulator/fakePwsh";
 
 // ---- the rules, pure ----
 
@@ -56,8 +57,6 @@ describe("which users a wave's batch takes", () => {
 });
 
 // ---- the day, through the provider host ----
-
-const FAKE_PWSH = path.resolve(__dirname, "emulator", "fake-pwsh.js");
 const REPORTS = fs.mkdtempSync(path.join(os.tmpdir(), "xtmm-wave-batches-"));
 afterAll(() => fs.rmSync(REPORTS, { recursive: true, force: true }));
 

@@ -4,10 +4,10 @@
 
 import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from "undici";
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from "@azure/msal-node";
-import { startEmulator, type Emulator } from "../emulator";
-import type { EmulatorOptions } from "../emulator/options";
-import type { Violation } from "../emulator/http";
-import { emulatorStackConfig } from "../emulator/stackConfig";
+import { startEmulator, type Emulator } from "../../emulator";
+import type { EmulatorOptions } from "../../emulator/options";
+import type { Violation } from "../../emulator/http";
+import { emulatorStackConfig } from "../../emulator/stackConfig";
 import { readTenantSettings, type TenantRole, type TenantSettings } from "../../providers/tenant/settings";
 
 export interface EmulatorHandle {

@@ -4,11 +4,11 @@
 // stack's checkpoint records.
 
 import * as fs from "node:fs";
-import type { Emulator } from "../emulator";
-import type { DirectoryState, ExchangeState, Rec, Stored, TenantState } from "../emulator/model";
-import type { RequestRecord } from "../emulator/server";
+import type { Emulator } from "../../emulator";
+import type { DirectoryState, ExchangeState, Rec, Stored, TenantState } from "../../emulator/model";
+import type { RequestRecord } from "../../emulator/server";
 import { snapshot } from "./tenantSnapshot";
-import { descendants } from "./processes";
+import { descendants } from "../../harness/processes";
 
 const alive = (pid: number): boolean => {
   try {

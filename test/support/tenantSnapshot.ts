@@ -1,8 +1,8 @@
 // The emulator's two tenants as plain data, for "the tenants hold exactly what they held before" comparisons
 // after a destroy, and the deleted app a destroy leaves in Entra's recycle bin.
 
-import type { Emulator } from "../emulator";
-import type { Rec } from "../emulator/model";
+import type { Emulator } from "../../emulator";
+import type { Rec } from "../../emulator/model";
 
 export type Section = Record<string, unknown>;
 export type Snapshot = Record<string, { directory: Section; exchange: Section }>;

@@ -3,7 +3,7 @@
 import { isVisible, type Rec } from "../../model";
 import { str, type CmdletImpl } from "../call";
 import { findAll, resolve } from "../lookup";
-import { ZERO_GUID } from "../../../../domain/ids";
+import { ZERO_GUID } from "../../../domain/ids";
 import { opathFilter, readRecipients, resultSize } from "./common";
 
 const isMailbox = (o: Rec) => o.RecipientType === "UserMailbox";

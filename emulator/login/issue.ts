@@ -5,8 +5,8 @@
 import { randomBytes } from "node:crypto";
 import type { EmuContext } from "../http";
 import { directoryRoleTemplates, grantedRoles, servicePrincipalByAppId, type Rec, type Stored, type TenantState } from "../model";
-import { CLOUDS, FIRST_PARTY } from "../../../providers/tenant/clouds";
-import { GRAPH_APPLICATION_PERMISSIONS } from "../../../providers/tenant/permissions";
+import { CLOUDS, FIRST_PARTY } from "../../providers/tenant/clouds";
+import { GRAPH_APPLICATION_PERMISSIONS } from "../../providers/tenant/permissions";
 import { signJwt } from "./tokens";
 import type { TokenSigningKey } from "../pki";
 

@@ -6,7 +6,7 @@ import { isVisible, stored, type Rec, type Stored } from "../../model";
 import { notFound, raise, referenceNotFound, str, type Call, type CmdletImpl } from "../call";
 import { findAll } from "../lookup";
 import { INTERNAL_PREFIX, newGuid } from "../recipient";
-import { GUID } from "../../../../domain/ids";
+import { GUID } from "../../../domain/ids";
 import { resultSize, storeNew } from "./common";
 import { endpointByIdentity } from "./endpoints";
 import { beginCompleting, percentComplete, refreshCounts, statusSummary } from "./migration-engine";

@@ -3,7 +3,7 @@
 // ids are Microsoft's published ids (Graph permissions reference; Exchange's from its manifest); only the
 // subset the project and its tests touch is listed.
 
-import { FIRST_PARTY } from "../../../providers/tenant/clouds";
+import { FIRST_PARTY } from "../../providers/tenant/clouds";
 import type { Rec } from "../model";
 
 /** The tenant that owns Microsoft's first-party apps ("Microsoft Services"). */

@@ -5,9 +5,10 @@
 
 import { spawn } from "node:child_process";
 import * as path from "node:path";
+import { projectRoot } from "../scripts/pulumiCli";
 
 /** Root of the checkout: the host runs with it as cwd, as the engine runs it in the program directory. */
-export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+export const PROJECT_ROOT = projectRoot(__dirname);
 
 /** What the engine sends for a value not known during preview (`pulumi.runtime.unknownValue`). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";

@@ -5,7 +5,7 @@
 import { stored, type Rec, type TenantState } from "../model";
 import { newGuid } from "./recipient";
 import { syncMoveCapability } from "./capabilities";
-import { EXCHANGE_ONLINE_APP_ID } from "../../../domain/firstParty";
+import { EXCHANGE_ONLINE_APP_ID } from "../../domain/firstParty";
 
 export const MAILBOX_MIGRATION_ROLE_ID = "f7264778-fba9-422d-8e9e-2675a2c4b513";
 

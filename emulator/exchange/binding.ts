@@ -1,12 +1,12 @@
 // Parameter binding as Exchange Online does it, strictly from Microsoft's cmdlet reference
-// (test/reference/exchange-cmdlets.json): names first, then value conversion, then parameter-set
+// (emulator/reference/exchange-cmdlets.json): names first, then value conversion, then parameter-set
 // resolution and mandatory parameters. A request the reference does not allow is both answered the way
 // Microsoft answers it and recorded as a violation, so the client's defect fails its tests.
 
-import reference from "../../reference/exchange-cmdlets.json";
+import reference from "../reference/exchange-cmdlets.json";
 import type { EmuResponse } from "../http";
 import { ambiguousParameterSet, credentialCast, parameterTransformation } from "./envelope";
-import { GUID } from "../../../domain/ids";
+import { GUID } from "../../domain/ids";
 
 interface SetEntry {
   name: string;

@@ -1,9 +1,9 @@
-// Microsoft's Graph v1.0 description (test/reference/graph-v1-subset.json) turned into the checks the
+// Microsoft's Graph v1.0 description (emulator/reference/graph-v1-subset.json) turned into the checks the
 // surface makes on every request: which path and method exist, which query options the documented page
 // allows, and whether a request body names only properties (and enum values) of the entity's schema.
 
-import referenceJson from "../../reference/graph-v1-subset.json";
-import { GUID } from "../../../domain/ids";
+import referenceJson from "../reference/graph-v1-subset.json";
+import { GUID } from "../../domain/ids";
 
 export interface PropertyType { type: string; collection?: boolean; nullable?: boolean; readOnly?: boolean }
 interface TypeDef { kind?: string; baseType?: string; openType?: boolean; properties?: Record<string, PropertyType>; allPropertyNames?: string[]; allNavigationPropertyNames?: string[] }

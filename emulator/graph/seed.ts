@@ -2,8 +2,8 @@
 // plus the operator identity the CLI hands out. Every object is in Graph's JSON shape and carries only
 // properties of its reference schema, so rendering it is rendering what Microsoft would return.
 
-import { EXCHANGE_APPLICATION_PERMISSIONS, EXCHANGE_ADMIN_ROLE, GRAPH_APPLICATION_PERMISSIONS } from "../../../providers/tenant/permissions";
-import { FIRST_PARTY } from "../../../providers/tenant/clouds";
+import { EXCHANGE_APPLICATION_PERMISSIONS, EXCHANGE_ADMIN_ROLE, GRAPH_APPLICATION_PERMISSIONS } from "../../providers/tenant/permissions";
+import { FIRST_PARTY } from "../../providers/tenant/clouds";
 import { emptyDirectory, emptyExchange, stored, type EmulatorState, type Rec, type TenantState } from "../model";
 import { DIRECTORY_ROLE_TEMPLATES, firstPartyServicePrincipals, GLOBAL_ADMINISTRATOR } from "./first-party";
 import { assignmentId, clientSecret, guid, isoDate, roleAssignmentId, type Random } from "./ids";

@@ -3,7 +3,7 @@
 // for the ExchangeOnlineManagement module (the one place a PSCredential binds).
 
 import { createHash, randomUUID } from "node:crypto";
-import { CLOUDS } from "../../../providers/tenant/clouds";
+import { CLOUDS } from "../../providers/tenant/clouds";
 import type { EmuContext, EmuRequest, EmuResponse, SurfaceHandler, TokenClaims } from "../http";
 import { findTenant, type Rec, type TenantState } from "../model";
 import { allCmdlets, bind, cmdletSpec, type Route } from "./binding";

@@ -7,7 +7,7 @@ import { findTenant, type EmulatorState, type Rec, type TenantState } from "../.
 import type { ExchangeKnobs } from "../knobs";
 import { findAll, touched } from "../lookup";
 import { exSize, INTERNAL_PREFIX, newGuid } from "../recipient";
-import { ZERO_GUID } from "../../../../domain/ids";
+import { ZERO_GUID } from "../../../domain/ids";
 import { crossTenantProblem, SECRET } from "./endpoints";
 
 const PHASE_AT = `${INTERNAL_PREFIX}phaseAt`;

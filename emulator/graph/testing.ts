@@ -5,7 +5,7 @@ import type { EmuContext, EmuRequest, TokenClaims, Violation } from "../http";
 import { directoryRoleTemplates, grantedRoles, type EmulatorState, type TenantState } from "../model";
 import { NO_FAULTS, type EmulatorOptions, type FaultSpec } from "../options";
 import { DEFAULT_EXCHANGE_KNOBS } from "../exchange/knobs";
-import { FIRST_PARTY } from "../../../providers/tenant/clouds";
+import { FIRST_PARTY } from "../../providers/tenant/clouds";
 import { seededRandom } from "../faults";
 import { handleGraph } from "./index";
 import { DEFAULT_GRAPH_KNOBS, type GraphKnobs } from "./knobs";

@@ -12,12 +12,12 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { findPulumi, initStack, projectRoot, type PulumiCli } from "../../scripts/pulumiCli";
+import { findPulumi, initStack, projectRoot, type PulumiCli } from "../scripts/pulumiCli";
 import type { EmulatorEndpointsInfo } from "../emulator/stackConfig";
 import { EMULATOR_SECRET_KEYS, emulatorStackConfig } from "../emulator/stackConfig";
+import { FAKE_PWSH } from "../emulator/fakePwsh";
 
 export const ROOT = projectRoot(__dirname);
-const FAKE_PWSH = path.join(ROOT, "test", "emulator", "fake-pwsh.js");
 
 let found: PulumiCli | undefined;
 /** The CLI for these tests; fails the test (never skips it) when there is none. */

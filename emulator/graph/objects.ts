@@ -6,7 +6,7 @@ import { isVisible, stored, type Rec, type Stored, type TenantState } from "../m
 import type { Operation } from "./reference";
 import type { Query } from "./query";
 import { badRequest, type Call, notFound } from "./respond";
-import { isGuid } from "../../../domain/ids";
+import { isGuid } from "../../domain/ids";
 import { isoDate } from "./ids";
 
 export interface OpCall extends Call {

@@ -3,7 +3,7 @@
 // (reason in x-ms-diagnostics, as G2O observed) with an empty body.
 
 import type { EmuContext, EmuRequest, EmuResponse } from "../http";
-import { CLOUDS, FIRST_PARTY } from "../../../providers/tenant/clouds";
+import { CLOUDS, FIRST_PARTY } from "../../providers/tenant/clouds";
 
 type Reason = "missing" | "malformed" | "signature" | "expired" | "audience";
 

@@ -4,7 +4,7 @@
 // the app. The AADSTS texts are Entra's; how MRS wraps them is inferred.
 
 import { applicationByAppId, findTenant, grantedRoles, servicePrincipalByAppId, type EmulatorState, type Rec, type Stored, type TenantState } from "../../model";
-import { CLOUDS, FIRST_PARTY } from "../../../../providers/tenant/clouds";
+import { CLOUDS, FIRST_PARTY } from "../../../providers/tenant/clouds";
 import { Credential } from "../binding";
 import { alreadyExists, has, noChangeWarning, notFound, raise, requireHydrated, str, type Call, type CmdletImpl } from "../call";
 import { newGuid, INTERNAL_PREFIX } from "../recipient";
