@@ -1,14 +1,14 @@
 // The Pulumi program: read and check the stack configuration (every mistake named by its key, with the fix,
 // before anything is declared), read the partner stack when the pair is split, build the pair, and export
 // what an engineer needs next. The program is an async function because a split pair decides what it can
-// declare from the partner stack's published values (components/partner.ts).
+// declare from the partner stack's published values (config/partner.ts).
 
 import * as pulumi from "@pulumi/pulumi";
 import { CrossTenantMigration } from "./components/crossTenantMigration";
-import { PARTNER_OUTPUT, readPartner } from "./components/partner";
-import { readMoveSettings } from "./components/moveConfig";
-import { readStackConfig } from "./components/stackConfig";
-import { readStaging } from "./components/waves";
+import { PARTNER_OUTPUT, readPartner } from "./config/partner";
+import { readMoveSettings } from "./config/moveConfig";
+import { readStackConfig } from "./config/stackConfig";
+import { readStaging } from "./config/waves";
 
 export = async () => {
   const config = new pulumi.Config();

@@ -19,13 +19,13 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { MigrationWave, type WaveUser } from "./migrationWave";
-import type { LicencePlan } from "./moveConfig";
+import type { LicencePlan } from "../config/moveConfig";
 import { batchView, readinessView, type WaveMovesArgs } from "./waveBatches";
-import type { PartnerValues, SourceSideValues, TargetSideValues } from "./partner";
+import type { PartnerValues, SourceSideValues, TargetSideValues } from "../config/partner";
 import { SourceTenant } from "./sourceTenant";
-import type { ManageMode, TenantRef } from "./stackConfig";
+import type { ManageMode, TenantRef } from "../config/stackConfig";
 import { TargetTenant, type MigrationAppOptions, type MigrationEndpointOptions } from "./targetTenant";
-import type { WavePlan } from "./waves";
+import type { WavePlan } from "../config/waves";
 
 export interface CrossTenantMigrationArgs {
   /** The tenant the mailboxes move from. */
@@ -35,7 +35,7 @@ export interface CrossTenantMigrationArgs {
   /** Which tenants this stack administers (default both). */
   manage?: ManageMode;
   /**
-   * Split administration (manage source or target): what the other side's stack published (components/partner.ts);
+   * Split administration (manage source or target): what the other side's stack published (config/partner.ts);
    * undefined until that stack has run `pulumi up`. Ignored with manage=both.
    */
   partner?: PartnerValues;
@@ -47,7 +47,7 @@ export interface CrossTenantMigrationArgs {
   scopingGroupName?: string;
   /** Name given to the organization relationship in each tenant when this stack creates it. */
   relationshipName?: string;
-  /** The waves of users to stage (components/waves.ts). */
+  /** The waves of users to stage (config/waves.ts). */
   waves?: WavePlan[];
   /** Domains the target owns where staged users may get their primary address (default [target.domain]). */
   targetDomains?: string[];

@@ -14,7 +14,7 @@ import { AdminConsent } from "../providers/adminConsent";
 import { OrganizationCustomization } from "../providers/organizationCustomization";
 import { OrganizationRelationship } from "../providers/organizationRelationship";
 import { ScopingGroup } from "../providers/scopingGroup";
-import type { TenantRef } from "./stackConfig";
+import type { TenantRef } from "../config/stackConfig";
 
 export interface SourceTenantArgs {
   /** The tenant the mailboxes move to (the relationship's partner). */

@@ -17,7 +17,7 @@ import { MigrationAppSecretRetirement } from "../providers/migrationAppSecretRet
 import { MigrationEndpoint } from "../providers/migrationEndpoint";
 import { OrganizationCustomization } from "../providers/organizationCustomization";
 import { OrganizationRelationship } from "../providers/organizationRelationship";
-import type { TenantRef } from "./stackConfig";
+import type { TenantRef } from "../config/stackConfig";
 
 export interface MigrationAppOptions {
   /** The app's display name; the source administrator sees it in the consent prompt. */

@@ -23,7 +23,7 @@ import { MigrationBatch, splitIntoBatches } from "../providers/migrationBatch";
 import { Readiness, type Finding, type Summary } from "../providers/readiness";
 import type { SourceMailbox } from "../providers/sourceMailboxes";
 import type { PlannedUser } from "../providers/staging/plan";
-import type { BatchPlan } from "./moveConfig";
+import type { BatchPlan } from "../config/moveConfig";
 
 export interface ReadinessSetup {
   /** The migration app's appId. */

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CrossTenantMigration } from "../components/crossTenantMigration";
-import type { PartnerValues } from "../components/partner";
+import type { PartnerValues } from "../config/partner";
 import { planUsers } from "../providers/staging/plan";
 import { emulatorStackConfig } from "../emulator/stackConfig";
 import { useEmulator } from "./support/emulator";

@@ -215,7 +215,7 @@ describe("each wave's readiness; licences and batches when the stack asks for th
 describe("stack configuration is refused by key, with the fix, before anything is declared", () => {
   async function check(config: Record<string, string>, secretKeys = SECRET_KEYS) {
     pulumi.runtime.setAllConfig(config, secretKeys);
-    const { readStackConfig } = await import("../components/stackConfig");
+    const { readStackConfig } = await import("../config/stackConfig");
     return readStackConfig(new pulumi.Config("xtmm"));
   }
 

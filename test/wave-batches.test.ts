@@ -18,7 +18,7 @@ import { ProgramRunner, type RunResult, type Step } from "./support/programRunne
 import { UNKNOWN } from "../harness/providerHost";
 import { writesSince } from "./engineers-day.test";
 import { CrossTenantMigration } from "../components/crossTenantMigration";
-import type { BatchPlan } from "../components/moveConfig";
+import type { BatchPlan } from "../config/moveConfig";
 import { batchAddresses, blockedForBatches, heldTargets, ownMove } from "../components/waveBatches";
 import { planUsers, type PlannedUser } from "../providers/staging/plan";
 import type { Finding } from "../providers/readiness";

@@ -1,4 +1,4 @@
-// Reading the migration waves from the stack configuration and CSV files (components/waves.ts): the CSV
+// Reading the migration waves from the stack configuration and CSV files (config/waves.ts): the CSV
 // reader on the shapes spreadsheets write, defaults from the domain map and the target domain, and every
 // mistake refused before any resource exists, named by stack key path or by CSV file and line, with the fix.
 
@@ -6,9 +6,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parseCsv, readStaging, readWaves } from "../components/waves";
-import { readMoveSettings } from "../components/moveConfig";
-import { StackConfigError } from "../components/stackConfig";
+import { parseCsv, readStaging, readWaves } from "../config/waves";
+import { readMoveSettings } from "../config/moveConfig";
+import { StackConfigError } from "../config/stackConfig";
 
 const FIXTURES = path.join(__dirname, "fixtures");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "xtmm-waves-"));

@@ -1,6 +1,6 @@
 // The staging plan of a migration wave, as pure functions: from what the engineer declared (a source address
 // and optional target values) to the full target identity of every user, and the offline checks a wave must
-// pass before any tenant is called. Shared by the program (components/waves.ts, which reports failures under
+// pass before any tenant is called. Shared by the program (config/waves.ts, which reports failures under
 // the stack key) and by the SourceMailboxes provider's check (which reports them under `users[i].<field>`).
 // No I/O and no Pulumi here, so every rule is covered by table-driven unit tests.
 

@@ -1,6 +1,6 @@
 // The migration waves an engineer declares (stack keys `waves`, `domainMap`, `targetDomains`,
 // `targetDeliveryDomain`, `purgeStagedUsersOnDestroy`; each wave's `batch` and `split` are checked by
-// components/moveConfig.ts), read and checked offline before any resource is
+// config/moveConfig.ts), read and checked offline before any resource is
 // declared: every problem at once, each named by its stack key or by CSV file and line, with the fix. The
 // staging rules themselves are the pure functions of providers/staging/plan.ts, which the SourceMailboxes
 // check runs again inside the provider host.

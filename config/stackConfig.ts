@@ -2,7 +2,7 @@
 // fix, before any resource is declared and so before anything in either tenant is touched. Credentials are
 // only checked here; the dynamic providers read them again inside the provider host (`configure()`).
 // The migration waves and their keys (waves, domainMap, targetDomains, targetDeliveryDomain,
-// purgeStagedUsersOnDestroy) are read by components/waves.ts.
+// purgeStagedUsersOnDestroy) are read by config/waves.ts.
 
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../providers/tenant/errors";
