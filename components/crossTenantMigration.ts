@@ -141,6 +141,7 @@ export class CrossTenantMigration extends pulumi.ComponentResource {
       this.target = new TargetTenant(
         "target",
         {
+          tenantId: args.target.tenantId,
           source: args.source,
           app: { ...args.migrationApp, displayName: args.migrationApp?.displayName ?? names.appDisplayName },
           relationshipName,
@@ -166,6 +167,7 @@ export class CrossTenantMigration extends pulumi.ComponentResource {
       this.source = new SourceTenant(
         "source",
         {
+          tenantId: args.source.tenantId,
           target: args.target,
           appId,
           consentUrl,

@@ -17,6 +17,8 @@ import { ScopingGroup } from "../providers/scopingGroup";
 import type { TenantRef } from "../config/stackConfig";
 
 export interface SourceTenantArgs {
+  /** This tenant's directory (tenant) id, as the stack configures it: every resource here records it as an input. */
+  tenantId?: string;
   /** The tenant the mailboxes move to (the relationship's partner). */
   target: TenantRef;
   /** The migration app's application (client) id; absent in a split pair until the target stack published it. */
@@ -25,8 +27,6 @@ export interface SourceTenantArgs {
   consentUrl?: pulumi.Input<string>;
   /** grant (default): the stack's operator grants the consent; await: it waits for someone to open consentUrl. */
   consentMode?: "grant" | "await";
-  /** Longest wait in await mode (seconds; the AdminConsent default when absent). */
-  consentAwaitTimeoutSeconds?: number;
   scopingGroupName: string;
   /** Name of the organization relationship when this stack creates it (an adopted one keeps its name). */
   relationshipName: string;
@@ -45,13 +45,14 @@ export class SourceTenant extends pulumi.ComponentResource {
   constructor(name: string, args: SourceTenantArgs, opts?: pulumi.ComponentResourceOptions) {
     super("xtmm:index:SourceTenant", name, {}, opts);
     const parent = { parent: this };
+    const own = args.tenantId !== undefined ? { tenantId: args.tenantId } : {};
 
-    this.organizationCustomization = new OrganizationCustomization("organization-customization/source", { tenant: "source" }, parent);
+    this.organizationCustomization = new OrganizationCustomization("organization-customization/source", { tenant: "source", ...own }, parent);
 
     // New-DistributionGroup is a customization cmdlet: a dehydrated organization refuses it.
     this.scopingGroup = new ScopingGroup(
       "scoping-group",
-      { tenant: "source", name: args.scopingGroupName, members: args.scopeMembers },
+      { tenant: "source", ...own, name: args.scopingGroupName, members: args.scopeMembers },
       { ...parent, dependsOn: [this.organizationCustomization] },
     );
 
@@ -61,9 +62,9 @@ export class SourceTenant extends pulumi.ComponentResource {
         "consent/source",
         {
           tenant: "source",
+          ...own,
           appId: args.appId,
           ...(args.consentMode === "await" ? { mode: "await" as const } : {}),
-          ...(args.consentAwaitTimeoutSeconds !== undefined ? { awaitTimeoutSeconds: args.consentAwaitTimeoutSeconds } : {}),
           ...(args.consentUrl !== undefined ? { consentUrl: args.consentUrl } : {}),
           ...anchors("appId", "consentUrl"),
         },
@@ -75,6 +76,7 @@ export class SourceTenant extends pulumi.ComponentResource {
         "relationship/source",
         {
           tenant: "source",
+          ...own,
           partnerTenantId: args.target.tenantId,
           name: args.relationshipName,
           capabilities: ["RemoteOutbound"],

@@ -44,6 +44,8 @@ export interface MigrationEndpointOptions {
 }
 
 export interface TargetTenantArgs {
+  /** This tenant's directory (tenant) id, as the stack configures it: every resource here records it as an input. */
+  tenantId?: string;
   /** The tenant the mailboxes come from (the endpoint's RemoteTenant, the relationship's partner). */
   source: TenantRef;
   app: MigrationAppOptions;
@@ -71,13 +73,15 @@ export class TargetTenant extends pulumi.ComponentResource {
   constructor(name: string, args: TargetTenantArgs, opts?: pulumi.ComponentResourceOptions) {
     super("xtmm:index:TargetTenant", name, {}, opts);
     const parent = { parent: this };
+    const own = args.tenantId !== undefined ? { tenantId: args.tenantId } : {};
 
-    this.organizationCustomization = new OrganizationCustomization("organization-customization/target", { tenant: "target" }, parent);
+    this.organizationCustomization = new OrganizationCustomization("organization-customization/target", { tenant: "target", ...own }, parent);
 
     this.app = new MigrationApp(
       "migration-app",
       {
         displayName: args.app.displayName,
+        ...own,
         ...(args.app.adoptAppId ? { adoptAppId: args.app.adoptAppId } : {}),
         ...(args.app.secretEndDate ? { secretEndDate: args.app.secretEndDate } : {}),
         ...(args.app.rotateAfter ? { rotateAfter: args.app.rotateAfter } : {}),
@@ -86,12 +90,12 @@ export class TargetTenant extends pulumi.ComponentResource {
       parent,
     );
     const anchors = (...keys: string[]) => (args.appAnchor ? { anchors: Object.fromEntries(keys.map((k) => [k, args.appAnchor!])) } : {});
-    this.consent = new AdminConsent("consent/target", { tenant: "target", appId: this.app.appId, ...anchors("appId") }, parent);
+    this.consent = new AdminConsent("consent/target", { tenant: "target", ...own, appId: this.app.appId, ...anchors("appId") }, parent);
 
     // Exchange refuses relationship cmdlets in a dehydrated organization.
     this.relationship = new OrganizationRelationship(
       "relationship/target",
-      { tenant: "target", partnerTenantId: args.source.tenantId, name: args.relationshipName, capabilities: ["Inbound"] },
+      { tenant: "target", ...own, partnerTenantId: args.source.tenantId, name: args.relationshipName, capabilities: ["Inbound"] },
       { ...parent, dependsOn: [this.organizationCustomization] },
     );
 

@@ -11,13 +11,16 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type Anchored, type XtmmResourceSpec } from "./dynamic";
-import { isUnknown, log, stackConfig, tenantFor, type ResourceImplementation } from "./context";
+import { isUnknown, log, tenantFor, type ResourceImplementation } from "./context";
+import { checkTenantId, tenantChanged } from "./tenantInput";
 import type { TenantRole } from "./tenant/settings";
 import { checkInputs, consentDrift, echoInputs, observedInputs, wanted, withDefaults, type ConsentMode, type Inputs, type Outputs, type Wanted } from "./adminConsent/inputs";
 
 export interface AdminConsentArgs extends Anchored {
   /** The tenant in which the app is consented to. */
   tenant: pulumi.Input<TenantRole>;
+  /** The tenant's directory (tenant) id, as the stack configures it for `tenant` (default: the provider's); another id replaces the object. */
+  tenantId?: pulumi.Input<string>;
   /** The application (client) id of the app that needs the permissions. */
   appId: pulumi.Input<string>;
   /** The API whose application permissions are granted; default Office 365 Exchange Online. */
@@ -60,7 +63,7 @@ export class AdminConsent extends XtmmResource {
 
   constructor(name: string, args: AdminConsentArgs, opts?: pulumi.CustomResourceOptions) {
     const props: Record<string, pulumi.Input<unknown>> = { tenant: args.tenant, appId: args.appId };
-    for (const k of ["resourceAppId", "roles", "mode", "awaitTimeoutSeconds", "consentUrl", "anchors"] as const) {
+    for (const k of ["tenantId", "resourceAppId", "roles", "mode", "awaitTimeoutSeconds", "consentUrl", "anchors"] as const) {
       if (args[k] !== undefined) props[k] = args[k];
     }
     super(SPEC, name, props, opts);
@@ -87,7 +90,8 @@ const hasUnknown = (v: unknown): boolean => isUnknown(v) || (Array.isArray(v) &&
 
 export const adminConsentImpl: ResourceImplementation<Inputs, Outputs> = {
   async check(_olds, news) {
-    return { inputs: withDefaults(news), failures: checkInputs(news) };
+    const tenant = checkTenantId(withDefaults(news), news.tenant);
+    return { inputs: tenant.inputs, failures: [...checkInputs(news), ...tenant.failures] };
   },
 
   async diff(_id, olds, news) {
@@ -100,11 +104,8 @@ export const adminConsentImpl: ResourceImplementation<Inputs, Outputs> = {
     if (w.tenant !== olds.tenant) replaces.push("tenant");
     if (w.appId !== String(olds.appId).toLowerCase()) replaces.push("appId");
     if (w.resourceAppId !== String(olds.resourceAppId).toLowerCase()) replaces.push("resourceAppId");
-    if (replaces.length === 0) {
-      // The stack repointed this role at another tenant: a consent there is a different thing.
-      const configured = stackConfig(`${w.tenant}TenantId`);
-      if (configured && configured.toLowerCase() !== String(olds.tenantId).toLowerCase()) replaces.push("tenantId");
-    }
+    // The stack repointed this role at another tenant: a consent there is a different thing.
+    if (replaces.length === 0 && tenantChanged(olds, news)) replaces.push("tenantId");
     if (replaces.length > 0) return { changes: true, replaces };
 
     const changed = hasUnknown(news.roles) || !sameRoles(w.roles, olds.roles) || w.mode !== olds.mode ||

@@ -24,10 +24,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
 import { isUnknown, log, stackConfig, type Props, type ResourceImplementation } from "./context";
+import { checkTenantId, tenantChanged } from "./tenantInput";
 import { checkInputs, rotationReason, rotationSchedule, settingDrift, type Inputs, type Outputs } from "./migrationApp/inputs";
 
 export interface MigrationAppArgs {
   displayName: pulumi.Input<string>;
+  /** The target tenant's directory (tenant) id, as the stack configures it (default: the provider's); another id replaces the app. */
+  tenantId?: pulumi.Input<string>;
   /** Adopt the existing app registration with this application (client) id instead of creating one. */
   adoptAppId?: pulumi.Input<string>;
   /** The tag that finds this stack's app again; default `<project>/<stack>/<resource name>`. */
@@ -94,7 +97,7 @@ export class MigrationApp extends XtmmResource {
       displayName: args.displayName,
       naturalKey: args.naturalKey ?? `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
     };
-    for (const k of ["adoptAppId", "secretEndDate", "rotateAfter", "rotationTrigger", "redirectUri", "allowNonstandardRedirectUri"] as const) {
+    for (const k of ["tenantId", "adoptAppId", "secretEndDate", "rotateAfter", "rotationTrigger", "redirectUri", "allowNonstandardRedirectUri"] as const) {
       if (args[k] !== undefined) props[k] = args[k];
     }
     super(SPEC, name, props, opts);
@@ -122,8 +125,9 @@ const impl = () => require("./migrationApp/converge") as typeof import("./migrat
 export const migrationAppImpl: ResourceImplementation<Inputs, Outputs> = {
   async check(_olds, news) {
     const now = Date.now();
-    const failures = [...checkInputs(news, now), ...configFailures()];
-    const inputs: Props = { ...news };
+    const tenant = checkTenantId(news, "target");
+    const failures = [...checkInputs(news, now), ...configFailures(), ...tenant.failures];
+    const inputs: Props = { ...tenant.inputs };
     delete inputs.rotation;
     const schedule = rotationSchedule(news, now);
     if (schedule !== undefined) inputs.rotation = schedule;
@@ -135,8 +139,7 @@ export const migrationAppImpl: ResourceImplementation<Inputs, Outputs> = {
     if (isUnknown(news.adoptAppId) || ((news.adoptAppId ?? null) !== (olds.adoptAppId ?? null) && String(news.adoptAppId).toLowerCase() !== olds.appId)) {
       return { changes: true, replaces: ["adoptAppId"] };
     }
-    const configured = stackConfig("targetTenantId");
-    if (configured && configured.toLowerCase() !== String(olds.tenantId).toLowerCase()) return { changes: true, replaces: ["tenantId"] };
+    if (tenantChanged(olds, news)) return { changes: true, replaces: ["tenantId"] };
     const reason = rotationReason(olds, news, Date.now());
     const drift = settingDrift(olds, news);
     if (!reason && drift.length === 0) return { changes: false };

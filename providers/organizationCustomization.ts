@@ -6,7 +6,8 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
-import { isUnknown, log, stackConfig, tenantFor, type Props, type ResourceImplementation } from "./context";
+import { isUnknown, log, tenantFor, type Props, type ResourceImplementation } from "./context";
+import { checkTenantId, tenantChanged } from "./tenantInput";
 import { kindOf, message } from "./exchangeFailure";
 import type { TenantClient } from "./tenant";
 import type { TenantRole } from "./tenant/settings";
@@ -14,10 +15,13 @@ import type { TenantRole } from "./tenant/settings";
 export interface OrganizationCustomizationArgs {
   /** Which tenant of the pair to hydrate. */
   tenant: pulumi.Input<TenantRole>;
+  /** The tenant's directory (tenant) id, as the stack configures it for `tenant` (default: the provider's); another id replaces the object. */
+  tenantId?: pulumi.Input<string>;
 }
 
 interface Inputs extends Props {
   tenant: TenantRole;
+  tenantId?: string;
 }
 
 interface Outputs extends Props {
@@ -42,11 +46,11 @@ export class OrganizationCustomization extends XtmmResource {
   declare readonly enabledByUs: pulumi.Output<boolean>;
 
   constructor(name: string, args: OrganizationCustomizationArgs, opts?: pulumi.CustomResourceOptions) {
-    super(SPEC, name, { tenant: args.tenant }, opts);
+    super(SPEC, name, { tenant: args.tenant, ...(args.tenantId !== undefined ? { tenantId: args.tenantId } : {}) }, opts);
   }
 }
 
-const INPUTS = ["tenant"];
+const INPUTS = ["tenant", "tenantId"];
 const ROLES: readonly string[] = ["source", "target"];
 
 /** The exact answer of a second Enable (research §4.3); the tenant layer may also classify it as NoOp. */
@@ -66,16 +70,14 @@ export const organizationCustomizationImpl: ResourceImplementation<Inputs, Outpu
         failures.push({ property: key, reason: `is not an input of OrganizationCustomization (inputs: ${INPUTS.join(", ")}); remove it` });
       }
     }
-    return { inputs: news, failures };
+    const tenant = checkTenantId(news, news.tenant);
+    return { inputs: tenant.inputs, failures: [...failures, ...tenant.failures] };
   },
 
   async diff(_id, olds, news) {
     if (isUnknown(news.tenant) || news.tenant !== olds.tenant) return { changes: true, replaces: ["tenant"] };
     // The stack repointed at another tenant: a different organization, not an update of this one.
-    const configured = stackConfig(`${news.tenant}TenantId`);
-    if (configured && configured.toLowerCase() !== String(olds.tenantId ?? "").toLowerCase()) {
-      return { changes: true, replaces: ["tenantId"] };
-    }
+    if (tenantChanged(olds, news)) return { changes: true, replaces: ["tenantId"] };
     // Drift (or an enable still propagating): the next up converges in place.
     if (olds.isDehydrated !== false) return { changes: true, replaces: [] };
     return { changes: false };

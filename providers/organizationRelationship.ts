@@ -6,7 +6,8 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type Anchored, type XtmmResourceSpec } from "./dynamic";
-import { isUnknown, stackConfig, type Props, type ResourceImplementation } from "./context";
+import { isUnknown, type Props, type ResourceImplementation } from "./context";
+import { checkTenantId, tenantChanged } from "./tenantInput";
 import type { TenantRole } from "./tenant/settings";
 import { converge, observe, observedInputs, release, type Inputs, type Outputs } from "./organizationRelationship/converge";
 import { CAPABILITIES, canonicalCapabilities, minus, sameSet } from "./organizationRelationship/model";
@@ -15,6 +16,8 @@ import { GUID } from "../domain/ids";
 export interface OrganizationRelationshipArgs extends Anchored {
   /** The tenant the relationship lives in. */
   tenant: pulumi.Input<TenantRole>;
+  /** The tenant's directory (tenant) id, as the stack configures it for `tenant` (default: the provider's); another id replaces the object. */
+  tenantId?: pulumi.Input<string>;
   /** The other tenant's id (a GUID): the relationship's natural key, listed in DomainNames. */
   partnerTenantId: pulumi.Input<string>;
   /** Name for a relationship this stack creates; an adopted one keeps its own. */
@@ -62,7 +65,7 @@ export class OrganizationRelationship extends XtmmResource {
   }
 }
 
-const INPUTS = ["tenant", "partnerTenantId", "name", "capabilities", "oauthApplicationId", "publishedScopes"];
+const INPUTS = ["tenant", "tenantId", "partnerTenantId", "name", "capabilities", "oauthApplicationId", "publishedScopes"];
 const ROLES: readonly string[] = ["source", "target"];
 const anyUnknown = (v: unknown): boolean => isUnknown(v) || (Array.isArray(v) && v.some(isUnknown));
 
@@ -75,7 +78,7 @@ function checkInputs(news: Props): pulumi.dynamic.CheckFailure[] {
     if (typeof partnerTenantId !== "string" || !GUID.test(partnerTenantId)) {
       fail("partnerTenantId", `must be the partner tenant's id, a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47 (Microsoft keys the relationship by it, not by a domain), not ${JSON.stringify(partnerTenantId ?? null)}`);
     } else if (ROLES.includes(tenant as string)) {
-      const own = ownTenantId(tenant as string);
+      const own = typeof news.tenantId === "string" && !isUnknown(news.tenantId) ? news.tenantId : undefined;
       if (own && own.toLowerCase() === partnerTenantId.toLowerCase()) {
         fail("partnerTenantId", `is the ${tenant} tenant itself (${own}); give the OTHER tenant of the pair`);
       }
@@ -109,23 +112,15 @@ function checkInputs(news: Props): pulumi.dynamic.CheckFailure[] {
   return failures;
 }
 
-function ownTenantId(role: string): string | undefined {
-  try {
-    return stackConfig(`${role}TenantId`);
-  } catch {
-    return undefined;
-  }
-}
-
 export const organizationRelationshipImpl: ResourceImplementation<Inputs, Outputs> = {
   async check(_olds, news) {
-    return { inputs: news, failures: checkInputs(news) };
+    const tenant = checkTenantId(news, news.tenant);
+    return { inputs: tenant.inputs, failures: [...checkInputs(tenant.inputs), ...tenant.failures] };
   },
 
   async diff(_id, olds, news) {
     const replaces = ["tenant", "partnerTenantId"].filter((k) => isUnknown(news[k]) || String(news[k]).toLowerCase() !== String(olds[k]).toLowerCase());
-    const configured = isUnknown(news.tenant) ? undefined : ownTenantId(news.tenant);
-    if (configured && configured.toLowerCase() !== String(olds.tenantId).toLowerCase()) replaces.push("tenantId");
+    if (tenantChanged(olds, news)) replaces.push("tenantId");
     // A new relationship would collide with the old one by name (and Exchange refuses two for one partner).
     if (replaces.length) return { changes: true, replaces, deleteBeforeReplace: true };
     const changed: string[] = [];

@@ -6,7 +6,8 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
-import { isUnknown, stackConfig, type Props, type ResourceImplementation } from "./context";
+import { isUnknown, type Props, type ResourceImplementation } from "./context";
+import { checkTenantId, tenantChanged } from "./tenantInput";
 import type { TenantRole } from "./tenant/settings";
 import { converge, observe, release, roleOf, type Inputs, type Outputs } from "./scopingGroup/group";
 import { normalize } from "./scopingGroup/members";
@@ -14,6 +15,8 @@ import { normalize } from "./scopingGroup/members";
 export interface ScopingGroupArgs {
   /** The tenant of the group; the source tenant unless said otherwise (a move back scopes the other way). */
   tenant?: pulumi.Input<TenantRole>;
+  /** The tenant's directory (tenant) id, as the stack configures it for `tenant` (default: the provider's); another id replaces the object. */
+  tenantId?: pulumi.Input<string>;
   name: pulumi.Input<string>;
   alias?: pulumi.Input<string>;
   primarySmtpAddress?: pulumi.Input<string>;
@@ -42,7 +45,7 @@ export class ScopingGroup extends XtmmResource {
   }
 }
 
-const INPUTS = ["tenant", "name", "alias", "primarySmtpAddress", "members"];
+const INPUTS = ["tenant", "tenantId", "name", "alias", "primarySmtpAddress", "members"];
 const ADDRESS = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const ALIAS = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+(\.[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+)*$/;
 const anyUnknown = (v: unknown): boolean => isUnknown(v) || (Array.isArray(v) && v.some(isUnknown));
@@ -76,7 +79,8 @@ const differs = (a: unknown, b: unknown) => String(a ?? "").toLowerCase() !== St
 
 export const scopingGroupImpl: ResourceImplementation<Inputs, Outputs> = {
   async check(_olds, news) {
-    return { inputs: news, failures: checkInputs(news) };
+    const tenant = checkTenantId(news, isUnknown(news.tenant) ? news.tenant : roleOf(news.tenant));
+    return { inputs: tenant.inputs, failures: [...checkInputs(news), ...tenant.failures] };
   },
 
   async diff(_id, olds, news) {
@@ -85,10 +89,7 @@ export const scopingGroupImpl: ResourceImplementation<Inputs, Outputs> = {
     for (const k of ["name", "alias", "primarySmtpAddress"] as const) {
       if (isUnknown(news[k]) || differs(news[k], olds.requested?.[k])) replaces.push(k);
     }
-    if (!isUnknown(news.tenant)) {
-      const configured = safeConfig(`${roleOf(news.tenant)}TenantId`);
-      if (configured && differs(configured, olds.tenantId)) replaces.push("tenantId");
-    }
+    if (tenantChanged(olds, news)) replaces.push("tenantId");
     // The new group would collide with the old one by name and addresses.
     if (replaces.length) return { changes: true, replaces, deleteBeforeReplace: true };
     if (anyUnknown(news.members)) return { changes: true, replaces: [], diffs: ["members"] };
@@ -118,10 +119,3 @@ export const scopingGroupImpl: ResourceImplementation<Inputs, Outputs> = {
   },
 };
 
-function safeConfig(key: string): string | undefined {
-  try {
-    return stackConfig(key);
-  } catch {
-    return undefined;
-  }
-}

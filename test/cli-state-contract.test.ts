@@ -3,7 +3,8 @@
 // (the SDK's serialized closure, test/fixtures/shims/, one per resource kind) and imported, as a stack that an
 // earlier version wrote would hold it. Refresh, preview and up then find nothing to change and write nothing, the
 // up moves the inputs to the new text while the outputs keep the old one (which refresh and destroy run), and
-// destroy leaves both tenants as they were. Needs `npx tsc -p tsconfig.json` first.
+// destroy leaves both tenants as they were. The imported state also lacks the `tenantId` input, as state written
+// before it existed does. Needs `npx tsc -p tsconfig.json` first.
 
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -66,11 +67,14 @@ test("up writes today's short shim into every resource, inputs and outputs", asy
 
 test("with the earlier text imported into every resource, refresh, preview and up change nothing and write nothing", async () => {
   const state = await stack.export();
+  const withTenantInput = dynamic(state).filter((r) => (r.inputs as Rec).tenantId !== undefined).map((r) => r.urn);
   dynamic(state).forEach((r, i) => {
     for (const side of ["inputs", "outputs"] as const) {
       const props = r[side] as Rec;
       props.__provider = legacyFor(kindOf(String(props.__provider))!, i);
     }
+    // Nor did earlier versions have the tenantId input: the tenant was read from the configuration in diff.
+    delete (r.inputs as Rec).tenantId;
   });
   const file = path.join(stack.dir, "legacy-state.json");
   fs.writeFileSync(file, JSON.stringify(state));
@@ -86,6 +90,12 @@ test("with the earlier text imported into every resource, refresh, preview and u
   const after = await stack.export();
   expect(providerTexts(after, "inputs").every((t) => t === shimSource(kindOf(t)!))).toBe(true);
   expect(providerTexts(after, "outputs").every(isLegacy)).toBe(true);
+  // The five kinds that live in one tenant of the pair record it as an input again (both tenants' customization,
+  // consent and relationship, the app and the scoping group), and it is the tenant the object was made in.
+  expect(withTenantInput.length).toBe(8);
+  for (const r of dynamic(after).filter((r) => withTenantInput.includes(r.urn))) {
+    expect([r.urn, (r.inputs as Rec).tenantId]).toEqual([r.urn, (r.outputs as Rec).tenantId]);
+  }
   await stack.ok(["refresh", "--yes", "--expect-no-changes"]);
 });
 

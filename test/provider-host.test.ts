@@ -212,9 +212,10 @@ describe("the xtmm shim", () => {
         tenant: UNKNOWN,
       });
       expect(diff).toEqual({ changes: "some", replaces: ["tenant"], deleteBeforeReplace: false });
-      // Diff is offline too: the stack config says which tenant the role means now.
+      // Diff is offline too: check records which tenant the stack config says the role means now (the input
+      // tenantId), and diff compares it with the tenant the object was made in.
       const recorded = (tenantId: string) => ({ ...inputs, tenant: "target", tenantId, isDehydrated: false });
-      const news = { ...inputs, tenant: "target" };
+      const news = (await host.check(urn, {}, { ...inputs, tenant: "target" })).inputs;
       expect(await host.diff(urn, "tid", recorded("tid"), news)).toEqual({ changes: "some", replaces: ["tenantId"], deleteBeforeReplace: false });
       expect(await host.diff(urn, configuredTarget, recorded(configuredTarget), news)).toEqual({
         changes: "none",
@@ -236,7 +237,8 @@ describe("the xtmm shim", () => {
     try {
       const urn = "urn:pulumi:test::xtmm::pulumi-nodejs:dynamic/xtmm:OrganizationCustomization::x";
       const olds = { ...declared.inputs, tenantId: "tid", isDehydrated: false };
-      await expect(host.diff(urn, "tid", olds, declared.inputs)).rejects.toThrow(/received no stack configuration/);
+      // check is the first call the engine makes, and the one that reads the configuration (the tenant's id).
+      await expect(host.check(urn, olds, declared.inputs)).rejects.toThrow(/received no stack configuration/);
     } finally {
       await host.stop();
     }

@@ -11,6 +11,7 @@ export type ConsentMode = "grant" | "await";
 
 export interface Inputs extends Props {
   tenant: TenantRole;
+  tenantId?: string;
   appId: string;
   resourceAppId?: string;
   roles?: string[];
@@ -59,7 +60,7 @@ export const DEFAULT_AWAIT_TIMEOUT_SECONDS = 15 * 60;
 /** A Pulumi operation that waits longer than a day is a stuck operation, not a wait. */
 export const MAX_AWAIT_TIMEOUT_SECONDS = 24 * 60 * 60;
 
-export const INPUTS = ["tenant", "appId", "resourceAppId", "roles", "mode", "awaitTimeoutSeconds", "consentUrl"] as const;
+export const INPUTS = ["tenant", "tenantId", "appId", "resourceAppId", "roles", "mode", "awaitTimeoutSeconds", "consentUrl"] as const;
 const TENANTS: readonly string[] = ["source", "target"];
 const MODES: readonly string[] = ["grant", "await"];
 

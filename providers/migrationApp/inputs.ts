@@ -33,6 +33,7 @@ export const TAG_PREFIX = "xtmm:migrationApp:";
 
 export interface Inputs extends Props {
   displayName: string;
+  tenantId?: string;
   naturalKey: string;
   adoptAppId?: string;
   secretEndDate?: string;
@@ -46,6 +47,7 @@ export interface Inputs extends Props {
 
 export const INPUTS = [
   "displayName",
+  "tenantId",
   "naturalKey",
   "adoptAppId",
   "secretEndDate",
