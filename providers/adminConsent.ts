@@ -15,6 +15,7 @@ import { isUnknown, log, tenantFor, type ResourceImplementation } from "./contex
 import { checkTenantId, tenantChanged } from "./tenantInput";
 import type { TenantRole } from "./tenant/settings";
 import { checkInputs, consentDrift, echoInputs, observedInputs, wanted, withDefaults, type ConsentMode, type Inputs, type Outputs, type Wanted } from "./adminConsent/inputs";
+import * as consent from "./adminConsent/consent";
 
 export interface AdminConsentArgs extends Anchored {
   /** The tenant in which the app is consented to. */
@@ -70,8 +71,6 @@ export class AdminConsent extends XtmmResource {
   }
 }
 
-// The Graph half is loaded on first use, so a program that only declares the resource never loads it.
-const consent = () => require("./adminConsent/consent") as typeof import("./adminConsent/consent");
 
 function naturalKey(tenantId: string, w: Wanted): string {
   return `${tenantId.toLowerCase()}/${w.appId}/${w.resourceAppId}`;
@@ -118,7 +117,7 @@ export const adminConsentImpl: ResourceImplementation<Inputs, Outputs> = {
   async create(inputs) {
     const w = wanted(inputs);
     const tenantId = tenantFor(w.tenant).settings.tenantId;
-    const found = w.mode === "await" ? await consent().awaitConsent(w) : await consent().grant(w);
+    const found = w.mode === "await" ? await consent.awaitConsent(w) : await consent.grant(w);
     return { id: naturalKey(tenantId, w), outs: { ...echoInputs(w, inputs), tenantId, ...found } };
   },
 
@@ -128,7 +127,7 @@ export const adminConsentImpl: ResourceImplementation<Inputs, Outputs> = {
       log.warn(`AdminConsent for app ${props.appId} in tenant ${props.tenantId}: the stack's ${props.tenant} tenant is now ${client.settings.tenantId}; not refreshed.`);
       return { id, props };
     }
-    const { missing, ...found } = await consent().observe(wantedFromOutputs(props), props);
+    const { missing, ...found } = await consent.observe(wantedFromOutputs(props), props);
     if (missing.length > 0) {
       log.warn(`AdminConsent for app ${props.appId} in tenant ${props.tenantId} (${props.tenant}): missing ${missing.join(", ")}; the next \`pulumi up\` restores it.`);
     }
@@ -140,11 +139,11 @@ export const adminConsentImpl: ResourceImplementation<Inputs, Outputs> = {
 
   async update(_id, olds, news) {
     const w = wanted(news);
-    const found = w.mode === "await" ? await consent().awaitConsent(w, olds) : await consent().grant(w, olds);
+    const found = w.mode === "await" ? await consent.awaitConsent(w, olds) : await consent.grant(w, olds);
     return { outs: { ...echoInputs(w, news), tenantId: olds.tenantId, ...found } };
   },
 
   async delete(_id, props) {
-    await consent().revoke(props);
+    await consent.revoke(props);
   },
 };

@@ -3,10 +3,10 @@
 // implements. Nothing here knows a resource kind, so every provider can import it and nothing imports back.
 
 import * as pulumi from "@pulumi/pulumi";
-// Types only: the tenant layer (MSAL, HTTP clients) is loaded when a provider first needs a tenant, so a
-// program that merely declares resources never loads it.
 import type { TenantClient } from "./tenant";
 import type { TenantRole } from "./tenant/settings";
+import { tenantClient } from "./tenant";
+import { readTenantSettings } from "./tenant/settings";
 
 export type Props = Record<string, unknown>;
 
@@ -81,8 +81,6 @@ export function stackConfig(key: string): string | undefined {
 
 /** The tenant client for a role, from the stack configuration (settings are read when first needed). */
 export function tenantFor(role: TenantRole): TenantClient {
-  const { tenantClient } = require("./tenant") as typeof import("./tenant");
-  const { readTenantSettings } = require("./tenant/settings") as typeof import("./tenant/settings");
   return tenantClient(readTenantSettings(stackConfig, role));
 }
 

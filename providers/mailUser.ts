@@ -11,6 +11,7 @@ import { log, tenantFor, type ResourceImplementation } from "./context";
 import { checkInputs, diffMailUser, isHeld, lower, observedInputs, withDefaults, type Inputs, type Outputs } from "./mailUser/inputs";
 import { isSoftDeleted, readerFor } from "./mailUser/reader";
 import { converge, describeUser, heldOutputs, observed, stage } from "./mailUser/stage";
+import { release } from "./mailUser/teardown";
 
 export interface MailUserArgs {
   sourceAddress: pulumi.Input<string>;
@@ -105,8 +106,6 @@ export const mailUserImpl: ResourceImplementation<Inputs, Outputs> = {
   },
 
   async delete(_id, props) {
-    // Loaded here: only destroy needs the Graph client.
-    const { release } = require("./mailUser/teardown") as typeof import("./mailUser/teardown");
     await release(props);
   },
 };

@@ -26,6 +26,8 @@ import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
 import { isUnknown, log, stackConfig, type Props, type ResourceImplementation } from "./context";
 import { checkTenantId, tenantChanged } from "./tenantInput";
 import { checkInputs, rotationReason, rotationSchedule, settingDrift, type Inputs, type Outputs } from "./migrationApp/inputs";
+import * as impl from "./migrationApp/converge";
+import { readTenantSettings } from "./tenant/settings";
 
 export interface MigrationAppArgs {
   displayName: pulumi.Input<string>;
@@ -106,7 +108,6 @@ export class MigrationApp extends XtmmResource {
 
 /** The stack configuration the resource depends on (target tenant id, sign-in, cloud), checked offline. */
 function configFailures(): pulumi.dynamic.CheckFailure[] {
-  const { readTenantSettings } = require("./tenant/settings") as typeof import("./tenant/settings");
   try {
     readTenantSettings(stackConfig, "target");
     if (!stackConfig("sourceDomain") && !stackConfig("sourceTenantId")) {
@@ -120,7 +121,6 @@ function configFailures(): pulumi.dynamic.CheckFailure[] {
   }
 }
 
-const impl = () => require("./migrationApp/converge") as typeof import("./migrationApp/converge");
 
 export const migrationAppImpl: ResourceImplementation<Inputs, Outputs> = {
   async check(_olds, news) {
@@ -151,10 +151,10 @@ export const migrationAppImpl: ResourceImplementation<Inputs, Outputs> = {
   },
 
   create: async (inputs) => {
-    const outs = await impl().create(inputs);
+    const outs = await impl.create(inputs);
     return { id: outs.applicationObjectId, outs };
   },
-  read: (id, props) => impl().read(id, props),
-  update: async (_id, olds, news) => ({ outs: await impl().update(olds, news) }),
-  delete: (_id, props) => impl().remove(props),
+  read: (id, props) => impl.read(id, props),
+  update: async (_id, olds, news) => ({ outs: await impl.update(olds, news) }),
+  delete: (_id, props) => impl.remove(props),
 };

@@ -11,6 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type Anchored, type XtmmResourceSpec } from "./dynamic";
 import { isUnknown, log, tenantFor, type Props, type ResourceImplementation } from "./context";
 import { isGuid } from "../domain/ids";
+import * as directory from "./migrationApp/directory";
 
 export interface MigrationAppSecretRetirementArgs extends Anchored {
   /** MigrationApp's applicationObjectId. */
@@ -53,11 +54,10 @@ export class MigrationAppSecretRetirement extends XtmmResource {
 }
 
 const INPUTS = ["applicationObjectId", "keepSecretKeyId", "retireSecretKeyIds"];
-const directory = () => require("./migrationApp/directory") as typeof import("./migrationApp/directory");
 const lower = (ids: string[]) => [...new Set(ids.map((k) => k.toLowerCase()))].sort();
 
 async function retire(i: Inputs): Promise<Outputs> {
-  const d = directory();
+  const d = directory;
   const client = tenantFor("target");
   const g = await client.graph();
   const where = `application ${i.applicationObjectId} in tenant ${client.settings.tenantId}`;
@@ -132,7 +132,7 @@ export const migrationAppSecretRetirementImpl: ResourceImplementation<Inputs, Ou
 
   async read(id, props) {
     const client = tenantFor("target");
-    const app = await directory().getApplication(await client.graph(), props.applicationObjectId, `Reading the client secrets of application ${props.applicationObjectId} in tenant ${client.settings.tenantId}`);
+    const app = await directory.getApplication(await client.graph(), props.applicationObjectId, `Reading the client secrets of application ${props.applicationObjectId} in tenant ${client.settings.tenantId}`);
     if (!app) return { id: "" };
     const keep = props.keepSecretKeyId.toLowerCase();
     const pending = lower(props.retireSecretKeyIds).filter((k) => k !== keep && app.passwords.some((p) => p.keyId === k));

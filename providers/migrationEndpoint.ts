@@ -29,6 +29,8 @@ import { isUnknown, log, stackConfig, tenantFor, type ResourceImplementation } f
 import { waitFor } from "./exchangeFailure";
 import { checkInputs, diffInputs, DEFAULT_PROPAGATION_TIMEOUT_SECONDS, type Inputs, type Outputs } from "./migrationEndpoint/inputs";
 import type { Endpoint, EndpointContext } from "./migrationEndpoint/service";
+import * as service from "./migrationEndpoint/service";
+import { readTenantSettings } from "./tenant/settings";
 
 export type { Inputs as MigrationEndpointInputs, Outputs as MigrationEndpointOutputs } from "./migrationEndpoint/inputs";
 
@@ -112,8 +114,6 @@ export function inUseWarning(endpoint: string, batches: { name: string; status: 
     `${running ? " (a batch that is still running must be stopped with Stop-MigrationBatch or completed first)" : ""}.`
   );
 }
-// Loaded when a method runs, so a program that only declares the resource never loads the tenant layer.
-const service = (): Service => require("./migrationEndpoint/service");
 
 function contextFor(inputs: Partial<Inputs>, fallbackName: string): EndpointContext {
   const client = tenantFor("target");
@@ -157,12 +157,12 @@ async function convergePlain(ctx: EndpointContext, ep: Endpoint): Promise<boolea
     params.MaxConcurrentMigrations = ctx.maxConcurrentMigrations;
   }
   if (Object.keys(params).length === 0) return false;
-  await service().setPlain(ctx, ep.Identity ?? ctx.name, params);
+  await service.setPlain(ctx, ep.Identity ?? ctx.name, params);
   return true;
 }
 
 async function createOrAdopt(inputs: Inputs): Promise<{ id: string; outs: Outputs }> {
-  const svc = service();
+  const svc = service;
   const ctx = contextFor(inputs, inputs.name);
   const existing = await svc.findEndpoint(ctx, ctx.name);
   if (existing) {
@@ -191,7 +191,6 @@ export const migrationEndpointImpl: ResourceImplementation<Inputs, Outputs> = {
   async diff(_id, olds, news) {
     let remoteServer: string | undefined;
     try {
-      const { readTenantSettings } = require("./tenant/settings") as typeof import("./tenant/settings");
       remoteServer = readTenantSettings(stackConfig, "target").cloud.migrationRemoteServer;
     } catch {
       // Settings problems are reported by the calls that need them; diff still compares the rest.
@@ -203,13 +202,13 @@ export const migrationEndpointImpl: ResourceImplementation<Inputs, Outputs> = {
 
   async read(id, props) {
     const ctx = contextFor({ name: props.name ?? id }, id);
-    const ep = await service().findEndpoint(ctx, props.identity ?? id);
+    const ep = await service.findEndpoint(ctx, props.identity ?? id);
     if (!ep) return { id: "" };
     return { id, props: outputsOf(ctx, ep, props.secretKeyId ?? null, props.adopted === true) };
   },
 
   async update(id, olds, news) {
-    const svc = service();
+    const svc = service;
     const ctx = contextFor(news, olds.name);
     let ep = await svc.findEndpoint(ctx, olds.identity ?? id);
     if (!ep) {
@@ -246,7 +245,7 @@ export const migrationEndpointImpl: ResourceImplementation<Inputs, Outputs> = {
       log.info(`MigrationEndpoint '${ctx.name}': adopted, not made by this stack, so it is left in place in the target tenant.`);
       return;
     }
-    const svc = service();
+    const svc = service;
     const identity = props.identity ?? id;
     let outcome = await svc.removeEndpoint(ctx, identity);
     // Destroy removes a batch that moved nothing just before this; Exchange shows it "Removing" for a while,

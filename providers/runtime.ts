@@ -20,8 +20,9 @@ import { readinessImpl } from "./readiness";
 import { scopingGroupImpl } from "./scopingGroup";
 import { sourceMailboxesImpl } from "./sourceMailboxes";
 
-// Every kind's implementation. Their modules are the ones the program loads to declare resources (the tenant
-// layer and its clients load later, on first use), so loading them all here costs the host next to nothing.
+// Every kind's implementation, imported statically like everything else, so the import checker sees the whole
+// graph. The program loads the same modules to declare resources (the tenant layer among them: about 80 ms and
+// 12 MB once per program, measured by requiring dist/components/crossTenantMigration.js before and after).
 const IMPLEMENTATIONS: Record<string, ResourceImplementation<any, any>> = {
   organizationCustomization: organizationCustomizationImpl,
   migrationApp: migrationAppImpl,

@@ -1,7 +1,6 @@
 // What AdminConsent does in a tenant: grant (create the app's service principal if missing and one app role
 // assignment per role), await (write nothing; poll until someone else has consented), observe (refresh),
-// and revoke (delete only what was ours). Loaded at run time by adminConsent.ts, so the program that only
-// declares the resource never loads the tenant layer.
+// and revoke (delete only what was ours).
 
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { visibilityTimeoutMs } from "../exchangeFailure";

@@ -9,6 +9,7 @@ import type { GraphRequestError } from "../tenant/graph";
 import { indexByAddress } from "../sourceMailboxes/assess";
 import { hasMoveCapability, SKU_SELECT, type SubscribedSku } from "./sku";
 import { ZERO_GUID } from "../../domain/ids";
+import { graphCall } from "../tenant/graph";
 
 export type Side = "source" | "target";
 
@@ -67,7 +68,6 @@ export async function resolveUsers(client: TenantClient, side: Side, addresses: 
 
 /** GET /subscribedSkus (all pages). */
 export async function subscribedSkus(client: TenantClient): Promise<SubscribedSku[]> {
-  const { graphCall } = require("../tenant/graph") as typeof import("../tenant/graph");
   const g = await client.graph();
   const action = `Reading the subscribed SKUs of the ${client.settings.role} tenant ${client.settings.tenantId}`;
   let page = (await graphCall(action, () => g.api("/subscribedSkus").select(SKU_SELECT).get())) as { value?: SubscribedSku[]; "@odata.nextLink"?: string };
@@ -115,7 +115,6 @@ export type AssignOutcome = "assigned" | "alreadyLicensed";
  * Microsoft refuses a licence without it.
  */
 export async function assignOne(client: TenantClient, u: Resolved, skuId: string, usageLocation: string | undefined): Promise<AssignOutcome> {
-  const { graphCall } = require("../tenant/graph") as typeof import("../tenant/graph");
   const g = await client.graph();
   const who = `${u.address} (user ${u.userId})`;
   const user = (await graphCall(`Reading the licences of ${who}`, () =>
@@ -143,7 +142,6 @@ export async function assignOne(client: TenantClient, u: Resolved, skuId: string
 
 /** Takes back a licence we assigned; a user who is gone or no longer has it is already where we want it. */
 export async function removeOne(client: TenantClient, a: Assigned, skuId: string): Promise<void> {
-  const { graphCall } = require("../tenant/graph") as typeof import("../tenant/graph");
   const g = await client.graph();
   try {
     await graphCall(`Removing the Cross Tenant User Data Migration licence from ${a.address} (user ${a.userId})`, () =>

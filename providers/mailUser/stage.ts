@@ -11,6 +11,7 @@ import { log, tenantFor, type Props } from "../context";
 import { kindOf, maybeApplied, message, waitFor } from "../exchangeFailure";
 import { guidOrEmpty, lower, missingX500, type Inputs, type Outputs } from "./inputs";
 import { holds, isMailbox, isSoftDeleted, readerFor, recipientsByIdentity, type Recipient } from "./reader";
+import { graphCall } from "../tenant/graph";
 
 export const describeUser = (i: Pick<Inputs, "targetPrimary">): string => `MailUser ${i.targetPrimary}`;
 
@@ -90,8 +91,6 @@ async function renameEntraUser(client: TenantClient, inputs: Inputs, prior: Outp
   if ((prior.firstName ?? "") !== inputs.firstName) body.givenName = inputs.firstName || null;
   if ((prior.lastName ?? "") !== inputs.lastName) body.surname = inputs.lastName || null;
   if (Object.keys(body).length === 0) return;
-  // Loaded here, so declaring the resource in a program never loads the Graph client.
-  const { graphCall } = require("../tenant/graph") as typeof import("../tenant/graph");
   const g = await client.graph();
   await graphCall(`Updating ${Object.keys(body).join(", ")} of the Entra user ${id} of ${describeUser(inputs)}`, () => g.api(`/users/${encodeURIComponent(id)}`).patch(body));
 }

@@ -14,6 +14,7 @@ import { kindOf, message, waitFor } from "../exchangeFailure";
 import type { Outputs } from "./inputs";
 import { isMailbox, isSoftDeleted, readerFor } from "./reader";
 import { describeUser } from "./stage";
+import { graphCall } from "../tenant/graph";
 
 export const ENTRA_BLOCK = /cannot be permanently deleted since there is a user associated with this mail enabled user in Azure Active Directory/i;
 export const HOLD_BLOCK = /has litigation hold or In-Place hold applied on it/i;
@@ -98,8 +99,6 @@ async function purge(client: TenantClient, guid: string, entraId: string, who: s
  * first: Exchange deletes it when the MailUser is removed, and that can take a while to show.
  */
 async function hardDeleteEntraUser(client: TenantClient, id: string, who: string, wait: boolean): Promise<void> {
-  // Loaded here, so declaring the resource in a program never loads the Graph client.
-  const { graphCall } = require("../tenant/graph") as typeof import("../tenant/graph");
   const action = `Hard-deleting the Entra user ${id} of ${who} from deleted items`;
   const g = await client.graph();
   const once = async (): Promise<true | undefined> => {

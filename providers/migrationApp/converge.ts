@@ -1,5 +1,4 @@
-// What MigrationApp's create, read, update and delete do in the target tenant. Loaded on first use by
-// migrationApp.ts, so a program that only declares the resource never loads the tenant layer.
+// What MigrationApp's create, read, update and delete do in the target tenant.
 
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { log, stackConfig, tenantFor } from "../context";

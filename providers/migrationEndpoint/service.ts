@@ -9,6 +9,7 @@ import type { ExchangeErrorKind, TenantClient } from "../tenant";
 import { exchangeError, isDehydrated, kindOf, message, waitFor } from "../exchangeFailure";
 import { log } from "../context";
 import { ENDPOINT_TYPE } from "./inputs";
+import { manualCommand } from "../tenant";
 
 /** What Get-MigrationEndpoint returns that we look at. */
 export interface Endpoint {
@@ -102,7 +103,6 @@ function credentials(ctx: EndpointContext) {
 
 /** The command an engineer without pwsh runs once by hand; the secret is asked for, never printed. */
 export function manualNewCommand(ctx: EndpointContext): string {
-  const { manualCommand } = require("../tenant") as typeof import("../tenant");
   return manualCommand(ctx.client.settings, "New-MigrationEndpoint", newParameters(ctx), { Credentials: { userName: ctx.appId, password: "" } });
 }
 

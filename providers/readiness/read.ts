@@ -10,6 +10,7 @@ import type { TenantRole } from "../tenant/settings";
 import { subscribedSkus } from "../licence/assign";
 import { sharedListing, SOURCE_MAILBOX_LISTING } from "../tenant/sharedListing";
 import { byAddress, type Listed, type ReadinessUser, type SourceFacts, type TargetFacts } from "./model";
+import { graphCall } from "../tenant/graph";
 
 const TARGET_MAILUSER_SELECT = [
   "Name", "Alias", "Guid", "ExternalDirectoryObjectId", "UserPrincipalName", "PrimarySmtpAddress", "EmailAddresses", "RecipientTypeDetails",
@@ -54,7 +55,6 @@ async function listed(client: TenantClient, what: string, cmdlet: string, read: 
 }
 
 async function graphGet(client: TenantClient, what: string, path: string, select: string[]): Promise<Listed | null> {
-  const { graphCall } = require("../tenant/graph") as typeof import("../tenant/graph");
   const g = await client.graph();
   try {
     return (await graphCall(`Reading ${what} in the ${client.settings.role} tenant ${client.settings.tenantId}`, () => g.api(path).select(select).get())) as Listed;
