@@ -251,6 +251,8 @@ const indexOf = (property: string): number | undefined => {
 };
 const fieldOf = (property: string): string | undefined => /^users\[\d+\]\.(\w+)/.exec(property)?.[1];
 
+// The stack file's values are untyped until each field is checked, and the checks read them field by field.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function isPlainObject(v: unknown): v is Record<string, any> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }

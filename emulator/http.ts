@@ -1,7 +1,7 @@
 // The seam between the emulator's server (TLS, faults, dispatch) and the surfaces it serves (login,
 // Graph, Exchange). A surface sees a parsed request and returns a response; it never touches sockets.
 
-import type { EmulatorState, Surface, Violation } from "./model";
+import type { EmulatorState, Violation } from "./model";
 
 // Kept in the model, which records them, and named here too, where the surfaces meet them.
 export type { Surface, Violation } from "./model";

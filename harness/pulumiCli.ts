@@ -16,6 +16,7 @@ import { findPulumi, initStack, projectRoot, type PulumiCli } from "../scripts/p
 import type { EmulatorEndpointsInfo } from "../emulator/stackConfig";
 import { EMULATOR_SECRET_KEYS, emulatorStackConfig } from "../emulator/stackConfig";
 import { FAKE_PWSH } from "../emulator/fakePwsh";
+import { parse } from "yaml";
 
 export const ROOT = projectRoot(__dirname);
 
@@ -109,7 +110,6 @@ export class CliStack {
 
   readConfigFile(): { encryptionsalt?: string; config?: Record<string, unknown> } {
     if (!fs.existsSync(this.configFile)) return {};
-    const { parse } = require("yaml") as typeof import("yaml");
     return (parse(fs.readFileSync(this.configFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
   }
 

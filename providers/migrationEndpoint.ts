@@ -94,7 +94,6 @@ export class MigrationEndpoint extends XtmmResource {
   }
 }
 
-type Service = typeof import("./migrationEndpoint/service");
 type RemoveOutcome = import("./migrationEndpoint/service").RemoveOutcome;
 
 /**

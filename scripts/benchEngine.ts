@@ -178,7 +178,7 @@ export async function benchPulumi(emu: Emulator, opts: EngineBenchOptions, progr
   Object.assign(stack.env, opts.cliEnv ?? {});
   const checkpoint = path.join(stack.backend, ".pulumi", "stacks", "xtmm", "bench.json");
   const steps: Record<string, unknown> = {};
-  let stateAfterStaging: Record<string, unknown> = {};
+  let stateAfterStaging: Record<string, unknown>;
   const step = async (name: string, args: string[], check: (r: CliResult) => void = () => undefined) => {
     progress(`${name}: pulumi ${args.join(" ")}`);
     const mark = emu.requests.length;

@@ -51,7 +51,7 @@ export function takeLock(work: string, what: string): () => void {
       return () => fs.rmSync(lock, { force: true });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      let held: { pid?: number; command?: string; since?: string } = {};
+      let held: { pid?: number; command?: string; since?: string };
       try {
         held = JSON.parse(fs.readFileSync(lock, "utf8"));
       } catch {

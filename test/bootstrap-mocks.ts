@@ -53,7 +53,6 @@ export async function runBootstrap(config: Record<string, string>, secretKeys: s
   await jest.isolateModulesAsync(async () => {
     pulumi = await import("@pulumi/pulumi");
     // Internal, but what the real run uses to know every registration has been made; from this registry.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     waitForRPCs = (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs;
     await pulumi.runtime.setMocks(
       {

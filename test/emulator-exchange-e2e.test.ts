@@ -4,7 +4,7 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { useEmulator } from "./support/emulator";
 import { consentInSource, registerMigrationApp } from "../emulator/exchange/fixtures";
 import type { TenantState } from "../emulator/model";

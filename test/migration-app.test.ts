@@ -6,7 +6,7 @@
 
 import { useEmulator } from "./support/emulator";
 import { startProviderHost, type ProviderHost } from "../harness/providerHost";
-import { CheckFailedError, Engine, declareResource, emulatorStackConfig, withUnknowns, type DeclaredResource } from "../harness/engine";
+import { CheckFailedError, Engine, declareResource, emulatorStackConfig, withUnknowns } from "../harness/engine";
 import { MigrationApp, type MigrationAppArgs } from "../providers/migrationApp";
 import { MigrationAppSecretRetirement } from "../providers/migrationAppSecretRetirement";
 import type { Rec } from "../emulator/model";
@@ -107,7 +107,6 @@ describe("lifecycle", () => {
   test("the serialized provider is small", async () => {
     const r = await app();
     const size = Buffer.byteLength(String(r.inputs.__provider));
-    // eslint-disable-next-line no-console
     console.log(`MigrationApp __provider: ${size} bytes; MigrationAppSecretRetirement: ${Buffer.byteLength(String((await retirement("00000000-0000-0000-0000-000000000001", "00000000-0000-0000-0000-000000000002", [])).inputs.__provider))} bytes`);
     expect(size).toBeLessThan(4_096);
   });

@@ -4,7 +4,6 @@
 // secrets added and removed through Graph as the app resource would, and a provider host configured for the
 // emulator with the pwsh stand-in.
 
-import * as path from "path";
 import type { Emulator } from "../emulator";
 import { applicationByAppId, findTenant, type Rec, type Stored, type TenantState } from "../emulator/model";
 import { consentInSource, registerMigrationApp } from "../emulator/exchange/fixtures";

@@ -6,8 +6,8 @@
 // Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
 import { emulatorTenantSettings, useEmulator } from "./support/emulator";
-import { startProviderHost, type ProviderHost } from "../harness/providerHost";
-import { CheckFailedError, Engine, declareResource, emulatorStackConfig, withUnknowns, type DeclaredResource, useProviderHost } from "../harness/engine";
+import type { ProviderHost } from "../harness/providerHost";
+import { CheckFailedError, Engine, declareResource, withUnknowns, type DeclaredResource, useProviderHost } from "../harness/engine";
 import { OrganizationRelationship, type OrganizationRelationshipArgs } from "../providers/organizationRelationship";
 import { OrganizationCustomization } from "../providers/organizationCustomization";
 import { ScopingGroup } from "../providers/scopingGroup";

@@ -7,8 +7,8 @@
 // Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
 import { emulatorTenantSettings, useEmulator } from "./support/emulator";
-import { startProviderHost, type ProviderHost } from "../harness/providerHost";
-import { CheckFailedError, Engine, declareResource, emulatorStackConfig, withUnknowns, type DeclaredResource, useProviderHost } from "../harness/engine";
+import type { ProviderHost } from "../harness/providerHost";
+import { CheckFailedError, Engine, declareResource, withUnknowns, type DeclaredResource, useProviderHost } from "../harness/engine";
 import { ScopingGroup, type ScopingGroupArgs } from "../providers/scopingGroup";
 import { createTenantClient } from "../providers/tenant";
 import { findTenant, type Rec } from "../emulator/model";

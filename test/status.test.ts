@@ -67,7 +67,7 @@ test("prints each wave's users with state and percentage, a bar per wave, held u
   const lines = await run({ state: statePath, config: configPath, statistics: true });
   const text = lines.join("\n");
   expect(text).toMatch(/^Wave wave-1: 3 user\(s\) in 1 batch\(es\), 1 in none$/m);
-  expect(text).toMatch(/^ {2}\[#{20}-{10}\]  67%$/m);
+  expect(text).toMatch(/^ {2}\[#{20}-{10}\] {2}67%$/m);
   expect(text).toMatch(/^ {2}Batch wave-1: SyncedwithErrors; 2 synced, 0 completed, 1 failed of 3$/m);
   expect(text).toMatch(/^ {4}adelev@contoso\.com +Synced +95%$/m);
   expect(text).toMatch(/^ {4}meganb@contoso\.com +Failed +10% {2}CrossTenantMigrationWithoutLicensePermanentException: /m);

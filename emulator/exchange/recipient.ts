@@ -4,7 +4,7 @@
 // migration stand-in all build recipients here so every object has the same shape.
 
 import type { Rec, TenantState } from "../model";
-import { GUID, ZERO_GUID } from "../../domain/ids";
+import { ZERO_GUID } from "../../domain/ids";
 
 
 /** Keys beginning with "__" are the emulator's bookkeeping on an object; they are never rendered. */

@@ -116,7 +116,6 @@ export async function runIndex(config: Record<string, string>, opts: { secretKey
   const secretExports: string[] = [];
   let error: Error | undefined;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const main = require(path.join(root, "index")) as () => Promise<Record<string, unknown>>;
     const exported = await main();
     for (const [k, v] of Object.entries(exported)) {
