@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../providers/tenant/errors";
 import { readTenantSettings, type TenantRole } from "../providers/tenant/settings";
 import { GUID } from "../domain/ids";
+import { isDomain } from "../domain/addresses";
 
 /** Keys whose values are credentials: they must be stored encrypted (`pulumi config set --secret`). */
 export const SECRET_CONFIG_KEYS = [
@@ -63,7 +64,6 @@ export interface StackSettings {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
 
-const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 // Exchange object names are later typed into cmdlets and batch CSVs (same rule as MigrationEndpoint's check).
 const NAME_FORBIDDEN = /[\\/:*?"<>|,;=+[\]{}\u0000-\u001f\u007f]/;
 const MAX_PROPAGATION_SECONDS = 6 * 3600;
@@ -115,7 +115,7 @@ export function readStackConfig(config: pulumi.Config): StackSettings {
     const tenantId = get(`${role}TenantId`) ?? "";
     const domain = get(`${role}Domain`) ?? "";
     if (!GUID.test(tenantId)) fail(`${role}TenantId`, `${tenantId ? `'${tenantId}' is not a GUID` : "missing"}; the partner's relationship is keyed by it: ${setCmd(`${role}TenantId`, "<GUID>")}`);
-    if (!DOMAIN.test(domain)) fail(`${role}Domain`, `${domain ? `'${domain}' is not a domain name` : "missing"}; the ${role} tenant's initial domain: ${setCmd(`${role}Domain`, "<name>.onmicrosoft.com")}`);
+    if (!isDomain(domain)) fail(`${role}Domain`, `${domain ? `'${domain}' is not a domain name` : "missing"}; the ${role} tenant's initial domain: ${setCmd(`${role}Domain`, "<name>.onmicrosoft.com")}`);
     return { tenantId: tenantId.toLowerCase(), domain: domain.toLowerCase() };
   };
   const source = tenant("source");

@@ -8,7 +8,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
 import { log, tenantFor, type ResourceImplementation } from "./context";
-import { checkInputs, diffMailUser, isHeld, lower, observedInputs, withDefaults, type Inputs, type Outputs } from "./mailUser/inputs";
+import { checkInputs, diffMailUser, isHeld, observedInputs, withDefaults, type Inputs, type Outputs } from "./mailUser/inputs";
+import { lower } from "../domain/text";
 import { isSoftDeleted, readerFor } from "./mailUser/reader";
 import { converge, describeUser, heldOutputs, observed, stage } from "./mailUser/stage";
 import { release } from "./mailUser/teardown";

@@ -54,7 +54,7 @@ export class MigrationAppSecretRetirement extends XtmmResource {
 }
 
 const INPUTS = ["applicationObjectId", "keepSecretKeyId", "retireSecretKeyIds"];
-const lower = (ids: string[]) => [...new Set(ids.map((k) => k.toLowerCase()))].sort();
+const lowerSortedIds = (ids: string[]) => [...new Set(ids.map((k) => k.toLowerCase()))].sort();
 
 async function retire(i: Inputs): Promise<Outputs> {
   const d = directory;
@@ -62,7 +62,7 @@ async function retire(i: Inputs): Promise<Outputs> {
   const g = await client.graph();
   const where = `application ${i.applicationObjectId} in tenant ${client.settings.tenantId}`;
   const keep = i.keepSecretKeyId.toLowerCase();
-  const retireIds = lower(i.retireSecretKeyIds).filter((k) => k !== keep);
+  const retireIds = lowerSortedIds(i.retireSecretKeyIds).filter((k) => k !== keep);
   const app = await d.getApplication(g, i.applicationObjectId, `Reading the client secrets of ${where}`);
   if (!app) {
     if (retireIds.length > 0) log.warn(`MigrationAppSecretRetirement: ${where} is gone, and with it every secret to retire.`);
@@ -121,7 +121,7 @@ export const migrationAppSecretRetirementImpl: ResourceImplementation<Inputs, Ou
       !isUnknown(news.keepSecretKeyId) &&
       !isUnknown(news.retireSecretKeyIds) &&
       String(news.keepSecretKeyId).toLowerCase() === olds.keepSecretKeyId.toLowerCase() &&
-      JSON.stringify(lower(news.retireSecretKeyIds)) === JSON.stringify(lower(olds.retireSecretKeyIds));
+      JSON.stringify(lowerSortedIds(news.retireSecretKeyIds)) === JSON.stringify(lowerSortedIds(olds.retireSecretKeyIds));
     return { changes: !same || olds.pendingSecretKeyIds.length > 0, replaces: [] };
   },
 
@@ -135,7 +135,7 @@ export const migrationAppSecretRetirementImpl: ResourceImplementation<Inputs, Ou
     const app = await directory.getApplication(await client.graph(), props.applicationObjectId, `Reading the client secrets of application ${props.applicationObjectId} in tenant ${client.settings.tenantId}`);
     if (!app) return { id: "" };
     const keep = props.keepSecretKeyId.toLowerCase();
-    const pending = lower(props.retireSecretKeyIds).filter((k) => k !== keep && app.passwords.some((p) => p.keyId === k));
+    const pending = lowerSortedIds(props.retireSecretKeyIds).filter((k) => k !== keep && app.passwords.some((p) => p.keyId === k));
     return { id, props: { ...props, pendingSecretKeyIds: pending } };
   },
 

@@ -11,6 +11,7 @@ import { checkTenantId, tenantChanged } from "./tenantInput";
 import type { TenantRole } from "./tenant/settings";
 import { converge, observe, release, roleOf, type Inputs, type Outputs } from "./scopingGroup/group";
 import { normalize } from "./scopingGroup/members";
+import { isAddress, isAlias } from "../domain/addresses";
 
 export interface ScopingGroupArgs {
   /** The tenant of the group; the source tenant unless said otherwise (a move back scopes the other way). */
@@ -46,8 +47,6 @@ export class ScopingGroup extends XtmmResource {
 }
 
 const INPUTS = ["tenant", "tenantId", "name", "alias", "primarySmtpAddress", "members"];
-const ADDRESS = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
-const ALIAS = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+(\.[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+)*$/;
 const anyUnknown = (v: unknown): boolean => isUnknown(v) || (Array.isArray(v) && v.some(isUnknown));
 
 function checkInputs(news: Props): pulumi.dynamic.CheckFailure[] {
@@ -56,16 +55,16 @@ function checkInputs(news: Props): pulumi.dynamic.CheckFailure[] {
   const { tenant, name, alias, primarySmtpAddress, members } = news;
   if (tenant !== undefined && !isUnknown(tenant) && tenant !== "source" && tenant !== "target") fail("tenant", `must be "source" (the default) or "target", not ${JSON.stringify(tenant)}`);
   if (!isUnknown(name) && (typeof name !== "string" || name.trim() === "" || name.length > 64)) fail("name", "must be a non-empty group name of at most 64 characters");
-  if (alias !== undefined && !isUnknown(alias) && (typeof alias !== "string" || !ALIAS.test(alias) || alias.length > 64)) {
+  if (alias !== undefined && !isUnknown(alias) && !isAlias(alias)) {
     fail("alias", `must be an Exchange alias (letters, digits and !#$%&'*+-/=?^_\`{|}~, dots between them, at most 64), not ${JSON.stringify(alias)}`);
   }
-  if (primarySmtpAddress !== undefined && !isUnknown(primarySmtpAddress) && (typeof primarySmtpAddress !== "string" || !ADDRESS.test(primarySmtpAddress))) {
+  if (primarySmtpAddress !== undefined && !isUnknown(primarySmtpAddress) && !isAddress(primarySmtpAddress)) {
     fail("primarySmtpAddress", `must be an SMTP address such as movers@fabrikam.com, not ${JSON.stringify(primarySmtpAddress)}`);
   }
   if (!isUnknown(members)) {
     if (!Array.isArray(members)) fail("members", "must be a list of SMTP addresses (an empty list is allowed)");
     else {
-      const bad = members.filter((m) => !isUnknown(m) && (typeof m !== "string" || !ADDRESS.test(m.trim())));
+      const bad = members.filter((m) => !isUnknown(m) && (typeof m !== "string" || !isAddress(m.trim())));
       if (bad.length) fail("members", `${bad.length} entr${bad.length === 1 ? "y is" : "ies are"} not an SMTP address: ${bad.slice(0, 5).map((b) => JSON.stringify(b)).join(", ")}${bad.length > 5 ? ", …" : ""}`);
     }
   }

@@ -4,6 +4,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { isUnknown, log, type Props } from "../context";
 import { GUID, ZERO_GUID } from "../../domain/ids";
+import { isAddress, isAlias } from "../../domain/addresses";
+import { lower } from "../../domain/text";
 
 export interface Inputs extends Props {
   sourceAddress: string;
@@ -56,10 +58,7 @@ export const INPUTS = [
   "exchangeGuid", "archiveGuid", "x500Addresses", "deliveryAddress", "sharedMailbox", "blockers", "purgeOnDelete",
 ] as const;
 
-const ADDRESS = /^[^@\s]+@([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$/;
-const ALIAS = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+(\.[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+)*$/;
 
-export const lower = (v: unknown): string => String(v ?? "").trim().toLowerCase();
 export const domainOf = (address: string): string => lower(address).split("@")[1] ?? "";
 export const isHeld = (i: { blockers?: unknown }): boolean => Array.isArray(i.blockers) && i.blockers.length > 0;
 /** A GUID as found on an object: "" for none (Exchange shows the zero GUID). */
@@ -82,11 +81,11 @@ export function checkInputs(news: Props): pulumi.dynamic.CheckFailure[] {
   // A held user may come from a source that was not found: only its target address must be sound.
   const skip = (k: string) => isUnknown(news[k]) || (held && k !== "targetPrimary" && (news[k] === "" || news[k] === undefined));
   for (const k of ["sourceAddress", "targetPrimary", "userPrincipalName", "externalEmailAddress", "deliveryAddress"]) {
-    if (!skip(k) && (typeof news[k] !== "string" || !ADDRESS.test(news[k] as string))) {
+    if (!skip(k) && !isAddress(news[k])) {
       fail(k, `must be an SMTP address such as adele@contoso.com, not ${JSON.stringify(news[k] ?? null)}`);
     }
   }
-  if (!skip("alias") && (typeof news.alias !== "string" || !ALIAS.test(news.alias) || news.alias.length > 64)) {
+  if (!skip("alias") && !isAlias(news.alias)) {
     fail("alias", `must be an Exchange alias (letters, digits and !#$%&'*+-/=?^_\`{|}~, dots between them, at most 64), not ${JSON.stringify(news.alias ?? null)}`);
   }
   if (!skip("name") && (typeof news.name !== "string" || news.name.trim() === "" || news.name.length > 64)) {

@@ -9,7 +9,8 @@ import type { TenantClient } from "../tenant";
 import { hashtable } from "../tenant/exchangeWire";
 import { log, tenantFor, type Props } from "../context";
 import { kindOf, maybeApplied, message, waitFor } from "../exchangeFailure";
-import { guidOrEmpty, lower, missingX500, type Inputs, type Outputs } from "./inputs";
+import { guidOrEmpty, missingX500, type Inputs, type Outputs } from "./inputs";
+import { lower } from "../../domain/text";
 import { holds, isMailbox, isSoftDeleted, readerFor, recipientsByIdentity, type Recipient } from "./reader";
 import { graphCall } from "../tenant/graph";
 

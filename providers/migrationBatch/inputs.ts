@@ -7,6 +7,9 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { isUnknown, type Props } from "../context";
 import { BATCH_LIMIT } from "../staging/plan";
+import { isAddress } from "../../domain/addresses";
+import { lower } from "../../domain/text";
+import { isDomain } from "../../domain/addresses";
 
 export interface Inputs extends Props {
   /** The batch's name in Exchange (Get-MigrationBatch -Identity). */
@@ -67,12 +70,9 @@ export const INPUTS = ["name", "targetAddresses", "sourceEndpoint", "targetDeliv
 /** What New-MigrationBatch fixes for the batch's life. */
 export const CREATION = ["name", "targetAddresses", "sourceEndpoint", "targetDeliveryDomain", "completeAfter", "notificationEmails"] as const;
 
-const ADDRESS = /^[^@\s]+@([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$/;
-const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 /** A date-time with an explicit zone: Exchange reads a zoneless value as UTC, which an engineer may not mean. */
 export const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i;
 
-export const lower = (v: unknown): string => String(v ?? "").trim().toLowerCase();
 const anyUnknown = (v: unknown): boolean => isUnknown(v) || (Array.isArray(v) && v.some(isUnknown));
 
 /** Fills the defaults and normalizes addresses (lower-case, order kept) and the date (UTC ISO). */
@@ -124,7 +124,7 @@ export function checkInputs(olds: Props, news: Props): pulumi.dynamic.CheckFailu
   if (!isUnknown(targetAddresses)) {
     if (!Array.isArray(targetAddresses)) fail("targetAddresses", "must be a list of the staged MailUsers' target addresses");
     else {
-      const bad = targetAddresses.filter((a) => !isUnknown(a) && (typeof a !== "string" || !ADDRESS.test(a)));
+      const bad = targetAddresses.filter((a) => !isUnknown(a) && !isAddress(a));
       const seen = new Set<string>();
       const dup = targetAddresses.filter((a) => typeof a === "string" && !isUnknown(a) && (seen.has(a) || !seen.add(a)));
       if (targetAddresses.length === 0) fail("targetAddresses", "is empty; a batch needs at least one staged user (declare no batch for a wave without staged users)");
@@ -134,14 +134,14 @@ export function checkInputs(olds: Props, news: Props): pulumi.dynamic.CheckFailu
     }
   }
   if (!isUnknown(sourceEndpoint) && (typeof sourceEndpoint !== "string" || sourceEndpoint.trim() === "")) fail("sourceEndpoint", "must name the migration endpoint (the MigrationEndpoint resource's identity)");
-  if (!isUnknown(targetDeliveryDomain) && (typeof targetDeliveryDomain !== "string" || !DOMAIN.test(targetDeliveryDomain))) {
+  if (!isUnknown(targetDeliveryDomain) && !isDomain(targetDeliveryDomain)) {
     fail("targetDeliveryDomain", `must be a domain such as contoso.onmicrosoft.com (the domain of the staged users' delivery address), not ${JSON.stringify(targetDeliveryDomain)}`);
   }
   for (const k of ["start", "complete", "removeCompletedOnDestroy"] as const) if (!isUnknown(news[k]) && typeof news[k] !== "boolean") fail(k, "must be true or false");
   if (!isUnknown(completeAfter) && (typeof completeAfter !== "string" || (completeAfter !== "" && (!ISO_WITH_ZONE.test(completeAfter) || Number.isNaN(Date.parse(completeAfter)))))) {
     fail("completeAfter", `must be "" (complete by hand) or an ISO date-time with a zone, e.g. 2026-12-05T18:00:00Z, not ${JSON.stringify(completeAfter)}`);
   }
-  if (!isUnknown(notificationEmails) && (!Array.isArray(notificationEmails) || notificationEmails.some((a) => !isUnknown(a) && (typeof a !== "string" || !ADDRESS.test(a))))) {
+  if (!isUnknown(notificationEmails) && (!Array.isArray(notificationEmails) || notificationEmails.some((a) => !isUnknown(a) && !isAddress(a)))) {
     fail("notificationEmails", "must be a list of SMTP addresses");
   }
   if (complete === true && start === false) fail("complete", "needs start: true; a batch completes after its users have synced");

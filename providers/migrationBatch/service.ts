@@ -5,7 +5,8 @@
 import type { TenantClient } from "../tenant";
 import { kindOf, maybeApplied, message, waitFor } from "../exchangeFailure";
 import { log } from "../context";
-import { lower, type Inputs, type Observed, type UserState } from "./inputs";
+import { type Inputs, type Observed, type UserState } from "./inputs";
+import { lower } from "../../domain/text";
 
 export interface BatchRecord {
   Identity?: string;

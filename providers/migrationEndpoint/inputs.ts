@@ -5,6 +5,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { isUnknown, stackConfig, type Props } from "../context";
 import { isGuid } from "../../domain/ids";
+import { lower } from "../../domain/text";
+import { isDomain } from "../../domain/addresses";
 
 export interface Inputs extends Props {
   /** Optional, for components that pass a role to every resource; the endpoint always lives in the target. */
@@ -60,7 +62,6 @@ export const ENDPOINT_TYPE = "ExchangeRemoteMove";
 export const DEFAULT_PROPAGATION_TIMEOUT_SECONDS = 600;
 const MAX_PROPAGATION_TIMEOUT_SECONDS = 6 * 3600;
 
-const DOMAIN = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 /** Characters we refuse in a name: it is an Exchange object name, and it is typed into `-SourceEndpoint` and CSVs later. */
 const NAME_FORBIDDEN = /[\\/:*?"<>|,;=+[\]{}\u0000-\u001f\u007f]/;
 
@@ -72,7 +73,6 @@ function configured(key: string): string | undefined {
   }
 }
 
-const lower = (v: unknown) => (typeof v === "string" ? v.toLowerCase() : v);
 
 export async function checkInputs(news: Props): Promise<pulumi.dynamic.CheckResult<Props>> {
   const failures: pulumi.dynamic.CheckFailure[] = [];
@@ -158,7 +158,7 @@ function checkRemoteTenant(news: Props, fail: (property: string, reason: string)
     fail("remoteTenant", `is a tenant id; New-MigrationEndpoint -RemoteTenant takes a domain: ${which}`);
     return;
   }
-  if (!DOMAIN.test(v)) fail("remoteTenant", `must be a domain name, ${which}; got ${JSON.stringify(v)}`);
+  if (!isDomain(v)) fail("remoteTenant", `must be a domain name, ${which}; got ${JSON.stringify(v)}`);
 }
 
 /**

@@ -4,6 +4,7 @@
 
 import type { LicencePool, SubscribedSku } from "../licence/sku";
 import { ZERO_GUID } from "../../domain/ids";
+import { lower } from "../../domain/text";
 
 export type Severity = "blocking" | "warning";
 export type Side = "source" | "target";
@@ -154,7 +155,6 @@ export function evaluate(users: ReadinessUser[], moved: Set<string>, findings: F
 export const str = (v: unknown): string => (typeof v === "string" ? v : v === null || v === undefined ? "" : String(v));
 export const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(str) : typeof v === "string" && v !== "" ? [v] : []);
 export const guid = (v: unknown): string => (str(v) === ZERO_GUID ? "" : str(v).toLowerCase());
-export const lower = (v: unknown): string => str(v).toLowerCase();
 
 /** Every SMTP address of an object, lower-case: its SMTP proxies and its primary. */
 export function smtpOf(o: Listed): string[] {

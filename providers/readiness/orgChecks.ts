@@ -5,7 +5,8 @@
 // A blocking organisation finding blocks every user of the wave: no move can run without it.
 
 import { FIRST_PARTY } from "../tenant/clouds";
-import { guid, list, lower, str, type Finding, type Listed, type NotChecked, type Side, type SourceFacts, type TargetFacts } from "./model";
+import { guid, list, str, type Finding, type Listed, type NotChecked, type Side, type SourceFacts, type TargetFacts } from "./model";
+import { lower } from "../../domain/text";
 
 export const REDIRECT_URI = "https://office.com";
 export const ENDPOINT_TYPE = "ExchangeRemoteMove";

@@ -7,7 +7,8 @@ import { hasMoveCapability, type LicencePool } from "../licence/sku";
 import { MAX_AUX_ARCHIVES } from "../sourceMailboxes/assess";
 import { domainOf } from "../staging/plan";
 import { holdsOf } from "./holds";
-import { byAddress, guid, list, lower, sizeBytes, smtpOf, str, type Finding, type Listed, type ReadinessUser, type Side, type SourceFacts, type TargetFacts } from "./model";
+import { byAddress, guid, list, sizeBytes, smtpOf, str, type Finding, type Listed, type ReadinessUser, type Side, type SourceFacts, type TargetFacts } from "./model";
+import { lower } from "../../domain/text";
 
 /** MailboxMoveStatus values that mean no move request is in the way. */
 const NOT_MOVING = ["", "none", "completed", "completedwithwarning"];

@@ -4,6 +4,11 @@
 // the stack key) and by the SourceMailboxes provider's check (which reports them under `users[i].<field>`).
 // No I/O and no Pulumi here, so every rule is covered by table-driven unit tests.
 
+import { addressProblem, aliasProblem, domainOf, domainProblem, localPartOf } from "../../domain/addresses";
+
+// The address rules live in the domain model; staging and every provider check with the same ones.
+export { addressProblem, aliasProblem, domainOf, domainProblem, localPartOf };
+
 /** Microsoft: "Don't exceed 2,000 mailboxes per batch" (research anchors-migration.md §1.6). */
 export const BATCH_LIMIT = 2000;
 
@@ -31,53 +36,6 @@ export interface DeclaredUser {
 export interface Failure {
   property: string;
   reason: string;
-}
-
-// RFC 5322 dot-atom characters, which are also the characters Exchange allows in an Alias
-// (New-MailUser -Alias: letters, digits and !#$%&'*+-/=?^_`{|}~, periods only between other characters).
-const ATOM = "[a-z0-9!#$%&'*+\\-/=?^_`{|}~]+";
-const LOCAL_PART = new RegExp(`^${ATOM}(\\.${ATOM})*$`, "i");
-const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/i;
-
-/** Why `value` is not a plain SMTP address (`local@domain.tld`), or undefined when it is one. */
-export function addressProblem(value: unknown): string | undefined {
-  if (typeof value !== "string" || value.trim() === "") return "is empty; give an SMTP address such as user@contoso.com";
-  const text = value.trim();
-  const at = text.lastIndexOf("@");
-  if (at < 0) return `${JSON.stringify(text)} has no "@"; give an SMTP address such as user@contoso.com`;
-  const local = text.slice(0, at);
-  const domain = text.slice(at + 1);
-  if (local === "" || local.length > 64 || !LOCAL_PART.test(local)) {
-    return `${JSON.stringify(text)} has an invalid part before "@" (letters, digits, . - _ + and similar, at most 64, no leading, trailing or double ".")`;
-  }
-  const domainWhy = domainProblem(domain);
-  if (domainWhy) return `${JSON.stringify(text)}: the domain ${domainWhy}`;
-  if (text.length > 254) return `${JSON.stringify(text)} is longer than 254 characters`;
-  return undefined;
-}
-
-/** Why `value` is not a DNS domain name such as contoso.com, or undefined when it is one. */
-export function domainProblem(value: unknown): string | undefined {
-  if (typeof value !== "string" || value === "") return "is empty; give a domain such as contoso.com";
-  if (!DOMAIN.test(value)) return `${JSON.stringify(value)} is not a domain name such as contoso.com`;
-  return undefined;
-}
-
-/** Why `value` cannot be an Exchange alias, or undefined when it can. */
-export function aliasProblem(value: unknown): string | undefined {
-  if (typeof value !== "string" || value === "") return "is empty; give an alias such as jdoe, or leave it out to use the local part of targetPrimary";
-  if (value.length > 64 || !LOCAL_PART.test(value)) {
-    return `${JSON.stringify(value)} is not an Exchange alias (letters, digits and !#$%&'*+-/=?^_\`{|}~, "." only between them, at most 64)`;
-  }
-  return undefined;
-}
-
-export function domainOf(address: string): string {
-  return address.slice(address.lastIndexOf("@") + 1).toLowerCase();
-}
-
-export function localPartOf(address: string): string {
-  return address.slice(0, address.lastIndexOf("@"));
 }
 
 /**

@@ -7,6 +7,7 @@ import * as path from "path";
 import { CLOUDS, customCloud, type CloudEndpoints, type CloudName } from "./clouds";
 import { ConfigError, type ConfigProblem } from "./errors";
 import { GUID } from "../../domain/ids";
+import { isDomain } from "../../domain/addresses";
 
 export type TenantRole = "source" | "target";
 
@@ -29,7 +30,6 @@ export const CONFIG_PREFIX = "xtmm:";
 export const DEFAULT_EXCHANGE_CONCURRENCY = 2;
 export const DEFAULT_PWSH_PATH = "pwsh";
 
-const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 const AUTH_KINDS = ["clientSecret", "certificate", "deviceCode"] as const;
 
 /** The per-role key, e.g. `sourceTenantId`. */
@@ -69,7 +69,7 @@ export function readTenantSettings(get: (key: string) => string | undefined, rol
   const domainKey = roleKey(role, "Domain");
   const domain = read(domainKey);
   if (!domain) fail(domainKey, `missing; set the ${role} tenant's initial domain: ${setCmd(domainKey, "<name>.onmicrosoft.com")}`);
-  else if (!DOMAIN.test(domain)) fail(domainKey, `'${domain}' is not a domain name (expected e.g. contoso.onmicrosoft.com)`);
+  else if (!isDomain(domain)) fail(domainKey, `'${domain}' is not a domain name (expected e.g. contoso.onmicrosoft.com)`);
 
   const clientKey = roleKey(role, "ClientId");
   const clientId = read(clientKey);
