@@ -112,7 +112,8 @@ export function consentDrift(o: Outputs): boolean {
  */
 export function observedInputs(o: Outputs): Inputs {
   const held = new Set(o.servicePrincipalId === "" ? [] : (o.grantedRoles ?? []));
-  const out: Inputs = { tenant: o.tenant, appId: o.appId, resourceAppId: o.resourceAppId, roles: (o.roles ?? []).filter((r) => held.has(r)), mode: o.mode };
+  // The tenant it was read in stays an input, so the next plan does not show it as added.
+  const out: Inputs = { tenant: o.tenant, ...(o.tenantId ? { tenantId: o.tenantId } : {}), appId: o.appId, resourceAppId: o.resourceAppId, roles: (o.roles ?? []).filter((r) => held.has(r)), mode: o.mode };
   if (o.awaitTimeoutSeconds !== undefined) out.awaitTimeoutSeconds = o.awaitTimeoutSeconds;
   if (o.consentUrl !== undefined) out.consentUrl = o.consentUrl;
   return out;

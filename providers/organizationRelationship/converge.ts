@@ -121,7 +121,8 @@ function inputDrift(o: Outputs): { capabilities?: string[]; oauthApplicationId?:
 export function observedInputs(prior: Outputs, now: Outputs): Inputs | undefined {
   const drift = inputDrift(now);
   if (Object.keys(drift).length === 0 && Object.keys(inputDrift(prior)).length === 0) return undefined;
-  const inputs: Inputs = { tenant: now.tenant, partnerTenantId: now.partnerTenantId, name: now.name, capabilities: now.capabilities };
+  // The tenant it was read in stays an input, so the next plan does not show it as added.
+  const inputs: Inputs = { tenant: now.tenant, ...(now.tenantId ? { tenantId: now.tenantId } : {}), partnerTenantId: now.partnerTenantId, name: now.name, capabilities: now.capabilities };
   if (now.oauthApplicationId !== null) inputs.oauthApplicationId = now.oauthApplicationId;
   if (now.publishedScopes !== null) inputs.publishedScopes = now.publishedScopes;
   return { ...inputs, ...drift } as Inputs;
