@@ -33,11 +33,15 @@ export function message(e: unknown): string {
  * New objects take a while to show in reads (research exo-rest.md §5: up to ~60 s for a group). Polls
  * `probe` with growing pauses until it answers or `timeoutMs` passes; says once what it waits for.
  */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = visibilityTimeoutMs()): Promise<T | undefined> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = visibilityTimeoutMs(),
+  opts: { quiet?: boolean } = {},
+): Promise<T | undefined> {
   const started = Date.now();
-  let pause = 250;
-  let said = false;
-  for (;;) {
+  let said = opts.quiet === true;
+  for (let attempt = 0; ; attempt++) {
     const hit = await probe();
     if (hit !== undefined) return hit;
     const left = timeoutMs - (Date.now() - started);
@@ -46,9 +50,13 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
       log.info(`Waiting up to ${Math.round(timeoutMs / 1000)} s for ${what} (Exchange replicates new objects with a delay).`);
       said = true;
     }
-    await new Promise((r) => setTimeout(r, Math.min(pause, left)));
-    pause = Math.min(pause * 2, 5_000);
+    await new Promise((r) => setTimeout(r, Math.min(visibilityPause(attempt), left)));
   }
+}
+
+/** The pause before the next look at something not yet visible: 250 ms, doubling, at most 5 s. */
+export function visibilityPause(attempt: number): number {
+  return Math.min(5_000, 250 * 2 ** attempt);
 }
 
 /** Bound of every visibility wait; `XTMM_VISIBILITY_TIMEOUT_SECONDS` shortens it (tests) or lengthens it. */

@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { EmuRequest, EmuResponse } from "../http";
 import type { ExchangeKnobs } from "./knobs";
+import { EXCHANGE_ONLINE_APP_ID } from "../../domain/firstParty";
 
 /** Content-Type of every InvokeCommand JSON answer (BURP, exo-rest.md §4.1). */
 export const ODATA_JSON = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
@@ -223,7 +224,7 @@ export function unauthorized(reason: string, now: number): EmuResponse {
   return {
     status: 401,
     headers: {
-      "www-authenticate": `Bearer client_id="00000002-0000-0ff1-ce00-000000000000", token_types="app_asserted_user_v1 service_asserted_app_v1", error="invalid_token", error_description="${reason}"`,
+      "www-authenticate": `Bearer client_id="${EXCHANGE_ONLINE_APP_ID}", token_types="app_asserted_user_v1 service_asserted_app_v1", error="invalid_token", error_description="${reason}"`,
       "request-id": randomUUID(),
       "x-ms-diagnostics": `2000001;reason="${reason}";error_category="invalid_token"`,
       date: new Date(now).toUTCString(),

@@ -5,6 +5,7 @@
 
 import { FIRST_PARTY } from "../../providers/tenant/clouds";
 import type { Rec } from "../model";
+import { MAILBOX_MIGRATION_ROLE } from "../../domain/firstParty";
 
 /** The tenant that owns Microsoft's first-party apps ("Microsoft Services"). */
 export const MICROSOFT_SERVICES_TENANT = "f8cdef31-a31e-4b4a-93e4-5f571e91255a";
@@ -35,7 +36,7 @@ export const GRAPH_APP_ROLES: readonly RoleSpec[] = [
 
 export const EXCHANGE_APP_ROLES: readonly RoleSpec[] = [
   { value: "Exchange.ManageAsApp", id: "dc50a0fb-09a3-484d-be87-e023b12c6440", displayName: "Manage Exchange As Application", description: "Allows the app to manage the organization's Exchange environment without any user interaction. This includes mailboxes, groups, and other configuration objects. To enable management actions, an admin must assign the appropriate roles directly to the app." },
-  { value: "Mailbox.Migration", id: "f7264778-fba9-422d-8e9e-2675a2c4b513", displayName: "Move mailboxes between organizations", description: "Allows the app to move mailboxes between organizations without a signed-in user." },
+  { value: MAILBOX_MIGRATION_ROLE, id: "f7264778-fba9-422d-8e9e-2675a2c4b513", displayName: "Move mailboxes between organizations", description: "Allows the app to move mailboxes between organizations without a signed-in user." },
   { value: "full_access_as_app", id: "dc890d15-9560-4a4c-9b7f-a736ec74ec40", displayName: "Use Exchange Web Services with full access to all mailboxes", description: "Allows the app to have full access via Exchange Web Services to all mailboxes without a signed-in user." },
 ];
 

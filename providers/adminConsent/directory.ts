@@ -4,7 +4,7 @@
 // no second service principal or assignment can come of it.
 
 import type { Client } from "@microsoft/microsoft-graph-client";
-import { visibilityTimeoutMs } from "../exchangeFailure";
+import { visibilityPause, visibilityTimeoutMs, waitFor } from "../exchangeFailure";
 import { graphCall, type GraphRequestError } from "../tenant/graph";
 import { isGuid } from "../../domain/ids";
 
@@ -160,7 +160,7 @@ export async function createServicePrincipal(g: Client, appId: string, action: s
       }
       // The app was created moments ago in its home tenant and has not reached this one's directory yet.
       if (isAppNotYetKnown(err) && Date.now() < deadline) {
-        await sleep(backoff(attempt));
+        await sleep(visibilityPause(attempt));
         continue;
       }
       if (isAppNotYetKnown(err)) {
@@ -218,7 +218,7 @@ export async function assignRole(
       }
       // A service principal created moments ago is not yet visible to the assignment's principal lookup.
       if (err.status === 404 && principalIsNew && Date.now() < deadline) {
-        await sleep(backoff(attempt));
+        await sleep(visibilityPause(attempt));
         continue;
       }
       throw err;
@@ -285,16 +285,7 @@ function isAppNotYetKnown(e: GraphRequestError): boolean {
 
 /** Polls `probe` until it finds something or the deadline passes (at least one probe). */
 export async function eventually<T>(deadline: number, probe: () => Promise<T | undefined>): Promise<T | undefined> {
-  for (let attempt = 0; ; attempt++) {
-    const hit = await probe();
-    if (hit !== undefined) return hit;
-    if (Date.now() >= deadline) return undefined;
-    await sleep(Math.min(backoff(attempt), Math.max(0, deadline - Date.now())));
-  }
-}
-
-function backoff(attempt: number): number {
-  return Math.min(5_000, 250 * 2 ** attempt);
+  return waitFor("", probe, Math.max(0, deadline - Date.now()), { quiet: true });
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -3,7 +3,7 @@
 // bounded, with a message that says what to do when the wait runs out.
 
 import type { Client } from "@microsoft/microsoft-graph-client";
-import { visibilityTimeoutMs } from "../exchangeFailure";
+import { visibilityTimeoutMs, waitFor } from "../exchangeFailure";
 import { graphCall, type GraphRequestError } from "../tenant/graph";
 import { EXCHANGE_ONLINE_APP_ID, MAILBOX_MIGRATION_ROLE } from "../../domain/firstParty";
 import { isGuid } from "../../domain/ids";
@@ -71,17 +71,9 @@ function application(a: Json): Application {
  * seconds, sometimes a minute); `what` completes "still not visible: …".
  */
 export async function untilVisible<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = visibilityTimeoutMs()): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let delay = 250;
-  for (;;) {
-    const hit = await probe();
-    if (hit !== undefined) return hit;
-    if (Date.now() + delay > deadline) {
-      throw new Error(`${what}: still not visible after ${Math.round(timeoutMs / 1000)} s (Entra replicates new objects between its replicas). Run \`pulumi up\` again; the object is found again, not created twice.`);
-    }
-    await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 2, 4_000);
-  }
+  const hit = await waitFor(what, probe, timeoutMs, { quiet: true });
+  if (hit !== undefined) return hit;
+  throw new Error(`${what}: still not visible after ${Math.round(timeoutMs / 1000)} s (Entra replicates new objects between its replicas). Run \`pulumi up\` again; the object is found again, not created twice.`);
 }
 
 export async function getApplication(g: Client, objectId: string, action: string): Promise<Application | undefined> {

@@ -9,6 +9,7 @@ import { Credential } from "../binding";
 import { alreadyExists, has, noChangeWarning, notFound, raise, requireHydrated, str, type Call, type CmdletImpl } from "../call";
 import { newGuid, INTERNAL_PREFIX } from "../recipient";
 import { markChanged, storeNew } from "./common";
+import { MAILBOX_MIGRATION_ROLE } from "../../../domain/firstParty";
 
 export const SECRET = `${INTERNAL_PREFIX}credential`;
 
@@ -73,7 +74,7 @@ export function crossTenantProblem(env: CheckEnv, c: Check): string | undefined 
     return `The connection to the server '${server}' could not be completed. --> AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${appId}'.`;
   }
   const since = env.now - env.consentPropagationMs;
-  if (!grantedRoles(remote, String(sp.obj.id), FIRST_PARTY.exchangeOnline, since).includes("Mailbox.Migration")) {
+  if (!grantedRoles(remote, String(sp.obj.id), FIRST_PARTY.exchangeOnline, since).includes(MAILBOX_MIGRATION_ROLE)) {
     // TMP's wording of the consent/propagation failure (anchors-migration.md pitfall 2).
     return `The connection to the server '${server}' could not be completed. --> The call to 'https://${server}/MailboxReplicationService.ProxyService/OAuth' failed. --> Access is denied.`;
   }
