@@ -1,6 +1,6 @@
 // What providers need from an Exchange failure and from Exchange's eventual consistency, in one place.
-// Errors are recognised by shape (`name === "ExchangeError"`), not `instanceof`: the resource class must
-// not load the tenant layer when the program merely declares it.
+// Errors are recognised by shape (`name === "ExchangeError"`), not `instanceof`, so a failure that crossed a
+// module copy (the host loads dist/, a test may load the sources) is still recognised.
 
 import { log } from "./context";
 import type { ExchangeError, ExchangeErrorKind } from "./tenant";
