@@ -1,4 +1,4 @@
-// The source tenant's part of the pair, in the order of Microsoft's source steps (anchors-migration.md §1.3):
+// The source tenant's part of the pair, in the order of Microsoft's source-tenant steps:
 // admin consent to the target's migration app, organization customization, the mail-enabled security group
 // that scopes which mailboxes may move, and the organization relationship that lets the target pull them
 // (RemoteOutbound, naming the app and the scoping group). Dependencies carry the order:

@@ -1,4 +1,4 @@
-// The target tenant's part of the pair, in the order of Microsoft's target steps (anchors-migration.md §1.2):
+// The target tenant's part of the pair, in the order of Microsoft's target-tenant steps:
 // the multi-tenant migration app with Mailbox.Migration and its secret, admin consent here, organization
 // customization, the organization relationship that accepts moves from the source, and the migration endpoint
 // that reaches the source with the app's credential. The order is carried by dependencies:

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The emulator's stand-in for `pwsh -File invoke-cmdlet.ps1` (CONTRACTS.md, PowerShell runner contract).
+// The emulator's stand-in for `pwsh -File invoke-cmdlet.ps1` (providers/tenant/invoke-cmdlet.ps1).
 // It checks it was started the way the runner must start PowerShell, reads the one JSON request on stdin,
 // runs the cmdlet through the emulator's `/_pwsh` route (the only route where a PSCredential binds, as in
 // the real module) and writes one JSON line. Plain `https`: Node trusts the emulator CA through

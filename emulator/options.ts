@@ -1,5 +1,5 @@
-// Everything an emulator run can be told. Facts the research marks UNCONFIRMED are knobs here, with the
-// behaviour the research thinks most likely as the default.
+// Everything an emulator run can be told. Facts no public source confirms are knobs here, with the
+// most likely behaviour as the default.
 
 import type { GraphKnobs } from "./graph/knobs";
 import type { ExchangeKnobs } from "./exchange/knobs";

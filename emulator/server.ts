@@ -72,7 +72,7 @@ function faultResponse(surface: Surface, fault: "throttle" | "unavailable", req:
       ? graphError(429, "TooManyRequests", "Too many requests", ids.requestId, ids.clientRequestId, now)
       : graphError(503, "serviceNotAvailable", "Service unavailable", ids.requestId, ids.clientRequestId, now);
   } else if (surface === "exchange") {
-    // UNCONFIRMED: the research quotes the 503 text but no captured 429 body; both use the OData error envelope.
+    // UNCONFIRMED: the 503 text is captured but no captured 429 body; both use the OData error envelope.
     res = fault === "throttle"
       ? json(429, { error: { code: "TooManyRequests", message: "The request was throttled. Please wait and try again" } })
       : json(503, { error: { code: "ServiceUnavailable", message: EXCHANGE_CONCURRENCY_TEXT } });

@@ -1,5 +1,5 @@
 // Plays the Pulumi engine's side of the resource-provider protocol against the real dynamic-provider host
-// (providerHost.ts), in the engine's order (research pulumi-dynamic.md §1.2 and §2.4): check, then diff
+// (providerHost.ts), in the engine's order: check, then diff
 // with the OLD OUTPUTS, then create / update / replace; preview stops after diff; refresh reads with the
 // state, keeps the inputs a read hands back, and diffs the refreshed outputs against the inputs the state had
 // before the read; destroy deletes with the state. It keeps a small state per resource as the engine's
@@ -283,7 +283,7 @@ export function withUnknowns(r: DeclaredResource, ...keys: string[]): DeclaredRe
 /**
  * Registers a resource under `pulumi.runtime.setMocks` and returns what the program would send the engine:
  * the type token, the name and the inputs with the exact `__provider` text `dynamic.Resource` serialized.
- * Feeding that text to the host is the serializability check research §2.1 (b) describes.
+ * Feeding that text to the host is the serializability check the engine itself makes.
  */
 export async function declareResource(
   make: () => pulumi.CustomResource,
@@ -309,7 +309,7 @@ export async function declareResource(
     throw new Error("__provider is not a plain string (did the provider capture a secret?)");
   }
   // The engine sends secret inputs to the host as plain values (the host answers Configure with
-  // acceptSecrets=false; research pulumi-dynamic.md §1.4): unwrap the SDK's envelope, and remember which
+  // acceptSecrets=false): unwrap the SDK's envelope, and remember which
   // inputs the program marked secret so tests can check it.
   const secretInputs: string[] = [];
   for (const [k, v] of Object.entries(captured.inputs)) {

@@ -30,7 +30,7 @@ export function message(e: unknown): string {
 }
 
 /**
- * New objects take a while to show in reads (research exo-rest.md §5: up to ~60 s for a group). Polls
+ * New objects take a while to show in reads (up to ~60 s for a group). Polls
  * `probe` with growing pauses until it answers or `timeoutMs` passes; says once what it waits for.
  */
 export async function waitFor<T>(

@@ -1,7 +1,7 @@
 // LicenceAssignment (opt-in): gives a wave's users the Cross Tenant User Data Migration licence, which a move
-// needs on the source mailbox OR the target MailUser (research anchors-migration.md §1.1). On the source side
+// needs on the source mailbox OR the target MailUser (Microsoft's prerequisites). On the source side
 // the users already have mailboxes, so a licence creates nothing. On the target side a MailUser licensed
-// before its ExchangeGuid is stamped gets a NEW mailbox and the move fails (§1.5, pitfall 13), so such a
+// before its ExchangeGuid is stamped gets a NEW mailbox and the move fails (Microsoft documents this), so such a
 // user is refused by name before anything is written. The SKU is found by its service plan (part numbers
 // vary; Microsoft never published the SkuId), in check, so preview shows which SKU and whether there are
 // enough units. Destroy takes back only the licences this resource assigned.

@@ -1,7 +1,8 @@
-// MailUser: one staged user in the target tenant, the object a cross-tenant move lands on (research
-// anchors-migration.md §1.5). Created or adopted with at most two Exchange writes (New-MailUser, then one
-// Set-MailUser carrying ExchangeGuid, ArchiveGuid, the x500s and the delivery-domain address); a user whose
-// source cannot move is HELD (recorded, nothing written) until its blockers clear. After the move the
+// MailUser: one staged user in the target tenant, the object a cross-tenant move lands on
+// (https://learn.microsoft.com/microsoft-365/enterprise/cross-tenant-mailbox-migration). Created or
+// adopted with at most two Exchange writes (New-MailUser, then one Set-MailUser carrying ExchangeGuid,
+// ArchiveGuid, the x500s and the delivery-domain address); a user whose source cannot
+// move is HELD (recorded, nothing written) until its blockers clear. After the move the
 // object is a mailbox: never changed or deleted again. Reads of many users are coalesced into bulk reads
 // (mailUser/reader.ts), so refreshing a 2,000-user wave costs a handful of Exchange calls.
 

@@ -9,7 +9,7 @@
 // PowerShell. Microsoft's cmdlet reference (emulator/reference/exchange-cmdlets.json) lists -Credentials (and
 // -ApplicationId) on Set-MigrationEndpoint as applicable to Exchange Online, and an endpoint in place keeps
 // the migration batches that name it working, where a replacement would first have to remove them
-// (Remove-MigrationEndpoint refuses while a batch uses the endpoint). The research marks UNCONFIRMED whether
+// (Remove-MigrationEndpoint refuses while a batch uses the endpoint). It is unconfirmed whether
 // Microsoft re-verifies a cross-tenant credential on Set; if it does not, the next move surfaces a bad
 // secret (AADSTS7000215), never a silent success. Rotation is seen through `secretKeyId`, since the secret
 // itself is kept out of outputs.

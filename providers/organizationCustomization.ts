@@ -1,7 +1,7 @@
 // OrganizationCustomization: a tenant's Exchange organization is "hydrated" (IsDehydrated = false), the
 // precondition for every customisation cmdlet the migration needs (organization relationships, groups,
 // MailUsers). A new or small tenant starts dehydrated; `Enable-OrganizationCustomization` hydrates it,
-// and it cannot be undone. Microsoft's order (research exo-rest.md, client rule 12): read
+// and it cannot be undone. The order public callers use: read
 // `Get-OrganizationConfig.IsDehydrated`, enable only when it is true, and take "not required" as done.
 
 import * as pulumi from "@pulumi/pulumi";
@@ -53,7 +53,7 @@ export class OrganizationCustomization extends XtmmResource {
 const INPUTS = ["tenant", "tenantId"];
 const ROLES: readonly string[] = ["source", "target"];
 
-/** The exact answer of a second Enable (research §4.3); the tenant layer may also classify it as NoOp. */
+/** The exact answer of a second Enable; the tenant layer may also classify it as NoOp. */
 const NOT_REQUIRED = "This operation is not required. Organization is already enabled for customization.";
 
 export const organizationCustomizationImpl: ResourceImplementation<Inputs, Outputs> = {

@@ -1,5 +1,5 @@
 // Readiness: the pre-flight of one migration wave, every check of Microsoft's
-// CrossTenantMailboxMigrationValidation.ps1 (research anchors-migration.md §2.4) at preview time. It creates
+// CrossTenantMailboxMigrationValidation.ps1 (microsoft/CSS-Exchange) at preview time. It creates
 // nothing in any tenant. All the work happens in `check`, because the engine uses a to-be-created (or
 // updated) resource's checked inputs as its outputs at preview: `pulumi preview` therefore shows the
 // findings, the summary and which users the wave's batches will leave out. The check reads each tenant in

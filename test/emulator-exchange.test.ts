@@ -1,5 +1,5 @@
 // The Exchange surface of the emulator, called in process: seed, envelope, authentication, strict
-// binding against Microsoft's reference, and the error bodies the research quotes byte for byte.
+// binding against Microsoft's reference, and the error bodies captured from Microsoft, byte for byte.
 
 import graphReference from "../emulator/reference/graph-v1-subset.json";
 import { DirectHarness, GLOBAL_ADMIN_WID } from "../emulator/exchange/testing";

@@ -1,7 +1,7 @@
 // Tearing staged MailUsers down through the real provider host: without purge the object is soft-deleted
 // and its leftover blocks re-staging with a clear error; with purgeOnDelete the Entra user is hard-deleted
-// and the MailUser purged, so the same addresses stage again. Both refusals seen in real tenants (pitfall
-// 14) are reproduced by the emulator and answered: an organisation-wide retention hold
+// and the MailUser purged, so the same addresses stage again. Both refusals seen in real tenants
+// are reproduced by the emulator and answered: an organisation-wide retention hold
 // (`orgHoldOnNewMailUsers`), a litigation hold, and an Entra user that reaches deleted items late.
 
 import { emulatorTenantSettings, useEmulator } from "./support/emulator";

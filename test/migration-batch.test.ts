@@ -173,7 +173,7 @@ describe("batches that moved nothing", () => {
     expect(plan.diff).toMatchObject({ replaces: ["targetAddresses"], deleteBeforeReplace: true });
     const since = mark();
     const { state } = await engine.up(batch);
-    // The removed batch keeps its name while its removal spreads (pitfall 22): create waits it out.
+    // The removed batch keeps its name while its removal spreads: create waits it out.
     expect(writesSince(since)).toEqual(["Remove-MigrationBatch", "New-MigrationBatch"]);
     expect(state.outputs).toMatchObject({ status: "Stopped", totalCount: 3 });
     const since2 = mark();

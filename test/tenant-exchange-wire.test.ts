@@ -1,4 +1,4 @@
-// The InvokeCommand wire rules as pure functions: error envelopes quoted in the research (exo-rest.md §4.3)
+// The InvokeCommand wire rules as pure functions: error envelopes Microsoft is known to send
 // classified into kinds, parameters encoded, success bodies decoded.
 
 import { classify, exchangeErrorFromResponse, parseErrorEnvelope, retryAfterSeconds } from "../providers/tenant/exchangeErrors";

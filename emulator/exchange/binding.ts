@@ -234,7 +234,7 @@ function convert(spec: CmdletSpec, param: string, value: unknown, route: Route, 
     // A [Flags] enum: PowerShell takes "Inbound", "Inbound,RemoteOutbound" or an array of names.
     const names = (Array.isArray(value) ? value : typeof value === "string" ? value.split(",") : [value]).map((v) => (typeof v === "string" ? v.trim() : v));
     // "None" is the enum's zero value: Get-OrganizationRelationship shows it on a relationship without moves,
-    // and Microsoft365DSC writes it (research anchors-migration.md §3, DSC PR #2572), although the cmdlet
+    // and Microsoft365DSC writes it (https://github.com/microsoft/Microsoft365DSC/pull/2572), although the cmdlet
     // page lists only the four flags.
     if (names.length === 1 && typeof names[0] === "string" && names[0].toLowerCase() === "none") return "None";
     return names.map((n) => enumValue(spec, param, type, ps.acceptedValues ?? [], n, now)).join(", ");
@@ -306,7 +306,7 @@ function multi(spec: CmdletSpec, param: string, type: string, ps: ParamSpec, val
 function credential(spec: CmdletSpec, param: string, value: unknown, route: Route, opts: { acceptRestCredentials: boolean; now: number }): Credential {
   const obj = value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   if (route === "rest" && !opts.acceptRestCredentials) {
-    // MP: the REST binder casts the JSON value to a string and fails with a 500 (exo-rest.md §3.3).
+    // MP: the REST binder casts the JSON value to a string and fails with a 500.
     if (obj) fail(credentialCast(opts.now));
     return transformation(param, `Cannot convert the value of type "${jsType(value)}" to type "${dotnet("PSCredential")}".`, opts.now);
   }

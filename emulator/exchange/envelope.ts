@@ -1,4 +1,4 @@
-// What InvokeCommand answers, byte for byte where the research quotes Microsoft: the success envelope
+// What InvokeCommand answers, byte for byte where Microsoft's answer was captured: the success envelope
 // (BURP capture), the cmdlet-error envelope (PSERR), the binding errors (G2O's live fixtures), the paging
 // expiry (QA-1023619) and the 403 with a body of NUL bytes. Cmdlet code throws `ExoFail`; the router renders it.
 
@@ -7,7 +7,7 @@ import type { EmuRequest, EmuResponse } from "../http";
 import type { ExchangeKnobs } from "./knobs";
 import { EXCHANGE_ONLINE_APP_ID } from "../../domain/firstParty";
 
-/** Content-Type of every InvokeCommand JSON answer (BURP, exo-rest.md §4.1). */
+/** Content-Type of every InvokeCommand JSON answer (BURP capture). */
 export const ODATA_JSON = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
 
 export class ExoFail extends Error {
@@ -72,7 +72,7 @@ const INVOKE_STACK =
 const DIRECT_INVOKE = "Microsoft.Exchange.Management.PSDirectInvoke.DirectInvokeCmdletExecutionException";
 
 export interface CmdletFailure {
-  /** "ExNNNNNN"; quoted ids where the research has them, otherwise a stable id derived from the type. */
+  /** "ExNNNNNN"; captured ids where known, otherwise a stable id derived from the type. */
   errorId?: string;
   type: string;
   text: string;
@@ -81,7 +81,7 @@ export interface CmdletFailure {
   target?: string;
 }
 
-/** A stable, Exchange-looking ErrorId for exception types the research has no id for (inferred). */
+/** A stable, Exchange-looking ErrorId for exception types with no captured id (inferred). */
 export function errorIdFor(type: string): string {
   let h = 2166136261;
   for (const c of type) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;

@@ -183,7 +183,7 @@ function nextLink(req: EmuRequest, token: string): string {
   return `${req.url.origin}${req.url.pathname}?${query.join("&")}`;
 }
 
-/** A `$skiptoken` page: the identical body, before the token expires (exo-rest.md §4.2, emulator rule 4). */
+/** A `$skiptoken` page: the identical body, before the token expires. */
 function continuation(req: EmuRequest, tenant: TenantState, tenantSeg: string, token: string, knobs: ExchangeKnobs, now: number): EmuResponse {
   const entry = tenant.exchange.pagingTokens.get(token);
   if (!entry || knobs.failContinuations || (entry.expiresAt as number) < now || entry.bodyHash !== hash(req.body)) {

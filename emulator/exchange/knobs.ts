@@ -1,19 +1,19 @@
 // Exchange behaviours the emulator can be told to change. Owned by the Exchange surface.
-// Each knob stands for something the research could not pin down (UNCONFIRMED) or for a fault a test
-// wants to provoke; the default is the behaviour the research thinks most likely.
+// Each knob stands for something no public source pins down (UNCONFIRMED) or for a fault a test
+// wants to provoke; the default is the most likely behaviour.
 
 export interface ExchangeKnobs {
   /**
    * Status of a ManagementObjectNotFoundException. Sources differ: PSERR/QA-2108696 saw 404 "NotFound",
-   * MP/AZT saw 400 (exo-rest.md §4.3). UNCONFIRMED which one a given cmdlet gives; 404 by default.
+   * MP/AZT saw 400. UNCONFIRMED which one a given cmdlet gives; 404 by default.
    */
   notFoundStatus: 404 | 400;
   /**
-   * Accept `-Credentials {UserName,Password}` over the REST route. Microsoft answers 500 (MP, §3.3); the
+   * Accept `-Credentials {UserName,Password}` over the REST route. Microsoft answers 500 (MP); the
    * opt-in exists to test the "if it ever works" path.
    */
   acceptRestCredentials: boolean;
-  /** Make every `$skiptoken` continuation fail with the expiry error (G2O's live observation, §4.2). */
+  /** Make every `$skiptoken` continuation fail with the expiry error (G2O's live observation). */
   failContinuations: boolean;
   /** Lifetime of a paging continuation. Learn says "5-10 minutes" (UNCONFIRMED first-hand); 5 min by default. */
   pagingTokenTtlMs: number;

@@ -1,5 +1,5 @@
 // Resolving Exchange identities: any of name, alias, display name, GUIDs, DN, LegacyExchangeDN, UPN or a
-// proxy address identifies a recipient (exo-rest.md §5, "Identities"). Objects still replicating are
+// proxy address identifies a recipient. Objects still replicating are
 // invisible to reads and follow-up cmdlets but already occupy their names and addresses.
 
 import { isVisible, type Rec, type Stored, type TenantState } from "../model";

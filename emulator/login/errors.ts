@@ -1,5 +1,5 @@
 // Entra's error answers. The JSON fields and the `AADSTSnnnnn: text` convention are Entra's; each
-// text below is Microsoft's wording where it is known (codes cited in the research and in Microsoft's
+// text below is Microsoft's wording where it is known (codes from Microsoft's
 // AADSTS error-code reference), and the code says which ones are guesses.
 
 import { randomUUID } from "node:crypto";

@@ -2,8 +2,8 @@
 // the /subscribedSkus listing comes in as data. The SKU is matched by its SERVICE PLANS, not by its part
 // number or id: part numbers vary by channel (`Cross_tenant_user_data_migration`,
 // `CROSSTENANTUSERDATAMIGRATION`, CSP-prefixed forms), and the one SKU id we know
-// (946ce899-873d-44bb-9d8b-671870cbfdbf) comes from a community blog, not from Microsoft (research
-// anchors-migration.md §1.1: UNCONFIRMED). Only the mailbox plan counts for a mailbox move; a SKU that
+// (946ce899-873d-44bb-9d8b-671870cbfdbf) comes from a community blog, not from Microsoft (unconfirmed).
+// Only the mailbox plan counts for a mailbox move; a SKU that
 // carries only the OneDrive plan does not.
 
 /** The service plan that licenses a cross-tenant MAILBOX move (Exchange shows it as ExchangeT2TMbxMove). */

@@ -105,7 +105,7 @@ export function checkInputs(news: Props): pulumi.dynamic.CheckFailure[] {
     const list = news.x500Addresses;
     if (!Array.isArray(list)) fail("x500Addresses", 'must be a list of x500 proxy addresses ("x500:/o=...")');
     else {
-      // Only x500 proxies: Microsoft forbids SMTP proxies in domains the target does not own (§1.5).
+      // Only x500 proxies: Microsoft forbids SMTP proxies in domains the target does not own.
       const bad = list.filter((x) => !isUnknown(x) && (typeof x !== "string" || !/^x500:\/.+/i.test(x)));
       if (bad.length) fail("x500Addresses", `every entry must be an x500 proxy ("x500:/o=..."); not ${bad.slice(0, 3).map((b) => JSON.stringify(b)).join(", ")}`);
       else if (list.length === 0 && !held) fail("x500Addresses", 'must hold at least "x500:" + the source LegacyExchangeDN (Microsoft: the move does not proceed without it)');

@@ -1,7 +1,7 @@
 // Staging one user in the target: find what already holds its names (one coalesced read for all users
 // created together), adopt a MailUser that already carries the ExchangeGuid, refuse any other holder by
-// name, else New-MailUser then ONE Set-MailUser carrying every stamped attribute (anchors-migration.md
-// §1.5). Never a licence. A lost New-MailUser answer is resolved by looking the object up, never by a
+// name, else New-MailUser then ONE Set-MailUser carrying every stamped attribute Microsoft
+// requires. Never a licence. A lost New-MailUser answer is resolved by looking the object up, never by a
 // second New-MailUser; a new object that Set-MailUser cannot see yet is waited for (bounded).
 
 import { randomInt } from "crypto";
@@ -139,7 +139,7 @@ async function createObject(client: TenantClient, inputs: Inputs, password: stri
     Alias: inputs.alias,
     DisplayName: inputs.displayName,
     PrimarySmtpAddress: inputs.targetPrimary,
-    // Set together with PrimarySmtpAddress: alone it would become the primary address (§1.5).
+    // Set together with PrimarySmtpAddress: alone it would become the primary address.
     ExternalEmailAddress: inputs.externalEmailAddress,
     MicrosoftOnlineServicesID: inputs.userPrincipalName,
     Password: password,

@@ -2,7 +2,7 @@
 // adopted object is left. Otherwise Remove-MailUser (Exchange soft-deletes it, with its Entra user), and
 // with purgeOnDelete the object is removed for good so the same addresses can be staged again:
 // litigation hold off while the object is live, the Entra user hard-deleted from the recycle bin, then
-// Remove-MailUser -PermanentlyDelete, answering the two refusals seen in real tenants (pitfall 14):
+// Remove-MailUser -PermanentlyDelete, answering the two refusals seen in real tenants:
 //  - "...there is a user associated with this mail enabled user in Azure Active Directory..." → the Entra
 //    user is not (yet) hard-deleted: wait for it to reach deleted items, hard-delete it, try again;
 //  - "...has litigation hold or In-Place hold applied on it..." → Set-MailUser -ExcludeFromAllHolds on the

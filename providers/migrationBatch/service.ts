@@ -138,7 +138,7 @@ export async function observe(client: TenantClient, name: string, previous: User
 }
 
 function csv(addresses: string[]): Buffer {
-  // MSDOC §Create Migration batches: one column, EmailAddress, holding the TARGET address.
+  // Microsoft's guide, "Create Migration batches": one column, EmailAddress, holding the TARGET address.
   return Buffer.from(["EmailAddress", ...addresses].join("\r\n") + "\r\n", "utf8");
 }
 
@@ -167,7 +167,7 @@ const isAlreadyExists = (e: unknown) => kindOf(e) === "AlreadyExists" || /Migrat
 
 /**
  * New-MigrationBatch. `complete: true` at creation sends CompleteAfter = now, which is what Complete-MigrationBatch
- * does in the cloud (documented). A name still held by a removed batch (pitfall 22: "MigrationJobAlreadyExistException"
+ * does in the cloud (documented). A name still held by a removed batch ("MigrationJobAlreadyExistException"
  * after Remove-MigrationBatch while the removal spreads, ~8 s seen) is waited for, bounded.
  */
 export async function submit(client: TenantClient, inputs: Inputs): Promise<"created" | "found"> {

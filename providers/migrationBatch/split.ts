@@ -1,5 +1,6 @@
-// How a wave becomes migration batches: Microsoft's limit is 2,000 mailboxes per batch (research
-// anchors-migration.md §1.6). Pure, so the component can call it at program time.
+// How a wave becomes migration batches: Microsoft's limit is 2,000 mailboxes per batch
+// (https://learn.microsoft.com/microsoft-365/enterprise/cross-tenant-mailbox-migration).
+// Pure, so the component can call it at program time.
 //
 // Chunks follow the wave's own order, and the first batch keeps the wave's name (`wave-1`), later ones get
 // `-2`, `-3`: a wave that grows past 2,000 users by appending gains a second batch while the first keeps

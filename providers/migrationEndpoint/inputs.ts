@@ -148,7 +148,8 @@ function checkRemoteTenant(news: Props, fail: (property: string, reason: string)
   const targetTenantId = configured("targetTenantId");
   const sourceDomain = configured("sourceDomain");
   // Exchange's own answer to pointing the endpoint at itself is "ASSERT: The resource tenant and the
-  // accessing tenant cannot be equal." (anchors-migration.md pitfall 4), which says nothing useful.
+  // accessing tenant cannot be equal." (https://github.com/microsoft/cross-tenant/issues/55), which says
+  // nothing useful.
   const which = sourceDomain ? `the source tenant's initial domain ("${sourceDomain}")` : "the SOURCE tenant's initial domain";
   if ((targetDomain && lower(v) === lower(targetDomain)) || (targetTenantId && lower(v) === lower(targetTenantId))) {
     fail("remoteTenant", `is the TARGET tenant (${v}), where the endpoint itself is created; it must name the tenant mailboxes move FROM: ${which}`);

@@ -1,6 +1,6 @@
 // The migration endpoint as Exchange Online sees it: read and remove over REST; create and credential
 // changes through the PowerShell runner, because only the ExchangeOnlineManagement module can carry the
-// PSCredential (exo-rest.md §3.3: REST answers a 500 cast error). Here live the bounded wait for the
+// PSCredential (REST answers a 500 cast error). Here live the bounded wait for the
 // source consent, the retry after a lost answer, and the translation of Exchange's terse failures into
 // what an engineer should check. The client secret is passed to the runner and nowhere else.
 
@@ -253,7 +253,7 @@ export async function removeEndpoint(ctx: Pick<EndpointContext, "client">, ident
  * Why the failure means "Exchange cannot act for the app in the source yet" (the consent, or the app's
  * service principal it creates, has not reached Exchange), or undefined for any other failure. Matched on
  * Microsoft's texts because the tenant layer has no kind for it; the texts are the ones MRS wraps
- * (anchors-migration.md pitfalls 1 and 2).
+ * (missing source admin consent; cross-tenant OAuth consent that has not propagated yet).
  */
 function consentNotVisible(e: unknown): string | undefined {
   if (!exchangeError(e)) return undefined;

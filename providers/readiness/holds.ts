@@ -1,9 +1,9 @@
 // Holds on a source mailbox: "Mailboxes that are on any type of hold aren't migrated, and the move for those
-// mailboxes is blocked" (Microsoft's guide). The kinds are the ones Microsoft's validator checks (research
-// anchors-migration.md §2.4 check 3), each with the fix Microsoft documents for it. The validator finds
-// organisation-wide retention policies through Export-MailboxDiagnosticLogs (HoldTracking); that cmdlet is
-// not in our reference, so we read them where Microsoft also lists them: Get-OrganizationConfig's
-// InPlaceHolds, with a mailbox's exclusion shown as `-<policy>` in its own InPlaceHolds.
+// mailboxes is blocked" (Microsoft's guide). The kinds are the ones Microsoft's validator checks
+// (CSS-Exchange's CrossTenantMailboxMigrationValidation.ps1), each with the fix Microsoft documents for
+// it. The validator finds organisation-wide retention policies through Export-MailboxDiagnosticLogs
+// (HoldTracking); that cmdlet is not in our reference, so we read them where Microsoft also lists them:
+// Get-OrganizationConfig's InPlaceHolds, with a mailbox's exclusion shown as `-<policy>` in its own InPlaceHolds.
 
 import { list, str, type Listed } from "./model";
 

@@ -1,4 +1,4 @@
-// The organisation checks of Microsoft's validator (`-CheckOrgs`, research anchors-migration.md §2.4): the
+// The organisation checks of Microsoft's validator (`-CheckOrgs`): the
 // migration app in the target (redirect https://office.com, requires Exchange Online), the migration
 // endpoint, the app's service principal in the source owned by the target tenant, both organisation
 // relationships (partner tenant id, moves enabled, capability, published scope) and the scope group. Pure.

@@ -1,7 +1,7 @@
-// The per-user checks of Microsoft's CrossTenantMailboxMigrationValidation.ps1 (research anchors-migration.md
-// §2.4, checks 1–13), run for a whole wave against the bulk listings of both tenants. Pure: facts in,
-// findings out. Severity says whether the move would FAIL (blocking: Microsoft's documented failures, §1.5,
-// §1.6, §5) or run with a consequence (warning); each finding carries the exact fix.
+// The per-user checks of Microsoft's CrossTenantMailboxMigrationValidation.ps1 (microsoft/CSS-Exchange,
+// checks 1–13), run for a whole wave against the bulk listings of both tenants. Pure: facts in,
+// findings out. Severity says whether the move would FAIL (blocking: Microsoft's documented failures and
+// those admins report) or run with a consequence (warning); each finding carries the exact fix.
 
 import { hasMoveCapability, type LicencePool } from "../licence/sku";
 import { MAX_AUX_ARCHIVES } from "../sourceMailboxes/assess";

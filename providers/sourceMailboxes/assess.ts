@@ -1,6 +1,6 @@
 // From the source tenant's bulk listings to one SourceMailbox per planned user: which object each declared
 // address names, whether it can move (and if not, why, in words an engineer can act on), and the values the
-// target MailUser must carry (research anchors-migration.md §1.5). Pure: the listings come in as data, so
+// target MailUser must carry (Microsoft's prerequisites for target users). Pure: the listings come in as data, so
 // every rule is testable without a tenant.
 
 import { x500Addresses, type PlannedUser } from "../staging/plan";

@@ -9,7 +9,7 @@ import { addressProblem, aliasProblem, domainOf, domainProblem, localPartOf } fr
 // The address rules live in the domain model; staging and every provider check with the same ones.
 export { addressProblem, aliasProblem, domainOf, domainProblem, localPartOf };
 
-/** Microsoft: "Don't exceed 2,000 mailboxes per batch" (research anchors-migration.md §1.6). */
+/** Microsoft: "Don't exceed 2,000 mailboxes per batch" (Microsoft's cross-tenant mailbox migration guide). */
 export const BATCH_LIMIT = 2000;
 
 /** One migrating mailbox as the engineer declared it, after domain mapping (all addresses lower-case). */
@@ -39,7 +39,7 @@ export interface Failure {
 }
 
 /**
- * The x500 proxies a target MailUser needs (research §1.5): `x500:` + the source LegacyExchangeDN first, then
+ * The x500 proxies a target MailUser needs: `x500:` + the source LegacyExchangeDN first, then
  * every x500 proxy of the source, deduplicated case-insensitively. All carry the lower-case `x500:` prefix (a
  * secondary proxy); the source's EmailAddresses may spell it `X500:`.
  */

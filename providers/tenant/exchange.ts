@@ -1,4 +1,4 @@
-// Exchange Online admin REST (`adminapi/beta/{tenant}/InvokeCommand`), per the research's client rules:
+// Exchange Online admin REST (`adminapi/beta/{tenant}/InvokeCommand`):
 // one POST per cmdlet, manual redirects, whole-or-nothing paging, typed errors, bounded retries that
 // honour Retry-After, and a per-tenant concurrency gate shared by every client in the process.
 

@@ -1,4 +1,4 @@
-// What an Exchange Online failure means, decided once for REST and PowerShell alike (research, client rule 9).
+// What an Exchange Online failure means, decided once for REST and PowerShell alike.
 // Providers branch on `kind`, never on message text: the texts below are Microsoft's and may drift, so
 // they are matched here only.
 
@@ -80,7 +80,7 @@ interface Envelope {
   code?: string;
 }
 
-/** Pulls the useful text and exception type out of the error envelope (research §4.3 precedence). */
+/** Pulls the useful text and exception type out of the error envelope, most specific field first. */
 export function parseErrorEnvelope(body: string): Envelope | undefined {
   const clean = body.replace(/\u0000/g, "").trim();
   if (!clean.startsWith("{")) return undefined;
@@ -142,8 +142,8 @@ export function classify(status: number, text: string, exceptionType?: string): 
 }
 
 /**
- * The one retry policy for Exchange calls, REST (exchange.ts) and PowerShell (powershell.ts) alike (research,
- * client rule 10): only Throttled/Transient, Retry-After honoured exactly when the service names one (clipped
+ * The one retry policy for Exchange calls, REST (exchange.ts) and PowerShell (powershell.ts) alike:
+ * only Throttled/Transient, Retry-After honoured exactly when the service names one (clipped
  * to `maxRetryAfterMs`), otherwise exponential backoff with jitter; about 8 attempts.
  */
 export interface RetryPolicy {

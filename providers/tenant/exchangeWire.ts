@@ -1,4 +1,4 @@
-// The InvokeCommand wire format (research §3 and §4.1): how parameters are encoded and how a success body
+// The InvokeCommand wire format: how parameters are encoded and how a success body
 // is read. Pure functions, so the rules are tested without a server.
 
 export const GENERIC_HASHTABLE = "#Exchange.GenericHashTable";

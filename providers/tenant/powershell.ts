@@ -1,6 +1,6 @@
 // Runs one cmdlet in Exchange Online PowerShell, for what the REST API cannot do (a PSCredential
 // parameter). The child gets everything on stdin, never on its command line, and answers with one JSON
-// line (see CONTRACTS.md, "PowerShell runner contract"). Errors map to the same ExchangeError kinds as REST.
+// line (the contract is in invoke-cmdlet.ps1 beside this file). Errors map to the same ExchangeError kinds as REST.
 
 import { spawn } from "child_process";
 import * as fs from "fs";

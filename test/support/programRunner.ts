@@ -6,7 +6,7 @@
 // values stay unknown), the old outputs of an unchanged resource. The SDK itself waits for a resource's
 // dependencies before it registers it, so values and ordering flow exactly as in `pulumi up`.
 //
-// What the engine does that the SDK does not, this runner does (research pulumi-dynamic.md §1, CONTRACTS3.md):
+// What the engine does that the SDK does not, this runner does:
 // - step generation one resource at a time: check and diff never overlap; create/update/delete of
 //   independent resources run concurrently in the one host process;
 // - a checkpoint: per-resource state (in Engine) and the dependencies each registration declared;

@@ -40,7 +40,7 @@ export function checkProxies(call: Call, proxies: string[], self?: Rec): void {
     const smtp = /^smtp:(.+)$/i.exec(p);
     if (smtp) {
       const domain = smtp[1].split("@")[1];
-      // Exchange Online's text for a non-accepted SMTP domain, as remembered (UNCONFIRMED by the research).
+      // Exchange Online's text for a non-accepted SMTP domain, as remembered (UNCONFIRMED).
       if (!accepted(call.tenant, domain)) {
         raise(call, {
           type: "Microsoft.Exchange.Data.DataValidationException",

@@ -27,13 +27,13 @@ function usersOf(call: Call, b: Rec): Rec[] {
   return [...call.tenant.exchange.migrationUsers.values()].map((s) => s.obj).filter((u) => u[BATCH] === b.BatchGuid);
 }
 
-/** CSVData: a header row naming EmailAddress, then one target address per row (MSDOC §Create Migration batches). */
+/** CSVData: a header row naming EmailAddress, then one target address per row (Microsoft's guide). */
 function csvAddresses(call: Call, data: Buffer): string[] {
   const rows = data.toString("utf8").replace(/^\uFEFF/, "").split(/\r?\n/).map((r) => r.trim()).filter(Boolean);
   const header = (rows.shift() ?? "").split(",").map((h) => h.trim().toLowerCase());
   const col = header.indexOf("emailaddress");
   if (col < 0) {
-    // Inferred text (no capture in the research).
+    // Inferred text (no public capture).
     raise(call, { type: "Microsoft.Exchange.Migration.MigrationCSVParsingException", text: "The CSV file is missing the required column header 'EmailAddress'." });
   }
   return rows.map((r) => r.split(",")[col]?.trim()).filter((a): a is string => !!a);
@@ -44,7 +44,7 @@ export const newMigrationBatch: CmdletImpl = (call) => {
   const name = str(call, "Name")!;
   const taken = [...t.exchange.migrationBatches.values()].find((s) => String(s.obj.Name).toLowerCase() === name.toLowerCase());
   if (taken) {
-    // Exception name from TMP (pitfall 22); MP matches "already exists" in its text.
+    // Exception name from TMP; MP matches "already exists" in its text.
     raise(call, { type: "Microsoft.Exchange.Migration.MigrationJobAlreadyExistException", text: `A migration batch with the name '${name}' already exists.` });
   }
   const endpointId = str(call, "SourceEndpoint");
@@ -103,7 +103,7 @@ export const newMigrationBatch: CmdletImpl = (call) => {
       [BATCH]: guid,
       [`${INTERNAL_PREFIX}target`]: target ? String(target.obj.Guid) : null,
     };
-    // Failures Microsoft reports per user (anchors-migration.md §1.6, pitfall 21), not for the batch.
+    // Failures Microsoft reports per user (Microsoft's guide), not for the batch.
     if (inOtherBatch.has(address.toLowerCase())) fail(u, "UserDuplicateInOtherBatchException", `The user '${address}' already exists in another migration batch.`);
     else if (!target) fail(u, "MigrationRecipientNotFoundException", `A recipient with the address '${address}' wasn't found in this organization.`);
     else if (target.obj.RecipientTypeDetails !== "MailUser") {
@@ -150,7 +150,7 @@ function start(call: Call, b: Rec, retryFailed = true): void {
 }
 
 function stateError(call: Call, b: Rec, action: "start" | "stop" | "complete" | "remove"): never {
-  // Inferred text: the research has no capture of a batch in the wrong state.
+  // Inferred text: there is no public capture of a batch in the wrong state.
   const verb = { start: "started", stop: "stopped", complete: "completed", remove: "removed" }[action];
   return raise(call, {
     type: "Microsoft.Exchange.Migration.MigrationPermanentException",
@@ -206,7 +206,7 @@ export const completeMigrationBatch: CmdletImpl = (call) => {
 export const removeMigrationBatch: CmdletImpl = (call) => {
   const s = batch(call, str(call, "Identity") ?? "");
   if (RUNNING.includes(String(s.obj.Status))) stateError(call, s.obj, "remove");
-  // MP: the name stays taken for a few seconds after removal while the deletion spreads (pitfall 22).
+  // MP: the name stays taken for a few seconds after removal while the deletion spreads.
   s.obj.Status = "Removing";
   s.obj[`${INTERNAL_PREFIX}phaseAt`] = call.now;
   for (const u of usersOf(call, s.obj)) u.Status = "Removing";

@@ -75,7 +75,7 @@ export function crossTenantProblem(env: CheckEnv, c: Check): string | undefined 
   }
   const since = env.now - env.consentPropagationMs;
   if (!grantedRoles(remote, String(sp.obj.id), FIRST_PARTY.exchangeOnline, since).includes(MAILBOX_MIGRATION_ROLE)) {
-    // TMP's wording of the consent/propagation failure (anchors-migration.md pitfall 2).
+    // TMP's wording of the consent/propagation failure.
     return `The connection to the server '${server}' could not be completed. --> The call to 'https://${server}/MailboxReplicationService.ProxyService/OAuth' failed. --> Access is denied.`;
   }
   return undefined;
@@ -187,7 +187,7 @@ export const removeMigrationEndpoint: CmdletImpl = (call) => {
   if (!s) return notFound(call, id);
   const inUse = [...call.tenant.exchange.migrationBatches.values()].find((b) => String(b.obj.SourceEndpoint).toLowerCase() === String(s.obj.Name).toLowerCase());
   if (inUse) {
-    // Inferred text: the research has no capture of this refusal.
+    // Inferred text: there is no public capture of this refusal.
     raise(call, {
       type: "Microsoft.Exchange.Migration.MigrationEndpointInUseException",
       text: `The migration endpoint '${s.obj.Name}' can't be removed because it's used by the migration batch '${inUse.obj.Name}'.`,

@@ -33,7 +33,7 @@ function requireManager(call: Call, g: Rec): void {
   if (call.params.BypassSecurityGroupManagerCheck === true) return;
   const me = callerName(call);
   if (me && (g.ManagedBy as string[]).some((m) => m.toLowerCase() === me.toLowerCase())) return;
-  // The research quotes "This operation can only be performed by a manager of the group" (MP); the
+  // A captured answer quotes "This operation can only be performed by a manager of the group" (MP); the
   // leading sentence and the exception type are Exchange's as remembered, UNCONFIRMED.
   raise(call, {
     type: "Microsoft.Exchange.Configuration.Tasks.TaskAccessDeniedException",

@@ -1,6 +1,6 @@
 // MailUsers: the target objects a cross-tenant move lands on. New-MailUser cannot stamp ExchangeGuid (MP),
 // Set-MailUser can; removal soft-deletes, and purging is refused while the Entra user exists or a hold
-// applies (the two texts reported by Kevin Street, anchors-migration.md pitfall 14).
+// applies (the two texts reported by Kevin Street, https://kevinstreet.co.uk/category/microsoft-365/).
 
 import { isVisible, stored, type Rec, type Stored, type TenantState } from "../../model";
 import { Secret } from "../binding";
@@ -24,7 +24,7 @@ function externalAddress(v: string): string {
 }
 
 function uniqueValue(call: Call, property: string, value: string): never {
-  // Exchange's wording for unique-property clashes, as remembered (UNCONFIRMED by the research).
+  // Exchange's wording for unique-property clashes, as remembered (UNCONFIRMED).
   return raise(call, {
     type: "Microsoft.Exchange.Data.DataValidationException",
     text: `The value "${value}" of property "${property}" is used by another recipient object. Please specify a unique value.`,

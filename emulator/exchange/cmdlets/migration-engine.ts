@@ -1,5 +1,5 @@
 // Our stand-in for the Mailbox Replication Service: simple, but it checks what Microsoft documents a move
-// needs (anchors-migration.md §1.5, §1.6, §2.4) and changes recipient types on completion the way Microsoft
+// needs (its guide and its validator script) and changes recipient types on completion the way Microsoft
 // describes: the target MailUser becomes a mailbox, the source mailbox becomes a MailUser pointing at it.
 // Time drives it: each phase takes `migrationPhaseMs`, evaluated lazily on every Exchange request.
 
@@ -45,7 +45,7 @@ function fail(u: Rec, type: string, text: string): void {
  * when Synced, for its CompleteAfter date). Documented: the statuses and their order (Starting and Stopping
  * "immediately after you run" Start-/Stop-MigrationBatch; Synced after the initial sync; Completing after
  * Complete-MigrationBatch; Removing after Remove-MigrationBatch). Assumed: every duration (knobs). Removing
- * keeps the name taken for a phase, as MP saw a removed batch's name stay taken for ~8 s (pitfall 22).
+ * keeps the name taken for a phase, as MP saw a removed batch's name stay taken for ~8 s.
  */
 function phaseMs(b: Rec, knobs: ExchangeKnobs): number | undefined {
   switch (b.Status) {

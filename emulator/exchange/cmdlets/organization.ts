@@ -7,7 +7,7 @@ export const getOrganizationConfig: CmdletImpl = (call) => [call.tenant.exchange
 export const enableOrganizationCustomization: CmdletImpl = (call: Call) => {
   const cfg = call.tenant.exchange.organizationConfig;
   if (cfg.IsDehydrated !== true) {
-    // Verbatim (code-index 28944877396, 67295546442); exception type not in the research (inferred).
+    // Verbatim (code-index 28944877396, 67295546442); exception type not captured (inferred).
     raise(call, {
       type: "Microsoft.Exchange.Management.Deployment.OrganizationCustomizationNotRequiredException",
       text: "This operation is not required. Organization is already enabled for customization.",

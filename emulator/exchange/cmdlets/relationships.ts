@@ -57,7 +57,7 @@ function checkDomainsFree(call: Call, domains: unknown[], self?: Rec): void {
     const taken = (s.obj.DomainNames as string[]).map((d) => d.toLowerCase());
     const clash = domains.map(String).find((d) => taken.includes(d.toLowerCase()));
     if (clash) {
-      // Exchange refuses overlapping relationships; the sentence is inferred (no capture in the research).
+      // Exchange refuses overlapping relationships; the sentence is inferred (no public capture).
       raise(call, {
         type: "Microsoft.Exchange.Management.SystemConfigurationTasks.DuplicateOrganizationRelationshipDomainException",
         text: `The domain '${clash}' is already used by the organization relationship '${s.obj.Name}'. Please specify a different domain.`,
