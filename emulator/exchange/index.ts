@@ -98,7 +98,7 @@ function parseEnvelope(req: EmuRequest, ctx: EmuContext): Envelope | undefined {
   const { CmdletName, Parameters } = input as Record<string, unknown>;
   if (typeof CmdletName !== "string") return undefined;
   if (Parameters === null) {
-    ctx.violation({ surface: "exchange", kind: "null-parameters", detail: `${CmdletName}: "Parameters": null; send {} (exo-rest.md §3.1)` });
+    ctx.violation({ surface: "exchange", kind: "null-parameters", detail: `${CmdletName}: "Parameters": null; send {} (null is not the same request as {})` });
   } else if (Parameters !== undefined && (typeof Parameters !== "object" || Array.isArray(Parameters))) return undefined;
   return { cmdlet: CmdletName, parameters: (Parameters as Record<string, unknown>) ?? {} };
 }
