@@ -4,7 +4,10 @@ import tseslint from "typescript-eslint";
 
 // The Node.js names the two plain scripts (jest.config.js, emulator/fake-pwsh.js) use.
 const NODE_GLOBALS = Object.fromEntries(
-  ["module", "require", "process", "__dirname", "console", "Buffer", "URL", "setTimeout", "clearTimeout"].map((n) => [n, "readonly"]),
+  ["module", "require", "process", "__dirname", "console", "Buffer", "URL", "setTimeout", "clearTimeout"].map((n) => [
+    n,
+    "readonly",
+  ]),
 );
 
 export default tseslint.config(
@@ -20,7 +23,10 @@ export default tseslint.config(
       "prefer-const": ["error", { ignoreReadBeforeAssign: true }],
       // Sanitizing text from the services means matching control characters on purpose.
       "no-control-regex": "off",
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" },
+      ],
     },
   },
   {

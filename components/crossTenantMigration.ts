@@ -121,7 +121,11 @@ export class CrossTenantMigration extends pulumi.ComponentResource {
     // The migration app's appId and object id change only when it is replaced (another tenant, another adopted
     // app), its consent link also with the source tenant: all configuration, known at preview, so a preview of an
     // app update (a rotation) does not list its consumers as replacements (providers/anchors.ts).
-    const appAnchor = JSON.stringify([args.target.tenantId, args.migrationApp?.adoptAppId ?? null, args.source.tenantId, args.source.domain].map((v) => v?.toLowerCase() ?? null));
+    const appAnchor = JSON.stringify(
+      [args.target.tenantId, args.migrationApp?.adoptAppId ?? null, args.source.tenantId, args.source.domain].map(
+        (v) => v?.toLowerCase() ?? null,
+      ),
+    );
 
     // Edges that point back across the components, resolved below (see the header).
     const [sourceConsentedAt, setSourceConsentedAt] = pulumi.deferredOutput<string | null>();
@@ -189,7 +193,10 @@ export class CrossTenantMigration extends pulumi.ComponentResource {
     for (const wave of args.waves ?? []) {
       const given = fromSource?.sourceMailboxes?.[wave.name];
       if (manage === "target" && (!this.target?.endpoint || given === undefined)) {
-        if (this.target?.endpoint) pending(`Wave ${wave.name}: the source stack has not read it yet; run \`pulumi up\` in the source stack, then here again.`);
+        if (this.target?.endpoint)
+          pending(
+            `Wave ${wave.name}: the source stack has not read it yet; run \`pulumi up\` in the source stack, then here again.`,
+          );
         continue;
       }
       this.waves[wave.name] = new MigrationWave(
@@ -215,7 +222,9 @@ export class CrossTenantMigration extends pulumi.ComponentResource {
         .apply((lists) => [...new Set(lists.flat().map((a) => a.toLowerCase()))].sort()),
     );
 
-    this.wavesState = pulumi.all(Object.fromEntries(Object.entries(this.waves).map(([n, w]) => [n, w.users]))) as pulumi.Output<Record<string, WaveUser[]>>;
+    this.wavesState = pulumi.all(
+      Object.fromEntries(Object.entries(this.waves).map(([n, w]) => [n, w.users])),
+    ) as pulumi.Output<Record<string, WaveUser[]>>;
     const waves = Object.entries(this.waves);
     this.readinessState = pulumi.all(
       Object.fromEntries(waves.flatMap(([n, w]) => (w.moves.readiness ? [[n, readinessView(w.moves.readiness)]] : []))),
@@ -239,10 +248,15 @@ export class CrossTenantMigration extends pulumi.ComponentResource {
    * app, the scope group and the endpoint (each side checks its own tenant); licences on the side that was
    * asked for, when this stack administers it; batches in the target, once the endpoint exists.
    */
-  private movesFor(manage: ManageMode, args: CrossTenantMigrationArgs, names: ReturnType<typeof defaultNames>, fromTarget?: TargetSideValues) {
+  private movesFor(
+    manage: ManageMode,
+    args: CrossTenantMigrationArgs,
+    names: ReturnType<typeof defaultNames>,
+    fromTarget?: TargetSideValues,
+  ) {
     const appId = this.target?.app.appId ?? fromTarget?.appId;
     const endpointName = this.target ? this.target.endpoint?.identity : (args.endpoint?.name ?? names.endpointName);
-    const scopeGroup = this.source?.scopingGroup.identity ?? (args.scopingGroupName ?? names.scopingGroupName);
+    const scopeGroup = this.source?.scopingGroup.identity ?? args.scopingGroupName ?? names.scopingGroupName;
     // Non-secret outputs of what readiness checks; unknown at preview while any of them changes.
     const s = this.source;
     const t = this.target;
@@ -250,7 +264,9 @@ export class CrossTenantMigration extends pulumi.ComponentResource {
       ...(s ? [s.scopingGroup.identity, s.scopingGroup.members] : []),
       ...(s?.consent ? [s.consent.assignmentIds] : []),
       ...(s?.relationship ? [s.relationship.identity, s.relationship.enabled, s.relationship.mailboxMoveEnabled] : []),
-      ...(t ? [t.relationship.identity, t.relationship.enabled, t.relationship.mailboxMoveEnabled, t.consent.assignmentIds] : []),
+      ...(t
+        ? [t.relationship.identity, t.relationship.enabled, t.relationship.mailboxMoveEnabled, t.consent.assignmentIds]
+        : []),
       ...(t?.endpoint ? [t.endpoint.identity] : []),
     ];
     const side = args.licences?.assign ?? "none";
@@ -258,28 +274,64 @@ export class CrossTenantMigration extends pulumi.ComponentResource {
     const dir = args.readinessReportDir ?? "readiness";
     return (wave: WavePlan): WaveMovesArgs => ({
       ...(appId !== undefined && endpointName !== undefined
-        ? { readiness: { appId, endpointName, scopeGroup, reportPath: path.join(dir, `${pulumi.getStack()}-${wave.name}.md`), dependsOnValues } }
+        ? {
+            readiness: {
+              appId,
+              endpointName,
+              scopeGroup,
+              reportPath: path.join(dir, `${pulumi.getStack()}-${wave.name}.md`),
+              dependsOnValues,
+            },
+          }
         : {}),
-      ...(licensable ? { licences: { tenant: side as "source" | "target", ...(args.licences?.usageLocation ? { usageLocation: args.licences.usageLocation } : {}) } } : {}),
+      ...(licensable
+        ? {
+            licences: {
+              tenant: side as "source" | "target",
+              ...(args.licences?.usageLocation ? { usageLocation: args.licences.usageLocation } : {}),
+            },
+          }
+        : {}),
       ...(wave.batch && t?.endpoint
-        ? { batch: { ...wave.batch, sourceEndpoint: t.endpoint.identity, removeCompletedOnDestroy: args.removeCompletedBatchesOnDestroy ?? false } }
+        ? {
+            batch: {
+              ...wave.batch,
+              sourceEndpoint: t.endpoint.identity,
+              removeCompletedOnDestroy: args.removeCompletedBatchesOnDestroy ?? false,
+            },
+          }
         : {}),
     });
   }
 
   /** Only plain directory facts and ids; the app's secret stays in the target stack. */
-  private publishForPartner(manage: ManageMode, args: CrossTenantMigrationArgs): pulumi.Output<PartnerValues> | undefined {
+  private publishForPartner(
+    manage: ManageMode,
+    args: CrossTenantMigrationArgs,
+  ): pulumi.Output<PartnerValues> | undefined {
     if (manage === "target" && this.target) {
-      return pulumi.all([this.target.app.appId, this.target.app.consentUrl]).apply(
-        ([appId, consentUrl]): PartnerValues => ({ role: "target", tenantId: args.target.tenantId, domain: args.target.domain, appId, consentUrl }),
-      );
+      return pulumi
+        .all([this.target.app.appId, this.target.app.consentUrl])
+        .apply(([appId, consentUrl]): PartnerValues => ({
+          role: "target",
+          tenantId: args.target.tenantId,
+          domain: args.target.domain,
+          appId,
+          consentUrl,
+        }));
     }
     if (manage === "source" && this.source) {
       const consentedAt = this.source.consent ? this.source.consent.consentedAt : pulumi.output(null);
-      const mailboxes = pulumi.all(Object.fromEntries(Object.entries(this.waves).map(([n, w]) => [n, w.sourceMailboxes])));
-      return pulumi.all([consentedAt, mailboxes]).apply(
-        ([at, sourceMailboxes]): PartnerValues => ({ role: "source", tenantId: args.source.tenantId, domain: args.source.domain, consentedAt: at, sourceMailboxes }),
+      const mailboxes = pulumi.all(
+        Object.fromEntries(Object.entries(this.waves).map(([n, w]) => [n, w.sourceMailboxes])),
       );
+      return pulumi.all([consentedAt, mailboxes]).apply(([at, sourceMailboxes]): PartnerValues => ({
+        role: "source",
+        tenantId: args.source.tenantId,
+        domain: args.source.domain,
+        consentedAt: at,
+        sourceMailboxes,
+      }));
     }
     return undefined;
   }

@@ -37,7 +37,11 @@ export interface WaveUser {
 }
 
 /** What the MailUser of one planned user is given, from the user and its source mailbox (pure; the bench uses it too). */
-export function mailUserInputs(user: PlannedUser, mailbox: SourceMailbox, opts: { targetDeliveryDomain: string; purgeOnDestroy: boolean }) {
+export function mailUserInputs(
+  user: PlannedUser,
+  mailbox: SourceMailbox,
+  opts: { targetDeliveryDomain: string; purgeOnDestroy: boolean },
+) {
   return {
     sourceAddress: user.sourceAddress,
     targetPrimary: user.targetPrimary,
@@ -62,7 +66,11 @@ export function mailUserInputs(user: PlannedUser, mailbox: SourceMailbox, opts: 
 }
 
 /** The wave's users with their state; `flags` (from each MailUser, same order) is absent when this stack stages none. */
-export function waveUsers(users: PlannedUser[], mailboxes: SourceMailbox[], flags?: Array<{ staged?: boolean; held?: boolean; migrated?: boolean }>): WaveUser[] {
+export function waveUsers(
+  users: PlannedUser[],
+  mailboxes: SourceMailbox[],
+  flags?: Array<{ staged?: boolean; held?: boolean; migrated?: boolean }>,
+): WaveUser[] {
   const bySource = indexBySource(mailboxes);
   return users.map((u, i) => {
     const mb = bySource.get(u.sourceAddress);
@@ -133,7 +141,10 @@ export class MigrationWave extends pulumi.ComponentResource {
       const bySource = this.sourceMailboxes.apply(indexBySource);
       for (const user of users) {
         const inputs = bySource.apply((index) =>
-          mailUserInputs(user, mailboxFor(name, user, index), { targetDeliveryDomain: args.targetDeliveryDomain, purgeOnDestroy: args.purgeOnDestroy }),
+          mailUserInputs(user, mailboxFor(name, user, index), {
+            targetDeliveryDomain: args.targetDeliveryDomain,
+            purgeOnDestroy: args.purgeOnDestroy,
+          }),
         );
         this.mailUsers.push(
           new MailUser(
@@ -164,7 +175,13 @@ export class MigrationWave extends pulumi.ComponentResource {
 
     const flags =
       this.mailUsers.length > 0
-        ? pulumi.all(this.mailUsers.map((m) => pulumi.all([m.staged, m.held, m.migrated]).apply(([staged, held, migrated]) => ({ staged, held, migrated }))))
+        ? pulumi.all(
+            this.mailUsers.map((m) =>
+              pulumi
+                .all([m.staged, m.held, m.migrated])
+                .apply(([staged, held, migrated]) => ({ staged, held, migrated })),
+            ),
+          )
         : undefined;
     this.users = flags
       ? pulumi.all([this.sourceMailboxes, flags]).apply(([m, f]) => waveUsers(users, m, f))
@@ -172,7 +189,13 @@ export class MigrationWave extends pulumi.ComponentResource {
     if (args.moves) {
       this.moves = declareMoves(
         this,
-        { name, users, sourceMailboxes: this.sourceMailboxes, mailUsers: this.mailUsers, targetDeliveryDomain: args.targetDeliveryDomain },
+        {
+          name,
+          users,
+          sourceMailboxes: this.sourceMailboxes,
+          mailUsers: this.mailUsers,
+          targetDeliveryDomain: args.targetDeliveryDomain,
+        },
         args.moves,
       );
     }

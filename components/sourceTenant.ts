@@ -47,7 +47,11 @@ export class SourceTenant extends pulumi.ComponentResource {
     const parent = { parent: this };
     const own = args.tenantId !== undefined ? { tenantId: args.tenantId } : {};
 
-    this.organizationCustomization = new OrganizationCustomization("organization-customization/source", { tenant: "source", ...own }, parent);
+    this.organizationCustomization = new OrganizationCustomization(
+      "organization-customization/source",
+      { tenant: "source", ...own },
+      parent,
+    );
 
     // New-DistributionGroup is a customization cmdlet: a dehydrated organization refuses it.
     this.scopingGroup = new ScopingGroup(
@@ -56,7 +60,8 @@ export class SourceTenant extends pulumi.ComponentResource {
       { ...parent, dependsOn: [this.organizationCustomization] },
     );
 
-    const anchors = (...keys: string[]) => (args.appAnchor ? { anchors: Object.fromEntries(keys.map((k) => [k, args.appAnchor!])) } : {});
+    const anchors = (...keys: string[]) =>
+      args.appAnchor ? { anchors: Object.fromEntries(keys.map((k) => [k, args.appAnchor!])) } : {};
     if (args.appId !== undefined) {
       this.consent = new AdminConsent(
         "consent/source",

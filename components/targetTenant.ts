@@ -75,7 +75,11 @@ export class TargetTenant extends pulumi.ComponentResource {
     const parent = { parent: this };
     const own = args.tenantId !== undefined ? { tenantId: args.tenantId } : {};
 
-    this.organizationCustomization = new OrganizationCustomization("organization-customization/target", { tenant: "target", ...own }, parent);
+    this.organizationCustomization = new OrganizationCustomization(
+      "organization-customization/target",
+      { tenant: "target", ...own },
+      parent,
+    );
 
     this.app = new MigrationApp(
       "migration-app",
@@ -89,13 +93,24 @@ export class TargetTenant extends pulumi.ComponentResource {
       },
       parent,
     );
-    const anchors = (...keys: string[]) => (args.appAnchor ? { anchors: Object.fromEntries(keys.map((k) => [k, args.appAnchor!])) } : {});
-    this.consent = new AdminConsent("consent/target", { tenant: "target", ...own, appId: this.app.appId, ...anchors("appId") }, parent);
+    const anchors = (...keys: string[]) =>
+      args.appAnchor ? { anchors: Object.fromEntries(keys.map((k) => [k, args.appAnchor!])) } : {};
+    this.consent = new AdminConsent(
+      "consent/target",
+      { tenant: "target", ...own, appId: this.app.appId, ...anchors("appId") },
+      parent,
+    );
 
     // Exchange refuses relationship cmdlets in a dehydrated organization.
     this.relationship = new OrganizationRelationship(
       "relationship/target",
-      { tenant: "target", ...own, partnerTenantId: args.source.tenantId, name: args.relationshipName, capabilities: ["Inbound"] },
+      {
+        tenant: "target",
+        ...own,
+        partnerTenantId: args.source.tenantId,
+        name: args.relationshipName,
+        capabilities: ["Inbound"],
+      },
       { ...parent, dependsOn: [this.organizationCustomization] },
     );
 
@@ -113,8 +128,12 @@ export class TargetTenant extends pulumi.ComponentResource {
           remoteTenant: args.source.domain,
           consentedAt,
           ...(args.endpoint.adopt ? { adopt: true } : {}),
-          ...(args.endpoint.propagationTimeoutSeconds !== undefined ? { propagationTimeoutSeconds: args.endpoint.propagationTimeoutSeconds } : {}),
-          ...(args.endpoint.maxConcurrentMigrations !== undefined ? { maxConcurrentMigrations: args.endpoint.maxConcurrentMigrations } : {}),
+          ...(args.endpoint.propagationTimeoutSeconds !== undefined
+            ? { propagationTimeoutSeconds: args.endpoint.propagationTimeoutSeconds }
+            : {}),
+          ...(args.endpoint.maxConcurrentMigrations !== undefined
+            ? { maxConcurrentMigrations: args.endpoint.maxConcurrentMigrations }
+            : {}),
         },
         // New-MigrationEndpoint needs the app consented in both tenants and a hydrated organization.
         { ...parent, dependsOn: [this.consent, this.organizationCustomization] },

@@ -73,7 +73,9 @@ export interface StagedWave {
 
 /** Target addresses of the users whose source cannot move (SourceMailboxes state blocked): held, never batched. */
 export function heldTargets(users: PlannedUser[], mailboxes: SourceMailbox[] | undefined): string[] {
-  const blocked = new Set((mailboxes ?? []).filter((m) => m.state === "blocked").map((m) => m.sourceAddress.toLowerCase()));
+  const blocked = new Set(
+    (mailboxes ?? []).filter((m) => m.state === "blocked").map((m) => m.sourceAddress.toLowerCase()),
+  );
   return users.filter((u) => blocked.has(u.sourceAddress.toLowerCase())).map((u) => u.targetPrimary.toLowerCase());
 }
 
@@ -90,7 +92,11 @@ export function ownMove(f: Finding, batchNames: string[]): boolean {
 }
 
 /** The users readiness leaves out of this wave's batches. */
-export function blockedForBatches(blockedUsers: string[] | undefined, findings: Finding[] | undefined, batchNames: string[]): string[] {
+export function blockedForBatches(
+  blockedUsers: string[] | undefined,
+  findings: Finding[] | undefined,
+  batchNames: string[],
+): string[] {
   const blocked = (blockedUsers ?? []).map((a) => a.toLowerCase());
   const all = findings ?? [];
   // An organisation finding blocks everyone; then nothing is excused.
@@ -109,7 +115,10 @@ export function batchAddresses(part: string[], held: string[], blocked: string[]
 
 /** A short, stable digest: the token's value does not matter (Readiness ignores its changes), only when it is known. */
 export function digest(value: unknown): string {
-  return createHash("sha256").update(JSON.stringify(value ?? null)).digest("hex").slice(0, 16);
+  return createHash("sha256")
+    .update(JSON.stringify(value ?? null))
+    .digest("hex")
+    .slice(0, 16);
 }
 
 // ---- the resources ----
@@ -124,11 +133,18 @@ export function declareMoves(parent: pulumi.Resource, wave: StagedWave, args: Wa
     const side = args.licences.tenant;
     // Held users are not staged (no MailUser) and may not move: they get no licence.
     const licensed = held.apply((h) =>
-      users.filter((u) => !h.includes(u.targetPrimary.toLowerCase())).map((u) => (side === "source" ? u.sourceAddress : u.targetPrimary)),
+      users
+        .filter((u) => !h.includes(u.targetPrimary.toLowerCase()))
+        .map((u) => (side === "source" ? u.sourceAddress : u.targetPrimary)),
     );
     out.licences = new LicenceAssignment(
       `licences/${name}`,
-      { wave: name, tenant: side, users: licensed, ...(args.licences.usageLocation ? { usageLocation: args.licences.usageLocation } : {}) },
+      {
+        wave: name,
+        tenant: side,
+        users: licensed,
+        ...(args.licences.usageLocation ? { usageLocation: args.licences.usageLocation } : {}),
+      },
       // Target side: never before the MailUser carries its ExchangeGuid (a licensed unstamped MailUser gets a new mailbox).
       { ...opts, dependsOn: side === "target" ? mailUsers : [] },
     );
@@ -157,10 +173,15 @@ export function declareMoves(parent: pulumi.Resource, wave: StagedWave, args: Wa
 
   if (args.batch) {
     const b = args.batch;
-    const parts = splitIntoBatches(name, users.map((u) => u.targetPrimary));
+    const parts = splitIntoBatches(
+      name,
+      users.map((u) => u.targetPrimary),
+    );
     const names = parts.map((p) => p.batchName);
     const readiness = out.readiness;
-    const blocked = readiness ? pulumi.all([readiness.blockedUsers, readiness.findings]).apply(([bu, f]) => blockedForBatches(bu, f, names)) : pulumi.output<string[]>([]);
+    const blocked = readiness
+      ? pulumi.all([readiness.blockedUsers, readiness.findings]).apply(([bu, f]) => blockedForBatches(bu, f, names))
+      : pulumi.output<string[]>([]);
     for (const part of parts) {
       // When readiness blocks every user of the part, the list is empty and the batch's check refuses it
       // ("targetAddresses is empty"), next to readiness's warning naming the blocked users and the report.
@@ -177,7 +198,10 @@ export function declareMoves(parent: pulumi.Resource, wave: StagedWave, args: Wa
           completeAfter: b.completeAfter,
           removeCompletedOnDestroy: b.removeCompletedOnDestroy,
         },
-        { ...opts, dependsOn: [...mailUsers, ...(readiness ? [readiness] : []), ...(out.licences ? [out.licences] : [])] },
+        {
+          ...opts,
+          dependsOn: [...mailUsers, ...(readiness ? [readiness] : []), ...(out.licences ? [out.licences] : [])],
+        },
       );
       out.batches.push({ name: part.batchName, batch });
     }
@@ -186,22 +210,32 @@ export function declareMoves(parent: pulumi.Resource, wave: StagedWave, args: Wa
 }
 
 /** The stack's `readiness` output for a wave: the summary, the report, and the licences needed and available. */
-export function readinessView(r: Readiness): pulumi.Output<{ summary: Summary; report: string; licences: { needed: number; sourceAvailable: number | null; targetAvailable: number | null } }> {
+export function readinessView(r: Readiness): pulumi.Output<{
+  summary: Summary;
+  report: string;
+  licences: { needed: number; sourceAvailable: number | null; targetAvailable: number | null };
+}> {
   return pulumi.all([r.summary, r.reportFile, r.licences]).apply(([summary, report, l]) => ({
     summary,
     report,
-    licences: { needed: l?.needed ?? 0, sourceAvailable: l?.source ? l.source.available : null, targetAvailable: l?.target ? l.target.available : null },
+    licences: {
+      needed: l?.needed ?? 0,
+      sourceAvailable: l?.source ? l.source.available : null,
+      targetAvailable: l?.target ? l.target.available : null,
+    },
   }));
 }
 
 /** The stack's `batches` output for a batch: its status and counts. */
 export function batchView(wave: string, b: MigrationBatch) {
-  return pulumi.all([b.status, b.totalCount, b.syncedCount, b.finalizedCount, b.failedCount]).apply(([status, total, synced, completed, failed]) => ({
-    wave,
-    status,
-    total,
-    synced,
-    completed,
-    failed,
-  }));
+  return pulumi
+    .all([b.status, b.totalCount, b.syncedCount, b.finalizedCount, b.failedCount])
+    .apply(([status, total, synced, completed, failed]) => ({
+      wave,
+      status,
+      total,
+      synced,
+      completed,
+      failed,
+    }));
 }

@@ -50,13 +50,20 @@ export function readMoveSettings(config: pulumi.Config): MoveSettings {
   try {
     raw = config.getObject<unknown>("licences");
   } catch {
-    problems.push(`${key("licences")} is not structured configuration; set it by path, e.g. pulumi config set --path 'licences.assign' target`);
+    problems.push(
+      `${key("licences")} is not structured configuration; set it by path, e.g. pulumi config set --path 'licences.assign' target`,
+    );
   }
   const licences: LicencePlan = { assign: "none" };
   if (raw !== undefined && raw !== null) {
-    if (!isObject(raw)) problems.push(`${key("licences")} must be an object { assign: none | source | target, usageLocation?: "US" }, e.g. pulumi config set --path 'licences.assign' target`);
+    if (!isObject(raw))
+      problems.push(
+        `${key("licences")} must be an object { assign: none | source | target, usageLocation?: "US" }, e.g. pulumi config set --path 'licences.assign' target`,
+      );
     else {
-      for (const k of Object.keys(raw)) if (k !== "assign" && k !== "usageLocation") problems.push(`${key(`licences.${k}`)} is not a licence setting (assign, usageLocation); remove it`);
+      for (const k of Object.keys(raw))
+        if (k !== "assign" && k !== "usageLocation")
+          problems.push(`${key(`licences.${k}`)} is not a licence setting (assign, usageLocation); remove it`);
       const assign = raw.assign ?? "none";
       if (typeof assign !== "string" || !SIDES.includes(assign as LicenceSide)) {
         problems.push(
@@ -66,7 +73,8 @@ export function readMoveSettings(config: pulumi.Config): MoveSettings {
       } else licences.assign = assign as LicenceSide;
       const where = raw.usageLocation;
       if (where !== undefined && where !== null && where !== "") {
-        if (typeof where !== "string" || !/^[A-Za-z]{2}$/.test(where)) problems.push(`${key("licences.usageLocation")}: must be a two-letter country code, e.g. US`);
+        if (typeof where !== "string" || !/^[A-Za-z]{2}$/.test(where))
+          problems.push(`${key("licences.usageLocation")}: must be a two-letter country code, e.g. US`);
         else licences.usageLocation = where.toUpperCase();
       }
     }
@@ -76,12 +84,17 @@ export function readMoveSettings(config: pulumi.Config): MoveSettings {
   try {
     removeCompleted = config.getBoolean("removeCompletedBatchesOnDestroy") ?? false;
   } catch {
-    problems.push(`${key("removeCompletedBatchesOnDestroy")} must be true or false: pulumi config set removeCompletedBatchesOnDestroy true`);
+    problems.push(
+      `${key("removeCompletedBatchesOnDestroy")} must be true or false: pulumi config set removeCompletedBatchesOnDestroy true`,
+    );
   }
   const dir = (config.get("readinessReportDir") ?? "").trim() || "readiness";
 
   if (problems.length === 1) throw new StackConfigError(problems[0]);
-  if (problems.length > 1) throw new StackConfigError(`The migration settings have ${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  if (problems.length > 1)
+    throw new StackConfigError(
+      `The migration settings have ${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
   return { licences, removeCompletedBatchesOnDestroy: removeCompleted, readinessReportDir: dir };
 }
 
@@ -92,15 +105,20 @@ export function readMoveSettings(config: pulumi.Config): MoveSettings {
 export function parseBatch(spec: unknown, at: string, problems: string[]): BatchPlan | undefined {
   const example = `pulumi config set --path '${at.replace(/^[^:]+:/, "")}.start' true`;
   if (!isObject(spec)) {
-    problems.push(`${at} must be an object { start?: true|false, complete?: true|false, completeAfter?: "<ISO date-time with a zone>" }, e.g. ${example}`);
+    problems.push(
+      `${at} must be an object { start?: true|false, complete?: true|false, completeAfter?: "<ISO date-time with a zone>" }, e.g. ${example}`,
+    );
     return undefined;
   }
   const before = problems.length;
-  for (const k of Object.keys(spec)) if (!["start", "complete", "completeAfter"].includes(k)) problems.push(`${at}.${k} is not a batch setting (start, complete, completeAfter); remove it`);
+  for (const k of Object.keys(spec))
+    if (!["start", "complete", "completeAfter"].includes(k))
+      problems.push(`${at}.${k} is not a batch setting (start, complete, completeAfter); remove it`);
   const flag = (k: "start" | "complete"): boolean => {
     const v = spec[k];
     if (v === undefined || v === null) return false;
-    if (typeof v !== "boolean") problems.push(`${at}.${k} must be true or false (a YAML boolean, not ${JSON.stringify(v)})`);
+    if (typeof v !== "boolean")
+      problems.push(`${at}.${k} must be true or false (a YAML boolean, not ${JSON.stringify(v)})`);
     return v === true;
   };
   const start = flag("start");
@@ -109,10 +127,13 @@ export function parseBatch(spec: unknown, at: string, problems: string[]): Batch
   const after = spec.completeAfter;
   if (after !== undefined && after !== null && after !== "") {
     if (typeof after !== "string" || !ISO_WITH_ZONE.test(after.trim()) || Number.isNaN(Date.parse(after))) {
-      problems.push(`${at}.completeAfter must be an ISO date-time with a zone, e.g. 2026-12-05T18:00:00Z (Exchange completes the batch after it), not ${JSON.stringify(after)}`);
+      problems.push(
+        `${at}.completeAfter must be an ISO date-time with a zone, e.g. 2026-12-05T18:00:00Z (Exchange completes the batch after it), not ${JSON.stringify(after)}`,
+      );
     } else completeAfter = after.trim();
   }
-  if (complete && !start) problems.push(`${at}.complete needs ${at}.start: true; a batch completes after its users have synced`);
+  if (complete && !start)
+    problems.push(`${at}.complete needs ${at}.start: true; a batch completes after its users have synced`);
   return problems.length === before ? { start, complete, completeAfter } : undefined;
 }
 
@@ -120,7 +141,9 @@ export function parseBatch(spec: unknown, at: string, problems: string[]): Batch
 export function parseSplit(spec: unknown, at: string, problems: string[]): boolean {
   if (spec === undefined || spec === null) return false;
   if (typeof spec !== "boolean") {
-    problems.push(`${at} must be true or false: true lets the wave hold more than 2,000 users and move in several batches`);
+    problems.push(
+      `${at} must be true or false: true lets the wave hold more than 2,000 users and move in several batches`,
+    );
     return false;
   }
   return spec;

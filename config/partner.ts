@@ -47,7 +47,11 @@ export type PartnerValues = TargetSideValues | SourceSideValues;
  * Reads the partner stack's `partner` output at program time (the program decides from it what it can
  * declare). Undefined when the partner stack exists but has not published it yet (no `pulumi up` there).
  */
-export async function readPartner(stackName: string, expected: TenantRole, tenant: TenantRef): Promise<PartnerValues | undefined> {
+export async function readPartner(
+  stackName: string,
+  expected: TenantRole,
+  tenant: TenantRef,
+): Promise<PartnerValues | undefined> {
   const ref = new pulumi.StackReference("partner-stack", { name: stackName });
   const details = await ref.getOutputDetails(PARTNER_OUTPUT);
   return parsePartner(stackName, expected, tenant, details);
@@ -72,7 +76,9 @@ export function parsePartner(
   const bad = (why: string) =>
     new StackConfigError(`${key}: the stack ${stackName} does not look like the ${expected} side of this pair: ${why}`);
   if (typeof v !== "object" || v.role !== expected) {
-    throw bad(`its '${PARTNER_OUTPUT}' output says role ${JSON.stringify((v as Record<string, unknown>)?.role ?? null)}; point ${key} at the stack with manage=${expected}`);
+    throw bad(
+      `its '${PARTNER_OUTPUT}' output says role ${JSON.stringify((v as Record<string, unknown>)?.role ?? null)}; point ${key} at the stack with manage=${expected}`,
+    );
   }
   if (String(v.tenantId ?? "").toLowerCase() !== tenant.tenantId.toLowerCase()) {
     throw bad(
@@ -81,11 +87,19 @@ export function parsePartner(
     );
   }
   if (expected === "target") {
-    if (typeof v.appId !== "string" || typeof v.consentUrl !== "string") throw bad("its output has no appId and consentUrl");
-    return { role: "target", tenantId: tenant.tenantId, domain: String(v.domain ?? tenant.domain), appId: v.appId, consentUrl: v.consentUrl };
+    if (typeof v.appId !== "string" || typeof v.consentUrl !== "string")
+      throw bad("its output has no appId and consentUrl");
+    return {
+      role: "target",
+      tenantId: tenant.tenantId,
+      domain: String(v.domain ?? tenant.domain),
+      appId: v.appId,
+      consentUrl: v.consentUrl,
+    };
   }
   const mailboxes = v.sourceMailboxes ?? {};
-  if (typeof mailboxes !== "object" || Object.values(mailboxes).some((m) => !Array.isArray(m))) throw bad("its sourceMailboxes is not a list per wave");
+  if (typeof mailboxes !== "object" || Object.values(mailboxes).some((m) => !Array.isArray(m)))
+    throw bad("its sourceMailboxes is not a list per wave");
   return {
     role: "source",
     tenantId: tenant.tenantId,

@@ -89,14 +89,23 @@ export function readStackConfig(config: pulumi.Config): StackSettings {
 
   const manage = (get("manage") ?? "both") as ManageMode;
   if (!MANAGE_MODES.includes(manage)) {
-    fail("manage", `'${manage}' is not one of both, source, target (which tenants this stack administers): ${setCmd("manage", "both")}`);
+    fail(
+      "manage",
+      `'${manage}' is not one of both, source, target (which tenants this stack administers): ${setCmd("manage", "both")}`,
+    );
   }
   const partnerStack = get("partnerStack");
   if (manage === "both" && partnerStack) {
-    fail("partnerStack", "is only used when the pair is split (manage=source or target); remove it: pulumi config rm partnerStack");
+    fail(
+      "partnerStack",
+      "is only used when the pair is split (manage=source or target); remove it: pulumi config rm partnerStack",
+    );
   } else if ((manage === "source" || manage === "target") && !partnerStack) {
     const other = manage === "source" ? "target" : "source";
-    fail("partnerStack", `missing; with manage=${manage} the ${other} side is another stack, joined by a stack reference: ${setCmd("partnerStack", "<org>/xtmm/<stack>")}`);
+    fail(
+      "partnerStack",
+      `missing; with manage=${manage} the ${other} side is another stack, joined by a stack reference: ${setCmd("partnerStack", "<org>/xtmm/<stack>")}`,
+    );
   }
 
   // Credentials are needed only for the tenants this stack administers; the other one is named by id and domain.
@@ -114,35 +123,61 @@ export function readStackConfig(config: pulumi.Config): StackSettings {
     }
     const tenantId = get(`${role}TenantId`) ?? "";
     const domain = get(`${role}Domain`) ?? "";
-    if (!GUID.test(tenantId)) fail(`${role}TenantId`, `${tenantId ? `'${tenantId}' is not a GUID` : "missing"}; the partner's relationship is keyed by it: ${setCmd(`${role}TenantId`, "<GUID>")}`);
-    if (!isDomain(domain)) fail(`${role}Domain`, `${domain ? `'${domain}' is not a domain name` : "missing"}; the ${role} tenant's initial domain: ${setCmd(`${role}Domain`, "<name>.onmicrosoft.com")}`);
+    if (!GUID.test(tenantId))
+      fail(
+        `${role}TenantId`,
+        `${tenantId ? `'${tenantId}' is not a GUID` : "missing"}; the partner's relationship is keyed by it: ${setCmd(`${role}TenantId`, "<GUID>")}`,
+      );
+    if (!isDomain(domain))
+      fail(
+        `${role}Domain`,
+        `${domain ? `'${domain}' is not a domain name` : "missing"}; the ${role} tenant's initial domain: ${setCmd(`${role}Domain`, "<name>.onmicrosoft.com")}`,
+      );
     return { tenantId: tenantId.toLowerCase(), domain: domain.toLowerCase() };
   };
   const source = tenant("source");
   const target = tenant("target");
   if (source.tenantId && source.tenantId.toLowerCase() === target.tenantId.toLowerCase()) {
-    fail("targetTenantId", `is the same tenant as ${ns}:sourceTenantId (${source.tenantId}). Cross-tenant migration moves mailboxes between two tenants: set each key to its own tenant id.`);
+    fail(
+      "targetTenantId",
+      `is the same tenant as ${ns}:sourceTenantId (${source.tenantId}). Cross-tenant migration moves mailboxes between two tenants: set each key to its own tenant id.`,
+    );
   }
 
   const adoptAppId = get("adoptMigrationAppId");
-  if (adoptAppId && !GUID.test(adoptAppId)) fail("adoptMigrationAppId", `'${adoptAppId}' is not an application (client) id (a GUID); remove the key to let the stack create the app`);
+  if (adoptAppId && !GUID.test(adoptAppId))
+    fail(
+      "adoptMigrationAppId",
+      `'${adoptAppId}' is not an application (client) id (a GUID); remove the key to let the stack create the app`,
+    );
   const secretEndDate = get("migrationAppSecretEndDate");
   if (secretEndDate && (!/^\d{4}-\d{2}-\d{2}/.test(secretEndDate) || Number.isNaN(Date.parse(secretEndDate)))) {
-    fail("migrationAppSecretEndDate", `'${secretEndDate}' is not an ISO date; e.g. ${setCmd("migrationAppSecretEndDate", "2027-06-30")}`);
+    fail(
+      "migrationAppSecretEndDate",
+      `'${secretEndDate}' is not an ISO date; e.g. ${setCmd("migrationAppSecretEndDate", "2027-06-30")}`,
+    );
   }
   const displayName = get("migrationAppDisplayName");
-  if (displayName && displayName.length > 120) fail("migrationAppDisplayName", "is longer than 120 characters (Entra's limit for an application name)");
+  if (displayName && displayName.length > 120)
+    fail("migrationAppDisplayName", "is longer than 120 characters (Entra's limit for an application name)");
 
   const consentMode = get("sourceConsentMode") ?? "grant";
   if (consentMode !== "grant" && consentMode !== "await") {
-    fail("sourceConsentMode", `'${consentMode}' is not grant or await (await: an administrator opens the consentUrl output; the stack waits): ${setCmd("sourceConsentMode", "await")}`);
+    fail(
+      "sourceConsentMode",
+      `'${consentMode}' is not grant or await (await: an administrator opens the consentUrl output; the stack waits): ${setCmd("sourceConsentMode", "await")}`,
+    );
   }
 
   const name = (key: string): string | undefined => {
     const v = get(key);
     if (v === undefined) return undefined;
     if (v.length > 64) fail(key, "is longer than 64 characters (Exchange's limit for an object name)");
-    else if (NAME_FORBIDDEN.test(v)) fail(key, `must not contain any of \\ / : * ? " < > | , ; = + [ ] { } (Exchange object names are typed into cmdlets)`);
+    else if (NAME_FORBIDDEN.test(v))
+      fail(
+        key,
+        `must not contain any of \\ / : * ? " < > | , ; = + [ ] { } (Exchange object names are typed into cmdlets)`,
+      );
     return v;
   };
   const endpointName = name("migrationEndpointName");
@@ -155,7 +190,11 @@ export function readStackConfig(config: pulumi.Config): StackSettings {
   if (problems.length > 0) {
     // A problem shared by both tenants (the cloud) is reported once.
     const lines = [...new Set(problems.map((p) => `${ns}:${p.key}: ${p.message}`))];
-    throw new StackConfigError(lines.length === 1 ? lines[0] : `The stack configuration has ${lines.length} problems:\n${lines.map((l) => `  - ${l}`).join("\n")}`);
+    throw new StackConfigError(
+      lines.length === 1
+        ? lines[0]
+        : `The stack configuration has ${lines.length} problems:\n${lines.map((l) => `  - ${l}`).join("\n")}`,
+    );
   }
   return {
     manage,
@@ -164,7 +203,12 @@ export function readStackConfig(config: pulumi.Config): StackSettings {
     target,
     migrationApp: { displayName, adoptAppId, secretEndDate, rotationTrigger: get("migrationAppSecretRotation") },
     sourceConsentMode: consentMode as "grant" | "await",
-    endpoint: { name: endpointName, adopt, propagationTimeoutSeconds, ...(maxConcurrent > 0 ? { maxConcurrentMigrations: maxConcurrent } : {}) },
+    endpoint: {
+      name: endpointName,
+      adopt,
+      propagationTimeoutSeconds,
+      ...(maxConcurrent > 0 ? { maxConcurrentMigrations: maxConcurrent } : {}),
+    },
     scopingGroupName,
     relationshipName,
   };

@@ -10,7 +10,14 @@ import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { StackConfigError } from "./stackConfig";
 import { parseBatch, parseSplit, type BatchPlan } from "./moveConfig";
-import { BATCH_LIMIT, domainProblem, planUsers, validateWave, type DeclaredUser, type PlannedUser } from "../providers/staging/plan";
+import {
+  BATCH_LIMIT,
+  domainProblem,
+  planUsers,
+  validateWave,
+  type DeclaredUser,
+  type PlannedUser,
+} from "../providers/staging/plan";
 
 export interface WavePlan {
   name: string;
@@ -30,8 +37,13 @@ export interface StagingConfig {
 
 /** CSV columns (header row, case-insensitive; only `source` required) → DeclaredUser fields. */
 const COLUMNS: Record<string, keyof DeclaredUser> = {
-  source: "source", targetprimary: "targetPrimary", upn: "upn", alias: "alias",
-  displayname: "displayName", firstname: "firstName", lastname: "lastName",
+  source: "source",
+  targetprimary: "targetPrimary",
+  upn: "upn",
+  alias: "alias",
+  displayname: "displayName",
+  firstname: "firstName",
+  lastname: "lastName",
 };
 const FIELDS = Object.values(COLUMNS);
 /** Planned-user field → the name the engineer wrote it under. */
@@ -53,7 +65,9 @@ export function readStaging(config: pulumi.Config, projectDir: string): StagingC
     try {
       return config.getObject<T>(k);
     } catch {
-      problems.push(`${key(k)} is not structured configuration (a YAML/JSON value); set it by path, e.g. pulumi config set --path ${example}`);
+      problems.push(
+        `${key(k)} is not structured configuration (a YAML/JSON value); set it by path, e.g. pulumi config set --path ${example}`,
+      );
       return undefined;
     }
   };
@@ -71,7 +85,9 @@ export function readStaging(config: pulumi.Config, projectDir: string): StagingC
     targetDomains = targetDomain ? [targetDomain] : [];
   }
   if (!Array.isArray(targetDomains) || targetDomains.some((d) => typeof d !== "string")) {
-    problems.push(`${key("targetDomains")} must be a list of domain names, e.g. pulumi config set --path ${TD_EXAMPLE}`);
+    problems.push(
+      `${key("targetDomains")} must be a list of domain names, e.g. pulumi config set --path ${TD_EXAMPLE}`,
+    );
     targetDomains = [];
   }
   const domains = (targetDomains as string[]).map((d) => d.trim().toLowerCase());
@@ -81,16 +97,22 @@ export function readStaging(config: pulumi.Config, projectDir: string): StagingC
   try {
     purge = config.getBoolean("purgeStagedUsersOnDestroy") ?? false;
   } catch {
-    problems.push(`${key("purgeStagedUsersOnDestroy")} must be true or false: pulumi config set purgeStagedUsersOnDestroy true`);
+    problems.push(
+      `${key("purgeStagedUsersOnDestroy")} must be true or false: pulumi config set purgeStagedUsersOnDestroy true`,
+    );
   }
 
   const domainMap: Record<string, string> = {};
   const rawMap = object<unknown>("domainMap", MAP_EXAMPLE) ?? {};
   if (!isPlainObject(rawMap)) {
-    problems.push(`${key("domainMap")} must map source domains to target domains, e.g. pulumi config set --path ${MAP_EXAMPLE}`);
+    problems.push(
+      `${key("domainMap")} must map source domains to target domains, e.g. pulumi config set --path ${MAP_EXAMPLE}`,
+    );
   } else {
     for (const [from, to] of Object.entries(rawMap)) {
-      const why = domainProblem(from.trim().toLowerCase()) ?? (typeof to === "string" ? domainProblem(to.trim().toLowerCase()) : "must be a domain name");
+      const why =
+        domainProblem(from.trim().toLowerCase()) ??
+        (typeof to === "string" ? domainProblem(to.trim().toLowerCase()) : "must be a domain name");
       if (why) problems.push(`${key(`domainMap["${from}"]`)}: ${why}`);
       else domainMap[from.trim().toLowerCase()] = (to as string).trim().toLowerCase();
     }
@@ -99,7 +121,9 @@ export function readStaging(config: pulumi.Config, projectDir: string): StagingC
   // The target-wide settings are checked once (validateWave repeats them per wave).
   for (const f of validateWave([], { targetDomains: domains, targetDeliveryDomain: delivery })) {
     if (f.property === "targetDeliveryDomain" && delivery === "") {
-      problems.push(`${key("targetDeliveryDomain")} is not set and neither is ${key("targetDomain")}, its default; set the target tenant's initial domain: pulumi config set targetDomain <name>.onmicrosoft.com`);
+      problems.push(
+        `${key("targetDeliveryDomain")} is not set and neither is ${key("targetDomain")}, its default; set the target tenant's initial domain: pulumi config set targetDomain <name>.onmicrosoft.com`,
+      );
     } else problems.push(`${key(f.property)}: ${f.reason}`);
   }
 
@@ -114,9 +138,16 @@ export function readStaging(config: pulumi.Config, projectDir: string): StagingC
       const declared = declaredUsers(name, spec, key, projectDir, problems);
       if (!declared) continue;
       const split = parseSplit(spec.split, key(`waves.${name}.split`), problems);
-      const batch = spec.batch === undefined || spec.batch === null ? undefined : parseBatch(spec.batch, key(`waves.${name}.batch`), problems);
-      const where = (i: number, field?: string) => declared[i].where(field ? DECLARED_NAME[field] ?? field : undefined);
-      const { users, failures } = planUsers(declared.map((d) => d.user), domainMap);
+      const batch =
+        spec.batch === undefined || spec.batch === null
+          ? undefined
+          : parseBatch(spec.batch, key(`waves.${name}.batch`), problems);
+      const where = (i: number, field?: string) =>
+        declared[i].where(field ? (DECLARED_NAME[field] ?? field) : undefined);
+      const { users, failures } = planUsers(
+        declared.map((d) => d.user),
+        domainMap,
+      );
       const failed = new Set<number>();
       for (const f of failures) {
         const i = indexOf(f.property);
@@ -125,7 +156,11 @@ export function readStaging(config: pulumi.Config, projectDir: string): StagingC
       }
       // planUsers leaves failed entries out; map each planned index back to its declaration.
       const origin = declared.map((_, i) => i).filter((i) => !failed.has(i));
-      for (const f of validateWave(users, { targetDomains: domains, targetDeliveryDomain: delivery, maxUsers: split ? 0 : BATCH_LIMIT })) {
+      for (const f of validateWave(users, {
+        targetDomains: domains,
+        targetDeliveryDomain: delivery,
+        maxUsers: split ? 0 : BATCH_LIMIT,
+      })) {
         if (!f.property.startsWith("users")) continue;
         if (f.property === "users") {
           // The wave's size: both ways out, by their keys.
@@ -146,7 +181,9 @@ export function readStaging(config: pulumi.Config, projectDir: string): StagingC
           const other = seen.get(id);
           const here = where(origin[j], field);
           if (other && !other.startsWith(`${name}\u0000`)) {
-            problems.push(`${here}: ${JSON.stringify(u[field])} is also declared in ${other.split("\u0000")[1]}; a user belongs to one wave, so remove one of them`);
+            problems.push(
+              `${here}: ${JSON.stringify(u[field])} is also declared in ${other.split("\u0000")[1]}; a user belongs to one wave, so remove one of them`,
+            );
           } else if (!other) seen.set(id, `${name}\u0000${here}`);
         }
       });
@@ -156,7 +193,9 @@ export function readStaging(config: pulumi.Config, projectDir: string): StagingC
 
   if (problems.length === 1) throw new StackConfigError(problems[0]);
   if (problems.length > 1) {
-    throw new StackConfigError(`The migration waves have ${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    throw new StackConfigError(
+      `The migration waves have ${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
   }
   return { waves, targetDomains: domains, targetDeliveryDomain: delivery, purgeStagedUsersOnDestroy: purge };
 }
@@ -167,13 +206,25 @@ interface Declared {
   where(field?: string): string;
 }
 
-function declaredUsers(name: string, spec: unknown, key: (k: string) => string, projectDir: string, problems: string[]): Declared[] | undefined {
+function declaredUsers(
+  name: string,
+  spec: unknown,
+  key: (k: string) => string,
+  projectDir: string,
+  problems: string[],
+): Declared[] | undefined {
   const at = key(`waves.${name}`);
   if (!WAVE_NAME.test(name)) {
-    problems.push(`${at}: the wave name must be letters, digits, ".", "-" or "_" (at most 63, starting with a letter or digit), as it names resources`);
+    problems.push(
+      `${at}: the wave name must be letters, digits, ".", "-" or "_" (at most 63, starting with a letter or digit), as it names resources`,
+    );
     return undefined;
   }
-  if (!isPlainObject(spec) || Object.keys(spec).some((k) => !WAVE_KEYS.includes(k)) || (spec.users === undefined && spec.csv === undefined)) {
+  if (
+    !isPlainObject(spec) ||
+    Object.keys(spec).some((k) => !WAVE_KEYS.includes(k)) ||
+    (spec.users === undefined && spec.csv === undefined)
+  ) {
     problems.push(
       `${at} must be { users: [...] } and/or { csv: "<file relative to the project>" }, with optional batch and split ` +
         `(keys: ${WAVE_KEYS.join(", ")}), e.g. pulumi config set --path 'waves.${name}.csv' waves/${name}.csv`,
@@ -183,22 +234,33 @@ function declaredUsers(name: string, spec: unknown, key: (k: string) => string, 
   const out: Declared[] = [];
   const before = problems.length;
   if (spec.users !== undefined) {
-    if (!Array.isArray(spec.users)) problems.push(`${at}.users must be a list of source addresses or { source, targetPrimary?, upn?, alias?, displayName?, firstName?, lastName? }`);
+    if (!Array.isArray(spec.users))
+      problems.push(
+        `${at}.users must be a list of source addresses or { source, targetPrimary?, upn?, alias?, displayName?, firstName?, lastName? }`,
+      );
     else {
       spec.users.forEach((u: unknown, i: number) => {
         const where = (field?: string) => `${at}.users[${i}]${field ? `.${field}` : ""}`;
         if (typeof u === "string") return out.push({ user: { source: u }, where });
         if (!isPlainObject(u)) return problems.push(`${where()} must be a source address or an object with a source`);
-        const bad = Object.entries(u).filter(([k, v]) => !FIELDS.includes(k as keyof DeclaredUser) || (v !== undefined && v !== null && typeof v !== "string"));
+        const bad = Object.entries(u).filter(
+          ([k, v]) =>
+            !FIELDS.includes(k as keyof DeclaredUser) || (v !== undefined && v !== null && typeof v !== "string"),
+        );
         for (const [k] of bad) {
-          problems.push(FIELDS.includes(k as keyof DeclaredUser) ? `${where(k)} must be a string` : `${where(k)} is not a user field (fields: ${FIELDS.join(", ")}); remove or rename it`);
+          problems.push(
+            FIELDS.includes(k as keyof DeclaredUser)
+              ? `${where(k)} must be a string`
+              : `${where(k)} is not a user field (fields: ${FIELDS.join(", ")}); remove or rename it`,
+          );
         }
         out.push({ user: { ...(u as DeclaredUser) }, where });
       });
     }
   }
   if (spec.csv !== undefined) {
-    if (typeof spec.csv !== "string" || spec.csv.trim() === "") problems.push(`${at}.csv must be the path of a CSV file relative to the project directory`);
+    if (typeof spec.csv !== "string" || spec.csv.trim() === "")
+      problems.push(`${at}.csv must be the path of a CSV file relative to the project directory`);
     else out.push(...csvUsers(spec.csv.trim(), `${at}.csv`, projectDir, problems));
   }
   return problems.length === before ? out : undefined;
@@ -210,7 +272,8 @@ function csvUsers(file: string, csvKey: string, projectDir: string, problems: st
   try {
     text = fs.readFileSync(full, "utf8");
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === "ENOENT" ? "does not exist" : `cannot be read (${(e as Error).message})`;
+    const why =
+      (e as NodeJS.ErrnoException).code === "ENOENT" ? "does not exist" : `cannot be read (${(e as Error).message})`;
     problems.push(`${csvKey}: ${full} ${why}; give a path relative to the project directory (${projectDir})`);
     return [];
   }
@@ -234,13 +297,19 @@ function csvUsers(file: string, csvKey: string, projectDir: string, problems: st
   const out: Declared[] = [];
   for (const r of records) {
     const extra = r.fields.slice(columns.length).filter((f) => f.trim() !== "");
-    if (extra.length) problems.push(`${file} line ${r.line}: ${r.fields.length} fields but the header names ${columns.length}; quote fields that contain commas`);
+    if (extra.length)
+      problems.push(
+        `${file} line ${r.line}: ${r.fields.length} fields but the header names ${columns.length}; quote fields that contain commas`,
+      );
     const user: Partial<DeclaredUser> = {};
     columns.forEach((c, k) => {
       const v = r.fields[k]?.trim();
       if (c && v) user[c] = v;
     });
-    out.push({ user: { source: "", ...user }, where: (field) => `${file} line ${r.line}${field ? ` (${field})` : ""}` });
+    out.push({
+      user: { source: "", ...user },
+      where: (field) => `${file} line ${r.line}${field ? ` (${field})` : ""}`,
+    });
   }
   return out;
 }
@@ -293,7 +362,8 @@ export function parseCsv(text: string): CsvRecord[] {
           }
         }
         for (i++; src[i] === " " || src[i] === "\t"; i++);
-        if (i < src.length && src[i] !== "," && !isBreak(src[i])) fail(line, `unexpected ${JSON.stringify(src[i])} after a closing quote`);
+        if (i < src.length && src[i] !== "," && !isBreak(src[i]))
+          fail(line, `unexpected ${JSON.stringify(src[i])} after a closing quote`);
       } else {
         for (; i < src.length && src[i] !== "," && !isBreak(src[i]); i++) {
           if (src[i] === '"') fail(line, "a double quote inside an unquoted field");

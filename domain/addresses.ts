@@ -11,7 +11,8 @@ const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-
 
 /** Why `value` is not a plain SMTP address (`local@domain.tld`), or undefined when it is one. */
 export function addressProblem(value: unknown): string | undefined {
-  if (typeof value !== "string" || value.trim() === "") return "is empty; give an SMTP address such as user@contoso.com";
+  if (typeof value !== "string" || value.trim() === "")
+    return "is empty; give an SMTP address such as user@contoso.com";
   const text = value.trim();
   const at = text.lastIndexOf("@");
   if (at < 0) return `${JSON.stringify(text)} has no "@"; give an SMTP address such as user@contoso.com`;
@@ -35,7 +36,8 @@ export function domainProblem(value: unknown): string | undefined {
 
 /** Why `value` cannot be an Exchange alias, or undefined when it can. */
 export function aliasProblem(value: unknown): string | undefined {
-  if (typeof value !== "string" || value === "") return "is empty; give an alias such as jdoe, or leave it out to use the local part of targetPrimary";
+  if (typeof value !== "string" || value === "")
+    return "is empty; give an alias such as jdoe, or leave it out to use the local part of targetPrimary";
   if (value.length > 64 || !LOCAL_PART.test(value)) {
     return `${JSON.stringify(value)} is not an Exchange alias (letters, digits and !#$%&'*+-/=?^_\`{|}~, "." only between them, at most 64)`;
   }

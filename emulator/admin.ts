@@ -22,15 +22,18 @@ const bad = (message: string): EmuResponse => json(400, { error: { code: "BadReq
 
 function body(req: EmuRequest): Record<string, unknown> {
   const parsed: unknown = JSON.parse(req.body.toString("utf8") || "{}");
-  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new FaultSpecError("the body must be a JSON object");
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed))
+    throw new FaultSpecError("the body must be a JSON object");
   return parsed as Record<string, unknown>;
 }
 
 function targetedFault(b: Record<string, unknown>): TargetedFault {
   const f: TargetedFault = { fault: b.fault as TargetedFault["fault"] };
-  if (!["throttle", "unavailable", "lost"].includes(String(b.fault))) throw new FaultSpecError("fault must be one of throttle, unavailable, lost");
+  if (!["throttle", "unavailable", "lost"].includes(String(b.fault)))
+    throw new FaultSpecError("fault must be one of throttle, unavailable, lost");
   if (b.surface !== undefined) {
-    if (!["login", "graph", "exchange"].includes(String(b.surface))) throw new FaultSpecError("surface must be one of login, graph, exchange");
+    if (!["login", "graph", "exchange"].includes(String(b.surface)))
+      throw new FaultSpecError("surface must be one of login, graph, exchange");
     f.surface = b.surface as TargetedFault["surface"];
   }
   for (const k of ["method", "cmdlet"] as const) {
@@ -47,7 +50,8 @@ function targetedFault(b: Record<string, unknown>): TargetedFault {
     }
   }
   if (b.times !== undefined) {
-    if (typeof b.times !== "number" || !Number.isSafeInteger(b.times) || b.times < 1) throw new FaultSpecError("times must be a whole number >= 1");
+    if (typeof b.times !== "number" || !Number.isSafeInteger(b.times) || b.times < 1)
+      throw new FaultSpecError("times must be a whole number >= 1");
     f.times = b.times;
   }
   const unknown = Object.keys(b).filter((k) => !["fault", "surface", "method", "cmdlet", "path", "times"].includes(k));

@@ -12,7 +12,8 @@ export class UsageError extends Error {}
 const USAGE = "usage: emulator [--port N] [--mailboxes N] [--latency-ms N] [--faults SPEC] [--state FILE]";
 
 function integer(flag: string, v: string, min: number, max: number): number {
-  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new UsageError(`${flag} expects a whole number from ${min} to ${max}, got '${v}'`);
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
+    throw new UsageError(`${flag} expects a whole number from ${min} to ${max}, got '${v}'`);
   return Number(v);
 }
 
@@ -26,7 +27,8 @@ export function parseArgs(argv: string[]): Partial<EmulatorOptions> {
     const known = ["--port", "--mailboxes", "--latency-ms", "--faults", "--state"];
     if (!known.includes(flag)) throw new UsageError(`unknown argument '${flag}'; ${USAGE}`);
     const value = inline ?? argv[++i];
-    if (value === undefined || (inline === undefined && value.startsWith("--"))) throw new UsageError(`${flag} needs a value; ${USAGE}`);
+    if (value === undefined || (inline === undefined && value.startsWith("--")))
+      throw new UsageError(`${flag} needs a value; ${USAGE}`);
     switch (flag) {
       case "--port":
         opts.port = integer(flag, value, 0, 65535);
@@ -67,12 +69,16 @@ async function main(): Promise<void> {
   }
   const emulator = await startEmulator(opts);
   process.stdout.write(JSON.stringify(emulator.summary()) + "\n");
-  process.stderr.write(`emulator: serving ${emulator.url} (source ${emulator.tenants.source.domain}, target ${emulator.tenants.target.domain}); stop with Ctrl-C\n`);
+  process.stderr.write(
+    `emulator: serving ${emulator.url} (source ${emulator.tenants.source.domain}, target ${emulator.tenants.target.domain}); stop with Ctrl-C\n`,
+  );
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`emulator: ${signal}, stopping${opts.stateFile ? ` and saving state to ${opts.stateFile}` : ""}\n`);
+    process.stderr.write(
+      `emulator: ${signal}, stopping${opts.stateFile ? ` and saving state to ${opts.stateFile}` : ""}\n`,
+    );
     emulator.stop().then(
       () => process.exit(0),
       (e) => {

@@ -23,9 +23,11 @@ function malformed(message) {
 }
 
 function checkArgv(argv) {
-  if (argv.length !== EXPECTED_FLAGS.length + 1) return `expected ${EXPECTED_FLAGS.join(" ")} <script.ps1>, got ${argv.length} arguments`;
+  if (argv.length !== EXPECTED_FLAGS.length + 1)
+    return `expected ${EXPECTED_FLAGS.join(" ")} <script.ps1>, got ${argv.length} arguments`;
   for (let i = 0; i < EXPECTED_FLAGS.length; i++) {
-    if (argv[i].toLowerCase() !== EXPECTED_FLAGS[i].toLowerCase()) return `argument ${i + 1} must be ${EXPECTED_FLAGS[i]}, got ${JSON.stringify(argv[i])}`;
+    if (argv[i].toLowerCase() !== EXPECTED_FLAGS[i].toLowerCase())
+      return `argument ${i + 1} must be ${EXPECTED_FLAGS[i]}, got ${JSON.stringify(argv[i])}`;
   }
   const script = argv[EXPECTED_FLAGS.length];
   if (!path.isAbsolute(script)) return "the -File path must be absolute";
@@ -46,14 +48,17 @@ function readStdin() {
 function validate(req) {
   if (!req || typeof req !== "object") return "stdin is not a JSON object";
   if (typeof req.cmdlet !== "string" || !req.cmdlet) return "cmdlet is missing";
-  if (!req.parameters || typeof req.parameters !== "object" || Array.isArray(req.parameters)) return "parameters must be an object";
+  if (!req.parameters || typeof req.parameters !== "object" || Array.isArray(req.parameters))
+    return "parameters must be an object";
   if (typeof req.accessToken !== "string" || !req.accessToken) return "accessToken is missing";
   if (typeof req.organization !== "string" || !req.organization) return "organization is missing";
-  if (!req.environment || typeof req.environment.exchangeBase !== "string") return "environment.exchangeBase is missing";
+  if (!req.environment || typeof req.environment.exchangeBase !== "string")
+    return "environment.exchangeBase is missing";
   const creds = req.credentialParameters ?? {};
   if (typeof creds !== "object" || Array.isArray(creds)) return "credentialParameters must be an object";
   for (const [name, c] of Object.entries(creds)) {
-    if (!c || typeof c.userName !== "string" || typeof c.password !== "string") return `credential parameter ${name} needs userName and password`;
+    if (!c || typeof c.userName !== "string" || typeof c.password !== "string")
+      return `credential parameter ${name} needs userName and password`;
   }
   return undefined;
 }
@@ -76,7 +81,9 @@ function post(url, token, body) {
       (res) => {
         const chunks = [];
         res.on("data", (c) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
       },
     );
     r.on("error", reject);
@@ -101,7 +108,10 @@ function errorOf(status, headers, body) {
   }
   const e = (parsed && parsed.error) || {};
   const inner = e.innererror && e.innererror.internalexception;
-  const detail = Array.isArray(e.details) && e.details[0] && typeof e.details[0].message === "string" ? e.details[0].message.split("|") : undefined;
+  const detail =
+    Array.isArray(e.details) && e.details[0] && typeof e.details[0].message === "string"
+      ? e.details[0].message.split("|")
+      : undefined;
   const detailType = detail && detail.length >= 3 ? detail[1] : undefined;
   const detailText = detail ? detail[detail.length - 1] : undefined;
   const innerIsWrapper = inner && /DirectInvokeCmdletExecutionException/.test(String(inner.type));
@@ -123,7 +133,8 @@ async function main() {
   if (invalid) return malformed(invalid);
 
   const parameters = { ...req.parameters };
-  for (const [name, c] of Object.entries(req.credentialParameters ?? {})) parameters[name] = { UserName: c.userName, Password: c.password };
+  for (const [name, c] of Object.entries(req.credentialParameters ?? {}))
+    parameters[name] = { UserName: c.userName, Password: c.password };
   const body = JSON.stringify({ CmdletInput: { CmdletName: req.cmdlet, Parameters: parameters } });
   let url = `${req.environment.exchangeBase.replace(/\/+$/, "")}/_pwsh/${encodeURIComponent(req.organization)}/InvokeCommand`;
   const value = [];
@@ -134,17 +145,37 @@ async function main() {
       res = await post(url, req.accessToken, body);
     } catch (e) {
       process.stderr.write(`fake-pwsh: could not connect to ${new URL(url).host}: ${e && e.code ? e.code : "error"}\n`);
-      return out({ ok: false, error: { type: "System.Net.Http.HttpRequestException", message: `Could not connect to ${new URL(url).host}.` } }, 2);
+      return out(
+        {
+          ok: false,
+          error: {
+            type: "System.Net.Http.HttpRequestException",
+            message: `Could not connect to ${new URL(url).host}.`,
+          },
+        },
+        2,
+      );
     }
     if (res.status === 401 || res.status === 403) {
       const err = errorOf(res.status, res.headers, res.body);
       process.stderr.write(`fake-pwsh: the service refused the connection (${res.status})\n`);
-      return out({ ok: false, error: { type: err.type, message: res.status === 401 ? "Unauthorized: the access token was refused." : `Access denied (${err.type}).` } }, 2);
+      return out(
+        {
+          ok: false,
+          error: {
+            type: err.type,
+            message:
+              res.status === 401 ? "Unauthorized: the access token was refused." : `Access denied (${err.type}).`,
+          },
+        },
+        2,
+      );
     }
     if (res.status !== 200) return out({ ok: false, error: errorOf(res.status, res.headers, res.body) }, 1);
     const parsed = JSON.parse(res.body.toString("utf8"));
     for (const v of parsed.value ?? []) value.push(strip(v));
-    for (const w of parsed["@adminapi.warnings"] ?? []) if (!/There are more results available/.test(w)) warnings.push(w);
+    for (const w of parsed["@adminapi.warnings"] ?? [])
+      if (!/There are more results available/.test(w)) warnings.push(w);
     if (!parsed["@odata.nextLink"]) break;
     url = parsed["@odata.nextLink"];
   }

@@ -4,7 +4,8 @@
 import * as path from "node:path";
 
 // Compiled, this module runs from dist/emulator/; the script stays beside the sources in emulator/.
-const sources = path.basename(path.dirname(__dirname)) === "dist" ? path.resolve(__dirname, "..", "..", "emulator") : __dirname;
+const sources =
+  path.basename(path.dirname(__dirname)) === "dist" ? path.resolve(__dirname, "..", "..", "emulator") : __dirname;
 
 /** Absolute path of emulator/fake-pwsh.js. */
 export const FAKE_PWSH = path.join(sources, "fake-pwsh.js");

@@ -25,9 +25,21 @@ const KEYS: Record<string, { field: keyof FaultSpec; form: string; parse: (v: st
   retryAfter: { field: "retryAfterSeconds", form: "whole seconds >= 0, e.g. retryAfter=2", parse: (v) => whole(v, 0) },
   unavailable: { field: "unavailableRate", form: "a rate between 0 and 1, e.g. unavailable=0.05", parse: rate },
   lost: { field: "lostResponseRate", form: "a rate between 0 and 1, e.g. lost=0.02", parse: rate },
-  replicationMs: { field: "replicationMs", form: "whole milliseconds >= 0, e.g. replicationMs=3000", parse: (v) => whole(v, 0) },
-  consentMs: { field: "consentPropagationMs", form: "whole milliseconds >= 0, e.g. consentMs=10000", parse: (v) => whole(v, 0) },
-  surfaces: { field: "surfaces", form: "surfaces joined by '+', from login, graph, exchange, e.g. surfaces=graph+exchange", parse: surfaces },
+  replicationMs: {
+    field: "replicationMs",
+    form: "whole milliseconds >= 0, e.g. replicationMs=3000",
+    parse: (v) => whole(v, 0),
+  },
+  consentMs: {
+    field: "consentPropagationMs",
+    form: "whole milliseconds >= 0, e.g. consentMs=10000",
+    parse: (v) => whole(v, 0),
+  },
+  surfaces: {
+    field: "surfaces",
+    form: "surfaces joined by '+', from login, graph, exchange, e.g. surfaces=graph+exchange",
+    parse: surfaces,
+  },
   seed: { field: "seed", form: "a whole number, e.g. seed=42", parse: (v) => whole(v, -(2 ** 31)) },
 };
 
@@ -52,12 +64,17 @@ function surfaces(v: string): FaultSurface[] | undefined {
 /** Parses `throttle=0.1,retryAfter=2,surfaces=graph+exchange,seed=7` into a partial FaultSpec. */
 export function parseFaultSpec(spec: string): Partial<FaultSpec> {
   const out: Partial<FaultSpec> = {};
-  for (const item of spec.split(",").map((s) => s.trim()).filter((s) => s.length > 0)) {
+  for (const item of spec
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)) {
     const eq = item.indexOf("=");
     const key = eq < 0 ? item : item.slice(0, eq);
     const known = KEYS[key];
     if (!known) {
-      throw new FaultSpecError(`unknown fault key '${key}'; accepted keys: ${Object.keys(KEYS).join(", ")} (as key=value, comma-separated)`);
+      throw new FaultSpecError(
+        `unknown fault key '${key}'; accepted keys: ${Object.keys(KEYS).join(", ")} (as key=value, comma-separated)`,
+      );
     }
     const value = eq < 0 ? undefined : known.parse(item.slice(eq + 1).trim());
     if (value === undefined) throw new FaultSpecError(`fault key '${key}' expects ${known.form}; got '${item}'`);
@@ -73,13 +90,16 @@ export function validateFaultPatch(patch: Record<string, unknown>): Partial<Faul
   const counts = ["retryAfterSeconds", "replicationMs", "consentPropagationMs"];
   for (const [k, v] of Object.entries(patch)) {
     if (rates.includes(k)) {
-      if (typeof v !== "number" || !(v >= 0 && v <= 1)) throw new FaultSpecError(`${k} must be a number between 0 and 1`);
+      if (typeof v !== "number" || !(v >= 0 && v <= 1))
+        throw new FaultSpecError(`${k} must be a number between 0 and 1`);
     } else if (counts.includes(k)) {
-      if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) throw new FaultSpecError(`${k} must be a whole number >= 0`);
+      if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0)
+        throw new FaultSpecError(`${k} must be a whole number >= 0`);
     } else if (k === "seed") {
       if (typeof v !== "number" || !Number.isSafeInteger(v)) throw new FaultSpecError(`seed must be a whole number`);
     } else if (k === "surfaces") {
-      if (!Array.isArray(v) || v.some((s) => !SURFACES.includes(s))) throw new FaultSpecError(`surfaces must be an array of ${SURFACES.join(", ")}`);
+      if (!Array.isArray(v) || v.some((s) => !SURFACES.includes(s)))
+        throw new FaultSpecError(`surfaces must be an array of ${SURFACES.join(", ")}`);
     } else {
       throw new FaultSpecError(`unknown fault field '${k}'`);
     }

@@ -7,7 +7,6 @@ import type { EmulatorState, Violation } from "./model";
 export type { Surface, Violation } from "./model";
 import type { EmulatorOptions } from "./options";
 
-
 export interface EmuRequest {
   method: string;
   /** Full URL as the client sent it (scheme, host and port of the emulator). */
@@ -47,7 +46,6 @@ export interface TokenClaims {
 }
 
 export type AuthResult = { ok: true; claims: TokenClaims } | { ok: false; response: EmuResponse };
-
 
 export interface EmuContext {
   state: EmulatorState;

@@ -70,15 +70,21 @@ function seedState(options: EmulatorOptions, now: number): EmulatorState {
 function tenantInfo(state: EmulatorState, label: string): TenantInfo {
   const t: TenantState | undefined = [...state.tenants.values()].find((x) => x.label === label);
   if (!t) throw new Error(`the emulator state has no tenant labelled '${label}'`);
-  return { tenantId: t.tenantId, domain: t.initialDomain, clientId: t.operator.clientId, clientSecret: t.operator.clientSecret };
+  return {
+    tenantId: t.tenantId,
+    domain: t.initialDomain,
+    clientId: t.operator.clientId,
+    clientSecret: t.operator.clientSecret,
+  };
 }
 
 export async function startEmulator(opts: Partial<EmulatorOptions> = {}): Promise<Emulator> {
   const options = defaultOptions(opts);
   const pki = createPki();
-  const state = options.stateFile && existsSync(options.stateFile)
-    ? deserializeState(readFileSync(options.stateFile, "utf8"))
-    : seedState(options, Date.now());
+  const state =
+    options.stateFile && existsSync(options.stateFile)
+      ? deserializeState(readFileSync(options.stateFile, "utf8"))
+      : seedState(options, Date.now());
   // Violations belong to the run that saw them; a reloaded pair starts clean.
   state.violations = [];
 
@@ -138,7 +144,14 @@ export async function startEmulator(opts: Partial<EmulatorOptions> = {}): Promis
       approveDeviceCode: emulator.approveDeviceCode,
     }),
   };
-  const server = createServer({ ctx, faults, requests, requestIds, surfaces, tls: { cert: pki.serverCertPem, key: pki.serverKeyPem } });
+  const server = createServer({
+    ctx,
+    faults,
+    requests,
+    requestIds,
+    surfaces,
+    tls: { cert: pki.serverCertPem, key: pki.serverKeyPem },
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host, () => {

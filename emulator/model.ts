@@ -143,7 +143,10 @@ export function servicePrincipalByAppId(t: TenantState, appId: string, now: numb
 }
 
 /** Application (registration) by appId, searched across every tenant: a multi-tenant app lives in its home tenant only. */
-export function applicationByAppId(state: EmulatorState, appId: string): { tenant: TenantState; app: Stored } | undefined {
+export function applicationByAppId(
+  state: EmulatorState,
+  appId: string,
+): { tenant: TenantState; app: Stored } | undefined {
   for (const tenant of state.tenants.values()) {
     for (const app of tenant.directory.applications.values()) {
       if (String(app.obj.appId).toLowerCase() === appId.toLowerCase()) return { tenant, app };

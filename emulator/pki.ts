@@ -60,10 +60,15 @@ function certificate(opts: {
   // Back-dated a little so a client with a slightly late clock still accepts it.
   cert.validity.notBefore = new Date(now - 60 * 60 * 1000);
   cert.validity.notAfter = new Date(now + 30 * 24 * 60 * 60 * 1000);
-  cert.setSubject([{ name: "commonName", value: opts.subjectCn }, { name: "organizationName", value: "xtmm tenant-pair emulator" }]);
+  cert.setSubject([
+    { name: "commonName", value: opts.subjectCn },
+    { name: "organizationName", value: "xtmm tenant-pair emulator" },
+  ]);
   cert.setIssuer(opts.issuer ? opts.issuer.cert.subject.attributes : cert.subject.attributes);
   cert.setExtensions(opts.extensions);
-  const signingKey = forge.pki.privateKeyFromPem(opts.issuer ? opts.issuer.privatePem : (opts.selfPrivatePem as string));
+  const signingKey = forge.pki.privateKeyFromPem(
+    opts.issuer ? opts.issuer.privatePem : (opts.selfPrivatePem as string),
+  );
   cert.sign(signingKey, forge.md.sha256.create());
   return cert;
 }
@@ -81,7 +86,15 @@ function tokenSigningKey(): TokenSigningKey {
     privateKey,
     publicKey: createPublicKey(publicKey.export({ type: "spki", format: "pem" })),
     kid,
-    jwk: { kty: "RSA", use: "sig", kid, x5t: kid, n: jwkPublic.n, e: jwkPublic.e, issuer: "https://login.microsoftonline.com/{tenantid}/v2.0" },
+    jwk: {
+      kty: "RSA",
+      use: "sig",
+      kid,
+      x5t: kid,
+      n: jwkPublic.n,
+      e: jwkPublic.e,
+      issuer: "https://login.microsoftonline.com/{tenantid}/v2.0",
+    },
   };
 }
 
@@ -106,7 +119,13 @@ export function createPki(): Pki {
       { name: "basicConstraints", cA: false },
       { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
       { name: "extKeyUsage", serverAuth: true },
-      { name: "subjectAltName", altNames: [{ type: 2, value: "localhost" }, { type: 7, ip: "127.0.0.1" }] },
+      {
+        name: "subjectAltName",
+        altNames: [
+          { type: 2, value: "localhost" },
+          { type: 7, ip: "127.0.0.1" },
+        ],
+      },
     ],
   });
   const caPem = forge.pki.certificateToPem(caCert);

@@ -32,11 +32,17 @@ export interface ServerParts {
   tls: { cert: string; key: string };
 }
 
-export const EXCHANGE_CONCURRENCY_TEXT = "You have reached the maximum number of concurrent requests per tenant. Please wait and try again";
+export const EXCHANGE_CONCURRENCY_TEXT =
+  "You have reached the maximum number of concurrent requests per tenant. Please wait and try again";
 
 function route(pathname: string): { surface: Surface; path: string } {
-  for (const [prefix, surface] of [["/graph", "graph"], ["/exchange", "exchange"], ["/_emulator", "admin"]] as const) {
-    if (pathname === prefix || pathname.startsWith(prefix + "/")) return { surface, path: pathname.slice(prefix.length) || "/" };
+  for (const [prefix, surface] of [
+    ["/graph", "graph"],
+    ["/exchange", "exchange"],
+    ["/_emulator", "admin"],
+  ] as const) {
+    if (pathname === prefix || pathname.startsWith(prefix + "/"))
+      return { surface, path: pathname.slice(prefix.length) || "/" };
   }
   return { surface: "login", path: pathname };
 }
@@ -53,29 +59,50 @@ export function cmdletOf(body: Buffer): string | undefined {
   }
 }
 
-function graphError(status: number, code: string, message: string, requestId: string, clientRequestId: string, now: number): EmuResponse {
+function graphError(
+  status: number,
+  code: string,
+  message: string,
+  requestId: string,
+  clientRequestId: string,
+  now: number,
+): EmuResponse {
   return json(status, {
     error: {
       code,
       message,
-      innerError: { date: new Date(now).toISOString().replace(/\.\d+Z$/, ""), "request-id": requestId, "client-request-id": clientRequestId },
+      innerError: {
+        date: new Date(now).toISOString().replace(/\.\d+Z$/, ""),
+        "request-id": requestId,
+        "client-request-id": clientRequestId,
+      },
     },
   });
 }
 
-function faultResponse(surface: Surface, fault: "throttle" | "unavailable", req: EmuRequest, ids: { requestId: string; clientRequestId: string }, parts: ServerParts): EmuResponse {
+function faultResponse(
+  surface: Surface,
+  fault: "throttle" | "unavailable",
+  req: EmuRequest,
+  ids: { requestId: string; clientRequestId: string },
+  parts: ServerParts,
+): EmuResponse {
   const now = parts.ctx.now();
   const retryAfter = String(parts.faults.current.retryAfterSeconds);
   let res: EmuResponse;
   if (surface === "graph") {
-    res = fault === "throttle"
-      ? graphError(429, "TooManyRequests", "Too many requests", ids.requestId, ids.clientRequestId, now)
-      : graphError(503, "serviceNotAvailable", "Service unavailable", ids.requestId, ids.clientRequestId, now);
+    res =
+      fault === "throttle"
+        ? graphError(429, "TooManyRequests", "Too many requests", ids.requestId, ids.clientRequestId, now)
+        : graphError(503, "serviceNotAvailable", "Service unavailable", ids.requestId, ids.clientRequestId, now);
   } else if (surface === "exchange") {
     // UNCONFIRMED: the 503 text is captured but no captured 429 body; both use the OData error envelope.
-    res = fault === "throttle"
-      ? json(429, { error: { code: "TooManyRequests", message: "The request was throttled. Please wait and try again" } })
-      : json(503, { error: { code: "ServiceUnavailable", message: EXCHANGE_CONCURRENCY_TEXT } });
+    res =
+      fault === "throttle"
+        ? json(429, {
+            error: { code: "TooManyRequests", message: "The request was throttled. Please wait and try again" },
+          })
+        : json(503, { error: { code: "ServiceUnavailable", message: EXCHANGE_CONCURRENCY_TEXT } });
   } else {
     res = entraError(req, { ...AADSTS.transient(), status: fault === "throttle" ? 429 : 503 }, now);
   }
@@ -100,7 +127,8 @@ function send(res: ServerResponse, r: EmuResponse, ids: { requestId: string; cli
   else if (typeof r.body === "string") body = Buffer.from(r.body, "utf8");
   else {
     body = Buffer.from(JSON.stringify(r.body), "utf8");
-    if (!Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["content-type"] = "application/json";
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === "content-type"))
+      headers["content-type"] = "application/json";
   }
   headers["request-id"] = ids.requestId;
   headers["client-request-id"] = ids.clientRequestId;
@@ -118,7 +146,8 @@ export function createServer(parts: ServerParts): https.Server {
     const url = new URL(raw.url ?? "/", ctx.baseUrl);
     const { surface, path } = route(url.pathname);
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(raw.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
+    for (const [k, v] of Object.entries(raw.headers))
+      if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
     const req: EmuRequest = { method: (raw.method ?? "GET").toUpperCase(), url, path, headers, body };
     const requestId = randomUUID();
     const ids = { requestId, clientRequestId: headers["client-request-id"] || requestId };
@@ -144,10 +173,13 @@ export function createServer(parts: ServerParts): https.Server {
       answer = await parts.surfaces[surface](req, ctx);
     } catch (e) {
       // A surface that throws is an emulator bug; answer like an internal error and say so on stderr.
-      process.stderr.write(`emulator: ${surface} ${req.method} ${path} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
-      answer = surface === "graph"
-        ? graphError(500, "InternalServerError", "Emulator error", ids.requestId, ids.clientRequestId, ctx.now())
-        : json(500, { error: { code: "InternalServerError", message: "Internal server error" } });
+      process.stderr.write(
+        `emulator: ${surface} ${req.method} ${path} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+      );
+      answer =
+        surface === "graph"
+          ? graphError(500, "InternalServerError", "Emulator error", ids.requestId, ids.clientRequestId, ctx.now())
+          : json(500, { error: { code: "InternalServerError", message: "Internal server error" } });
     }
     record.status = answer.status;
     if (fault === "lost") {

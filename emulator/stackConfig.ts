@@ -12,7 +12,10 @@ export interface EmulatorEndpointsInfo {
 /** Keys that hold the emulator's credentials; whoever writes them to a file must encrypt them. */
 export const EMULATOR_SECRET_KEYS = ["xtmm:sourceClientSecret", "xtmm:targetClientSecret"] as const;
 
-export function emulatorStackConfig(emu: EmulatorEndpointsInfo, extra: Record<string, string> = {}): Record<string, string> {
+export function emulatorStackConfig(
+  emu: EmulatorEndpointsInfo,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   const config: Record<string, string> = {
     "xtmm:cloud": "custom",
     "xtmm:customLoginEndpoint": emu.endpoints.login,

@@ -6,8 +6,18 @@
 // checkpoint would, and asserts what the engine would reject.
 
 import * as pulumi from "@pulumi/pulumi";
-import { type Props, type ProviderHost, type CheckFailure, type DiffResponse, UNKNOWN, startProviderHost } from "./providerHost";
-import { emulatorStackConfig as stackConfigFor, type EmulatorEndpointsInfo as EndpointsInfo } from "../emulator/stackConfig";
+import {
+  type Props,
+  type ProviderHost,
+  type CheckFailure,
+  type DiffResponse,
+  UNKNOWN,
+  startProviderHost,
+} from "./providerHost";
+import {
+  emulatorStackConfig as stackConfigFor,
+  type EmulatorEndpointsInfo as EndpointsInfo,
+} from "../emulator/stackConfig";
 
 export interface DeclaredResource {
   /** Type token, e.g. `pulumi-nodejs:dynamic/xtmm:OrganizationCustomization`. */
@@ -200,7 +210,8 @@ export class Engine {
     const diff = await this.host.diff(urn, old.id, old.outputs, checked.inputs, old.inputs);
     // DIFF_UNKNOWN: the engine compares old and new inputs itself. Replacement keys only count when there
     // are changes (step_generator.go: "If there were changes, check for a replacement").
-    const changes = diff.changes === "unknown" ? (sameJson(old.inputs, checked.inputs) ? "none" : "some") : diff.changes;
+    const changes =
+      diff.changes === "unknown" ? (sameJson(old.inputs, checked.inputs) ? "none" : "some") : diff.changes;
     const op = changes === "none" ? "same" : diff.replaces.length > 0 ? "replace" : "update";
     return { op, inputs: checked.inputs, diff };
   }
@@ -212,7 +223,14 @@ export class Engine {
       throw new Error(`${urn}: plugin returned empty resource.ID`);
     }
     assertWireOutputs(urn, created.properties, inputs, this.opts);
-    const state: ResourceState = { urn, type: r.type, name: r.name, id: created.id, inputs, outputs: created.properties };
+    const state: ResourceState = {
+      urn,
+      type: r.type,
+      name: r.name,
+      id: created.id,
+      inputs,
+      outputs: created.properties,
+    };
     this.states.set(urn, state);
     return state;
   }
@@ -268,7 +286,11 @@ function sameJson(a: unknown, b: unknown): boolean {
     Array.isArray(v)
       ? v.map(norm)
       : v && typeof v === "object"
-        ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, norm((v as Props)[k])]))
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, norm((v as Props)[k])]),
+          )
         : v;
   return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
 }
@@ -329,7 +351,10 @@ export { emulatorStackConfig, type EmulatorEndpointsInfo } from "../emulator/sta
  */
 export function useProviderHost(
   emulator: () => EndpointsInfo,
-  opts: { env?: Record<string, string>; /** Extra stack configuration (e.g. `pwshPath`). */ config?: Record<string, string> } = {},
+  opts: {
+    env?: Record<string, string>;
+    /** Extra stack configuration (e.g. `pwshPath`). */ config?: Record<string, string>;
+  } = {},
 ): () => ProviderHost {
   let host: ProviderHost | undefined;
   let secrets: string[] = [];

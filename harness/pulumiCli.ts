@@ -25,7 +25,10 @@ let found: PulumiCli | undefined;
 export function pulumiCli(): PulumiCli {
   if (!found) {
     found = findPulumi(process.env);
-    if (!found) throw new Error("no Pulumi CLI: the real-engine tests need one (run `npm run pulumi -- version` to build it from Go modules)");
+    if (!found)
+      throw new Error(
+        "no Pulumi CLI: the real-engine tests need one (run `npm run pulumi -- version` to build it from Go modules)",
+      );
   }
   return found;
 }
@@ -47,7 +50,10 @@ export interface StackOptions {
 }
 
 /** The emulator's endpoints and operator identities as stack config, with the secrets split out. */
-export function emulatorConfig(e: EmulatorEndpointsInfo): { config: Record<string, string>; secrets: Record<string, string> } {
+export function emulatorConfig(e: EmulatorEndpointsInfo): {
+  config: Record<string, string>;
+  secrets: Record<string, string>;
+} {
   const all: Record<string, string> = { ...emulatorStackConfig(e), "xtmm:pwshPath": FAKE_PWSH };
   const secrets: Record<string, string> = {};
   for (const k of EMULATOR_SECRET_KEYS) {
@@ -103,7 +109,9 @@ export class CliStack {
   /** Replaces the plain values of the stack file (the encryption salt and secrets stay). */
   writeConfig(config: Record<string, unknown>): void {
     const current = this.readConfigFile();
-    const secrets = Object.fromEntries(Object.entries(current.config ?? {}).filter(([, v]) => v && typeof v === "object" && "secure" in (v as object)));
+    const secrets = Object.fromEntries(
+      Object.entries(current.config ?? {}).filter(([, v]) => v && typeof v === "object" && "secure" in (v as object)),
+    );
     const doc: Record<string, unknown> = { ...current, config: { ...config, ...secrets } };
     fs.writeFileSync(this.configFile, stringify(doc), { mode: 0o600 });
   }
@@ -122,7 +130,15 @@ export class CliStack {
 
   /** Runs `pulumi <args>` for this stack; resolves with the result whatever the exit code. */
   run(args: string[], input?: string, timeoutMs = 600_000): Promise<CliResult> {
-    const full = [...args, "--stack", this.stack, ...(takesConfigFile(args) ? ["--config-file", this.configFile] : []), "--non-interactive", "--color", "never"];
+    const full = [
+      ...args,
+      "--stack",
+      this.stack,
+      ...(takesConfigFile(args) ? ["--config-file", this.configFile] : []),
+      "--non-interactive",
+      "--color",
+      "never",
+    ];
     return new Promise((resolve, reject) => {
       const child = spawn(this.cli.command, full, { cwd: ROOT, env: this.env, stdio: ["pipe", "pipe", "pipe"] });
       let stdout = "";
@@ -147,7 +163,8 @@ export class CliStack {
   /** Runs a command that must succeed; the error carries its output. */
   async ok(args: string[], input?: string): Promise<CliResult> {
     const r = await this.run(args, input);
-    if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
+    if (r.code !== 0)
+      throw new Error(`pulumi ${args.join(" ")} exited ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
     return r;
   }
 
@@ -168,7 +185,9 @@ export class CliStack {
 
   /** `pulumi stack output --json` (secrets shown as "[secret]" unless showSecrets). */
   async outputs(showSecrets = false): Promise<Record<string, unknown>> {
-    return JSON.parse((await this.ok(["stack", "output", "--json", ...(showSecrets ? ["--show-secrets"] : [])])).stdout) as Record<string, unknown>;
+    return JSON.parse(
+      (await this.ok(["stack", "output", "--json", ...(showSecrets ? ["--show-secrets"] : [])])).stdout,
+    ) as Record<string, unknown>;
   }
 
   /** Every file under the backend folder, as text. */
@@ -227,7 +246,8 @@ export interface StackExport {
 export const nameOf = (urn: string): string => urn.split("::").pop() ?? urn;
 
 /** The checkpoint's resource of that name (the last part of its URN). */
-export const resourceNamed = (s: StackExport, name: string): StateResource | undefined => (s.deployment.resources ?? []).find((r) => nameOf(r.urn) === name);
+export const resourceNamed = (s: StackExport, name: string): StateResource | undefined =>
+  (s.deployment.resources ?? []).find((r) => nameOf(r.urn) === name);
 
 /** The changes of a preview, as "op name" (same steps left out), sorted. */
 export function changesOf(p: PreviewDigest): string[] {
@@ -259,7 +279,9 @@ export function secretPaths(state: StackExport): string[] {
 
 /** A value of `pulumi stack export --show-secrets`: a secret there is `{<sig>, plaintext: <JSON text>}`. */
 export function revealed(v: unknown): unknown {
-  return v && typeof v === "object" && "plaintext" in v ? JSON.parse(String((v as { plaintext: unknown }).plaintext)) : v;
+  return v && typeof v === "object" && "plaintext" in v
+    ? JSON.parse(String((v as { plaintext: unknown }).plaintext))
+    : v;
 }
 
 /** Every file under a folder, as text (for "no secret in any file" checks). */
@@ -286,8 +308,21 @@ export interface StartedCli {
  * the whole tree it starts (language host, program, provider host) can be signalled at once.
  */
 export function startCli(s: CliStack, args: string[]): StartedCli {
-  const full = [...args, "--stack", s.stack, ...(takesConfigFile(args) ? ["--config-file", s.configFile] : []), "--non-interactive", "--color", "never"];
-  const child = spawn(s.cli.command, full, { cwd: ROOT, env: s.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const full = [
+    ...args,
+    "--stack",
+    s.stack,
+    ...(takesConfigFile(args) ? ["--config-file", s.configFile] : []),
+    "--non-interactive",
+    "--color",
+    "never",
+  ];
+  const child = spawn(s.cli.command, full, {
+    cwd: ROOT,
+    env: s.env,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d) => (stdout += d));

@@ -14,7 +14,18 @@ import { XtmmResource, type Anchored, type XtmmResourceSpec } from "./dynamic";
 import { isUnknown, log, tenantFor, type ResourceImplementation } from "./context";
 import { checkTenantId, tenantChanged } from "./tenantInput";
 import type { TenantRole } from "./tenant/settings";
-import { checkInputs, consentDrift, echoInputs, observedInputs, wanted, withDefaults, type ConsentMode, type Inputs, type Outputs, type Wanted } from "./adminConsent/inputs";
+import {
+  checkInputs,
+  consentDrift,
+  echoInputs,
+  observedInputs,
+  wanted,
+  withDefaults,
+  type ConsentMode,
+  type Inputs,
+  type Outputs,
+  type Wanted,
+} from "./adminConsent/inputs";
 import * as consent from "./adminConsent/consent";
 
 export interface AdminConsentArgs extends Anchored {
@@ -64,13 +75,20 @@ export class AdminConsent extends XtmmResource {
 
   constructor(name: string, args: AdminConsentArgs, opts?: pulumi.CustomResourceOptions) {
     const props: Record<string, pulumi.Input<unknown>> = { tenant: args.tenant, appId: args.appId };
-    for (const k of ["tenantId", "resourceAppId", "roles", "mode", "awaitTimeoutSeconds", "consentUrl", "anchors"] as const) {
+    for (const k of [
+      "tenantId",
+      "resourceAppId",
+      "roles",
+      "mode",
+      "awaitTimeoutSeconds",
+      "consentUrl",
+      "anchors",
+    ] as const) {
       if (args[k] !== undefined) props[k] = args[k];
     }
     super(SPEC, name, props, opts);
   }
 }
-
 
 function naturalKey(tenantId: string, w: Wanted): string {
   return `${tenantId.toLowerCase()}/${w.appId}/${w.resourceAppId}`;
@@ -82,7 +100,11 @@ function wantedFromOutputs(o: Outputs): Wanted {
 }
 
 function sameRoles(a: unknown, b: unknown): boolean {
-  return Array.isArray(a) && Array.isArray(b) && JSON.stringify([...new Set(a)].sort()) === JSON.stringify([...new Set(b)].sort());
+  return (
+    Array.isArray(a) &&
+    Array.isArray(b) &&
+    JSON.stringify([...new Set(a)].sort()) === JSON.stringify([...new Set(b)].sort())
+  );
 }
 
 const hasUnknown = (v: unknown): boolean => isUnknown(v) || (Array.isArray(v) && v.some(isUnknown));
@@ -107,8 +129,12 @@ export const adminConsentImpl: ResourceImplementation<Inputs, Outputs> = {
     if (replaces.length === 0 && tenantChanged(olds, news)) replaces.push("tenantId");
     if (replaces.length > 0) return { changes: true, replaces };
 
-    const changed = hasUnknown(news.roles) || !sameRoles(w.roles, olds.roles) || w.mode !== olds.mode ||
-      news.awaitTimeoutSeconds !== olds.awaitTimeoutSeconds || news.consentUrl !== olds.consentUrl;
+    const changed =
+      hasUnknown(news.roles) ||
+      !sameRoles(w.roles, olds.roles) ||
+      w.mode !== olds.mode ||
+      news.awaitTimeoutSeconds !== olds.awaitTimeoutSeconds ||
+      news.consentUrl !== olds.consentUrl;
     // Drift seen by refresh (consent revoked, service principal deleted): the next up restores it in place.
     const drift = olds.servicePrincipalId === "" || !w.roles.every((r) => (olds.grantedRoles ?? []).includes(r));
     return changed || drift ? { changes: true, replaces: [] } : { changes: false };
@@ -124,17 +150,23 @@ export const adminConsentImpl: ResourceImplementation<Inputs, Outputs> = {
   async read(id, props) {
     const client = tenantFor(props.tenant);
     if (client.settings.tenantId.toLowerCase() !== String(props.tenantId).toLowerCase()) {
-      log.warn(`AdminConsent for app ${props.appId} in tenant ${props.tenantId}: the stack's ${props.tenant} tenant is now ${client.settings.tenantId}; not refreshed.`);
+      log.warn(
+        `AdminConsent for app ${props.appId} in tenant ${props.tenantId}: the stack's ${props.tenant} tenant is now ${client.settings.tenantId}; not refreshed.`,
+      );
       return { id, props };
     }
     const { missing, ...found } = await consent.observe(wantedFromOutputs(props), props);
     if (missing.length > 0) {
-      log.warn(`AdminConsent for app ${props.appId} in tenant ${props.tenantId} (${props.tenant}): missing ${missing.join(", ")}; the next \`pulumi up\` restores it.`);
+      log.warn(
+        `AdminConsent for app ${props.appId} in tenant ${props.tenantId} (${props.tenant}): missing ${missing.join(", ")}; the next \`pulumi up\` restores it.`,
+      );
     }
     const refreshed: Outputs = { ...props, ...found };
     // Drift as inputs, so the change plan names `roles`; once healthy again (restored by hand), the inputs
     // are given back whole. No drift before or now: the engine keeps the inputs it has.
-    return consentDrift(refreshed) || consentDrift(props) ? { id, props: refreshed, inputs: observedInputs(refreshed) } : { id, props: refreshed };
+    return consentDrift(refreshed) || consentDrift(props)
+      ? { id, props: refreshed, inputs: observedInputs(refreshed) }
+      : { id, props: refreshed };
   },
 
   async update(_id, olds, news) {

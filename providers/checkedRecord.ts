@@ -4,9 +4,15 @@
 
 import type { Props, ResourceImplementation } from "./context";
 
-type RecordMethods<I extends Props, O extends Props> = Pick<ResourceImplementation<I, O>, "create" | "read" | "update" | "delete">;
+type RecordMethods<I extends Props, O extends Props> = Pick<
+  ResourceImplementation<I, O>,
+  "create" | "read" | "update" | "delete"
+>;
 
-export function checkedRecordMethods<I extends Props, O extends Props>(idOf: (inputs: I) => string, outputs: (inputs: I) => O): RecordMethods<I, O> {
+export function checkedRecordMethods<I extends Props, O extends Props>(
+  idOf: (inputs: I) => string,
+  outputs: (inputs: I) => O,
+): RecordMethods<I, O> {
   return {
     async create(inputs) {
       return { id: idOf(inputs), outs: outputs(inputs) };
@@ -30,5 +36,13 @@ export function sameJson(a: unknown, b: unknown): boolean {
 }
 
 function keySorted(v: unknown): unknown {
-  return Array.isArray(v) ? v.map(keySorted) : v && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, keySorted((v as Props)[k])])) : v;
+  return Array.isArray(v)
+    ? v.map(keySorted)
+    : v && typeof v === "object"
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, keySorted((v as Props)[k])]),
+        )
+      : v;
 }

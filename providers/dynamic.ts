@@ -84,7 +84,12 @@ export abstract class XtmmResource extends pulumi.CustomResource {
     opts?: pulumi.CustomResourceOptions,
   ) {
     if ("__provider" in props) throw new Error(`${spec.type} ${name}: __provider is reserved for the shim`);
-    super(typeToken(spec.type), name, { ...seededProps(spec, props), __provider: shimSource(spec.kind) }, resourceOptions(spec, opts));
+    super(
+      typeToken(spec.type),
+      name,
+      { ...seededProps(spec, props), __provider: shimSource(spec.kind) },
+      resourceOptions(spec, opts),
+    );
   }
 }
 

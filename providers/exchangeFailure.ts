@@ -47,7 +47,9 @@ export async function waitFor<T>(
     const left = timeoutMs - (Date.now() - started);
     if (left <= 0) return undefined;
     if (!said) {
-      log.info(`Waiting up to ${Math.round(timeoutMs / 1000)} s for ${what} (Exchange replicates new objects with a delay).`);
+      log.info(
+        `Waiting up to ${Math.round(timeoutMs / 1000)} s for ${what} (Exchange replicates new objects with a delay).`,
+      );
       said = true;
     }
     await new Promise((r) => setTimeout(r, Math.min(visibilityPause(attempt), left)));

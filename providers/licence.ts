@@ -11,7 +11,16 @@ import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
 import { isUnknown, log, tenantFor, type Props, type ResourceImplementation } from "./context";
 import { addressProblem } from "./staging/plan";
 import { carriesMailboxMove, licencePool, skuPool, type LicencePool } from "./licence/sku";
-import { assignOne, inPool, removeOne, resolveUsers, subscribedSkus, type Assigned, type Resolved, type Side } from "./licence/assign";
+import {
+  assignOne,
+  inPool,
+  removeOne,
+  resolveUsers,
+  subscribedSkus,
+  type Assigned,
+  type Resolved,
+  type Side,
+} from "./licence/assign";
 import { GUID } from "../domain/ids";
 
 export interface LicenceAssignmentArgs {
@@ -44,7 +53,11 @@ interface Outputs extends Inputs {
   available: number;
 }
 
-const SPEC: XtmmResourceSpec = { kind: "licenceAssignment", type: "LicenceAssignment", outputs: ["skuId", "skuPartNumber", "assigned", "alreadyLicensed", "available"] };
+const SPEC: XtmmResourceSpec = {
+  kind: "licenceAssignment",
+  type: "LicenceAssignment",
+  outputs: ["skuId", "skuPartNumber", "assigned", "alreadyLicensed", "available"],
+};
 
 export class LicenceAssignment extends XtmmResource {
   declare readonly skuId: pulumi.Output<string>;
@@ -70,11 +83,18 @@ interface Failure {
 
 function shape(news: Props, fail: (p: string, r: string) => void): Props {
   const out: Props = {};
-  for (const k of Object.keys(news)) if (!INPUTS.includes(k) && !OUTPUT_ONLY.includes(k)) fail(k, `is not an input of LicenceAssignment (${INPUTS.join(", ")}); remove it`);
+  for (const k of Object.keys(news))
+    if (!INPUTS.includes(k) && !OUTPUT_ONLY.includes(k))
+      fail(k, `is not an input of LicenceAssignment (${INPUTS.join(", ")}); remove it`);
   const { wave, tenant, users, skuId, usageLocation } = news;
-  if (!isUnknown(wave) && (typeof wave !== "string" || !wave.trim())) fail("wave", "must be the wave's name, e.g. wave-1");
+  if (!isUnknown(wave) && (typeof wave !== "string" || !wave.trim()))
+    fail("wave", "must be the wave's name, e.g. wave-1");
   out.wave = typeof wave === "string" ? wave.trim() : wave;
-  if (!isUnknown(tenant) && tenant !== "source" && tenant !== "target") fail("tenant", `must be "source" (license the source mailboxes) or "target" (license the staged MailUsers once their ExchangeGuid is stamped)`);
+  if (!isUnknown(tenant) && tenant !== "source" && tenant !== "target")
+    fail(
+      "tenant",
+      `must be "source" (license the source mailboxes) or "target" (license the staged MailUsers once their ExchangeGuid is stamped)`,
+    );
   out.tenant = tenant;
   if (isUnknown(users)) out.users = users;
   else if (!Array.isArray(users)) fail("users", "must be a list of addresses");
@@ -90,12 +110,15 @@ function shape(news: Props, fail: (p: string, r: string) => void): Props {
       return v;
     });
   }
-  if (skuId !== undefined && skuId !== null && !isUnknown(skuId) && (typeof skuId !== "string" || !GUID.test(skuId))) fail("skuId", "must be a SkuId GUID from GET /subscribedSkus, or left out to find the SKU by its service plan");
-  else if (skuId !== undefined && skuId !== null) out.skuId = isUnknown(skuId) ? skuId : (skuId as string).toLowerCase();
+  if (skuId !== undefined && skuId !== null && !isUnknown(skuId) && (typeof skuId !== "string" || !GUID.test(skuId)))
+    fail("skuId", "must be a SkuId GUID from GET /subscribedSkus, or left out to find the SKU by its service plan");
+  else if (skuId !== undefined && skuId !== null)
+    out.skuId = isUnknown(skuId) ? skuId : (skuId as string).toLowerCase();
   // Always present (null when not given), so an output never disappears between updates.
   out.usageLocation = null;
   if (usageLocation !== undefined && usageLocation !== null) {
-    if (!isUnknown(usageLocation) && (typeof usageLocation !== "string" || !/^[A-Z]{2}$/.test(usageLocation))) fail("usageLocation", "must be a two-letter ISO country code in capitals, e.g. US");
+    if (!isUnknown(usageLocation) && (typeof usageLocation !== "string" || !/^[A-Z]{2}$/.test(usageLocation)))
+      fail("usageLocation", "must be a two-letter ISO country code in capitals, e.g. US");
     else out.usageLocation = usageLocation;
   }
   return out;
@@ -106,14 +129,23 @@ async function poolOf(side: Side, skuId: string | undefined): Promise<{ pool: Li
   const skus = await subscribedSkus(tenantFor(side));
   if (skuId) {
     const hit = skus.find((s) => String(s.skuId ?? "").toLowerCase() === skuId);
-    if (!hit) return { pool: licencePool([]), failure: `SKU ${skuId} is not subscribed in the ${side} tenant (subscribed: ${skus.map((s) => s.skuPartNumber).join(", ") || "none"})` };
-    const note = carriesMailboxMove(hit) ? "configured skuId" : "configured skuId (it has no EXCHANGEONLINE_T2TMBXMOVE service plan; make sure it licenses mailbox moves)";
+    if (!hit)
+      return {
+        pool: licencePool([]),
+        failure: `SKU ${skuId} is not subscribed in the ${side} tenant (subscribed: ${skus.map((s) => s.skuPartNumber).join(", ") || "none"})`,
+      };
+    const note = carriesMailboxMove(hit)
+      ? "configured skuId"
+      : "configured skuId (it has no EXCHANGEONLINE_T2TMBXMOVE service plan; make sure it licenses mailbox moves)";
     return { pool: skuPool(hit, note) };
   }
   const pool = licencePool(skus);
   if (!pool.found) {
     const other = side === "source" ? "target" : "source";
-    return { pool, failure: `the ${side} tenant has no Cross Tenant User Data Migration licence (${pool.note}); buy it there, or assign it on the other side (tenant: ${other})` };
+    return {
+      pool,
+      failure: `the ${side} tenant has no Cross Tenant User Data Migration licence (${pool.note}); buy it there, or assign it on the other side (tenant: ${other})`,
+    };
   }
   return { pool };
 }
@@ -147,7 +179,10 @@ export const licenceAssignmentImpl: ResourceImplementation<Inputs, Outputs> = {
   async diff(_id, olds, news) {
     const replaces = ["wave", "tenant", "skuId"].filter((k) => isUnknown(news[k]) || olds[k] !== news[k]);
     const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-    const diffs = [...replaces, ...["users", "usageLocation"].filter((k) => isUnknown(news[k]) || !same(olds[k], news[k]))];
+    const diffs = [
+      ...replaces,
+      ...["users", "usageLocation"].filter((k) => isUnknown(news[k]) || !same(olds[k], news[k])),
+    ];
     return diffs.length ? { changes: true, replaces, diffs, deleteBeforeReplace: true } : { changes: false };
   },
 
@@ -168,8 +203,13 @@ export const licenceAssignmentImpl: ResourceImplementation<Inputs, Outputs> = {
   async delete(_id, props) {
     const client = tenantFor(props.tenant);
     const failed = await inPool(props.assigned ?? [], WIDTH, (a) => removeOne(client, a, props.skuId));
-    if (failed.length) throw new Error(`LicenceAssignment ${props.wave}: could not take back the licence from ${failed.map((f) => `${f.item.address} (${f.error})`).join("; ")}`);
-    log.info(`LicenceAssignment ${props.wave}: took back ${props.assigned?.length ?? 0} licence(s) this stack assigned in the ${props.tenant} tenant.`);
+    if (failed.length)
+      throw new Error(
+        `LicenceAssignment ${props.wave}: could not take back the licence from ${failed.map((f) => `${f.item.address} (${f.error})`).join("; ")}`,
+      );
+    log.info(
+      `LicenceAssignment ${props.wave}: took back ${props.assigned?.length ?? 0} licence(s) this stack assigned in the ${props.tenant} tenant.`,
+    );
   },
 };
 
@@ -178,7 +218,11 @@ export const licenceAssignmentImpl: ResourceImplementation<Inputs, Outputs> = {
  * ones. Refusals (unknown addresses, unstamped MailUsers) come before any write; a failure after some
  * writes is a partial failure that still records what was assigned.
  */
-async function converge(id: string, inputs: Inputs, was: Pick<Outputs, "assigned" | "alreadyLicensed">): Promise<Outputs> {
+async function converge(
+  id: string,
+  inputs: Inputs,
+  was: Pick<Outputs, "assigned" | "alreadyLicensed">,
+): Promise<Outputs> {
   const side = inputs.tenant;
   const client = tenantFor(side);
   const wanted = new Set(inputs.users);
@@ -190,10 +234,15 @@ async function converge(id: string, inputs: Inputs, was: Pick<Outputs, "assigned
   if (todo.length > 0) {
     const { found, missing } = await resolveUsers(client, side, todo);
     const what = side === "source" ? "mailbox in the source" : "MailUser in the target";
-    if (missing.length) throw new Error(`LicenceAssignment ${inputs.wave}: no ${what} has the address ${missing.join(", ")}; nothing was assigned. Stage the users first (or fix the addresses).`);
+    if (missing.length)
+      throw new Error(
+        `LicenceAssignment ${inputs.wave}: no ${what} has the address ${missing.join(", ")}; nothing was assigned. Stage the users first (or fix the addresses).`,
+      );
     const unstamped = found.filter((u) => side === "target" && !u.stamped).map((u) => u.address);
     if (unstamped.length) {
-      throw new Error(`LicenceAssignment ${inputs.wave}: refusing to license ${unstamped.join(", ")}: the target MailUser has no ExchangeGuid yet, and a licence now would provision a new mailbox that breaks the move. Stamp it first (the MailUser resource does), then run up again; nothing was assigned.`);
+      throw new Error(
+        `LicenceAssignment ${inputs.wave}: refusing to license ${unstamped.join(", ")}: the target MailUser has no ExchangeGuid yet, and a licence now would provision a new mailbox that breaks the move. Stamp it first (the MailUser resource does), then run up again; nothing was assigned.`,
+      );
     }
     resolved = found;
   }
@@ -217,10 +266,14 @@ async function converge(id: string, inputs: Inputs, was: Pick<Outputs, "assigned
   const outs: Outputs = { ...inputs, assigned, alreadyLicensed, available: pool.available };
   if (reasons.length) {
     // Recorded as a partial failure: the engine keeps these outputs, so destroy knows what we assigned.
-    const e = new Error(`LicenceAssignment ${inputs.wave}: ${reasons.length} user(s) failed: ${reasons.join("; ")}`) as Error & Props;
+    const e = new Error(
+      `LicenceAssignment ${inputs.wave}: ${reasons.length} user(s) failed: ${reasons.join("; ")}`,
+    ) as Error & Props;
     Object.assign(e, { id, properties: { ...outs }, reasons });
     throw e;
   }
-  log.info(`LicenceAssignment ${inputs.wave}: ${assigned.length} licensed by this stack, ${alreadyLicensed.length} already licensed, ${pool.available} ${pool.skuPartNumber} left in the ${side} tenant.`);
+  log.info(
+    `LicenceAssignment ${inputs.wave}: ${assigned.length} licensed by this stack, ${alreadyLicensed.length} already licensed, ${pool.available} ${pool.skuPartNumber} left in the ${side} tenant.`,
+  );
   return outs;
 }

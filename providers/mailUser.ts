@@ -9,7 +9,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
 import { log, tenantFor, type ResourceImplementation } from "./context";
-import { checkInputs, diffMailUser, isHeld, observedInputs, withDefaults, type Inputs, type Outputs } from "./mailUser/inputs";
+import {
+  checkInputs,
+  diffMailUser,
+  isHeld,
+  observedInputs,
+  withDefaults,
+  type Inputs,
+  type Outputs,
+} from "./mailUser/inputs";
 import { lower } from "../domain/text";
 import { isSoftDeleted, readerFor } from "./mailUser/reader";
 import { converge, describeUser, heldOutputs, observed, stage } from "./mailUser/stage";
@@ -43,7 +51,17 @@ export interface MailUserArgs {
 export const MAIL_USER_SPEC: XtmmResourceSpec = {
   kind: "mailUser",
   type: "MailUser",
-  outputs: ["identity", "externalDirectoryObjectId", "recipientTypeDetails", "emailAddresses", "staged", "held", "migrated", "adopted", "password"],
+  outputs: [
+    "identity",
+    "externalDirectoryObjectId",
+    "recipientTypeDetails",
+    "emailAddresses",
+    "staged",
+    "held",
+    "migrated",
+    "adopted",
+    "password",
+  ],
   secretOutputs: ["password"],
 };
 
@@ -103,7 +121,8 @@ export const mailUserImpl: ResourceImplementation<Inputs, Outputs> = {
   async update(_id, olds, news) {
     if (olds.held) return { outs: heldOutputs(news) };
     // A moved user is a mailbox: recorded inputs only, never a write (diff reports no change anyway).
-    if (olds.migrated) return { outs: { ...olds, sharedMailbox: news.sharedMailbox, purgeOnDelete: news.purgeOnDelete } };
+    if (olds.migrated)
+      return { outs: { ...olds, sharedMailbox: news.sharedMailbox, purgeOnDelete: news.purgeOnDelete } };
     return { outs: await converge(news, olds) };
   },
 

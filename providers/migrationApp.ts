@@ -25,7 +25,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
 import { isUnknown, log, stackConfig, type Props, type ResourceImplementation } from "./context";
 import { checkTenantId, tenantChanged } from "./tenantInput";
-import { checkInputs, rotationReason, rotationSchedule, settingDrift, type Inputs, type Outputs } from "./migrationApp/inputs";
+import {
+  checkInputs,
+  rotationReason,
+  rotationSchedule,
+  settingDrift,
+  type Inputs,
+  type Outputs,
+} from "./migrationApp/inputs";
 import * as impl from "./migrationApp/converge";
 import { readTenantSettings } from "./tenant/settings";
 
@@ -99,7 +106,15 @@ export class MigrationApp extends XtmmResource {
       displayName: args.displayName,
       naturalKey: args.naturalKey ?? `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
     };
-    for (const k of ["tenantId", "adoptAppId", "secretEndDate", "rotateAfter", "rotationTrigger", "redirectUri", "allowNonstandardRedirectUri"] as const) {
+    for (const k of [
+      "tenantId",
+      "adoptAppId",
+      "secretEndDate",
+      "rotateAfter",
+      "rotationTrigger",
+      "redirectUri",
+      "allowNonstandardRedirectUri",
+    ] as const) {
       if (args[k] !== undefined) props[k] = args[k];
     }
     super(SPEC, name, props, opts);
@@ -111,7 +126,13 @@ function configFailures(): pulumi.dynamic.CheckFailure[] {
   try {
     readTenantSettings(stackConfig, "target");
     if (!stackConfig("sourceDomain") && !stackConfig("sourceTenantId")) {
-      return [{ property: "config:sourceDomain", reason: "stack configuration: missing; consentUrl is built for the source tenant: pulumi config set sourceDomain <name>.onmicrosoft.com" }];
+      return [
+        {
+          property: "config:sourceDomain",
+          reason:
+            "stack configuration: missing; consentUrl is built for the source tenant: pulumi config set sourceDomain <name>.onmicrosoft.com",
+        },
+      ];
     }
     return [];
   } catch (e) {
@@ -120,7 +141,6 @@ function configFailures(): pulumi.dynamic.CheckFailure[] {
     return problems.map((p) => ({ property: `config:${p.key}`, reason: `stack configuration: ${p.message}` }));
   }
 }
-
 
 export const migrationAppImpl: ResourceImplementation<Inputs, Outputs> = {
   async check(_olds, news) {
@@ -136,7 +156,10 @@ export const migrationAppImpl: ResourceImplementation<Inputs, Outputs> = {
 
   async diff(_id, olds, news) {
     // Another app (adoptAppId) or another tenant is another object, not an update of this one.
-    if (isUnknown(news.adoptAppId) || ((news.adoptAppId ?? null) !== (olds.adoptAppId ?? null) && String(news.adoptAppId).toLowerCase() !== olds.appId)) {
+    if (
+      isUnknown(news.adoptAppId) ||
+      ((news.adoptAppId ?? null) !== (olds.adoptAppId ?? null) && String(news.adoptAppId).toLowerCase() !== olds.appId)
+    ) {
       return { changes: true, replaces: ["adoptAppId"] };
     }
     if (tenantChanged(olds, news)) return { changes: true, replaces: ["tenantId"] };
@@ -145,7 +168,10 @@ export const migrationAppImpl: ResourceImplementation<Inputs, Outputs> = {
     if (!reason && drift.length === 0) return { changes: false };
     // The Node host cannot send a detailed diff: say on the console what the update will do and why.
     const who = `MigrationApp "${olds.displayName}" (${olds.appId})`;
-    if (reason) log.info(`${who}: the next up ROTATES the client secret: ${reason}. The current secret stays valid until MigrationAppSecretRetirement removes it.`);
+    if (reason)
+      log.info(
+        `${who}: the next up ROTATES the client secret: ${reason}. The current secret stays valid until MigrationAppSecretRetirement removes it.`,
+      );
     if (drift.length > 0) log.info(`${who}: the next up changes ${drift.join("; ")}.`);
     return { changes: true, replaces: [] };
   },

@@ -49,7 +49,17 @@ export class MigrationAppSecretRetirement extends XtmmResource {
   declare readonly pendingSecretKeyIds: pulumi.Output<string[]>;
 
   constructor(name: string, args: MigrationAppSecretRetirementArgs, opts?: pulumi.CustomResourceOptions) {
-    super(SPEC, name, { applicationObjectId: args.applicationObjectId, keepSecretKeyId: args.keepSecretKeyId, retireSecretKeyIds: args.retireSecretKeyIds, ...(args.anchors ? { anchors: args.anchors } : {}) }, opts);
+    super(
+      SPEC,
+      name,
+      {
+        applicationObjectId: args.applicationObjectId,
+        keepSecretKeyId: args.keepSecretKeyId,
+        retireSecretKeyIds: args.retireSecretKeyIds,
+        ...(args.anchors ? { anchors: args.anchors } : {}),
+      },
+      opts,
+    );
   }
 }
 
@@ -65,7 +75,8 @@ async function retire(i: Inputs): Promise<Outputs> {
   const retireIds = lowerSortedIds(i.retireSecretKeyIds).filter((k) => k !== keep);
   const app = await d.getApplication(g, i.applicationObjectId, `Reading the client secrets of ${where}`);
   if (!app) {
-    if (retireIds.length > 0) log.warn(`MigrationAppSecretRetirement: ${where} is gone, and with it every secret to retire.`);
+    if (retireIds.length > 0)
+      log.warn(`MigrationAppSecretRetirement: ${where} is gone, and with it every secret to retire.`);
     return { ...i, retiredSecretKeyIds: retireIds, pendingSecretKeyIds: [] };
   }
   const onApp = new Set(app.passwords.map((p) => p.keyId));
@@ -78,7 +89,9 @@ async function retire(i: Inputs): Promise<Outputs> {
   }
   for (const keyId of toRemove) {
     const removed = await d.removePassword(g, app.id, keyId, `Removing client secret ${keyId} from ${where}`);
-    log.info(`MigrationAppSecretRetirement: ${removed ? "removed" : "found already removed"} client secret ${keyId} of ${where}; ${keep} stays.`);
+    log.info(
+      `MigrationAppSecretRetirement: ${removed ? "removed" : "found already removed"} client secret ${keyId} of ${where}; ${keep} stays.`,
+    );
   }
   return { ...i, retiredSecretKeyIds: retireIds, pendingSecretKeyIds: [] };
 }
@@ -88,40 +101,58 @@ export const migrationAppSecretRetirementImpl: ResourceImplementation<Inputs, Ou
     const failures: pulumi.dynamic.CheckFailure[] = [];
     const fail = (property: string, reason: string) => failures.push({ property, reason });
     if (!isUnknown(news.applicationObjectId) && !isGuid(news.applicationObjectId)) {
-      fail("applicationObjectId", `must be the application's object id (a GUID; MigrationApp's applicationObjectId), got ${JSON.stringify(news.applicationObjectId ?? null)}`);
+      fail(
+        "applicationObjectId",
+        `must be the application's object id (a GUID; MigrationApp's applicationObjectId), got ${JSON.stringify(news.applicationObjectId ?? null)}`,
+      );
     }
     if (!isUnknown(news.keepSecretKeyId) && !isGuid(news.keepSecretKeyId)) {
-      fail("keepSecretKeyId", `must be the key id (a GUID) of the secret in use (MigrationApp's secretKeyId), got ${JSON.stringify(news.keepSecretKeyId ?? null)}`);
+      fail(
+        "keepSecretKeyId",
+        `must be the key id (a GUID) of the secret in use (MigrationApp's secretKeyId), got ${JSON.stringify(news.keepSecretKeyId ?? null)}`,
+      );
     }
     const ids = news.retireSecretKeyIds;
     if (!isUnknown(ids)) {
       if (!Array.isArray(ids)) {
-        fail("retireSecretKeyIds", `must be a list of key ids (MigrationApp's retiringSecretKeyIds), got ${JSON.stringify(ids ?? null)}`);
+        fail(
+          "retireSecretKeyIds",
+          `must be a list of key ids (MigrationApp's retiringSecretKeyIds), got ${JSON.stringify(ids ?? null)}`,
+        );
       } else {
         ids.forEach((k, n) => {
           if (isUnknown(k)) return;
-          if (!isGuid(k)) fail(`retireSecretKeyIds[${n}]`, `must be a secret's key id (a GUID), got ${JSON.stringify(k ?? null)}`);
+          if (!isGuid(k))
+            fail(`retireSecretKeyIds[${n}]`, `must be a secret's key id (a GUID), got ${JSON.stringify(k ?? null)}`);
           else if (isGuid(news.keepSecretKeyId) && k.toLowerCase() === news.keepSecretKeyId.toLowerCase()) {
-            fail(`retireSecretKeyIds[${n}]`, `is keepSecretKeyId, the secret in use; it is never retired. Remove it from the list`);
+            fail(
+              `retireSecretKeyIds[${n}]`,
+              `is keepSecretKeyId, the secret in use; it is never retired. Remove it from the list`,
+            );
           }
         });
       }
     }
     for (const key of Object.keys(news)) {
-      if (!INPUTS.includes(key)) fail(key, `is not an input of MigrationAppSecretRetirement (inputs: ${INPUTS.join(", ")}); remove it`);
+      if (!INPUTS.includes(key))
+        fail(key, `is not an input of MigrationAppSecretRetirement (inputs: ${INPUTS.join(", ")}); remove it`);
     }
     return { inputs: news, failures };
   },
 
   async diff(_id, olds, news) {
-    if (isUnknown(news.applicationObjectId) || String(news.applicationObjectId).toLowerCase() !== olds.applicationObjectId.toLowerCase()) {
+    if (
+      isUnknown(news.applicationObjectId) ||
+      String(news.applicationObjectId).toLowerCase() !== olds.applicationObjectId.toLowerCase()
+    ) {
       return { changes: true, replaces: ["applicationObjectId"] };
     }
     const same =
       !isUnknown(news.keepSecretKeyId) &&
       !isUnknown(news.retireSecretKeyIds) &&
       String(news.keepSecretKeyId).toLowerCase() === olds.keepSecretKeyId.toLowerCase() &&
-      JSON.stringify(lowerSortedIds(news.retireSecretKeyIds)) === JSON.stringify(lowerSortedIds(olds.retireSecretKeyIds));
+      JSON.stringify(lowerSortedIds(news.retireSecretKeyIds)) ===
+        JSON.stringify(lowerSortedIds(olds.retireSecretKeyIds));
     return { changes: !same || olds.pendingSecretKeyIds.length > 0, replaces: [] };
   },
 
@@ -132,10 +163,16 @@ export const migrationAppSecretRetirementImpl: ResourceImplementation<Inputs, Ou
 
   async read(id, props) {
     const client = tenantFor("target");
-    const app = await directory.getApplication(await client.graph(), props.applicationObjectId, `Reading the client secrets of application ${props.applicationObjectId} in tenant ${client.settings.tenantId}`);
+    const app = await directory.getApplication(
+      await client.graph(),
+      props.applicationObjectId,
+      `Reading the client secrets of application ${props.applicationObjectId} in tenant ${client.settings.tenantId}`,
+    );
     if (!app) return { id: "" };
     const keep = props.keepSecretKeyId.toLowerCase();
-    const pending = lowerSortedIds(props.retireSecretKeyIds).filter((k) => k !== keep && app.passwords.some((p) => p.keyId === k));
+    const pending = lowerSortedIds(props.retireSecretKeyIds).filter(
+      (k) => k !== keep && app.passwords.some((p) => p.keyId === k),
+    );
     return { id, props: { ...props, pendingSecretKeyIds: pending } };
   },
 
@@ -144,6 +181,8 @@ export const migrationAppSecretRetirementImpl: ResourceImplementation<Inputs, Ou
   },
 
   async delete(_id, props) {
-    log.info(`MigrationAppSecretRetirement of application ${props.applicationObjectId}: nothing to delete (retired secrets cannot come back; MigrationApp's delete removes the rest).`);
+    log.info(
+      `MigrationAppSecretRetirement of application ${props.applicationObjectId}: nothing to delete (retired secrets cannot come back; MigrationApp's delete removes the rest).`,
+    );
   },
 };

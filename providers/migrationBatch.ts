@@ -39,7 +39,21 @@ export interface MigrationBatchArgs {
 const SPEC: XtmmResourceSpec = {
   kind: "migrationBatch",
   type: "MigrationBatch",
-  outputs: ["identity", "batchGuid", "status", "totalCount", "activeCount", "pendingCount", "syncedCount", "finalizedCount", "failedCount", "users", "failures", "startedAt", "adopted"],
+  outputs: [
+    "identity",
+    "batchGuid",
+    "status",
+    "totalCount",
+    "activeCount",
+    "pendingCount",
+    "syncedCount",
+    "finalizedCount",
+    "failedCount",
+    "users",
+    "failures",
+    "startedAt",
+    "adopted",
+  ],
 };
 
 export class MigrationBatch extends XtmmResource {
@@ -64,8 +78,13 @@ const target = () => tenantFor("target");
 
 async function observed(inputs: Inputs, adopted: boolean, previous: Outputs["users"] = []): Promise<Outputs> {
   const client = target();
-  const seen = await waitFor(`migration batch '${inputs.name}' to be readable`, () => observe(client, inputs.name, previous));
-  if (!seen) throw new Error(`Migration batch '${inputs.name}' was written but can't be read back from tenant ${client.settings.domain} (Get-MigrationBatch); run pulumi refresh, then up.`);
+  const seen = await waitFor(`migration batch '${inputs.name}' to be readable`, () =>
+    observe(client, inputs.name, previous),
+  );
+  if (!seen)
+    throw new Error(
+      `Migration batch '${inputs.name}' was written but can't be read back from tenant ${client.settings.domain} (Get-MigrationBatch); run pulumi refresh, then up.`,
+    );
   return { ...inputs, ...seen, adopted };
 }
 
@@ -93,17 +112,26 @@ export const migrationBatchImpl: ResourceImplementation<Inputs, Outputs> = {
     let found = await getBatch(client, inputs.name);
     if (found?.Status === "Removing") {
       // The previous batch of this name (a replacement's) is on its way out; its name frees when it is gone.
-      await waitFor(`migration batch '${inputs.name}' to finish removing`, async () => ((await getBatch(client, inputs.name))?.Status === "Removing" ? undefined : true));
+      await waitFor(`migration batch '${inputs.name}' to finish removing`, async () =>
+        (await getBatch(client, inputs.name))?.Status === "Removing" ? undefined : true,
+      );
       found = await getBatch(client, inputs.name);
     }
     let adopted = false;
     if (found && found.Status !== "Removing") {
       await verifyAdoptable(client, inputs, found);
       adopted = true;
-      log.info(`Migration batch '${inputs.name}' already exists with these users (status ${found.Status}); adopted, and left in place on destroy.`);
+      log.info(
+        `Migration batch '${inputs.name}' already exists with these users (status ${found.Status}); adopted, and left in place on destroy.`,
+      );
       // Adoption starts or completes only what the inputs ask for, and never stops a batch someone started.
       const running = !NOT_STARTED.includes(found.Status);
-      await steer(client, found, { name: inputs.name, start: inputs.start || running, complete: inputs.complete }, { start: running, complete: isFinalized(found) });
+      await steer(
+        client,
+        found,
+        { name: inputs.name, start: inputs.start || running, complete: inputs.complete },
+        { start: running, complete: isFinalized(found) },
+      );
     } else {
       await submit(client, inputs);
     }
@@ -118,7 +146,9 @@ export const migrationBatchImpl: ResourceImplementation<Inputs, Outputs> = {
       // Exchange removes completed batches after 60 days (documented): that batch is history, not drift. Kept,
       // so the next up doesn't submit mailboxes that have already moved.
       if (["Completed", "CompletedWithErrors", "Removed"].includes(props.status) || props.finalizedCount > 0) {
-        log.info(`Migration batch '${props.name}' is no longer in Exchange (completed batches are removed after 60 days); its last state is kept.`);
+        log.info(
+          `Migration batch '${props.name}' is no longer in Exchange (completed batches are removed after 60 days); its last state is kept.`,
+        );
         return { id, props: { ...props, status: "Removed" } };
       }
       // Gone, or being removed, before it moved anything: refresh drops it and the next up creates it again.
@@ -126,7 +156,9 @@ export const migrationBatchImpl: ResourceImplementation<Inputs, Outputs> = {
     }
     if (outs.batchGuid && props.batchGuid && outs.batchGuid !== props.batchGuid) return { id: "" };
     if (!props.start && !NOT_STARTED.includes(outs.status)) {
-      log.warn(`Migration batch '${props.name}' is ${outs.status} although start is false: it was started outside this stack. Set start: true to record that.`);
+      log.warn(
+        `Migration batch '${props.name}' is ${outs.status} although start is false: it was started outside this stack. Set start: true to record that.`,
+      );
     }
     return { id, props: { ...props, ...outs } };
   },
@@ -134,7 +166,10 @@ export const migrationBatchImpl: ResourceImplementation<Inputs, Outputs> = {
   async update(_id, olds, news) {
     const client = target();
     const b = await getBatch(client, olds.name);
-    if (!b) throw new Error(`Migration batch '${olds.name}' no longer exists in tenant ${client.settings.domain}; run pulumi refresh, then up to create it again.`);
+    if (!b)
+      throw new Error(
+        `Migration batch '${olds.name}' no longer exists in tenant ${client.settings.domain}; run pulumi refresh, then up to create it again.`,
+      );
     await steer(client, b, news, { start: olds.start, complete: olds.complete });
     return { outs: await observed(news, olds.adopted, olds.users) };
   },
@@ -144,7 +179,9 @@ export const migrationBatchImpl: ResourceImplementation<Inputs, Outputs> = {
     const b = await getBatch(client, props.name);
     if (!b || b.Status === "Removing") return;
     if (props.adopted) {
-      log.warn(`Migration batch '${props.name}' existed before this stack; it is left in place (Remove-MigrationBatch -Identity '${props.name}' removes it).`);
+      log.warn(
+        `Migration batch '${props.name}' existed before this stack; it is left in place (Remove-MigrationBatch -Identity '${props.name}' removes it).`,
+      );
       return;
     }
     if (props.removeCompletedOnDestroy === true && ["Completed", "CompletedWithErrors"].includes(b.Status)) {

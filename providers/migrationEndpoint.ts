@@ -27,12 +27,21 @@ import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type Anchored, type XtmmResourceSpec } from "./dynamic";
 import { isUnknown, log, stackConfig, tenantFor, type ResourceImplementation } from "./context";
 import { waitFor } from "./exchangeFailure";
-import { checkInputs, diffInputs, DEFAULT_PROPAGATION_TIMEOUT_SECONDS, type Inputs, type Outputs } from "./migrationEndpoint/inputs";
+import {
+  checkInputs,
+  diffInputs,
+  DEFAULT_PROPAGATION_TIMEOUT_SECONDS,
+  type Inputs,
+  type Outputs,
+} from "./migrationEndpoint/inputs";
 import type { Endpoint, EndpointContext } from "./migrationEndpoint/service";
 import * as service from "./migrationEndpoint/service";
 import { readTenantSettings } from "./tenant/settings";
 
-export type { Inputs as MigrationEndpointInputs, Outputs as MigrationEndpointOutputs } from "./migrationEndpoint/inputs";
+export type {
+  Inputs as MigrationEndpointInputs,
+  Outputs as MigrationEndpointOutputs,
+} from "./migrationEndpoint/inputs";
 
 export interface MigrationEndpointArgs extends Anchored {
   /** The endpoint's name; migration batches name it as -SourceEndpoint. Changing it replaces the endpoint. */
@@ -103,9 +112,13 @@ type RemoveOutcome = import("./migrationEndpoint/service").RemoveOutcome;
  */
 export function inUseWarning(endpoint: string, batches: { name: string; status: string }[]): string {
   const q = (v: string) => `'${v.replace(/'/g, "''")}'`;
-  const named = batches.length ? batches.map((b) => `${q(b.name)} (${b.status || "status unknown"})`).join(", ") : "a migration batch";
+  const named = batches.length
+    ? batches.map((b) => `${q(b.name)} (${b.status || "status unknown"})`).join(", ")
+    : "a migration batch";
   const removals = batches.map((b) => `Remove-MigrationBatch -Identity ${q(b.name)} -Confirm:$false`);
-  const running = batches.some((b) => !["Completed", "CompletedWithErrors", "Stopped", "Failed", "Created", "Removing"].includes(b.status));
+  const running = batches.some(
+    (b) => !["Completed", "CompletedWithErrors", "Stopped", "Failed", "Created", "Removing"].includes(b.status),
+  );
   return (
     `MigrationEndpoint ${q(endpoint)} is left in place in the target tenant: Exchange refuses to remove it while ${named} ${batches.length > 1 ? "use" : "uses"} it ` +
     `(completed batches are kept as the record of the moves; Microsoft removes them after 60 days). To remove it now, in Exchange Online PowerShell run ` +
@@ -151,8 +164,12 @@ function outputsOf(ctx: EndpointContext, ep: Endpoint, secretKeyId: string | nul
 /** Settings converged over REST (no credential involved). */
 async function convergePlain(ctx: EndpointContext, ep: Endpoint): Promise<boolean> {
   const params: Record<string, unknown> = {};
-  if (String(ep.RemoteServer ?? "").toLowerCase() !== ctx.remoteServer.toLowerCase()) params.RemoteServer = ctx.remoteServer;
-  if (ctx.maxConcurrentMigrations !== undefined && String(ep.MaxConcurrentMigrations) !== String(ctx.maxConcurrentMigrations)) {
+  if (String(ep.RemoteServer ?? "").toLowerCase() !== ctx.remoteServer.toLowerCase())
+    params.RemoteServer = ctx.remoteServer;
+  if (
+    ctx.maxConcurrentMigrations !== undefined &&
+    String(ep.MaxConcurrentMigrations) !== String(ctx.maxConcurrentMigrations)
+  ) {
     params.MaxConcurrentMigrations = ctx.maxConcurrentMigrations;
   }
   if (Object.keys(params).length === 0) return false;
@@ -220,10 +237,15 @@ export const migrationEndpointImpl: ResourceImplementation<Inputs, Outputs> = {
     // the service changed after the plan.
     const fixed = svc.mismatches(ctx, ep).filter((m) => /^(EndpointType|RemoteTenant)/.test(m));
     if (fixed.length > 0) {
-      throw new Error(`Migration endpoint '${ctx.name}' cannot be updated in place (${fixed.join("; ")}); run 'pulumi refresh', then 'pulumi up' replaces it.`);
+      throw new Error(
+        `Migration endpoint '${ctx.name}' cannot be updated in place (${fixed.join("; ")}); run 'pulumi refresh', then 'pulumi up' replaces it.`,
+      );
     }
     const appIdDrift = String(ep.ApplicationId ?? "").toLowerCase() !== ctx.appId.toLowerCase();
-    const rotated = news.secretKeyId !== undefined && !isUnknown(news.secretKeyId) && news.secretKeyId.toLowerCase() !== String(olds.secretKeyId ?? "").toLowerCase();
+    const rotated =
+      news.secretKeyId !== undefined &&
+      !isUnknown(news.secretKeyId) &&
+      news.secretKeyId.toLowerCase() !== String(olds.secretKeyId ?? "").toLowerCase();
     let secretKeyId = olds.secretKeyId ?? null;
     if (appIdDrift || rotated) {
       await svc.setCredential(ctx, ep.Identity ?? ctx.name, appIdDrift);
@@ -241,7 +263,9 @@ export const migrationEndpointImpl: ResourceImplementation<Inputs, Outputs> = {
   async delete(id, props) {
     const ctx = contextFor({ name: props.name ?? id }, id);
     if (props.adopted === true) {
-      log.info(`MigrationEndpoint '${ctx.name}': adopted, not made by this stack, so it is left in place in the target tenant.`);
+      log.info(
+        `MigrationEndpoint '${ctx.name}': adopted, not made by this stack, so it is left in place in the target tenant.`,
+      );
       return;
     }
     const svc = service;

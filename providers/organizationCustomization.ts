@@ -46,7 +46,12 @@ export class OrganizationCustomization extends XtmmResource {
   declare readonly enabledByUs: pulumi.Output<boolean>;
 
   constructor(name: string, args: OrganizationCustomizationArgs, opts?: pulumi.CustomResourceOptions) {
-    super(SPEC, name, { tenant: args.tenant, ...(args.tenantId !== undefined ? { tenantId: args.tenantId } : {}) }, opts);
+    super(
+      SPEC,
+      name,
+      { tenant: args.tenant, ...(args.tenantId !== undefined ? { tenantId: args.tenantId } : {}) },
+      opts,
+    );
   }
 }
 
@@ -67,7 +72,10 @@ export const organizationCustomizationImpl: ResourceImplementation<Inputs, Outpu
     }
     for (const key of Object.keys(news)) {
       if (!INPUTS.includes(key)) {
-        failures.push({ property: key, reason: `is not an input of OrganizationCustomization (inputs: ${INPUTS.join(", ")}); remove it` });
+        failures.push({
+          property: key,
+          reason: `is not an input of OrganizationCustomization (inputs: ${INPUTS.join(", ")}); remove it`,
+        });
       }
     }
     const tenant = checkTenantId(news, news.tenant);
@@ -93,7 +101,9 @@ export const organizationCustomizationImpl: ResourceImplementation<Inputs, Outpu
     const client = tenantFor(props.tenant);
     if (client.settings.tenantId.toLowerCase() !== String(props.tenantId).toLowerCase()) {
       // The stack now points this role at another tenant; ours is out of reach, and diff plans the replacement.
-      log.warn(`OrganizationCustomization of tenant ${props.tenantId}: the stack's ${props.tenant} tenant is now ${client.settings.tenantId}; not refreshed.`);
+      log.warn(
+        `OrganizationCustomization of tenant ${props.tenantId}: the stack's ${props.tenant} tenant is now ${client.settings.tenantId}; not refreshed.`,
+      );
       return { id, props };
     }
     return { id, props: { ...props, isDehydrated: await readIsDehydrated(client) } };
@@ -137,7 +147,9 @@ async function readIsDehydrated(client: TenantClient): Promise<boolean> {
   try {
     config = (await client.exchange.invoke<Props>("Get-OrganizationConfig")).value[0];
   } catch (e) {
-    throw new Error(`Reading the organization configuration (Get-OrganizationConfig) of tenant ${tenantId}: ${message(e)}`);
+    throw new Error(
+      `Reading the organization configuration (Get-OrganizationConfig) of tenant ${tenantId}: ${message(e)}`,
+    );
   }
   if (!config || typeof config.IsDehydrated !== "boolean") {
     throw new Error(

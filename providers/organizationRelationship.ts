@@ -9,7 +9,14 @@ import { XtmmResource, type Anchored, type XtmmResourceSpec } from "./dynamic";
 import { isUnknown, type Props, type ResourceImplementation } from "./context";
 import { checkTenantId, tenantChanged } from "./tenantInput";
 import type { TenantRole } from "./tenant/settings";
-import { converge, observe, observedInputs, release, type Inputs, type Outputs } from "./organizationRelationship/converge";
+import {
+  converge,
+  observe,
+  observedInputs,
+  release,
+  type Inputs,
+  type Outputs,
+} from "./organizationRelationship/converge";
 import { CAPABILITIES, canonicalCapabilities, minus, sameSet } from "./organizationRelationship/model";
 import { GUID } from "../domain/ids";
 
@@ -65,7 +72,15 @@ export class OrganizationRelationship extends XtmmResource {
   }
 }
 
-const INPUTS = ["tenant", "tenantId", "partnerTenantId", "name", "capabilities", "oauthApplicationId", "publishedScopes"];
+const INPUTS = [
+  "tenant",
+  "tenantId",
+  "partnerTenantId",
+  "name",
+  "capabilities",
+  "oauthApplicationId",
+  "publishedScopes",
+];
 const ROLES: readonly string[] = ["source", "target"];
 const anyUnknown = (v: unknown): boolean => isUnknown(v) || (Array.isArray(v) && v.some(isUnknown));
 
@@ -73,10 +88,17 @@ function checkInputs(news: Props): pulumi.dynamic.CheckFailure[] {
   const failures: pulumi.dynamic.CheckFailure[] = [];
   const fail = (property: string, reason: string) => failures.push({ property, reason });
   const { tenant, partnerTenantId, name, capabilities, oauthApplicationId, publishedScopes } = news;
-  if (!isUnknown(tenant) && !ROLES.includes(tenant as string)) fail("tenant", `must be "source" or "target" (the tenant the relationship lives in), not ${JSON.stringify(tenant ?? null)}`);
+  if (!isUnknown(tenant) && !ROLES.includes(tenant as string))
+    fail(
+      "tenant",
+      `must be "source" or "target" (the tenant the relationship lives in), not ${JSON.stringify(tenant ?? null)}`,
+    );
   if (!isUnknown(partnerTenantId)) {
     if (typeof partnerTenantId !== "string" || !GUID.test(partnerTenantId)) {
-      fail("partnerTenantId", `must be the partner tenant's id, a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47 (Microsoft keys the relationship by it, not by a domain), not ${JSON.stringify(partnerTenantId ?? null)}`);
+      fail(
+        "partnerTenantId",
+        `must be the partner tenant's id, a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47 (Microsoft keys the relationship by it, not by a domain), not ${JSON.stringify(partnerTenantId ?? null)}`,
+      );
     } else if (ROLES.includes(tenant as string)) {
       const own = typeof news.tenantId === "string" && !isUnknown(news.tenantId) ? news.tenantId : undefined;
       if (own && own.toLowerCase() === partnerTenantId.toLowerCase()) {
@@ -84,30 +106,60 @@ function checkInputs(news: Props): pulumi.dynamic.CheckFailure[] {
       }
     }
   }
-  if (!isUnknown(name) && (typeof name !== "string" || name.trim() === "" || name.length > 64)) fail("name", "must be a non-empty name of at most 64 characters (used when the relationship is created)");
+  if (!isUnknown(name) && (typeof name !== "string" || name.trim() === "" || name.length > 64))
+    fail("name", "must be a non-empty name of at most 64 characters (used when the relationship is created)");
   if (!isUnknown(capabilities)) {
     if (!Array.isArray(capabilities) || capabilities.length === 0) {
-      fail("capabilities", `must be a non-empty list of ${CAPABILITIES.join(", ")} (e.g. ["Inbound"] in the target, ["RemoteOutbound"] in the source)`);
+      fail(
+        "capabilities",
+        `must be a non-empty list of ${CAPABILITIES.join(", ")} (e.g. ["Inbound"] in the target, ["RemoteOutbound"] in the source)`,
+      );
     } else {
       for (const c of capabilities) {
         if (isUnknown(c)) continue;
-        if (typeof c !== "string" || canonicalCapabilities([c]).length === 0) fail("capabilities", `${JSON.stringify(c)} is not a MailboxMoveCapability; use ${CAPABILITIES.join(", ")}`);
+        if (typeof c !== "string" || canonicalCapabilities([c]).length === 0)
+          fail("capabilities", `${JSON.stringify(c)} is not a MailboxMoveCapability; use ${CAPABILITIES.join(", ")}`);
       }
     }
   }
-  if (oauthApplicationId !== undefined && !isUnknown(oauthApplicationId) && (typeof oauthApplicationId !== "string" || !GUID.test(oauthApplicationId))) {
-    fail("oauthApplicationId", `must be the migration app's application (client) id, a GUID, not ${JSON.stringify(oauthApplicationId)}`);
+  if (
+    oauthApplicationId !== undefined &&
+    !isUnknown(oauthApplicationId) &&
+    (typeof oauthApplicationId !== "string" || !GUID.test(oauthApplicationId))
+  ) {
+    fail(
+      "oauthApplicationId",
+      `must be the migration app's application (client) id, a GUID, not ${JSON.stringify(oauthApplicationId)}`,
+    );
   }
   if (publishedScopes !== undefined && !isUnknown(publishedScopes)) {
-    if (!Array.isArray(publishedScopes) || publishedScopes.length === 0 || publishedScopes.some((s) => !isUnknown(s) && (typeof s !== "string" || s.trim() === ""))) {
-      fail("publishedScopes", "must be a non-empty list of mail-enabled security group identities (name, address or id)");
+    if (
+      !Array.isArray(publishedScopes) ||
+      publishedScopes.length === 0 ||
+      publishedScopes.some((s) => !isUnknown(s) && (typeof s !== "string" || s.trim() === ""))
+    ) {
+      fail(
+        "publishedScopes",
+        "must be a non-empty list of mail-enabled security group identities (name, address or id)",
+      );
     }
   }
-  const outbound = Array.isArray(capabilities) && capabilities.some((c) => typeof c === "string" && c.toLowerCase() === "remoteoutbound");
-  if (outbound && oauthApplicationId === undefined) fail("oauthApplicationId", "is required with RemoteOutbound: the source side names the migration app (Microsoft's source step 4)");
-  if (outbound && publishedScopes === undefined) fail("publishedScopes", "is required with RemoteOutbound: the source side names the scoping group whose members may move");
+  const outbound =
+    Array.isArray(capabilities) &&
+    capabilities.some((c) => typeof c === "string" && c.toLowerCase() === "remoteoutbound");
+  if (outbound && oauthApplicationId === undefined)
+    fail(
+      "oauthApplicationId",
+      "is required with RemoteOutbound: the source side names the migration app (Microsoft's source step 4)",
+    );
+  if (outbound && publishedScopes === undefined)
+    fail(
+      "publishedScopes",
+      "is required with RemoteOutbound: the source side names the scoping group whose members may move",
+    );
   for (const key of Object.keys(news)) {
-    if (!INPUTS.includes(key)) fail(key, `is not an input of OrganizationRelationship (inputs: ${INPUTS.join(", ")}); remove it`);
+    if (!INPUTS.includes(key))
+      fail(key, `is not an input of OrganizationRelationship (inputs: ${INPUTS.join(", ")}); remove it`);
   }
   return failures;
 }
@@ -119,7 +171,9 @@ export const organizationRelationshipImpl: ResourceImplementation<Inputs, Output
   },
 
   async diff(_id, olds, news) {
-    const replaces = ["tenant", "partnerTenantId"].filter((k) => isUnknown(news[k]) || String(news[k]).toLowerCase() !== String(olds[k]).toLowerCase());
+    const replaces = ["tenant", "partnerTenantId"].filter(
+      (k) => isUnknown(news[k]) || String(news[k]).toLowerCase() !== String(olds[k]).toLowerCase(),
+    );
     if (tenantChanged(olds, news)) replaces.push("tenantId");
     // A new relationship would collide with the old one by name (and Exchange refuses two for one partner).
     if (replaces.length) return { changes: true, replaces, deleteBeforeReplace: true };
@@ -127,16 +181,26 @@ export const organizationRelationshipImpl: ResourceImplementation<Inputs, Output
     if (anyUnknown(news.capabilities)) changed.push("capabilities");
     else {
       const desired = canonicalCapabilities(news.capabilities);
-      if (minus(desired, olds.mailboxMoveCapability).length || minus(olds.addedCapabilities, desired).length) changed.push("capabilities");
+      if (minus(desired, olds.mailboxMoveCapability).length || minus(olds.addedCapabilities, desired).length)
+        changed.push("capabilities");
     }
     if (olds.enabled !== true) changed.push("enabled");
     if (olds.mailboxMoveEnabled !== true) changed.push("mailboxMoveEnabled");
     const app = news.oauthApplicationId;
-    if (isUnknown(app) || (app !== undefined && (olds.currentOAuthApplicationId ?? "").toLowerCase() !== String(app).toLowerCase())) changed.push("oauthApplicationId");
+    if (
+      isUnknown(app) ||
+      (app !== undefined && (olds.currentOAuthApplicationId ?? "").toLowerCase() !== String(app).toLowerCase())
+    )
+      changed.push("oauthApplicationId");
     if (app === undefined && olds.oauthApplicationId !== null) changed.push("oauthApplicationId");
     const scopes = news.publishedScopes;
     if (anyUnknown(scopes)) changed.push("publishedScopes");
-    else if (scopes !== undefined && (olds.publishedScopes === null || !sameSet(scopes, olds.publishedScopes) || !sameSet(olds.currentPublishedScopes, olds.expectedPublishedScopes))) {
+    else if (
+      scopes !== undefined &&
+      (olds.publishedScopes === null ||
+        !sameSet(scopes, olds.publishedScopes) ||
+        !sameSet(olds.currentPublishedScopes, olds.expectedPublishedScopes))
+    ) {
       changed.push("publishedScopes");
     } else if (scopes === undefined && olds.publishedScopes !== null) changed.push("publishedScopes");
     // `name` is only used when creating: renaming the input changes nothing in Exchange.

@@ -79,7 +79,8 @@ export class Readiness extends XtmmResource {
   declare readonly reportFile: pulumi.Output<string>;
 
   constructor(name: string, args: ReadinessArgs, opts?: pulumi.CustomResourceOptions) {
-    const reportPath = args.reportPath ?? pulumi.output(args.wave).apply((w) => `readiness/${pulumi.getStack()}-${w}.md`);
+    const reportPath =
+      args.reportPath ?? pulumi.output(args.wave).apply((w) => `readiness/${pulumi.getStack()}-${w}.md`);
     super(SPEC, name, { ...args, reportPath }, opts);
   }
 }
@@ -88,17 +89,29 @@ export class Readiness extends XtmmResource {
 const known = (v: unknown): string | undefined => (typeof v === "string" && !isUnknown(v) ? v : undefined);
 
 function computed(e: Evaluation, reportFile: string): Props {
-  return { summary: e.summary, findings: e.findings, blockedUsers: e.blockedUsers, movedUsers: e.movedUsers, licences: e.licences, notChecked: e.notChecked, reportFile };
+  return {
+    summary: e.summary,
+    findings: e.findings,
+    blockedUsers: e.blockedUsers,
+    movedUsers: e.movedUsers,
+    licences: e.licences,
+    notChecked: e.notChecked,
+    reportFile,
+  };
 }
 
 function logVerdict(wave: string, e: Evaluation, file: string): void {
   const s = e.summary;
-  log.info(`Readiness of wave ${wave}: ${s.ready} ready, ${s.blocked} blocked, ${s.pending} pending, ${s.moved} moved, ${s.warnings} warning(s); report ${file}.`);
+  log.info(
+    `Readiness of wave ${wave}: ${s.ready} ready, ${s.blocked} blocked, ${s.pending} pending, ${s.moved} moved, ${s.warnings} warning(s); report ${file}.`,
+  );
   const org = e.findings.filter((f) => f.user === null && f.severity === "blocking" && !f.pending);
   for (const f of org) log.warn(`Wave ${wave} cannot move anyone: ${f.message}. Fix: ${f.fix}`);
   if (s.blocked > 0 && org.length === 0) {
     const shown = e.blockedUsers.slice(0, 10);
-    log.warn(`Wave ${wave}: ${s.blocked} user(s) blocked and left out of its batches (${shown.join(", ")}${s.blocked > shown.length ? ", …" : ""}); see ${file}.`);
+    log.warn(
+      `Wave ${wave}: ${s.blocked} user(s) blocked and left out of its batches (${shown.join(", ")}${s.blocked > shown.length ? ", …" : ""}); see ${file}.`,
+    );
   }
 }
 
@@ -126,7 +139,10 @@ export const readinessImpl: ResourceImplementation<Inputs, Outputs> = {
       target: facts.target,
     });
     const wave = inputs.wave as string;
-    const file = writeReport(inputs.reportPath as string, renderReport({ wave, checkedAt: new Date().toISOString() }, evaluation));
+    const file = writeReport(
+      inputs.reportPath as string,
+      renderReport({ wave, checkedAt: new Date().toISOString() }, evaluation),
+    );
     logVerdict(wave, evaluation, file);
     return { inputs: { ...inputs, ...computed(evaluation, file) }, failures: [] };
   },
@@ -138,7 +154,9 @@ export const readinessImpl: ResourceImplementation<Inputs, Outputs> = {
       if (isUnknown(news[k]) || !sameJson(olds[k], news[k])) diffs.push(k);
     }
     // Nothing lives in a tenant; a new wave name is a new resource id.
-    return diffs.length > 0 ? { changes: true, replaces: diffs.includes("wave") ? ["wave"] : [], diffs } : { changes: false };
+    return diffs.length > 0
+      ? { changes: true, replaces: diffs.includes("wave") ? ["wave"] : [], diffs }
+      : { changes: false };
   },
 
   ...checkedRecordMethods<Inputs, Outputs>((i) => `readiness/${i.wave}`, outputs),
@@ -146,7 +164,9 @@ export const readinessImpl: ResourceImplementation<Inputs, Outputs> = {
 
 function outputs(inputs: Inputs): Outputs {
   if (!inputs.summary || !Array.isArray(inputs.findings)) {
-    throw new Error(`Readiness ${inputs.wave}: check did not evaluate the wave (an input was unknown); run the update again.`);
+    throw new Error(
+      `Readiness ${inputs.wave}: check did not evaluate the wave (an input was unknown); run the update again.`,
+    );
   }
   const out: Props = {};
   // Every key always present (null when an optional input was not given), so no output disappears on update.

@@ -44,8 +44,19 @@ export const RESOURCE_KINDS = Object.keys(IMPLEMENTATIONS);
 
 /** The provider object today's shim returns for a kind: every method goes through `dispatch`. */
 export function provider(protocol: number, kind: string): Record<ShimMethod, (...args: unknown[]) => Promise<unknown>> {
-  const f = (method: ShimMethod) => (...args: unknown[]) => dispatch(protocol, kind, method, args);
-  return { configure: f("configure"), check: f("check"), diff: f("diff"), create: f("create"), read: f("read"), update: f("update"), delete: f("delete") };
+  const f =
+    (method: ShimMethod) =>
+    (...args: unknown[]) =>
+      dispatch(protocol, kind, method, args);
+  return {
+    configure: f("configure"),
+    check: f("check"),
+    diff: f("diff"),
+    create: f("create"),
+    read: f("read"),
+    update: f("update"),
+    delete: f("delete"),
+  };
 }
 
 export async function dispatch(protocol: number, kind: string, method: ShimMethod, args: unknown[]): Promise<unknown> {
@@ -98,7 +109,11 @@ async function call(impl: ResourceImplementation, kind: string, method: ShimMeth
       if (result.id !== "" && result.inputs) assertPlainJson(`${kind}.read (inputs)`, result.inputs);
       if (result.id === "") return result;
       // A read that also returns inputs (drift shown as changed inputs) keeps the anchors on them too.
-      return { ...result, props: anchored.recorded(result.props, anchors), ...(result.inputs ? { inputs: anchored.recorded(result.inputs, anchors) } : {}) };
+      return {
+        ...result,
+        props: anchored.recorded(result.props, anchors),
+        ...(result.inputs ? { inputs: anchored.recorded(result.inputs, anchors) } : {}),
+      };
     }
     case "update": {
       const [id, olds, news] = args as [string, Props, Props];
@@ -132,4 +147,3 @@ function scrubbed(e: unknown): Error {
   clean.stack = redact(err.stack ?? clean.message);
   return clean;
 }
-

@@ -28,7 +28,17 @@ export interface ScopingGroupArgs {
 const SPEC: XtmmResourceSpec = {
   kind: "scopingGroup",
   type: "ScopingGroup",
-  outputs: ["tenantId", "requested", "identity", "alias", "primarySmtpAddress", "externalDirectoryObjectId", "adopted", "memberAliases", "originalMembers"],
+  outputs: [
+    "tenantId",
+    "requested",
+    "identity",
+    "alias",
+    "primarySmtpAddress",
+    "externalDirectoryObjectId",
+    "adopted",
+    "memberAliases",
+    "originalMembers",
+  ],
 };
 
 export class ScopingGroup extends XtmmResource {
@@ -53,19 +63,34 @@ function checkInputs(news: Props): pulumi.dynamic.CheckFailure[] {
   const failures: pulumi.dynamic.CheckFailure[] = [];
   const fail = (property: string, reason: string) => failures.push({ property, reason });
   const { tenant, name, alias, primarySmtpAddress, members } = news;
-  if (tenant !== undefined && !isUnknown(tenant) && tenant !== "source" && tenant !== "target") fail("tenant", `must be "source" (the default) or "target", not ${JSON.stringify(tenant)}`);
-  if (!isUnknown(name) && (typeof name !== "string" || name.trim() === "" || name.length > 64)) fail("name", "must be a non-empty group name of at most 64 characters");
+  if (tenant !== undefined && !isUnknown(tenant) && tenant !== "source" && tenant !== "target")
+    fail("tenant", `must be "source" (the default) or "target", not ${JSON.stringify(tenant)}`);
+  if (!isUnknown(name) && (typeof name !== "string" || name.trim() === "" || name.length > 64))
+    fail("name", "must be a non-empty group name of at most 64 characters");
   if (alias !== undefined && !isUnknown(alias) && !isAlias(alias)) {
-    fail("alias", `must be an Exchange alias (letters, digits and !#$%&'*+-/=?^_\`{|}~, dots between them, at most 64), not ${JSON.stringify(alias)}`);
+    fail(
+      "alias",
+      `must be an Exchange alias (letters, digits and !#$%&'*+-/=?^_\`{|}~, dots between them, at most 64), not ${JSON.stringify(alias)}`,
+    );
   }
   if (primarySmtpAddress !== undefined && !isUnknown(primarySmtpAddress) && !isAddress(primarySmtpAddress)) {
-    fail("primarySmtpAddress", `must be an SMTP address such as movers@fabrikam.com, not ${JSON.stringify(primarySmtpAddress)}`);
+    fail(
+      "primarySmtpAddress",
+      `must be an SMTP address such as movers@fabrikam.com, not ${JSON.stringify(primarySmtpAddress)}`,
+    );
   }
   if (!isUnknown(members)) {
     if (!Array.isArray(members)) fail("members", "must be a list of SMTP addresses (an empty list is allowed)");
     else {
       const bad = members.filter((m) => !isUnknown(m) && (typeof m !== "string" || !isAddress(m.trim())));
-      if (bad.length) fail("members", `${bad.length} entr${bad.length === 1 ? "y is" : "ies are"} not an SMTP address: ${bad.slice(0, 5).map((b) => JSON.stringify(b)).join(", ")}${bad.length > 5 ? ", …" : ""}`);
+      if (bad.length)
+        fail(
+          "members",
+          `${bad.length} entr${bad.length === 1 ? "y is" : "ies are"} not an SMTP address: ${bad
+            .slice(0, 5)
+            .map((b) => JSON.stringify(b))
+            .join(", ")}${bad.length > 5 ? ", …" : ""}`,
+        );
     }
   }
   for (const key of Object.keys(news)) {
@@ -117,4 +142,3 @@ export const scopingGroupImpl: ResourceImplementation<Inputs, Outputs> = {
     await release(props);
   },
 };
-

@@ -65,7 +65,12 @@ export class SourceMailboxes extends XtmmResource {
 
   constructor(name: string, args: SourceMailboxesArgs, opts?: pulumi.CustomResourceOptions) {
     // maxUsers only when given: stacks made before it existed see no change.
-    const props = { wave: args.wave, users: args.users, targetDomains: args.targetDomains, targetDeliveryDomain: args.targetDeliveryDomain };
+    const props = {
+      wave: args.wave,
+      users: args.users,
+      targetDomains: args.targetDomains,
+      targetDeliveryDomain: args.targetDeliveryDomain,
+    };
     super(SPEC, name, args.maxUsers === undefined ? props : { ...props, maxUsers: args.maxUsers }, opts);
   }
 }
@@ -73,54 +78,89 @@ export class SourceMailboxes extends XtmmResource {
 const INPUTS = ["wave", "users", "targetDomains", "targetDeliveryDomain", "maxUsers"];
 /** Written by check itself; present in `news` only as the class's undefined placeholders or old values. */
 const COMPUTED = ["mailboxes", "summary"];
-const USER_FIELDS = ["sourceAddress", "targetPrimary", "userPrincipalName", "alias", "displayName", "firstName", "lastName"] as const;
+const USER_FIELDS = [
+  "sourceAddress",
+  "targetPrimary",
+  "userPrincipalName",
+  "alias",
+  "displayName",
+  "firstName",
+  "lastName",
+] as const;
 const LOWER: readonly string[] = ["sourceAddress", "targetPrimary", "userPrincipalName"];
 
 const deepUnknown = (v: unknown): boolean =>
-  isUnknown(v) || (Array.isArray(v) ? v.some(deepUnknown) : !!v && typeof v === "object" && Object.values(v).some(deepUnknown));
+  isUnknown(v) ||
+  (Array.isArray(v) ? v.some(deepUnknown) : !!v && typeof v === "object" && Object.values(v).some(deepUnknown));
 
 /** Shape checks and normalisation (addresses and domains lower-case); the wave rules are validateWave's. */
 function shape(news: Props, failures: Failure[]): Props {
   const out: Props = {};
   for (const key of Object.keys(news)) {
-    if (!INPUTS.includes(key) && !COMPUTED.includes(key)) failures.push({ property: key, reason: `is not an input of SourceMailboxes (inputs: ${INPUTS.join(", ")}); remove it` });
+    if (!INPUTS.includes(key) && !COMPUTED.includes(key))
+      failures.push({
+        property: key,
+        reason: `is not an input of SourceMailboxes (inputs: ${INPUTS.join(", ")}); remove it`,
+      });
   }
   const { wave, users, targetDomains, targetDeliveryDomain } = news;
-  if (!isUnknown(wave) && (typeof wave !== "string" || wave.trim() === "")) failures.push({ property: "wave", reason: "must be the wave's name, e.g. wave-1" });
+  if (!isUnknown(wave) && (typeof wave !== "string" || wave.trim() === ""))
+    failures.push({ property: "wave", reason: "must be the wave's name, e.g. wave-1" });
   out.wave = typeof wave === "string" ? wave.trim() : wave;
   if (isUnknown(users)) out.users = users;
-  else if (!Array.isArray(users)) failures.push({ property: "users", reason: "must be a list of planned users ({ sourceAddress, targetPrimary, userPrincipalName, alias })" });
+  else if (!Array.isArray(users))
+    failures.push({
+      property: "users",
+      reason: "must be a list of planned users ({ sourceAddress, targetPrimary, userPrincipalName, alias })",
+    });
   else {
     out.users = users.map((u, i) => {
       if (isUnknown(u)) return u;
       if (!u || typeof u !== "object" || Array.isArray(u)) {
-        failures.push({ property: `users[${i}]`, reason: "must be an object { sourceAddress, targetPrimary, userPrincipalName, alias }" });
+        failures.push({
+          property: `users[${i}]`,
+          reason: "must be an object { sourceAddress, targetPrimary, userPrincipalName, alias }",
+        });
         return u;
       }
       const user: Props = {};
       for (const k of Object.keys(u)) {
-        if (!(USER_FIELDS as readonly string[]).includes(k)) failures.push({ property: `users[${i}].${k}`, reason: `is not a field of a planned user (${USER_FIELDS.join(", ")}); remove it` });
+        if (!(USER_FIELDS as readonly string[]).includes(k))
+          failures.push({
+            property: `users[${i}].${k}`,
+            reason: `is not a field of a planned user (${USER_FIELDS.join(", ")}); remove it`,
+          });
       }
       for (const k of USER_FIELDS) {
         const v = (u as Props)[k];
         if (v === undefined || v === null) continue;
-        if (typeof v !== "string" && !isUnknown(v)) failures.push({ property: `users[${i}].${k}`, reason: `must be a string, not ${JSON.stringify(v)}` });
+        if (typeof v !== "string" && !isUnknown(v))
+          failures.push({ property: `users[${i}].${k}`, reason: `must be a string, not ${JSON.stringify(v)}` });
         user[k] = typeof v === "string" && !isUnknown(v) ? (LOWER.includes(k) ? v.trim().toLowerCase() : v.trim()) : v;
       }
       return user;
     });
   }
   if (isUnknown(targetDomains)) out.targetDomains = targetDomains;
-  else if (!Array.isArray(targetDomains)) failures.push({ property: "targetDomains", reason: "must be a list of the target's accepted domains, e.g. [contoso.com]" });
-  else out.targetDomains = targetDomains.map((d) => (typeof d === "string" && !isUnknown(d) ? d.trim().toLowerCase() : d));
+  else if (!Array.isArray(targetDomains))
+    failures.push({
+      property: "targetDomains",
+      reason: "must be a list of the target's accepted domains, e.g. [contoso.com]",
+    });
+  else
+    out.targetDomains = targetDomains.map((d) => (typeof d === "string" && !isUnknown(d) ? d.trim().toLowerCase() : d));
   if (!isUnknown(targetDeliveryDomain) && typeof targetDeliveryDomain !== "string") {
     failures.push({ property: "targetDeliveryDomain", reason: "must be a domain, e.g. contoso.onmicrosoft.com" });
   }
-  out.targetDeliveryDomain = typeof targetDeliveryDomain === "string" ? targetDeliveryDomain.trim().toLowerCase() : targetDeliveryDomain;
+  out.targetDeliveryDomain =
+    typeof targetDeliveryDomain === "string" ? targetDeliveryDomain.trim().toLowerCase() : targetDeliveryDomain;
   const maxUsers = news.maxUsers;
   if (maxUsers !== undefined && maxUsers !== null) {
     if (!isUnknown(maxUsers) && (typeof maxUsers !== "number" || !Number.isInteger(maxUsers) || maxUsers < 0)) {
-      failures.push({ property: "maxUsers", reason: `must be a whole number of users (0 = no limit), not ${JSON.stringify(maxUsers)}` });
+      failures.push({
+        property: "maxUsers",
+        reason: `must be a whole number of users (0 = no limit), not ${JSON.stringify(maxUsers)}`,
+      });
     }
     out.maxUsers = maxUsers;
   }
@@ -129,7 +169,9 @@ function shape(news: Props, failures: Failure[]): Props {
 
 /** The SourceMailboxes recorded by the previous check (olds are the old checked inputs). */
 function recorded(olds: Props): SourceMailbox[] {
-  return Array.isArray(olds.mailboxes) ? (olds.mailboxes as SourceMailbox[]).filter((m) => m && typeof m.sourceAddress === "string") : [];
+  return Array.isArray(olds.mailboxes)
+    ? (olds.mailboxes as SourceMailbox[]).filter((m) => m && typeof m.sourceAddress === "string")
+    : [];
 }
 
 /**
@@ -162,25 +204,40 @@ export const sourceMailboxesImpl: ResourceImplementation<Inputs, Outputs> = {
     const users = inputs.users as PlannedUser[];
     const targetDomains = inputs.targetDomains as string[];
     const targetDeliveryDomain = inputs.targetDeliveryDomain as string;
-    failures.push(...validateWave(users, { targetDomains, targetDeliveryDomain, maxUsers: inputs.maxUsers as number | undefined }));
+    failures.push(
+      ...validateWave(users, { targetDomains, targetDeliveryDomain, maxUsers: inputs.maxUsers as number | undefined }),
+    );
     if (failures.length > 0 || isUnknown(inputs.wave)) return { inputs, failures };
 
     const [listings, accepted] = await Promise.all([readSource(users), targetAcceptedDomains()]);
     if (accepted) {
       targetDomains.forEach((d, i) => {
-        if (!accepted.includes(d)) failures.push({ property: `targetDomains[${i}]`, reason: `${d} is not an accepted domain of the target tenant (accepted: ${accepted.join(", ")}); add and verify it in the target, or remove it` });
+        if (!accepted.includes(d))
+          failures.push({
+            property: `targetDomains[${i}]`,
+            reason: `${d} is not an accepted domain of the target tenant (accepted: ${accepted.join(", ")}); add and verify it in the target, or remove it`,
+          });
       });
       if (!accepted.includes(targetDeliveryDomain)) {
-        failures.push({ property: "targetDeliveryDomain", reason: `${targetDeliveryDomain} is not an accepted domain of the target tenant (accepted: ${accepted.join(", ")}); use the target's initial domain, e.g. ${accepted.find((d) => d.endsWith(".onmicrosoft.com") && !d.endsWith(".mail.onmicrosoft.com")) ?? "<tenant>.onmicrosoft.com"}` });
+        failures.push({
+          property: "targetDeliveryDomain",
+          reason: `${targetDeliveryDomain} is not an accepted domain of the target tenant (accepted: ${accepted.join(", ")}); use the target's initial domain, e.g. ${accepted.find((d) => d.endsWith(".onmicrosoft.com") && !d.endsWith(".mail.onmicrosoft.com")) ?? "<tenant>.onmicrosoft.com"}`,
+        });
       }
     }
     const { mailboxes, sameMailbox } = assess(users, listings, recorded(olds));
     for (const s of sameMailbox) {
-      failures.push({ property: `users[${s.index}].sourceAddress`, reason: `${users[s.index].sourceAddress} is the same source mailbox (${s.name}) as users[${s.first}].sourceAddress ${users[s.first].sourceAddress}; list each mailbox once` });
+      failures.push({
+        property: `users[${s.index}].sourceAddress`,
+        reason: `${users[s.index].sourceAddress} is the same source mailbox (${s.name}) as users[${s.first}].sourceAddress ${users[s.first].sourceAddress}; list each mailbox once`,
+      });
     }
     if (failures.length > 0) return { inputs, failures };
     for (const m of mailboxes) {
-      if (m.state === "blocked") log.warn(`Wave ${inputs.wave}: ${m.sourceAddress} cannot move and will not be staged: ${m.blockers.join("; ")}.`);
+      if (m.state === "blocked")
+        log.warn(
+          `Wave ${inputs.wave}: ${m.sourceAddress} cannot move and will not be staged: ${m.blockers.join("; ")}.`,
+        );
     }
     return { inputs: { ...inputs, mailboxes, summary: summaryOf(mailboxes) }, failures: [] };
   },
@@ -198,8 +255,18 @@ export const sourceMailboxesImpl: ResourceImplementation<Inputs, Outputs> = {
 
 function outputs(inputs: Inputs): Outputs {
   if (!Array.isArray(inputs.mailboxes)) {
-    throw new Error(`SourceMailboxes ${inputs.wave}: check did not read the source (an input was unknown); run the update again.`);
+    throw new Error(
+      `SourceMailboxes ${inputs.wave}: check did not read the source (an input was unknown); run the update again.`,
+    );
   }
   const { wave, users, targetDomains, targetDeliveryDomain, maxUsers, mailboxes } = inputs;
-  return { wave, users, targetDomains, targetDeliveryDomain, ...(maxUsers === undefined || maxUsers === null ? {} : { maxUsers }), mailboxes, summary: summaryOf(mailboxes) };
+  return {
+    wave,
+    users,
+    targetDomains,
+    targetDeliveryDomain,
+    ...(maxUsers === undefined || maxUsers === null ? {} : { maxUsers }),
+    mailboxes,
+    summary: summaryOf(mailboxes),
+  };
 }

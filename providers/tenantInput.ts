@@ -32,7 +32,12 @@ export function checkTenantId(news: Props, role: unknown): { inputs: Props; fail
   if (typeof given !== "string" || !isGuid(given)) {
     return {
       inputs: news,
-      failures: [{ property: "tenantId", reason: `must be the tenant's directory (tenant) ID, a GUID, not ${JSON.stringify(given)}` }],
+      failures: [
+        {
+          property: "tenantId",
+          reason: `must be the tenant's directory (tenant) ID, a GUID, not ${JSON.stringify(given)}`,
+        },
+      ],
     };
   }
   const tenantId = given.toLowerCase();

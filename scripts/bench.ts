@@ -39,7 +39,8 @@ function option(name: string, env: string, fallback: number): number {
   const raw = i >= 0 ? process.argv[i + 1] : process.env[env];
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} (${env}) must be a whole number >= 0, not ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`--${name} (${env}) must be a whole number >= 0, not ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -53,7 +54,8 @@ function hostPid(): number | undefined {
     try {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
       const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === process.pid && fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("dynamic-provider")) return Number(entry);
+      if (ppid === process.pid && fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("dynamic-provider"))
+        return Number(entry);
     } catch {
       // A process that ended while we looked.
     }
@@ -70,9 +72,17 @@ function memoryKb(pid: number | undefined, field: "VmHWM" | "VmRSS"): number | u
 /** Calls the emulator saw since `mark`, by surface and tenant (Exchange paths carry the tenant id). */
 function callsSince(emu: Emulator, mark: number) {
   const calls = emu.requests.slice(mark);
-  const exchange = (tenantId?: string) => calls.filter((r) => r.surface === "exchange" && (!tenantId || r.path.toLowerCase().includes(tenantId.toLowerCase())));
-  const isWrite = (r: RequestRecord) => (r.surface === "exchange" ? !!r.cmdlet && !/^(Get|Test)-/i.test(r.cmdlet) : r.method !== "GET");
-  const byCmdlet = (rs: RequestRecord[]) => rs.reduce<Record<string, number>>((acc, r) => ((acc[r.cmdlet ?? r.path] = (acc[r.cmdlet ?? r.path] ?? 0) + 1), acc), {});
+  const exchange = (tenantId?: string) =>
+    calls.filter(
+      (r) => r.surface === "exchange" && (!tenantId || r.path.toLowerCase().includes(tenantId.toLowerCase())),
+    );
+  const isWrite = (r: RequestRecord) =>
+    r.surface === "exchange" ? !!r.cmdlet && !/^(Get|Test)-/i.test(r.cmdlet) : r.method !== "GET";
+  const byCmdlet = (rs: RequestRecord[]) =>
+    rs.reduce<Record<string, number>>(
+      (acc, r) => ((acc[r.cmdlet ?? r.path] = (acc[r.cmdlet ?? r.path] ?? 0) + 1), acc),
+      {},
+    );
   return {
     all: calls,
     source: exchange(emu.tenants.source.tenantId),
@@ -102,34 +112,63 @@ const average = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs
 /** What the engine's checkpoint keeps for one resource, in bytes (indented, as a file backend writes it). */
 function checkpointBytes(s: ResourceState, secretOutputs: string[], parent: string, dependencies: string[]): number {
   const outputs = sealed(s.outputs, secretOutputs);
-  const entry = { urn: s.urn, custom: true, id: s.id, type: s.type, inputs: s.inputs, outputs, parent, dependencies, provider: `urn:pulumi:bench::xtmm::pulumi:providers:pulumi-nodejs::default::00000000-0000-0000-0000-000000000000`, propertyDependencies: {}, created: new Date().toISOString(), modified: new Date().toISOString() };
+  const entry = {
+    urn: s.urn,
+    custom: true,
+    id: s.id,
+    type: s.type,
+    inputs: s.inputs,
+    outputs,
+    parent,
+    dependencies,
+    provider: `urn:pulumi:bench::xtmm::pulumi:providers:pulumi-nodejs::default::00000000-0000-0000-0000-000000000000`,
+    propertyDependencies: {},
+    created: new Date().toISOString(),
+    modified: new Date().toISOString(),
+  };
   return Buffer.byteLength(JSON.stringify(entry, null, 4));
 }
 
 async function benchHarness(): Promise<Record<string, unknown>> {
   const n = option("users", "BENCH_USERS", 2000);
   const latencyMs = option("latency-ms", "BENCH_LATENCY_MS", 300);
-  const concurrency = option("concurrency", "BENCH_CONCURRENCY", DEFAULT_EXCHANGE_CONCURRENCY) || DEFAULT_EXCHANGE_CONCURRENCY;
+  const concurrency =
+    option("concurrency", "BENCH_CONCURRENCY", DEFAULT_EXCHANGE_CONCURRENCY) || DEFAULT_EXCHANGE_CONCURRENCY;
   const sample = Math.min(option("baseline-sample", "BENCH_BASELINE_SAMPLE", 20), n);
 
   // Wave users first, then the baseline's sample: distinct mailboxes, so neither run adopts the other's objects.
   const emu = await startEmulator({ mailboxes: n + sample, latencyMs: 0 });
   const config = emulatorStackConfig(emu, { exchangeConcurrency: String(concurrency) });
   // Compiled, this file lives in dist/scripts: the shims must load dist/providers from the checkout root.
-  const host: ProviderHost = await startProviderHost({ caFile: emu.caFile, env: { XTMM_ROOT: ROOT }, callTimeoutMs: 24 * 3600_000 });
+  const host: ProviderHost = await startProviderHost({
+    caFile: emu.caFile,
+    env: { XTMM_ROOT: ROOT },
+    callTimeoutMs: 24 * 3600_000,
+  });
   const pid = hostPid();
   const engine = new Engine(host, { stack: "bench" });
   try {
     await host.configure(config);
     const plan = (from: number, count: number): PlannedUser[] => {
-      const { users, failures } = planUsers(Array.from({ length: count }, (_, k) => ({ source: user(from + k) })), { [SOURCE_DOMAIN]: "contoso.com" });
+      const { users, failures } = planUsers(
+        Array.from({ length: count }, (_, k) => ({ source: user(from + k) })),
+        { [SOURCE_DOMAIN]: "contoso.com" },
+      );
       if (failures.length) throw new Error(`bench plan: ${JSON.stringify(failures)}`);
       return users;
     };
     const waveUsers = plan(1, n);
     const sampleUsers = plan(n + 1, sample);
     const sourceMailboxes = (wave: string, users: PlannedUser[]) =>
-      declareResource(() => new SourceMailboxes(`source-mailboxes/${wave}`, { wave, users, targetDomains: TARGET_DOMAINS, targetDeliveryDomain: DELIVERY_DOMAIN }));
+      declareResource(
+        () =>
+          new SourceMailboxes(`source-mailboxes/${wave}`, {
+            wave,
+            users,
+            targetDomains: TARGET_DOMAINS,
+            targetDeliveryDomain: DELIVERY_DOMAIN,
+          }),
+      );
 
     // 1. Baseline: Microsoft's sample approach, one Set-MailUser per attribute, sequential, on the same attributes.
     progress(`baseline: ${sample} users, one call per attribute, sequentially`);
@@ -140,10 +179,19 @@ async function benchHarness(): Promise<Record<string, unknown>> {
     let mark = emu.requests.length;
     let t = Date.now();
     for (const [i, u] of sampleUsers.entries()) {
-      const a = mailUserInputs(u, (sampleRead.state.outputs.mailboxes as SourceMailbox[])[i], { targetDeliveryDomain: DELIVERY_DOMAIN, purgeOnDestroy: false });
+      const a = mailUserInputs(u, (sampleRead.state.outputs.mailboxes as SourceMailbox[])[i], {
+        targetDeliveryDomain: DELIVERY_DOMAIN,
+        purgeOnDestroy: false,
+      });
       await target.invoke("New-MailUser", {
-        Name: a.name, Alias: a.alias, DisplayName: a.displayName, FirstName: a.firstName, LastName: a.lastName,
-        PrimarySmtpAddress: a.targetPrimary, ExternalEmailAddress: a.externalEmailAddress, MicrosoftOnlineServicesID: a.userPrincipalName,
+        Name: a.name,
+        Alias: a.alias,
+        DisplayName: a.displayName,
+        FirstName: a.firstName,
+        LastName: a.lastName,
+        PrimarySmtpAddress: a.targetPrimary,
+        ExternalEmailAddress: a.externalEmailAddress,
+        MicrosoftOnlineServicesID: a.userPrincipalName,
         Password: randomBytes(18).toString("base64") + "aA1!",
       });
       await target.invoke("Set-MailUser", { Identity: a.targetPrimary, ExchangeGuid: a.exchangeGuid });
@@ -168,14 +216,24 @@ async function benchHarness(): Promise<Record<string, unknown>> {
     const readMs = Date.now() - t;
     const sourceCalls = callsSince(emu, mark);
     const mailboxes = read.state.outputs.mailboxes as SourceMailbox[];
-    const template = await declareResource(() => new MailUser(`mailuser/${waveUsers[0].targetPrimary}`, mailUserInputs(waveUsers[0], mailboxes[0], { targetDeliveryDomain: DELIVERY_DOMAIN, purgeOnDestroy: false })));
+    const template = await declareResource(
+      () =>
+        new MailUser(
+          `mailuser/${waveUsers[0].targetPrimary}`,
+          mailUserInputs(waveUsers[0], mailboxes[0], { targetDeliveryDomain: DELIVERY_DOMAIN, purgeOnDestroy: false }),
+        ),
+    );
     // Every MailUser shares the shim text; inputs exactly as the component builds them (checked on the first).
     const declared: DeclaredResource[] = waveUsers.map((u, i) => ({
       type: template.type,
       name: `mailuser/${u.targetPrimary}`,
-      inputs: { __provider: template.inputs.__provider, ...mailUserInputs(u, mailboxes[i], { targetDeliveryDomain: DELIVERY_DOMAIN, purgeOnDestroy: false }) },
+      inputs: {
+        __provider: template.inputs.__provider,
+        ...mailUserInputs(u, mailboxes[i], { targetDeliveryDomain: DELIVERY_DOMAIN, purgeOnDestroy: false }),
+      },
     }));
-    if (!sameJson(declared[0].inputs, template.inputs)) throw new Error("bench: MailUser inputs differ from what the class declares");
+    if (!sameJson(declared[0].inputs, template.inputs))
+      throw new Error("bench: MailUser inputs differ from what the class declares");
     const markUsers = emu.requests.length;
     const steps: Promise<unknown>[] = [];
     for (const r of declared) steps.push(engine.apply(r, await engine.plan(r)));
@@ -206,7 +264,11 @@ async function benchHarness(): Promise<Record<string, unknown>> {
 
     // 5. State size, as the checkpoint stores it.
     const waveState = engine.state(wave)!;
-    const userBytes = declared.map((r) => checkpointBytes(engine.state(r)!, ["password"], "urn:pulumi:bench::xtmm::xtmm:index:MigrationWave::bench", [waveState.urn]));
+    const userBytes = declared.map((r) =>
+      checkpointBytes(engine.state(r)!, ["password"], "urn:pulumi:bench::xtmm::xtmm:index:MigrationWave::bench", [
+        waveState.urn,
+      ]),
+    );
     const outputBytes = declared.map((r) => {
       const { __provider: _p, ...outputs } = sealed(engine.state(r)!.outputs, ["password"]);
       return Buffer.byteLength(JSON.stringify(outputs));
@@ -219,7 +281,9 @@ async function benchHarness(): Promise<Record<string, unknown>> {
     // Reads: the check's bulk source read runs before any MailUser (sequential); the MailUsers' own reads
     // (coalesced create-or-adopt lookups) share the target's gate with the writes.
     const targetReads = stagingCalls.reads(stagingCalls.exchange).length;
-    const lowerBoundMs = Math.round(((writesNeeded + targetReads) * latencyMs) / concurrency + sourceReadCalls * latencyMs);
+    const lowerBoundMs = Math.round(
+      ((writesNeeded + targetReads) * latencyMs) / concurrency + sourceReadCalls * latencyMs,
+    );
     const baselinePerUserMs = sample > 0 ? baselineMs / sample : undefined;
     const baselineFullMs = baselinePerUserMs !== undefined ? Math.round(baselinePerUserMs * n) : undefined;
     const peakKb = memoryKb(pid, "VmHWM");
@@ -228,7 +292,8 @@ async function benchHarness(): Promise<Record<string, unknown>> {
       users: n,
       latencyMsPerCall: latencyMs,
       exchangeConcurrencyPerTenant: concurrency,
-      harness: "real @pulumi/pulumi dynamic-provider host over gRPC; check/diff one resource at a time, create/read concurrently; emulated tenant pair",
+      harness:
+        "real @pulumi/pulumi dynamic-provider host over gRPC; check/diff one resource at a time, create/read concurrently; emulated tenant pair",
       writesPerStagedUser: {
         value: +(stagingCalls.writes.length / Math.max(1, stagedCount)).toFixed(3),
         target: 2,
@@ -238,7 +303,13 @@ async function benchHarness(): Promise<Record<string, unknown>> {
         targetReadCallsDuringStaging: stagingCalls.reads(stagingCalls.target).length,
         readsByCmdlet: stagingCalls.byCmdlet(stagingCalls.reads(stagingCalls.exchange)),
       },
-      sourceRead: { users: n, calls: sourceReadCalls, byCmdlet: sourceCalls.byCmdlet([...sourceCalls.exchange, ...sourceCalls.graph]), sourceTenantCalls: sourceCalls.source.length, ms: readMs },
+      sourceRead: {
+        users: n,
+        calls: sourceReadCalls,
+        byCmdlet: sourceCalls.byCmdlet([...sourceCalls.exchange, ...sourceCalls.graph]),
+        sourceTenantCalls: sourceCalls.source.length,
+        ms: readMs,
+      },
       refreshUnchanged: {
         exchangeCalls: refreshCalls.exchange.length,
         target: 50,
@@ -247,7 +318,14 @@ async function benchHarness(): Promise<Record<string, unknown>> {
         drift: refreshed.filter((r) => r.op !== "same").length,
         ms: refreshMs,
       },
-      previewNoChange: { writes: previewCalls.writes.length, target: 0, exchangeCalls: previewCalls.exchange.length, graphCalls: previewCalls.graph.length, steps: previewOps, ms: previewMs },
+      previewNoChange: {
+        writes: previewCalls.writes.length,
+        target: 0,
+        exchangeCalls: previewCalls.exchange.length,
+        graphCalls: previewCalls.graph.length,
+        steps: previewOps,
+        ms: previewMs,
+      },
       staging: {
         ms: stagingMs,
         lowerBoundMs,
@@ -259,10 +337,14 @@ async function benchHarness(): Promise<Record<string, unknown>> {
         includes: "SourceMailboxes check (bulk source read) + create, then every MailUser's check, diff and create",
       },
       baseline: {
-        method: "New-MailUser, then one Set-MailUser per attribute (ExchangeGuid, ArchiveGuid when present, each x500, the delivery-domain address), sequentially, through the same tenant layer",
+        method:
+          "New-MailUser, then one Set-MailUser per attribute (ExchangeGuid, ArchiveGuid when present, each x500, the delivery-domain address), sequentially, through the same tenant layer",
         sampleUsers: sample,
         sampled: sample < n,
-        note: sample < n ? `measured on ${sample} users and extrapolated linearly to ${n} (a sequential full run would take ~${Math.round((baselineFullMs ?? 0) / 60000)} min)` : "full run",
+        note:
+          sample < n
+            ? `measured on ${sample} users and extrapolated linearly to ${n} (a sequential full run would take ~${Math.round((baselineFullMs ?? 0) / 60000)} min)`
+            : "full run",
         callsPerUser: sample > 0 ? +(baselineCalls / sample).toFixed(3) : undefined,
         msPerUser: baselinePerUserMs !== undefined ? Math.round(baselinePerUserMs) : undefined,
         estimatedMsForAllUsers: baselineFullMs,
@@ -272,12 +354,14 @@ async function benchHarness(): Promise<Record<string, unknown>> {
       stateBytesPerStagedUser: {
         value: Math.round(average(outputBytes) + providerBytes),
         target: 4096,
-        definition: "issue 5: a MailUser's outputs (compact JSON, password as its ciphertext envelope) plus the serialized provider (__provider)",
+        definition:
+          "issue 5: a MailUser's outputs (compact JSON, password as its ciphertext envelope) plus the serialized provider (__provider)",
         outputsAverage: Math.round(average(outputBytes)),
         outputsMax: Math.max(...outputBytes),
         serializedProviderBytes: providerBytes,
         checkpointEntryAverage: Math.round(average(userBytes)),
-        checkpointEntryNote: "the whole resource entry as a file backend writes it (indented), where inputs and outputs EACH carry __provider",
+        checkpointEntryNote:
+          "the whole resource entry as a file backend writes it (indented), where inputs and outputs EACH carry __provider",
         waveSharePerUser: Math.round(waveBytes / n),
         waveShareNote: "the wave's SourceMailboxes checkpoint entry divided by its users",
       },
@@ -294,8 +378,9 @@ async function benchHarness(): Promise<Record<string, unknown>> {
 /** `--engine harness` (default): our player of the engine's calls; `--engine pulumi`: that, then the real CLI. */
 async function main(): Promise<void> {
   const i = process.argv.indexOf("--engine");
-  const engine = i >= 0 ? process.argv[i + 1] : process.env.BENCH_ENGINE ?? "harness";
-  if (engine !== "harness" && engine !== "pulumi") throw new Error(`--engine must be harness or pulumi, not ${JSON.stringify(engine)}`);
+  const engine = i >= 0 ? process.argv[i + 1] : (process.env.BENCH_ENGINE ?? "harness");
+  if (engine !== "harness" && engine !== "pulumi")
+    throw new Error(`--engine must be harness or pulumi, not ${JSON.stringify(engine)}`);
   // --no-harness: the real CLI alone, for a second setting measured after a run that had both (its ratio to the
   // harness is then not measured).
   const withHarness = engine === "harness" || !process.argv.includes("--no-harness");
@@ -307,12 +392,15 @@ async function main(): Promise<void> {
   const users = option("users", "BENCH_USERS", 2000);
   const waves = option("waves", "BENCH_WAVES", 1) || 1;
   const latencyMs = option("latency-ms", "BENCH_LATENCY_MS", 300);
-  const concurrency = option("concurrency", "BENCH_CONCURRENCY", DEFAULT_EXCHANGE_CONCURRENCY) || DEFAULT_EXCHANGE_CONCURRENCY;
+  const concurrency =
+    option("concurrency", "BENCH_CONCURRENCY", DEFAULT_EXCHANGE_CONCURRENCY) || DEFAULT_EXCHANGE_CONCURRENCY;
   // --skip-checkpoints: the CLI writes the state once at the end instead of after every step (PULUMI_SKIP_CHECKPOINTS;
   // see the README's "How big a pair can be" for what that trades away).
   const skipCheckpoints = process.argv.includes("--skip-checkpoints") || process.env.BENCH_SKIP_CHECKPOINTS === "true";
   const cliEnv: Record<string, string> = skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {};
-  progress(`real engine: ${users} users in ${waves} wave(s) at ${latencyMs} ms per call${skipCheckpoints ? ", checkpoints skipped" : ""}`);
+  progress(
+    `real engine: ${users} users in ${waves} wave(s) at ${latencyMs} ms per call${skipCheckpoints ? ", checkpoints skipped" : ""}`,
+  );
   const emu = await startEmulator({ mailboxes: users, latencyMs: 0 });
   try {
     const pulumi = await benchPulumi(emu, { users, waves, latencyMs, concurrency, cliEnv }, progress);
@@ -320,7 +408,8 @@ async function main(): Promise<void> {
     const harnessStaging = harness ? (harness.staging as { ms: number }).ms : undefined;
     process.stdout.write(
       JSON.stringify(
-        { command: `npm run bench -- --engine pulumi --users ${users} --waves ${waves} --latency-ms ${latencyMs}${skipCheckpoints ? " --skip-checkpoints" : ""}${harness ? "" : " --no-harness"}`,
+        {
+          command: `npm run bench -- --engine pulumi --users ${users} --waves ${waves} --latency-ms ${latencyMs}${skipCheckpoints ? " --skip-checkpoints" : ""}${harness ? "" : " --no-harness"}`,
           ...(harness ? { harness } : {}),
           pulumi,
           ...(harnessStaging ? { stagingRealToHarness: +(staging.ms / harnessStaging).toFixed(3) } : {}),
@@ -335,6 +424,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  process.stderr.write(`bench failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exit(1);
 });

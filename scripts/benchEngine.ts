@@ -37,7 +37,12 @@ class ProcessWatch {
     if (this.timer) clearInterval(this.timer);
     this.sample();
     const mb = (kb: number) => +(kb / 1024).toFixed(1);
-    return { cli: mb(this.peakKb.cli), languageHost: mb(this.peakKb.languageHost), program: mb(this.peakKb.program), providerHost: mb(this.peakKb.providerHost) };
+    return {
+      cli: mb(this.peakKb.cli),
+      languageHost: mb(this.peakKb.languageHost),
+      program: mb(this.peakKb.program),
+      providerHost: mb(this.peakKb.providerHost),
+    };
   }
 
   private sample(): void {
@@ -87,7 +92,11 @@ class CheckpointWatch {
 
   stop(): { writes: number; bytesWritten: number; sizeBytes: number } {
     this.watcher?.close();
-    return { writes: this.writes, bytesWritten: this.bytes, sizeBytes: fs.existsSync(this.file) ? fs.statSync(this.file).size : 0 };
+    return {
+      writes: this.writes,
+      bytesWritten: this.bytes,
+      sizeBytes: fs.existsSync(this.file) ? fs.statSync(this.file).size : 0,
+    };
   }
 }
 
@@ -97,7 +106,8 @@ class CheckpointWatch {
  */
 function stateBreakdown(file: string, users: number): Record<string, unknown> {
   if (!fs.existsSync(file)) return {};
-  const resources: Record<string, unknown>[] = JSON.parse(fs.readFileSync(file, "utf8")).checkpoint?.latest?.resources ?? [];
+  const resources: Record<string, unknown>[] =
+    JSON.parse(fs.readFileSync(file, "utf8")).checkpoint?.latest?.resources ?? [];
   const byType: Record<string, { count: number; bytes: number; fields: Record<string, number> }> = {};
   for (const r of resources) {
     const t = (byType[String(r.type)] ??= { count: 0, bytes: 0, fields: {} });
@@ -116,22 +126,35 @@ function stateBreakdown(file: string, users: number): Record<string, unknown> {
         {
           count: t.count,
           bytesPerUser: Math.round(t.bytes / users),
-          bytesPerResourceByField: Object.fromEntries(Object.entries(t.fields).sort((a, b) => b[1] - a[1]).map(([k, b]) => [k, Math.round(b / t.count)])),
+          bytesPerResourceByField: Object.fromEntries(
+            Object.entries(t.fields)
+              .sort((a, b) => b[1] - a[1])
+              .map(([k, b]) => [k, Math.round(b / t.count)]),
+          ),
         },
       ]),
   );
 }
 
-const isWrite = (r: RequestRecord) => (r.surface === "exchange" ? !!r.cmdlet && !/^(Get|Test)-/i.test(r.cmdlet) : r.method !== "GET");
+const isWrite = (r: RequestRecord) =>
+  r.surface === "exchange" ? !!r.cmdlet && !/^(Get|Test)-/i.test(r.cmdlet) : r.method !== "GET";
 
 function callsOf(emu: Emulator, from: number, latencyMs: number, concurrency: number, users: number) {
   const calls = emu.requests.slice(from).filter((r) => r.surface !== "login");
   const tenantOf = (r: RequestRecord) => {
     if (r.surface !== "exchange") return "graph";
     const p = r.path.toLowerCase();
-    return p.includes(emu.tenants.source.tenantId) ? "source" : p.includes(emu.tenants.target.tenantId) ? "target" : "graph";
+    return p.includes(emu.tenants.source.tenantId)
+      ? "source"
+      : p.includes(emu.tenants.target.tenantId)
+        ? "target"
+        : "graph";
   };
-  const tally = (rs: RequestRecord[]) => rs.reduce<Record<string, number>>((acc, r) => ((acc[r.cmdlet ?? `${r.method} graph`] = (acc[r.cmdlet ?? `${r.method} graph`] ?? 0) + 1), acc), {});
+  const tally = (rs: RequestRecord[]) =>
+    rs.reduce<Record<string, number>>(
+      (acc, r) => ((acc[r.cmdlet ?? `${r.method} graph`] = (acc[r.cmdlet ?? `${r.method} graph`] ?? 0) + 1), acc),
+      {},
+    );
   const per = (t: string) => {
     const rs = calls.filter((r) => tenantOf(r) === t);
     const reads = rs.filter((r) => !isWrite(r));
@@ -142,12 +165,25 @@ function callsOf(emu: Emulator, from: number, latencyMs: number, concurrency: nu
   const graph = per("graph");
   // The latency lower bound of the calls this step made: each tenant's Exchange calls at the stack's per-tenant
   // concurrency, the two tenants in parallel; Graph calls as if unbounded in parallel (one latency when any).
-  const boundMs = Math.max(...Object.values(exchange).map((t) => (t.calls * latencyMs) / concurrency)) + (graph.calls > 0 ? latencyMs : 0);
+  const boundMs =
+    Math.max(...Object.values(exchange).map((t) => (t.calls * latencyMs) / concurrency)) +
+    (graph.calls > 0 ? latencyMs : 0);
   const writes = calls.filter(isWrite);
-  return { exchange, graph, writes: writes.length, writesPerUser: +(writes.length / users).toFixed(3), writesByCmdlet: tally(writes), lowerBoundMs: Math.round(boundMs) };
+  return {
+    exchange,
+    graph,
+    writes: writes.length,
+    writesPerUser: +(writes.length / users).toFixed(3),
+    writesByCmdlet: tally(writes),
+    lowerBoundMs: Math.round(boundMs),
+  };
 }
 
-export async function benchPulumi(emu: Emulator, opts: EngineBenchOptions, progress: (m: string) => void): Promise<Record<string, unknown>> {
+export async function benchPulumi(
+  emu: Emulator,
+  opts: EngineBenchOptions,
+  progress: (m: string) => void,
+): Promise<Record<string, unknown>> {
   const { config, secrets } = emulatorConfig(emu);
   const perWave = Math.ceil(opts.users / opts.waves);
   // Each wave's users in a CSV file, as an engineer declares a large wave: the CLI hands the program the
@@ -157,7 +193,8 @@ export async function benchPulumi(emu: Emulator, opts: EngineBenchOptions, progr
   const waves: Record<string, { csv: string }> = {};
   for (let w = 0; w < opts.waves; w++) {
     const rows = ["source"];
-    for (let i = w * perWave + 1; i <= Math.min(opts.users, (w + 1) * perWave); i++) rows.push(`user${String(i).padStart(5, "0")}@fabrikam.com`);
+    for (let i = w * perWave + 1; i <= Math.min(opts.users, (w + 1) * perWave); i++)
+      rows.push(`user${String(i).padStart(5, "0")}@fabrikam.com`);
     const csv = path.join(reports, `wave-${w + 1}.csv`);
     fs.writeFileSync(csv, rows.join("\n") + "\n");
     waves[`wave-${w + 1}`] = { csv };
@@ -191,7 +228,10 @@ export async function benchPulumi(emu: Emulator, opts: EngineBenchOptions, progr
     const ms = Date.now() - t;
     const written = cp.stop();
     const peakRssMB = procs.stop();
-    if (r.code !== 0) throw new Error(`bench: pulumi ${args.join(" ")} exited ${r.code}\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
+    if (r.code !== 0)
+      throw new Error(
+        `bench: pulumi ${args.join(" ")} exited ${r.code}\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`,
+      );
     check(r);
     const calls = callsOf(emu, mark, opts.latencyMs, opts.concurrency, opts.users);
     steps[name] = {
@@ -201,7 +241,9 @@ export async function benchPulumi(emu: Emulator, opts: EngineBenchOptions, progr
       checkpoint: { ...written, bytesPerUser: Math.round(written.sizeBytes / opts.users) },
       peakRssMB,
     };
-    progress(`${name}: ${Math.round(ms / 1000)} s, ${calls.writes} writes, bound ${Math.round(calls.lowerBoundMs / 1000)} s`);
+    progress(
+      `${name}: ${Math.round(ms / 1000)} s, ${calls.writes} writes, bound ${Math.round(calls.lowerBoundMs / 1000)} s`,
+    );
   };
   emu.options.latencyMs = opts.latencyMs;
   try {
@@ -226,7 +268,8 @@ export async function benchPulumi(emu: Emulator, opts: EngineBenchOptions, progr
     latencyMsPerCall: opts.latencyMs,
     exchangeConcurrencyPerTenant: opts.concurrency,
     cliEnv: opts.cliEnv ?? {},
-    lowerBound: "per step: max over the two tenants of (that tenant's Exchange calls x latency / exchangeConcurrency), plus one latency when the step made Graph calls",
+    lowerBound:
+      "per step: max over the two tenants of (that tenant's Exchange calls x latency / exchangeConcurrency), plus one latency when the step made Graph calls",
     steps,
     stateAfterStaging,
   };

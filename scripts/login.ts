@@ -6,7 +6,13 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { publicClient, scopeFor, signedInAccount } from "../providers/tenant/credentials";
-import { CONFIG_PREFIX, readTenantSettings, roleKey, type TenantRole, type TenantSettings } from "../providers/tenant/settings";
+import {
+  CONFIG_PREFIX,
+  readTenantSettings,
+  roleKey,
+  type TenantRole,
+  type TenantSettings,
+} from "../providers/tenant/settings";
 import type { Fetch } from "../providers/tenant/http";
 import { ConfigError } from "../providers/tenant/errors";
 
@@ -65,7 +71,9 @@ export async function login(opts: LoginOptions): Promise<{ username: string; tok
       deviceCodeCallback: (r) => print(r.message),
     });
 
-  print(`Signing in to the ${opts.role} tenant ${settings.tenantId} (${settings.domain}) with app ${settings.credential.clientId}.`);
+  print(
+    `Signing in to the ${opts.role} tenant ${settings.tenantId} (${settings.domain}) with app ${settings.credential.clientId}.`,
+  );
   const first = await deviceCode(graphScope);
   if (!first?.account) throw new Error("The sign-in finished without an account");
   // The refresh token from the first sign-in usually covers Exchange too; ask again only if it does not.
@@ -76,7 +84,10 @@ export async function login(opts: LoginOptions): Promise<{ username: string; tok
     await deviceCode(exchangeScope);
   }
   const account = await signedInAccount(app, settings.tenantId);
-  if (!account) throw new Error(`Signed in, but the account is not from tenant ${settings.tenantId}; sign in with an account of that tenant`);
+  if (!account)
+    throw new Error(
+      `Signed in, but the account is not from tenant ${settings.tenantId}; sign in with an account of that tenant`,
+    );
   fs.chmodSync(cachePath, 0o600);
   return { username: account.username, tokenCachePath: cachePath };
 }

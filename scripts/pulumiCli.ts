@@ -56,7 +56,11 @@ function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
 }
 
 function answersVersion(command: string, env: NodeJS.ProcessEnv): boolean {
-  const r = spawnSync(command, ["version"], { encoding: "utf8", timeout: 60_000, env: { ...env, PULUMI_SKIP_UPDATE_CHECK: "true" } });
+  const r = spawnSync(command, ["version"], {
+    encoding: "utf8",
+    timeout: 60_000,
+    env: { ...env, PULUMI_SKIP_UPDATE_CHECK: "true" },
+  });
   return r.status === 0 && /^v?\d+\.\d+/.test(r.stdout.trim());
 }
 
@@ -69,7 +73,9 @@ function answersVersion(command: string, env: NodeJS.ProcessEnv): boolean {
 export function builtCliEnv(binDir: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return {
     ...env,
-    PATH: [path.join(root, "node_modules", "@pulumi", "pulumi"), binDir, env.PATH ?? ""].filter(Boolean).join(path.delimiter),
+    PATH: [path.join(root, "node_modules", "@pulumi", "pulumi"), binDir, env.PATH ?? ""]
+      .filter(Boolean)
+      .join(path.delimiter),
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
   };
@@ -81,8 +87,15 @@ export function builtCliEnv(binDir: string, env: NodeJS.ProcessEnv): NodeJS.Proc
  */
 export function buildPulumi(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (!onPath("go", env)) return undefined;
-  const r = spawnSync("bash", [path.join(root, "tools", "pulumi-install.sh")], { env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-  if (r.status !== 0) throw new Error(`building the Pulumi CLI from Go modules failed (tools/pulumi-install.sh exited ${r.status ?? r.signal}); see its messages above`);
+  const r = spawnSync("bash", [path.join(root, "tools", "pulumi-install.sh")], {
+    env,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  if (r.status !== 0)
+    throw new Error(
+      `building the Pulumi CLI from Go modules failed (tools/pulumi-install.sh exited ${r.status ?? r.signal}); see its messages above`,
+    );
   const binDir = r.stdout.trim().split("\n").pop() ?? "";
   return path.join(binDir, "pulumi");
 }
@@ -116,12 +129,21 @@ export function findPulumi(env: NodeJS.ProcessEnv = process.env, opts: FindOptio
  * stacks/Pulumi.<stack>.yaml, the committed template for the sandbox stack, and a second init with another
  * passphrase would then fail on it ("incorrect passphrase"). So the file is put back as it was.
  */
-export async function initStack(cli: PulumiCli, stack: string, env: NodeJS.ProcessEnv, cwd: string = root): Promise<{ code: number; output: string }> {
+export async function initStack(
+  cli: PulumiCli,
+  stack: string,
+  env: NodeJS.ProcessEnv,
+  cwd: string = root,
+): Promise<{ code: number; output: string }> {
   const file = path.join(cwd, "stacks", `Pulumi.${stack}.yaml`);
   const before = fs.existsSync(file) ? fs.readFileSync(file) : undefined;
   try {
     return await new Promise((resolve) => {
-      const child = spawn(cli.command, ["stack", "init", stack, "--non-interactive"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(cli.command, ["stack", "init", stack, "--non-interactive"], {
+        cwd,
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       let output = "";
       child.stdout!.on("data", (d) => (output += d));
       child.stderr!.on("data", (d) => (output += d));

@@ -47,7 +47,10 @@ export function takeLock(work: string, what: string): () => void {
   const lock = path.join(work, "sandbox.lock");
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, command: what, since: new Date().toISOString() }), { flag: "wx", mode: 0o600 });
+      fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, command: what, since: new Date().toISOString() }), {
+        flag: "wx",
+        mode: 0o600,
+      });
       return () => fs.rmSync(lock, { force: true });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
@@ -101,7 +104,13 @@ function startEmulator(work: string): Promise<{ child: ChildProcess; summary: Em
   const settings = readSettings(work);
   const child = spawn(
     process.execPath,
-    [path.join(root, "dist", "emulator", "cli.js"), "--state", path.join(work, "sandbox-state.json"), "--port", String(settings.port ?? 0)],
+    [
+      path.join(root, "dist", "emulator", "cli.js"),
+      "--state",
+      path.join(work, "sandbox-state.json"),
+      "--port",
+      String(settings.port ?? 0),
+    ],
     {
       cwd: root,
       stdio: ["ignore", "pipe", "inherit"],
@@ -120,7 +129,10 @@ function startEmulator(work: string): Promise<{ child: ChildProcess; summary: Em
       const caFile = path.join(work, "emulator-ca.pem");
       fs.copyFileSync(summary.caFile, caFile);
       if (settings.port === undefined) {
-        fs.writeFileSync(path.join(work, "sandbox.json"), JSON.stringify({ port: Number(new URL(summary.url).port) }) + "\n");
+        fs.writeFileSync(
+          path.join(work, "sandbox.json"),
+          JSON.stringify({ port: Number(new URL(summary.url).port) }) + "\n",
+        );
       }
       resolve({ child, summary: { ...summary, caFile } });
     });
@@ -128,7 +140,9 @@ function startEmulator(work: string): Promise<{ child: ChildProcess; summary: Em
       reject(
         new Error(
           `the emulator exited (code ${code}) before it was ready` +
-            (settings.port ? `; if port ${settings.port} is taken, free it (the stack's state records it) or delete ${path.join(work, "sandbox.json")} and the backend` : ""),
+            (settings.port
+              ? `; if port ${settings.port} is taken, free it (the stack's state records it) or delete ${path.join(work, "sandbox.json")} and the backend`
+              : ""),
         ),
       ),
     );
@@ -141,7 +155,11 @@ function stopEmulator(child: ChildProcess, stateFile: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`the emulator did not save the pair to ${stateFile} within ${SAVE_TIMEOUT_MS / 1000} s and was killed; the next run starts from the pair saved before`));
+      reject(
+        new Error(
+          `the emulator did not save the pair to ${stateFile} within ${SAVE_TIMEOUT_MS / 1000} s and was killed; the next run starts from the pair saved before`,
+        ),
+      );
     }, SAVE_TIMEOUT_MS);
     child.once("exit", (code) => {
       clearTimeout(timer);
@@ -181,7 +199,11 @@ function writeStackConfig(work: string, summary: EmulatorSummary): string {
 /** Runs the CLI without blocking this process, so a signal to the sandbox reaches its handlers. */
 function pulumi(cli: PulumiCli, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(cli.command, args, { cwd: root, env, stdio: [input === undefined ? "inherit" : "pipe", "inherit", "inherit"] });
+    const child = spawn(cli.command, args, {
+      cwd: root,
+      env,
+      stdio: [input === undefined ? "inherit" : "pipe", "inherit", "inherit"],
+    });
     if (input !== undefined) child.stdin!.end(input);
     child.on("error", (e) => {
       process.stderr.write(`sandbox: could not run ${cli.command}: ${e.message}\n`);
@@ -194,7 +216,11 @@ function pulumi(cli: PulumiCli, args: string[], env: NodeJS.ProcessEnv, input?: 
 /** Whether the backend has the sandbox stack (`pulumi stack ls --json`). */
 function stackExists(cli: PulumiCli, env: NodeJS.ProcessEnv): Promise<boolean> {
   return new Promise((resolve) => {
-    const child = spawn(cli.command, ["stack", "ls", "--json", "--non-interactive"], { cwd: root, env, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(cli.command, ["stack", "ls", "--json", "--non-interactive"], {
+      cwd: root,
+      env,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let out = "";
     child.stdout!.on("data", (d) => (out += d));
     child.on("error", () => resolve(false));
@@ -240,7 +266,12 @@ export async function run(argv: string[]): Promise<number> {
       }
       for (const role of ["source", "target"] as const) {
         // The value goes through standard input, never the command line.
-        const rc = await pulumi(cli, ["config", "set", "--secret", `xtmm:${role}ClientSecret`, ...cfg], env, summary.tenants[role].clientSecret);
+        const rc = await pulumi(
+          cli,
+          ["config", "set", "--secret", `xtmm:${role}ClientSecret`, ...cfg],
+          env,
+          summary.tenants[role].clientSecret,
+        );
         if (rc !== 0) return rc;
       }
       code = await pulumi(cli, pulumiArgs(argv, configFile), env);

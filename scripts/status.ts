@@ -31,7 +31,14 @@ const TYPE = (t: string) => `pulumi-nodejs:dynamic/xtmm:${t}`;
 const WAVE_TYPE = "xtmm:index:MigrationWave";
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const nameOf = (urn: string) => urn.split("::").pop() ?? urn;
-const str = (v: unknown) => (typeof v === "string" ? v : v === undefined || v === null ? "" : typeof v === "object" && SECRET_SIG in (v as Rec) ? "[secret]" : String(v));
+const str = (v: unknown) =>
+  typeof v === "string"
+    ? v
+    : v === undefined || v === null
+      ? ""
+      : typeof v === "object" && SECRET_SIG in (v as Rec)
+        ? "[secret]"
+        : String(v);
 const lower = (v: unknown) => str(v).trim().toLowerCase();
 
 /** The resources of a `pulumi stack export` document (or of its `deployment`). */
@@ -71,7 +78,11 @@ function waveOf(r: StateResource, byUrn: Map<string, StateResource>, fallback: s
 }
 
 /** Looks each batch of the state up in the target tenant; `statistics` measures every user not queued or completed. */
-export async function collect(resources: StateResource[], client: TenantClient, statistics = true): Promise<WaveView[]> {
+export async function collect(
+  resources: StateResource[],
+  client: TenantClient,
+  statistics = true,
+): Promise<WaveView[]> {
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   const waves = new Map<string, WaveView>();
   const wave = (name: string) => waves.get(name) ?? waves.set(name, { wave: name, batches: [], others: [] }).get(name)!;
@@ -87,14 +98,27 @@ export async function collect(resources: StateResource[], client: TenantClient, 
       view.users = declared.map((address) => ({ address, state: "no batch in the tenant", percent: null, note: "" }));
       continue;
     }
-    Object.assign(view, { status: b.Status, total: b.TotalCount ?? 0, synced: b.SyncedCount ?? 0, completed: b.FinalizedCount ?? 0, failed: b.FailedCount ?? 0 });
+    Object.assign(view, {
+      status: b.Status,
+      total: b.TotalCount ?? 0,
+      synced: b.SyncedCount ?? 0,
+      completed: b.FinalizedCount ?? 0,
+      failed: b.FailedCount ?? 0,
+    });
     const users = await batchUsers(client, name);
-    const open = users.filter((u) => knownPercent(u.Status) === undefined).map((u) => lower(u.EmailAddress ?? u.Identity));
+    const open = users
+      .filter((u) => knownPercent(u.Status) === undefined)
+      .map((u) => lower(u.EmailAddress ?? u.Identity));
     const measured = statistics ? await percentages(client, open) : new Map<string, number>();
     view.users = users.map((u) => {
       const address = lower(u.EmailAddress ?? u.Identity);
       batched.add(address);
-      return { address, state: str(u.Status), percent: knownPercent(u.Status) ?? measured.get(address) ?? null, note: str(u.ErrorSummary) };
+      return {
+        address,
+        state: str(u.Status),
+        percent: knownPercent(u.Status) ?? measured.get(address) ?? null,
+        note: str(u.ErrorSummary),
+      };
     });
   }
   for (const r of resources.filter((x) => x.type === TYPE("MailUser"))) {
@@ -102,8 +126,20 @@ export async function collect(resources: StateResource[], client: TenantClient, 
     const address = lower(o.targetPrimary ?? r.inputs?.targetPrimary ?? nameOf(r.urn).replace(/^mailuser\//, ""));
     if (batched.has(address)) continue;
     const blockers = Array.isArray(o.blockers) ? (o.blockers as unknown[]).map(str) : [];
-    const state = o.migrated === true ? "migrated" : o.held === true ? "held" : o.staged === true ? "staged, in no batch" : "planned";
-    wave(waveOf(r, byUrn, "(no wave)")).others.push({ address, state, percent: o.migrated === true ? 100 : null, note: blockers.join("; ") });
+    const state =
+      o.migrated === true
+        ? "migrated"
+        : o.held === true
+          ? "held"
+          : o.staged === true
+            ? "staged, in no batch"
+            : "planned";
+    wave(waveOf(r, byUrn, "(no wave)")).others.push({
+      address,
+      state,
+      percent: o.migrated === true ? 100 : null,
+      note: blockers.join("; "),
+    });
   }
   return [...waves.values()].sort((a, b) => a.wave.localeCompare(b.wave));
 }
@@ -129,11 +165,26 @@ export function openFindings(resources: StateResource[]): Finding[] {
     const findings = Array.isArray(r.outputs?.findings) ? (r.outputs!.findings as Rec[]) : [];
     for (const f of findings) {
       if (!f || typeof f !== "object") continue;
-      out.push({ wave, check: str(f.check), severity: str(f.severity) || "warning", pending: f.pending === true, text: str(f.message), fix: str(f.fix) });
+      out.push({
+        wave,
+        check: str(f.check),
+        severity: str(f.severity) || "warning",
+        pending: f.pending === true,
+        text: str(f.message),
+        fix: str(f.fix),
+      });
     }
   }
   // Blocking first, then by wave, in the check's own order within each.
-  return out.map((f, i) => ({ f, i })).sort((a, b) => Number(b.f.severity === "blocking") - Number(a.f.severity === "blocking") || a.f.wave.localeCompare(b.f.wave) || a.i - b.i).map((x) => x.f);
+  return out
+    .map((f, i) => ({ f, i }))
+    .sort(
+      (a, b) =>
+        Number(b.f.severity === "blocking") - Number(a.f.severity === "blocking") ||
+        a.f.wave.localeCompare(b.f.wave) ||
+        a.i - b.i,
+    )
+    .map((x) => x.f);
 }
 
 export function bar(percent: number, width = 30): string {
@@ -147,19 +198,30 @@ const pct = (p: number | null) => (p === null ? "   ?" : `${String(p).padStart(3
 /** The report as text lines. A wave's progress is the mean of its batched users' percentages (unknown counts 0). */
 export function render(waves: WaveView[], findings: Finding[]): string[] {
   const lines: string[] = [];
-  if (waves.length === 0) lines.push("No migration waves in this stack's state (no MigrationBatch or MailUser resources).");
+  if (waves.length === 0)
+    lines.push("No migration waves in this stack's state (no MigrationBatch or MailUser resources).");
   for (const w of waves) {
     const users = w.batches.flatMap((b) => b.users);
     const mean = users.length ? users.reduce((s, u) => s + (u.percent ?? 0), 0) / users.length : 0;
-    lines.push(`Wave ${w.wave}: ${users.length} user(s) in ${w.batches.length} batch(es)${w.others.length ? `, ${w.others.length} in none` : ""}`);
+    lines.push(
+      `Wave ${w.wave}: ${users.length} user(s) in ${w.batches.length} batch(es)${w.others.length ? `, ${w.others.length} in none` : ""}`,
+    );
     if (users.length) lines.push(`  ${bar(mean)}`);
     for (const b of w.batches) {
-      lines.push(`  Batch ${b.name}: ${b.status}; ${b.synced} synced, ${b.completed} completed, ${b.failed} failed of ${b.total}`);
+      lines.push(
+        `  Batch ${b.name}: ${b.status}; ${b.synced} synced, ${b.completed} completed, ${b.failed} failed of ${b.total}`,
+      );
       const width = Math.max(24, ...b.users.map((u) => u.address.length));
-      for (const u of b.users) lines.push(`    ${u.address.padEnd(width)}  ${u.state.padEnd(12)} ${pct(u.percent)}${u.note ? `  ${u.note}` : ""}`);
+      for (const u of b.users)
+        lines.push(
+          `    ${u.address.padEnd(width)}  ${u.state.padEnd(12)} ${pct(u.percent)}${u.note ? `  ${u.note}` : ""}`,
+        );
     }
     const width = Math.max(24, ...w.others.map((u) => u.address.length));
-    for (const u of w.others) lines.push(`    ${u.address.padEnd(width)}  ${u.state.padEnd(12)} ${pct(u.percent)}${u.note ? `  ${u.note}` : ""}`);
+    for (const u of w.others)
+      lines.push(
+        `    ${u.address.padEnd(width)}  ${u.state.padEnd(12)} ${pct(u.percent)}${u.note ? `  ${u.note}` : ""}`,
+      );
   }
   if (findings.length) {
     lines.push("", `Readiness findings still open (${findings.length}):`);
@@ -192,16 +254,26 @@ export function parseArgs(argv: string[]): StatusArgs {
     else if (a === "--state") args.state = value();
     else if (a === "--config") args.config = value();
     else if (a === "--no-statistics") args.statistics = false;
-    else throw new Error(`unknown argument ${a}; usage: npm run status -- [--stack NAME] [--state FILE|-] [--config FILE] [--no-statistics]`);
+    else
+      throw new Error(
+        `unknown argument ${a}; usage: npm run status -- [--stack NAME] [--state FILE|-] [--config FILE] [--no-statistics]`,
+      );
   }
   return args;
 }
 
 function cli(args: string[], stack?: string): string {
   const pulumi = findPulumi();
-  if (!pulumi) throw new Error("No Pulumi CLI found: pass --state FILE (from `pulumi stack export`) and --config FILE instead.");
-  const r = spawnSync(pulumi.command, [...args, ...(stack ? ["--stack", stack] : [])], { encoding: "utf8", timeout: 300_000, maxBuffer: 512 * 1024 * 1024, env: pulumi.env });
-  if (r.status !== 0) throw new Error(`pulumi ${args[0]} ${args[1] ?? ""} failed: ${(r.stderr || r.error?.message || "").trim()}`);
+  if (!pulumi)
+    throw new Error("No Pulumi CLI found: pass --state FILE (from `pulumi stack export`) and --config FILE instead.");
+  const r = spawnSync(pulumi.command, [...args, ...(stack ? ["--stack", stack] : [])], {
+    encoding: "utf8",
+    timeout: 300_000,
+    maxBuffer: 512 * 1024 * 1024,
+    env: pulumi.env,
+  });
+  if (r.status !== 0)
+    throw new Error(`pulumi ${args[0]} ${args[1] ?? ""} failed: ${(r.stderr || r.error?.message || "").trim()}`);
   return r.stdout;
 }
 
@@ -211,18 +283,32 @@ export function configFrom(json: unknown): (key: string) => string | undefined {
   return (key) => {
     const v = map[key.startsWith("xtmm:") ? key : `xtmm:${key}`] ?? map[key.replace(/^xtmm:/, "")];
     const value = v && typeof v === "object" && "value" in (v as Rec) ? (v as Rec).value : v;
-    return typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? String(value) : undefined;
+    return typeof value === "string" || typeof value === "number" || typeof value === "boolean"
+      ? String(value)
+      : undefined;
   };
 }
 
-const envName = (key: string) => `XTMM_${key.replace(/^xtmm:/, "").replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}`;
+const envName = (key: string) =>
+  `XTMM_${key
+    .replace(/^xtmm:/, "")
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .toUpperCase()}`;
 
-export function withEnv(base: (key: string) => string | undefined, env: NodeJS.ProcessEnv = process.env): (key: string) => string | undefined {
+export function withEnv(
+  base: (key: string) => string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): (key: string) => string | undefined {
   return (key) => env[envName(key)] ?? base(key);
 }
 
 export async function run(args: StatusArgs, readStdin = () => fs.readFileSync(0, "utf8")): Promise<string[]> {
-  const stateText = args.state === "-" ? readStdin() : args.state ? fs.readFileSync(args.state, "utf8") : cli(["stack", "export"], args.stack);
+  const stateText =
+    args.state === "-"
+      ? readStdin()
+      : args.state
+        ? fs.readFileSync(args.state, "utf8")
+        : cli(["stack", "export"], args.stack);
   const resources = resourcesOf(JSON.parse(stateText));
   const root = process.env.XTMM_ROOT ?? process.cwd();
   const base = args.config

@@ -9,7 +9,14 @@ import { startProviderHost, type ProviderHost } from "../harness/providerHost";
 import { Engine, declareResource, emulatorStackConfig, useProviderHost } from "../harness/engine";
 import { AdminConsent, type AdminConsentArgs } from "../providers/adminConsent";
 import { adminConsentUrl, customCloud } from "../providers/tenant/clouds";
-import { assignmentsOf, consentAsAdministrator, graphWrites, registerMultiTenantApp, servicePrincipals, tenantOf } from "./admin-consent-support";
+import {
+  assignmentsOf,
+  consentAsAdministrator,
+  graphWrites,
+  registerMultiTenantApp,
+  servicePrincipals,
+  tenantOf,
+} from "./admin-consent-support";
 
 const emulator = useEmulator();
 const providerHost = useProviderHost(emulator);
@@ -18,9 +25,18 @@ const tenantSecrets = () => [emulator().tenants.source.clientSecret, emulator().
 let host: ProviderHost;
 
 const declare = (name: string, args: AdminConsentArgs) => declareResource(() => new AdminConsent(name, args));
-const sourceName = (appId: string) => `AdminConsent for app ${appId} in tenant ${emulator().tenants.source.tenantId} (source)`;
+const sourceName = (appId: string) =>
+  `AdminConsent for app ${appId} in tenant ${emulator().tenants.source.tenantId} (source)`;
 const sourceConsentUrl = (appId: string) =>
-  adminConsentUrl(customCloud({ login: emulator().endpoints.login, graph: emulator().endpoints.graph, exchange: emulator().endpoints.exchange }), emulator().tenants.source.domain, appId);
+  adminConsentUrl(
+    customCloud({
+      login: emulator().endpoints.login,
+      graph: emulator().endpoints.graph,
+      exchange: emulator().endpoints.exchange,
+    }),
+    emulator().tenants.source.domain,
+    appId,
+  );
 
 beforeAll(async () => {
   host = providerHost();
@@ -29,7 +45,13 @@ beforeAll(async () => {
 test("the up waits, writing nothing, until a source administrator consents during the wait", async () => {
   const appId = await registerMultiTenantApp(emulator(), "xtmm awaited app");
   const consentUrl = `https://login.microsoftonline.com/${emulator().tenants.source.domain}/adminconsent?client_id=${appId}&redirect_uri=https://office.com`;
-  const r = await declare("consent/source-awaited", { tenant: "source", appId, mode: "await", awaitTimeoutSeconds: 30, consentUrl });
+  const r = await declare("consent/source-awaited", {
+    tenant: "source",
+    appId,
+    mode: "await",
+    awaitTimeoutSeconds: 30,
+    consentUrl,
+  });
   const engine = new Engine(host);
   const mark = emulator().requests.length;
   const started = Date.now();
@@ -54,10 +76,11 @@ test("the up waits, writing nothing, until a source administrator consents durin
     consentedAt: held[0].createdDateTime,
   });
   // The only writes in the window are the administrator's own two.
-  expect(graphWrites(emulator(), mark).map((w) => `${w.method} ${w.path.replace(/\/[^/]+\/appRoleAssignedTo$/, "/{id}/appRoleAssignedTo")}`)).toEqual([
-    "POST /v1.0/servicePrincipals",
-    "POST /v1.0/servicePrincipals/{id}/appRoleAssignedTo",
-  ]);
+  expect(
+    graphWrites(emulator(), mark).map(
+      (w) => `${w.method} ${w.path.replace(/\/[^/]+\/appRoleAssignedTo$/, "/{id}/appRoleAssignedTo")}`,
+    ),
+  ).toEqual(["POST /v1.0/servicePrincipals", "POST /v1.0/servicePrincipals/{id}/appRoleAssignedTo"]);
 
   const quiet = emulator().requests.length;
   expect((await engine.up(r)).op).toBe("same");
@@ -89,7 +112,9 @@ test("an operator with read-only Graph permissions can wait; revoked consent is 
   const appId = await registerMultiTenantApp(emulator(), "xtmm read-only wait app");
   await consentAsAdministrator(emulator(), "source", appId);
   const t = tenantOf(emulator(), "source");
-  const graphSp = [...t.directory.servicePrincipals.values()].find((s) => s.obj.appId === "00000003-0000-0000-c000-000000000000")!;
+  const graphSp = [...t.directory.servicePrincipals.values()].find(
+    (s) => s.obj.appId === "00000003-0000-0000-c000-000000000000",
+  )!;
   const writeRoles = ["1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9", "06b708a9-e830-4db3-a914-8e69da51d44f"]; // Application.ReadWrite.All, AppRoleAssignment.ReadWrite.All
   const removed = [...t.directory.appRoleAssignments.entries()].filter(
     ([, a]) => a.obj.principalId === t.operator.servicePrincipalId && writeRoles.includes(String(a.obj.appRoleId)),
@@ -98,16 +123,33 @@ test("an operator with read-only Graph permissions can wait; revoked consent is 
   for (const [k] of removed) t.directory.appRoleAssignments.delete(k);
   const readOnlyId = "read-only-operator-grant";
   t.directory.appRoleAssignments.set(readOnlyId, {
-    obj: { id: readOnlyId, appRoleId: "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30", principalId: t.operator.servicePrincipalId, resourceId: graphSp.obj.id, principalType: "ServicePrincipal", createdDateTime: new Date().toISOString(), deletedDateTime: null },
+    obj: {
+      id: readOnlyId,
+      appRoleId: "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30",
+      principalId: t.operator.servicePrincipalId,
+      resourceId: graphSp.obj.id,
+      principalType: "ServicePrincipal",
+      createdDateTime: new Date().toISOString(),
+      deletedDateTime: null,
+    },
     meta: { createdAt: Date.now() - 60_000, visibleAt: 0 },
   });
   const other = await startProviderHost({ caFile: emulator().caFile });
   try {
     await other.configure(emulatorStackConfig(emulator()));
     const engine = new Engine(other);
-    const r = await declare("consent/source-read-only", { tenant: "source", appId, mode: "await", awaitTimeoutSeconds: 5 });
+    const r = await declare("consent/source-read-only", {
+      tenant: "source",
+      appId,
+      mode: "await",
+      awaitTimeoutSeconds: 5,
+    });
     const { state } = await engine.up(r);
-    expect(state.outputs).toMatchObject({ createdServicePrincipal: false, assignmentIds: [], grantedRoles: ["Mailbox.Migration"] });
+    expect(state.outputs).toMatchObject({
+      createdServicePrincipal: false,
+      assignmentIds: [],
+      grantedRoles: ["Mailbox.Migration"],
+    });
 
     t.directory.appRoleAssignments.delete(String(assignmentsOf(emulator(), "source", appId)[0].id));
     const refreshed = await engine.refresh(r);

@@ -9,7 +9,13 @@ import { useEmulator } from "./support/emulator";
 import { startProviderHost } from "../harness/providerHost";
 import { Engine, declareResource, emulatorStackConfig, useProviderHost } from "../harness/engine";
 import { AdminConsent, type AdminConsentArgs } from "../providers/adminConsent";
-import { assignmentsOf, graphWrites, registerMultiTenantApp, servicePrincipals, tenantOf } from "./admin-consent-support";
+import {
+  assignmentsOf,
+  graphWrites,
+  registerMultiTenantApp,
+  servicePrincipals,
+  tenantOf,
+} from "./admin-consent-support";
 
 const emulator = useEmulator();
 const providerHost = useProviderHost(emulator);
@@ -21,7 +27,9 @@ afterEach(() => emulator().setFaults({ replicationMs: 0, retryAfterSeconds: 1 })
 /** Runs `fn` with a fresh host whose token lacks AppRoleAssignment.ReadWrite.All in the source tenant. */
 async function withoutAssignmentPermission(fn: (engine: Engine) => Promise<void>): Promise<void> {
   const t = tenantOf(emulator(), "source");
-  const removed = [...t.directory.appRoleAssignments.entries()].filter(([, a]) => a.obj.principalId === t.operator.servicePrincipalId && a.obj.appRoleId === APP_ROLE_ASSIGNMENT_RW);
+  const removed = [...t.directory.appRoleAssignments.entries()].filter(
+    ([, a]) => a.obj.principalId === t.operator.servicePrincipalId && a.obj.appRoleId === APP_ROLE_ASSIGNMENT_RW,
+  );
   expect(removed).toHaveLength(1);
   for (const [k] of removed) t.directory.appRoleAssignments.delete(k);
   const other = await startProviderHost({ caFile: emulator().caFile });
@@ -71,7 +79,11 @@ test("a lost assignment answer while the new service principal replicates: read 
   expect(posts[posts.length - 1].status).toBe(201);
   const held = assignmentsOf(emulator(), "source", appId);
   expect(held).toHaveLength(1);
-  expect(state.outputs).toMatchObject({ createdServicePrincipal: true, assignmentIds: [held[0].id], grantedRoles: ["Mailbox.Migration"] });
+  expect(state.outputs).toMatchObject({
+    createdServicePrincipal: true,
+    assignmentIds: [held[0].id],
+    grantedRoles: ["Mailbox.Migration"],
+  });
   await e.destroy(r);
   expect(servicePrincipals(emulator(), "source", appId)).toHaveLength(0);
 });
@@ -95,9 +107,17 @@ test("a service principal a failed attempt could not undo is ours on the next up
   const r = await declare("consent/source-undo-failed", { tenant: "source", appId });
   await withoutAssignmentPermission(async (engine) => {
     // The undo's DELETE is refused through graph-client's retries (1 + 6).
-    emulator().inject({ surface: "graph", method: "DELETE", path: /^\/v1\.0\/servicePrincipals\/[^/]+$/, fault: "unavailable", times: 7 });
+    emulator().inject({
+      surface: "graph",
+      method: "DELETE",
+      path: /^\/v1\.0\/servicePrincipals\/[^/]+$/,
+      fault: "unavailable",
+      times: 7,
+    });
     const err = await engine.up(r).catch((x) => x);
-    expect(err.message).toMatch(/Could not undo everything this attempt made \(service principal \S+, tagged as this stack's/);
+    expect(err.message).toMatch(
+      /Could not undo everything this attempt made \(service principal \S+, tagged as this stack's/,
+    );
   });
   const left = servicePrincipals(emulator(), "source", appId);
   expect(left).toHaveLength(1);
@@ -105,7 +125,11 @@ test("a service principal a failed attempt could not undo is ours on the next up
 
   const e = new Engine(providerHost());
   const { state } = await e.up(r);
-  expect(state.outputs).toMatchObject({ servicePrincipalId: left[0].id, createdServicePrincipal: true, grantedRoles: ["Mailbox.Migration"] });
+  expect(state.outputs).toMatchObject({
+    servicePrincipalId: left[0].id,
+    createdServicePrincipal: true,
+    grantedRoles: ["Mailbox.Migration"],
+  });
   expect((await e.refresh(r)).state?.outputs.createdServicePrincipal).toBe(true);
   await e.destroy(r);
   expect(servicePrincipals(emulator(), "source", appId)).toHaveLength(0);
@@ -115,7 +139,11 @@ test("a service principal a failed attempt could not undo is ours on the next up
 test("a principal made by someone else (no tag) stays someone else's", async () => {
   const appId = await registerMultiTenantApp(emulator(), "xtmm foreign-sp app");
   const { adminGraph } = await import("./admin-consent-support");
-  const sp = await (await adminGraph(emulator(), "source")).api("/servicePrincipals").post({ appId, tags: ["WindowsAzureActiveDirectoryIntegratedApp"] });
+  const sp = await (
+    await adminGraph(emulator(), "source")
+  )
+    .api("/servicePrincipals")
+    .post({ appId, tags: ["WindowsAzureActiveDirectoryIntegratedApp"] });
   const e = new Engine(providerHost());
   const r = await declare("consent/source-foreign-sp", { tenant: "source", appId });
   expect((await e.up(r)).state.outputs).toMatchObject({ servicePrincipalId: sp.id, createdServicePrincipal: false });
@@ -132,8 +160,16 @@ test("destroy whose DELETE answers are lost: sent again (a 404 then says it went
   emulator().inject({ surface: "graph", method: "DELETE", path: /appRoleAssignedTo\/[^/]+$/, fault: "lost" });
   emulator().inject({ surface: "graph", method: "DELETE", path: /^\/v1\.0\/servicePrincipals\/[^/]+$/, fault: "lost" });
   await e.destroy(r);
-  expect(graphWrites(emulator(), mark).map((w) => `${w.method} ${w.path.includes("appRoleAssignedTo") ? "assignment" : "principal"} ${w.status}${w.fault ? ` ${w.fault}` : ""}`)).toEqual([
-    "DELETE assignment 204 lost", "DELETE assignment 404", "DELETE principal 204 lost", "DELETE principal 404",
+  expect(
+    graphWrites(emulator(), mark).map(
+      (w) =>
+        `${w.method} ${w.path.includes("appRoleAssignedTo") ? "assignment" : "principal"} ${w.status}${w.fault ? ` ${w.fault}` : ""}`,
+    ),
+  ).toEqual([
+    "DELETE assignment 204 lost",
+    "DELETE assignment 404",
+    "DELETE principal 204 lost",
+    "DELETE principal 404",
   ]);
   expect(servicePrincipals(emulator(), "source", appId)).toHaveLength(0);
   expect(assignmentsOf(emulator(), "source", appId)).toEqual([]);

@@ -23,13 +23,17 @@ export async function adminGraph(emu: Emulator, role: Role) {
 /** Registers a multi-tenant app in the target and its service principal there (what MigrationApp makes). */
 export async function registerMultiTenantApp(emu: Emulator, displayName: string): Promise<string> {
   const g = await adminGraph(emu, "target");
-  const app = await g.api("/applications").post({ displayName, signInAudience: "AzureADMultipleOrgs", web: { redirectUris: ["https://office.com"] } });
+  const app = await g
+    .api("/applications")
+    .post({ displayName, signInAudience: "AzureADMultipleOrgs", web: { redirectUris: ["https://office.com"] } });
   await g.api("/servicePrincipals").post({ appId: app.appId });
   return String(app.appId);
 }
 
 export function servicePrincipals(emu: Emulator, role: Role, appId: string): Rec[] {
-  return [...tenantOf(emu, role).directory.servicePrincipals.values()].map((s) => s.obj).filter((o) => String(o.appId).toLowerCase() === appId.toLowerCase());
+  return [...tenantOf(emu, role).directory.servicePrincipals.values()]
+    .map((s) => s.obj)
+    .filter((o) => String(o.appId).toLowerCase() === appId.toLowerCase());
 }
 
 export function exchangeSpId(emu: Emulator, role: Role): string {
@@ -39,7 +43,9 @@ export function exchangeSpId(emu: Emulator, role: Role): string {
 /** Assignments held by the app's service principal(s) in a tenant. */
 export function assignmentsOf(emu: Emulator, role: Role, appId: string): Rec[] {
   const ids = new Set(servicePrincipals(emu, role, appId).map((sp) => sp.id));
-  return [...tenantOf(emu, role).directory.appRoleAssignments.values()].map((s) => s.obj).filter((a) => ids.has(a.principalId));
+  return [...tenantOf(emu, role).directory.appRoleAssignments.values()]
+    .map((s) => s.obj)
+    .filter((a) => ids.has(a.principalId));
 }
 
 /** Active service principals and assignments of a tenant, as comparable ids ("as the tenant was"). */
@@ -52,17 +58,26 @@ export function directorySnapshot(emu: Emulator, role: Role): { servicePrincipal
 }
 
 /** An administrator consents through Graph: the app's service principal (if missing) and Mailbox.Migration. */
-export async function consentAsAdministrator(emu: Emulator, role: Role, appId: string): Promise<{ spId: string; assignmentId: string }> {
+export async function consentAsAdministrator(
+  emu: Emulator,
+  role: Role,
+  appId: string,
+): Promise<{ spId: string; assignmentId: string }> {
   const g = await adminGraph(emu, role);
   let sp = servicePrincipals(emu, role, appId)[0];
   if (!sp) sp = await g.api("/servicePrincipals").post({ appId });
   const exo = exchangeSpId(emu, role);
-  const a = await g.api(`/servicePrincipals/${exo}/appRoleAssignedTo`).post({ principalId: sp.id, resourceId: exo, appRoleId: MAILBOX_MIGRATION_ID });
+  const a = await g
+    .api(`/servicePrincipals/${exo}/appRoleAssignedTo`)
+    .post({ principalId: sp.id, resourceId: exo, appRoleId: MAILBOX_MIGRATION_ID });
   return { spId: String(sp.id), assignmentId: String(a.id) };
 }
 
 /** Graph requests since a mark that change something. */
-export function graphWrites(emu: Emulator, since: number): Array<{ method: string; path: string; status: number; fault?: string }> {
+export function graphWrites(
+  emu: Emulator,
+  since: number,
+): Array<{ method: string; path: string; status: number; fault?: string }> {
   return emu.requests.slice(since).filter((r) => r.surface === "graph" && r.method !== "GET");
 }
 

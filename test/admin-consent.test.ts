@@ -7,7 +7,15 @@
 
 import { useEmulator } from "./support/emulator";
 import { startProviderHost, type ProviderHost } from "../harness/providerHost";
-import { CheckFailedError, Engine, declareResource, emulatorStackConfig, withUnknowns, type DeclaredResource, useProviderHost } from "../harness/engine";
+import {
+  CheckFailedError,
+  Engine,
+  declareResource,
+  emulatorStackConfig,
+  withUnknowns,
+  type DeclaredResource,
+  useProviderHost,
+} from "../harness/engine";
 import { AdminConsent, type AdminConsentArgs } from "../providers/adminConsent";
 import {
   MAILBOX_MIGRATION_ID,
@@ -32,7 +40,10 @@ let host: ProviderHost;
 const declare = (name: string, args: AdminConsentArgs) => declareResource(() => new AdminConsent(name, args));
 // Object ids are GUIDs; assignment ids are Graph's base64url strings.
 const writes = (mark: number) =>
-  graphWrites(emulator(), mark).map((r) => `${r.method} ${r.path.replace(/[0-9a-f-]{36}/gi, "{id}").replace(/appRoleAssignedTo\/[^/]+$/, "appRoleAssignedTo/{id}")} ${r.status}`);
+  graphWrites(emulator(), mark).map(
+    (r) =>
+      `${r.method} ${r.path.replace(/[0-9a-f-]{36}/gi, "{id}").replace(/appRoleAssignedTo\/[^/]+$/, "appRoleAssignedTo/{id}")} ${r.status}`,
+  );
 
 beforeAll(async () => {
   host = providerHost();
@@ -60,7 +71,20 @@ describe("check", () => {
     expect(err).toBeInstanceOf(CheckFailedError);
     const reasons = Object.fromEntries((err as CheckFailedError).failures.map((f) => [f.property, f.reason]));
     expect(Object.keys(reasons).sort()).toEqual(
-      ["appId", "awaitTimeoutSeconds", "consentUrl", "mode", "resourceAppId", "role", "roles[1]", "roles[2]", "roles[3]", "roles[4]", "roles[5]", "tenant"].sort(),
+      [
+        "appId",
+        "awaitTimeoutSeconds",
+        "consentUrl",
+        "mode",
+        "resourceAppId",
+        "role",
+        "roles[1]",
+        "roles[2]",
+        "roles[3]",
+        "roles[4]",
+        "roles[5]",
+        "tenant",
+      ].sort(),
     );
     expect(reasons.tenant).toMatch(/"source" or "target"/);
     expect(reasons.appId).toMatch(/GUID/);
@@ -74,7 +98,9 @@ describe("check", () => {
 
   test("an empty role list and an over-long wait are refused; unknown values pass", async () => {
     const r = await declare("consent/odd", { tenant: "source", appId: "00000000-0000-0000-0000-000000000001" });
-    const err = await new Engine(host).preview({ ...r, inputs: { ...r.inputs, roles: [], awaitTimeoutSeconds: 7 * 86400 } }).catch((e) => e);
+    const err = await new Engine(host)
+      .preview({ ...r, inputs: { ...r.inputs, roles: [], awaitTimeoutSeconds: 7 * 86400 } })
+      .catch((e) => e);
     expect((err as CheckFailedError).failures.map((f) => f.property).sort()).toEqual(["awaitTimeoutSeconds", "roles"]);
     expect((await new Engine(host).preview(withUnknowns(r, "appId", "tenant", "roles"))).op).toBe("create");
   });
@@ -82,12 +108,21 @@ describe("check", () => {
 
 describe("lifecycle", () => {
   const engine = () => lifecycle.engine;
-  const lifecycle = {} as { engine: Engine; appId: string; target: DeclaredResource; source: DeclaredResource; before: Record<"source" | "target", ReturnType<typeof directorySnapshot>> };
+  const lifecycle = {} as {
+    engine: Engine;
+    appId: string;
+    target: DeclaredResource;
+    source: DeclaredResource;
+    before: Record<"source" | "target", ReturnType<typeof directorySnapshot>>;
+  };
 
   beforeAll(async () => {
     lifecycle.engine = new Engine(host);
     lifecycle.appId = await registerMultiTenantApp(emulator(), "xtmm lifecycle app");
-    lifecycle.before = { source: directorySnapshot(emulator(), "source"), target: directorySnapshot(emulator(), "target") };
+    lifecycle.before = {
+      source: directorySnapshot(emulator(), "source"),
+      target: directorySnapshot(emulator(), "target"),
+    };
     lifecycle.target = await declare("consent/target", { tenant: "target", appId: lifecycle.appId });
     lifecycle.source = await declare("consent/source", { tenant: "source", appId: lifecycle.appId });
   });
@@ -106,8 +141,12 @@ describe("lifecycle", () => {
     const sp = servicePrincipals(emulator(), "target", lifecycle.appId);
     expect(sp).toHaveLength(1);
     const held = assignmentsOf(emulator(), "target", lifecycle.appId);
-    expect(held.map((a) => [a.appRoleId, a.resourceId])).toEqual([[MAILBOX_MIGRATION_ID, exchangeSpId(emulator(), "target")]]);
-    expect(state.id).toBe(`${emulator().tenants.target.tenantId}/${lifecycle.appId}/00000002-0000-0ff1-ce00-000000000000`.toLowerCase());
+    expect(held.map((a) => [a.appRoleId, a.resourceId])).toEqual([
+      [MAILBOX_MIGRATION_ID, exchangeSpId(emulator(), "target")],
+    ]);
+    expect(state.id).toBe(
+      `${emulator().tenants.target.tenantId}/${lifecycle.appId}/00000002-0000-0ff1-ce00-000000000000`.toLowerCase(),
+    );
     expect(state.outputs).toMatchObject({
       tenant: "target",
       tenantId: emulator().tenants.target.tenantId,
@@ -132,9 +171,17 @@ describe("lifecycle", () => {
     expect(sp[0].appOwnerOrganizationId).toBe(emulator().tenants.target.tenantId);
     const held = assignmentsOf(emulator(), "source", lifecycle.appId);
     expect(held).toHaveLength(1);
-    expect(state.outputs).toMatchObject({ createdServicePrincipal: true, servicePrincipalId: sp[0].id, assignmentIds: [held[0].id], consentedAt: held[0].createdDateTime });
+    expect(state.outputs).toMatchObject({
+      createdServicePrincipal: true,
+      servicePrincipalId: sp[0].id,
+      assignmentIds: [held[0].id],
+      consentedAt: held[0].createdDateTime,
+    });
     expect(Date.parse(String(state.outputs.consentedAt))).toBeGreaterThan(Date.now() - 60_000);
-    expect(writes(mark)).toEqual(["POST /v1.0/servicePrincipals 201", "POST /v1.0/servicePrincipals/{id}/appRoleAssignedTo 201"]);
+    expect(writes(mark)).toEqual([
+      "POST /v1.0/servicePrincipals 201",
+      "POST /v1.0/servicePrincipals/{id}/appRoleAssignedTo 201",
+    ]);
   });
 
   test("a second preview and up find nothing to change and send nothing", async () => {
@@ -159,7 +206,12 @@ describe("lifecycle", () => {
 
     const refreshed = await engine().refresh(lifecycle.source);
     expect(refreshed.op).toBe("drift");
-    expect(refreshed.state?.outputs).toMatchObject({ grantedRoles: [], assignmentIds: [], consentedAt: null, createdServicePrincipal: true });
+    expect(refreshed.state?.outputs).toMatchObject({
+      grantedRoles: [],
+      assignmentIds: [],
+      consentedAt: null,
+      createdServicePrincipal: true,
+    });
     expect((await engine().preview(lifecycle.source)).op).toBe("update");
 
     const mark = emulator().requests.length;
@@ -168,7 +220,11 @@ describe("lifecycle", () => {
     const held = assignmentsOf(emulator(), "source", lifecycle.appId);
     expect(held).toHaveLength(1);
     expect(held[0].id).not.toBe(revoked);
-    expect(state.outputs).toMatchObject({ assignmentIds: [held[0].id], grantedRoles: ["Mailbox.Migration"], createdServicePrincipal: true });
+    expect(state.outputs).toMatchObject({
+      assignmentIds: [held[0].id],
+      grantedRoles: ["Mailbox.Migration"],
+      createdServicePrincipal: true,
+    });
     expect(writes(mark)).toEqual(["POST /v1.0/servicePrincipals/{id}/appRoleAssignedTo 201"]);
     expect((await engine().up(lifecycle.source)).op).toBe("same");
   });
@@ -186,7 +242,11 @@ describe("lifecycle", () => {
     expect(op).toBe("update");
     const sp = servicePrincipals(emulator(), "source", lifecycle.appId);
     expect(sp).toHaveLength(1);
-    expect(state.outputs).toMatchObject({ servicePrincipalId: sp[0].id, createdServicePrincipal: true, grantedRoles: ["Mailbox.Migration"] });
+    expect(state.outputs).toMatchObject({
+      servicePrincipalId: sp[0].id,
+      createdServicePrincipal: true,
+      grantedRoles: ["Mailbox.Migration"],
+    });
   });
 
   test("destroy removes what the stack made and leaves both tenants as they were", async () => {
@@ -221,7 +281,11 @@ describe("updates", () => {
   test("changing roles converges in place: the new role is granted, only our assignment of a dropped role goes", async () => {
     const appId = await registerMultiTenantApp(emulator(), "xtmm roles app");
     const e = new Engine(host);
-    const first = await declare("consent/target-roles", { tenant: "target", appId, roles: ["Mailbox.Migration", "full_access_as_app"] });
+    const first = await declare("consent/target-roles", {
+      tenant: "target",
+      appId,
+      roles: ["Mailbox.Migration", "full_access_as_app"],
+    });
     // The serialized provider is the small shim, whatever this resource does.
     expect(String(first.inputs.__provider).length).toBeLessThan(4_000);
     const created = await e.up(first);
@@ -250,7 +314,12 @@ describe("adoption", () => {
     const e = new Engine(host);
     const mark = emulator().requests.length;
     const { state } = await e.up(r);
-    expect(state.outputs).toMatchObject({ servicePrincipalId: given.spId, createdServicePrincipal: false, assignmentIds: [], grantedRoles: ["Mailbox.Migration"] });
+    expect(state.outputs).toMatchObject({
+      servicePrincipalId: given.spId,
+      createdServicePrincipal: false,
+      assignmentIds: [],
+      grantedRoles: ["Mailbox.Migration"],
+    });
     expect(state.outputs.consentedAt).toBe(assignmentsOf(emulator(), "source", appId)[0].createdDateTime);
     expect(writes(mark)).toEqual([]);
 
@@ -267,7 +336,11 @@ describe("adoption", () => {
     const r = await declare("consent/source-half", { tenant: "source", appId });
     const e = new Engine(host);
     const { state } = await e.up(r);
-    expect(state.outputs).toMatchObject({ servicePrincipalId: sp.id, createdServicePrincipal: false, grantedRoles: ["Mailbox.Migration"] });
+    expect(state.outputs).toMatchObject({
+      servicePrincipalId: sp.id,
+      createdServicePrincipal: false,
+      grantedRoles: ["Mailbox.Migration"],
+    });
     expect(state.outputs.assignmentIds).toHaveLength(1);
     await e.destroy(r);
     expect(servicePrincipals(emulator(), "source", appId).map((s) => s.id)).toEqual([sp.id]);
@@ -290,7 +363,11 @@ describe("faults", () => {
     const posts = graphWrites(emulator(), mark).filter((w) => w.path === "/v1.0/servicePrincipals");
     expect(posts.map((p) => p.fault)).toEqual(["lost"]);
     // It was our POST that made it, so it is ours to delete.
-    expect(state.outputs).toMatchObject({ servicePrincipalId: sp[0].id, createdServicePrincipal: true, grantedRoles: ["Mailbox.Migration"] });
+    expect(state.outputs).toMatchObject({
+      servicePrincipalId: sp[0].id,
+      createdServicePrincipal: true,
+      grantedRoles: ["Mailbox.Migration"],
+    });
     await e.destroy(r);
     expect(servicePrincipals(emulator(), "source", appId)).toHaveLength(0);
   });
@@ -327,7 +404,9 @@ describe("faults", () => {
     const mark = emulator().requests.length;
     const { state } = await new Engine(host).up(r);
     expect(state.outputs).toMatchObject({ createdServicePrincipal: true, grantedRoles: ["Mailbox.Migration"] });
-    const assigns = graphWrites(emulator(), mark).filter((w) => /appRoleAssignedTo$/.test(w.path)).map((w) => w.status);
+    const assigns = graphWrites(emulator(), mark)
+      .filter((w) => /appRoleAssignedTo$/.test(w.path))
+      .map((w) => w.status);
     expect(assigns[0]).toBe(404);
     expect(assigns[assigns.length - 1]).toBe(201);
     expect(servicePrincipals(emulator(), "source", appId)).toHaveLength(1);
@@ -339,7 +418,9 @@ describe("faults", () => {
     const mark = emulator().requests.length;
     const err = await new Engine(host).up(r).catch((x) => x);
     expect(err).toBeInstanceOf(Error);
-    expect(err.message).toContain('"Mailbox.Migrate" is not an application permission of Office 365 Exchange Online (appId 00000002-0000-0ff1-ce00-000000000000)');
+    expect(err.message).toContain(
+      '"Mailbox.Migrate" is not an application permission of Office 365 Exchange Online (appId 00000002-0000-0ff1-ce00-000000000000)',
+    );
     expect(err.message).toContain("Mailbox.Migration");
     expect(writes(mark)).toEqual([]);
   });
@@ -349,7 +430,9 @@ describe("faults", () => {
     const r = await declare("consent/source-unpermitted", { tenant: "source", appId });
     const t = tenantOf(emulator(), "source");
     const removed = [...t.directory.appRoleAssignments.entries()].filter(
-      ([, a]) => a.obj.principalId === t.operator.servicePrincipalId && a.obj.appRoleId === "06b708a9-e830-4db3-a914-8e69da51d44f",
+      ([, a]) =>
+        a.obj.principalId === t.operator.servicePrincipalId &&
+        a.obj.appRoleId === "06b708a9-e830-4db3-a914-8e69da51d44f",
     );
     expect(removed).toHaveLength(1);
     for (const [k] of removed) t.directory.appRoleAssignments.delete(k);

@@ -42,13 +42,21 @@ test("an unknown appId under the recorded anchor is no change, and preview sends
 });
 
 test("an unknown appId under another anchor is still a possible replacement", async () => {
-  const other = await declare("consent/target", { tenant: "target", appId, anchors: { appId: JSON.stringify(["other tenant", null]) } });
+  const other = await declare("consent/target", {
+    tenant: "target",
+    appId,
+    anchors: { appId: JSON.stringify(["other tenant", null]) },
+  });
   const step = await engine.preview(withUnknowns(other, "appId"));
   expect([step.op, step.diff?.replaces]).toEqual(["replace", ["appId"]]);
 });
 
 test("the anchor never hides a known change: another appId under the same anchor is a replacement", async () => {
-  const other = await declare("consent/target", { tenant: "target", appId: "11111111-2222-3333-4444-555555555555", anchors: { appId: ANCHOR } });
+  const other = await declare("consent/target", {
+    tenant: "target",
+    appId: "11111111-2222-3333-4444-555555555555",
+    anchors: { appId: ANCHOR },
+  });
   expect((await engine.preview(other)).op).toBe("replace");
 });
 

@@ -26,7 +26,7 @@ export const BROADER_GRAPH_ROLES: Record<string, string> = {
   "RoleManagement.ReadWrite.Directory": "9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8",
 };
 export const BROADER_EXCHANGE_ROLES: Record<string, string> = {
-  "full_access_as_app": "dc890d15-9560-4a4c-9b7f-a736ec74ec40",
+  full_access_as_app: "dc890d15-9560-4a4c-9b7f-a736ec74ec40",
 };
 
 /** What the tenant's first-party service principals publish: value -> id. */
@@ -38,7 +38,12 @@ export function publishedAppRoles(): Record<string, Record<string, string>> {
   };
 }
 
-export type Registered = { type: string; name: string; inputs: Record<string, unknown>; additionalSecretOutputs: string[] };
+export type Registered = {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+  additionalSecretOutputs: string[];
+};
 export type Invoked = { token: string; inputs: Record<string, unknown> };
 
 export async function runBootstrap(config: Record<string, string>, secretKeys: string[] = []) {
@@ -57,14 +62,25 @@ export async function runBootstrap(config: Record<string, string>, secretKeys: s
     await pulumi.runtime.setMocks(
       {
         newResource(args) {
-          registered.push({ type: args.type, name: args.name, inputs: args.inputs, additionalSecretOutputs: options.get(`${args.type}::${args.name}`) ?? [] });
+          registered.push({
+            type: args.type,
+            name: args.name,
+            inputs: args.inputs,
+            additionalSecretOutputs: options.get(`${args.type}::${args.name}`) ?? [],
+          });
           switch (args.type) {
             case "azuread:index/application:Application":
-              return { id: `/applications/${APP_OBJECT_ID}`, state: { ...args.inputs, clientId: APP_CLIENT_ID, objectId: APP_OBJECT_ID } };
+              return {
+                id: `/applications/${APP_OBJECT_ID}`,
+                state: { ...args.inputs, clientId: APP_CLIENT_ID, objectId: APP_OBJECT_ID },
+              };
             case "azuread:index/servicePrincipal:ServicePrincipal":
               return { id: `/servicePrincipals/${SP_OBJECT_ID}`, state: { ...args.inputs, objectId: SP_OBJECT_ID } };
             case "azuread:index/applicationPassword:ApplicationPassword":
-              return { id: `${APP_OBJECT_ID}/password/k1`, state: { ...args.inputs, keyId: "k1", value: GENERATED_SECRET } };
+              return {
+                id: `${APP_OBJECT_ID}/password/k1`,
+                state: { ...args.inputs, keyId: "k1", value: GENERATED_SECRET },
+              };
             default:
               return { id: `${args.name}-id`, state: args.inputs };
           }
@@ -73,18 +89,42 @@ export async function runBootstrap(config: Record<string, string>, secretKeys: s
           invoked.push({ token: args.token, inputs: args.inputs });
           switch (args.token) {
             case "azuread:index/getClientConfig:getClientConfig":
-              return { id: "client", tenantId: TENANT_ID, clientId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46", objectId: ADMIN_OBJECT_ID };
+              return {
+                id: "client",
+                tenantId: TENANT_ID,
+                clientId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+                objectId: ADMIN_OBJECT_ID,
+              };
             case "azuread:index/getDomains:getDomains":
               return {
                 id: "domains",
                 domains: [
-                  { domainName: "fabrikam.com", initial: false, default: true, verified: true, root: true, adminManaged: true, authenticationType: "Managed", supportedServices: [] },
-                  { domainName: INITIAL_DOMAIN, initial: true, default: false, verified: true, root: true, adminManaged: true, authenticationType: "Managed", supportedServices: [] },
+                  {
+                    domainName: "fabrikam.com",
+                    initial: false,
+                    default: true,
+                    verified: true,
+                    root: true,
+                    adminManaged: true,
+                    authenticationType: "Managed",
+                    supportedServices: [],
+                  },
+                  {
+                    domainName: INITIAL_DOMAIN,
+                    initial: true,
+                    default: false,
+                    verified: true,
+                    root: true,
+                    adminManaged: true,
+                    authenticationType: "Managed",
+                    supportedServices: [],
+                  },
                 ],
               };
             case "azuread:index/getServicePrincipal:getServicePrincipal": {
               const clientId = args.inputs.clientId as string;
-              const objectId = clientId === RESOURCE_APP_IDS.microsoftGraph ? GRAPH_SP_OBJECT_ID : EXCHANGE_SP_OBJECT_ID;
+              const objectId =
+                clientId === RESOURCE_APP_IDS.microsoftGraph ? GRAPH_SP_OBJECT_ID : EXCHANGE_SP_OBJECT_ID;
               return { id: objectId, objectId, clientId, appRoleIds: published[clientId] ?? {} };
             }
             default:
@@ -99,7 +139,10 @@ export async function runBootstrap(config: Record<string, string>, secretKeys: s
     // The mock monitor does not pass resource options to newResource; record what the SDK asks the engine to
     // keep secret, by type and name, from the registration request itself.
     const monitor = pulumi.runtime.getMonitor() as unknown as {
-      registerResource(req: { getType(): string; getName(): string; getAdditionalsecretoutputsList(): string[] }, cb: unknown): unknown;
+      registerResource(
+        req: { getType(): string; getName(): string; getAdditionalsecretoutputsList(): string[] },
+        cb: unknown,
+      ): unknown;
     };
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, cb) => {
@@ -114,7 +157,8 @@ export async function runBootstrap(config: Record<string, string>, secretKeys: s
     }
   });
   const p = pulumi!;
-  const outputOf = <T>(o: unknown): Promise<T> => new Promise((resolve) => p.output(o as T).apply((v) => resolve(v as T)));
+  const outputOf = <T>(o: unknown): Promise<T> =>
+    new Promise((resolve) => p.output(o as T).apply((v) => resolve(v as T)));
   const isSecret = (o: unknown) => p.isSecret(p.output(o));
   const urns = (): string[] => {
     const monitor = p.runtime.getMonitor() as unknown as { getRegisteredResources(): Map<string, unknown> };

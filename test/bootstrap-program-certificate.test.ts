@@ -55,7 +55,9 @@ describe("bootstrap program, certificate", () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   test("uploads the certificate alone, with its own validity, and makes no client secret", () => {
-    const certs = run.registered.filter((r) => r.type === "azuread:index/applicationCertificate:ApplicationCertificate");
+    const certs = run.registered.filter(
+      (r) => r.type === "azuread:index/applicationCertificate:ApplicationCertificate",
+    );
     expect(certs).toHaveLength(1);
     const c = certs[0].inputs;
     expect(c.applicationId).toBe("/applications/aaaaaaaa-0000-4000-8000-000000000002");
@@ -69,7 +71,9 @@ describe("bootstrap program, certificate", () => {
     expect(value).toMatch(/^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\n$/);
     expect(Buffer.from(new crypto.X509Certificate(value).raw).equals(pfx.der)).toBe(true);
     expect(value).not.toMatch(/PRIVATE KEY/);
-    expect(run.registered.filter((r) => r.type === "azuread:index/applicationPassword:ApplicationPassword")).toHaveLength(0);
+    expect(
+      run.registered.filter((r) => r.type === "azuread:index/applicationPassword:ApplicationPassword"),
+    ).toHaveLength(0);
   });
 
   test("the same grants as with a secret: every permission of permissions.ts consented, the role assigned", () => {
@@ -79,7 +83,9 @@ describe("bootstrap program, certificate", () => {
     expect(consents.map((c) => c.inputs.appRoleId).sort()).toEqual(
       [...GRAPH_APPLICATION_PERMISSIONS, ...EXCHANGE_APPLICATION_PERMISSIONS].map((p) => p.id).sort(),
     );
-    expect(run.registered.filter((r) => r.type === "azuread:index/directoryRoleAssignment:DirectoryRoleAssignment")).toHaveLength(1);
+    expect(
+      run.registered.filter((r) => r.type === "azuread:index/directoryRoleAssignment:DirectoryRoleAssignment"),
+    ).toHaveLength(1);
   });
 
   test("neither the passphrase nor the private key reaches any resource input", () => {
@@ -92,9 +98,16 @@ describe("bootstrap program, certificate", () => {
 
   test("outputs: the source tenant's settings, the certificate path, and the passphrase as a secret", async () => {
     const { program, outputOf, isSecret } = run;
-    expect(Object.keys(program).sort()).toEqual(
-      ["auth", "certificatePassword", "certificatePath", "clientId", "configCommands", "domain", "role", "tenantId"],
-    );
+    expect(Object.keys(program).sort()).toEqual([
+      "auth",
+      "certificatePassword",
+      "certificatePath",
+      "clientId",
+      "configCommands",
+      "domain",
+      "role",
+      "tenantId",
+    ]);
     expect(await outputOf(program.role)).toBe("source");
     expect(await outputOf(program.tenantId)).toBe(TENANT_ID);
     expect(await outputOf(program.domain)).toBe(INITIAL_DOMAIN);

@@ -12,7 +12,9 @@ test("a bad stack file is refused by key before any resource or lookup, without 
   expect(run.loadError).toBeInstanceOf(Error);
   const message = (run.loadError as Error).message;
   expect(message).toMatch(/^Stack configuration has 4 problems:/);
-  expect(message).toContain("xtmm-bootstrap:certificatePassword: is stored in plain text; remove it from the stack file and set it again with: pulumi config set --secret certificatePassword");
+  expect(message).toContain(
+    "xtmm-bootstrap:certificatePassword: is stored in plain text; remove it from the stack file and set it again with: pulumi config set --secret certificatePassword",
+  );
   expect(message).toContain("xtmm-bootstrap:role: 'both' is not a role; use source or target");
   expect(message).toContain("xtmm-bootstrap:certificatePassword: is only used with certificatePath");
   expect(message).toContain("xtmm-bootstrap:secretEndDate: 'next year' is not an RFC 3339 date-time");

@@ -52,8 +52,11 @@ describe("bootstrap program, client secret", () => {
     expect(count(CONSENT)).toBe(consents);
     expect(count(ROLE)).toBe(1);
     // Nothing else: no certificate, no Microsoft service principal taken under management, no DirectoryRole.
-    expect(run.registered.map((r) => r.type).filter((t) => ![COMPONENT, APP, SP, PASSWORD, CONSENT, ROLE].includes(t) && !t.startsWith("pulumi:")))
-      .toEqual([]);
+    expect(
+      run.registered
+        .map((r) => r.type)
+        .filter((t) => ![COMPONENT, APP, SP, PASSWORD, CONSENT, ROLE].includes(t) && !t.startsWith("pulumi:")),
+    ).toEqual([]);
     const sps = run.registered.filter((r) => r.type === SP);
     expect(sps[0].inputs.clientId).toBe(APP_CLIENT_ID);
     expect(sps[0].inputs.useExisting).toBeUndefined();
@@ -64,15 +67,21 @@ describe("bootstrap program, client secret", () => {
     expect(app.inputs.displayName).toBe("xtmm operator (target)");
     expect(app.inputs.signInAudience).toBe("AzureADMyOrg");
     // Application permissions only: no delegated scopes, no API of its own, no owners.
-    for (const k of ["api", "appRoles", "owners", "web", "publicClient", "identifierUris"]) expect(app.inputs[k]).toBeUndefined();
-    const rra = app.inputs.requiredResourceAccesses as { resourceAppId: string; resourceAccesses: { id: string; type: string }[] }[];
+    for (const k of ["api", "appRoles", "owners", "web", "publicClient", "identifierUris"])
+      expect(app.inputs[k]).toBeUndefined();
+    const rra = app.inputs.requiredResourceAccesses as {
+      resourceAppId: string;
+      resourceAccesses: { id: string; type: string }[];
+    }[];
     const requested = rra.flatMap((r) => r.resourceAccesses.map((a) => `${r.resourceAppId} ${a.type} ${a.id}`)).sort();
     const expected = [
       ...GRAPH_APPLICATION_PERMISSIONS.map((p) => `${RESOURCE_APP_IDS.microsoftGraph} Role ${p.id}`),
       ...EXCHANGE_APPLICATION_PERMISSIONS.map((p) => `${RESOURCE_APP_IDS.exchangeOnline} Role ${p.id}`),
     ].sort();
     expect(requested).toEqual(expected);
-    expect(new Set(rra.map((r) => r.resourceAppId))).toEqual(new Set([RESOURCE_APP_IDS.microsoftGraph, RESOURCE_APP_IDS.exchangeOnline]));
+    expect(new Set(rra.map((r) => r.resourceAppId))).toEqual(
+      new Set([RESOURCE_APP_IDS.microsoftGraph, RESOURCE_APP_IDS.exchangeOnline]),
+    );
   });
 
   test("admin consent: one app role assignment per permission, to the operator's service principal, on the right API", () => {
@@ -88,7 +97,9 @@ describe("bootstrap program, client secret", () => {
     expect(consents.map((c) => c.name)).toContain("consent/microsoftGraph/User.ReadWrite.All");
     expect(consents.map((c) => c.name)).toContain("consent/exchangeOnline/Exchange.ManageAsApp");
     // The first-party service principals were looked up by their well-known app ids, not created.
-    const lookedUp = run.invoked.filter((i) => i.token === "azuread:index/getServicePrincipal:getServicePrincipal").map((i) => i.inputs.clientId);
+    const lookedUp = run.invoked
+      .filter((i) => i.token === "azuread:index/getServicePrincipal:getServicePrincipal")
+      .map((i) => i.inputs.clientId);
     expect(new Set(lookedUp)).toEqual(new Set([RESOURCE_APP_IDS.microsoftGraph, RESOURCE_APP_IDS.exchangeOnline]));
   });
 
@@ -119,7 +130,15 @@ describe("bootstrap program, client secret", () => {
 
   test("outputs are exactly the target tenant's settings of the main stack, the secret as a secret", async () => {
     const { program, outputOf, isSecret } = run;
-    expect(Object.keys(program).sort()).toEqual(["auth", "clientId", "clientSecret", "configCommands", "domain", "role", "tenantId"]);
+    expect(Object.keys(program).sort()).toEqual([
+      "auth",
+      "clientId",
+      "clientSecret",
+      "configCommands",
+      "domain",
+      "role",
+      "tenantId",
+    ]);
     expect(await outputOf(program.role)).toBe("target");
     expect(await outputOf(program.tenantId)).toBe(TENANT_ID);
     expect(await outputOf(program.domain)).toBe(INITIAL_DOMAIN);

@@ -11,14 +11,25 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { useEmulator } from "./support/emulator";
-import { CliStack, changesOf, emulatorConfig, nameOf, resourceNamed, ROOT, SECRET_SIG_KEY, type StackExport } from "../harness/pulumiCli";
+import {
+  CliStack,
+  changesOf,
+  emulatorConfig,
+  nameOf,
+  resourceNamed,
+  ROOT,
+  SECRET_SIG_KEY,
+  type StackExport,
+} from "../harness/pulumiCli";
 import { writesSince } from "./engineers-day.test";
 import { BINNED_APP, afterDestroy, snapshot, type Snapshot } from "./support/tenantSnapshot";
 import { findTenant, type Rec, type TenantState } from "../emulator/model";
 
 jest.setTimeout(600_000);
 
-const SANDBOX = parse(fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.sandbox.yaml"), "utf8")) as { config: Record<string, unknown> };
+const SANDBOX = parse(fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.sandbox.yaml"), "utf8")) as {
+  config: Record<string, unknown>;
+};
 // Alex carries an x500 from an earlier move besides his LegacyExchangeDN; Megan joins the wave later.
 const USERS = ["alexw@fabrikam.com", "adelev@fabrikam.com"];
 const ADDED = "meganb@fabrikam.com";
@@ -28,25 +39,42 @@ const REPORTS = fs.mkdtempSync(path.join(os.tmpdir(), "xtmm-cli-day-reports-"));
 let stack: CliStack;
 let before: Snapshot;
 
-const tenant = (role: "source" | "target"): TenantState => findTenant(emulator().state, emulator().tenants[role].tenantId)!;
+const tenant = (role: "source" | "target"): TenantState =>
+  findTenant(emulator().state, emulator().tenants[role].tenantId)!;
 const recipients = (t: TenantState) => [...t.exchange.recipients.values()].map((s) => s.obj);
-const byAddress = (t: TenantState, address: string) => recipients(t).find((o) => String(o.PrimarySmtpAddress).toLowerCase() === address);
+const byAddress = (t: TenantState, address: string) =>
+  recipients(t).find((o) => String(o.PrimarySmtpAddress).toLowerCase() === address);
 const resource = resourceNamed;
 const appId = async () => String((resource(await stack.export(), "migration-app")!.outputs as Rec).appId);
-const sourceSp = (id: string) => [...tenant("source").directory.servicePrincipals.values()].find((s) => s.obj.appId === id)!.obj;
-const assignmentsOf = (principalId: unknown) => [...tenant("source").directory.appRoleAssignments.entries()].filter(([, a]) => a.obj.principalId === principalId).map(([k]) => k);
+const sourceSp = (id: string) =>
+  [...tenant("source").directory.servicePrincipals.values()].find((s) => s.obj.appId === id)!.obj;
+const assignmentsOf = (principalId: unknown) =>
+  [...tenant("source").directory.appRoleAssignments.entries()]
+    .filter(([, a]) => a.obj.principalId === principalId)
+    .map(([k]) => k);
 const targetRelationship = () => [...tenant("target").exchange.organizationRelationships.values()][0].obj;
-const x500s = (o: Rec | undefined) => ((o?.EmailAddresses as string[] | undefined) ?? []).filter((a) => /^x500:/i.test(a));
+const x500s = (o: Rec | undefined) =>
+  ((o?.EmailAddresses as string[] | undefined) ?? []).filter((a) => /^x500:/i.test(a));
 const batch = () => [...tenant("target").exchange.migrationBatches.values()].map((s) => s.obj);
 /** Exchange writes since `mark` in one tenant (its id or domain is in the admin API's path). */
 const exchangeWritesIn = (role: "source" | "target", mark: number) => {
   const { tenantId, domain } = emulator().tenants[role];
-  return emulator().requests.slice(mark).filter((r) => r.surface === "exchange" && r.cmdlet && !/^Get-/i.test(r.cmdlet))
-    .filter((r) => r.path.toLowerCase().includes(tenantId) || r.path.toLowerCase().includes(domain)).map((r) => r.cmdlet);
+  return emulator()
+    .requests.slice(mark)
+    .filter((r) => r.surface === "exchange" && r.cmdlet && !/^Get-/i.test(r.cmdlet))
+    .filter((r) => r.path.toLowerCase().includes(tenantId) || r.path.toLowerCase().includes(domain))
+    .map((r) => r.cmdlet);
 };
 /** The inputs of the stack's own resources, secrets as "[secret]" (their ciphertext changes whenever the engine re-encrypts). */
-const inputsOf = (s: StackExport) => JSON.parse(JSON.stringify((s.deployment.resources ?? []).filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/")).map((r) => [nameOf(r.urn), r.inputs])),
-  (_k, v) => (v && typeof v === "object" && SECRET_SIG_KEY in v ? "[secret]" : v));
+const inputsOf = (s: StackExport) =>
+  JSON.parse(
+    JSON.stringify(
+      (s.deployment.resources ?? [])
+        .filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"))
+        .map((r) => [nameOf(r.urn), r.inputs]),
+    ),
+    (_k, v) => (v && typeof v === "object" && SECRET_SIG_KEY in v ? "[secret]" : v),
+  );
 
 /**
  * The `--diff` text of one resource's planned update: the properties it marks as changed (`~`, `+`, `-` at the
@@ -55,14 +83,18 @@ const inputsOf = (s: StackExport) => JSON.parse(JSON.stringify((s.deployment.res
  */
 function planned(text: string, name: string): { changed: string[]; block: string } {
   const lines = text.split("\n");
-  const at = lines.findIndex((l, i) => / \(update\)$/.test(l) && lines.slice(i + 1, i + 3).some((u) => u.trim().endsWith(`::${name}]`)));
+  const at = lines.findIndex(
+    (l, i) => / \(update\)$/.test(l) && lines.slice(i + 1, i + 3).some((u) => u.trim().endsWith(`::${name}]`)),
+  );
   if (at < 0) return { changed: [], block: "" };
   const indent = (l: string) => l.length - l.trimStart().length;
   const end = lines.findIndex((l, i) => i > at && l.trim() !== "" && indent(l) <= indent(lines[at]));
   const block = lines.slice(at, end < 0 ? undefined : end);
   // Top-level properties sit two columns right of the header's text; a change marker takes those two columns.
   const top = indent(lines[at]) + 2;
-  const changed = block.filter((l) => indent(l) === top && /^[~+-] \w+\s*:/.test(l.trimStart())).map((l) => l.trimStart().slice(2).split(/\s*:/)[0]);
+  const changed = block
+    .filter((l) => indent(l) === top && /^[~+-] \w+\s*:/.test(l.trimStart()))
+    .map((l) => l.trimStart().slice(2).split(/\s*:/)[0]);
   return { changed: changed.sort(), block: block.join("\n") };
 }
 
@@ -70,7 +102,12 @@ beforeAll(async () => {
   const { config, secrets } = emulatorConfig(emulator());
   stack = await CliStack.create(emulator(), {
     stack: "day",
-    config: { ...SANDBOX.config, ...config, "xtmm:waves": { "wave-1": { users: USERS, batch: {} } }, "xtmm:readinessReportDir": REPORTS },
+    config: {
+      ...SANDBOX.config,
+      ...config,
+      "xtmm:waves": { "wave-1": { users: USERS, batch: {} } },
+      "xtmm:readinessReportDir": REPORTS,
+    },
     secrets,
   });
   before = snapshot(emulator());
@@ -81,12 +118,15 @@ afterAll(() => {
 });
 
 describe("the engineer's day through the real Pulumi CLI", () => {
-
   test("up from nothing stages the wave and creates its batch, not started", async () => {
     await stack.up();
     for (const u of USERS) {
       const mu = byAddress(tenant("target"), u.replace("fabrikam", "contoso"));
-      expect([u, mu?.RecipientTypeDetails, mu?.ExchangeGuid]).toEqual([u, "MailUser", byAddress(tenant("source"), u)!.ExchangeGuid]);
+      expect([u, mu?.RecipientTypeDetails, mu?.ExchangeGuid]).toEqual([
+        u,
+        "MailUser",
+        byAddress(tenant("source"), u)!.ExchangeGuid,
+      ]);
     }
     expect(x500s(byAddress(tenant("target"), "alexw@contoso.com"))).toHaveLength(2);
     expect(batch().map((b) => [b.Identity ?? b.Name, b.Status])).toEqual([["wave-1", "Stopped"]]);
@@ -96,7 +136,11 @@ describe("the engineer's day through the real Pulumi CLI", () => {
     const state = await stack.export();
     for (const r of state.deployment.resources ?? []) {
       if (!r.type.endsWith(":AdminConsent")) continue;
-      expect(r.inputs).toMatchObject({ mode: "grant", roles: ["Mailbox.Migration"], resourceAppId: "00000002-0000-0ff1-ce00-000000000000" });
+      expect(r.inputs).toMatchObject({
+        mode: "grant",
+        roles: ["Mailbox.Migration"],
+        resourceAppId: "00000002-0000-0ff1-ce00-000000000000",
+      });
       for (const k of ["mode", "roles", "resourceAppId"]) delete r.inputs![k];
     }
     const file = path.join(stack.dir, "earlier.json");
@@ -127,8 +171,13 @@ describe("the engineer's day through the real Pulumi CLI", () => {
       expect(rel.block).toMatch(/^\s*\+ \[0\]: "Inbound"$/m);
       // The missing x500 is what the up adds, and nothing is taken away. (Pulumi diffs lists by position: with
       // the first x500 missing, the one still there shows as moving up a place.)
-      const x500Lines = mu.block.split("\n").map((l) => l.trim()).filter((l) => l.includes("x500:/"));
-      expect(x500Lines.filter((l) => l.includes(removedX500))).toEqual([expect.stringMatching(new RegExp(`^(\\+ \\[\\d\\]: |~ \\[\\d\\]: ".*" => )"${escape(removedX500)}"$`))]);
+      const x500Lines = mu.block
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => l.includes("x500:/"));
+      expect(x500Lines.filter((l) => l.includes(removedX500))).toEqual([
+        expect.stringMatching(new RegExp(`^(\\+ \\[\\d\\]: |~ \\[\\d\\]: ".*" => )"${escape(removedX500)}"$`)),
+      ]);
       expect(x500Lines.filter((l) => l.startsWith("-"))).toEqual([]);
     };
 
@@ -145,15 +194,27 @@ describe("the engineer's day through the real Pulumi CLI", () => {
     expect(refresh.stdout).toMatch(/~ 3 updated/);
     const plan = await stack.ok(["preview", "--diff"]);
     expectNamed(plan.stdout);
-    expect(changesOf(await stack.previewJson())).toEqual(["update consent/source", "update mailuser/alexw@contoso.com", "update readiness/wave-1", "update relationship/target"]);
+    expect(changesOf(await stack.previewJson())).toEqual([
+      "update consent/source",
+      "update mailuser/alexw@contoso.com",
+      "update readiness/wave-1",
+      "update relationship/target",
+    ]);
     expect(writesSince(emulator(), mark)).toEqual([]);
 
     // The next up repairs all three, with one write each.
     mark = emulator().requests.length;
     await stack.up();
-    expect(writesSince(emulator(), mark).sort()).toEqual(["POST /v1.0/servicePrincipals/{id}/appRoleAssignedTo", "Set-MailUser", "Set-OrganizationRelationship"]);
+    expect(writesSince(emulator(), mark).sort()).toEqual([
+      "POST /v1.0/servicePrincipals/{id}/appRoleAssignedTo",
+      "Set-MailUser",
+      "Set-OrganizationRelationship",
+    ]);
     expect(assignmentsOf(sp.id)).toHaveLength(1);
-    expect(String(targetRelationship().MailboxMoveCapability).split(/,\s*/).sort()).toEqual(["Inbound", "RemoteInbound"]);
+    expect(String(targetRelationship().MailboxMoveCapability).split(/,\s*/).sort()).toEqual([
+      "Inbound",
+      "RemoteInbound",
+    ]);
     expect(x500s(byAddress(tenant("target"), "alexw@contoso.com")).sort()).toEqual([removedX500, keptX500].sort());
   });
 
@@ -171,7 +232,9 @@ describe("the engineer's day through the real Pulumi CLI", () => {
     const mark = emulator().requests.length;
     await stack.ok(["preview", "--expect-no-changes"]);
     const { tenantId } = emulator().tenants.source;
-    const sourceReads = emulator().requests.slice(mark).filter((r) => r.surface === "exchange" && r.path.toLowerCase().includes(tenantId) && r.cmdlet === "Get-Mailbox");
+    const sourceReads = emulator()
+      .requests.slice(mark)
+      .filter((r) => r.surface === "exchange" && r.path.toLowerCase().includes(tenantId) && r.cmdlet === "Get-Mailbox");
     expect(sourceReads).toHaveLength(1);
   });
 
@@ -181,12 +244,20 @@ describe("the engineer's day through the real Pulumi CLI", () => {
     // Besides the MailUser, what the wave derives from its users: the source read, the scope, the pre-flight, the
     // licences, and the batch (not started: its users are fixed at creation, so a new one replaces it).
     expect(changesOf(await stack.previewJson())).toEqual([
-      "create mailuser/meganb@contoso.com", "replace batch/wave-1", "update licences/wave-1", "update readiness/wave-1", "update scoping-group", "update source-mailboxes/wave-1",
+      "create mailuser/meganb@contoso.com",
+      "replace batch/wave-1",
+      "update licences/wave-1",
+      "update readiness/wave-1",
+      "update scoping-group",
+      "update source-mailboxes/wave-1",
     ]);
     expect(writesSince(emulator(), mark)).toEqual([]);
     await stack.up();
     const megan = byAddress(tenant("target"), "meganb@contoso.com");
-    expect([megan?.RecipientTypeDetails, megan?.ExchangeGuid]).toEqual(["MailUser", byAddress(tenant("source"), ADDED)!.ExchangeGuid]);
+    expect([megan?.RecipientTypeDetails, megan?.ExchangeGuid]).toEqual([
+      "MailUser",
+      byAddress(tenant("source"), ADDED)!.ExchangeGuid,
+    ]);
     expect(writesSince(emulator(), mark).filter((w) => w === "New-MailUser")).toHaveLength(1);
   });
 
@@ -194,21 +265,36 @@ describe("the engineer's day through the real Pulumi CLI", () => {
     const sourceBefore = snapshot(emulator()).source;
     await stack.ok(["config", "rm", "--path", `xtmm:waves.wave-1.users[${USERS.length}]`]);
     expect(changesOf(await stack.previewJson())).toEqual([
-      "delete mailuser/meganb@contoso.com", "replace batch/wave-1", "update licences/wave-1", "update readiness/wave-1", "update scoping-group", "update source-mailboxes/wave-1",
+      "delete mailuser/meganb@contoso.com",
+      "replace batch/wave-1",
+      "update licences/wave-1",
+      "update readiness/wave-1",
+      "update scoping-group",
+      "update source-mailboxes/wave-1",
     ]);
     const mark = emulator().requests.length;
     await stack.up();
     // Purged for good (a test pair): the MailUser, its Entra user from the bin, the soft-deleted MailUser.
     expect(writesSince(emulator(), mark).sort()).toEqual([
-      "DELETE /v1.0/directory/deletedItems/{id}", "New-MigrationBatch", "POST /v1.0/users/{id}/assignLicense", "Remove-DistributionGroupMember",
-      "Remove-MailUser", "Remove-MailUser", "Remove-MigrationBatch",
+      "DELETE /v1.0/directory/deletedItems/{id}",
+      "New-MigrationBatch",
+      "POST /v1.0/users/{id}/assignLicense",
+      "Remove-DistributionGroupMember",
+      "Remove-MailUser",
+      "Remove-MailUser",
+      "Remove-MigrationBatch",
     ]);
     expect(exchangeWritesIn("source", mark)).toEqual(["Remove-DistributionGroupMember"]);
     expect(byAddress(tenant("target"), "meganb@contoso.com")).toBeUndefined();
     const sourceAfter = snapshot(emulator()).source;
     // Only the scoping group's membership changes in the source: every mailbox is as it was.
     expect(sourceAfter.directory).toEqual(sourceBefore.directory);
-    const mailboxes = (s: typeof sourceAfter) => Object.fromEntries(Object.entries(s.exchange.recipients as Record<string, Rec>).filter(([, o]) => o.RecipientType === "UserMailbox"));
+    const mailboxes = (s: typeof sourceAfter) =>
+      Object.fromEntries(
+        Object.entries(s.exchange.recipients as Record<string, Rec>).filter(
+          ([, o]) => o.RecipientType === "UserMailbox",
+        ),
+      );
     expect(mailboxes(sourceAfter)).toEqual(mailboxes(sourceBefore));
   });
 
@@ -218,7 +304,9 @@ describe("the engineer's day through the real Pulumi CLI", () => {
     const mark = emulator().requests.length;
     await stack.up();
     expect(writesSince(emulator(), mark)).toEqual(["Start-MigrationBatch"]);
-    expect(batch().map((b) => [b.Identity ?? b.Name, b.TotalCount, b.Status])).toEqual([["wave-1", USERS.length, expect.stringMatching(/^(Syncing|Synced)$/)]]);
+    expect(batch().map((b) => [b.Identity ?? b.Name, b.TotalCount, b.Status])).toEqual([
+      ["wave-1", USERS.length, expect.stringMatching(/^(Syncing|Synced)$/)],
+    ]);
   });
 
   test("destroy leaves both tenants as they were before the first up, apart from what Microsoft keeps", async () => {

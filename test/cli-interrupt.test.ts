@@ -17,8 +17,29 @@ import { parse } from "yaml";
 import { startEmulator, type Emulator } from "../emulator";
 import type { RequestRecord } from "../emulator/server";
 import { formatViolations } from "./support/emulator";
-import { CliStack, emulatorConfig, nameOf, resourceNamed, ROOT, startCli, type CliResult, type StackExport } from "../harness/pulumiCli";
-import { ctrlC, killTree, madeSince, mailUsersBySource, orphans, requestSeen, sourceMailboxes, targetOf, tenantKeys, writesSince, type TenantKeys } from "./support/interrupt";
+import {
+  CliStack,
+  emulatorConfig,
+  nameOf,
+  resourceNamed,
+  ROOT,
+  startCli,
+  type CliResult,
+  type StackExport,
+} from "../harness/pulumiCli";
+import {
+  ctrlC,
+  killTree,
+  madeSince,
+  mailUsersBySource,
+  orphans,
+  requestSeen,
+  sourceMailboxes,
+  targetOf,
+  tenantKeys,
+  writesSince,
+  type TenantKeys,
+} from "./support/interrupt";
 
 jest.setTimeout(900_000);
 
@@ -29,9 +50,14 @@ const GENERATED = 100;
 // Every call waits this long before the emulator applies it: a request seen is not answered yet when the
 // CLI dies, so the object it makes exists in the tenant while the engine never hears of it.
 const LATENCY_MS = 40;
-const SANDBOX = parse(fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.sandbox.yaml"), "utf8")) as { config: Record<string, unknown> };
+const SANDBOX = parse(fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.sandbox.yaml"), "utf8")) as {
+  config: Record<string, unknown>;
+};
 const SANDBOX_USERS = (SANDBOX.config["xtmm:waves"] as { "wave-1": { users: string[] } })["wave-1"].users;
-const USERS = [...SANDBOX_USERS, ...Array.from({ length: GENERATED }, (_, i) => `user${String(i + 1).padStart(5, "0")}@fabrikam.com`)];
+const USERS = [
+  ...SANDBOX_USERS,
+  ...Array.from({ length: GENERATED }, (_, i) => `user${String(i + 1).padStart(5, "0")}@fabrikam.com`),
+];
 // On litigation hold in the seed: held (recorded, nothing written), never staged or batched.
 const HELD = "diegos@fabrikam.com";
 const STAGED = USERS.filter((u) => u !== HELD);
@@ -70,17 +96,25 @@ function inRun(name: string, body: (run: Run) => Promise<void>): () => Promise<v
       let stack: CliStack | undefined;
       try {
         // The seeded target has 10 migration licences; the wave needs one per staged user to be ready for its batch.
-        for (const sku of targetOf(e).directory.subscribedSkus) if (sku.skuPartNumber === "Cross_tenant_user_data_migration") (sku.prepaidUnits as { enabled: number }).enabled = 1000;
+        for (const sku of targetOf(e).directory.subscribedSkus)
+          if (sku.skuPartNumber === "Cross_tenant_user_data_migration")
+            (sku.prepaidUnits as { enabled: number }).enabled = 1000;
         const { config, secrets } = emulatorConfig(e);
         const waves = { "wave-1": { users: USERS, batch: {} } };
-        stack = await CliStack.create(e, { stack: "sandbox", config: { ...SANDBOX.config, ...config, "xtmm:waves": waves, "xtmm:readinessReportDir": reports }, secrets });
+        stack = await CliStack.create(e, {
+          stack: "sandbox",
+          config: { ...SANDBOX.config, ...config, "xtmm:waves": waves, "xtmm:readinessReportDir": reports },
+          secrets,
+        });
         e.options.latencyMs = LATENCY_MS;
         await body({ e, stack, before: tenantKeys(e), mailboxes: sourceMailboxes(e), reports });
         expect(formatViolations(e.violations())).toBe("");
       } finally {
         // Every command of the run but `stack export`, and what it printed, one file per run (what the README quotes).
         if (stack && process.env.XTMM_INTERRUPT_LOG) {
-          const lines = stack.history.filter((h) => h.args[0] !== "stack").map((h) => `$ pulumi ${h.args.join(" ")}   [exit ${h.result.code}]\n${text(h.result)}`);
+          const lines = stack.history
+            .filter((h) => h.args[0] !== "stack")
+            .map((h) => `$ pulumi ${h.args.join(" ")}   [exit ${h.result.code}]\n${text(h.result)}`);
           fs.writeFileSync(path.join(process.env.XTMM_INTERRUPT_LOG, `${name}.log`), lines.join("\n"));
         }
         stack?.dispose();
@@ -92,10 +126,18 @@ function inRun(name: string, body: (run: Run) => Promise<void>): () => Promise<v
 
 const text = (r: CliResult) => `${r.stdout}\n${r.stderr}`;
 const resource = resourceNamed;
-const pendingOf = (s: StackExport) => ((s.deployment.pending_operations ?? []) as { type: string; resource: { urn: string } }[]).map((p) => `${p.type} ${nameOf(p.resource.urn)}`).sort();
+const pendingOf = (s: StackExport) =>
+  ((s.deployment.pending_operations ?? []) as { type: string; resource: { urn: string } }[])
+    .map((p) => `${p.type} ${nameOf(p.resource.urn)}`)
+    .sort();
 // The file backend keeps one `<uuid>.json` per lock (beside it, the blob library's `.attrs`).
-const lockFiles = (s: CliStack) => s.backendFiles().filter((f) => f.file.includes(`${path.sep}locks${path.sep}`) && f.file.endsWith(".json")).map((f) => path.basename(f.file));
-const graphPost = (tail: RegExp) => (r: RequestRecord) => r.surface === "graph" && r.method === "POST" && tail.test(r.path);
+const lockFiles = (s: CliStack) =>
+  s
+    .backendFiles()
+    .filter((f) => f.file.includes(`${path.sep}locks${path.sep}`) && f.file.endsWith(".json"))
+    .map((f) => path.basename(f.file));
+const graphPost = (tail: RegExp) => (r: RequestRecord) =>
+  r.surface === "graph" && r.method === "POST" && tail.test(r.path);
 const cmdlet = (name: string, nth = 1) => {
   let seen = 0;
   return (r: RequestRecord) => r.cmdlet === name && ++seen === nth;
@@ -105,7 +147,13 @@ const cmdlet = (name: string, nth = 1) => {
  * `pulumi up`, interrupted once the emulator has received the request `at` matches: SIGKILL to the whole
  * process tree, or one Ctrl-C. Returns what the up printed and the pending operations the checkpoint holds.
  */
-async function interruptedUp(run: Run, at: (r: RequestRecord) => boolean, what: string, how: "kill" | "ctrl-c" | "ctrl-c twice" = "kill", opts: { emptyAttrs?: boolean } = {}) {
+async function interruptedUp(
+  run: Run,
+  at: (r: RequestRecord) => boolean,
+  what: string,
+  how: "kill" | "ctrl-c" | "ctrl-c twice" = "kill",
+  opts: { emptyAttrs?: boolean } = {},
+) {
   const from = run.e.requests.length;
   const up = startCli(run.stack, ["up", "--yes", "--skip-preview"]);
   await requestSeen(run.e, at, { from, stop: up.done, what });
@@ -143,7 +191,9 @@ async function firstCommandAfterKill(run: Run, emptyAttrs: boolean): Promise<voi
     r = await run.stack.run(["up", "--yes", "--skip-preview"]);
   }
   expect(r.code).toBe(1);
-  expect(text(r)).toMatch(/error: the stack is currently locked by 1 lock\(s\)\. Either wait for the other process\(es\) to end or delete the lock file with `pulumi cancel`\./);
+  expect(text(r)).toMatch(
+    /error: the stack is currently locked by 1 lock\(s\)\. Either wait for the other process\(es\) to end or delete the lock file with `pulumi cancel`\./,
+  );
   expect(lockFiles(run.stack)).toHaveLength(1);
 }
 
@@ -190,27 +240,40 @@ async function expectConverged(run: Run): Promise<void> {
   }).toEqual({ apps: 1, servicePrincipals: [1, 1], consents: [1, 1], relationships: [1, 1], endpoints: 1, batches: 1 });
   // One secret, the recorded one: nothing an interrupted run added is left on the app.
   const app = resource(state, "migration-app")!.outputs as { applicationObjectId: string; secretKeyId: string };
-  const onApp = targetOf(e).directory.applications.get(app.applicationObjectId)!.obj.passwordCredentials as { keyId: string }[];
+  const onApp = targetOf(e).directory.applications.get(app.applicationObjectId)!.obj.passwordCredentials as {
+    keyId: string;
+  }[];
   expect(onApp.map((p) => p.keyId)).toEqual([app.secretKeyId]);
-  expect([...(targetOf(e).directory.secretValues.get(app.applicationObjectId)?.keys() ?? [])]).toEqual([app.secretKeyId]);
+  expect([...(targetOf(e).directory.secretValues.get(app.applicationObjectId)?.keys() ?? [])]).toEqual([
+    app.secretKeyId,
+  ]);
   // One MailUser per staged user, stamped with its source's ExchangeGuid and recorded under that Guid; none for the held one.
   const mailUsers = mailUsersBySource(e);
   expect([...mailUsers.keys()].sort()).toEqual([...STAGED].sort());
   const problems: string[] = [];
   for (const user of STAGED) {
     const [mu, ...more] = mailUsers.get(user)!;
-    const recorded = resource(state, `mailuser/${user.replace("@fabrikam.com", "@contoso.com")}`)?.outputs as { identity?: string; exchangeGuid?: string } | undefined;
+    const recorded = resource(state, `mailuser/${user.replace("@fabrikam.com", "@contoso.com")}`)?.outputs as
+      { identity?: string; exchangeGuid?: string } | undefined;
     if (more.length > 0) problems.push(`${user}: ${more.length + 1} MailUsers`);
-    else if (!recorded || recorded.identity !== String(mu.Guid).toLowerCase()) problems.push(`${user}: recorded ${recorded?.identity}, tenant ${String(mu.Guid)}`);
-    else if (String(mu.ExchangeGuid).toLowerCase() !== recorded.exchangeGuid) problems.push(`${user}: not stamped (${String(mu.ExchangeGuid)})`);
+    else if (!recorded || recorded.identity !== String(mu.Guid).toLowerCase())
+      problems.push(`${user}: recorded ${recorded?.identity}, tenant ${String(mu.Guid)}`);
+    else if (String(mu.ExchangeGuid).toLowerCase() !== recorded.exchangeGuid)
+      problems.push(`${user}: not stamped (${String(mu.ExchangeGuid)})`);
   }
   expect(problems).toEqual([]);
   const batch = resource(state, "batch/wave-1")!.outputs as { totalCount: number; status: string };
   expect(batch).toMatchObject({ totalCount: STAGED.length, status: "Stopped" });
   expect(sourceMailboxes(e)).toEqual(run.mailboxes);
   // The CLI never printed a secret: the app's, or the operator identities'.
-  const secrets = [...(targetOf(e).directory.secretValues.get(app.applicationObjectId)?.values() ?? []), e.tenants.source.clientSecret, e.tenants.target.clientSecret];
-  const leaks = stack.history.filter((h) => secrets.some((s) => text(h.result).includes(s))).map((h) => `pulumi ${h.args.join(" ")}`);
+  const secrets = [
+    ...(targetOf(e).directory.secretValues.get(app.applicationObjectId)?.values() ?? []),
+    e.tenants.source.clientSecret,
+    e.tenants.target.clientSecret,
+  ];
+  const leaks = stack.history
+    .filter((h) => secrets.some((s) => text(h.result).includes(s)))
+    .map((h) => `pulumi ${h.args.join(" ")}`);
   expect(leaks).toEqual([]);
 }
 
@@ -218,7 +281,11 @@ describe("an interrupted pulumi up converges on the next run (real CLI, emulator
   test.concurrent(
     "killed while the app's secret is made, then killed again during the consents; `up` alone converges, refresh --clear-pending-creates ends the warning",
     inRun("app-and-consent", async (run) => {
-      const first = await interruptedUp(run, graphPost(/\/applications\/[^/]+\/addPassword$/), "the migration app's addPassword");
+      const first = await interruptedUp(
+        run,
+        graphPost(/\/applications\/[^/]+\/addPassword$/),
+        "the migration app's addPassword",
+      );
       expect(first.result.code).not.toBe(0);
       expect(first.pending).toContain("creating migration-app");
       expect(resource(first.state, "migration-app")).toBeUndefined();
@@ -228,18 +295,29 @@ describe("an interrupted pulumi up converges on the next run (real CLI, emulator
       expect(leftover).toHaveLength(1);
       await cancel(run);
 
-      const second = await interruptedUp(run, graphPost(/\/servicePrincipals\/[^/]+\/appRoleAssignedTo$/), "a consent's appRoleAssignedTo");
-      expect(text(second.result)).toMatch(/warning: Attempting to deploy or update resources with \d+ pending operations from previous deployment\./);
+      const second = await interruptedUp(
+        run,
+        graphPost(/\/servicePrincipals\/[^/]+\/appRoleAssignedTo$/),
+        "a consent's appRoleAssignedTo",
+      );
+      expect(text(second.result)).toMatch(
+        /warning: Attempting to deploy or update resources with \d+ pending operations from previous deployment\./,
+      );
       expect(second.pending.filter((p) => p.startsWith("creating consent/")).length).toBeGreaterThan(0);
       // The app was found by its tag and given a new secret; the unrecorded one is recorded as retiring.
-      const app = resource(second.state, "migration-app")!.outputs as { secretKeyId: string; retiringSecretKeyIds: string[] };
+      const app = resource(second.state, "migration-app")!.outputs as {
+        secretKeyId: string;
+        retiringSecretKeyIds: string[];
+      };
       expect(app.retiringSecretKeyIds).toEqual(leftover);
       expect(app.secretKeyId).not.toBe(leftover[0]);
       await cancel(run);
 
       // `pulumi up` alone: it warns about the pending creates, creates (finds) them again, and converges.
       const up = await run.stack.up();
-      expect(text(up)).toMatch(/Attempting to deploy or update resources with \d+ pending operations from previous deployment\./);
+      expect(text(up)).toMatch(
+        /Attempting to deploy or update resources with \d+ pending operations from previous deployment\./,
+      );
       expect(text(up)).toMatch(/\* urn:pulumi:sandbox::xtmm::[^\n]*::consent\/\w+, interrupted while creating/);
       expect(text(up)).toContain(`MigrationAppSecretRetirement: removed client secret ${leftover[0]}`);
       // ...but the pending creates stay in the checkpoint (and the warning on every up) until refresh clears them.
@@ -269,10 +347,16 @@ describe("an interrupted pulumi up converges on the next run (real CLI, emulator
   test.concurrent(
     "killed in the middle of staging: cancel, refresh --clear-pending-creates, up",
     inRun("staging", async (run) => {
-      const { pending, state } = await interruptedUp(run, cmdlet("New-MailUser", Math.round(STAGED.length / 2)), "the middle New-MailUser");
+      const { pending, state } = await interruptedUp(
+        run,
+        cmdlet("New-MailUser", Math.round(STAGED.length / 2)),
+        "the middle New-MailUser",
+      );
       expect(pending.filter((p) => p.startsWith("creating mailuser/")).length).toBeGreaterThan(0);
       // The tenant holds MailUsers the checkpoint does not record (made, unanswered, or not yet stamped).
-      const recorded = (state.deployment.resources ?? []).filter((r) => nameOf(r.urn).startsWith("mailuser/") && (r.outputs as { identity?: string }).identity).length;
+      const recorded = (state.deployment.resources ?? []).filter(
+        (r) => nameOf(r.urn).startsWith("mailuser/") && (r.outputs as { identity?: string }).identity,
+      ).length;
       expect([...mailUsersBySource(run.e).values()].flat().length).toBeGreaterThan(recorded);
       await recover(run);
       await expectConverged(run);
@@ -282,7 +366,9 @@ describe("an interrupted pulumi up converges on the next run (real CLI, emulator
   test.concurrent(
     "killed while the migration batch is made, the checkpoint's metadata file left empty: delete it, cancel, refresh --clear-pending-creates, up",
     inRun("batch", async (run) => {
-      const { pending, state } = await interruptedUp(run, cmdlet("New-MigrationBatch"), "New-MigrationBatch", "kill", { emptyAttrs: true });
+      const { pending, state } = await interruptedUp(run, cmdlet("New-MigrationBatch"), "New-MigrationBatch", "kill", {
+        emptyAttrs: true,
+      });
       expect(pending).toEqual(["creating batch/wave-1"]);
       expect(resource(state, "batch/wave-1")).toBeUndefined();
       await recover(run);
@@ -293,9 +379,16 @@ describe("an interrupted pulumi up converges on the next run (real CLI, emulator
   test.concurrent(
     "one Ctrl-C in the middle of staging cancels cleanly and up alone goes on; Ctrl-C twice while the batch is made leaves a pending create: refresh --clear-pending-creates, up",
     inRun("ctrl-c", async (run) => {
-      const once = await interruptedUp(run, cmdlet("New-MailUser", Math.round(STAGED.length / 2)), "the middle New-MailUser", "ctrl-c");
+      const once = await interruptedUp(
+        run,
+        cmdlet("New-MailUser", Math.round(STAGED.length / 2)),
+        "the middle New-MailUser",
+        "ctrl-c",
+      );
       expect(once.result.code).toBe(1);
-      expect(text(once.result)).toContain("^C received; cancelling. If you would like to terminate immediately, press ^C again.");
+      expect(text(once.result)).toContain(
+        "^C received; cancelling. If you would like to terminate immediately, press ^C again.",
+      );
       expect(text(once.result)).toContain("error: update canceled");
       // The creates in flight finished and were recorded; the lock is released.
       expect(once.pending).toEqual([]);

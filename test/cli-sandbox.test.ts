@@ -14,12 +14,26 @@ import { snapshot, type Snapshot } from "./support/tenantSnapshot";
 
 jest.setTimeout(600_000);
 
-const SANDBOX = parse(fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.sandbox.yaml"), "utf8")) as { config: Record<string, unknown> };
+const SANDBOX = parse(fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.sandbox.yaml"), "utf8")) as {
+  config: Record<string, unknown>;
+};
 const WAVE = ["alexw", "adelev", "meganb", "info", "diegos"];
 const RESOURCES = [
-  "organization-customization/source", "organization-customization/target", "migration-app", "consent/target", "consent/source",
-  "relationship/target", "relationship/source", "scoping-group", "migration-endpoint", "migration-app/secret-retirement",
-  "source-mailboxes/wave-1", "readiness/wave-1", "licences/wave-1", "batch/wave-1", ...WAVE.map((a) => `mailuser/${a}@contoso.com`),
+  "organization-customization/source",
+  "organization-customization/target",
+  "migration-app",
+  "consent/target",
+  "consent/source",
+  "relationship/target",
+  "relationship/source",
+  "scoping-group",
+  "migration-endpoint",
+  "migration-app/secret-retirement",
+  "source-mailboxes/wave-1",
+  "readiness/wave-1",
+  "licences/wave-1",
+  "batch/wave-1",
+  ...WAVE.map((a) => `mailuser/${a}@contoso.com`),
 ];
 const COMPONENTS = ["pair", "source", "target", "wave-1"];
 

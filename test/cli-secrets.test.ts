@@ -13,7 +13,18 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { useEmulator } from "./support/emulator";
-import { CliStack, changesOf, emulatorConfig, filesUnder, nameOf, resourceNamed, revealed, secretPaths, type PreviewDigest, type StackExport } from "../harness/pulumiCli";
+import {
+  CliStack,
+  changesOf,
+  emulatorConfig,
+  filesUnder,
+  nameOf,
+  resourceNamed,
+  revealed,
+  secretPaths,
+  type PreviewDigest,
+  type StackExport,
+} from "../harness/pulumiCli";
 import { writesSince } from "./engineers-day.test";
 import { findTenant, type Rec, type TenantState } from "../emulator/model";
 import { SECRET as ENDPOINT_CREDENTIAL } from "../emulator/exchange/cmdlets/endpoints";
@@ -31,7 +42,12 @@ const secrets = new Map<string, string>();
 
 const target = (): TenantState => findTenant(emulator().state, emulator().tenants.target.tenantId)!;
 const resource = resourceNamed;
-const appOutputs = async () => resource(await stack.export(), "migration-app")!.outputs as Rec & { applicationObjectId: string; appId: string; secretKeyId: string };
+const appOutputs = async () =>
+  resource(await stack.export(), "migration-app")!.outputs as Rec & {
+    applicationObjectId: string;
+    appId: string;
+    secretKeyId: string;
+  };
 const application = (objectId: string) => target().directory.applications.get(objectId)!.obj;
 const secretValuesOf = (objectId: string) => [...(target().directory.secretValues.get(objectId)?.entries() ?? [])];
 const endpoint = () => [...target().exchange.migrationEndpoints.values()].map((s) => s.obj);
@@ -43,7 +59,8 @@ async function collectSecrets(): Promise<void> {
   secrets.set("source operator client secret", e.tenants.source.clientSecret);
   secrets.set("target operator client secret", e.tenants.target.clientSecret);
   const app = await appOutputs();
-  for (const [keyId, value] of secretValuesOf(app.applicationObjectId)) secrets.set(`migration app client secret ${keyId}`, value);
+  for (const [keyId, value] of secretValuesOf(app.applicationObjectId))
+    secrets.set(`migration app client secret ${keyId}`, value);
   const plain = JSON.parse((await stack.ok(["stack", "export", "--show-secrets"])).stdout) as StackExport;
   for (const r of plain.deployment.resources ?? []) {
     const pw = nameOf(r.urn).startsWith("mailuser/") ? revealed(r.outputs?.password) : undefined;
@@ -60,16 +77,21 @@ async function places(): Promise<{ where: string; text: string }[]> {
     ...stack.backendFiles().map((f) => ({ where: f.file, text: f.text })),
     { where: stack.configFile, text: fs.readFileSync(stack.configFile, "utf8") },
     // The rest of the stack's folder: the CLI's own home (logs, workspace settings, plugins' caches).
-    ...filesUnder(stack.dir).filter((f) => !f.file.startsWith(stack.backend) && f.file !== stack.configFile).map((f) => ({ where: f.file, text: f.text })),
+    ...filesUnder(stack.dir)
+      .filter((f) => !f.file.startsWith(stack.backend) && f.file !== stack.configFile)
+      .map((f) => ({ where: f.file, text: f.text })),
     ...filesUnder(REPORTS).map((f) => ({ where: f.file, text: f.text })),
     // What every command printed, but the one that decrypts on purpose.
-    ...stack.history.filter((h) => !h.args.includes("--show-secrets")).map((h) => ({ where: `output of pulumi ${h.args.join(" ")}`, text: output(h.result) })),
+    ...stack.history
+      .filter((h) => !h.args.includes("--show-secrets"))
+      .map((h) => ({ where: `output of pulumi ${h.args.join(" ")}`, text: output(h.result) })),
   ];
 }
 
 async function expectNoPlainSecrets(): Promise<void> {
   const found: string[] = [];
-  for (const { where, text } of await places()) for (const [what, value] of secrets) if (text.includes(value)) found.push(`${what} in ${where}`);
+  for (const { where, text } of await places())
+    for (const [what, value] of secrets) if (text.includes(value)) found.push(`${what} in ${where}`);
   expect(found).toEqual([]);
 }
 
@@ -112,7 +134,9 @@ describe("(c) a bad configuration value stops preview before any request", () =>
   test("xtmm:sourceTenantId 'not-a-guid': exit 1 within seconds, the key and the fix, no stack trace, no request", async () => {
     const r = await previewWith("xtmm:sourceTenantId", "not-a-guid", emulator().tenants.source.tenantId);
     expect(r.code).toBe(1);
-    expect(output(r)).toContain("error: xtmm:sourceTenantId: 'not-a-guid' is not a GUID; use the tenant ID from Entra admin center > Overview (not a domain name)");
+    expect(output(r)).toContain(
+      "error: xtmm:sourceTenantId: 'not-a-guid' is not a GUID; use the tenant ID from Entra admin center > Overview (not a domain name)",
+    );
     // The program's message, not a crash report with its call stack.
     expect(output(r)).not.toMatch(/unhandled exception|^\s+at .*\.[jt]s:\d+/m);
     expect(r.requests).toBe(0);
@@ -123,7 +147,9 @@ describe("(c) a bad configuration value stops preview before any request", () =>
   test("a wave user without '@': exit 1, names the key path of that user and says what an address looks like, no request", async () => {
     const r = await previewWith("xtmm:waves.wave-1.users[1]", "adelev.fabrikam.com", USERS[1], { path: true });
     expect(r.code).toBe(1);
-    expect(output(r)).toContain('xtmm:waves.wave-1.users[1].source: "adelev.fabrikam.com" has no "@"; give an SMTP address such as user@contoso.com');
+    expect(output(r)).toContain(
+      'xtmm:waves.wave-1.users[1].source: "adelev.fabrikam.com" has no "@"; give an SMTP address such as user@contoso.com',
+    );
     // The address is the mistake, not the target address that cannot be derived from it.
     expect(output(r)).not.toMatch(/targetPrimary|domainMap|unhandled exception/);
     expect(r.requests).toBe(0);
@@ -149,12 +175,17 @@ describe("(b) secrets in the state, the backend's files and the CLI's output", (
     const decrypted = (await stack.ok(["stack", "export", "--show-secrets"])).stdout;
     for (const [what, value] of secrets) expect([what, decrypted.includes(value)]).toEqual([what, true]);
     // The migration endpoint holds the app's secret: the one in the emulator is the one the stack made.
-    expect(endpoint()[0][ENDPOINT_CREDENTIAL]).toEqual({ userName: app.appId, password: secretValuesOf(app.applicationObjectId)[0][1] });
+    expect(endpoint()[0][ENDPOINT_CREDENTIAL]).toEqual({
+      userName: app.appId,
+      password: secretValuesOf(app.applicationObjectId)[0][1],
+    });
   });
 
   test("none of them is in plain text in stack export, the backend's files, the stack file, the CLI's home, the report or any command's output", async () => {
     const all = await places();
-    expect(all.filter((p) => p.where.includes(`${path.sep}.pulumi${path.sep}stacks${path.sep}`)).length).toBeGreaterThan(0);
+    expect(
+      all.filter((p) => p.where.includes(`${path.sep}.pulumi${path.sep}stacks${path.sep}`)).length,
+    ).toBeGreaterThan(0);
     expect(all.some((p) => p.where.endsWith(`${STACK}-wave-1.md`))).toBe(true);
     await expectNoPlainSecrets();
   });
@@ -174,14 +205,26 @@ describe("(b) secrets in the state, the backend's files and the CLI's output", (
     ]);
     const app = resource(state, "migration-app")!;
     expect(app.additionalSecretOutputs).toEqual(["clientSecret"]);
-    expect(app.outputs!.clientSecret).toEqual({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: expect.stringMatching(/^v1:[^:]+:[^:]+$/) });
+    expect(app.outputs!.clientSecret).toEqual({
+      "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+      ciphertext: expect.stringMatching(/^v1:[^:]+:[^:]+$/),
+    });
     // The endpoint keeps no copy of the secret among its outputs.
     expect(Object.keys(resource(state, "migration-endpoint")!.outputs!)).not.toContain("clientSecret");
   });
 
   test("no stack output is secret: stack output shows the same with and without --show-secrets, and no [secret]", async () => {
     const hidden = await stack.outputs();
-    expect(Object.keys(hidden).sort()).toEqual(["batches", "consentUrl", "endpointName", "readiness", "sourceTenantId", "targetDeliveryDomain", "targetTenantId", "waves"]);
+    expect(Object.keys(hidden).sort()).toEqual([
+      "batches",
+      "consentUrl",
+      "endpointName",
+      "readiness",
+      "sourceTenantId",
+      "targetDeliveryDomain",
+      "targetTenantId",
+      "waves",
+    ]);
     expect(await stack.outputs(true)).toEqual(hidden);
     expect((await stack.ok(["stack", "output"])).stdout).not.toContain("[secret]");
   });
@@ -202,7 +245,9 @@ describe("(a) secret rotation by a configuration change", () => {
     const step = (name: string) => plan.steps.find((s) => nameOf(s.urn) === name)!;
     const changedInputs = (name: string) => {
       const [o, n] = [step(name).oldState?.inputs ?? {}, step(name).newState?.inputs ?? {}];
-      return [...new Set([...Object.keys(o), ...Object.keys(n)])].filter((k) => k !== "__provider" && JSON.stringify(o[k]) !== JSON.stringify(n[k])).sort();
+      return [...new Set([...Object.keys(o), ...Object.keys(n)])]
+        .filter((k) => k !== "__provider" && JSON.stringify(o[k]) !== JSON.stringify(n[k]))
+        .sort();
     };
     expect(step("migration-app").op).toBe("update");
     expect(changedInputs("migration-app")).toEqual(["rotationTrigger"]);
@@ -212,16 +257,27 @@ describe("(a) secret rotation by a configuration change", () => {
     expect(step("migration-endpoint").oldState?.inputs?.clientSecret).toBe("[secret]");
     expect(changedInputs("migration-endpoint")).toEqual(expect.arrayContaining(["clientSecret", "secretKeyId"]));
     // The MailUsers, the customizations, the scoping group and the source mailboxes are not in the plan.
-    expect(changesOf(plan).filter((c) => /mailuser|organization-customization|scoping-group|source-mailboxes|relationship\/target/.test(c))).toEqual([]);
+    expect(
+      changesOf(plan).filter((c) =>
+        /mailuser|organization-customization|scoping-group|source-mailboxes|relationship\/target/.test(c),
+      ),
+    ).toEqual([]);
     // What the diff says on the console reaches the plan's diagnostics.
-    expect(plan.diagnostics?.map((d) => d.message).join("\n")).toContain('the next up ROTATES the client secret: rotationTrigger changed from null to "2025-q3"');
+    expect(plan.diagnostics?.map((d) => d.message).join("\n")).toContain(
+      'the next up ROTATES the client secret: rotationTrigger changed from null to "2025-q3"',
+    );
   });
 
   // At preview the engine answers an update of the app with its new inputs, so its appId, object id and consent
   // link are unknown there; their consumers' anchors (providers/anchors.ts) tell them the app is the same one,
   // so the plan lists what the up will change, not replacements of the consents and the retirement.
   test("the rotation's change plan touches only the app, the endpoint, the retirement and the pre-flight", () => {
-    expect(changesOf(plan)).toEqual(["update migration-app", "update migration-app/secret-retirement", "update migration-endpoint", "update readiness/wave-1"]);
+    expect(changesOf(plan)).toEqual([
+      "update migration-app",
+      "update migration-app/secret-retirement",
+      "update migration-endpoint",
+      "update readiness/wave-1",
+    ]);
   });
 
   test("up: a new secret, given to the endpoint BEFORE the old one is removed; afterwards the app holds exactly the new one", async () => {
@@ -239,7 +295,9 @@ describe("(a) secret rotation by a configuration change", () => {
     expect(after.secretKeyId).not.toBe(before.keyId);
     const values = secretValuesOf(app.applicationObjectId);
     expect(values.map(([k]) => k)).toEqual([after.secretKeyId]);
-    expect(((application(app.applicationObjectId).passwordCredentials as Rec[]) ?? []).map((p) => p.keyId)).toEqual([after.secretKeyId]);
+    expect(((application(app.applicationObjectId).passwordCredentials as Rec[]) ?? []).map((p) => p.keyId)).toEqual([
+      after.secretKeyId,
+    ]);
     const fresh = values[0][1];
     expect(fresh).not.toBe(before.value);
     secrets.set(`migration app client secret ${after.secretKeyId}`, fresh);

@@ -11,7 +11,15 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { useEmulator } from "./support/emulator";
-import { CliStack, emulatorConfig, nameOf, resourceNamed, revealed, ROOT, type StackExport } from "../harness/pulumiCli";
+import {
+  CliStack,
+  emulatorConfig,
+  nameOf,
+  resourceNamed,
+  revealed,
+  ROOT,
+  type StackExport,
+} from "../harness/pulumiCli";
 import { writesSince } from "./engineers-day.test";
 import { BINNED_APP, afterDestroy, snapshot, type Snapshot } from "./support/tenantSnapshot";
 import { findTenant, type Rec, type TenantState } from "../emulator/model";
@@ -19,19 +27,48 @@ import { SECRET as ENDPOINT_CREDENTIAL } from "../emulator/exchange/cmdlets/endp
 
 jest.setTimeout(600_000);
 
-const SANDBOX = parse(fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.sandbox.yaml"), "utf8")) as { config: Record<string, unknown> };
+const SANDBOX = parse(fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.sandbox.yaml"), "utf8")) as {
+  config: Record<string, unknown>;
+};
 const STAGED = ["adelev", "alexw", "info", "meganb"];
 const WAVE = [...STAGED, "diegos"];
 // What the one-stack sandbox run makes (test/cli-sandbox.test.ts), by the stack that makes it in a split pair.
 const TARGET_SIDE = [
-  "organization-customization/target", "migration-app", "consent/target", "relationship/target", "migration-endpoint",
-  "migration-app/secret-retirement", "readiness/wave-1", "licences/wave-1", "batch/wave-1", ...WAVE.map((a) => `mailuser/${a}@contoso.com`),
+  "organization-customization/target",
+  "migration-app",
+  "consent/target",
+  "relationship/target",
+  "migration-endpoint",
+  "migration-app/secret-retirement",
+  "readiness/wave-1",
+  "licences/wave-1",
+  "batch/wave-1",
+  ...WAVE.map((a) => `mailuser/${a}@contoso.com`),
 ];
-const SOURCE_SIDE = ["organization-customization/source", "consent/source", "relationship/source", "scoping-group", "source-mailboxes/wave-1", "readiness/wave-1"];
+const SOURCE_SIDE = [
+  "organization-customization/source",
+  "consent/source",
+  "relationship/source",
+  "scoping-group",
+  "source-mailboxes/wave-1",
+  "readiness/wave-1",
+];
 const ONE_STACK = [
-  "organization-customization/source", "organization-customization/target", "migration-app", "consent/target", "consent/source",
-  "relationship/target", "relationship/source", "scoping-group", "migration-endpoint", "migration-app/secret-retirement",
-  "source-mailboxes/wave-1", "readiness/wave-1", "licences/wave-1", "batch/wave-1", ...WAVE.map((a) => `mailuser/${a}@contoso.com`),
+  "organization-customization/source",
+  "organization-customization/target",
+  "migration-app",
+  "consent/target",
+  "consent/source",
+  "relationship/target",
+  "relationship/source",
+  "scoping-group",
+  "migration-endpoint",
+  "migration-app/secret-retirement",
+  "source-mailboxes/wave-1",
+  "readiness/wave-1",
+  "licences/wave-1",
+  "batch/wave-1",
+  ...WAVE.map((a) => `mailuser/${a}@contoso.com`),
 ];
 const TARGET_STACK = "split-contoso";
 const SOURCE_STACK = "split-fabrikam";
@@ -47,24 +84,39 @@ let operator: { source: string; target: string };
 function own(role: "source" | "target") {
   const other = role === "source" ? "target" : "source";
   const { config, secrets } = emulatorConfig(emulator());
-  const all: Record<string, unknown> = { ...SANDBOX.config, ...config, "xtmm:readinessReportDir": REPORTS, "xtmm:manage": role };
+  const all: Record<string, unknown> = {
+    ...SANDBOX.config,
+    ...config,
+    "xtmm:readinessReportDir": REPORTS,
+    "xtmm:manage": role,
+  };
   return {
-    config: Object.fromEntries(Object.entries(all).filter(([k]) => k !== `xtmm:${other}ClientId` && k !== `xtmm:${other}Auth`)),
+    config: Object.fromEntries(
+      Object.entries(all).filter(([k]) => k !== `xtmm:${other}ClientId` && k !== `xtmm:${other}Auth`),
+    ),
     secrets: { [`xtmm:${role}ClientSecret`]: secrets[`xtmm:${role}ClientSecret`] },
   };
 }
 
-const tenant = (role: "source" | "target"): TenantState => findTenant(emulator().state, emulator().tenants[role].tenantId)!;
+const tenant = (role: "source" | "target"): TenantState =>
+  findTenant(emulator().state, emulator().tenants[role].tenantId)!;
 const customNames = (s: StackExport) =>
-  (s.deployment.resources ?? []).filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/")).map((r) => nameOf(r.urn)).sort();
+  (s.deployment.resources ?? [])
+    .filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"))
+    .map((r) => nameOf(r.urn))
+    .sort();
 const resource = resourceNamed;
 const isCiphertext = (v: unknown) => !!v && typeof v === "object" && "ciphertext" in (v as object);
 const recipients = (t: TenantState) => [...t.exchange.recipients.values()].map((s) => s.obj);
-const byAddress = (t: TenantState, address: string) => recipients(t).find((o) => String(o.PrimarySmtpAddress).toLowerCase() === address);
+const byAddress = (t: TenantState, address: string) =>
+  recipients(t).find((o) => String(o.PrimarySmtpAddress).toLowerCase() === address);
 /** Requests since `mark` whose path names the tenant (token requests, Exchange calls; Graph needs a token from the first). */
 const requestsNaming = (mark: number, role: "source" | "target") => {
   const { tenantId, domain } = emulator().tenants[role];
-  return emulator().requests.slice(mark).filter((r) => r.path.toLowerCase().includes(tenantId) || r.path.toLowerCase().includes(domain)).map((r) => `${r.surface} ${r.method} ${r.path}`);
+  return emulator()
+    .requests.slice(mark)
+    .filter((r) => r.path.toLowerCase().includes(tenantId) || r.path.toLowerCase().includes(domain))
+    .map((r) => `${r.surface} ${r.method} ${r.path}`);
 };
 /** The partner output as the partner's StackReference reads it: plain, one object. */
 const partnerOf = async (s: CliStack) => (await s.outputs()).partner as Rec;
@@ -74,9 +126,18 @@ beforeAll(async () => {
   // README: "Create both stacks first (`pulumi stack init`: a reference to a stack that does not exist fails)."
   // The two forms of a stack name a file backend takes: organization/<project>/<stack>, and <stack> alone.
   const t = own("target");
-  target = await CliStack.create(emulator(), { stack: TARGET_STACK, config: { ...t.config, "xtmm:partnerStack": `organization/xtmm/${SOURCE_STACK}` }, secrets: t.secrets });
+  target = await CliStack.create(emulator(), {
+    stack: TARGET_STACK,
+    config: { ...t.config, "xtmm:partnerStack": `organization/xtmm/${SOURCE_STACK}` },
+    secrets: t.secrets,
+  });
   const s = own("source");
-  source = await CliStack.create(emulator(), { stack: SOURCE_STACK, config: { ...s.config, "xtmm:partnerStack": TARGET_STACK }, secrets: s.secrets, backendOf: target });
+  source = await CliStack.create(emulator(), {
+    stack: SOURCE_STACK,
+    config: { ...s.config, "xtmm:partnerStack": TARGET_STACK },
+    secrets: s.secrets,
+    backendOf: target,
+  });
   before = snapshot(emulator());
 });
 afterAll(() => {
@@ -104,7 +165,9 @@ describe("split administration through the real Pulumi CLI, on one file backend"
       const r = await target.run(["preview"]);
       expect(r.code).toBe(1);
       // The engine's words, on the StackReference: they do not name xtmm:partnerStack (the program never sees the error).
-      expect(r.stdout).toMatch(/pulumi:pulumi:StackReference \(partner-stack\):\s+error: Preview failed: organization name must be 'organization'/);
+      expect(r.stdout).toMatch(
+        /pulumi:pulumi:StackReference \(partner-stack\):\s+error: Preview failed: organization name must be 'organization'/,
+      );
       expect(emulator().requests.length).toBe(mark);
     } finally {
       await target.setConfig("xtmm:partnerStack", `organization/xtmm/${SOURCE_STACK}`);
@@ -116,12 +179,22 @@ describe("split administration through the real Pulumi CLI, on one file backend"
     const mark = emulator().requests.length;
     const up = await target.up();
     const state = await target.export();
-    expect(customNames(state)).toEqual(["consent/target", "migration-app", "organization-customization/target", "relationship/target"]);
+    expect(customNames(state)).toEqual([
+      "consent/target",
+      "migration-app",
+      "organization-customization/target",
+      "relationship/target",
+    ]);
     // The partner stack, read through a real StackReference (which is a resource of its own in the state).
     const ref = resource(state, "partner-stack");
-    expect(ref).toMatchObject({ type: "pulumi:pulumi:StackReference", inputs: { name: `organization/xtmm/${SOURCE_STACK}` } });
+    expect(ref).toMatchObject({
+      type: "pulumi:pulumi:StackReference",
+      inputs: { name: `organization/xtmm/${SOURCE_STACK}` },
+    });
     const outputs = await target.outputs();
-    expect(outputs.nextSteps).toEqual([expect.stringMatching(/source tenant has not consented.*Run `pulumi up` in the source stack/)]);
+    expect(outputs.nextSteps).toEqual([
+      expect.stringMatching(/source tenant has not consented.*Run `pulumi up` in the source stack/),
+    ]);
     expect(up.stdout).toMatch(/has not consented to the migration app yet/);
     expect(outputs.endpointName).toBeUndefined();
     expect(outputs.waves).toEqual({});
@@ -148,17 +221,30 @@ describe("split administration through the real Pulumi CLI, on one file backend"
     expect(requestsNaming(mark, "source").length).toBeGreaterThan(0);
     const state = await source.export();
     expect(customNames(state)).toEqual([...SOURCE_SIDE].sort());
-    expect(resource(state, "partner-stack")).toMatchObject({ type: "pulumi:pulumi:StackReference", inputs: { name: TARGET_STACK } });
+    expect(resource(state, "partner-stack")).toMatchObject({
+      type: "pulumi:pulumi:StackReference",
+      inputs: { name: TARGET_STACK },
+    });
     expect(resource(state, "consent/source")!.inputs).toMatchObject({ tenant: "source", appId: published.appId });
-    expect(resource(state, "relationship/source")!.inputs).toMatchObject({ partnerTenantId: emulator().tenants.target.tenantId, oauthApplicationId: published.appId });
+    expect(resource(state, "relationship/source")!.inputs).toMatchObject({
+      partnerTenantId: emulator().tenants.target.tenantId,
+      oauthApplicationId: published.appId,
+    });
     const outputs = await source.outputs();
     expect(outputs.nextSteps).toBeUndefined();
     expect(outputs.consentUrl).toBe(published.consentUrl);
-    const partner = outputs.partner as Rec & { sourceMailboxes: Record<string, Array<{ sourceAddress: string; state: string }>> };
+    const partner = outputs.partner as Rec & {
+      sourceMailboxes: Record<string, Array<{ sourceAddress: string; state: string }>>;
+    };
     expect(Object.keys(partner).sort()).toEqual(["consentedAt", "domain", "role", "sourceMailboxes", "tenantId"]);
-    expect(partner).toMatchObject({ role: "source", tenantId: emulator().tenants.source.tenantId, consentedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
-    expect(partner.sourceMailboxes["wave-1"].map((m) => `${m.sourceAddress} ${m.state}`).sort()).toEqual([
-      ...STAGED.map((a) => `${a}@fabrikam.com ready`), "diegos@fabrikam.com blocked"].sort());
+    expect(partner).toMatchObject({
+      role: "source",
+      tenantId: emulator().tenants.source.tenantId,
+      consentedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+    expect(partner.sourceMailboxes["wave-1"].map((m) => `${m.sourceAddress} ${m.state}`).sort()).toEqual(
+      [...STAGED.map((a) => `${a}@fabrikam.com ready`), "diegos@fabrikam.com blocked"].sort(),
+    );
     // In the source tenant: the app's service principal with Mailbox.Migration, the scope, the relationship.
     const src = tenant("source");
     const sp = [...src.directory.servicePrincipals.values()].map((x) => x.obj).find((x) => x.appId === published.appId);
@@ -166,7 +252,13 @@ describe("split administration through the real Pulumi CLI, on one file backend"
     expect([...src.directory.appRoleAssignments.values()].filter((a) => a.obj.principalId === sp!.id)).toHaveLength(1);
     expect(membersOf(src, "migration-to-contoso")).toEqual(STAGED.map((a) => `${a}@fabrikam.com`));
     const rel = [...src.exchange.organizationRelationships.values()].map((x) => x.obj);
-    expect(rel).toEqual([expect.objectContaining({ OAuthApplicationId: published.appId, MailboxMoveEnabled: true, MailboxMovePublishedScopes: ["migration-to-contoso"] })]);
+    expect(rel).toEqual([
+      expect.objectContaining({
+        OAuthApplicationId: published.appId,
+        MailboxMoveEnabled: true,
+        MailboxMovePublishedScopes: ["migration-to-contoso"],
+      }),
+    ]);
   });
 
   test("3. target up again: the endpoint (after the published consent) and the staged MailUsers", async () => {
@@ -193,11 +285,18 @@ describe("split administration through the real Pulumi CLI, on one file backend"
     expect(ep[0][ENDPOINT_CREDENTIAL]).toEqual({ userName: app.appId, password: values[0] });
     for (const a of STAGED) {
       const mu = byAddress(tgt, `${a}@contoso.com`);
-      expect([a, mu?.RecipientTypeDetails, mu?.ExchangeGuid]).toEqual([a, "MailUser", byAddress(tenant("source"), `${a}@fabrikam.com`)!.ExchangeGuid]);
+      expect([a, mu?.RecipientTypeDetails, mu?.ExchangeGuid]).toEqual([
+        a,
+        "MailUser",
+        byAddress(tenant("source"), `${a}@fabrikam.com`)!.ExchangeGuid,
+      ]);
     }
     expect(byAddress(tgt, "diegos@contoso.com")).toBeUndefined();
     expect([...tgt.exchange.organizationRelationships.values()].map((x) => x.obj)).toEqual([
-      expect.objectContaining({ DomainNames: expect.arrayContaining([emulator().tenants.source.tenantId]), MailboxMoveEnabled: true }),
+      expect.objectContaining({
+        DomainNames: expect.arrayContaining([emulator().tenants.source.tenantId]),
+        MailboxMoveEnabled: true,
+      }),
     ]);
     expect([...tgt.exchange.migrationBatches.values()].map((x) => x.obj.Identity ?? x.obj.Name)).toEqual(["wave-1"]);
   });
@@ -211,9 +310,11 @@ describe("split administration through the real Pulumi CLI, on one file backend"
     const tgtPlain = JSON.stringify(JSON.parse((await target.ok(["stack", "export", "--show-secrets"])).stdout));
     const srcPlain = JSON.stringify(JSON.parse((await source.ok(["stack", "export", "--show-secrets"])).stdout));
     const app = resource(await target.export(), "migration-app")!.outputs as Rec;
-    const appSecrets = [...(tenant("target").directory.secretValues.get(String(app.applicationObjectId))?.values() ?? [])];
-    const passwords = (JSON.parse(tgtPlain) as StackExport).deployment.resources!
-      .map((r) => (nameOf(r.urn).startsWith("mailuser/") ? revealed(r.outputs?.password) : undefined))
+    const appSecrets = [
+      ...(tenant("target").directory.secretValues.get(String(app.applicationObjectId))?.values() ?? []),
+    ];
+    const passwords = (JSON.parse(tgtPlain) as StackExport).deployment
+      .resources!.map((r) => (nameOf(r.urn).startsWith("mailuser/") ? revealed(r.outputs?.password) : undefined))
       .filter((p): p is string => typeof p === "string");
     // The secrets exist where they belong (so the absence below means something)...
     expect(appSecrets).toHaveLength(1);
@@ -225,7 +326,10 @@ describe("split administration through the real Pulumi CLI, on one file backend"
     for (const secret of [operator.target, ...appSecrets, ...passwords]) expect(srcPlain).not.toContain(secret);
     expect(tgtPlain).not.toContain(operator.source);
     // What each StackReference read is plain (no secret output crossed), and it is the partner's outputs.
-    for (const [stack, partner] of [[target, source], [source, target]] as const) {
+    for (const [stack, partner] of [
+      [target, source],
+      [source, target],
+    ] as const) {
       const ref = resource(await stack.export(), "partner-stack")!;
       expect(ref.outputs?.secretOutputNames ?? []).toEqual([]);
       expect(isCiphertext(ref.outputs?.outputs)).toBe(false);
@@ -257,5 +361,7 @@ describe("split administration through the real Pulumi CLI, on one file backend"
 
 function membersOf(t: TenantState, name: string): string[] {
   const g = recipients(t).find((o) => String(o.Name).toLowerCase() === name);
-  return ((g?.__members as string[] | undefined) ?? []).map((id) => String(t.exchange.recipients.get(id.toLowerCase())!.obj.PrimarySmtpAddress).toLowerCase()).sort();
+  return ((g?.__members as string[] | undefined) ?? [])
+    .map((id) => String(t.exchange.recipients.get(id.toLowerCase())!.obj.PrimarySmtpAddress).toLowerCase())
+    .sort();
 }

@@ -19,8 +19,11 @@ import type { Rec } from "../emulator/model";
 
 jest.setTimeout(600_000);
 
-const SANDBOX = parse(fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.sandbox.yaml"), "utf8")) as { config: Record<string, unknown> };
-const fixture = (name: string) => fs.readFileSync(path.join(__dirname, "fixtures", "shims", `protocol-1-${name}-organizationCustomization.js`), "utf8");
+const SANDBOX = parse(fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.sandbox.yaml"), "utf8")) as {
+  config: Record<string, unknown>;
+};
+const fixture = (name: string) =>
+  fs.readFileSync(path.join(__dirname, "fixtures", "shims", `protocol-1-${name}-organizationCustomization.js`), "utf8");
 const LEGACY = fixture("sdk-serialized");
 const HAND_WRITTEN = fixture("hand-written");
 /** The earlier texts for a kind (the kind is the only thing that differs between kinds), alternated across resources. */
@@ -36,12 +39,19 @@ const REPORTS = fs.mkdtempSync(path.join(os.tmpdir(), "xtmm-cli-contract-reports
 let stack: CliStack;
 let before: Snapshot;
 
-const dynamic = (s: StackExport) => (s.deployment.resources ?? []).filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"));
-const providerTexts = (s: StackExport, side: "inputs" | "outputs") => [...new Set(dynamic(s).map((r) => String((r[side] as Rec).__provider)))];
+const dynamic = (s: StackExport) =>
+  (s.deployment.resources ?? []).filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"));
+const providerTexts = (s: StackExport, side: "inputs" | "outputs") => [
+  ...new Set(dynamic(s).map((r) => String((r[side] as Rec).__provider))),
+];
 
 beforeAll(async () => {
   const { config, secrets } = emulatorConfig(emulator());
-  stack = await CliStack.create(emulator(), { stack: "contract", config: { ...SANDBOX.config, ...config, "xtmm:readinessReportDir": REPORTS }, secrets });
+  stack = await CliStack.create(emulator(), {
+    stack: "contract",
+    config: { ...SANDBOX.config, ...config, "xtmm:readinessReportDir": REPORTS },
+    secrets,
+  });
   before = snapshot(emulator());
 });
 afterAll(() => {
@@ -51,7 +61,9 @@ afterAll(() => {
 
 test("the fixture is the serializer's text: it names runtime.js and the kind, and is not today's shim", () => {
   expect(LEGACY).toContain('with({ protocol: 1, kind: "organizationCustomization"');
-  expect(LEGACY).toContain('require(join(root, "dist", "providers", "runtime.js")).dispatch(protocol, kind, method, args)');
+  expect(LEGACY).toContain(
+    'require(join(root, "dist", "providers", "runtime.js")).dispatch(protocol, kind, method, args)',
+  );
   expect(LEGACY).not.toBe(shimSource("organizationCustomization"));
 });
 
@@ -67,7 +79,9 @@ test("up writes today's short shim into every resource, inputs and outputs", asy
 
 test("with the earlier text imported into every resource, refresh, preview and up change nothing and write nothing", async () => {
   const state = await stack.export();
-  const withTenantInput = dynamic(state).filter((r) => (r.inputs as Rec).tenantId !== undefined).map((r) => r.urn);
+  const withTenantInput = dynamic(state)
+    .filter((r) => (r.inputs as Rec).tenantId !== undefined)
+    .map((r) => r.urn);
   dynamic(state).forEach((r, i) => {
     for (const side of ["inputs", "outputs"] as const) {
       const props = r[side] as Rec;
@@ -100,7 +114,9 @@ test("with the earlier text imported into every resource, refresh, preview and u
 });
 
 test("destroy through the earlier text leaves both tenants as they were", async () => {
-  const appId = String((dynamic(await stack.export()).find((r) => r.urn.endsWith("::migration-app"))!.outputs as Rec).appId);
+  const appId = String(
+    (dynamic(await stack.export()).find((r) => r.urn.endsWith("::migration-app"))!.outputs as Rec).appId,
+  );
   await stack.ok(["destroy", "--yes"]);
   expect((await stack.export()).deployment.resources ?? []).toEqual([]);
   const { after, was, binned } = afterDestroy(emulator(), before, appId);

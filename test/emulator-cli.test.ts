@@ -11,7 +11,13 @@ import { parseArgs, UsageError } from "../emulator/cli";
 const ROOT = resolve(__dirname, "..");
 const CLI = join(ROOT, "dist/emulator/cli.js");
 
-interface Running { child: ChildProcessWithoutNullStreams; summary: any; stdout: () => string; stderr: () => string; exit: Promise<number | null> }
+interface Running {
+  child: ChildProcessWithoutNullStreams;
+  summary: any;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<number | null>;
+}
 
 function start(args: string[]): Promise<Running> {
   const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT });
@@ -21,7 +27,8 @@ function start(args: string[]): Promise<Running> {
   return new Promise((resolveStart, reject) => {
     child.stdout.on("data", (d) => {
       out += d;
-      if (out.includes("\n")) resolveStart({ child, summary: JSON.parse(out.split("\n")[0]), stdout: () => out, stderr: () => err, exit });
+      if (out.includes("\n"))
+        resolveStart({ child, summary: JSON.parse(out.split("\n")[0]), stdout: () => out, stderr: () => err, exit });
     });
     child.stderr.on("data", (d) => (err += d));
     exit.then((code) => reject(new Error(`emulator exited ${code} before printing: ${err}`)));
@@ -44,12 +51,20 @@ async function stopAndCheck(r: Running): Promise<void> {
   }
   r.child.kill("SIGTERM");
   expect(await r.exit).toBe(0);
-  expect(r.stdout().split("\n").filter((l) => l.length > 0)).toHaveLength(1);
+  expect(
+    r
+      .stdout()
+      .split("\n")
+      .filter((l) => l.length > 0),
+  ).toHaveLength(1);
 }
 
 beforeAll(() => {
   // tsc emits even when files owned by others still have type errors; the CLI only needs its own output.
-  spawnSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], { cwd: ROOT, encoding: "utf8" });
+  spawnSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
   expect(existsSync(CLI)).toBe(true);
 }, 180_000);
 
@@ -68,8 +83,14 @@ describe("emulator CLI", () => {
       const agent = new Agent({ connect: { ca: readFileSync(s.caFile, "utf8") } });
       try {
         const res = await fetch(`${s.endpoints.login}/${s.tenants.target.tenantId}/oauth2/v2.0/token`, {
-          method: "POST", dispatcher: agent,
-          body: new URLSearchParams({ grant_type: "client_credentials", client_id: s.tenants.target.clientId, client_secret: s.tenants.target.clientSecret, scope: "https://outlook.office365.com/.default" }),
+          method: "POST",
+          dispatcher: agent,
+          body: new URLSearchParams({
+            grant_type: "client_credentials",
+            client_id: s.tenants.target.clientId,
+            client_secret: s.tenants.target.clientSecret,
+            scope: "https://outlook.office365.com/.default",
+          }),
         });
         expect(res.status).toBe(200);
         expect(((await res.json()) as any).access_token.split(".")).toHaveLength(3);
@@ -95,8 +116,21 @@ describe("emulator CLI", () => {
   });
 
   it("parses flags in both spellings", () => {
-    expect(parseArgs(["--port=8443", "--latency-ms", "20", "--faults", "throttle=0.5,surfaces=exchange", "--state", "/tmp/x.json"])).toMatchObject({
-      port: 8443, latencyMs: 20, stateFile: "/tmp/x.json", faults: { throttleRate: 0.5, surfaces: ["exchange"], unavailableRate: 0 },
+    expect(
+      parseArgs([
+        "--port=8443",
+        "--latency-ms",
+        "20",
+        "--faults",
+        "throttle=0.5,surfaces=exchange",
+        "--state",
+        "/tmp/x.json",
+      ]),
+    ).toMatchObject({
+      port: 8443,
+      latencyMs: 20,
+      stateFile: "/tmp/x.json",
+      faults: { throttleRate: 0.5, surfaces: ["exchange"], unavailableRate: 0 },
     });
     expect(() => parseArgs(["--port", "70000"])).toThrow(UsageError);
   });

@@ -5,7 +5,14 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fetch as undiciFetch } from "undici";
-import { FaultPlan, FaultSpecError, canLoseResponse, parseFaultSpec, seededRandom, validateFaultPatch } from "../emulator/faults";
+import {
+  FaultPlan,
+  FaultSpecError,
+  canLoseResponse,
+  parseFaultSpec,
+  seededRandom,
+  validateFaultPatch,
+} from "../emulator/faults";
 import { NO_FAULTS } from "../emulator/options";
 import { startEmulator } from "../emulator";
 import { assertNoViolations, trustedFetch, useEmulator } from "./support/emulator";
@@ -14,7 +21,10 @@ describe("fault spec parsing", () => {
   it.each([
     ["throttle=0.25", { throttleRate: 0.25 }],
     ["retryAfter=3,unavailable=0.1", { retryAfterSeconds: 3, unavailableRate: 0.1 }],
-    ["lost=1,replicationMs=1500,consentMs=20000", { lostResponseRate: 1, replicationMs: 1500, consentPropagationMs: 20000 }],
+    [
+      "lost=1,replicationMs=1500,consentMs=20000",
+      { lostResponseRate: 1, replicationMs: 1500, consentPropagationMs: 20000 },
+    ],
     ["surfaces=graph+exchange,seed=42", { surfaces: ["graph", "exchange"], seed: 42 }],
     [" throttle=0 , seed=-7 ", { throttleRate: 0, seed: -7 }],
   ])("%s", (spec, expected) => {
@@ -34,7 +44,10 @@ describe("fault spec parsing", () => {
   });
 
   it("validates JSON patches field by field", () => {
-    expect(validateFaultPatch({ throttleRate: 0.5, surfaces: ["login"] })).toEqual({ throttleRate: 0.5, surfaces: ["login"] });
+    expect(validateFaultPatch({ throttleRate: 0.5, surfaces: ["login"] })).toEqual({
+      throttleRate: 0.5,
+      surfaces: ["login"],
+    });
     expect(() => validateFaultPatch({ throttleRate: 2 })).toThrow(/throttleRate/);
     expect(() => validateFaultPatch({ nope: 1 })).toThrow(/unknown fault field 'nope'/);
   });
@@ -45,7 +58,13 @@ describe("fault dice", () => {
 
   it("replays the same faults from the same seed and differs with another seed", () => {
     const run = (seed: number) => {
-      const plan = new FaultPlan({ ...NO_FAULTS, throttleRate: 0.3, unavailableRate: 0.2, lostResponseRate: 0.2, seed });
+      const plan = new FaultPlan({
+        ...NO_FAULTS,
+        throttleRate: 0.3,
+        unavailableRate: 0.2,
+        lostResponseRate: 0.2,
+        seed,
+      });
       return Array.from({ length: 200 }, () => plan.decide(target) ?? "-").join(",");
     };
     expect(run(7)).toEqual(run(7));
@@ -68,8 +87,22 @@ describe("fault dice", () => {
     expect(plan.decide(target)).toBeUndefined();
     const lossy = new FaultPlan({ ...NO_FAULTS, lostResponseRate: 1 });
     expect(lossy.decide({ ...target, method: "GET" })).toBeUndefined();
-    expect(lossy.decide({ surface: "exchange", method: "POST", path: "/adminapi/beta/x/InvokeCommand", cmdlet: "Get-Mailbox" })).toBeUndefined();
-    expect(lossy.decide({ surface: "exchange", method: "POST", path: "/adminapi/beta/x/InvokeCommand", cmdlet: "New-MailUser" })).toBe("lost");
+    expect(
+      lossy.decide({
+        surface: "exchange",
+        method: "POST",
+        path: "/adminapi/beta/x/InvokeCommand",
+        cmdlet: "Get-Mailbox",
+      }),
+    ).toBeUndefined();
+    expect(
+      lossy.decide({
+        surface: "exchange",
+        method: "POST",
+        path: "/adminapi/beta/x/InvokeCommand",
+        cmdlet: "New-MailUser",
+      }),
+    ).toBe("lost");
     expect(canLoseResponse({ surface: "login", method: "POST", path: "/t/oauth2/v2.0/token" })).toBe(true);
   });
 
@@ -77,8 +110,17 @@ describe("fault dice", () => {
     const plan = new FaultPlan(NO_FAULTS);
     plan.inject({ surface: "exchange", cmdlet: "new-mailuser", fault: "unavailable", times: 2 });
     plan.inject({ method: "POST", path: "^/v1\\.0/applications$", fault: "lost" });
-    const mailUser = { surface: "exchange" as const, method: "POST", path: "/adminapi/beta/t/InvokeCommand", cmdlet: "New-MailUser" };
-    expect([plan.decide(mailUser), plan.decide(mailUser), plan.decide(mailUser)]).toEqual(["unavailable", "unavailable", undefined]);
+    const mailUser = {
+      surface: "exchange" as const,
+      method: "POST",
+      path: "/adminapi/beta/t/InvokeCommand",
+      cmdlet: "New-MailUser",
+    };
+    expect([plan.decide(mailUser), plan.decide(mailUser), plan.decide(mailUser)]).toEqual([
+      "unavailable",
+      "unavailable",
+      undefined,
+    ]);
     expect(plan.decide({ ...target, path: "/v1.0/applications/abc" })).toBeUndefined();
     expect(plan.decide(target)).toBe("lost");
     expect(plan.decide(target)).toBeUndefined();
@@ -108,7 +150,12 @@ describe("the running emulator", () => {
     for (const role of ["source", "target"]) {
       const t = e.state.tenants.get(s.tenants[role].tenantId)!;
       expect(t.label).toBe(role);
-      expect(s.tenants[role]).toEqual({ tenantId: t.tenantId, domain: t.initialDomain, clientId: t.operator.clientId, clientSecret: t.operator.clientSecret });
+      expect(s.tenants[role]).toEqual({
+        tenantId: t.tenantId,
+        domain: t.initialDomain,
+        clientId: t.operator.clientId,
+        clientSecret: t.operator.clientSecret,
+      });
     }
     const viaAdmin = await (await emu.fetch(`${e.url}/_emulator/summary`)).json();
     expect(viaAdmin).toEqual(s);
@@ -130,16 +177,25 @@ describe("the running emulator", () => {
     const e = emu();
     const g = await emu.fetch(`${e.url}/graph/v1.0/organization`);
     expect(g.status).toBe(401);
-    expect(g.headers.get("www-authenticate")).toMatch(/^Bearer realm="", authorization_uri="https:\/\/127\.0\.0\.1:\d+\/common\/oauth2\/authorize", client_id="00000003-0000-0000-c000-000000000000"$/);
+    expect(g.headers.get("www-authenticate")).toMatch(
+      /^Bearer realm="", authorization_uri="https:\/\/127\.0\.0\.1:\d+\/common\/oauth2\/authorize", client_id="00000003-0000-0000-c000-000000000000"$/,
+    );
     const body = (await g.json()) as any;
     expect(body.error.code).toBe("InvalidAuthenticationToken");
     expect(body.error.innerError["request-id"]).toBe(g.headers.get("request-id"));
     const x = await emu.fetch(`${e.url}/exchange/adminapi/beta/${e.tenants.source.tenantId}/InvokeCommand`, {
-      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ CmdletInput: { CmdletName: "Get-Mailbox", Parameters: {} } }),
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ CmdletInput: { CmdletName: "Get-Mailbox", Parameters: {} } }),
     });
     expect(x.status).toBe(401);
     expect(x.headers.get("www-authenticate")).toContain('client_id="00000002-0000-0ff1-ce00-000000000000"');
-    expect(e.requests.at(-1)).toMatchObject({ surface: "exchange", method: "POST", cmdlet: "Get-Mailbox", status: 401 });
+    expect(e.requests.at(-1)).toMatchObject({
+      surface: "exchange",
+      method: "POST",
+      cmdlet: "Get-Mailbox",
+      status: 401,
+    });
   });
 
   it("throttles and fails only the surfaces named, before anything runs, in each surface's error shape", async () => {
@@ -151,19 +207,37 @@ describe("the running emulator", () => {
       expect(g.headers.get("retry-after")).toBe("7");
       const body = (await g.json()) as any;
       expect(body.error.code).toBe("TooManyRequests");
-      expect(body.error.innerError).toMatchObject({ "request-id": g.headers.get("request-id"), "client-request-id": "c-1" });
+      expect(body.error.innerError).toMatchObject({
+        "request-id": g.headers.get("request-id"),
+        "client-request-id": "c-1",
+      });
       expect(Date.parse(body.error.innerError.date + "Z")).not.toBeNaN();
       const login = await emu.fetch(`${e.url}/${e.tenants.source.tenantId}/v2.0/.well-known/openid-configuration`);
       expect(login.status).toBe(200);
 
       e.setFaults({ throttleRate: 0, unavailableRate: 1, surfaces: ["exchange", "login"] });
       const x = await emu.fetch(`${e.url}/exchange/adminapi/beta/${e.tenants.source.tenantId}/InvokeCommand`, {
-        method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ CmdletInput: { CmdletName: "Get-Mailbox" } }),
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ CmdletInput: { CmdletName: "Get-Mailbox" } }),
       });
       expect(x.status).toBe(503);
-      expect(await x.json()).toEqual({ error: { code: "ServiceUnavailable", message: "You have reached the maximum number of concurrent requests per tenant. Please wait and try again" } });
-      expect(e.requests.at(-1)).toMatchObject({ surface: "exchange", cmdlet: "Get-Mailbox", status: 503, fault: "unavailable" });
-      const t = await emu.fetch(`${e.url}/${e.tenants.source.tenantId}/oauth2/v2.0/token`, { method: "POST", body: new URLSearchParams({ grant_type: "client_credentials" }) });
+      expect(await x.json()).toEqual({
+        error: {
+          code: "ServiceUnavailable",
+          message: "You have reached the maximum number of concurrent requests per tenant. Please wait and try again",
+        },
+      });
+      expect(e.requests.at(-1)).toMatchObject({
+        surface: "exchange",
+        cmdlet: "Get-Mailbox",
+        status: 503,
+        fault: "unavailable",
+      });
+      const t = await emu.fetch(`${e.url}/${e.tenants.source.tenantId}/oauth2/v2.0/token`, {
+        method: "POST",
+        body: new URLSearchParams({ grant_type: "client_credentials" }),
+      });
       expect(t.status).toBe(503);
       const tb = (await t.json()) as any;
       expect(tb.error).toBe("temporarily_unavailable");
@@ -179,7 +253,11 @@ describe("the running emulator", () => {
     const before = tenant.directory.deviceCodes.size;
     e.inject({ surface: "login", method: "POST", path: "/oauth2/v2\\.0/devicecode$", fault: "lost" });
     const url = `${e.url}/${e.tenants.source.tenantId}/oauth2/v2.0/devicecode`;
-    const form = () => new URLSearchParams({ client_id: "14d82eec-204b-4c2f-b7e8-296a70dab67e", scope: "https://graph.microsoft.com/.default" });
+    const form = () =>
+      new URLSearchParams({
+        client_id: "14d82eec-204b-4c2f-b7e8-296a70dab67e",
+        scope: "https://graph.microsoft.com/.default",
+      });
     await expect(emu.fetch(url, { method: "POST", body: form() })).rejects.toThrow();
     expect(tenant.directory.deviceCodes.size).toBe(before + 1);
     expect(e.requests.at(-1)).toMatchObject({ surface: "login", method: "POST", status: 200, fault: "lost" });
@@ -191,24 +269,45 @@ describe("the running emulator", () => {
   it("applies a Graph write whose response it loses, so a blind retry would duplicate it", async () => {
     const e = emu();
     const { tenantId, clientId, clientSecret } = e.tenants.source;
-    const tok = (await (await emu.fetch(`${e.url}/${tenantId}/oauth2/v2.0/token`, {
-      method: "POST", body: new URLSearchParams({ grant_type: "client_credentials", client_id: clientId, client_secret: clientSecret, scope: "https://graph.microsoft.com/.default" }),
-    })).json()) as any;
+    const tok = (await (
+      await emu.fetch(`${e.url}/${tenantId}/oauth2/v2.0/token`, {
+        method: "POST",
+        body: new URLSearchParams({
+          grant_type: "client_credentials",
+          client_id: clientId,
+          client_secret: clientSecret,
+          scope: "https://graph.microsoft.com/.default",
+        }),
+      })
+    ).json()) as any;
     const apps = e.state.tenants.get(tenantId)!.directory.applications;
     const named = () => [...apps.values()].filter((a) => a.obj.displayName === "xtmm lost write probe").length;
     e.inject({ surface: "graph", method: "POST", path: "^/v1\\.0/applications$", fault: "lost" });
-    await expect(emu.fetch(`${e.url}/graph/v1.0/applications`, {
-      method: "POST", headers: { authorization: `Bearer ${tok.access_token}`, "content-type": "application/json" },
-      body: JSON.stringify({ displayName: "xtmm lost write probe" }),
-    })).rejects.toThrow();
+    await expect(
+      emu.fetch(`${e.url}/graph/v1.0/applications`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${tok.access_token}`, "content-type": "application/json" },
+        body: JSON.stringify({ displayName: "xtmm lost write probe" }),
+      }),
+    ).rejects.toThrow();
     expect(named()).toBe(1);
-    expect(e.requests.at(-1)).toMatchObject({ surface: "graph", method: "POST", path: "/v1.0/applications", status: 201, fault: "lost" });
+    expect(e.requests.at(-1)).toMatchObject({
+      surface: "graph",
+      method: "POST",
+      path: "/v1.0/applications",
+      status: 201,
+      fault: "lost",
+    });
   });
 
   it("takes faults, targeted faults and device-code approvals over the admin surface, and checks them", async () => {
     const e = emu();
     const post = (path: string, body: unknown) =>
-      emu.fetch(`${e.url}/_emulator/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      emu.fetch(`${e.url}/_emulator/${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
     const bad = await post("faults", { throttleRate: 3 });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as any).error.message).toMatch(/throttleRate/);
@@ -233,13 +332,23 @@ describe("the running emulator", () => {
 
   it("fails a test that leaves violations behind, and hands them to a test that expects them", () => {
     const e = emu();
-    const record = () => e.state.violations.push({ surface: "graph", kind: "unknown-property", detail: "application.fooBar", at: new Date().toISOString() });
+    const record = () =>
+      e.state.violations.push({
+        surface: "graph",
+        kind: "unknown-property",
+        detail: "application.fooBar",
+        at: new Date().toISOString(),
+      });
     record();
-    expect(() => assertNoViolations(e)).toThrow("the emulator recorded 1 request(s) that Microsoft's reference does not allow:\n  [graph] unknown-property: application.fooBar");
+    expect(() => assertNoViolations(e)).toThrow(
+      "the emulator recorded 1 request(s) that Microsoft's reference does not allow:\n  [graph] unknown-property: application.fooBar",
+    );
     expect(e.violations()).toEqual([]);
     expect(() => assertNoViolations(e)).not.toThrow();
     record();
-    expect(emu.expectViolations()).toMatchObject([{ surface: "graph", kind: "unknown-property", detail: "application.fooBar" }]);
+    expect(emu.expectViolations()).toMatchObject([
+      { surface: "graph", kind: "unknown-property", detail: "application.fooBar" },
+    ]);
     expect(e.violations()).toEqual([]);
   });
 });
@@ -258,7 +367,11 @@ describe("start-up, latency and state files", () => {
       await f1(`${first.url}/common/discovery/instance`);
       expect(Date.now() - t1).toBeGreaterThanOrEqual(140);
       const dc = await f1(`${first.url}/${first.tenants.target.tenantId}/oauth2/v2.0/devicecode`, {
-        method: "POST", body: new URLSearchParams({ client_id: "14d82eec-204b-4c2f-b7e8-296a70dab67e", scope: "https://graph.microsoft.com/.default" }),
+        method: "POST",
+        body: new URLSearchParams({
+          client_id: "14d82eec-204b-4c2f-b7e8-296a70dab67e",
+          scope: "https://graph.microsoft.com/.default",
+        }),
       });
       const { user_code } = (await dc.json()) as any;
       await first.stop();

@@ -1,7 +1,11 @@
 // The emulator's Graph v1.0 surface and the seeded pair: first straight against the handler with chosen
 // claims (Graph's rules one by one), then end to end through the HTTPS server with a real token.
 
-import { GRAPH_APPLICATION_PERMISSIONS, EXCHANGE_APPLICATION_PERMISSIONS, EXCHANGE_ADMIN_ROLE } from "../providers/tenant/permissions";
+import {
+  GRAPH_APPLICATION_PERMISSIONS,
+  EXCHANGE_APPLICATION_PERMISSIONS,
+  EXCHANGE_ADMIN_ROLE,
+} from "../providers/tenant/permissions";
 import { FIRST_PARTY } from "../providers/tenant/clouds";
 import { grantedRoles, directoryRoleTemplates, type Rec } from "../emulator/model";
 import { GraphHarness } from "../emulator/graph/testing";
@@ -28,9 +32,16 @@ function expectStateConforms(h: GraphHarness) {
     const d = t.directory;
     const objs = (m: Map<string, { obj: Rec }>) => [...m.values()].map((s) => s.obj);
     const families: Array<[string, Rec[]]> = [
-      ["organization", [d.organization]], ["domain", d.domains], ["subscribedSku", d.subscribedSkus],
-      ["application", objs(d.applications)], ["servicePrincipal", objs(d.servicePrincipals)], ["appRoleAssignment", objs(d.appRoleAssignments)],
-      ["user", objs(d.users)], ["group", objs(d.groups)], ["unifiedRoleAssignment", objs(d.roleAssignments)], ["directoryRole", objs(d.directoryRoles)],
+      ["organization", [d.organization]],
+      ["domain", d.domains],
+      ["subscribedSku", d.subscribedSkus],
+      ["application", objs(d.applications)],
+      ["servicePrincipal", objs(d.servicePrincipals)],
+      ["appRoleAssignment", objs(d.appRoleAssignments)],
+      ["user", objs(d.users)],
+      ["group", objs(d.groups)],
+      ["unifiedRoleAssignment", objs(d.roleAssignments)],
+      ["directoryRole", objs(d.directoryRoles)],
       ["oAuth2PermissionGrant", objs(d.oauth2PermissionGrants)],
     ];
     for (const [entity, list] of families) {
@@ -58,15 +69,22 @@ describe("seeded pair", () => {
     expect(source.directory.subscribedSkus.map((s) => s.skuPartNumber)).toEqual(["EXCHANGEENTERPRISE"]);
     const t2t = target.directory.subscribedSkus.find((s) => s.skuPartNumber === "Cross_tenant_user_data_migration");
     expect(t2t?.skuId).toBe("946ce899-873d-44bb-9d8b-671870cbfdbf");
-    expect((t2t?.servicePlans as Rec[]).map((p) => p.servicePlanName).sort()).toEqual(["EXCHANGEONLINE_T2TMBXMOVE", "SHAREPOINTONLINE_T2TODMOVE"]);
+    expect((t2t?.servicePlans as Rec[]).map((p) => p.servicePlanName).sort()).toEqual([
+      "EXCHANGEONLINE_T2TMBXMOVE",
+      "SHAREPOINTONLINE_T2TODMOVE",
+    ]);
   });
 
   it("gives each operator exactly the contracted permissions, the Exchange Administrator role and a stored secret", () => {
     for (const label of ["source", "target"] as const) {
       const t = h.tenant(label);
       const sp = t.operator.servicePrincipalId;
-      expect(grantedRoles(t, sp, FIRST_PARTY.microsoftGraph).sort()).toEqual(GRAPH_APPLICATION_PERMISSIONS.map((p) => p.value).sort());
-      expect(grantedRoles(t, sp, FIRST_PARTY.exchangeOnline)).toEqual(EXCHANGE_APPLICATION_PERMISSIONS.map((p) => p.value));
+      expect(grantedRoles(t, sp, FIRST_PARTY.microsoftGraph).sort()).toEqual(
+        GRAPH_APPLICATION_PERMISSIONS.map((p) => p.value).sort(),
+      );
+      expect(grantedRoles(t, sp, FIRST_PARTY.exchangeOnline)).toEqual(
+        EXCHANGE_APPLICATION_PERMISSIONS.map((p) => p.value),
+      );
       expect(directoryRoleTemplates(t, sp)).toEqual([EXCHANGE_ADMIN_ROLE.templateId]);
       const app = [...t.directory.applications.values()].find((a) => a.obj.appId === t.operator.clientId)!;
       const cred = (app.obj.passwordCredentials as Rec[])[0];
@@ -74,14 +92,23 @@ describe("seeded pair", () => {
       expect(cred.hint).toBe(t.operator.clientSecret.slice(0, 3));
       expect(cred.secretText).toBeNull();
       expect(Date.parse(String(cred.endDateTime))).toBeGreaterThan(h.clock);
-      const admin = [...t.directory.users.values()].find((u) => u.obj.userPrincipalName === `admin@${t.initialDomain}`)!;
+      const admin = [...t.directory.users.values()].find(
+        (u) => u.obj.userPrincipalName === `admin@${t.initialDomain}`,
+      )!;
       expect(directoryRoleTemplates(t, String(admin.obj.id))).toEqual(["62e90394-69f5-4237-9190-012177145e10"]);
     }
   });
 
   it("stores every directory object with only properties (and nested values) of its reference schema", () => {
     for (const t of h.state.tenants.values()) {
-      for (const m of [t.directory.applications, t.directory.servicePrincipals, t.directory.appRoleAssignments, t.directory.users, t.directory.roleAssignments, t.directory.directoryRoles]) {
+      for (const m of [
+        t.directory.applications,
+        t.directory.servicePrincipals,
+        t.directory.appRoleAssignments,
+        t.directory.users,
+        t.directory.roleAssignments,
+        t.directory.directoryRoles,
+      ]) {
         expect(m.size).toBeGreaterThan(0);
       }
     }
@@ -95,7 +122,9 @@ describe("reference coverage", () => {
     expect(ops).toHaveLength(41);
     const missing = ops.filter((o) => !HANDLERS[o.operationId]).map((o) => o.operationId);
     expect(missing).toEqual([]);
-    const unauthorised = ops.filter((o) => !o.path.startsWith("/directory/deletedItems") && !operationPermissions(o.operationId)).map((o) => o.operationId);
+    const unauthorised = ops
+      .filter((o) => !o.path.startsWith("/directory/deletedItems") && !operationPermissions(o.operationId))
+      .map((o) => o.operationId);
     expect(unauthorised).toEqual([]);
   });
 });
@@ -104,7 +133,9 @@ describe("Graph surface (direct)", () => {
   it("creates, reads by id and by appId, updates, filters and selects applications", async () => {
     const h = new GraphHarness();
     h.as(h.operator("target"));
-    const created = await h.call("POST", "/v1.0/applications", { body: { displayName: "xtmm migration", signInAudience: "AzureADMultipleOrgs" } });
+    const created = await h.call("POST", "/v1.0/applications", {
+      body: { displayName: "xtmm migration", signInAudience: "AzureADMultipleOrgs" },
+    });
     expect(created.status).toBe(201);
     expect(created.json["@odata.context"]).toBe("https://127.0.0.1:8443/graph/v1.0/$metadata#applications/$entity");
     expect(created.json.appId).toMatch(GUID);
@@ -122,7 +153,14 @@ describe("Graph surface (direct)", () => {
       displayName: "xtmm migration",
     });
 
-    const patched = await h.call("PATCH", `/v1.0/applications/${id}`, { body: { notes: "managed by xtmm", requiredResourceAccess: [{ resourceAppId: FIRST_PARTY.exchangeOnline, resourceAccess: [{ id: MAILBOX_MIGRATION, type: "Role" }] }] } });
+    const patched = await h.call("PATCH", `/v1.0/applications/${id}`, {
+      body: {
+        notes: "managed by xtmm",
+        requiredResourceAccess: [
+          { resourceAppId: FIRST_PARTY.exchangeOnline, resourceAccess: [{ id: MAILBOX_MIGRATION, type: "Role" }] },
+        ],
+      },
+    });
     expect(patched.status).toBe(204);
     expect(patched.json).toBeUndefined();
     const again = await h.call("GET", `/v1.0/applications?$filter=appId eq '${appId}'`);
@@ -136,7 +174,8 @@ describe("Graph surface (direct)", () => {
   it("pages lists with $top and an opaque $skiptoken, and honours the default page size", async () => {
     const h = new GraphHarness({ graph: { defaultPageSize: 3 } });
     h.as(h.operator("source"));
-    for (let i = 0; i < 6; i++) expect((await h.call("POST", "/v1.0/applications", { body: { displayName: `paged ${i}` } })).status).toBe(201);
+    for (let i = 0; i < 6; i++)
+      expect((await h.call("POST", "/v1.0/applications", { body: { displayName: `paged ${i}` } })).status).toBe(201);
     const first = await h.call("GET", "/v1.0/applications?$top=4&$filter=startswith(displayName,'paged')");
     expect(first.json.value).toHaveLength(4);
     const next = new URL(first.json["@odata.nextLink"]);
@@ -148,7 +187,12 @@ describe("Graph surface (direct)", () => {
     const byDefault = await h.all("/v1.0/applications");
     expect(byDefault.items).toHaveLength(7); // six new apps and the operator's
     expect(byDefault.pages).toBe(3);
-    expectGraphError(await h.call("GET", "/v1.0/applications?$top=1000"), 400, "Request_BadRequest", /Invalid page size/);
+    expectGraphError(
+      await h.call("GET", "/v1.0/applications?$top=1000"),
+      400,
+      "Request_BadRequest",
+      /Invalid page size/,
+    );
   });
 
   it("requires ConsistencyLevel for $count and returns @odata.count with it", async () => {
@@ -156,7 +200,9 @@ describe("Graph surface (direct)", () => {
     h.as(h.operator("source"));
     expect((await h.call("GET", "/v1.0/servicePrincipals?$count=true")).status).toBe(400);
     expect(h.takeViolations().map((v) => v.kind)).toEqual(["missing-consistency-level"]);
-    const counted = await h.call("GET", "/v1.0/servicePrincipals?$count=true&$top=1", { headers: { ConsistencyLevel: "eventual" } });
+    const counted = await h.call("GET", "/v1.0/servicePrincipals?$count=true&$top=1", {
+      headers: { ConsistencyLevel: "eventual" },
+    });
     expect(counted.json["@odata.count"]).toBe(3);
     expect(counted.json.value).toHaveLength(1);
   });
@@ -165,7 +211,9 @@ describe("Graph surface (direct)", () => {
     const h = new GraphHarness();
     h.as(h.operator("target"));
     const app = (await h.call("POST", "/v1.0/applications", { body: { displayName: "secrets" } })).json;
-    const added = await h.call("POST", `/v1.0/applications/${app.id}/addPassword`, { body: { passwordCredential: { displayName: "xtmm" } } });
+    const added = await h.call("POST", `/v1.0/applications/${app.id}/addPassword`, {
+      body: { passwordCredential: { displayName: "xtmm" } },
+    });
     expect(added.status).toBe(200);
     expect(added.json["@odata.context"]).toMatch(/\$metadata#microsoft\.graph\.passwordCredential$/);
     const secret: string = added.json.secretText;
@@ -182,34 +230,56 @@ describe("Graph surface (direct)", () => {
 
     const byAppId = await h.call("POST", `/v1.0/applications(appId='${app.appId}')/addPassword`, { body: {} });
     expect(byAppId.status).toBe(200);
-    const removed = await h.call("POST", `/v1.0/applications/${app.id}/removePassword`, { body: { keyId: added.json.keyId } });
+    const removed = await h.call("POST", `/v1.0/applications/${app.id}/removePassword`, {
+      body: { keyId: added.json.keyId },
+    });
     expect(removed.status).toBe(204);
     expect(t.directory.secretValues.get(app.id)?.has(added.json.keyId)).toBe(false);
     const left = await h.call("GET", `/v1.0/applications/${app.id}?$select=passwordCredentials`);
     expect(left.json.passwordCredentials.map((p: Rec) => p.keyId)).toEqual([byAppId.json.keyId]);
-    expectGraphError(await h.call("POST", `/v1.0/applications/${app.id}/removePassword`, { body: { keyId: added.json.keyId } }), 404, "Request_ResourceNotFound");
+    expectGraphError(
+      await h.call("POST", `/v1.0/applications/${app.id}/removePassword`, { body: { keyId: added.json.keyId } }),
+      404,
+      "Request_ResourceNotFound",
+    );
     expect(h.takeViolations()).toEqual([]);
   });
 
   it("creates a multi-tenant app's service principal in the other tenant, once, and refuses a single-tenant app", async () => {
     const h = new GraphHarness();
     h.as(h.operator("target"));
-    const multi = (await h.call("POST", "/v1.0/applications", { body: { displayName: "migration app", signInAudience: "AzureADMultipleOrgs" } })).json;
+    const multi = (
+      await h.call("POST", "/v1.0/applications", {
+        body: { displayName: "migration app", signInAudience: "AzureADMultipleOrgs" },
+      })
+    ).json;
     const single = (await h.call("POST", "/v1.0/applications", { body: { displayName: "single tenant" } })).json;
     expect(single.signInAudience).toBe("AzureADMyOrg");
     const home = await h.call("POST", "/v1.0/servicePrincipals", { body: { appId: multi.appId } });
     expect(home.status).toBe(201);
 
     h.as(h.operator("source"));
-    const sp = await h.call("POST", "/v1.0/servicePrincipals", { body: { appId: multi.appId, tags: ["WindowsAzureActiveDirectoryIntegratedApp"] } });
+    const sp = await h.call("POST", "/v1.0/servicePrincipals", {
+      body: { appId: multi.appId, tags: ["WindowsAzureActiveDirectoryIntegratedApp"] },
+    });
     expect(sp.status).toBe(201);
     expect(sp.json.appOwnerOrganizationId).toBe(h.tenant("target").tenantId);
     expect(sp.json.appDisplayName).toBe("migration app");
     expect(sp.json.tags).toEqual(["WindowsAzureActiveDirectoryIntegratedApp"]);
     expect(sp.json.id).not.toBe(home.json.id);
 
-    expectGraphError(await h.call("POST", "/v1.0/servicePrincipals", { body: { appId: multi.appId } }), 409, "Request_MultipleObjectsWithSameKeyValue", new RegExp(`service principal name ${multi.appId} is already in use`));
-    expectGraphError(await h.call("POST", "/v1.0/servicePrincipals", { body: { appId: single.appId } }), 400, "Request_BadRequest", /does not reference a valid application object/);
+    expectGraphError(
+      await h.call("POST", "/v1.0/servicePrincipals", { body: { appId: multi.appId } }),
+      409,
+      "Request_MultipleObjectsWithSameKeyValue",
+      new RegExp(`service principal name ${multi.appId} is already in use`),
+    );
+    expectGraphError(
+      await h.call("POST", "/v1.0/servicePrincipals", { body: { appId: single.appId } }),
+      400,
+      "Request_BadRequest",
+      /does not reference a valid application object/,
+    );
     const byAppId = await h.call("GET", `/v1.0/servicePrincipals(appId='${multi.appId}')`);
     expect(byAppId.json.id).toBe(sp.json.id);
     expectStateConforms(h);
@@ -221,18 +291,49 @@ describe("Graph surface (direct)", () => {
     h.as(h.operator("target"));
     const app = (await h.call("POST", "/v1.0/applications", { body: { displayName: "migration app" } })).json;
     const sp = (await h.call("POST", "/v1.0/servicePrincipals", { body: { appId: app.appId } })).json;
-    const exo = (await h.call("GET", `/v1.0/servicePrincipals?$filter=appId eq '${FIRST_PARTY.exchangeOnline}'&$select=id,appRoles`)).json.value[0];
+    const exo = (
+      await h.call(
+        "GET",
+        `/v1.0/servicePrincipals?$filter=appId eq '${FIRST_PARTY.exchangeOnline}'&$select=id,appRoles`,
+      )
+    ).json.value[0];
     expect(exo.appRoles.find((r: Rec) => r.value === "Mailbox.Migration").id).toBe(MAILBOX_MIGRATION);
 
     const path = `/v1.0/servicePrincipals/${exo.id}/appRoleAssignedTo`;
-    const granted = await h.call("POST", path, { body: { principalId: sp.id, resourceId: exo.id, appRoleId: MAILBOX_MIGRATION } });
+    const granted = await h.call("POST", path, {
+      body: { principalId: sp.id, resourceId: exo.id, appRoleId: MAILBOX_MIGRATION },
+    });
     expect(granted.status).toBe(201);
-    expect(granted.json).toMatchObject({ principalId: sp.id, principalType: "ServicePrincipal", resourceId: exo.id, resourceDisplayName: "Office 365 Exchange Online", appRoleId: MAILBOX_MIGRATION });
+    expect(granted.json).toMatchObject({
+      principalId: sp.id,
+      principalType: "ServicePrincipal",
+      resourceId: exo.id,
+      resourceDisplayName: "Office 365 Exchange Online",
+      appRoleId: MAILBOX_MIGRATION,
+    });
     expect(grantedRoles(h.tenant("target"), sp.id, FIRST_PARTY.exchangeOnline)).toEqual(["Mailbox.Migration"]);
 
-    expectGraphError(await h.call("POST", path, { body: { principalId: sp.id, resourceId: exo.id, appRoleId: MAILBOX_MIGRATION } }), 400, "Request_BadRequest", /already exists/);
-    expectGraphError(await h.call("POST", path, { body: { principalId: sp.id, resourceId: exo.id, appRoleId: "00000000-0000-0000-0000-000000000001" } }), 400, "Request_BadRequest", /was not found on application/);
-    expectGraphError(await h.call("POST", path, { body: { principalId: "11111111-1111-4111-8111-111111111111", resourceId: exo.id, appRoleId: MAILBOX_MIGRATION } }), 404, "Request_ResourceNotFound");
+    expectGraphError(
+      await h.call("POST", path, { body: { principalId: sp.id, resourceId: exo.id, appRoleId: MAILBOX_MIGRATION } }),
+      400,
+      "Request_BadRequest",
+      /already exists/,
+    );
+    expectGraphError(
+      await h.call("POST", path, {
+        body: { principalId: sp.id, resourceId: exo.id, appRoleId: "00000000-0000-0000-0000-000000000001" },
+      }),
+      400,
+      "Request_BadRequest",
+      /was not found on application/,
+    );
+    expectGraphError(
+      await h.call("POST", path, {
+        body: { principalId: "11111111-1111-4111-8111-111111111111", resourceId: exo.id, appRoleId: MAILBOX_MIGRATION },
+      }),
+      404,
+      "Request_ResourceNotFound",
+    );
 
     const listed = await h.call("GET", `${path}?$filter=principalId eq ${sp.id}`);
     expect(listed.json.value.map((a: Rec) => a.id)).toEqual([granted.json.id]);
@@ -249,7 +350,12 @@ describe("Graph surface (direct)", () => {
     const app = (await h.call("POST", "/v1.0/applications", { body: { displayName: "to delete" } })).json;
     const sp = (await h.call("POST", "/v1.0/servicePrincipals", { body: { appId: app.appId } })).json;
     expect((await h.call("DELETE", `/v1.0/applications(appId='${app.appId}')`)).status).toBe(204);
-    expectGraphError(await h.call("GET", `/v1.0/applications/${app.id}`), 404, "Request_ResourceNotFound", new RegExp(`Resource '${app.id}' does not exist`));
+    expectGraphError(
+      await h.call("GET", `/v1.0/applications/${app.id}`),
+      404,
+      "Request_ResourceNotFound",
+      new RegExp(`Resource '${app.id}' does not exist`),
+    );
     expect((await h.call("GET", `/v1.0/servicePrincipals/${sp.id}`)).status).toBe(404);
 
     const deleted = await h.call("GET", `/v1.0/directory/deletedItems/${app.id}`);
@@ -265,7 +371,11 @@ describe("Graph surface (direct)", () => {
 
     await h.call("DELETE", `/v1.0/applications/${app.id}`);
     expect((await h.call("DELETE", `/v1.0/directory/deletedItems/${app.id}`)).status).toBe(204);
-    expectGraphError(await h.call("POST", `/v1.0/directory/deletedItems/${app.id}/restore`), 404, "Request_ResourceNotFound");
+    expectGraphError(
+      await h.call("POST", `/v1.0/directory/deletedItems/${app.id}/restore`),
+      404,
+      "Request_ResourceNotFound",
+    );
     expect(h.takeViolations()).toEqual([]);
   });
 
@@ -273,14 +383,36 @@ describe("Graph surface (direct)", () => {
     const h = new GraphHarness();
     const op = h.operator("source");
     h.as({ ...op, roles: [] });
-    expectGraphError(await h.call("GET", "/v1.0/applications"), 403, "Authorization_RequestDenied", /^Insufficient privileges to complete the operation\.$/);
+    expectGraphError(
+      await h.call("GET", "/v1.0/applications"),
+      403,
+      "Authorization_RequestDenied",
+      /^Insufficient privileges to complete the operation\.$/,
+    );
     h.as({ ...op, roles: ["Application.Read.All"] });
     expect((await h.call("GET", "/v1.0/applications")).status).toBe(200);
-    expectGraphError(await h.call("POST", "/v1.0/applications", { body: { displayName: "x" } }), 403, "Authorization_RequestDenied");
+    expectGraphError(
+      await h.call("POST", "/v1.0/applications", { body: { displayName: "x" } }),
+      403,
+      "Authorization_RequestDenied",
+    );
     h.as(op);
-    expectGraphError(await h.call("POST", "/v1.0/groups", { body: { displayName: "g", mailEnabled: false, mailNickname: "g", securityEnabled: true } }), 403, "Authorization_RequestDenied");
+    expectGraphError(
+      await h.call("POST", "/v1.0/groups", {
+        body: { displayName: "g", mailEnabled: false, mailNickname: "g", securityEnabled: true },
+      }),
+      403,
+      "Authorization_RequestDenied",
+    );
     const admin = [...h.tenant("source").directory.users.values()][0].obj;
-    const delegated = { ...op, idtyp: "user" as const, roles: [], scp: "Application.ReadWrite.All", oid: String(admin.id), upn: String(admin.userPrincipalName) };
+    const delegated = {
+      ...op,
+      idtyp: "user" as const,
+      roles: [],
+      scp: "Application.ReadWrite.All",
+      oid: String(admin.id),
+      upn: String(admin.userPrincipalName),
+    };
     h.as({ ...delegated, wids: ["62e90394-69f5-4237-9190-012177145e10"] });
     expect((await h.call("POST", "/v1.0/applications", { body: { displayName: "by admin" } })).status).toBe(201);
     h.as({ ...delegated, wids: [] });
@@ -292,15 +424,37 @@ describe("Graph surface (direct)", () => {
   it("rejects unknown body properties, nested properties and enum values with Graph's error and a violation", async () => {
     const h = new GraphHarness();
     h.as(h.operator("target"));
-    expectGraphError(await h.call("POST", "/v1.0/applications", { body: { displayName: "x", colour: "red" } }), 400, "Request_BadRequest", /^Property 'colour' does not exist as a declared property or extension property\.$/);
+    expectGraphError(
+      await h.call("POST", "/v1.0/applications", { body: { displayName: "x", colour: "red" } }),
+      400,
+      "Request_BadRequest",
+      /^Property 'colour' does not exist as a declared property or extension property\.$/,
+    );
     expect(h.takeViolations()).toEqual([expect.objectContaining({ surface: "graph", kind: "unknown-property" })]);
-    expectGraphError(await h.call("POST", "/v1.0/applications", { body: { displayName: "x", web: { redirectUri: "https://a" } } }), 400, "BadRequest", /property 'redirectUri' does not exist on type 'microsoft.graph.webApplication'/);
+    expectGraphError(
+      await h.call("POST", "/v1.0/applications", { body: { displayName: "x", web: { redirectUri: "https://a" } } }),
+      400,
+      "BadRequest",
+      /property 'redirectUri' does not exist on type 'microsoft.graph.webApplication'/,
+    );
     expect(h.takeViolations().map((v) => v.kind)).toEqual(["unknown-property"]);
     h.as({ ...h.operator("target"), roles: ["Group.ReadWrite.All"] });
-    expectGraphError(await h.call("POST", "/v1.0/groups", { body: { displayName: "g", mailEnabled: false, mailNickname: "g", securityEnabled: true, accessType: "open" } }), 400, "BadRequest", /Requested value 'open' was not found/);
+    expectGraphError(
+      await h.call("POST", "/v1.0/groups", {
+        body: { displayName: "g", mailEnabled: false, mailNickname: "g", securityEnabled: true, accessType: "open" },
+      }),
+      400,
+      "BadRequest",
+      /Requested value 'open' was not found/,
+    );
     expect(h.takeViolations().map((v) => v.kind)).toEqual(["invalid-value"]);
     h.as(h.operator("target"));
-    expectGraphError(await h.call("POST", "/v1.0/applications", { body: { signInAudience: "AzureADMyOrg" } }), 400, "Request_BadRequest", /'displayName'/);
+    expectGraphError(
+      await h.call("POST", "/v1.0/applications", { body: { signInAudience: "AzureADMyOrg" } }),
+      400,
+      "Request_BadRequest",
+      /'displayName'/,
+    );
     expect(h.takeViolations()).toEqual([]);
   });
 
@@ -309,7 +463,9 @@ describe("Graph surface (direct)", () => {
     for (const mode of ["ignore", "reject"] as const) {
       const h = new GraphHarness({ graph: { passwordCredentialsOnWrite: mode } });
       h.as(h.operator("target"));
-      const r = await h.call("POST", "/v1.0/applications", { body: { displayName: "x", passwordCredentials: [{ displayName: "p", secretText }] } });
+      const r = await h.call("POST", "/v1.0/applications", {
+        body: { displayName: "x", passwordCredentials: [{ displayName: "p", secretText }] },
+      });
       expect(r.status).toBe(mode === "ignore" ? 201 : 400);
       if (mode === "ignore") expect(r.json.passwordCredentials).toEqual([]);
       const v = h.takeViolations();
@@ -321,13 +477,32 @@ describe("Graph surface (direct)", () => {
   it("rejects unknown paths, methods and undocumented query options with a violation", async () => {
     const h = new GraphHarness();
     h.as(h.operator("target"));
-    expectGraphError(await h.call("GET", "/v1.0/applicationz"), 400, "BadRequest", /Resource not found for the segment 'applicationz'/);
-    expectGraphError(await h.call("GET", "/v1.0/applications/not-a-guid"), 400, "Request_BadRequest", /^Invalid object identifier 'not-a-guid'\.$/);
+    expectGraphError(
+      await h.call("GET", "/v1.0/applicationz"),
+      400,
+      "BadRequest",
+      /Resource not found for the segment 'applicationz'/,
+    );
+    expectGraphError(
+      await h.call("GET", "/v1.0/applications/not-a-guid"),
+      400,
+      "Request_BadRequest",
+      /^Invalid object identifier 'not-a-guid'\.$/,
+    );
     expectGraphError(await h.call("PUT", "/v1.0/applications"), 405, "Request_BadRequest");
     expectGraphError(await h.call("GET", "/beta/applications"), 400, "BadRequest");
-    expect(h.takeViolations().map((v) => v.kind)).toEqual(["unknown-graph-path", "unknown-graph-method", "unknown-graph-path"]);
+    expect(h.takeViolations().map((v) => v.kind)).toEqual([
+      "unknown-graph-path",
+      "unknown-graph-method",
+      "unknown-graph-path",
+    ]);
     h.as({ ...h.operator("target"), roles: ["Group.Read.All"] });
-    expectGraphError(await h.call("GET", "/v1.0/groups?$skip=5"), 400, "Request_BadRequest", /'\$skip' is not supported/);
+    expectGraphError(
+      await h.call("GET", "/v1.0/groups?$skip=5"),
+      400,
+      "Request_BadRequest",
+      /'\$skip' is not supported/,
+    );
     expect(h.takeViolations().map((v) => v.kind)).toEqual(["unsupported-query-option"]);
     h.as(h.operator("target"));
     expect((await h.call("GET", "/v1.0/applications?$select=displayName,colour")).status).toBe(400);
@@ -341,7 +516,12 @@ describe("Graph surface (direct)", () => {
     const app = (await h.call("POST", "/v1.0/applications", { body: { displayName: "slow" } })).json;
     expectGraphError(await h.call("GET", `/v1.0/applications/${app.id}`), 404, "Request_ResourceNotFound");
     expect((await h.call("GET", `/v1.0/applications?$filter=id eq '${app.id}'`)).json.value).toEqual([]);
-    expectGraphError(await h.call("POST", "/v1.0/servicePrincipals", { body: { appId: app.appId } }), 400, "Request_BadRequest", /does not reference a valid application object/);
+    expectGraphError(
+      await h.call("POST", "/v1.0/servicePrincipals", { body: { appId: app.appId } }),
+      400,
+      "Request_BadRequest",
+      /does not reference a valid application object/,
+    );
     h.clock += 5000;
     expect((await h.call("GET", `/v1.0/applications/${app.id}`)).status).toBe(200);
     expect((await h.call("POST", "/v1.0/servicePrincipals", { body: { appId: app.appId } })).status).toBe(201);
@@ -363,9 +543,26 @@ describe("Graph surface (direct)", () => {
 
     const upn = "admin@contoso.onmicrosoft.com";
     const user = await h.call("GET", `/v1.0/users/${upn}`);
-    expect(Object.keys(user.json).sort()).toEqual(["@odata.context", "businessPhones", "displayName", "givenName", "id", "jobTitle", "mail", "mobilePhone", "officeLocation", "preferredLanguage", "surname", "userPrincipalName"].sort());
+    expect(Object.keys(user.json).sort()).toEqual(
+      [
+        "@odata.context",
+        "businessPhones",
+        "displayName",
+        "givenName",
+        "id",
+        "jobTitle",
+        "mail",
+        "mobilePhone",
+        "officeLocation",
+        "preferredLanguage",
+        "surname",
+        "userPrincipalName",
+      ].sort(),
+    );
     expect((await h.call("PATCH", `/v1.0/users/${user.json.id}`, { body: { usageLocation: "GB" } })).status).toBe(204);
-    const licensed = await h.call("POST", `/v1.0/users/${upn}/assignLicense`, { body: { addLicenses: [{ skuId: t2t.skuId, disabledPlans: [] }], removeLicenses: [] } });
+    const licensed = await h.call("POST", `/v1.0/users/${upn}/assignLicense`, {
+      body: { addLicenses: [{ skuId: t2t.skuId, disabledPlans: [] }], removeLicenses: [] },
+    });
     expect(licensed.status).toBe(200);
     const after = await h.call("GET", `/v1.0/users/${upn}?$select=usageLocation,assignedLicenses`);
     expect(after.json.usageLocation).toBe("GB");
@@ -373,37 +570,102 @@ describe("Graph surface (direct)", () => {
     const skus2 = await h.call("GET", "/v1.0/subscribedSkus");
     expect(skus2.json.value.find((s: Rec) => s.skuId === t2t.skuId).consumedUnits).toBe(t2t.consumedUnits + 1);
     expectStateConforms(h);
-    expectGraphError(await h.call("POST", `/v1.0/users/${upn}/assignLicense`, { body: { addLicenses: [{ skuId: "11111111-1111-4111-8111-111111111111", disabledPlans: [] }], removeLicenses: [] } }), 400, "Request_BadRequest");
+    expectGraphError(
+      await h.call("POST", `/v1.0/users/${upn}/assignLicense`, {
+        body: {
+          addLicenses: [{ skuId: "11111111-1111-4111-8111-111111111111", disabledPlans: [] }],
+          removeLicenses: [],
+        },
+      }),
+      400,
+      "Request_BadRequest",
+    );
     expect(h.takeViolations()).toEqual([]);
   });
 
   it("manages groups, directory roles, role assignments and delegated grants with the permissions they need", async () => {
     const h = new GraphHarness();
     const t = h.tenant("source");
-    h.as({ ...h.operator("source"), roles: ["Group.ReadWrite.All", "RoleManagement.ReadWrite.Directory", "DelegatedPermissionGrant.ReadWrite.All", "Application.Read.All"] });
-    const group = await h.call("POST", "/v1.0/groups", { body: { displayName: "Migration wave 1", mailEnabled: false, mailNickname: "wave1", securityEnabled: true, "members@odata.bind": [`https://graph.microsoft.com/v1.0/directoryObjects/${t.operator.servicePrincipalId}`] } });
+    h.as({
+      ...h.operator("source"),
+      roles: [
+        "Group.ReadWrite.All",
+        "RoleManagement.ReadWrite.Directory",
+        "DelegatedPermissionGrant.ReadWrite.All",
+        "Application.Read.All",
+      ],
+    });
+    const group = await h.call("POST", "/v1.0/groups", {
+      body: {
+        displayName: "Migration wave 1",
+        mailEnabled: false,
+        mailNickname: "wave1",
+        securityEnabled: true,
+        "members@odata.bind": [`https://graph.microsoft.com/v1.0/directoryObjects/${t.operator.servicePrincipalId}`],
+      },
+    });
     expect(group.status).toBe(201);
-    expect((await h.call("GET", "/v1.0/groups?$filter=displayName eq 'Migration wave 1'")).json.value.map((g: Rec) => g.id)).toEqual([group.json.id]);
+    expect(
+      (await h.call("GET", "/v1.0/groups?$filter=displayName eq 'Migration wave 1'")).json.value.map((g: Rec) => g.id),
+    ).toEqual([group.json.id]);
     expect((await h.call("GET", `/v1.0/groups/${group.json.id}?$select=mailNickname`)).json.mailNickname).toBe("wave1");
     expect((await h.call("DELETE", `/v1.0/groups/${group.json.id}`)).status).toBe(204);
     expect(t.directory.deletedItems.has(group.json.id)).toBe(false); // security groups are deleted permanently
 
     const roles = await h.call("GET", "/v1.0/directoryRoles");
-    expect(roles.json.value.map((r: Rec) => r.displayName).sort()).toEqual(["Exchange Administrator", "Global Administrator"]);
-    const activated = await h.call("POST", "/v1.0/directoryRoles", { body: { roleTemplateId: "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3" } });
+    expect(roles.json.value.map((r: Rec) => r.displayName).sort()).toEqual([
+      "Exchange Administrator",
+      "Global Administrator",
+    ]);
+    const activated = await h.call("POST", "/v1.0/directoryRoles", {
+      body: { roleTemplateId: "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3" },
+    });
     expect(activated.status).toBe(201);
     expect(activated.json.displayName).toBe("Application Administrator");
 
-    const ra = await h.call("POST", "/v1.0/roleManagement/directory/roleAssignments", { body: { principalId: t.operator.servicePrincipalId, roleDefinitionId: "fe930be7-5e62-47db-91af-98c3a49a38b1", directoryScopeId: "/" } });
+    const ra = await h.call("POST", "/v1.0/roleManagement/directory/roleAssignments", {
+      body: {
+        principalId: t.operator.servicePrincipalId,
+        roleDefinitionId: "fe930be7-5e62-47db-91af-98c3a49a38b1",
+        directoryScopeId: "/",
+      },
+    });
     expect(ra.status).toBe(201);
-    const mine = await h.call("GET", `/v1.0/roleManagement/directory/roleAssignments?$filter=principalId eq '${t.operator.servicePrincipalId}'`);
-    expect(mine.json.value.map((r: Rec) => r.roleDefinitionId).sort()).toEqual([EXCHANGE_ADMIN_ROLE.templateId, "fe930be7-5e62-47db-91af-98c3a49a38b1"].sort());
-    expectGraphError(await h.call("POST", "/v1.0/roleManagement/directory/roleAssignments", { body: { principalId: t.operator.servicePrincipalId, roleDefinitionId: "fe930be7-5e62-47db-91af-98c3a49a38b1", directoryScopeId: "/" } }), 400, "Request_BadRequest", /conflicting object/);
+    const mine = await h.call(
+      "GET",
+      `/v1.0/roleManagement/directory/roleAssignments?$filter=principalId eq '${t.operator.servicePrincipalId}'`,
+    );
+    expect(mine.json.value.map((r: Rec) => r.roleDefinitionId).sort()).toEqual(
+      [EXCHANGE_ADMIN_ROLE.templateId, "fe930be7-5e62-47db-91af-98c3a49a38b1"].sort(),
+    );
+    expectGraphError(
+      await h.call("POST", "/v1.0/roleManagement/directory/roleAssignments", {
+        body: {
+          principalId: t.operator.servicePrincipalId,
+          roleDefinitionId: "fe930be7-5e62-47db-91af-98c3a49a38b1",
+          directoryScopeId: "/",
+        },
+      }),
+      400,
+      "Request_BadRequest",
+      /conflicting object/,
+    );
 
-    const graphSp = (await h.call("GET", `/v1.0/servicePrincipals(appId='${FIRST_PARTY.microsoftGraph}')?$select=id`)).json.id;
-    const grant = await h.call("POST", "/v1.0/oauth2PermissionGrants", { body: { clientId: t.operator.servicePrincipalId, consentType: "AllPrincipals", resourceId: graphSp, scope: "User.Read" } });
+    const graphSp = (await h.call("GET", `/v1.0/servicePrincipals(appId='${FIRST_PARTY.microsoftGraph}')?$select=id`))
+      .json.id;
+    const grant = await h.call("POST", "/v1.0/oauth2PermissionGrants", {
+      body: {
+        clientId: t.operator.servicePrincipalId,
+        consentType: "AllPrincipals",
+        resourceId: graphSp,
+        scope: "User.Read",
+      },
+    });
     expect(grant.status).toBe(201);
-    expect((await h.call("GET", `/v1.0/oauth2PermissionGrants?$filter=clientId eq '${t.operator.servicePrincipalId}'`)).json.value).toHaveLength(1);
+    expect(
+      (await h.call("GET", `/v1.0/oauth2PermissionGrants?$filter=clientId eq '${t.operator.servicePrincipalId}'`)).json
+        .value,
+    ).toHaveLength(1);
     expectStateConforms(h);
     expect(h.takeViolations()).toEqual([]);
   });
@@ -417,7 +679,12 @@ describe("Graph surface (through the emulator's HTTPS server)", () => {
     const t = e.tenants[label];
     const res = await emu.fetch(`${e.endpoints.login}/${t.tenantId}/oauth2/v2.0/token`, {
       method: "POST",
-      body: new URLSearchParams({ grant_type: "client_credentials", client_id: t.clientId, client_secret: t.clientSecret, scope: "https://graph.microsoft.com/.default" }),
+      body: new URLSearchParams({
+        grant_type: "client_credentials",
+        client_id: t.clientId,
+        client_secret: t.clientSecret,
+        scope: "https://graph.microsoft.com/.default",
+      }),
     });
     expect(res.status).toBe(200);
     return ((await res.json()) as { access_token: string }).access_token;
@@ -426,7 +693,10 @@ describe("Graph surface (through the emulator's HTTPS server)", () => {
   async function graph(bearer: string, method: string, path: string, body?: unknown) {
     const res = await emu.fetch(`${emu().endpoints.graph}${path}`, {
       method,
-      headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      headers: {
+        authorization: `Bearer ${bearer}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
@@ -451,16 +721,24 @@ describe("Graph surface (through the emulator's HTTPS server)", () => {
     const app = await graph(target, "POST", "/v1.0/applications", {
       displayName: "xtmm e2e migration",
       signInAudience: "AzureADMultipleOrgs",
-      requiredResourceAccess: [{ resourceAppId: FIRST_PARTY.exchangeOnline, resourceAccess: [{ id: MAILBOX_MIGRATION, type: "Role" }] }],
+      requiredResourceAccess: [
+        { resourceAppId: FIRST_PARTY.exchangeOnline, resourceAccess: [{ id: MAILBOX_MIGRATION, type: "Role" }] },
+      ],
     });
     expect(app.status).toBe(201);
-    const secret = await graph(target, "POST", `/v1.0/applications/${app.json.id}/addPassword`, { passwordCredential: { displayName: "migration" } });
+    const secret = await graph(target, "POST", `/v1.0/applications/${app.json.id}/addPassword`, {
+      passwordCredential: { displayName: "migration" },
+    });
     expect(secret.json.secretText).toHaveLength(40);
     const sp = await graph(source, "POST", "/v1.0/servicePrincipals", { appId: app.json.appId });
     expect(sp.status).toBe(201);
     expect(sp.json.appOwnerOrganizationId).toBe(emu().tenants.target.tenantId);
     const exo = await graph(source, "GET", `/v1.0/servicePrincipals(appId='${FIRST_PARTY.exchangeOnline}')`);
-    const consent = await graph(source, "POST", `/v1.0/servicePrincipals/${exo.json.id}/appRoleAssignedTo`, { principalId: sp.json.id, resourceId: exo.json.id, appRoleId: MAILBOX_MIGRATION });
+    const consent = await graph(source, "POST", `/v1.0/servicePrincipals/${exo.json.id}/appRoleAssignedTo`, {
+      principalId: sp.json.id,
+      resourceId: exo.json.id,
+      appRoleId: MAILBOX_MIGRATION,
+    });
     expect(consent.status).toBe(201);
     expect(consent.json.resourceDisplayName).toBe("Office 365 Exchange Online");
   });

@@ -43,13 +43,21 @@ const finishedBefore = (log: string[], first: string, then: string) => {
   const start = log.findIndex((l) => l.startsWith("start ") && short(l) === then);
   return done >= 0 && start >= 0 && done < start;
 };
-const changed = (r: RunResult) => r.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${short(s)}`).sort();
+const changed = (r: RunResult) =>
+  r.steps
+    .filter((s) => s.op !== "same")
+    .map((s) => `${s.op} ${short(s)}`)
+    .sort();
 
 /** Requests that change a tenant: Exchange cmdlets other than Get-*, Graph calls other than GET. */
 export function writesSince(e: Emulator, mark: number): string[] {
   return e.requests
     .slice(mark)
-    .filter((r) => (r.surface === "exchange" && r.cmdlet !== undefined && !/^Get-/i.test(r.cmdlet)) || (r.surface === "graph" && r.method !== "GET"))
+    .filter(
+      (r) =>
+        (r.surface === "exchange" && r.cmdlet !== undefined && !/^Get-/i.test(r.cmdlet)) ||
+        (r.surface === "graph" && r.method !== "GET"),
+    )
     .map((r) => (r.surface === "exchange" ? `${r.cmdlet}` : `${r.method} ${r.path.replace(/[0-9a-f-]{36}/g, "{id}")}`));
 }
 
@@ -57,7 +65,10 @@ export function describeEngineersDay(title: string, opts: DayOptions = {}): void
   describe(title, () => {
     const exact = opts.faults === undefined;
     // Moves take 150 ms per phase here rather than hours.
-    const emulator = useEmulator({ exchange: { ...DEFAULT_EXCHANGE_KNOBS, migrationPhaseMs: 150 }, faults: { ...NO_FAULTS, ...opts.faults } });
+    const emulator = useEmulator({
+      exchange: { ...DEFAULT_EXCHANGE_KNOBS, migrationPhaseMs: 150 },
+      faults: { ...NO_FAULTS, ...opts.faults },
+    });
     const providerHost = useProviderHost(emulator, { config: { pwshPath: FAKE_PWSH } });
     let runner: ProgramRunner;
     let wave = [...FIRST_WAVE];
@@ -67,14 +78,21 @@ export function describeEngineersDay(title: string, opts: DayOptions = {}): void
     let appId = "";
     let appSecrets: string[] = [];
     const appIdInState = () =>
-      String(runner.engine.states.get(runner.engine.urn({ type: "pulumi-nodejs:dynamic/xtmm:MigrationApp", name: "migration-app" }))?.outputs.appId);
+      String(
+        runner.engine.states.get(
+          runner.engine.urn({ type: "pulumi-nodejs:dynamic/xtmm:MigrationApp", name: "migration-app" }),
+        )?.outputs.appId,
+      );
     const tenant = (role: "source" | "target") => findTenant(emulator().state, emulator().tenants[role].tenantId)!;
     const reports = fs.mkdtempSync(path.join(os.tmpdir(), "xtmm-day-"));
     afterAll(() => fs.rmSync(reports, { recursive: true, force: true }));
 
     const program = () => {
       const e = emulator();
-      const { users, failures } = planUsers(wave.map((source) => ({ source })), { "fabrikam.com": targetDomain });
+      const { users, failures } = planUsers(
+        wave.map((source) => ({ source })),
+        { "fabrikam.com": targetDomain },
+      );
       if (failures.length > 0) throw new Error(JSON.stringify(failures));
       const pair = new CrossTenantMigration("pair", {
         source: { tenantId: e.tenants.source.tenantId, domain: e.tenants.source.domain },
@@ -86,10 +104,18 @@ export function describeEngineersDay(title: string, opts: DayOptions = {}): void
         // Readiness reports go to a temporary directory, never into the checkout.
         readinessReportDir: reports,
       });
-      return { consentUrl: pair.consentUrl, endpointName: pair.endpointName, targetDeliveryDomain: pair.targetDeliveryDomain, waves: pair.wavesState, readiness: pair.readinessState };
+      return {
+        consentUrl: pair.consentUrl,
+        endpointName: pair.endpointName,
+        targetDeliveryDomain: pair.targetDeliveryDomain,
+        waves: pair.wavesState,
+        readiness: pair.readinessState,
+      };
     };
     const waveState = (r: RunResult) =>
-      Object.fromEntries((r.outputs.waves as Record<string, Rec[]>)["wave-1"].map((u) => [String(u.source), String(u.state)]));
+      Object.fromEntries(
+        (r.outputs.waves as Record<string, Rec[]>)["wave-1"].map((u) => [String(u.source), String(u.state)]),
+      );
 
     beforeAll(() => {
       runner = new ProgramRunner(new Engine(providerHost()));
@@ -103,14 +129,28 @@ export function describeEngineersDay(title: string, opts: DayOptions = {}): void
       expect(Object.values(ops(plan)).every((op) => op === "create")).toBe(true);
       expect(Object.keys(ops(plan)).sort()).toEqual(
         [
-          "organization-customization/source", "organization-customization/target", "migration-app", "consent/target", "consent/source",
-          "relationship/target", "relationship/source", "scoping-group", "migration-endpoint", "migration-app/secret-retirement",
-          "source-mailboxes/wave-1", "readiness/wave-1", ...FIRST_WAVE.map((a) => `mailuser/${a.replace("fabrikam", "contoso")}`),
+          "organization-customization/source",
+          "organization-customization/target",
+          "migration-app",
+          "consent/target",
+          "consent/source",
+          "relationship/target",
+          "relationship/source",
+          "scoping-group",
+          "migration-endpoint",
+          "migration-app/secret-retirement",
+          "source-mailboxes/wave-1",
+          "readiness/wave-1",
+          ...FIRST_WAVE.map((a) => `mailuser/${a.replace("fabrikam", "contoso")}`),
         ].sort(),
       );
       expect(runner.engine.calls.slice(calls).every((c) => /^(check|diff) /.test(c))).toBe(true);
       // What is an input is known at preview; what only Microsoft can say is not.
-      expect(plan.outputs).toMatchObject({ endpointName: "migration-from-fabrikam", targetDeliveryDomain: "contoso.onmicrosoft.com", consentUrl: UNKNOWN });
+      expect(plan.outputs).toMatchObject({
+        endpointName: "migration-from-fabrikam",
+        targetDeliveryDomain: "contoso.onmicrosoft.com",
+        consentUrl: UNKNOWN,
+      });
       expect(writesSince(e, mark)).toEqual([]);
       expect(runner.engine.states.size).toBe(0);
       expect(snapshot(e)).toEqual(before);
@@ -121,7 +161,10 @@ export function describeEngineersDay(title: string, opts: DayOptions = {}): void
       const mark = e.requests.length;
       targetDomain = "contoso.org";
       try {
-        const err: Error = await runner.preview(program).then(() => new Error("preview passed"), (x: Error) => x);
+        const err: Error = await runner.preview(program).then(
+          () => new Error("preview passed"),
+          (x: Error) => x,
+        );
         expect(err.message).toMatch(/^preview failed:\n.*source-mailboxes\/wave-1: check failed:[\s\S]*contoso\.org/);
       } finally {
         targetDomain = "contoso.com";
@@ -136,16 +179,31 @@ export function describeEngineersDay(title: string, opts: DayOptions = {}): void
       expect(new Set(Object.values(ops(up)))).toEqual(new Set(["create"]));
       // A create starts only once what it depends on exists (the SDK registers it after its dependencies).
       const order: Array<[string, string]> = [
-        ["migration-app", "consent/target"], ["migration-app", "consent/source"], ["consent/source", "migration-endpoint"],
-        ["consent/target", "migration-endpoint"], ["organization-customization/target", "relationship/target"],
-        ["organization-customization/source", "scoping-group"], ["scoping-group", "relationship/source"], ["consent/source", "relationship/source"],
-        ["migration-endpoint", "migration-app/secret-retirement"], ["source-mailboxes/wave-1", "scoping-group"],
-        ...FIRST_WAVE.map((a): [string, string] => ["migration-endpoint", `mailuser/${a.replace("fabrikam", "contoso")}`]),
+        ["migration-app", "consent/target"],
+        ["migration-app", "consent/source"],
+        ["consent/source", "migration-endpoint"],
+        ["consent/target", "migration-endpoint"],
+        ["organization-customization/target", "relationship/target"],
+        ["organization-customization/source", "scoping-group"],
+        ["scoping-group", "relationship/source"],
+        ["consent/source", "relationship/source"],
+        ["migration-endpoint", "migration-app/secret-retirement"],
+        ["source-mailboxes/wave-1", "scoping-group"],
+        ...FIRST_WAVE.map((a): [string, string] => [
+          "migration-endpoint",
+          `mailuser/${a.replace("fabrikam", "contoso")}`,
+        ]),
         // The pre-flight runs on what this up made: staged users, the scope, both relationships, the endpoint.
-        ...FIRST_WAVE.map((a): [string, string] => [`mailuser/${a.replace("fabrikam", "contoso")}`, "readiness/wave-1"]),
-        ["scoping-group", "readiness/wave-1"], ["relationship/source", "readiness/wave-1"], ["relationship/target", "readiness/wave-1"],
+        ...FIRST_WAVE.map((a): [string, string] => [
+          `mailuser/${a.replace("fabrikam", "contoso")}`,
+          "readiness/wave-1",
+        ]),
+        ["scoping-group", "readiness/wave-1"],
+        ["relationship/source", "readiness/wave-1"],
+        ["relationship/target", "readiness/wave-1"],
       ];
-      for (const [first, then] of order) expect([first, then, finishedBefore(runner.log.slice(log), first, then)]).toEqual([first, then, true]);
+      for (const [first, then] of order)
+        expect([first, then, finishedBefore(runner.log.slice(log), first, then)]).toEqual([first, then, true]);
       expect(waveState(up)).toEqual(Object.fromEntries(FIRST_WAVE.map((a) => [a, "staged"])));
       // The organisation is ready; nobody holds the migration licence yet (the stack assigns none unless asked).
       const readiness = (up.outputs.readiness as Record<string, Rec>)["wave-1"];
@@ -156,14 +214,19 @@ export function describeEngineersDay(title: string, opts: DayOptions = {}): void
       expect(tenant("target").exchange.organizationConfig.IsDehydrated).toBe(false);
       expect(membersOf(tenant("source"), "migration-to-contoso")).toEqual(FIRST_WAVE);
       // The app's client secret exists now; it must never reach a log, an error or a plain output.
-      appSecrets = [...tenant("target").directory.secretValues.values()].flatMap((m) => [...m.values()]).filter((v) => v !== emulator().tenants.target.clientSecret);
+      appSecrets = [...tenant("target").directory.secretValues.values()]
+        .flatMap((m) => [...m.values()])
+        .filter((v) => v !== emulator().tenants.target.clientSecret);
       expect(appSecrets).toHaveLength(1);
       for (const secret of appSecrets) expect(JSON.stringify(up.outputs)).not.toContain(secret);
       // The app's secret reaches the endpoint as a secret (so the engine would encrypt it in the endpoint's state).
       expect(up.steps.find((st) => short(st) === "migration-endpoint")?.secretInputs).toEqual(["clientSecret"]);
       expect(up.secretOutputs).toEqual([]);
       const adele = recipient(tenant("target"), "adelev@contoso.com");
-      expect(adele).toMatchObject({ RecipientTypeDetails: "MailUser", ExchangeGuid: recipient(tenant("source"), "adelev@fabrikam.com").ExchangeGuid });
+      expect(adele).toMatchObject({
+        RecipientTypeDetails: "MailUser",
+        ExchangeGuid: recipient(tenant("source"), "adelev@fabrikam.com").ExchangeGuid,
+      });
     });
 
     test("a second up changes nothing and writes nothing", async () => {
@@ -182,7 +245,8 @@ export function describeEngineersDay(title: string, opts: DayOptions = {}): void
       // someone edits a staged MailUser's addresses.
       const src = tenant("source");
       const sp = [...src.directory.servicePrincipals.values()].find((s) => s.obj.appId === appId)!;
-      for (const [k, a] of src.directory.appRoleAssignments) if (a.obj.principalId === sp.obj.id) src.directory.appRoleAssignments.delete(k);
+      for (const [k, a] of src.directory.appRoleAssignments)
+        if (a.obj.principalId === sp.obj.id) src.directory.appRoleAssignments.delete(k);
       const rel = [...tenant("target").exchange.organizationRelationships.values()][0].obj;
       rel.Enabled = false;
       const adele = recipient(tenant("target"), "adelev@contoso.com");
@@ -190,28 +254,55 @@ export function describeEngineersDay(title: string, opts: DayOptions = {}): void
       adele.EmailAddresses = (adele.EmailAddresses as string[]).filter((a) => a !== x500s[0]);
 
       const refreshed = await runner.refresh();
-      const drift = [...refreshed].filter(([, r]) => r.op !== "same").map(([u, r]) => `${r.op} ${short(u)}`).sort();
+      const drift = [...refreshed]
+        .filter(([, r]) => r.op !== "same")
+        .map(([u, r]) => `${r.op} ${short(u)}`)
+        .sort();
       expect(drift).toEqual(["drift consent/source", "drift mailuser/adelev@contoso.com", "drift relationship/target"]);
 
       // The change plan an engineer reviews after the refresh, still writing nothing.
       let mark = e.requests.length;
       const planned = await runner.preview(program);
       // Readiness shows what it sees now (the missing x500, the disabled relationship), pending this run's repairs.
-      expect(changed(planned)).toEqual(["update consent/source", "update mailuser/adelev@contoso.com", "update readiness/wave-1", "update relationship/target"]);
+      expect(changed(planned)).toEqual([
+        "update consent/source",
+        "update mailuser/adelev@contoso.com",
+        "update readiness/wave-1",
+        "update relationship/target",
+      ]);
       expect(writesSince(e, mark)).toEqual([]);
       mark = e.requests.length;
       const repaired = await runner.up(program);
-      expect(changed(repaired)).toEqual(["update consent/source", "update mailuser/adelev@contoso.com", "update relationship/target"]);
-      if (exact) expect(writesSince(e, mark).sort()).toEqual(["POST /v1.0/servicePrincipals/{id}/appRoleAssignedTo", "Set-MailUser", "Set-OrganizationRelationship"]);
+      expect(changed(repaired)).toEqual([
+        "update consent/source",
+        "update mailuser/adelev@contoso.com",
+        "update relationship/target",
+      ]);
+      if (exact)
+        expect(writesSince(e, mark).sort()).toEqual([
+          "POST /v1.0/servicePrincipals/{id}/appRoleAssignedTo",
+          "Set-MailUser",
+          "Set-OrganizationRelationship",
+        ]);
       expect(rel.Enabled).toBe(true);
       expect(recipient(tenant("target"), "adelev@contoso.com").EmailAddresses).toEqual(expect.arrayContaining(x500s));
       expect([...src.directory.appRoleAssignments.values()].some((a) => a.obj.principalId === sp.obj.id)).toBe(true);
-      expect([...(await runner.refresh())].filter(([, r]) => r.op !== "same").map(([u, r]) => [short(u), r.op, { ...r.state?.outputs, __provider: "…" }])).toEqual([]);
+      expect(
+        [...(await runner.refresh())]
+          .filter(([, r]) => r.op !== "same")
+          .map(([u, r]) => [short(u), r.op, { ...r.state?.outputs, __provider: "…" }]),
+      ).toEqual([]);
     });
 
     test("users added to the wave: their MailUsers, the scoping group grows; a held user writes nothing", async () => {
       wave = [...FIRST_WAVE, ...ADDED];
-      const expected = ["create mailuser/diegos@contoso.com", "create mailuser/isaiahl@contoso.com", "update readiness/wave-1", "update scoping-group", "update source-mailboxes/wave-1"];
+      const expected = [
+        "create mailuser/diegos@contoso.com",
+        "create mailuser/isaiahl@contoso.com",
+        "update readiness/wave-1",
+        "update scoping-group",
+        "update source-mailboxes/wave-1",
+      ];
       const plan = await runner.preview(program);
       // The source relationship names the scoping group by its declared name, so a membership change leaves
       // it out of the plan.
@@ -219,10 +310,17 @@ export function describeEngineersDay(title: string, opts: DayOptions = {}): void
       const mark = emulator().requests.length;
       const up = await runner.up(program);
       expect(changed(up)).toEqual(expected);
-      if (exact) expect(writesSince(emulator(), mark).sort()).toEqual(["Add-DistributionGroupMember", "New-MailUser", "Set-MailUser"]);
+      if (exact)
+        expect(writesSince(emulator(), mark).sort()).toEqual([
+          "Add-DistributionGroupMember",
+          "New-MailUser",
+          "Set-MailUser",
+        ]);
       expect(waveState(up)).toMatchObject({ "isaiahl@fabrikam.com": "staged", "diegos@fabrikam.com": "held" });
       // A source on litigation hold may not move: not in the scope, no MailUser.
-      expect(membersOf(tenant("source"), "migration-to-contoso")).toEqual([...FIRST_WAVE, "isaiahl@fabrikam.com"].sort());
+      expect(membersOf(tenant("source"), "migration-to-contoso")).toEqual(
+        [...FIRST_WAVE, "isaiahl@fabrikam.com"].sort(),
+      );
       expect(recipientOrUndefined(tenant("target"), "diegos@contoso.com")).toBeUndefined();
       const isaiah = recipient(tenant("target"), "isaiahl@contoso.com");
       expect((isaiah.EmailAddresses as string[]).filter((a) => /^x500:/i.test(a))).toHaveLength(3);
@@ -248,9 +346,19 @@ export function describeEngineersDay(title: string, opts: DayOptions = {}): void
       const up = await runner.up(program);
       // Purged for good (a test pair): the MailUser, its Entra user from the bin, the soft-deleted MailUser.
       if (exact) {
-        expect(writesSince(emulator(), mark).sort()).toEqual(["DELETE /v1.0/directory/deletedItems/{id}", "Remove-DistributionGroupMember", "Remove-MailUser", "Remove-MailUser"]);
+        expect(writesSince(emulator(), mark).sort()).toEqual([
+          "DELETE /v1.0/directory/deletedItems/{id}",
+          "Remove-DistributionGroupMember",
+          "Remove-MailUser",
+          "Remove-MailUser",
+        ]);
       }
-      expect(changed(up)).toEqual(["delete mailuser/alexw@contoso.com", "update readiness/wave-1", "update scoping-group", "update source-mailboxes/wave-1"]);
+      expect(changed(up)).toEqual([
+        "delete mailuser/alexw@contoso.com",
+        "update readiness/wave-1",
+        "update scoping-group",
+        "update source-mailboxes/wave-1",
+      ]);
       expect(recipientOrUndefined(tenant("target"), "alexw@contoso.com")).toBeUndefined();
       expect(membersOf(tenant("source"), "migration-to-contoso")).not.toContain("alexw@fabrikam.com");
     });
@@ -261,14 +369,20 @@ export function describeEngineersDay(title: string, opts: DayOptions = {}): void
       await runner.destroy();
       expect(runner.engine.states.size).toBe(0);
       for (const [first, then] of [
-        ["mailuser/meganb@contoso.com", "migration-endpoint"], ["migration-endpoint", "consent/source"], ["consent/target", "migration-app"],
-        ["relationship/source", "scoping-group"], ["relationship/target", "organization-customization/target"], ["migration-app/secret-retirement", "migration-endpoint"],
+        ["mailuser/meganb@contoso.com", "migration-endpoint"],
+        ["migration-endpoint", "consent/source"],
+        ["consent/target", "migration-app"],
+        ["relationship/source", "scoping-group"],
+        ["relationship/target", "organization-customization/target"],
+        ["migration-app/secret-retirement", "migration-endpoint"],
       ]) {
         expect([first, then, finishedBefore(runner.log.slice(log), first, then)]).toEqual([first, then, true]);
       }
       // The moved user's mailbox holds mail now: left in place, with a warning naming it.
       expect(recipient(tenant("target"), "meganb@contoso.com").RecipientTypeDetails).toBe("UserMailbox");
-      await providerHost().waitForOutput("MailUser meganb@contoso.com has moved ('meganb' is a UserMailbox holding the user's mail): left in place, not deleted.");
+      await providerHost().waitForOutput(
+        "MailUser meganb@contoso.com has moved ('meganb' is a UserMailbox holding the user's mail): left in place, not deleted.",
+      );
       for (const secret of appSecrets) expect(providerHost().output()).not.toContain(secret);
       const after = snapshot(emulator(), migrated);
       const was = snapshot(emulator(), migrated, before);
@@ -277,11 +391,18 @@ export function describeEngineersDay(title: string, opts: DayOptions = {}): void
       // app). The bin may hold exactly the stack's app and its two service principals, nothing else: the
       // staged users' Entra objects were purged (purgeStagedUsersOnDestroy) and are compared in full.
       const binned = (label: "source" | "target") => binnedApp(after, label, appId);
-      expect(binned("target").map(([, o]) => o["@odata.type"]).sort()).toEqual(["#microsoft.graph.application", "#microsoft.graph.servicePrincipal"]);
+      expect(
+        binned("target")
+          .map(([, o]) => o["@odata.type"])
+          .sort(),
+      ).toEqual(["#microsoft.graph.application", "#microsoft.graph.servicePrincipal"]);
       expect(binned("source").map(([, o]) => o["@odata.type"])).toEqual(["#microsoft.graph.servicePrincipal"]);
       dropBinnedApp(after, appId);
       // Exchange cannot dehydrate an organization again (OrganizationCustomization's delete says so).
-      expect(after.target.exchange.organizationConfig).toEqual({ ...(was.target.exchange.organizationConfig as Rec), IsDehydrated: false });
+      expect(after.target.exchange.organizationConfig).toEqual({
+        ...(was.target.exchange.organizationConfig as Rec),
+        IsDehydrated: false,
+      });
       after.target.exchange.organizationConfig = was.target.exchange.organizationConfig;
       expect(after).toEqual(was);
     });
@@ -290,7 +411,9 @@ export function describeEngineersDay(title: string, opts: DayOptions = {}): void
 
 function recipientOrUndefined(t: TenantState, address: string): Rec | undefined {
   const a = address.toLowerCase();
-  return [...t.exchange.recipients.values()].map((s) => s.obj).find((o) => String(o.PrimarySmtpAddress).toLowerCase() === a);
+  return [...t.exchange.recipients.values()]
+    .map((s) => s.obj)
+    .find((o) => String(o.PrimarySmtpAddress).toLowerCase() === a);
 }
 
 function recipient(t: TenantState, address: string): Rec {
@@ -301,7 +424,9 @@ function recipient(t: TenantState, address: string): Rec {
 
 function membersOf(t: TenantState, name: string): string[] {
   const g = [...t.exchange.recipients.values()].map((s) => s.obj).find((o) => String(o.Name).toLowerCase() === name)!;
-  return (g.__members as string[]).map((id) => String(t.exchange.recipients.get(id.toLowerCase())!.obj.PrimarySmtpAddress).toLowerCase()).sort();
+  return (g.__members as string[])
+    .map((id) => String(t.exchange.recipients.get(id.toLowerCase())!.obj.PrimarySmtpAddress).toLowerCase())
+    .sort();
 }
 
 /** What the engineer does next with a staged user: licence it, move it with a batch, remove the finished batch. */
@@ -319,9 +444,16 @@ async function migrate(e: Emulator, targetAddress: string, endpoint: string): Pr
 async function moveOne(e: Emulator, targetAddress: string, endpoint: string): Promise<void> {
   const target = findTenant(e.state, e.tenants.target.tenantId)!;
   licenseForMigration(target, String(recipient(target, targetAddress).ExternalDirectoryObjectId));
-  const exo = createTenantClient(emulatorTenantSettings(e, "target"), { exchange: { baseDelayMs: 5, maxDelayMs: 50 } }).exchange;
+  const exo = createTenantClient(emulatorTenantSettings(e, "target"), {
+    exchange: { baseDelayMs: 5, maxDelayMs: 50 },
+  }).exchange;
   const csv = Buffer.from(`EmailAddress\n${targetAddress}\n`).toString("base64");
-  await exo.invoke("New-MigrationBatch", { Name: "day-1", SourceEndpoint: endpoint, TargetDeliveryDomain: "contoso.onmicrosoft.com", CSVData: csv });
+  await exo.invoke("New-MigrationBatch", {
+    Name: "day-1",
+    SourceEndpoint: endpoint,
+    TargetDeliveryDomain: "contoso.onmicrosoft.com",
+    CSVData: csv,
+  });
   await exo.invoke("Start-MigrationBatch", { Identity: "day-1" });
   const status = async () => String((await exo.invoke("Get-MigrationBatch", { Identity: "day-1" })).value[0]?.Status);
   const until = async (want: RegExp) => {

@@ -28,13 +28,29 @@ const mark = () => emulator().requests.length;
 const writes = (since: number) =>
   emulator()
     .requests.slice(since)
-    .filter((r) => (r.surface === "graph" && r.method !== "GET") || (r.surface === "exchange" && r.cmdlet && !/^Get-/i.test(r.cmdlet)))
+    .filter(
+      (r) =>
+        (r.surface === "graph" && r.method !== "GET") ||
+        (r.surface === "exchange" && r.cmdlet && !/^Get-/i.test(r.cmdlet)),
+    )
     .map((r) => (r.surface === "graph" ? `${r.method} ${r.path.replace(/[0-9a-f-]{36}/g, "{id}")}` : String(r.cmdlet)));
-const userOf = (alias: string): Rec => targetTenant(emulator()).directory.users.get(String(theObject(emulator(), `${alias}@contoso.com`).ExternalDirectoryObjectId))!.obj;
+const userOf = (alias: string): Rec =>
+  targetTenant(emulator()).directory.users.get(
+    String(theObject(emulator(), `${alias}@contoso.com`).ExternalDirectoryObjectId),
+  )!.obj;
 const licensed = (alias: string) => ((userOf(alias).assignedLicenses as Rec[]) ?? []).some((l) => l.skuId === SKU);
 const t2tSku = () => targetTenant(emulator()).directory.subscribedSkus.find((s) => s.skuId === SKU)!;
 const declare = (args: Partial<LicenceAssignmentArgs>): Promise<DeclaredResource> =>
-  declareResource(() => new LicenceAssignment("licences/wave-1", { wave: "wave-1", tenant: "target", users: STAGED.map((a) => `${a}@contoso.com`), usageLocation: "US", ...args }));
+  declareResource(
+    () =>
+      new LicenceAssignment("licences/wave-1", {
+        wave: "wave-1",
+        tenant: "target",
+        users: STAGED.map((a) => `${a}@contoso.com`),
+        usageLocation: "US",
+        ...args,
+      }),
+  );
 
 beforeAll(async () => {
   engine = new Engine(providerHost());
@@ -42,20 +58,51 @@ beforeAll(async () => {
   const staging = new Engine(providerHost());
   for (const a of STAGED.slice(0, 3)) await staging.up(await declareMailUser(mailUserArgs(emulator(), a)));
   const exchange = createTenantClient(emulatorTenantSettings(emulator(), "target")).exchange;
-  await exchange.invoke("New-MailUser", { Name: "johannal", Alias: "johannal", PrimarySmtpAddress: "johannal@contoso.com", ExternalEmailAddress: "johannal@fabrikam.com", MicrosoftOnlineServicesID: "johannal@contoso.com", Password: "Emu-Passw0rd-for-tests" });
+  await exchange.invoke("New-MailUser", {
+    Name: "johannal",
+    Alias: "johannal",
+    PrimarySmtpAddress: "johannal@contoso.com",
+    ExternalEmailAddress: "johannal@fabrikam.com",
+    MicrosoftOnlineServicesID: "johannal@contoso.com",
+    Password: "Emu-Passw0rd-for-tests",
+  });
 }, 60_000);
 
 test("bad inputs are refused before any call", async () => {
   const before = mark();
-  const err: CheckFailedError = await engine.preview(await declare({ tenant: "both" as "source", users: ["adele", "a@contoso.com", "a@contoso.com"], skuId: "T2T", usageLocation: "us" })).catch((e) => e);
+  const err: CheckFailedError = await engine
+    .preview(
+      await declare({
+        tenant: "both" as "source",
+        users: ["adele", "a@contoso.com", "a@contoso.com"],
+        skuId: "T2T",
+        usageLocation: "us",
+      }),
+    )
+    .catch((e) => e);
   expect(err).toBeInstanceOf(CheckFailedError);
-  expect(err.failures.map((f) => f.property).sort()).toEqual(["skuId", "tenant", "usageLocation", "users[0]", "users[2]"]);
+  expect(err.failures.map((f) => f.property).sort()).toEqual([
+    "skuId",
+    "tenant",
+    "usageLocation",
+    "users[0]",
+    "users[2]",
+  ]);
   expect(mark()).toBe(before);
 });
 
 test("the source tenant has no such licence: check says so and points at the target", async () => {
-  const err: CheckFailedError = await engine.preview(await declare({ tenant: "source", users: ["adelev@fabrikam.com"] })).catch((e) => e);
-  expect(err.failures).toEqual([{ property: "tenant", reason: expect.stringMatching(/^the source tenant has no Cross Tenant User Data Migration licence .* \(tenant: target\)$/) }]);
+  const err: CheckFailedError = await engine
+    .preview(await declare({ tenant: "source", users: ["adelev@fabrikam.com"] }))
+    .catch((e) => e);
+  expect(err.failures).toEqual([
+    {
+      property: "tenant",
+      reason: expect.stringMatching(
+        /^the source tenant has no Cross Tenant User Data Migration licence .* \(tenant: target\)$/,
+      ),
+    },
+  ]);
 });
 
 test("a MailUser whose ExchangeGuid is not stamped is refused by name, and nothing is assigned", async () => {
@@ -66,7 +113,9 @@ test("a MailUser whose ExchangeGuid is not stamped is refused by name, and nothi
   expect(plan.inputs).toMatchObject({ skuId: SKU, skuPartNumber: "Cross_tenant_user_data_migration" });
   expect(writes(before)).toEqual([]);
   const err: Error = await engine.up(r).catch((e) => e);
-  expect(err.message).toMatch(/refusing to license johannal@contoso.com: the target MailUser has no ExchangeGuid yet.*nothing was assigned/);
+  expect(err.message).toMatch(
+    /refusing to license johannal@contoso.com: the target MailUser has no ExchangeGuid yet.*nothing was assigned/,
+  );
   expect(writes(before)).toEqual([]);
   expect(STAGED.some(licensed)).toBe(false);
 });
@@ -79,13 +128,22 @@ test("stamped MailUsers are licensed; one licensed by someone else is left alone
   const { state } = await engine.up(r);
   expect(state.id).toBe("licences/target/wave-1");
   expect(state.outputs).toMatchObject({
-    assigned: [{ address: "adelev@contoso.com", userId: String(userOf("adelev").id) }, { address: "alexw@contoso.com", userId: String(userOf("alexw").id) }],
+    assigned: [
+      { address: "adelev@contoso.com", userId: String(userOf("adelev").id) },
+      { address: "alexw@contoso.com", userId: String(userOf("alexw").id) },
+    ],
     alreadyLicensed: ["meganb@contoso.com"],
     skuId: SKU,
   });
   // Per user: its usage location (Microsoft requires one), then the licence; meganb costs nothing.
-  expect(writes(before).sort()).toEqual(["PATCH /v1.0/users/{id}", "PATCH /v1.0/users/{id}", "POST /v1.0/users/{id}/assignLicense", "POST /v1.0/users/{id}/assignLicense"]);
-  for (const a of ["adelev", "alexw"]) expect(theObject(emulator(), `${a}@contoso.com`).PersistedCapabilities).toContain("ExchangeT2TMbxMove");
+  expect(writes(before).sort()).toEqual([
+    "PATCH /v1.0/users/{id}",
+    "PATCH /v1.0/users/{id}",
+    "POST /v1.0/users/{id}/assignLicense",
+    "POST /v1.0/users/{id}/assignLicense",
+  ]);
+  for (const a of ["adelev", "alexw"])
+    expect(theObject(emulator(), `${a}@contoso.com`).PersistedCapabilities).toContain("ExchangeT2TMbxMove");
   expect(t2tSku().consumedUnits).toBe(2);
   expect(state.outputs.available).toBe(8);
   // A second up changes and writes nothing.
@@ -98,8 +156,14 @@ test("a lost answer to assignLicense is still recorded as ours", async () => {
   // isaiahl: staged now, added to the wave; the emulator applies the POST and drops the answer.
   await new Engine(providerHost()).up(await declareMailUser(mailUserArgs(emulator(), "isaiahl")));
   emulator().inject({ surface: "graph", method: "POST", path: /assignLicense$/, fault: "lost" });
-  const { state } = await engine.up(await declare({ users: ["adelev", "alexw", "meganb", "isaiahl"].map((a) => `${a}@contoso.com`) }));
-  expect((state.outputs.assigned as Rec[]).map((a) => a.address)).toEqual(["adelev@contoso.com", "alexw@contoso.com", "isaiahl@contoso.com"]);
+  const { state } = await engine.up(
+    await declare({ users: ["adelev", "alexw", "meganb", "isaiahl"].map((a) => `${a}@contoso.com`) }),
+  );
+  expect((state.outputs.assigned as Rec[]).map((a) => a.address)).toEqual([
+    "adelev@contoso.com",
+    "alexw@contoso.com",
+    "isaiahl@contoso.com",
+  ]);
   expect(licensed("isaiahl")).toBe(true);
 });
 
@@ -112,7 +176,9 @@ test("more users than units left: preview warns with the numbers; Microsoft refu
     await new Engine(providerHost()).up(await declareMailUser(mailUserArgs(emulator(), "leeg")));
     const r = await declare({ users: ["adelev", "alexw", "meganb", "isaiahl", "leeg"].map((a) => `${a}@contoso.com`) });
     expect((await engine.preview(r)).op).toBe("update");
-    expect(providerHost().output()).toContain("LicenceAssignment wave-1: 1 user(s) without the licence, but the target tenant has 0 of 3 Cross_tenant_user_data_migration left");
+    expect(providerHost().output()).toContain(
+      "LicenceAssignment wave-1: 1 user(s) without the licence, but the target tenant has 0 of 3 Cross_tenant_user_data_migration left",
+    );
     const err: Error = await engine.up(r).catch((e) => e);
     expect(err.message).toMatch(/1 user\(s\) failed: leeg@contoso.com: .*does not have any available licenses/);
     expect(licensed("leeg")).toBe(false);
@@ -126,7 +192,9 @@ test("a user Microsoft cannot license fails by name; the others' assignments are
   await new Engine(providerHost()).up(await declareMailUser(mailUserArgs(emulator(), "gradya")));
   const users = ["adelev", "alexw", "meganb", "isaiahl", "gradya"].map((a) => `${a}@contoso.com`);
   const err: Error = await engine.up(await declare({ users, usageLocation: undefined })).catch((e) => e);
-  expect(err.message).toMatch(/1 user\(s\) failed: gradya@contoso.com: gradya@contoso.com \(user [0-9a-f-]{36}\) has no usage location, which Microsoft requires before a licence; set usageLocation/);
+  expect(err.message).toMatch(
+    /1 user\(s\) failed: gradya@contoso.com: gradya@contoso.com \(user [0-9a-f-]{36}\) has no usage location, which Microsoft requires before a licence; set usageLocation/,
+  );
   expect(licensed("gradya")).toBe(false);
   // In process, to see what the engine records: henriettam (who has a usage location) is licensed and
   // comes back in the error's properties beside the ones assigned before, so destroy still finds her.
@@ -135,9 +203,18 @@ test("a user Microsoft cannot license fails by name; the others' assignments are
   configureRuntime((key) => emulatorStackConfig(emulator())[`xtmm:${key}`]);
   const olds = engine.state(await declare({}))!.outputs as never;
   const news = { ...(olds as Rec), users: [...users, "henriettam@contoso.com"], usageLocation: undefined } as never;
-  const partial = (await licenceAssignmentImpl.update("licences/target/wave-1", olds, news).catch((e) => e)) as Error & Rec;
-  expect(partial).toMatchObject({ id: "licences/target/wave-1", reasons: [expect.stringMatching(/^gradya@contoso.com: .*usage location/)] });
-  expect(((partial.properties as Rec).assigned as Rec[]).map((a) => a.address)).toEqual(["adelev@contoso.com", "alexw@contoso.com", "isaiahl@contoso.com", "henriettam@contoso.com"]);
+  const partial = (await licenceAssignmentImpl.update("licences/target/wave-1", olds, news).catch((e) => e)) as Error &
+    Rec;
+  expect(partial).toMatchObject({
+    id: "licences/target/wave-1",
+    reasons: [expect.stringMatching(/^gradya@contoso.com: .*usage location/)],
+  });
+  expect(((partial.properties as Rec).assigned as Rec[]).map((a) => a.address)).toEqual([
+    "adelev@contoso.com",
+    "alexw@contoso.com",
+    "isaiahl@contoso.com",
+    "henriettam@contoso.com",
+  ]);
   expect(licensed("henriettam")).toBe(true);
   // Converging from what was recorded takes hers back again, as the next up would.
   await licenceAssignmentImpl.update("licences/target/wave-1", partial.properties as never, olds);
@@ -150,7 +227,10 @@ test("a user dropped from the list loses our licence; destroy takes back only ou
   const { state } = await engine.up(r);
   expect(writes(before)).toEqual(["POST /v1.0/users/{id}/assignLicense"]);
   expect(licensed("alexw")).toBe(false);
-  expect((state.outputs.assigned as Rec[]).map((a) => a.address)).toEqual(["adelev@contoso.com", "isaiahl@contoso.com"]);
+  expect((state.outputs.assigned as Rec[]).map((a) => a.address)).toEqual([
+    "adelev@contoso.com",
+    "isaiahl@contoso.com",
+  ]);
   await engine.destroy(r);
   expect(["adelev", "isaiahl"].map(licensed)).toEqual([false, false]);
   // Someone else's licence stays, and Exchange still shows it.

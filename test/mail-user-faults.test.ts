@@ -11,7 +11,9 @@ import { NO_FAULTS } from "../emulator/options";
 import { declareMailUser, exchangeCalls, mailUserArgs, sourceMailbox, targetObjects } from "./mail-user-support";
 
 const emulator = useEmulator({ mailboxes: 60 });
-const providerHost = useProviderHost(emulator, { env: { XTMM_VISIBILITY_TIMEOUT_SECONDS: "10", XTMM_READ_COALESCE_MS: "20" } });
+const providerHost = useProviderHost(emulator, {
+  env: { XTMM_VISIBILITY_TIMEOUT_SECONDS: "10", XTMM_READ_COALESCE_MS: "20" },
+});
 let host: ProviderHost;
 beforeAll(() => {
   host = providerHost();
@@ -46,7 +48,9 @@ async function stageAll(list: string[]): Promise<{ engine: Engine; users: Declar
   const engine = new Engine(host);
   const users = await declareAll(list);
   const results = await Promise.allSettled(users.map((u) => engine.up(u)));
-  const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => String(r.reason?.message ?? r.reason));
+  const failed = results
+    .filter((r): r is PromiseRejectedResult => r.status === "rejected")
+    .map((r) => String(r.reason?.message ?? r.reason));
   expect(failed).toEqual([]);
   return { engine, users };
 }
@@ -57,13 +61,21 @@ async function destroyAll(engine: Engine, users: DeclaredResource[]): Promise<vo
 }
 
 test("a 429 storm with 503s among it: each of 20 users staged exactly once", async () => {
-  emulator().setFaults({ throttleRate: 0.3, unavailableRate: 0.08, retryAfterSeconds: 0, surfaces: ["exchange"], seed: 11 });
+  emulator().setFaults({
+    throttleRate: 0.3,
+    unavailableRate: 0.08,
+    retryAfterSeconds: 0,
+    surfaces: ["exchange"],
+    seed: 11,
+  });
   const list = aliases(20);
   const since = mark();
   const { engine, users } = await stageAll(list);
   const calls = exchangeCalls(emulator(), since);
   const creates = newMailUsers(since);
-  console.log(`mail users under a 429/503 storm: ${calls.filter((c) => c.status === 429).length} × 429, ${calls.filter((c) => c.status === 503).length} × 503 in ${calls.length} calls`);
+  console.log(
+    `mail users under a 429/503 storm: ${calls.filter((c) => c.status === 429).length} × 429, ${calls.filter((c) => c.status === 503).length} × 503 in ${calls.length} calls`,
+  );
   expect(calls.filter((c) => c.status === 429).length).toBeGreaterThan(5);
   expect(calls.filter((c) => c.status === 503).length).toBeGreaterThan(0);
   // Refused attempts were never applied; exactly one New-MailUser per user went through.
@@ -128,14 +140,23 @@ test("a run stopped between New-MailUser and Set-MailUser: the next up finishes 
   const args = mailUserArgs(emulator(), alias);
   const exchange = createTenantClient(emulatorTenantSettings(emulator(), "target")).exchange;
   await exchange.invoke("New-MailUser", {
-    Name: args.name, Alias: args.alias, DisplayName: args.displayName, PrimarySmtpAddress: args.targetPrimary,
-    ExternalEmailAddress: args.externalEmailAddress, MicrosoftOnlineServicesID: args.userPrincipalName, Password: "Interrupted-Run-1!",
+    Name: args.name,
+    Alias: args.alias,
+    DisplayName: args.displayName,
+    PrimarySmtpAddress: args.targetPrimary,
+    ExternalEmailAddress: args.externalEmailAddress,
+    MicrosoftOnlineServicesID: args.userPrincipalName,
+    Password: "Interrupted-Run-1!",
   });
   const engine = new Engine(host);
   const user = await declareMailUser(args);
   const since = mark();
   const { state } = await engine.up(user);
-  expect(exchangeCalls(emulator(), since).filter((c) => c.cmdlet && !/^Get-/.test(c.cmdlet)).map((c) => c.cmdlet)).toEqual(["Set-MailUser"]);
+  expect(
+    exchangeCalls(emulator(), since)
+      .filter((c) => c.cmdlet && !/^Get-/.test(c.cmdlet))
+      .map((c) => c.cmdlet),
+  ).toEqual(["Set-MailUser"]);
   expect(state.outputs).toMatchObject({ adopted: false, staged: true, password: null });
   expectStagedOnce([alias]);
   await destroyAll(engine, [user]);

@@ -17,7 +17,10 @@ const hosts: ProviderHost[] = [];
 let users: DeclaredResource[];
 
 async function hostWith(env: Record<string, string>): Promise<ProviderHost> {
-  const host = await startProviderHost({ caFile: emulator().caFile, env: { XTMM_VISIBILITY_TIMEOUT_SECONDS: "10", XTMM_READ_COALESCE_MS: "10", ...env } });
+  const host = await startProviderHost({
+    caFile: emulator().caFile,
+    env: { XTMM_VISIBILITY_TIMEOUT_SECONDS: "10", XTMM_READ_COALESCE_MS: "10", ...env },
+  });
   hosts.push(host);
   await host.configure(emulatorStackConfig(emulator()));
   return host;
@@ -35,7 +38,8 @@ let secrets: string[] = [];
 beforeAll(async () => {
   secrets = [emulator().tenants.source.clientSecret, emulator().tenants.target.clientSecret];
   users = [];
-  for (let i = 1; i <= USERS; i++) users.push(await declareMailUser(mailUserArgs(emulator(), `user${String(i).padStart(5, "0")}`)));
+  for (let i = 1; i <= USERS; i++)
+    users.push(await declareMailUser(mailUserArgs(emulator(), `user${String(i).padStart(5, "0")}`)));
 });
 afterAll(async () => {
   const outputs = hosts.map((h) => h.output());

@@ -13,7 +13,9 @@ export const sourceTenant = (e: Emulator): TenantState => findTenant(e.state, e.
 export const targetTenant = (e: Emulator): TenantState => findTenant(e.state, e.tenants.target.tenantId)!;
 
 export function sourceMailbox(e: Emulator, alias: string): Rec {
-  const hit = [...sourceTenant(e).exchange.recipients.values()].find((s) => String(s.obj.Alias).toLowerCase() === alias.toLowerCase());
+  const hit = [...sourceTenant(e).exchange.recipients.values()].find(
+    (s) => String(s.obj.Alias).toLowerCase() === alias.toLowerCase(),
+  );
   if (!hit) throw new Error(`no seeded source mailbox with alias ${alias}`);
   return hit.obj;
 }
@@ -44,15 +46,23 @@ export function mailUserArgs(e: Emulator, alias: string, over: Partial<MailUserA
   };
 }
 
-export const declareMailUser = (args: MailUserArgs): Promise<DeclaredResource> => declareResource(() => new MailUser(`mailuser/${args.targetPrimary}`, args));
+export const declareMailUser = (args: MailUserArgs): Promise<DeclaredResource> =>
+  declareResource(() => new MailUser(`mailuser/${args.targetPrimary}`, args));
 
-export const withInputs = (r: DeclaredResource, over: Record<string, unknown>): DeclaredResource => ({ ...r, inputs: { ...r.inputs, ...over } });
+export const withInputs = (r: DeclaredResource, over: Record<string, unknown>): DeclaredResource => ({
+  ...r,
+  inputs: { ...r.inputs, ...over },
+});
 
 /** Target recipients (live, then soft-deleted) holding an address as any SMTP proxy. */
 export function targetObjects(e: Emulator, address: string): { live: Stored[]; soft: Stored[] } {
   const t = targetTenant(e);
-  const holds = (s: Stored) => ((s.obj.EmailAddresses as string[]) ?? []).some((p) => p.toLowerCase() === `smtp:${address.toLowerCase()}`);
-  return { live: [...t.exchange.recipients.values()].filter(holds), soft: [...t.exchange.softDeletedRecipients.values()].filter(holds) };
+  const holds = (s: Stored) =>
+    ((s.obj.EmailAddresses as string[]) ?? []).some((p) => p.toLowerCase() === `smtp:${address.toLowerCase()}`);
+  return {
+    live: [...t.exchange.recipients.values()].filter(holds),
+    soft: [...t.exchange.softDeletedRecipients.values()].filter(holds),
+  };
 }
 
 /** The one live target object holding the address. */
@@ -62,14 +72,21 @@ export function theObject(e: Emulator, address: string): Rec {
   return live[0].obj;
 }
 
-export const exchangeCalls = (e: Emulator, since: number) => e.requests.slice(since).filter((r) => r.surface === "exchange");
+export const exchangeCalls = (e: Emulator, since: number) =>
+  e.requests.slice(since).filter((r) => r.surface === "exchange");
 export const graphCalls = (e: Emulator, since: number) => e.requests.slice(since).filter((r) => r.surface === "graph");
-export const writes = (calls: ReturnType<typeof exchangeCalls>) => calls.filter((r) => r.cmdlet && !/^Get-/i.test(r.cmdlet));
+export const writes = (calls: ReturnType<typeof exchangeCalls>) =>
+  calls.filter((r) => r.cmdlet && !/^Get-/i.test(r.cmdlet));
 export const cmdlets = (calls: ReturnType<typeof exchangeCalls>) => calls.map((c) => c.cmdlet);
 
 /** What the completed move does to the target object (as the emulator's migration stand-in does). */
 export function completeMove(e: Emulator, address: string): void {
   const o = theObject(e, address);
   delete o.ExternalEmailAddress;
-  Object.assign(o, { RecipientType: "UserMailbox", RecipientTypeDetails: "UserMailbox", MailboxMoveStatus: "Completed", IsMailboxEnabled: true });
+  Object.assign(o, {
+    RecipientType: "UserMailbox",
+    RecipientTypeDetails: "UserMailbox",
+    MailboxMoveStatus: "Completed",
+    IsMailboxEnabled: true,
+  });
 }

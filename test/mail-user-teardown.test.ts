@@ -10,10 +10,22 @@ import type { ProviderHost } from "../harness/providerHost";
 import { createTenantClient } from "../providers/tenant";
 import { ENTRA_BLOCK, HOLD_BLOCK } from "../providers/mailUser/teardown";
 import { softDelete } from "../emulator/exchange/cmdlets/mailusers";
-import { cmdlets, declareMailUser, exchangeCalls, graphCalls, mailUserArgs, targetObjects, targetTenant, theObject, writes } from "./mail-user-support";
+import {
+  cmdlets,
+  declareMailUser,
+  exchangeCalls,
+  graphCalls,
+  mailUserArgs,
+  targetObjects,
+  targetTenant,
+  theObject,
+  writes,
+} from "./mail-user-support";
 
 const emulator = useEmulator();
-const providerHost = useProviderHost(emulator, { env: { XTMM_VISIBILITY_TIMEOUT_SECONDS: "8", XTMM_READ_COALESCE_MS: "20" } });
+const providerHost = useProviderHost(emulator, {
+  env: { XTMM_VISIBILITY_TIMEOUT_SECONDS: "8", XTMM_READ_COALESCE_MS: "20" },
+});
 let host: ProviderHost;
 beforeAll(() => {
   host = providerHost();
@@ -22,13 +34,23 @@ afterEach(() => {
   emulator().options.exchange.orgHoldOnNewMailUsers = false;
 });
 
-const targetExchange = () => createTenantClient(emulatorTenantSettings(emulator(), "target"), { exchange: { baseDelayMs: 5, maxDelayMs: 20 } }).exchange;
+const targetExchange = () =>
+  createTenantClient(emulatorTenantSettings(emulator(), "target"), { exchange: { baseDelayMs: 5, maxDelayMs: 20 } })
+    .exchange;
 const mark = () => emulator().requests.length;
-const staged = async (alias: string, purgeOnDelete: boolean): Promise<{ engine: Engine; user: DeclaredResource; guid: string; entraId: string }> => {
+const staged = async (
+  alias: string,
+  purgeOnDelete: boolean,
+): Promise<{ engine: Engine; user: DeclaredResource; guid: string; entraId: string }> => {
   const engine = new Engine(host);
   const user = await declareMailUser(mailUserArgs(emulator(), alias, { purgeOnDelete }));
   const { state } = await engine.up(user);
-  return { engine, user, guid: String(state.outputs.identity), entraId: String(state.outputs.externalDirectoryObjectId) };
+  return {
+    engine,
+    user,
+    guid: String(state.outputs.identity),
+    entraId: String(state.outputs.externalDirectoryObjectId),
+  };
 };
 /** Where the object and its Entra user are now. */
 function whereabouts(guid: string, entraId: string) {
@@ -45,7 +67,10 @@ const sequence = (since: number) =>
   emulator()
     .requests.slice(since)
     .filter((r) => (r.surface === "exchange" && r.cmdlet && !/^Get-/.test(r.cmdlet)) || r.surface === "graph")
-    .map((r) => `${r.surface === "graph" ? `${r.method} ${r.path.replace(/\/[0-9a-f-]{36}$/, "/{id}")}` : r.cmdlet} ${r.status}`);
+    .map(
+      (r) =>
+        `${r.surface === "graph" ? `${r.method} ${r.path.replace(/\/[0-9a-f-]{36}$/, "/{id}")}` : r.cmdlet} ${r.status}`,
+    );
 
 describe("without purge", () => {
   test("destroy soft-deletes; the leftover blocks staging the same addresses again, named with the fix", async () => {
@@ -54,12 +79,21 @@ describe("without purge", () => {
     await engine.destroy(user);
     expect(cmdlets(writes(exchangeCalls(emulator(), since)))).toEqual(["Remove-MailUser"]);
     expect(graphCalls(emulator(), since)).toEqual([]);
-    expect(whereabouts(guid, entraId)).toEqual({ live: false, softDeleted: true, entraUser: false, entraDeleted: true });
+    expect(whereabouts(guid, entraId)).toEqual({
+      live: false,
+      softDeleted: true,
+      entraUser: false,
+      entraDeleted: true,
+    });
 
     const again = new Engine(host);
     const before = mark();
     const err = await again.up(user).catch((e) => e);
-    expect(err.message).toMatch(new RegExp(`cannot stage it: 'adelev' \\(soft-deleted MailUser, Guid ${guid}, ExchangeGuid [0-9a-f-]+\\) holds adelev@contoso.com`));
+    expect(err.message).toMatch(
+      new RegExp(
+        `cannot stage it: 'adelev' \\(soft-deleted MailUser, Guid ${guid}, ExchangeGuid [0-9a-f-]+\\) holds adelev@contoso.com`,
+      ),
+    );
     expect(err.message).toMatch(/A soft-deleted MailUser keeps its addresses for 30 days: purge it/);
     expect(writes(exchangeCalls(emulator(), before))).toEqual([]);
     await targetExchange().invoke("Remove-MailUser", { Identity: guid, PermanentlyDelete: true, Confirm: false });
@@ -86,23 +120,41 @@ describe("with purgeOnDelete", () => {
     const { engine, user, guid, entraId } = await staged("meganb", true);
     const since = mark();
     await engine.destroy(user);
-    expect(sequence(since)).toEqual(["Remove-MailUser 200", "DELETE /v1.0/directory/deletedItems/{id} 204", "Remove-MailUser 200"]);
-    expect(whereabouts(guid, entraId)).toEqual({ live: false, softDeleted: false, entraUser: false, entraDeleted: false });
+    expect(sequence(since)).toEqual([
+      "Remove-MailUser 200",
+      "DELETE /v1.0/directory/deletedItems/{id} 204",
+      "Remove-MailUser 200",
+    ]);
+    expect(whereabouts(guid, entraId)).toEqual({
+      live: false,
+      softDeleted: false,
+      entraUser: false,
+      entraDeleted: false,
+    });
     expect(targetObjects(emulator(), "meganb@contoso.com")).toEqual({ live: [], soft: [] });
     const again = await staged("meganb", true);
     expect(again.guid).not.toBe(guid);
     await again.engine.destroy(again.user);
-    expect(whereabouts(again.guid, again.entraId)).toEqual({ live: false, softDeleted: false, entraUser: false, entraDeleted: false });
+    expect(whereabouts(again.guid, again.entraId)).toEqual({
+      live: false,
+      softDeleted: false,
+      entraUser: false,
+      entraDeleted: false,
+    });
   });
 
   test("Exchange's two refusals, reproduced: an Entra user behind the MailUser, and a hold", async () => {
     const ex = targetExchange();
     emulator().options.exchange.orgHoldOnNewMailUsers = true;
     await ex.invoke("New-MailUser", { Name: "probe", ExternalEmailAddress: "probe@example.org" });
-    const entra = await ex.invoke("Remove-MailUser", { Identity: "probe", PermanentlyDelete: true, Confirm: false }).catch((e) => e);
+    const entra = await ex
+      .invoke("Remove-MailUser", { Identity: "probe", PermanentlyDelete: true, Confirm: false })
+      .catch((e) => e);
     expect(entra.message).toMatch(ENTRA_BLOCK);
     await ex.invoke("Remove-MailUser", { Identity: "probe", Confirm: false });
-    const hold = await ex.invoke("Remove-MailUser", { Identity: "probe", PermanentlyDelete: true, Confirm: false }).catch((e) => e);
+    const hold = await ex
+      .invoke("Remove-MailUser", { Identity: "probe", PermanentlyDelete: true, Confirm: false })
+      .catch((e) => e);
     expect(hold.message).toMatch(HOLD_BLOCK);
     await ex.invoke("Set-MailUser", { Identity: "probe", ExcludeFromAllHolds: true });
     await ex.invoke("Remove-MailUser", { Identity: "probe", PermanentlyDelete: true, Confirm: false });
@@ -121,7 +173,12 @@ describe("with purgeOnDelete", () => {
       "Set-MailUser 200",
       "Remove-MailUser 200",
     ]);
-    expect(whereabouts(guid, entraId)).toEqual({ live: false, softDeleted: false, entraUser: false, entraDeleted: false });
+    expect(whereabouts(guid, entraId)).toEqual({
+      live: false,
+      softDeleted: false,
+      entraUser: false,
+      entraDeleted: false,
+    });
   });
 
   test("a litigation hold is removed while the object is live; the delay hold it leaves is released at purge", async () => {
@@ -137,7 +194,12 @@ describe("with purgeOnDelete", () => {
       "Set-MailUser 200",
       "Remove-MailUser 200",
     ]);
-    expect(whereabouts(guid, entraId)).toEqual({ live: false, softDeleted: false, entraUser: false, entraDeleted: false });
+    expect(whereabouts(guid, entraId)).toEqual({
+      live: false,
+      softDeleted: false,
+      entraUser: false,
+      entraDeleted: false,
+    });
   });
 
   test("an Entra user that reaches deleted items late: the purge is refused, waited out, and retried", async () => {
@@ -148,7 +210,10 @@ describe("with purgeOnDelete", () => {
     const late = setTimeout(() => {
       const u = t.directory.users.get(entraId)!;
       t.directory.users.delete(entraId);
-      t.directory.deletedItems.set(entraId, { obj: { ...u.obj, "@odata.type": "#microsoft.graph.user", deletedDateTime: new Date().toISOString() }, meta: u.meta });
+      t.directory.deletedItems.set(entraId, {
+        obj: { ...u.obj, "@odata.type": "#microsoft.graph.user", deletedDateTime: new Date().toISOString() },
+        meta: u.meta,
+      });
     }, 1500);
     const since = mark();
     try {
@@ -159,6 +224,11 @@ describe("with purgeOnDelete", () => {
     const seq = sequence(since);
     expect(seq.slice(0, 2)).toEqual(["DELETE /v1.0/directory/deletedItems/{id} 404", "Remove-MailUser 400"]);
     expect(seq.slice(-2)).toEqual(["DELETE /v1.0/directory/deletedItems/{id} 204", "Remove-MailUser 200"]);
-    expect(whereabouts(guid, entraId)).toEqual({ live: false, softDeleted: false, entraUser: false, entraDeleted: false });
+    expect(whereabouts(guid, entraId)).toEqual({
+      live: false,
+      softDeleted: false,
+      entraUser: false,
+      entraDeleted: false,
+    });
   });
 });

@@ -11,16 +11,32 @@ import type { ProviderHost } from "../harness/providerHost";
 import { createTenantClient, hashtable } from "../providers/tenant";
 import { resourceOptions } from "../providers/dynamic";
 import { MAIL_USER_SPEC } from "../providers/mailUser";
-import { cmdlets, completeMove, declareMailUser, exchangeCalls, graphCalls, mailUserArgs, sourceMailbox, targetTenant, theObject, withInputs, writes } from "./mail-user-support";
+import {
+  cmdlets,
+  completeMove,
+  declareMailUser,
+  exchangeCalls,
+  graphCalls,
+  mailUserArgs,
+  sourceMailbox,
+  targetTenant,
+  theObject,
+  withInputs,
+  writes,
+} from "./mail-user-support";
 
 const emulator = useEmulator({ mailboxes: 300 });
-const providerHost = useProviderHost(emulator, { env: { XTMM_VISIBILITY_TIMEOUT_SECONDS: "10", XTMM_READ_COALESCE_MS: "30" } });
+const providerHost = useProviderHost(emulator, {
+  env: { XTMM_VISIBILITY_TIMEOUT_SECONDS: "10", XTMM_READ_COALESCE_MS: "30" },
+});
 let host: ProviderHost;
 beforeAll(() => {
   host = providerHost();
 });
 
-const targetExchange = () => createTenantClient(emulatorTenantSettings(emulator(), "target"), { exchange: { baseDelayMs: 5, maxDelayMs: 20 } }).exchange;
+const targetExchange = () =>
+  createTenantClient(emulatorTenantSettings(emulator(), "target"), { exchange: { baseDelayMs: 5, maxDelayMs: 20 } })
+    .exchange;
 const mark = () => emulator().requests.length;
 
 /** One at a time: declaring sets Pulumi's global mocks. */
@@ -35,16 +51,43 @@ describe("check", () => {
     const engine = new Engine(host);
     const before = mark();
     const bad = await declareMailUser(
-      mailUserArgs(emulator(), "adelev", { targetPrimary: "adele", exchangeGuid: "not-a-guid", x500Addresses: ["smtp:adelev@fabrikam.com"], alias: "two words", externalEmailAddress: "adelev@contoso.com" }),
+      mailUserArgs(emulator(), "adelev", {
+        targetPrimary: "adele",
+        exchangeGuid: "not-a-guid",
+        x500Addresses: ["smtp:adelev@fabrikam.com"],
+        alias: "two words",
+        externalEmailAddress: "adelev@contoso.com",
+      }),
     );
     const err: CheckFailedError = await engine.preview(withInputs(bad, { owner: "me" })).catch((e) => e);
     expect(err).toBeInstanceOf(CheckFailedError);
-    expect(err.failures.map((f) => f.property).sort()).toEqual(["alias", "exchangeGuid", "owner", "targetPrimary", "x500Addresses"]);
-    expect(err.failures.find((f) => f.property === "x500Addresses")!.reason).toMatch(/every entry must be an x500 proxy/);
-    const same = await declareMailUser(mailUserArgs(emulator(), "adelev", { externalEmailAddress: "adelev@contoso.com" }));
-    expect((await engine.preview(same).catch((e) => e)).failures[0].reason).toMatch(/source and target domains must differ/);
+    expect(err.failures.map((f) => f.property).sort()).toEqual([
+      "alias",
+      "exchangeGuid",
+      "owner",
+      "targetPrimary",
+      "x500Addresses",
+    ]);
+    expect(err.failures.find((f) => f.property === "x500Addresses")!.reason).toMatch(
+      /every entry must be an x500 proxy/,
+    );
+    const same = await declareMailUser(
+      mailUserArgs(emulator(), "adelev", { externalEmailAddress: "adelev@contoso.com" }),
+    );
+    expect((await engine.preview(same).catch((e) => e)).failures[0].reason).toMatch(
+      /source and target domains must differ/,
+    );
     // A held user whose source was not found has nothing but its target address.
-    const lost = await declareMailUser({ ...mailUserArgs(emulator(), "adelev"), sourceAddress: "gone@fabrikam.com", name: "", displayName: "", externalEmailAddress: "", exchangeGuid: "", x500Addresses: [], blockers: ["not found in the source tenant"] });
+    const lost = await declareMailUser({
+      ...mailUserArgs(emulator(), "adelev"),
+      sourceAddress: "gone@fabrikam.com",
+      name: "",
+      displayName: "",
+      externalEmailAddress: "",
+      exchangeGuid: "",
+      x500Addresses: [],
+      blockers: ["not found in the source tenant"],
+    });
     expect((await engine.preview(lost)).op).toBe("create");
     const good = await declareMailUser(mailUserArgs(emulator(), "adelev"));
     expect((await engine.preview(withUnknowns(good, "exchangeGuid", "x500Addresses", "blockers"))).op).toBe("create");
@@ -71,17 +114,40 @@ describe("lifecycle of one staged user", () => {
     const { state } = await engine.up(user);
     expect(cmdlets(writes(exchangeCalls(emulator(), since)))).toEqual(["New-MailUser", "Set-MailUser"]);
     const o = theObject(emulator(), "isaiahl@contoso.com");
-    expect(o).toMatchObject({ RecipientTypeDetails: "MailUser", ExchangeGuid: src.ExchangeGuid, ArchiveGuid: src.ArchiveGuid, ExternalEmailAddress: "SMTP:isaiahl@fabrikam.com", PrimarySmtpAddress: "isaiahl@contoso.com" });
+    expect(o).toMatchObject({
+      RecipientTypeDetails: "MailUser",
+      ExchangeGuid: src.ExchangeGuid,
+      ArchiveGuid: src.ArchiveGuid,
+      ExternalEmailAddress: "SMTP:isaiahl@fabrikam.com",
+      PrimarySmtpAddress: "isaiahl@contoso.com",
+    });
     const proxies = (o.EmailAddresses as string[]).map((p) => p.toLowerCase());
     expect(proxies).toContain(`x500:${String(src.LegacyExchangeDN).toLowerCase()}`);
-    for (const x of (src.EmailAddresses as string[]).filter((p) => /^x500:/i.test(p))) expect(proxies).toContain(x.toLowerCase());
+    for (const x of (src.EmailAddresses as string[]).filter((p) => /^x500:/i.test(p)))
+      expect(proxies).toContain(x.toLowerCase());
     expect(proxies).toContain("smtp:isaiahl@contoso.onmicrosoft.com");
     // No SMTP proxy in a domain the target does not own, and never a licence.
-    expect(proxies.filter((p) => p.startsWith("smtp:") && !/@contoso\.(com|onmicrosoft\.com|mail\.onmicrosoft\.com)$/.test(p))).toEqual([]);
+    expect(
+      proxies.filter(
+        (p) => p.startsWith("smtp:") && !/@contoso\.(com|onmicrosoft\.com|mail\.onmicrosoft\.com)$/.test(p),
+      ),
+    ).toEqual([]);
     const entra = targetTenant(emulator()).directory.users.get(String(o.ExternalDirectoryObjectId))!.obj;
-    expect(entra).toMatchObject({ userPrincipalName: "isaiahl@contoso.com", givenName: "Isaiah", surname: "Langer", assignedLicenses: [] });
+    expect(entra).toMatchObject({
+      userPrincipalName: "isaiahl@contoso.com",
+      givenName: "Isaiah",
+      surname: "Langer",
+      assignedLicenses: [],
+    });
     expect(state.id).toBe(String(o.Guid).toLowerCase());
-    expect(state.outputs).toMatchObject({ staged: true, held: false, migrated: false, adopted: false, exchangeGuid: src.ExchangeGuid, recipientTypeDetails: "MailUser" });
+    expect(state.outputs).toMatchObject({
+      staged: true,
+      held: false,
+      migrated: false,
+      adopted: false,
+      exchangeGuid: src.ExchangeGuid,
+      recipientTypeDetails: "MailUser",
+    });
     expect(state.outputs.x500Addresses).toHaveLength(3);
     expect(String(state.outputs.password)).toMatch(/^(?=.*[A-Z])(?=.*[a-z])(?=.*\d)(?=.*[^A-Za-z0-9]).{20}$/);
     expect(host.output()).not.toContain(String(state.outputs.password));
@@ -127,7 +193,14 @@ describe("lifecycle of one staged user", () => {
 
   test("a new address, alias, name, UPN and first name converge in place (one Set-MailUser, one Graph PATCH), never a replacement", async () => {
     const o = theObject(emulator(), "isaiahl@contoso.com");
-    user = withInputs(user, { targetPrimary: "isaiah.langer@contoso.com", userPrincipalName: "isaiah.langer@contoso.com", alias: "isaiah.langer", name: "isaiah.langer", firstName: "Zay", deliveryAddress: "isaiah.langer@contoso.onmicrosoft.com" });
+    user = withInputs(user, {
+      targetPrimary: "isaiah.langer@contoso.com",
+      userPrincipalName: "isaiah.langer@contoso.com",
+      alias: "isaiah.langer",
+      name: "isaiah.langer",
+      firstName: "Zay",
+      deliveryAddress: "isaiah.langer@contoso.onmicrosoft.com",
+    });
     const plan = await engine.preview(user);
     expect(plan.op).toBe("update");
     const since = mark();
@@ -135,8 +208,15 @@ describe("lifecycle of one staged user", () => {
     expect(cmdlets(writes(exchangeCalls(emulator(), since)))).toEqual(["Set-MailUser"]);
     expect(graphCalls(emulator(), since).map((c) => `${c.method} ${c.status}`)).toEqual(["PATCH 204"]);
     expect(theObject(emulator(), "isaiah.langer@contoso.com")).toBe(o);
-    expect(o).toMatchObject({ Alias: "isaiah.langer", Name: "isaiah.langer", PrimarySmtpAddress: "isaiah.langer@contoso.com" });
-    expect(targetTenant(emulator()).directory.users.get(String(o.ExternalDirectoryObjectId))!.obj).toMatchObject({ userPrincipalName: "isaiah.langer@contoso.com", givenName: "Zay" });
+    expect(o).toMatchObject({
+      Alias: "isaiah.langer",
+      Name: "isaiah.langer",
+      PrimarySmtpAddress: "isaiah.langer@contoso.com",
+    });
+    expect(targetTenant(emulator()).directory.users.get(String(o.ExternalDirectoryObjectId))!.obj).toMatchObject({
+      userPrincipalName: "isaiah.langer@contoso.com",
+      givenName: "Zay",
+    });
     expect(state.id).toBe(String(o.Guid).toLowerCase());
     expect((state.outputs.emailAddresses as string[])[0]).toBe("SMTP:isaiah.langer@contoso.com");
     expect((await engine.refresh(user)).op).toBe("same");
@@ -158,14 +238,30 @@ describe("objects that already hold the user's names", () => {
   test("a MailUser that already carries the ExchangeGuid is adopted, converged with one Set-MailUser, and left by destroy", async () => {
     const src = sourceMailbox(emulator(), "alexw");
     const ex = targetExchange();
-    await ex.invoke("New-MailUser", { Name: "Alex Wilber", Alias: "alexw", ExternalEmailAddress: "alexw@fabrikam.com", PrimarySmtpAddress: "alexw@contoso.com", MicrosoftOnlineServicesID: "alexw@contoso.com", Password: "Pre-existing-1!" });
-    await ex.invoke("Set-MailUser", { Identity: "alexw@contoso.com", ExchangeGuid: src.ExchangeGuid, EmailAddresses: hashtable({ add: [`x500:${src.LegacyExchangeDN}`] }) });
+    await ex.invoke("New-MailUser", {
+      Name: "Alex Wilber",
+      Alias: "alexw",
+      ExternalEmailAddress: "alexw@fabrikam.com",
+      PrimarySmtpAddress: "alexw@contoso.com",
+      MicrosoftOnlineServicesID: "alexw@contoso.com",
+      Password: "Pre-existing-1!",
+    });
+    await ex.invoke("Set-MailUser", {
+      Identity: "alexw@contoso.com",
+      ExchangeGuid: src.ExchangeGuid,
+      EmailAddresses: hashtable({ add: [`x500:${src.LegacyExchangeDN}`] }),
+    });
     const engine = new Engine(host);
     const user = await declareMailUser(mailUserArgs(emulator(), "alexw", { name: "Alex Wilber" }));
     const since = mark();
     const { state } = await engine.up(user);
     expect(cmdlets(writes(exchangeCalls(emulator(), since)))).toEqual(["Set-MailUser"]);
-    expect(state.outputs).toMatchObject({ adopted: true, staged: true, password: null, exchangeGuid: src.ExchangeGuid });
+    expect(state.outputs).toMatchObject({
+      adopted: true,
+      staged: true,
+      password: null,
+      exchangeGuid: src.ExchangeGuid,
+    });
     expect(state.outputs.x500Addresses).toHaveLength(2);
     expect((await engine.up(user)).op).toBe("same");
     const before = mark();
@@ -177,13 +273,20 @@ describe("objects that already hold the user's names", () => {
 
   test("another MailUser holding the target address is refused, named, and nothing is written", async () => {
     const ex = targetExchange();
-    await ex.invoke("New-MailUser", { Name: "Someone Else", Alias: "someone", ExternalEmailAddress: "someone@example.org", PrimarySmtpAddress: "leeg@contoso.com" });
+    await ex.invoke("New-MailUser", {
+      Name: "Someone Else",
+      Alias: "someone",
+      ExternalEmailAddress: "someone@example.org",
+      PrimarySmtpAddress: "leeg@contoso.com",
+    });
     const other = theObject(emulator(), "leeg@contoso.com");
     const engine = new Engine(host);
     const user = await declareMailUser(mailUserArgs(emulator(), "leeg"));
     const since = mark();
     const err = await engine.up(user).catch((e) => e);
-    expect(err.message).toContain(`MailUser leeg@contoso.com: cannot stage it: 'Someone Else' (MailUser, Guid ${other.Guid}) holds leeg@contoso.com`);
+    expect(err.message).toContain(
+      `MailUser leeg@contoso.com: cannot stage it: 'Someone Else' (MailUser, Guid ${other.Guid}) holds leeg@contoso.com`,
+    );
     expect(err.message).toMatch(/Only a MailUser carrying ExchangeGuid .* is adopted/);
     expect(writes(exchangeCalls(emulator(), since))).toEqual([]);
     await ex.invoke("Remove-MailUser", { Identity: String(other.Guid), Confirm: false });
@@ -192,28 +295,46 @@ describe("objects that already hold the user's names", () => {
   test("a group holding the address (outside the bulk MailUser listing) is named once Exchange refuses New-MailUser", async () => {
     const ex = targetExchange();
     await ex.invoke("Enable-OrganizationCustomization", {}, { idempotent: true }).catch(() => undefined);
-    await ex.invoke("New-DistributionGroup", { Name: "Megan's Team", Alias: "meganb", PrimarySmtpAddress: "meganb@contoso.com" });
+    await ex.invoke("New-DistributionGroup", {
+      Name: "Megan's Team",
+      Alias: "meganb",
+      PrimarySmtpAddress: "meganb@contoso.com",
+    });
     const engine = new Engine(host);
     // Three users created together: their lookups are answered by one listing of MailUsers and mailboxes.
     const [megan, ...others] = await declareAll(["meganb", "lidiah", "henriettam"]);
     const since = mark();
     const results = await Promise.allSettled([megan, ...others].map((u) => engine.up(u)));
     const err = (results[0] as PromiseRejectedResult).reason;
-    expect(err.message).toMatch(/MailUser meganb@contoso.com: cannot stage it: 'Megan's Team' \(MailUniversalDistributionGroup, Guid [0-9a-f-]+\) holds meganb@contoso.com, meganb/);
+    expect(err.message).toMatch(
+      /MailUser meganb@contoso.com: cannot stage it: 'Megan's Team' \(MailUniversalDistributionGroup, Guid [0-9a-f-]+\) holds meganb@contoso.com, meganb/,
+    );
     expect(results.slice(1).map((r) => r.status)).toEqual(["fulfilled", "fulfilled"]);
     const calls = exchangeCalls(emulator(), since);
     expect(calls.filter((c) => c.cmdlet === "Get-Recipient").length).toBeGreaterThanOrEqual(1);
-    expect(cmdlets(writes(calls)).sort()).toEqual(["New-MailUser", "New-MailUser", "New-MailUser", "Set-MailUser", "Set-MailUser"]);
+    expect(cmdlets(writes(calls)).sort()).toEqual([
+      "New-MailUser",
+      "New-MailUser",
+      "New-MailUser",
+      "Set-MailUser",
+      "Set-MailUser",
+    ]);
     expect(writes(calls).filter((c) => c.status >= 400)).toHaveLength(1);
     for (const u of others) await engine.destroy(u);
-    await ex.invoke("Remove-DistributionGroup", { Identity: "meganb@contoso.com", BypassSecurityGroupManagerCheck: true, Confirm: false });
+    await ex.invoke("Remove-DistributionGroup", {
+      Identity: "meganb@contoso.com",
+      BypassSecurityGroupManagerCheck: true,
+      Confirm: false,
+    });
   });
 });
 
 describe("held users", () => {
   test("a held user writes nothing; when its blockers clear, it is replaced by a staged one", async () => {
     const engine = new Engine(host);
-    let user = await declareMailUser(mailUserArgs(emulator(), "diegos", { blockers: ["litigation hold on the source mailbox"] }));
+    let user = await declareMailUser(
+      mailUserArgs(emulator(), "diegos", { blockers: ["litigation hold on the source mailbox"] }),
+    );
     const since = mark();
     const { state } = await engine.up(user);
     expect(state.id).toBe("held:diegos@contoso.com");
@@ -241,12 +362,19 @@ describe("after the move", () => {
     const since = mark();
     const refreshed = await engine.refresh(user);
     expect(refreshed.op).toBe("same");
-    expect(refreshed.state!.outputs).toMatchObject({ migrated: true, staged: false, recipientTypeDetails: "UserMailbox", exchangeGuid: sourceMailbox(emulator(), "johannal").ExchangeGuid });
+    expect(refreshed.state!.outputs).toMatchObject({
+      migrated: true,
+      staged: false,
+      recipientTypeDetails: "UserMailbox",
+      exchangeGuid: sourceMailbox(emulator(), "johannal").ExchangeGuid,
+    });
     expect((await engine.up(withInputs(user, { displayName: "Johanna L." }))).op).toBe("same");
     await engine.destroy(user);
     expect(writes(exchangeCalls(emulator(), since))).toEqual([]);
     expect(theObject(emulator(), "johannal@contoso.com").RecipientTypeDetails).toBe("UserMailbox");
-    await host.waitForOutput("MailUser johannal@contoso.com has moved ('johannal' is a UserMailbox holding the user's mail): left in place, not deleted.");
+    await host.waitForOutput(
+      "MailUser johannal@contoso.com has moved ('johannal' is a UserMailbox holding the user's mail): left in place, not deleted.",
+    );
   });
 });
 
@@ -270,7 +398,9 @@ describe("a wave of 300", () => {
     const refresh = exchangeCalls(emulator(), since);
     expect(refreshed.every((r) => r.op === "same")).toBe(true);
     expect(writes(refresh)).toEqual([]);
-    console.log(`mail users: 300 creates took ${created.length} Exchange calls (600 writes, ${createReads} reads) in ${createMs} ms; 300 refreshes took ${refresh.length} calls in ${Date.now() - started} ms`);
+    console.log(
+      `mail users: 300 creates took ${created.length} Exchange calls (600 writes, ${createReads} reads) in ${createMs} ms; 300 refreshes took ${refresh.length} calls in ${Date.now() - started} ms`,
+    );
     expect(refresh.length).toBeLessThanOrEqual(10);
     expect(createReads).toBeLessThanOrEqual(10);
 

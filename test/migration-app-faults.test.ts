@@ -66,11 +66,15 @@ async function roundTrip(name: string, during: () => void) {
   expect((await engine.up(r)).op).toBe("same");
   await engine.destroy(r);
   expect(directorySnapshot(emulator())).toEqual(before);
-  return emulator().requests.slice(mark).filter((x) => x.surface === "graph");
+  return emulator()
+    .requests.slice(mark)
+    .filter((x) => x.surface === "graph");
 }
 
 test("a lost answer after the app was created makes no second app: it is found by its tag", async () => {
-  const calls = await roundTrip("lost-create", () => emulator().inject({ surface: "graph", method: "POST", path: /\/applications$/, fault: "lost" }));
+  const calls = await roundTrip("lost-create", () =>
+    emulator().inject({ surface: "graph", method: "POST", path: /\/applications$/, fault: "lost" }),
+  );
   const creates = calls.filter((c) => c.method === "POST" && /\/applications$/.test(c.path));
   expect(creates).toHaveLength(1);
   expect(creates[0].fault).toBe("lost");
@@ -100,7 +104,11 @@ test("an app whose create was never recorded (a killed up): the next create reti
   const first = await new Engine(host).up(r);
   seenSecrets.add(String(first.state.outputs.clientSecret));
   const id = String(first.state.id);
-  const byHand = await (await adminGraph(emulator())).api(`/applications/${id}/addPassword`).post({ passwordCredential: { displayName: "administrator's own" } });
+  const byHand = await (
+    await adminGraph(emulator())
+  )
+    .api(`/applications/${id}/addPassword`)
+    .post({ passwordCredential: { displayName: "administrator's own" } });
   seenSecrets.add(String(byHand.secretText));
   // A fresh engine has no state: the create the engine never heard back from runs again.
   const engine = new Engine(host);
@@ -108,27 +116,49 @@ test("an app whose create was never recorded (a killed up): the next create reti
   seenSecrets.add(String(state.outputs.clientSecret));
   expect(state.id).toBe(id);
   expect(state.outputs.retiringSecretKeyIds).toEqual([first.state.outputs.secretKeyId]);
-  expect(keyIdsOf(applicationById(emulator(), id)).sort()).toEqual([first.state.outputs.secretKeyId, String(byHand.keyId).toLowerCase(), state.outputs.secretKeyId].sort());
-  await host.waitForOutput(`client secret(s) ${first.state.outputs.secretKeyId} were added by an earlier run that was interrupted`);
+  expect(keyIdsOf(applicationById(emulator(), id)).sort()).toEqual(
+    [first.state.outputs.secretKeyId, String(byHand.keyId).toLowerCase(), state.outputs.secretKeyId].sort(),
+  );
+  await host.waitForOutput(
+    `client secret(s) ${first.state.outputs.secretKeyId} were added by an earlier run that was interrupted`,
+  );
   await engine.destroy(r);
   expect(directorySnapshot(emulator())).toEqual(before);
 });
 
 test("a lost answer to addPassword leaves no orphan secret", async () => {
-  const calls = await roundTrip("lost-secret", () => emulator().inject({ surface: "graph", method: "POST", path: /\/addPassword$/, fault: "lost" }));
+  const calls = await roundTrip("lost-secret", () =>
+    emulator().inject({ surface: "graph", method: "POST", path: /\/addPassword$/, fault: "lost" }),
+  );
   expect(calls.filter((c) => c.path.endsWith("/addPassword"))).toHaveLength(2);
   expect(calls.filter((c) => c.path.endsWith("/removePassword"))).toHaveLength(1);
 });
 
 test("lost answers to addPassword twice in a row: each useless secret is removed, a third is kept, no orphan stays", async () => {
-  const calls = await roundTrip("lost-secret-twice", () => emulator().inject({ surface: "graph", method: "POST", path: /\/addPassword$/, fault: "lost", times: 2 }));
+  const calls = await roundTrip("lost-secret-twice", () =>
+    emulator().inject({ surface: "graph", method: "POST", path: /\/addPassword$/, fault: "lost", times: 2 }),
+  );
   const adds = calls.filter((c) => c.path.endsWith("/addPassword"));
   expect(adds.map((c) => c.fault ?? null)).toEqual(["lost", "lost", null]);
   // One removal per lost answer, each made after reading the app back (never a blind resend).
   const first = calls.findIndex((c) => c.path.endsWith("/addPassword"));
-  const order = calls.slice(first).filter((c) => /\/(addPassword|removePassword)$/.test(c.path) || (c.method === "GET" && /^\/v1\.0\/applications\/[^/?]+$/.test(c.path)));
+  const order = calls
+    .slice(first)
+    .filter(
+      (c) =>
+        /\/(addPassword|removePassword)$/.test(c.path) ||
+        (c.method === "GET" && /^\/v1\.0\/applications\/[^/?]+$/.test(c.path)),
+    );
   const what = (c: { method: string; path: string }) => (c.method === "GET" ? "read the app" : c.path.split("/").pop());
-  expect(order.slice(0, 7).map(what)).toEqual(["addPassword", "read the app", "removePassword", "addPassword", "read the app", "removePassword", "addPassword"]);
+  expect(order.slice(0, 7).map(what)).toEqual([
+    "addPassword",
+    "read the app",
+    "removePassword",
+    "addPassword",
+    "read the app",
+    "removePassword",
+    "addPassword",
+  ]);
 });
 
 test("a new app and service principal not yet visible to reads are waited for", async () => {
@@ -137,7 +167,9 @@ test("a new app and service principal not yet visible to reads are waited for", 
 });
 
 test("a storm of 429s is waited out (graph-client's RetryHandler honours Retry-After)", async () => {
-  const calls = await roundTrip("throttled", () => emulator().inject({ surface: "graph", fault: "throttle", times: 4 }));
+  const calls = await roundTrip("throttled", () =>
+    emulator().inject({ surface: "graph", fault: "throttle", times: 4 }),
+  );
   expect(calls.filter((c) => c.status === 429)).toHaveLength(4);
 });
 
@@ -153,13 +185,24 @@ describe("adoption by appId", () => {
     const o = state.outputs as Rec;
     seenSecrets.add(String(o.clientSecret));
     expect(state.id).toBe(mine.id);
-    expect(o).toMatchObject({ adopted: true, createdServicePrincipal: false, servicePrincipalId: spBefore[0], appId: mine.appId, hasUserRead: false });
+    expect(o).toMatchObject({
+      adopted: true,
+      createdServicePrincipal: false,
+      servicePrincipalId: spBefore[0],
+      appId: mine.appId,
+      hasUserRead: false,
+    });
     const app = applicationById(emulator(), mine.id)!;
     expect(app).toMatchObject({
       displayName: "Cross-tenant mailbox migration",
       signInAudience: "AzureADMultipleOrgs",
       web: { redirectUris: ["https://office.com"] },
-      requiredResourceAccess: [{ resourceAppId: EXCHANGE_ONLINE, resourceAccess: [{ id: seededMailboxMigrationRoleId(emulator()), type: "Role" }] }],
+      requiredResourceAccess: [
+        {
+          resourceAppId: EXCHANGE_ONLINE,
+          resourceAccess: [{ id: seededMailboxMigrationRoleId(emulator()), type: "Role" }],
+        },
+      ],
     });
     // An adopted app is not tagged: its key is its appId.
     expect(app.tags).toEqual([]);
@@ -194,7 +237,9 @@ describe("adoption by appId", () => {
 
   test("an appId that is not in the tenant fails naming adoptAppId and the fix", async () => {
     const r = await declare("adopt-missing", { adoptAppId: "11111111-2222-3333-4444-555555555555" });
-    await expect(new Engine(host).up(r)).rejects.toThrow(/11111111-2222-3333-4444-555555555555 \(adoptAppId\).*no application with this appId.*Check adoptAppId/);
+    await expect(new Engine(host).up(r)).rejects.toThrow(
+      /11111111-2222-3333-4444-555555555555 \(adoptAppId\).*no application with this appId.*Check adoptAppId/,
+    );
   });
 });
 
@@ -203,7 +248,8 @@ test("a missing Graph permission is named in the failure", async () => {
   const APPLICATION_RW = "1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9";
   const removed: Array<[string, Stored]> = [];
   for (const [k, a] of t.directory.appRoleAssignments) {
-    if (a.obj.principalId === t.operator.servicePrincipalId && String(a.obj.appRoleId) === APPLICATION_RW) removed.push([k, a]);
+    if (a.obj.principalId === t.operator.servicePrincipalId && String(a.obj.appRoleId) === APPLICATION_RW)
+      removed.push([k, a]);
   }
   expect(removed).toHaveLength(1);
   for (const [k] of removed) t.directory.appRoleAssignments.delete(k);

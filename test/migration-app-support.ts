@@ -25,11 +25,15 @@ export function applicationById(emu: Emulator, id: string): Rec | undefined {
 }
 
 export function taggedApplications(emu: Emulator, naturalKey: string): Rec[] {
-  return applications(emu).filter((a) => ((a.tags as string[] | undefined) ?? []).includes(`${TAG_PREFIX}${naturalKey}`));
+  return applications(emu).filter((a) =>
+    ((a.tags as string[] | undefined) ?? []).includes(`${TAG_PREFIX}${naturalKey}`),
+  );
 }
 
 export function servicePrincipalsOf(emu: Emulator, appId: string): Rec[] {
-  return [...targetTenant(emu).directory.servicePrincipals.values()].map((s) => s.obj).filter((sp) => String(sp.appId).toLowerCase() === appId.toLowerCase());
+  return [...targetTenant(emu).directory.servicePrincipals.values()]
+    .map((s) => s.obj)
+    .filter((sp) => String(sp.appId).toLowerCase() === appId.toLowerCase());
 }
 
 export function keyIdsOf(app: Rec | undefined): string[] {
@@ -66,10 +70,19 @@ export function directorySnapshot(emu: Emulator) {
 }
 
 /** A client-credentials sign-in in the target with an app's secret: what Exchange does with the endpoint's credential. */
-export async function signIn(emu: Emulator, appId: string, secret: string): Promise<{ ok: boolean; code?: number; error?: string }> {
+export async function signIn(
+  emu: Emulator,
+  appId: string,
+  secret: string,
+): Promise<{ ok: boolean; code?: number; error?: string }> {
   const res = await trustedFetch(emu)(`${emu.endpoints.login}/${emu.tenants.target.tenantId}/oauth2/v2.0/token`, {
     method: "POST",
-    body: new URLSearchParams({ grant_type: "client_credentials", client_id: appId, client_secret: secret, scope: "https://graph.microsoft.com/.default" }),
+    body: new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: appId,
+      client_secret: secret,
+      scope: "https://graph.microsoft.com/.default",
+    }),
   });
   const body = (await res.json()) as Rec;
   if (res.ok && typeof body.access_token === "string") return { ok: true };
@@ -83,7 +96,11 @@ export async function adminGraph(emu: Emulator) {
 }
 
 /** What an administrator registers by hand in the portal: single tenant, another redirect URI, User.Read, a secret of their own. */
-export async function registerByHand(emu: Emulator, displayName: string, opts: { servicePrincipal: boolean }): Promise<{ id: string; appId: string; keyId: string; secret: string }> {
+export async function registerByHand(
+  emu: Emulator,
+  displayName: string,
+  opts: { servicePrincipal: boolean },
+): Promise<{ id: string; appId: string; keyId: string; secret: string }> {
   const g = await adminGraph(emu);
   const app = await g.api("/applications").post({
     displayName,
@@ -91,7 +108,14 @@ export async function registerByHand(emu: Emulator, displayName: string, opts: {
     web: { redirectUris: ["https://localhost/callback"] },
     requiredResourceAccess: [{ resourceAppId: MICROSOFT_GRAPH, resourceAccess: [{ id: USER_READ, type: "Scope" }] }],
   });
-  const cred = await g.api(`/applications/${app.id}/addPassword`).post({ passwordCredential: { displayName: "administrator's own" } });
+  const cred = await g
+    .api(`/applications/${app.id}/addPassword`)
+    .post({ passwordCredential: { displayName: "administrator's own" } });
   if (opts.servicePrincipal) await g.api("/servicePrincipals").post({ appId: app.appId });
-  return { id: String(app.id), appId: String(app.appId), keyId: String(cred.keyId).toLowerCase(), secret: String(cred.secretText) };
+  return {
+    id: String(app.id),
+    appId: String(app.appId),
+    keyId: String(cred.keyId).toLowerCase(),
+    secret: String(cred.secretText),
+  };
 }

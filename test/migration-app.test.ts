@@ -34,16 +34,27 @@ const NAME = "migration-app";
 const app = (args: Partial<MigrationAppArgs> = {}) =>
   declareResource(() => new MigrationApp(NAME, { displayName: "Cross-tenant mailbox migration", ...args }));
 const retirement = (applicationObjectId: string, keepSecretKeyId: string, retireSecretKeyIds: string[]) =>
-  declareResource(() => new MigrationAppSecretRetirement("retire-old-secrets", { applicationObjectId, keepSecretKeyId, retireSecretKeyIds }));
+  declareResource(
+    () =>
+      new MigrationAppSecretRetirement("retire-old-secrets", {
+        applicationObjectId,
+        keepSecretKeyId,
+        retireSecretKeyIds,
+      }),
+  );
 
-const outputs = () => engine.state({ type: "pulumi-nodejs:dynamic/xtmm:MigrationApp", name: NAME })!.outputs as Rec & {
-  appId: string;
-  applicationObjectId: string;
-  clientSecret: string;
-  secretKeyId: string;
-  retiringSecretKeyIds: string[];
-};
-const graphWrites = (since: number) => emulator().requests.slice(since).filter((r) => r.surface === "graph" && r.method !== "GET");
+const outputs = () =>
+  engine.state({ type: "pulumi-nodejs:dynamic/xtmm:MigrationApp", name: NAME })!.outputs as Rec & {
+    appId: string;
+    applicationObjectId: string;
+    clientSecret: string;
+    secretKeyId: string;
+    retiringSecretKeyIds: string[];
+  };
+const graphWrites = (since: number) =>
+  emulator()
+    .requests.slice(since)
+    .filter((r) => r.surface === "graph" && r.method !== "GET");
 const remember = (o: Rec) => seenSecrets.add(String(o.clientSecret));
 
 beforeAll(async () => {
@@ -69,13 +80,23 @@ describe("check, before any call", () => {
       [{ secretEndDate: "2020-01-01" }, "secretEndDate", /in the past/],
       [{ secretEndDate: new Date(Date.now() + 800 * 86_400_000).toISOString() }, "secretEndDate", /more than 730 days/],
       [{ secretEndDate: "next year" }, "secretEndDate", /ISO 8601/],
-      [{ secretEndDate: soon, rotateAfter: new Date(Date.now() + 60 * 86_400_000).toISOString() }, "rotateAfter", /not before secretEndDate/],
-      [{ redirectUri: "https://office.com/" }, "redirectUri", /exactly "https:\/\/office.com".*allowNonstandardRedirectUri/],
+      [
+        { secretEndDate: soon, rotateAfter: new Date(Date.now() + 60 * 86_400_000).toISOString() },
+        "rotateAfter",
+        /not before secretEndDate/,
+      ],
+      [
+        { redirectUri: "https://office.com/" },
+        "redirectUri",
+        /exactly "https:\/\/office.com".*allowNonstandardRedirectUri/,
+      ],
       [{ adoptAppId: "my-app" }, "adoptAppId", /GUID/],
       [{ permissions: ["User.Read"] } as Rec, "permissions", /not an input of MigrationApp/],
     ];
     for (const [args, property, reason] of cases) {
-      const declared = await declareResource(() => new MigrationApp("bad-input", { ...(args as MigrationAppArgs), displayName: "x" }));
+      const declared = await declareResource(
+        () => new MigrationApp("bad-input", { ...(args as MigrationAppArgs), displayName: "x" }),
+      );
       // Inputs the class does not offer are written straight into what the engine sends, as another program could.
       const r = { ...declared, inputs: { ...args, ...declared.inputs } };
       const err = await engine.preview(r).catch((e) => e);
@@ -84,9 +105,18 @@ describe("check, before any call", () => {
       expect(failure?.reason).toMatch(reason);
     }
     // An overridden redirect URI and a not-yet-known value pass.
-    const other = await declareResource(() => new MigrationApp("bad-input", { displayName: "x", redirectUri: "https://office.com/", allowNonstandardRedirectUri: true }));
+    const other = await declareResource(
+      () =>
+        new MigrationApp("bad-input", {
+          displayName: "x",
+          redirectUri: "https://office.com/",
+          allowNonstandardRedirectUri: true,
+        }),
+    );
     expect((await engine.preview(other)).op).toBe("create");
-    expect((await engine.preview(withUnknowns(await app(), "displayName", "secretEndDate", "adoptAppId"))).op).toBe("create");
+    expect((await engine.preview(withUnknowns(await app(), "displayName", "secretEndDate", "adoptAppId"))).op).toBe(
+      "create",
+    );
     expect(emulator().requests.length).toBe(mark);
   });
 
@@ -96,7 +126,10 @@ describe("check, before any call", () => {
       await other.configure(emulatorStackConfig(emulator(), { targetTenantId: "contoso.onmicrosoft.com" }));
       const err = await new Engine(other).preview(await app()).catch((e) => e);
       expect(err).toBeInstanceOf(CheckFailedError);
-      expect((err as CheckFailedError).failures).toContainEqual({ property: "config:targetTenantId", reason: expect.stringMatching(/not a GUID/) });
+      expect((err as CheckFailedError).failures).toContainEqual({
+        property: "config:targetTenantId",
+        reason: expect.stringMatching(/not a GUID/),
+      });
     } finally {
       await other.stop();
     }
@@ -107,7 +140,9 @@ describe("lifecycle", () => {
   test("the serialized provider is small", async () => {
     const r = await app();
     const size = Buffer.byteLength(String(r.inputs.__provider));
-    console.log(`MigrationApp __provider: ${size} bytes; MigrationAppSecretRetirement: ${Buffer.byteLength(String((await retirement("00000000-0000-0000-0000-000000000001", "00000000-0000-0000-0000-000000000002", [])).inputs.__provider))} bytes`);
+    console.log(
+      `MigrationApp __provider: ${size} bytes; MigrationAppSecretRetirement: ${Buffer.byteLength(String((await retirement("00000000-0000-0000-0000-000000000001", "00000000-0000-0000-0000-000000000002", [])).inputs.__provider))} bytes`,
+    );
     expect(size).toBeLessThan(4_096);
   });
 
@@ -128,7 +163,12 @@ describe("lifecycle", () => {
       displayName: "Cross-tenant mailbox migration",
       signInAudience: "AzureADMultipleOrgs",
       web: { redirectUris: ["https://office.com"] },
-      requiredResourceAccess: [{ resourceAppId: EXCHANGE_ONLINE, resourceAccess: [{ id: seededMailboxMigrationRoleId(emulator()), type: "Role" }] }],
+      requiredResourceAccess: [
+        {
+          resourceAppId: EXCHANGE_ONLINE,
+          resourceAccess: [{ id: seededMailboxMigrationRoleId(emulator()), type: "Role" }],
+        },
+      ],
       tags: ["xtmm:migrationApp:xtmm/test/migration-app"],
     });
     expect(keyIdsOf(stored)).toEqual([o.secretKeyId]);
@@ -166,7 +206,11 @@ describe("lifecycle", () => {
     const keyBefore = outputs().secretKeyId;
     const refreshed = await engine.refresh({ type: "pulumi-nodejs:dynamic/xtmm:MigrationApp", name: NAME });
     expect(refreshed.op).toBe("drift");
-    expect(refreshed.state?.outputs).toMatchObject({ redirectUris: [], hasMailboxMigration: false, secretPresent: true });
+    expect(refreshed.state?.outputs).toMatchObject({
+      redirectUris: [],
+      hasMailboxMigration: false,
+      secretPresent: true,
+    });
     expect((await engine.preview(await app())).op).toBe("update");
 
     const mark = emulator().requests.length;
@@ -174,8 +218,17 @@ describe("lifecycle", () => {
     expect(op).toBe("update");
     expect(graphWrites(mark).map((r) => `${r.method} ${r.path}`)).toEqual([`PATCH /v1.0/applications/${stored.id}`]);
     expect(stored.web).toMatchObject({ redirectUris: ["https://office.com"] });
-    expect(stored.requiredResourceAccess).toEqual([{ resourceAppId: EXCHANGE_ONLINE, resourceAccess: [{ id: seededMailboxMigrationRoleId(emulator()), type: "Role" }] }]);
-    expect(state.outputs).toMatchObject({ secretKeyId: keyBefore, redirectUris: ["https://office.com"], hasMailboxMigration: true });
+    expect(stored.requiredResourceAccess).toEqual([
+      {
+        resourceAppId: EXCHANGE_ONLINE,
+        resourceAccess: [{ id: seededMailboxMigrationRoleId(emulator()), type: "Role" }],
+      },
+    ]);
+    expect(state.outputs).toMatchObject({
+      secretKeyId: keyBefore,
+      redirectUris: ["https://office.com"],
+      hasMailboxMigration: true,
+    });
     expect((await engine.up(await app())).op).toBe("same");
   });
 
@@ -210,7 +263,9 @@ describe("lifecycle", () => {
     remember(fresh);
     expect(fresh.secretKeyId).not.toBe(old.secretKeyId);
     expect(fresh.retiringSecretKeyIds).toEqual([old.secretKeyId]);
-    expect(keyIdsOf(applicationById(emulator(), old.applicationObjectId))).toEqual([old.secretKeyId, fresh.secretKeyId].sort());
+    expect(keyIdsOf(applicationById(emulator(), old.applicationObjectId))).toEqual(
+      [old.secretKeyId, fresh.secretKeyId].sort(),
+    );
     // Both secrets work: a migration in flight keeps its credential while the endpoint gets the new one.
     expect(await signIn(emulator(), old.appId, old.clientSecret)).toEqual({ ok: true });
     expect(await signIn(emulator(), old.appId, fresh.clientSecret)).toEqual({ ok: true });
@@ -219,10 +274,14 @@ describe("lifecycle", () => {
 
     // The retirement refuses to run without the secret it keeps, and never takes that one.
     const wrong = await retirement(old.applicationObjectId, "00000000-0000-0000-0000-0000000000aa", [old.secretKeyId]);
-    await expect(engine.up(wrong)).rejects.toThrow(/refused, because the secret to keep \(00000000-0000-0000-0000-0000000000aa\) is not on the application/);
+    await expect(engine.up(wrong)).rejects.toThrow(
+      /refused, because the secret to keep \(00000000-0000-0000-0000-0000000000aa\) is not on the application/,
+    );
     expect(await signIn(emulator(), old.appId, old.clientSecret)).toEqual({ ok: true });
     const keepInList = await retirement(old.applicationObjectId, fresh.secretKeyId, [fresh.secretKeyId]);
-    await expect(new Engine(host).preview(keepInList)).rejects.toThrow(/is keepSecretKeyId, the secret in use; it is never retired/);
+    await expect(new Engine(host).preview(keepInList)).rejects.toThrow(
+      /is keepSecretKeyId, the secret in use; it is never retired/,
+    );
 
     const retire = await retirement(old.applicationObjectId, fresh.secretKeyId, fresh.retiringSecretKeyIds);
     const r = await engine.up(retire);
@@ -257,7 +316,9 @@ describe("lifecycle", () => {
     const plan = await engine.preview(scheduled);
     expect(plan.op).toBe("update");
     expect(plan.inputs.rotation).toMatch(/^due: rotateAfter .* has passed/);
-    await host.waitForOutput(`the next up ROTATES the client secret: rotateAfter ${soon} has passed and client secret ${key} was created before it`);
+    await host.waitForOutput(
+      `the next up ROTATES the client secret: rotateAfter ${soon} has passed and client secret ${key} was created before it`,
+    );
 
     const { state } = await engine.up(scheduled);
     remember(state.outputs);
@@ -271,7 +332,10 @@ describe("lifecycle", () => {
 
   test("destroy leaves the target directory as it was", async () => {
     const { appId } = outputs();
-    await engine.destroy({ type: "pulumi-nodejs:dynamic/xtmm:MigrationAppSecretRetirement", name: "retire-old-secrets" });
+    await engine.destroy({
+      type: "pulumi-nodejs:dynamic/xtmm:MigrationAppSecretRetirement",
+      name: "retire-old-secrets",
+    });
     await engine.destroy({ type: "pulumi-nodejs:dynamic/xtmm:MigrationApp", name: NAME });
     expect(engine.states.size).toBe(0);
     expect(directorySnapshot(emulator())).toEqual(before);

@@ -9,17 +9,32 @@ import { useEmulator } from "./support/emulator";
 import { Engine, useProviderHost } from "../harness/engine";
 import type { ProviderHost } from "../harness/providerHost";
 import { cmdlets, exchangeCalls, writes } from "./mail-user-support";
-import { batchArgs, batchEmulatorOptions, batchNamed, declareBatch, hostSays, PHASE_MS, prepareEndpoint, refreshUntil, sleep, stageUsers, targetExchange } from "./migration-batch-support";
+import {
+  batchArgs,
+  batchEmulatorOptions,
+  batchNamed,
+  declareBatch,
+  hostSays,
+  PHASE_MS,
+  prepareEndpoint,
+  refreshUntil,
+  sleep,
+  stageUsers,
+  targetExchange,
+} from "./migration-batch-support";
 
 // Longer phases than the other batch tests: a refresh must land inside the sync phase even on a busy CI machine.
 const PHASE = 2.5 * PHASE_MS;
 const emulator = useEmulator({ ...batchEmulatorOptions({ migrationPhaseMs: PHASE }), mailboxes: 16 });
-const providerHost = useProviderHost(emulator, { env: { XTMM_VISIBILITY_TIMEOUT_SECONDS: "10", XTMM_BATCH_STATISTICS_LIMIT: "2" } });
+const providerHost = useProviderHost(emulator, {
+  env: { XTMM_VISIBILITY_TIMEOUT_SECONDS: "10", XTMM_BATCH_STATISTICS_LIMIT: "2" },
+});
 let host: ProviderHost;
 let engine: Engine;
 const mark = () => emulator().requests.length;
 const callsSince = (since: number) => cmdlets(exchangeCalls(emulator(), since));
-const generated = (from: number, n: number) => Array.from({ length: n }, (_, i) => `user${String(from + i).padStart(5, "0")}`);
+const generated = (from: number, n: number) =>
+  Array.from({ length: n }, (_, i) => `user${String(from + i).padStart(5, "0")}`);
 type User = { address: string; status: string; percent: number | null };
 
 beforeAll(async () => {
@@ -54,17 +69,28 @@ test("a syncing batch reports each user's status; percentages are measured for a
 test("completeAfter lets Exchange complete the batch by itself once its users are synced", async () => {
   const users = await stageUsers(emulator(), engine, generated(4, 2));
   const when = new Date(Date.now() + 1.5 * PHASE).toISOString();
-  const batch = await declareBatch("batch/scheduled", batchArgs("scheduled", users, { start: true, completeAfter: when }));
+  const batch = await declareBatch(
+    "batch/scheduled",
+    batchArgs("scheduled", users, { start: true, completeAfter: when }),
+  );
   const since = mark();
   await engine.up(batch);
   expect(batchNamed(emulator(), "scheduled")).toMatchObject({ CompleteAfter: when });
   const done = await refreshUntil(engine, batch, /^Completed/, 6 * PHASE);
   expect(done).toMatchObject({ status: "Completed", finalizedCount: 2 });
-  expect((done.users as User[]).map((u) => [u.status, u.percent])).toEqual([["Completed", 100], ["Completed", 100]]);
+  expect((done.users as User[]).map((u) => [u.status, u.percent])).toEqual([
+    ["Completed", 100],
+    ["Completed", 100],
+  ]);
   expect(cmdlets(writes(exchangeCalls(emulator(), since)))).toEqual(["New-MigrationBatch"]);
   // Exchange removes a completed batch after 60 days: refresh keeps it as history, and up submits nothing again.
-  const t = [...emulator().state.tenants.values()].find((x) => x.exchange.migrationBatches.size > 0 && [...x.exchange.migrationBatches.values()].some((b) => b.obj.Name === "scheduled"))!;
-  for (const [k, b] of t.exchange.migrationBatches) if (b.obj.Name === "scheduled") t.exchange.migrationBatches.delete(k);
+  const t = [...emulator().state.tenants.values()].find(
+    (x) =>
+      x.exchange.migrationBatches.size > 0 &&
+      [...x.exchange.migrationBatches.values()].some((b) => b.obj.Name === "scheduled"),
+  )!;
+  for (const [k, b] of t.exchange.migrationBatches)
+    if (b.obj.Name === "scheduled") t.exchange.migrationBatches.delete(k);
   const later = await engine.refresh(batch);
   expect(later).toMatchObject({ op: "same", state: { outputs: { status: "Removed", finalizedCount: 2 } } });
   const since2 = mark();
@@ -89,9 +115,17 @@ test("a lost New-MigrationBatch answer is resolved by reading the batch: one bat
   const batch = await declareBatch("batch/lost", batchArgs("lost", users));
   const since = mark();
   const { state } = await engine.up(batch);
-  expect(exchangeCalls(emulator(), since).filter((r) => r.cmdlet === "New-MigrationBatch").map((r) => r.fault ?? "answered")).toEqual(["lost"]);
+  expect(
+    exchangeCalls(emulator(), since)
+      .filter((r) => r.cmdlet === "New-MigrationBatch")
+      .map((r) => r.fault ?? "answered"),
+  ).toEqual(["lost"]);
   expect(state.outputs).toMatchObject({ adopted: false, totalCount: 2, status: "Stopped" });
-  expect([...emulator().state.tenants.values()].flatMap((t) => [...t.exchange.migrationBatches.values()]).filter((s) => s.obj.Name === "lost")).toHaveLength(1);
+  expect(
+    [...emulator().state.tenants.values()]
+      .flatMap((t) => [...t.exchange.migrationBatches.values()])
+      .filter((s) => s.obj.Name === "lost"),
+  ).toHaveLength(1);
   await engine.destroy(batch);
 });
 
@@ -100,13 +134,20 @@ describe("a batch made by hand", () => {
   beforeAll(async () => {
     users = await stageUsers(emulator(), engine, generated(9, 3));
     const csv = Buffer.from(["EmailAddress", ...users.slice(0, 2)].join("\n")).toString("base64");
-    await targetExchange(emulator()).invoke("New-MigrationBatch", { Name: "by-hand", SourceEndpoint: "xtmm-source", TargetDeliveryDomain: "contoso.onmicrosoft.com", CSVData: csv });
+    await targetExchange(emulator()).invoke("New-MigrationBatch", {
+      Name: "by-hand",
+      SourceEndpoint: "xtmm-source",
+      TargetDeliveryDomain: "contoso.onmicrosoft.com",
+      CSVData: csv,
+    });
   });
 
   test("with other users it is refused, naming the batch and the difference", async () => {
     const batch = await declareBatch("batch/by-hand", batchArgs("by-hand", users.slice(1)));
     const err = await engine.up(batch).catch((e) => e);
-    expect(String(err.message)).toMatch(/A migration batch named 'by-hand' already exists .*lacks 1 of the declared users \(user00011@contoso\.com\); it holds 1 users not declared \(user00009@contoso\.com\)/);
+    expect(String(err.message)).toMatch(
+      /A migration batch named 'by-hand' already exists .*lacks 1 of the declared users \(user00011@contoso\.com\); it holds 1 users not declared \(user00009@contoso\.com\)/,
+    );
   });
 
   test("with the same users it is adopted; a start by hand is reported; destroy leaves it", async () => {
@@ -117,11 +158,15 @@ describe("a batch made by hand", () => {
     expect(state.outputs).toMatchObject({ adopted: true, status: "Stopped", totalCount: 2 });
     await targetExchange(emulator()).invoke("Start-MigrationBatch", { Identity: "by-hand" });
     await engine.refresh(batch);
-    expect(await hostSays(host, /'by-hand' is \w+ although/)).toMatch(/Migration batch 'by-hand' is (Starting|Syncing) although start is false: it was started outside this stack/);
+    expect(await hostSays(host, /'by-hand' is \w+ although/)).toMatch(
+      /Migration batch 'by-hand' is (Starting|Syncing) although start is false: it was started outside this stack/,
+    );
     const since2 = mark();
     await engine.destroy(batch);
     expect(cmdlets(writes(exchangeCalls(emulator(), since2)))).toEqual([]);
     expect(batchNamed(emulator(), "by-hand")).toBeDefined();
-    expect(await hostSays(host, /'by-hand' existed before/)).toMatch(/Migration batch 'by-hand' existed before this stack; it is left in place/);
+    expect(await hostSays(host, /'by-hand' existed before/)).toMatch(
+      /Migration batch 'by-hand' existed before this stack; it is left in place/,
+    );
   });
 });

@@ -29,10 +29,19 @@ export const DELIVERY_DOMAIN = "contoso.onmicrosoft.com";
  * the endpoint can be made without the pwsh stand-in.
  */
 export function batchEmulatorOptions(over: Partial<ExchangeKnobs> = {}): Partial<EmulatorOptions> {
-  return { exchange: { ...DEFAULT_EXCHANGE_KNOBS, migrationPhaseMs: PHASE_MS, enforceMigrationScope: false, acceptRestCredentials: true, ...over } };
+  return {
+    exchange: {
+      ...DEFAULT_EXCHANGE_KNOBS,
+      migrationPhaseMs: PHASE_MS,
+      enforceMigrationScope: false,
+      acceptRestCredentials: true,
+      ...over,
+    },
+  };
 }
 
-export const targetExchange = (e: Emulator) => createTenantClient(emulatorTenantSettings(e, "target"), { exchange: { baseDelayMs: 5, maxDelayMs: 20 } }).exchange;
+export const targetExchange = (e: Emulator) =>
+  createTenantClient(emulatorTenantSettings(e, "target"), { exchange: { baseDelayMs: 5, maxDelayMs: 20 } }).exchange;
 
 /** The target customised, the migration app consented in the source, and the cross-tenant endpoint in the target. */
 export async function prepareEndpoint(e: Emulator): Promise<void> {
@@ -53,13 +62,19 @@ export async function prepareEndpoint(e: Emulator): Promise<void> {
 }
 
 /** Stages users through the MailUser resource (as the wave does); `licensed` get the cross-tenant licence. */
-export async function stageUsers(e: Emulator, engine: Engine, aliases: string[], licensed: string[] = aliases): Promise<string[]> {
+export async function stageUsers(
+  e: Emulator,
+  engine: Engine,
+  aliases: string[],
+  licensed: string[] = aliases,
+): Promise<string[]> {
   const out: string[] = [];
   for (const alias of aliases) {
     const r = await declareMailUser(mailUserArgs(e, alias));
     await engine.up(r);
     const address = `${alias}@contoso.com`;
-    if (licensed.includes(alias)) licenseForMigration(targetTenant(e), String(theObject(e, address).ExternalDirectoryObjectId));
+    if (licensed.includes(alias))
+      licenseForMigration(targetTenant(e), String(theObject(e, address).ExternalDirectoryObjectId));
     out.push(address);
   }
   return out;
@@ -76,7 +91,16 @@ export function stageDirectly(e: Emulator, prefix: string, n: number): string[] 
     const address = `${alias}@contoso.com`;
     const o: Rec = mailUserObject(
       t,
-      { name: alias, alias, displayName: alias, primarySmtp: address, emailAddresses: [`SMTP:${address}`, `smtp:${alias}@${DELIVERY_DOMAIN}`], externalDirectoryObjectId: newGuid(random), userPrincipalName: address, externalEmailAddress: `SMTP:${alias}@fabrikam.com` },
+      {
+        name: alias,
+        alias,
+        displayName: alias,
+        primarySmtp: address,
+        emailAddresses: [`SMTP:${address}`, `smtp:${alias}@${DELIVERY_DOMAIN}`],
+        externalDirectoryObjectId: newGuid(random),
+        userPrincipalName: address,
+        externalEmailAddress: `SMTP:${alias}@fabrikam.com`,
+      },
       now,
       random,
     );
@@ -87,17 +111,27 @@ export function stageDirectly(e: Emulator, prefix: string, n: number): string[] 
   return out;
 }
 
-export function batchArgs(name: string, targetAddresses: string[], over: Partial<MigrationBatchArgs> = {}): MigrationBatchArgs {
+export function batchArgs(
+  name: string,
+  targetAddresses: string[],
+  over: Partial<MigrationBatchArgs> = {},
+): MigrationBatchArgs {
   return { name, targetAddresses, sourceEndpoint: ENDPOINT, targetDeliveryDomain: DELIVERY_DOMAIN, ...over };
 }
 
-export const declareBatch = (resourceName: string, args: MigrationBatchArgs): Promise<DeclaredResource> => declareResource(() => new MigrationBatch(resourceName, args));
+export const declareBatch = (resourceName: string, args: MigrationBatchArgs): Promise<DeclaredResource> =>
+  declareResource(() => new MigrationBatch(resourceName, args));
 
-export const withInputs = (r: DeclaredResource, over: Record<string, unknown>): DeclaredResource => ({ ...r, inputs: { ...r.inputs, ...over } });
+export const withInputs = (r: DeclaredResource, over: Record<string, unknown>): DeclaredResource => ({
+  ...r,
+  inputs: { ...r.inputs, ...over },
+});
 
 /** The emulator's record of a batch (by name), or undefined. */
 export function batchNamed(e: Emulator, name: string): Rec | undefined {
-  return [...targetTenant(e).exchange.migrationBatches.values()].map((s) => s.obj).find((b) => String(b.Name).toLowerCase() === name.toLowerCase());
+  return [...targetTenant(e).exchange.migrationBatches.values()]
+    .map((s) => s.obj)
+    .find((b) => String(b.Name).toLowerCase() === name.toLowerCase());
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -110,7 +144,12 @@ export async function hostSays(host: ProviderHost, pattern: RegExp, timeoutMs = 
 }
 
 /** Refreshes until the batch's status matches (the emulator moves on lazily, at each request). */
-export async function refreshUntil(engine: Engine, r: DeclaredResource, status: RegExp, timeoutMs = 10 * PHASE_MS): Promise<Rec> {
+export async function refreshUntil(
+  engine: Engine,
+  r: DeclaredResource,
+  status: RegExp,
+  timeoutMs = 10 * PHASE_MS,
+): Promise<Rec> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const refreshed = await engine.refresh(r);

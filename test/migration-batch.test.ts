@@ -9,12 +9,25 @@ import { useEmulator } from "./support/emulator";
 import { CheckFailedError, Engine, useProviderHost, withUnknowns, type DeclaredResource } from "../harness/engine";
 import type { ProviderHost } from "../harness/providerHost";
 import { cmdlets, exchangeCalls, theObject, writes } from "./mail-user-support";
-import { batchArgs, batchEmulatorOptions, batchNamed, declareBatch, hostSays, prepareEndpoint, refreshUntil, stageDirectly, stageUsers, withInputs } from "./migration-batch-support";
+import {
+  batchArgs,
+  batchEmulatorOptions,
+  batchNamed,
+  declareBatch,
+  hostSays,
+  prepareEndpoint,
+  refreshUntil,
+  stageDirectly,
+  stageUsers,
+  withInputs,
+} from "./migration-batch-support";
 import { splitIntoBatches } from "../providers/migrationBatch";
 
 // One-second phases: a step that must see a batch still syncing has ample time even on a busy CI machine.
 const emulator = useEmulator(batchEmulatorOptions({ migrationPhaseMs: 1000 }));
-const providerHost = useProviderHost(emulator, { env: { XTMM_VISIBILITY_TIMEOUT_SECONDS: "10", XTMM_READ_COALESCE_MS: "20" } });
+const providerHost = useProviderHost(emulator, {
+  env: { XTMM_VISIBILITY_TIMEOUT_SECONDS: "10", XTMM_READ_COALESCE_MS: "20" },
+});
 let host: ProviderHost;
 const mark = () => emulator().requests.length;
 const writesSince = (since: number) => cmdlets(writes(exchangeCalls(emulator(), since)));
@@ -25,7 +38,8 @@ beforeAll(async () => {
 });
 
 describe("splitIntoBatches", () => {
-  const addresses = (n: number, from = 1) => Array.from({ length: n }, (_, i) => `user${String(from + i).padStart(5, "0")}@contoso.com`);
+  const addresses = (n: number, from = 1) =>
+    Array.from({ length: n }, (_, i) => `user${String(from + i).padStart(5, "0")}@contoso.com`);
 
   test("a 2,100-user wave becomes two batches; the first keeps the wave's name", () => {
     const parts = splitIntoBatches("wave-1", addresses(2100));
@@ -41,7 +55,9 @@ describe("splitIntoBatches", () => {
     const after = splitIntoBatches("w", [...addresses(1990), ...addresses(30, 1991)]);
     expect(after[0].targetAddresses.slice(0, 1990)).toEqual(before[0].targetAddresses);
     expect(after.map((p) => p.targetAddresses.length)).toEqual([2000, 20]);
-    expect(splitIntoBatches("w", ["A@contoso.com", "a@contoso.com ", ""])).toEqual([{ resourceName: "batch/w", batchName: "w", targetAddresses: ["a@contoso.com"] }]);
+    expect(splitIntoBatches("w", ["A@contoso.com", "a@contoso.com ", ""])).toEqual([
+      { resourceName: "batch/w", batchName: "w", targetAddresses: ["a@contoso.com"] },
+    ]);
     expect(splitIntoBatches("w", [])).toEqual([]);
     expect(splitIntoBatches("w", addresses(5), 2).map((p) => p.batchName)).toEqual(["w", "w-2", "w-3"]);
     expect(() => splitIntoBatches("w", addresses(5), 0)).toThrow(/positive integer/);
@@ -52,14 +68,39 @@ describe("check", () => {
   test("rejects bad inputs before any call; unknown values pass", async () => {
     const engine = new Engine(host);
     const before = mark();
-    const bad = await declareBatch("batch/bad", batchArgs("", ["adele", "x@contoso.com", "x@contoso.com"], { targetDeliveryDomain: "contoso", completeAfter: "next friday", complete: true, notificationEmails: ["ops"] }));
+    const bad = await declareBatch(
+      "batch/bad",
+      batchArgs("", ["adele", "x@contoso.com", "x@contoso.com"], {
+        targetDeliveryDomain: "contoso",
+        completeAfter: "next friday",
+        complete: true,
+        notificationEmails: ["ops"],
+      }),
+    );
     const err: CheckFailedError = await engine.preview(withInputs(bad, { badItemLimit: 10 })).catch((e) => e);
     expect(err).toBeInstanceOf(CheckFailedError);
-    expect(err.failures.map((f) => f.property).sort()).toEqual(["badItemLimit", "complete", "completeAfter", "name", "notificationEmails", "targetAddresses", "targetAddresses", "targetDeliveryDomain"]);
+    expect(err.failures.map((f) => f.property).sort()).toEqual([
+      "badItemLimit",
+      "complete",
+      "completeAfter",
+      "name",
+      "notificationEmails",
+      "targetAddresses",
+      "targetAddresses",
+      "targetDeliveryDomain",
+    ]);
     expect(err.failures.find((f) => f.property === "complete")!.reason).toMatch(/needs start: true/);
     expect(err.failures.find((f) => f.property === "completeAfter")!.reason).toMatch(/ISO date-time with a zone/);
-    const tooBig = await declareBatch("batch/big", batchArgs("big", Array.from({ length: 2001 }, (_, i) => `u${i}@contoso.com`)));
-    expect((await engine.preview(tooBig).catch((e) => e)).failures[0].reason).toMatch(/at most 2000 mailboxes per batch: split the wave with splitIntoBatches/);
+    const tooBig = await declareBatch(
+      "batch/big",
+      batchArgs(
+        "big",
+        Array.from({ length: 2001 }, (_, i) => `u${i}@contoso.com`),
+      ),
+    );
+    expect((await engine.preview(tooBig).catch((e) => e)).failures[0].reason).toMatch(
+      /at most 2000 mailboxes per batch: split the wave with splitIntoBatches/,
+    );
     const good = await declareBatch("batch/good", batchArgs("good", ["a@contoso.com"]));
     expect((await engine.preview(withUnknowns(good, "targetAddresses", "sourceEndpoint"))).op).toBe("create");
     expect(mark()).toBe(before);
@@ -83,9 +124,23 @@ describe("lifecycle of a batch of three staged users", () => {
     const { state } = await engine.up(batch);
     expect(writesSince(since)).toEqual(["New-MigrationBatch"]);
     const b = batchNamed(emulator(), "wave-1")!;
-    expect(b).toMatchObject({ Status: "Stopped", SourceEndpoint: "xtmm-source", TargetDeliveryDomain: "contoso.onmicrosoft.com", TotalCount: 3, CompleteAfter: null });
+    expect(b).toMatchObject({
+      Status: "Stopped",
+      SourceEndpoint: "xtmm-source",
+      TargetDeliveryDomain: "contoso.onmicrosoft.com",
+      TotalCount: 3,
+      CompleteAfter: null,
+    });
     expect(state.id).toBe("wave-1");
-    expect(state.outputs).toMatchObject({ status: "Stopped", totalCount: 3, syncedCount: 0, finalizedCount: 0, failedCount: 0, startedAt: "", adopted: false });
+    expect(state.outputs).toMatchObject({
+      status: "Stopped",
+      totalCount: 3,
+      syncedCount: 0,
+      finalizedCount: 0,
+      failedCount: 0,
+      startedAt: "",
+      adopted: false,
+    });
     expect(state.outputs.users).toEqual(users.map((address) => ({ address, status: "Queued", percent: 0 })));
   });
 
@@ -107,26 +162,47 @@ describe("lifecycle of a batch of three staged users", () => {
     expect(String(state.outputs.status)).toMatch(/^(Starting|Syncing)$/);
     const synced = await refreshUntil(engine, batch, /^Synced/);
     expect(synced).toMatchObject({ status: "SyncedwithErrors", syncedCount: 2, failedCount: 1, finalizedCount: 0 });
-    expect(synced.failures).toEqual([{ address: "meganb@contoso.com", error: expect.stringMatching(/^CrossTenantMigrationWithoutLicensePermanentException: No license was found/) }]);
-    expect((synced.users as { status: string; percent: number }[]).map((u) => [u.status, u.percent])).toEqual([["Synced", 95], ["Synced", 95], ["Failed", 10]]);
+    expect(synced.failures).toEqual([
+      {
+        address: "meganb@contoso.com",
+        error: expect.stringMatching(/^CrossTenantMigrationWithoutLicensePermanentException: No license was found/),
+      },
+    ]);
+    expect((synced.users as { status: string; percent: number }[]).map((u) => [u.status, u.percent])).toEqual([
+      ["Synced", 95],
+      ["Synced", 95],
+      ["Failed", 10],
+    ]);
     expect(String(synced.startedAt)).toMatch(/^\d{4}-/);
   });
 
   test("a started batch's users, endpoint or name can't change: check says why and what to do", async () => {
     const engine2 = engine;
-    const err: CheckFailedError = await engine2.preview(withInputs(batch, { targetAddresses: [...users, "johannal@contoso.com"], name: "wave-1b" })).catch((e) => e);
+    const err: CheckFailedError = await engine2
+      .preview(withInputs(batch, { targetAddresses: [...users, "johannal@contoso.com"], name: "wave-1b" }))
+      .catch((e) => e);
     expect(err).toBeInstanceOf(CheckFailedError);
     expect(err.failures.map((f) => f.property).sort()).toEqual(["name", "targetAddresses"]);
-    expect(err.failures.find((f) => f.property === "targetAddresses")!.reason).toMatch(/can't change: this batch was started.*put new users in another batch/);
+    expect(err.failures.find((f) => f.property === "targetAddresses")!.reason).toMatch(
+      /can't change: this batch was started.*put new users in another batch/,
+    );
     const undo = await engine2.preview(withInputs(batch, { complete: true, start: false })).catch((e) => e);
     expect(undo.failures.map((f: { property: string }) => f.property)).toEqual(["complete"]);
     // Not known yet at preview (e.g. computed from other resources): a possible update, never a replacement.
     expect((await engine2.preview(withUnknowns(batch, "targetAddresses"))).diff?.replaces).toEqual([]);
     // Started by hand although start was false: the diff refuses a replacement.
     const state = engine2.state(batch)!;
-    engine2.states.set(state.urn, { ...state, inputs: { ...state.inputs, start: false }, outputs: { ...state.outputs, start: false } });
-    const byHand = await engine2.preview(withInputs(batch, { start: false, targetAddresses: users.slice(0, 2) })).catch((e) => e);
-    expect(String(byHand.message)).toMatch(/Migration batch 'wave-1' has started \(status SyncedwithErrors\), so targetAddresses can't change/);
+    engine2.states.set(state.urn, {
+      ...state,
+      inputs: { ...state.inputs, start: false },
+      outputs: { ...state.outputs, start: false },
+    });
+    const byHand = await engine2
+      .preview(withInputs(batch, { start: false, targetAddresses: users.slice(0, 2) }))
+      .catch((e) => e);
+    expect(String(byHand.message)).toMatch(
+      /Migration batch 'wave-1' has started \(status SyncedwithErrors\), so targetAddresses can't change/,
+    );
     engine2.states.set(state.urn, state);
   });
 
@@ -152,7 +228,9 @@ describe("lifecycle of a batch of three staged users", () => {
     await engine.destroy(batch);
     expect(writesSince(since)).toEqual([]);
     expect(batchNamed(emulator(), "wave-1")).toMatchObject({ Status: "CompletedWithErrors" });
-    expect(await hostSays(host, /'wave-1' is CompletedWithErrors/)).toMatch(/Migration batch 'wave-1' is CompletedWithErrors \(2 of 3 mailboxes moved\); it is left in place/);
+    expect(await hostSays(host, /'wave-1' is CompletedWithErrors/)).toMatch(
+      /Migration batch 'wave-1' is CompletedWithErrors \(2 of 3 mailboxes moved\); it is left in place/,
+    );
   });
 });
 
@@ -183,7 +261,10 @@ describe("batches that moved nothing", () => {
 
   test("destroy stops a syncing batch, then removes it", async () => {
     // A user of a batch being removed still counts as in that batch, so this one takes a fresh user.
-    const batch = await declareBatch("batch/wave-3", batchArgs("wave-3", users.slice(3), { start: true, completeAfter: "2099-01-01T00:00:00Z" }));
+    const batch = await declareBatch(
+      "batch/wave-3",
+      batchArgs("wave-3", users.slice(3), { start: true, completeAfter: "2099-01-01T00:00:00Z" }),
+    );
     const { state } = await engine.up(batch);
     expect(batchNamed(emulator(), "wave-3")).toMatchObject({ CompleteAfter: "2099-01-01T00:00:00.000Z" });
     expect(String(state.outputs.status)).toMatch(/^(Starting|Syncing)$/);

@@ -6,7 +6,17 @@
 import { emulatorTenantSettings, useEmulator } from "./support/emulator";
 import type { ProviderHost } from "../harness/providerHost";
 import { Engine } from "../harness/engine";
-import { declareEndpoint, endpointArgs, endpointNamed, exchangeCalls, FAKE_PWSH, preparePair, startHost, storedCredential, type TestApp } from "./migration-endpoint-setup";
+import {
+  declareEndpoint,
+  endpointArgs,
+  endpointNamed,
+  exchangeCalls,
+  FAKE_PWSH,
+  preparePair,
+  startHost,
+  storedCredential,
+  type TestApp,
+} from "./migration-endpoint-setup";
 import { createTenantClient } from "../providers/tenant";
 
 const emulator = useEmulator();
@@ -41,7 +51,13 @@ async function makeByHand(name: string): Promise<void> {
   const client = createTenantClient(emulatorTenantSettings(emu, "target", { pwshPath: FAKE_PWSH }));
   await client.powershell.run(
     "New-MigrationEndpoint",
-    { Name: name, ExchangeRemoteMove: true, RemoteServer: "outlook.office.com", RemoteTenant: emu.tenants.source.domain, ApplicationId: app.appId },
+    {
+      Name: name,
+      ExchangeRemoteMove: true,
+      RemoteServer: "outlook.office.com",
+      RemoteTenant: emu.tenants.source.domain,
+      ApplicationId: app.appId,
+    },
     { Credentials: { userName: app.appId, password: app.secret } },
   );
 }
@@ -51,12 +67,23 @@ const writes = (since: number) => exchangeCalls(emulator(), since).filter((r) =>
 describe("adopt: true (no pwsh)", () => {
   test("a hand-made endpoint is verified over REST and adopted; destroy leaves it in place", async () => {
     await makeByHand("made-by-hand");
-    const r = await declareEndpoint("migration-endpoint/adopted", { name: "made-by-hand", appId: app.appId, remoteTenant: emulator().tenants.source.domain, adopt: true });
+    const r = await declareEndpoint("migration-endpoint/adopted", {
+      name: "made-by-hand",
+      appId: app.appId,
+      remoteTenant: emulator().tenants.source.domain,
+      adopt: true,
+    });
     const engine = new Engine(noPwsh);
     const mark = emulator().requests.length;
     const { op, state } = await engine.up(r);
     expect(op).toBe("create");
-    expect(state.outputs).toMatchObject({ identity: "made-by-hand", endpointType: "ExchangeRemoteMove", applicationId: app.appId, adopted: true, secretKeyId: null });
+    expect(state.outputs).toMatchObject({
+      identity: "made-by-hand",
+      endpointType: "ExchangeRemoteMove",
+      applicationId: app.appId,
+      adopted: true,
+      secretKeyId: null,
+    });
     expect(exchangeCalls(emulator(), mark).map((c) => [c.via, c.cmdlet])).toEqual([["rest", "Get-MigrationEndpoint"]]);
     expect((await engine.up(r)).op).toBe("same");
 
@@ -64,7 +91,9 @@ describe("adopt: true (no pwsh)", () => {
     await engine.destroy(r);
     expect(endpointNamed(emulator(), "made-by-hand")).toBeDefined();
     expect(emulator().requests.length).toBe(before);
-    await noPwsh.waitForOutput("MigrationEndpoint 'made-by-hand': adopted, not made by this stack, so it is left in place");
+    await noPwsh.waitForOutput(
+      "MigrationEndpoint 'made-by-hand': adopted, not made by this stack, so it is left in place",
+    );
   });
 
   test("a hand-made endpoint that does not match is refused, naming each field", async () => {
@@ -72,7 +101,12 @@ describe("adopt: true (no pwsh)", () => {
     const ep = endpointNamed(emulator(), "mismatched")!;
     ep.ApplicationId = "0b5f7a6e-2c1d-4f3e-9a8b-7c6d5e4f3a2b";
     ep.RemoteServer = "outlook.office365.us";
-    const r = await declareEndpoint("migration-endpoint/mismatched", { name: "mismatched", appId: app.appId, remoteTenant: emulator().tenants.source.domain, adopt: true });
+    const r = await declareEndpoint("migration-endpoint/mismatched", {
+      name: "mismatched",
+      appId: app.appId,
+      remoteTenant: emulator().tenants.source.domain,
+      adopt: true,
+    });
     const mark = emulator().requests.length;
     const err = await new Engine(noPwsh).up(r).catch((e) => e);
     expect(err).toBeInstanceOf(Error);
@@ -85,7 +119,11 @@ describe("adopt: true (no pwsh)", () => {
 
   test("a missing endpoint fails with the exact command to run, the secret left out", async () => {
     const emu = emulator();
-    const r = await declareEndpoint("migration-endpoint/missing", { ...endpointArgs(emu, app), name: "not-made-yet", adopt: true });
+    const r = await declareEndpoint("migration-endpoint/missing", {
+      ...endpointArgs(emu, app),
+      name: "not-made-yet",
+      adopt: true,
+    });
     const mark = emu.requests.length;
     const err = await new Engine(noPwsh).up(r).catch((e) => e);
     expect(err.message).toContain("Migration endpoint 'not-made-yet' does not exist in the target tenant");
@@ -104,14 +142,19 @@ describe("without adopt: create-or-adopt by name", () => {
   test("an existing endpoint that matches is adopted and recorded, given our credential, and left on destroy", async () => {
     await makeByHand("pre-existing");
     const emu = emulator();
-    const r = await declareEndpoint("migration-endpoint/pre-existing", endpointArgs(emu, app, { name: "pre-existing" }));
+    const r = await declareEndpoint(
+      "migration-endpoint/pre-existing",
+      endpointArgs(emu, app, { name: "pre-existing" }),
+    );
     const engine = new Engine(withPwsh);
     const mark = emu.requests.length;
     const { state } = await engine.up(r);
     expect(state.outputs).toMatchObject({ identity: "pre-existing", adopted: true, secretKeyId: app.keyId });
     expect(writes(mark).map((c) => [c.via, c.cmdlet])).toEqual([["pwsh", "Set-MigrationEndpoint"]]);
     expect(storedCredential(endpointNamed(emu, "pre-existing"))).toEqual({ userName: app.appId, password: app.secret });
-    await withPwsh.waitForOutput("MigrationEndpoint 'pre-existing': an endpoint of that name already exists in the target tenant and matches");
+    await withPwsh.waitForOutput(
+      "MigrationEndpoint 'pre-existing': an endpoint of that name already exists in the target tenant and matches",
+    );
 
     const before = emu.requests.length;
     await engine.destroy(r);
@@ -125,7 +168,9 @@ describe("without adopt: create-or-adopt by name", () => {
     const r = await declareEndpoint("migration-endpoint/taken", endpointArgs(emulator(), app, { name: "taken" }));
     const mark = emulator().requests.length;
     const err = await new Engine(withPwsh).up(r).catch((e) => e);
-    expect(err.message).toContain(`RemoteTenant is 'northwind.onmicrosoft.com', expected '${emulator().tenants.source.domain}' (the source tenant)`);
+    expect(err.message).toContain(
+      `RemoteTenant is 'northwind.onmicrosoft.com', expected '${emulator().tenants.source.domain}' (the source tenant)`,
+    );
     expect(writes(mark)).toEqual([]);
   });
 });
@@ -135,8 +180,12 @@ test("pwsh missing: the runner's message with the manual command surfaces; the s
   const r = await declareEndpoint("migration-endpoint/needs-pwsh", endpointArgs(emu, app, { name: "needs-pwsh" }));
   const mark = emu.requests.length;
   const err = await new Engine(noPwsh).up(r).catch((e) => e);
-  expect(err.message).toMatch(/^Creating migration endpoint 'needs-pwsh' \(New-MigrationEndpoint\) in the target tenant [0-9a-f-]+: PowerShell \(pwsh\) was not found at '\/nonexistent\/pwsh' \(config key pwshPath\)/);
-  expect(err.message).toContain(`New-MigrationEndpoint -Name 'needs-pwsh' -ExchangeRemoteMove -RemoteServer 'outlook.office.com' -RemoteTenant '${emu.tenants.source.domain}' -ApplicationId '${app.appId}' -Credentials (Get-Credential '${app.appId}')`);
+  expect(err.message).toMatch(
+    /^Creating migration endpoint 'needs-pwsh' \(New-MigrationEndpoint\) in the target tenant [0-9a-f-]+: PowerShell \(pwsh\) was not found at '\/nonexistent\/pwsh' \(config key pwshPath\)/,
+  );
+  expect(err.message).toContain(
+    `New-MigrationEndpoint -Name 'needs-pwsh' -ExchangeRemoteMove -RemoteServer 'outlook.office.com' -RemoteTenant '${emu.tenants.source.domain}' -ApplicationId '${app.appId}' -Credentials (Get-Credential '${app.appId}')`,
+  );
   expect(err.message).not.toContain(app.secret);
   expect(noPwsh.output()).not.toContain(app.secret);
   expect(writes(mark)).toEqual([]);

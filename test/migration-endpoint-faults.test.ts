@@ -6,7 +6,19 @@
 import { useEmulator } from "./support/emulator";
 import type { ProviderHost } from "../harness/providerHost";
 import { Engine, type DeclaredResource } from "../harness/engine";
-import { consent, declareEndpoint, endpointArgs, endpointNamed, endpointsIn, exchangeCalls, preparePair, registerApp, startHost, tenantState, type TestApp } from "./migration-endpoint-setup";
+import {
+  consent,
+  declareEndpoint,
+  endpointArgs,
+  endpointNamed,
+  endpointsIn,
+  exchangeCalls,
+  preparePair,
+  registerApp,
+  startHost,
+  tenantState,
+  type TestApp,
+} from "./migration-endpoint-setup";
 
 const emulator = useEmulator();
 
@@ -49,7 +61,10 @@ describe("the source consent", () => {
     emu.setFaults({ consentPropagationMs: 5_000 });
     const t0 = Date.now();
     const consentedAt = consent(emu, fresh.appId, t0);
-    const r = await declareEndpoint("migration-endpoint/propagating", endpointArgs(emu, fresh, { name: "propagating", consentedAt, propagationTimeoutSeconds: 60 }));
+    const r = await declareEndpoint(
+      "migration-endpoint/propagating",
+      endpointArgs(emu, fresh, { name: "propagating", consentedAt, propagationTimeoutSeconds: 60 }),
+    );
     const mark = emu.requests.length;
     const { state } = await upAndDestroy(r, "propagating");
     // Measured from the consent, which the emulator's propagation delay counts from (setting up the endpoint
@@ -69,15 +84,22 @@ describe("the source consent", () => {
     const emu = emulator();
     const unconsented = registerApp(emu);
     secrets.push(unconsented.secret);
-    const r = await declareEndpoint("migration-endpoint/unconsented", endpointArgs(emu, unconsented, { name: "unconsented", propagationTimeoutSeconds: 4 }));
+    const r = await declareEndpoint(
+      "migration-endpoint/unconsented",
+      endpointArgs(emu, unconsented, { name: "unconsented", propagationTimeoutSeconds: 4 }),
+    );
     const t0 = Date.now();
     const err = await new Engine(host).up(r).catch((e) => e);
     const took = Date.now() - t0;
     expect(took).toBeGreaterThanOrEqual(4_000);
     expect(took).toBeLessThan(12_000);
-    expect(err.message).toMatch(/^Creating migration endpoint 'unconsented' \(New-MigrationEndpoint\) in the target tenant .*: Exchange Online still cannot act for the migration app in the source tenant after \d+ attempt\(s\)/);
+    expect(err.message).toMatch(
+      /^Creating migration endpoint 'unconsented' \(New-MigrationEndpoint\) in the target tenant .*: Exchange Online still cannot act for the migration app in the source tenant after \d+ attempt\(s\)/,
+    );
     expect(err.message).toContain(`admin consent in the SOURCE tenant ${emu.tenants.source.domain}`);
-    expect(err.message).toContain(`${emu.endpoints.login}/${emu.tenants.source.domain}/adminconsent?client_id=${unconsented.appId}&redirect_uri=https://office.com`);
+    expect(err.message).toContain(
+      `${emu.endpoints.login}/${emu.tenants.source.domain}/adminconsent?client_id=${unconsented.appId}&redirect_uri=https://office.com`,
+    );
     expect(err.message).toContain(`the app id ${unconsented.appId} is the migration app's application (client) id`);
     expect(err.message).toContain(`remoteTenant ${emu.tenants.source.domain} is the source tenant's initial domain`);
     expect(err.message).toContain("AADSTS700016");
@@ -89,10 +111,15 @@ describe("the source consent", () => {
   test("a wrong secret is not waited for: it fails at once and says which secret", async () => {
     const emu = emulator();
     const wrong = "wrong-Secret~never-shown-42";
-    const r = await declareEndpoint("migration-endpoint/wrong-secret", endpointArgs(emu, app, { name: "wrong-secret", clientSecret: wrong }));
+    const r = await declareEndpoint(
+      "migration-endpoint/wrong-secret",
+      endpointArgs(emu, app, { name: "wrong-secret", clientSecret: wrong }),
+    );
     const err = await new Engine(host).up(r).catch((e) => e);
     expect(err.message).toContain("AADSTS7000215");
-    expect(err.message).toContain(`The clientSecret given (keyId ${app.keyId}) is not a current secret of app ${app.appId}`);
+    expect(err.message).toContain(
+      `The clientSecret given (keyId ${app.keyId}) is not a current secret of app ${app.appId}`,
+    );
     expect(err.message).not.toContain(wrong);
     expect(host.output()).not.toContain(wrong);
   });
@@ -103,7 +130,10 @@ describe("faults", () => {
     const emu = emulator();
     const mark = emu.requests.length;
     emu.inject({ surface: "exchange", cmdlet: "Get-MigrationEndpoint", fault: "throttle", times: 4 });
-    await upAndDestroy(await declareEndpoint("migration-endpoint/throttled", endpointArgs(emu, app, { name: "throttled" })), "throttled");
+    await upAndDestroy(
+      await declareEndpoint("migration-endpoint/throttled", endpointArgs(emu, app, { name: "throttled" })),
+      "throttled",
+    );
     const calls = exchangeCalls(emu, mark);
     expect(calls.filter((c) => c.status === 429 && c.cmdlet === "Get-MigrationEndpoint")).toHaveLength(4);
     expect(calls.filter((c) => c.cmdlet === "New-MigrationEndpoint").map((c) => c.status)).toEqual([200]);
@@ -115,7 +145,10 @@ describe("faults", () => {
     const emu = emulator();
     const mark = emu.requests.length;
     emu.inject({ surface: "exchange", cmdlet: "New-MigrationEndpoint", fault: "unavailable" });
-    const { state } = await upAndDestroy(await declareEndpoint("migration-endpoint/unavailable", endpointArgs(emu, app, { name: "unavailable" })), "unavailable");
+    const { state } = await upAndDestroy(
+      await declareEndpoint("migration-endpoint/unavailable", endpointArgs(emu, app, { name: "unavailable" })),
+      "unavailable",
+    );
     expect(state.outputs.adopted).toBe(false);
     expect(exchangeCalls(emu, mark).map((c) => [c.via, c.cmdlet, c.status])).toEqual([
       ["rest", "Get-MigrationEndpoint", 404],
@@ -130,7 +163,10 @@ describe("faults", () => {
     const emu = emulator();
     const mark = emu.requests.length;
     emu.inject({ surface: "exchange", cmdlet: "New-MigrationEndpoint", fault: "lost" });
-    const { state } = await upAndDestroy(await declareEndpoint("migration-endpoint/lost", endpointArgs(emu, app, { name: "lost" })), "lost");
+    const { state } = await upAndDestroy(
+      await declareEndpoint("migration-endpoint/lost", endpointArgs(emu, app, { name: "lost" })),
+      "lost",
+    );
     // Ours, so destroy removed it (upAndDestroy checked).
     expect(state.outputs.adopted).toBe(false);
     const news = exchangeCalls(emu, mark).filter((c) => c.cmdlet === "New-MigrationEndpoint");
@@ -144,11 +180,15 @@ describe("faults", () => {
     const org = tenantState(emu, "target").exchange.organizationConfig;
     org.IsDehydrated = true;
     try {
-      const err = await new Engine(host).up(await declareEndpoint("migration-endpoint/dehydrated", endpointArgs(emu, app, { name: "dehydrated" }))).catch((e) => e);
+      const err = await new Engine(host)
+        .up(await declareEndpoint("migration-endpoint/dehydrated", endpointArgs(emu, app, { name: "dehydrated" })))
+        .catch((e) => e);
       expect(err.message).toContain(
         "The command you tried to run isn't currently allowed in your organization. To run this command, you first need to run the command: Enable-OrganizationCustomization.",
       );
-      expect(err.message).toMatch(/^Creating migration endpoint 'dehydrated' \(New-MigrationEndpoint\) in the target tenant /);
+      expect(err.message).toMatch(
+        /^Creating migration endpoint 'dehydrated' \(New-MigrationEndpoint\) in the target tenant /,
+      );
       expect(err.message).toContain("The target's Exchange organization is dehydrated: hydrate it first");
       expect(endpointNamed(emu, "dehydrated")).toBeUndefined();
     } finally {

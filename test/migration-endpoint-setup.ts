@@ -55,7 +55,11 @@ async function targetGraph(emu: Emulator) {
 
 /** A new secret on the app through Graph, as a rotation by the MigrationApp resource would add it. */
 export async function addSecret(emu: Emulator, app: TestApp): Promise<{ secret: string; keyId: string }> {
-  const r = await (await targetGraph(emu)).api(`/applications/${app.objectId}/addPassword`).post({ passwordCredential: { displayName: "rotation" } });
+  const r = await (
+    await targetGraph(emu)
+  )
+    .api(`/applications/${app.objectId}/addPassword`)
+    .post({ passwordCredential: { displayName: "rotation" } });
   return { secret: r.secretText, keyId: r.keyId };
 }
 
@@ -82,12 +86,26 @@ export async function startHost(emu: Emulator, extra: Record<string, string> = {
   return host;
 }
 
-export function endpointArgs(emu: Emulator, app: TestApp, over: Partial<MigrationEndpointArgs> = {}): MigrationEndpointArgs {
-  return { name: "xtmm-source", appId: app.appId, clientSecret: app.secret, secretKeyId: app.keyId, remoteTenant: emu.tenants.source.domain, ...over };
+export function endpointArgs(
+  emu: Emulator,
+  app: TestApp,
+  over: Partial<MigrationEndpointArgs> = {},
+): MigrationEndpointArgs {
+  return {
+    name: "xtmm-source",
+    appId: app.appId,
+    clientSecret: app.secret,
+    secretKeyId: app.keyId,
+    remoteTenant: emu.tenants.source.domain,
+    ...over,
+  };
 }
 
 /** The resource as the program registers it, with its inputs as the engine hands them to the host. */
-export async function declareEndpoint(resourceName: string, args: MigrationEndpointArgs | Record<string, unknown>): Promise<DeclaredResource> {
+export async function declareEndpoint(
+  resourceName: string,
+  args: MigrationEndpointArgs | Record<string, unknown>,
+): Promise<DeclaredResource> {
   const r = await declareResource(() => new MigrationEndpoint(resourceName, args as MigrationEndpointArgs));
   // Guard against testing a resource that forgot to mark the secret.
   if (typeof args.clientSecret === "string" && !(r.secretInputs ?? []).includes("clientSecret")) {

@@ -60,7 +60,11 @@ describe("check, offline", () => {
   }
 
   test("remoteTenant pointed at the target's domain or tenant id is rejected, naming the source", async () => {
-    for (const bad of [emulator().tenants.target.domain, emulator().tenants.target.domain.toUpperCase(), emulator().tenants.target.tenantId]) {
+    for (const bad of [
+      emulator().tenants.target.domain,
+      emulator().tenants.target.domain.toUpperCase(),
+      emulator().tenants.target.tenantId,
+    ]) {
       const f = await failures({ remoteTenant: bad });
       expect(f).toEqual([{ property: "remoteTenant", reason: expect.stringContaining("is the TARGET tenant") }]);
       expect(f[0].reason).toContain(`the source tenant's initial domain ("${emulator().tenants.source.domain}")`);
@@ -68,8 +72,22 @@ describe("check, offline", () => {
   });
 
   test("bad names, ids and unknown inputs each name the property; the secret is never echoed", async () => {
-    const f = await failures({ name: "a/b", appId: "not-a-guid", clientSecret: "6f1c2a55-1111-4e2b-9c3d-1234567890ab", remoteTenant: "fabrikam", maxConcurrentMigrations: 0, bogus: 1 });
-    expect(f.map((x) => x.property).sort()).toEqual(["appId", "bogus", "clientSecret", "maxConcurrentMigrations", "name", "remoteTenant"]);
+    const f = await failures({
+      name: "a/b",
+      appId: "not-a-guid",
+      clientSecret: "6f1c2a55-1111-4e2b-9c3d-1234567890ab",
+      remoteTenant: "fabrikam",
+      maxConcurrentMigrations: 0,
+      bogus: 1,
+    });
+    expect(f.map((x) => x.property).sort()).toEqual([
+      "appId",
+      "bogus",
+      "clientSecret",
+      "maxConcurrentMigrations",
+      "name",
+      "remoteTenant",
+    ]);
     expect(JSON.stringify(f)).not.toContain("6f1c2a55-1111-4e2b-9c3d-1234567890ab");
     const missing = await failures({ name: undefined, secretKeyId: undefined, clientSecret: undefined });
     expect(missing.map((x) => x.property).sort()).toEqual(["clientSecret", "name", "secretKeyId"]);
@@ -85,7 +103,13 @@ describe("lifecycle", () => {
   test("preview plans a create and sends nothing; unknown inputs pass", async () => {
     const mark = emulator().requests.length;
     expect((await engine.preview(endpoint)).op).toBe("create");
-    expect((await engine.preview(withUnknowns(endpoint, "appId", "clientSecret", "secretKeyId", "remoteTenant", "consentedAt"))).op).toBe("create");
+    expect(
+      (
+        await engine.preview(
+          withUnknowns(endpoint, "appId", "clientSecret", "secretKeyId", "remoteTenant", "consentedAt"),
+        )
+      ).op,
+    ).toBe("create");
     expect(emulator().requests.length).toBe(mark);
     expect(endpointsIn(emulator())).toHaveLength(0);
   });
@@ -97,7 +121,12 @@ describe("lifecycle", () => {
     expect(op).toBe("create");
     expect(state.id).toBe("xtmm-source");
     const ep = endpointNamed(emu, "xtmm-source")!;
-    expect(ep).toMatchObject({ EndpointType: "ExchangeRemoteMove", RemoteServer: "outlook.office.com", RemoteTenant: emu.tenants.source.domain, ApplicationId: app.appId });
+    expect(ep).toMatchObject({
+      EndpointType: "ExchangeRemoteMove",
+      RemoteServer: "outlook.office.com",
+      RemoteTenant: emu.tenants.source.domain,
+      ApplicationId: app.appId,
+    });
     expect(storedCredential(ep)).toEqual({ userName: app.appId, password: app.secret });
     expect(state.outputs).toEqual({
       __provider: endpoint.inputs.__provider,
@@ -145,14 +174,19 @@ describe("lifecycle", () => {
     expect(state.outputs.applicationId).toBe(app.appId);
     const ep = endpointNamed(emu, "xtmm-source")!;
     expect(ep).toMatchObject({ ApplicationId: app.appId, Guid: guid });
-    expect(exchangeCalls(emu, mark).filter((r) => !/^Get-/.test(r.cmdlet ?? "")).map((r) => [r.via, r.cmdlet, r.status])).toEqual([["pwsh", "Set-MigrationEndpoint", 200]]);
+    expect(
+      exchangeCalls(emu, mark)
+        .filter((r) => !/^Get-/.test(r.cmdlet ?? ""))
+        .map((r) => [r.via, r.cmdlet, r.status]),
+    ).toEqual([["pwsh", "Set-MigrationEndpoint", 200]]);
     expect((await engine.up(endpoint)).op).toBe("same");
   });
 
   test("an endpoint removed by hand leaves the state on refresh and the next up makes it again", async () => {
     const emu = emulator();
     const target = tenantState(emu, "target");
-    for (const [k, s] of target.exchange.migrationEndpoints) if (s.obj.Name === "xtmm-source") target.exchange.migrationEndpoints.delete(k);
+    for (const [k, s] of target.exchange.migrationEndpoints)
+      if (s.obj.Name === "xtmm-source") target.exchange.migrationEndpoints.delete(k);
     expect((await engine.refresh(endpoint)).op).toBe("gone");
     const mark = emu.requests.length;
     const { op, state } = await engine.up(endpoint);
@@ -167,7 +201,10 @@ describe("lifecycle", () => {
     const guid = endpointNamed(emu, "xtmm-source")!.Guid;
     const next = await addSecret(emu, app);
     secrets.push(next.secret);
-    const rotated = await declareEndpoint("migration-endpoint", endpointArgs(emu, app, { clientSecret: next.secret, secretKeyId: next.keyId }));
+    const rotated = await declareEndpoint(
+      "migration-endpoint",
+      endpointArgs(emu, app, { clientSecret: next.secret, secretKeyId: next.keyId }),
+    );
 
     const plan = await engine.preview(rotated);
     expect(plan.op).toBe("update");
@@ -181,23 +218,38 @@ describe("lifecycle", () => {
     const ep = endpointNamed(emu, "xtmm-source")!;
     expect(ep.Guid).toBe(guid);
     expect(storedCredential(ep)).toEqual({ userName: app.appId, password: next.secret });
-    expect(exchangeCalls(emu, mark).filter((r) => !/^Get-/.test(r.cmdlet ?? "")).map((r) => [r.via, r.cmdlet])).toEqual([["pwsh", "Set-MigrationEndpoint"]]);
+    expect(
+      exchangeCalls(emu, mark)
+        .filter((r) => !/^Get-/.test(r.cmdlet ?? ""))
+        .map((r) => [r.via, r.cmdlet]),
+    ).toEqual([["pwsh", "Set-MigrationEndpoint"]]);
 
     // The old secret goes (MigrationAppSecretRetirement's job); the endpoint keeps working with the new one.
     await removeSecret(emu, app, app.keyId);
-    const test = await createTenantClient(emulatorTenantSettings(emu, "target")).exchange.invoke<{ Result: string; Message: string }>("Test-MigrationServerAvailability", { Endpoint: "xtmm-source" });
+    const test = await createTenantClient(emulatorTenantSettings(emu, "target")).exchange.invoke<{
+      Result: string;
+      Message: string;
+    }>("Test-MigrationServerAvailability", { Endpoint: "xtmm-source" });
     expect(test.value[0]).toMatchObject({ Result: "Success" });
     expect((await engine.up(rotated)).op).toBe("same");
     endpoint = rotated;
   });
 
   test("renaming plans a replacement that makes the new endpoint before removing the old one", async () => {
-    const renamed = await declareEndpoint("migration-endpoint", { ...endpointArgs(emulator(), app), clientSecret: secrets[secrets.length - 1], secretKeyId: endpoint.inputs.secretKeyId as string, name: "xtmm-source-2" });
+    const renamed = await declareEndpoint("migration-endpoint", {
+      ...endpointArgs(emulator(), app),
+      clientSecret: secrets[secrets.length - 1],
+      secretKeyId: endpoint.inputs.secretKeyId as string,
+      name: "xtmm-source-2",
+    });
     const plan = await engine.preview(renamed);
     expect(plan.op).toBe("replace");
     expect(plan.diff?.replaces).toEqual(["name"]);
     expect(plan.diff?.deleteBeforeReplace).toBe(false);
-    const sameName = await declareEndpoint("migration-endpoint", { ...endpointArgs(emulator(), app), remoteTenant: "northwind.onmicrosoft.com" });
+    const sameName = await declareEndpoint("migration-endpoint", {
+      ...endpointArgs(emulator(), app),
+      remoteTenant: "northwind.onmicrosoft.com",
+    });
     const p2 = await engine.preview(sameName);
     expect(p2.diff?.replaces).toEqual(["remoteTenant"]);
     expect(p2.diff?.deleteBeforeReplace).toBe(true);
@@ -210,7 +262,9 @@ describe("lifecycle", () => {
     await engine.destroy(endpoint);
     expect(engine.states.size).toBe(0);
     expect(endpointsIn(emu)).toHaveLength(0);
-    expect(exchangeCalls(emu, mark).map((r) => [r.via, r.cmdlet, r.status])).toEqual([["rest", "Remove-MigrationEndpoint", 200]]);
+    expect(exchangeCalls(emu, mark).map((r) => [r.via, r.cmdlet, r.status])).toEqual([
+      ["rest", "Remove-MigrationEndpoint", 200],
+    ]);
     await host.delete(old.urn, old.id, old.outputs, old.inputs);
     await host.waitForOutput("MigrationEndpoint 'xtmm-source': already gone from the target tenant.");
   });

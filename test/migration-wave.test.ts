@@ -7,7 +7,13 @@
 // for. Provider methods never run here; the provider-host tests cover them.
 
 import * as pulumi from "@pulumi/pulumi";
-import { MigrationWave, indexBySource, mailboxFor, type MigrationWaveArgs, type WaveUser } from "../components/migrationWave";
+import {
+  MigrationWave,
+  indexBySource,
+  mailboxFor,
+  type MigrationWaveArgs,
+  type WaveUser,
+} from "../components/migrationWave";
 import type { SourceMailbox } from "../providers/sourceMailboxes";
 import type { PlannedUser } from "../providers/staging/plan";
 
@@ -28,7 +34,8 @@ function mailbox(u: PlannedUser, i: number): SourceMailbox {
     sourceAddress: u.sourceAddress,
     targetPrimary: u.targetPrimary,
     state: alias === "diegos" ? "blocked" : alias === "alexw" ? "moved" : "ready",
-    blockers: alias === "diegos" ? ["litigation hold is enabled; remove the hold or leave the user out of the wave"] : [],
+    blockers:
+      alias === "diegos" ? ["litigation hold is enabled; remove the hold or leave the user out of the wave"] : [],
     primarySmtpAddress: u.sourceAddress,
     name: alias,
     alias,
@@ -39,7 +46,9 @@ function mailbox(u: PlannedUser, i: number): SourceMailbox {
     exchangeGuid: GUID(i + 1),
     archiveGuid: alias === "adelev" ? GUID(100 + i) : "",
     legacyExchangeDN: `/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=${alias}`,
-    x500Addresses: [`x500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=${alias}`],
+    x500Addresses: [
+      `x500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=${alias}`,
+    ],
   };
 }
 const MAILBOXES = USERS.map(mailbox);
@@ -48,8 +57,25 @@ const MAILBOXES = USERS.map(mailbox);
 const readinessAnswer = {
   blockedUsers: ["info@contoso.com", "adelev@contoso.com"],
   findings: [
-    { check: "user.licence", severity: "blocking", tenant: "target", user: "info@contoso.com", pending: false, message: "unlicensed", fix: "" },
-    { check: "user.source.moving", severity: "blocking", tenant: "source", user: "adelev@contoso.com", pending: false, message: "adelev@contoso.com (source adelev@fabrikam.com): a move is already under way (MailboxMoveStatus InProgress, batch wave-1; SourceMailboxAlreadyBeingMovedPermanentException)", fix: "" },
+    {
+      check: "user.licence",
+      severity: "blocking",
+      tenant: "target",
+      user: "info@contoso.com",
+      pending: false,
+      message: "unlicensed",
+      fix: "",
+    },
+    {
+      check: "user.source.moving",
+      severity: "blocking",
+      tenant: "source",
+      user: "adelev@contoso.com",
+      pending: false,
+      message:
+        "adelev@contoso.com (source adelev@fabrikam.com): a move is already under way (MailboxMoveStatus InProgress, batch wave-1; SourceMailboxAlreadyBeingMovedPermanentException)",
+      fix: "",
+    },
   ],
 };
 
@@ -74,7 +100,16 @@ async function runWave(args: Partial<MigrationWaveArgs>, preview: boolean) {
         const r: Registered = { type: a.type, name: a.name, inputs: a.inputs, deps: [] };
         registered.push(r);
         if (a.type.endsWith(":Readiness")) return { id: `${a.name}-id`, state: { ...a.inputs, ...readinessAnswer } };
-        if (a.type.endsWith(":SourceMailboxes")) return { id: `${a.name}-id`, state: { ...a.inputs, mailboxes: MAILBOXES.filter((m) => a.inputs.users.some((u: PlannedUser) => u.sourceAddress === m.sourceAddress)) } };
+        if (a.type.endsWith(":SourceMailboxes"))
+          return {
+            id: `${a.name}-id`,
+            state: {
+              ...a.inputs,
+              mailboxes: MAILBOXES.filter((m) =>
+                a.inputs.users.some((u: PlannedUser) => u.sourceAddress === m.sourceAddress),
+              ),
+            },
+          };
         if (a.type.endsWith(":MailUser") && !preview) {
           const held = a.inputs.blockers.length > 0;
           const migrated = a.inputs.sourceAddress === "alexw@fabrikam.com";
@@ -104,21 +139,21 @@ async function runWave(args: Partial<MigrationWaveArgs>, preview: boolean) {
     return register(req, done);
   };
   const endpoint = new Endpoint("endpoint");
-  const wave = new MigrationWave(
-    "wave-1",
-    {
-      users: USERS,
-      targetDomains: ["contoso.com"],
-      targetDeliveryDomain: "contoso.onmicrosoft.com",
-      purgeOnDestroy: true,
-      manage: { source: true, target: true },
-      stageAfter: [endpoint],
-      ...args,
-    },
-  );
-  const known = <T>(o: pulumi.Output<T>) => new Promise<{ known: boolean; value?: T }>((resolve) => {
-    (o as any).isKnown.then((k: boolean) => (k ? o.apply((value) => resolve({ known: true, value })) : resolve({ known: false })));
+  const wave = new MigrationWave("wave-1", {
+    users: USERS,
+    targetDomains: ["contoso.com"],
+    targetDeliveryDomain: "contoso.onmicrosoft.com",
+    purgeOnDestroy: true,
+    manage: { source: true, target: true },
+    stageAfter: [endpoint],
+    ...args,
   });
+  const known = <T>(o: pulumi.Output<T>) =>
+    new Promise<{ known: boolean; value?: T }>((resolve) => {
+      (o as any).isKnown.then((k: boolean) =>
+        k ? o.apply((value) => resolve({ known: true, value })) : resolve({ known: false }),
+      );
+    });
   const result = {
     sourceMailboxes: await known(wave.sourceMailboxes),
     staged: await known(wave.stagedSourceAddresses),
@@ -139,10 +174,16 @@ describe("MigrationWave", () => {
     const run = await runWave({}, true);
     const readers = ofType(run.registered, "SourceMailboxes");
     expect(readers.map((r) => r.name)).toEqual(["source-mailboxes/wave-1"]);
-    expect(readers[0].inputs).toMatchObject({ wave: "wave-1", users: USERS, targetDomains: ["contoso.com"], targetDeliveryDomain: "contoso.onmicrosoft.com" });
+    expect(readers[0].inputs).toMatchObject({
+      wave: "wave-1",
+      users: USERS,
+      targetDomains: ["contoso.com"],
+      targetDeliveryDomain: "contoso.onmicrosoft.com",
+    });
     const mailUsers = ofType(run.registered, "MailUser");
     expect(mailUsers.map((r) => r.name)).toEqual(USERS.map((u) => `mailuser/${u.targetPrimary}`));
-    for (const r of [...readers, ...mailUsers]) expect(r.urn).toContain("::xtmm:index:MigrationWave$pulumi-nodejs:dynamic/xtmm:");
+    for (const r of [...readers, ...mailUsers])
+      expect(r.urn).toContain("::xtmm:index:MigrationWave$pulumi-nodejs:dynamic/xtmm:");
 
     const adele = mailUsers[0].inputs;
     expect(adele).toMatchObject({
@@ -170,7 +211,10 @@ describe("MigrationWave", () => {
 
     // Known at preview: what the scoping group and the plan need.
     expect(run.sourceMailboxes).toEqual({ known: true, value: MAILBOXES });
-    expect(run.staged).toEqual({ known: true, value: ["adelev@fabrikam.com", "info@fabrikam.com", "alexw@fabrikam.com"] });
+    expect(run.staged).toEqual({
+      known: true,
+      value: ["adelev@fabrikam.com", "info@fabrikam.com", "alexw@fabrikam.com"],
+    });
   });
 
   test("up: each user's state and reasons come from its MailUser", async () => {
@@ -192,7 +236,10 @@ describe("MigrationWave", () => {
   });
 
   test("split, target stack: stages from the source stack's mailboxes without reading the source", async () => {
-    const run = await runWave({ manage: { source: false, target: true }, sourceMailboxes: pulumi.output([...MAILBOXES].reverse()) }, true);
+    const run = await runWave(
+      { manage: { source: false, target: true }, sourceMailboxes: pulumi.output([...MAILBOXES].reverse()) },
+      true,
+    );
     expect(ofType(run.registered, "SourceMailboxes")).toHaveLength(0);
     const mailUsers = ofType(run.registered, "MailUser");
     expect(mailUsers.map((r) => r.inputs.exchangeGuid)).toEqual([GUID(1), GUID(2), GUID(3), GUID(4)]);
@@ -211,9 +258,21 @@ describe("MigrationWave", () => {
 
 describe("a wave's moves", () => {
   const MOVES: MigrationWaveArgs["moves"] = {
-    readiness: { appId: "app", scopeGroup: "migration-to-contoso", endpointName: "endpoint", reportPath: "/tmp/r.md", dependsOnValues: ["scope-members"] },
+    readiness: {
+      appId: "app",
+      scopeGroup: "migration-to-contoso",
+      endpointName: "endpoint",
+      reportPath: "/tmp/r.md",
+      dependsOnValues: ["scope-members"],
+    },
     licences: { tenant: "target", usageLocation: "US" },
-    batch: { start: true, complete: false, completeAfter: "", sourceEndpoint: "endpoint", removeCompletedOnDestroy: false },
+    batch: {
+      start: true,
+      complete: false,
+      completeAfter: "",
+      sourceEndpoint: "endpoint",
+      removeCompletedOnDestroy: false,
+    },
   };
 
   test("readiness, licences and the batch are the wave's children; the batch takes neither the held nor the blocked user", async () => {
@@ -221,13 +280,29 @@ describe("a wave's moves", () => {
     const [readiness] = ofType(run.registered, "Readiness");
     const [licences] = ofType(run.registered, "LicenceAssignment");
     const [batch] = ofType(run.registered, "MigrationBatch");
-    for (const r of [readiness, licences, batch]) expect(r.urn).toContain("::xtmm:index:MigrationWave$pulumi-nodejs:dynamic/xtmm:");
-    expect(readiness.inputs).toMatchObject({ wave: "wave-1", users: USERS.map((u) => ({ source: u.sourceAddress, target: u.targetPrimary })), reportPath: "/tmp/r.md", targetDeliveryDomain: "contoso.onmicrosoft.com" });
+    for (const r of [readiness, licences, batch])
+      expect(r.urn).toContain("::xtmm:index:MigrationWave$pulumi-nodejs:dynamic/xtmm:");
+    expect(readiness.inputs).toMatchObject({
+      wave: "wave-1",
+      users: USERS.map((u) => ({ source: u.sourceAddress, target: u.targetPrimary })),
+      reportPath: "/tmp/r.md",
+      targetDeliveryDomain: "contoso.onmicrosoft.com",
+    });
     expect(readiness.inputs.refreshToken).toMatch(/^[0-9a-f]{16}$/);
     // The held user (litigation hold) gets no licence; the moved one keeps its own, so nothing changes after a move.
-    expect(licences.inputs).toMatchObject({ wave: "wave-1", tenant: "target", users: ["adelev@contoso.com", "info@contoso.com", "alexw@contoso.com"], usageLocation: "US" });
+    expect(licences.inputs).toMatchObject({
+      wave: "wave-1",
+      tenant: "target",
+      users: ["adelev@contoso.com", "info@contoso.com", "alexw@contoso.com"],
+      usageLocation: "US",
+    });
     // diegos held, info blocked; adelev is blocked only by the wave's own batch moving it, so it stays.
-    expect(batch.inputs).toMatchObject({ name: "wave-1", targetAddresses: ["adelev@contoso.com", "alexw@contoso.com"], sourceEndpoint: "endpoint", start: true });
+    expect(batch.inputs).toMatchObject({
+      name: "wave-1",
+      targetAddresses: ["adelev@contoso.com", "alexw@contoso.com"],
+      sourceEndpoint: "endpoint",
+      start: true,
+    });
     // The licence waits for every stamped MailUser; the batch for the MailUsers, readiness and licences.
     const mailUserUrns = run.registered.filter((r) => r.type.endsWith(":MailUser")).map((r) => r.urn);
     expect(licences.deps).toEqual(expect.arrayContaining(mailUserUrns));
@@ -248,6 +323,8 @@ describe("a wave's moves", () => {
   test("a wave allowed several batches tells its source read so (maxUsers 0)", async () => {
     const run = await runWave({ maxUsers: 0 }, true);
     expect(ofType(run.registered, "SourceMailboxes")[0].inputs.maxUsers).toBe(0);
-    expect((await runWave({}, true)).registered.find((r) => r.type.endsWith(":SourceMailboxes"))!.inputs.maxUsers).toBeUndefined();
+    expect(
+      (await runWave({}, true)).registered.find((r) => r.type.endsWith(":SourceMailboxes"))!.inputs.maxUsers,
+    ).toBeUndefined();
   });
 });

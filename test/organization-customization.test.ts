@@ -5,7 +5,14 @@
 
 import { useEmulator } from "./support/emulator";
 import { startProviderHost, type ProviderHost } from "../harness/providerHost";
-import { Engine, declareResource, emulatorStackConfig, withUnknowns, type DeclaredResource, useProviderHost } from "../harness/engine";
+import {
+  Engine,
+  declareResource,
+  emulatorStackConfig,
+  withUnknowns,
+  type DeclaredResource,
+  useProviderHost,
+} from "../harness/engine";
 import { OrganizationCustomization } from "../providers/organizationCustomization";
 import { findTenant } from "../emulator/model";
 
@@ -26,7 +33,12 @@ function exchangeCalls(since: number, role?: "source" | "target") {
   return emulator()
     .requests.slice(since)
     .filter((r) => r.surface === "exchange")
-    .filter((r) => !t || r.path.toLowerCase().includes(t.tenantId.toLowerCase()) || r.path.toLowerCase().includes(t.domain.toLowerCase()));
+    .filter(
+      (r) =>
+        !t ||
+        r.path.toLowerCase().includes(t.tenantId.toLowerCase()) ||
+        r.path.toLowerCase().includes(t.domain.toLowerCase()),
+    );
 }
 const writes = (calls: ReturnType<typeof exchangeCalls>) => calls.filter((r) => r.cmdlet && !/^Get-/i.test(r.cmdlet));
 
@@ -55,15 +67,28 @@ describe("lifecycle", () => {
     expect(op).toBe("create");
     const tenantId = emulator().tenants.target.tenantId;
     expect(state.id).toBe(tenantId);
-    expect(state.outputs).toEqual({ tenant: "target", tenantId, isDehydrated: false, enabledByUs: true, __provider: target.inputs.__provider });
+    expect(state.outputs).toEqual({
+      tenant: "target",
+      tenantId,
+      isDehydrated: false,
+      enabledByUs: true,
+      __provider: target.inputs.__provider,
+    });
     expect(orgConfig("target").IsDehydrated).toBe(false);
-    expect(writes(exchangeCalls(mark, "target")).map((r) => [r.cmdlet, r.status])).toEqual([["Enable-OrganizationCustomization", 200]]);
+    expect(writes(exchangeCalls(mark, "target")).map((r) => [r.cmdlet, r.status])).toEqual([
+      ["Enable-OrganizationCustomization", 200],
+    ]);
   });
 
   test("up on the already hydrated source succeeds without enabling anything", async () => {
     const mark = emulator().requests.length;
     const { state } = await engine.up(source);
-    expect(state.outputs).toMatchObject({ tenant: "source", tenantId: emulator().tenants.source.tenantId, isDehydrated: false, enabledByUs: false });
+    expect(state.outputs).toMatchObject({
+      tenant: "source",
+      tenantId: emulator().tenants.source.tenantId,
+      isDehydrated: false,
+      enabledByUs: false,
+    });
     expect(exchangeCalls(mark, "source").map((r) => r.cmdlet)).toEqual(["Get-OrganizationConfig"]);
     expect(writes(exchangeCalls(mark))).toEqual([]);
   });
@@ -107,7 +132,9 @@ describe("lifecycle", () => {
     expect(engine.states.size).toBe(0);
     expect(writes(exchangeCalls(mark))).toEqual([]);
     expect(orgConfig("target").IsDehydrated).toBe(false);
-    await host.waitForOutput(`OrganizationCustomization of tenant ${emulator().tenants.target.tenantId} (target): nothing to delete`);
+    await host.waitForOutput(
+      `OrganizationCustomization of tenant ${emulator().tenants.target.tenantId} (target): nothing to delete`,
+    );
   });
 });
 
@@ -150,7 +177,9 @@ describe("faults", () => {
       const err = await new Engine(other).up(target).catch((x) => x);
       expect(err).toBeInstanceOf(Error);
       expect(err.message).toMatch(
-        new RegExp(`^Reading the organization configuration \\(Get-OrganizationConfig\\) of tenant ${emulator().tenants.target.tenantId}: `),
+        new RegExp(
+          `^Reading the organization configuration \\(Get-OrganizationConfig\\) of tenant ${emulator().tenants.target.tenantId}: `,
+        ),
       );
       expect(err.message).not.toContain(badSecret);
       expect(other.output()).not.toContain(badSecret);

@@ -7,7 +7,14 @@
 
 import { emulatorTenantSettings, useEmulator } from "./support/emulator";
 import type { ProviderHost } from "../harness/providerHost";
-import { CheckFailedError, Engine, declareResource, withUnknowns, type DeclaredResource, useProviderHost } from "../harness/engine";
+import {
+  CheckFailedError,
+  Engine,
+  declareResource,
+  withUnknowns,
+  type DeclaredResource,
+  useProviderHost,
+} from "../harness/engine";
 import { OrganizationRelationship, type OrganizationRelationshipArgs } from "../providers/organizationRelationship";
 import { OrganizationCustomization } from "../providers/organizationCustomization";
 import { ScopingGroup } from "../providers/scopingGroup";
@@ -28,7 +35,11 @@ const tenantState = (role: Role) => findTenant(emulator().state, emulator().tena
 const relationships = (role: Role): Rec[] =>
   [...tenantState(role).exchange.organizationRelationships.values()]
     .map((s) => s.obj)
-    .filter((o) => (o.DomainNames as string[]).some((d) => d.toLowerCase() === emulator().tenants[other(role)].tenantId.toLowerCase()));
+    .filter((o) =>
+      (o.DomainNames as string[]).some(
+        (d) => d.toLowerCase() === emulator().tenants[other(role)].tenantId.toLowerCase(),
+      ),
+    );
 const theRelationship = (role: Role): Rec => {
   const all = relationships(role);
   expect(all).toHaveLength(1);
@@ -36,21 +47,26 @@ const theRelationship = (role: Role): Rec => {
 };
 
 function exchangeCalls(since: number) {
-  return emulator().requests.slice(since).filter((r) => r.surface === "exchange");
+  return emulator()
+    .requests.slice(since)
+    .filter((r) => r.surface === "exchange");
 }
 const writes = (calls: ReturnType<typeof exchangeCalls>) => calls.filter((r) => r.cmdlet && !/^Get-/i.test(r.cmdlet));
 
 /** Exchange over REST as an administrator would use it by hand (the same client the providers use). */
-const exchange = (role: Role) => createTenantClient(emulatorTenantSettings(emulator(), role), { exchange: { baseDelayMs: 5, maxDelayMs: 20 } }).exchange;
+const exchange = (role: Role) =>
+  createTenantClient(emulatorTenantSettings(emulator(), role), { exchange: { baseDelayMs: 5, maxDelayMs: 20 } })
+    .exchange;
 
 const relationship = (name: string, args: Partial<OrganizationRelationshipArgs> & { tenant: Role }) =>
-  declareResource(() =>
-    new OrganizationRelationship(name, {
-      partnerTenantId: emulator().tenants[other(args.tenant)].tenantId,
-      name: args.tenant === "target" ? "Fabrikam moves" : "Contoso moves",
-      capabilities: [args.tenant === "target" ? "Inbound" : "RemoteOutbound"],
-      ...args,
-    }),
+  declareResource(
+    () =>
+      new OrganizationRelationship(name, {
+        partnerTenantId: emulator().tenants[other(args.tenant)].tenantId,
+        name: args.tenant === "target" ? "Fabrikam moves" : "Contoso moves",
+        capabilities: [args.tenant === "target" ? "Inbound" : "RemoteOutbound"],
+        ...args,
+      }),
   );
 
 beforeAll(async () => {
@@ -61,26 +77,34 @@ beforeAll(async () => {
 describe("check", () => {
   test("rejects bad inputs offline, naming the property and the fix", async () => {
     const mark = emulator().requests.length;
-    const bad = await declareResource(() =>
-      new OrganizationRelationship("relationship/bad", {
-        tenant: "target",
-        partnerTenantId: "fabrikam.onmicrosoft.com",
-        name: "",
-        capabilities: ["Inbound", "Sideways"],
-        oauthApplicationId: "not-a-guid",
-        ...({ mailTips: true } as object),
-      }),
+    const bad = await declareResource(
+      () =>
+        new OrganizationRelationship("relationship/bad", {
+          tenant: "target",
+          partnerTenantId: "fabrikam.onmicrosoft.com",
+          name: "",
+          capabilities: ["Inbound", "Sideways"],
+          oauthApplicationId: "not-a-guid",
+          ...({ mailTips: true } as object),
+        }),
     );
     const err: CheckFailedError = await engine.preview(bad).catch((e) => e);
     expect(err).toBeInstanceOf(CheckFailedError);
     const props = err.failures.map((f) => f.property).sort();
     expect(props).toEqual(["capabilities", "mailTips", "name", "oauthApplicationId", "partnerTenantId"]);
     expect(err.failures.find((f) => f.property === "partnerTenantId")!.reason).toMatch(/GUID/);
-    expect(err.failures.find((f) => f.property === "capabilities")!.reason).toMatch(/"Sideways".*Inbound, Outbound, RemoteInbound, RemoteOutbound/);
+    expect(err.failures.find((f) => f.property === "capabilities")!.reason).toMatch(
+      /"Sideways".*Inbound, Outbound, RemoteInbound, RemoteOutbound/,
+    );
 
-    const self = await relationship("relationship/self", { tenant: "target", partnerTenantId: emulator().tenants.target.tenantId });
+    const self = await relationship("relationship/self", {
+      tenant: "target",
+      partnerTenantId: emulator().tenants.target.tenantId,
+    });
     const selfErr: CheckFailedError = await engine.preview(self).catch((e) => e);
-    expect(selfErr.failures).toEqual([{ property: "partnerTenantId", reason: expect.stringMatching(/is the target tenant itself/) }]);
+    expect(selfErr.failures).toEqual([
+      { property: "partnerTenantId", reason: expect.stringMatching(/is the target tenant itself/) },
+    ]);
 
     const bare = await relationship("relationship/bare-source", { tenant: "source" });
     const bareErr: CheckFailedError = await engine.preview(bare).catch((e) => e);
@@ -90,7 +114,11 @@ describe("check", () => {
 
   test("unknown values pass check and preview plans a create without calling Microsoft", async () => {
     const mark = emulator().requests.length;
-    const r = await relationship("relationship/source", { tenant: "source", oauthApplicationId: APP_ID, publishedScopes: ["x"] });
+    const r = await relationship("relationship/source", {
+      tenant: "source",
+      oauthApplicationId: APP_ID,
+      publishedScopes: ["x"],
+    });
     const step = await engine.preview(withUnknowns(r, "oauthApplicationId", "publishedScopes", "partnerTenantId"));
     expect(step.op).toBe("create");
     expect(emulator().requests.length).toBe(mark);
@@ -104,8 +132,19 @@ describe("lifecycle", () => {
 
   beforeAll(async () => {
     target = await relationship("relationship/target", { tenant: "target" });
-    scope = await declareResource(() => new ScopingGroup("scoping-group", { name: "Cross-Tenant Movers", alias: "ctmovers", members: ["adelev@fabrikam.com", "alexw@fabrikam.com"] }));
-    source = await relationship("relationship/source", { tenant: "source", oauthApplicationId: APP_ID, publishedScopes: ["ctmovers@fabrikam.com"] });
+    scope = await declareResource(
+      () =>
+        new ScopingGroup("scoping-group", {
+          name: "Cross-Tenant Movers",
+          alias: "ctmovers",
+          members: ["adelev@fabrikam.com", "alexw@fabrikam.com"],
+        }),
+    );
+    source = await relationship("relationship/source", {
+      tenant: "source",
+      oauthApplicationId: APP_ID,
+      publishedScopes: ["ctmovers@fabrikam.com"],
+    });
   });
 
   test("a dehydrated target is refused with the fix: enable organization customization first", async () => {
@@ -124,9 +163,23 @@ describe("lifecycle", () => {
     const { op, state } = await engine.up(target);
     expect(op).toBe("create");
     const r = theRelationship("target");
-    expect(r).toMatchObject({ Name: "Fabrikam moves", DomainNames: [emulator().tenants.source.tenantId], Enabled: true, MailboxMoveEnabled: true, MailboxMoveCapability: "Inbound" });
+    expect(r).toMatchObject({
+      Name: "Fabrikam moves",
+      DomainNames: [emulator().tenants.source.tenantId],
+      Enabled: true,
+      MailboxMoveEnabled: true,
+      MailboxMoveCapability: "Inbound",
+    });
     expect(state.id).toBe(r.Guid);
-    expect(state.outputs).toMatchObject({ adopted: false, original: null, identity: "Fabrikam moves", enabled: true, mailboxMoveEnabled: true, mailboxMoveCapability: ["Inbound"], addedCapabilities: ["Inbound"] });
+    expect(state.outputs).toMatchObject({
+      adopted: false,
+      original: null,
+      identity: "Fabrikam moves",
+      enabled: true,
+      mailboxMoveEnabled: true,
+      mailboxMoveCapability: ["Inbound"],
+      addedCapabilities: ["Inbound"],
+    });
     expect(writes(exchangeCalls(mark)).map((c) => c.cmdlet)).toEqual(["New-OrganizationRelationship"]);
   });
 
@@ -144,7 +197,11 @@ describe("lifecycle", () => {
       OAuthApplicationId: APP_ID,
       MailboxMovePublishedScopes: ["Cross-Tenant Movers"],
     });
-    expect(state.outputs).toMatchObject({ currentPublishedScopes: ["Cross-Tenant Movers"], expectedPublishedScopes: ["Cross-Tenant Movers"], currentOAuthApplicationId: APP_ID });
+    expect(state.outputs).toMatchObject({
+      currentPublishedScopes: ["Cross-Tenant Movers"],
+      expectedPublishedScopes: ["Cross-Tenant Movers"],
+      currentOAuthApplicationId: APP_ID,
+    });
   });
 
   test("a second preview and up change nothing and call nothing", async () => {
@@ -167,7 +224,11 @@ describe("lifecycle", () => {
     expect((await engine.refresh(source)).op).toBe("same");
     const mark = emulator().requests.length;
     expect((await engine.up(target)).op).toBe("update");
-    expect(theRelationship("target")).toMatchObject({ MailboxMoveEnabled: true, MailboxMoveCapability: "Inbound", Name: "Fabrikam moves" });
+    expect(theRelationship("target")).toMatchObject({
+      MailboxMoveEnabled: true,
+      MailboxMoveCapability: "Inbound",
+      Name: "Fabrikam moves",
+    });
     expect(writes(exchangeCalls(mark)).map((c) => c.cmdlet)).toEqual(["Set-OrganizationRelationship"]);
     expect((await engine.up(target)).op).toBe("same");
   });
@@ -178,7 +239,10 @@ describe("lifecycle", () => {
     r.OAuthApplicationId = "";
     expect((await engine.refresh(source)).op).toBe("drift");
     expect((await engine.up(source)).op).toBe("update");
-    expect(theRelationship("source")).toMatchObject({ MailboxMovePublishedScopes: ["Cross-Tenant Movers"], OAuthApplicationId: APP_ID });
+    expect(theRelationship("source")).toMatchObject({
+      MailboxMovePublishedScopes: ["Cross-Tenant Movers"],
+      OAuthApplicationId: APP_ID,
+    });
     expect((await engine.up(source)).op).toBe("same");
   });
 
@@ -186,7 +250,9 @@ describe("lifecycle", () => {
     const wrong = { ...source, inputs: { ...source.inputs, publishedScopes: ["allstaff@fabrikam.com"] } };
     const mark = emulator().requests.length;
     const err = await engine.up(wrong).catch((e) => e);
-    expect(err.message).toMatch(/'allstaff@fabrikam.com' is a MailUniversalDistributionGroup, not a mail-enabled security group/);
+    expect(err.message).toMatch(
+      /'allstaff@fabrikam.com' is a MailUniversalDistributionGroup, not a mail-enabled security group/,
+    );
     expect(writes(exchangeCalls(mark))).toEqual([]);
     expect(theRelationship("source").MailboxMovePublishedScopes).toEqual(["Cross-Tenant Movers"]);
   });
@@ -249,7 +315,13 @@ describe("a relationship that existed before the stack", () => {
     expect(state.outputs).toMatchObject({
       adopted: true,
       identity: EXISTING,
-      original: { enabled: true, mailboxMoveEnabled: false, mailboxMoveCapability: [], oauthApplicationId: null, mailboxMovePublishedScopes: [] },
+      original: {
+        enabled: true,
+        mailboxMoveEnabled: false,
+        mailboxMoveCapability: [],
+        oauthApplicationId: null,
+        mailboxMovePublishedScopes: [],
+      },
       addedCapabilities: ["Inbound"],
     });
     expect((await e.up(r)).op).toBe("same");
@@ -259,13 +331,21 @@ describe("a relationship that existed before the stack", () => {
   });
 
   test("a move-back capability it carries is kept while adopted and after destroy", async () => {
-    const before = await seed({ MailboxMoveEnabled: true, MailboxMoveCapability: "RemoteOutbound", OAuthApplicationId: APP_ID });
+    const before = await seed({
+      MailboxMoveEnabled: true,
+      MailboxMoveCapability: "RemoteOutbound",
+      OAuthApplicationId: APP_ID,
+    });
     const e = new Engine(host);
     const r = await relationship("relationship/target", { tenant: "target" });
     const mark = emulator().requests.length;
     const { state } = await e.up(r);
     expect(theRelationship("target").MailboxMoveCapability).toBe("Inbound, RemoteOutbound");
-    expect(state.outputs).toMatchObject({ adopted: true, mailboxMoveCapability: ["Inbound", "RemoteOutbound"], addedCapabilities: ["Inbound"] });
+    expect(state.outputs).toMatchObject({
+      adopted: true,
+      mailboxMoveCapability: ["Inbound", "RemoteOutbound"],
+      addedCapabilities: ["Inbound"],
+    });
     expect(writes(exchangeCalls(mark)).map((c) => c.cmdlet)).toEqual(["Set-OrganizationRelationship"]);
     // Someone removes our Inbound by hand: the repair adds it back and leaves RemoteOutbound alone.
     theRelationship("target").MailboxMoveCapability = "RemoteOutbound";
@@ -280,9 +360,16 @@ describe("a relationship that existed before the stack", () => {
   });
 
   test("a relationship holding the name for other domains is an error that says so", async () => {
-    await exchange("target").invoke("New-OrganizationRelationship", { Name: "Fabrikam moves", DomainNames: ["northwind.example"] });
-    const err = await new Engine(host).up(await relationship("relationship/target", { tenant: "target" })).catch((x) => x);
-    expect(err.message).toMatch(/the name 'Fabrikam moves' is taken by a relationship for other domains \(northwind.example\)/);
+    await exchange("target").invoke("New-OrganizationRelationship", {
+      Name: "Fabrikam moves",
+      DomainNames: ["northwind.example"],
+    });
+    const err = await new Engine(host)
+      .up(await relationship("relationship/target", { tenant: "target" }))
+      .catch((x) => x);
+    expect(err.message).toMatch(
+      /the name 'Fabrikam moves' is taken by a relationship for other domains \(northwind.example\)/,
+    );
     await exchange("target").invoke("Remove-OrganizationRelationship", { Identity: "Fabrikam moves", Confirm: false });
     expect(relationships("target")).toEqual([]);
   });

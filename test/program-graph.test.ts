@@ -37,7 +37,10 @@ test("app -> consent in both tenants -> migration endpoint -> retirement of old 
   expect(run.dependsOn("migration-endpoint", "consent/source")).toBe(true);
   expect(run.byName("migration-endpoint").inputs.consentedAt).toBe(CONSENTED_AT);
   expect(run.dependsOn("migration-app/secret-retirement", "migration-endpoint")).toBe(true);
-  expect(run.byName("migration-app/secret-retirement").inputs).toMatchObject({ keepSecretKeyId: "88888888-8888-4888-8888-888888888888", retireSecretKeyIds: [] });
+  expect(run.byName("migration-app/secret-retirement").inputs).toMatchObject({
+    keepSecretKeyId: "88888888-8888-4888-8888-888888888888",
+    retireSecretKeyIds: [],
+  });
   // And not the other way round: no consent waits for the endpoint.
   expect(run.dependsOn("consent/source", "migration-endpoint")).toBe(false);
 });
@@ -45,7 +48,10 @@ test("app -> consent in both tenants -> migration endpoint -> retirement of old 
 test("the scoping group, filled from the waves, comes before the source relationship that publishes it", () => {
   expect(run.dependsOn("relationship/source", "scoping-group")).toBe(true);
   expect(run.dependsOn("relationship/source", "consent/source")).toBe(true);
-  expect(run.byName("relationship/source").inputs).toMatchObject({ oauthApplicationId: APP_ID, publishedScopes: ["migration-to-contoso"] });
+  expect(run.byName("relationship/source").inputs).toMatchObject({
+    oauthApplicationId: APP_ID,
+    publishedScopes: ["migration-to-contoso"],
+  });
   // Members are the sources of every wave that may move; Diego (litigation hold) is held, so not in scope.
   expect(run.byName("scoping-group").inputs.members).toEqual(["alexw@fabrikam.com", "meganb@fabrikam.com"]);
   expect(run.dependsOn("scoping-group", "source-mailboxes/wave-1")).toBe(true);
@@ -64,13 +70,23 @@ test("every wave is staged after the migration endpoint, from its own source rea
 
 test("licences come after the stamped MailUsers, readiness after everything it checks, the batch after readiness", () => {
   // A licence on a MailUser without its ExchangeGuid provisions a new mailbox: the MailUsers go first.
-  for (const m of ["mailuser/alexw@contoso.com", "mailuser/diegos@contoso.com"]) expect([m, run.dependsOn("licences/wave-1", m)]).toEqual([m, true]);
+  for (const m of ["mailuser/alexw@contoso.com", "mailuser/diegos@contoso.com"])
+    expect([m, run.dependsOn("licences/wave-1", m)]).toEqual([m, true]);
   expect(run.dependsOn("licences/wave-2", "mailuser/megan.bowen@contoso.com")).toBe(true);
   expect(run.dependsOn("licences/wave-2", "mailuser/alexw@contoso.com")).toBe(false);
-  for (const on of ["licences/wave-1", "mailuser/alexw@contoso.com", "scoping-group", "relationship/source", "relationship/target", "migration-endpoint", "consent/source"]) {
+  for (const on of [
+    "licences/wave-1",
+    "mailuser/alexw@contoso.com",
+    "scoping-group",
+    "relationship/source",
+    "relationship/target",
+    "migration-endpoint",
+    "consent/source",
+  ]) {
     expect([on, run.dependsOn("readiness/wave-1", on)]).toEqual([on, true]);
   }
-  for (const on of ["readiness/wave-1", "licences/wave-1", "mailuser/alexw@contoso.com", "migration-endpoint"]) expect([on, run.dependsOn("batch/wave-1", on)]).toEqual([on, true]);
+  for (const on of ["readiness/wave-1", "licences/wave-1", "mailuser/alexw@contoso.com", "migration-endpoint"])
+    expect([on, run.dependsOn("batch/wave-1", on)]).toEqual([on, true]);
   // wave-2 declares no batch; its readiness is its own.
   expect(run.resources.some((r) => r.name === "batch/wave-2")).toBe(false);
   expect(run.dependsOn("readiness/wave-2", "mailuser/alexw@contoso.com")).toBe(false);
@@ -83,7 +99,9 @@ test("the graph has no cycle, and destroy (its reverse) removes staged users fir
   const order: string[] = [];
   const remaining = new Set(custom);
   while (remaining.size > 0) {
-    const free = [...remaining].filter((x) => ![...remaining].some((y) => y !== x && run.byName(y).dependsOn.includes(x)));
+    const free = [...remaining].filter(
+      (x) => ![...remaining].some((y) => y !== x && run.byName(y).dependsOn.includes(x)),
+    );
     expect(free.length).toBeGreaterThan(0);
     for (const f of free) {
       order.push(f);

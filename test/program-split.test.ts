@@ -17,7 +17,17 @@ import { useEmulator } from "./support/emulator";
 import { Engine } from "../harness/engine";
 import { ProgramRunner, type RunResult } from "./support/programRunner";
 import { startProviderHost, type ProviderHost } from "../harness/providerHost";
-import { APP_ID, baseConfig, CLIENT_SECRET, CONSENTED_AT, runIndex, SOURCE, TARGET, type ProgramRun, type StackOutputs } from "./support/programMocks";
+import {
+  APP_ID,
+  baseConfig,
+  CLIENT_SECRET,
+  CONSENTED_AT,
+  runIndex,
+  SOURCE,
+  TARGET,
+  type ProgramRun,
+  type StackOutputs,
+} from "./support/programMocks";
 import { FAKE_PWSH } from "../emulator/fakePwsh";
 
 const STAGING = {
@@ -27,22 +37,40 @@ const STAGING = {
 };
 const SOURCE_STACK = "org/xtmm/fabrikam";
 const TARGET_STACK = "org/xtmm/contoso";
-const SOURCE_CREDENTIALS = { "xtmm:sourceClientId": undefined, "xtmm:sourceClientSecret": undefined, "xtmm:sourceAuth": undefined };
-const TARGET_CREDENTIALS = { "xtmm:targetClientId": undefined, "xtmm:targetClientSecret": undefined, "xtmm:targetAuth": undefined };
+const SOURCE_CREDENTIALS = {
+  "xtmm:sourceClientId": undefined,
+  "xtmm:sourceClientSecret": undefined,
+  "xtmm:sourceAuth": undefined,
+};
+const TARGET_CREDENTIALS = {
+  "xtmm:targetClientId": undefined,
+  "xtmm:targetClientSecret": undefined,
+  "xtmm:targetAuth": undefined,
+};
 
 const targetStack = (stacks: StackOutputs) =>
-  runIndex(baseConfig({ ...STAGING, ...SOURCE_CREDENTIALS, "xtmm:manage": "target", "xtmm:partnerStack": SOURCE_STACK }), {
-    secretKeys: ["xtmm:targetClientSecret"],
-    stacks,
-    stack: "contoso",
-  });
+  runIndex(
+    baseConfig({ ...STAGING, ...SOURCE_CREDENTIALS, "xtmm:manage": "target", "xtmm:partnerStack": SOURCE_STACK }),
+    {
+      secretKeys: ["xtmm:targetClientSecret"],
+      stacks,
+      stack: "contoso",
+    },
+  );
 const sourceStack = (stacks: StackOutputs) =>
-  runIndex(baseConfig({ ...STAGING, ...TARGET_CREDENTIALS, "xtmm:manage": "source", "xtmm:partnerStack": TARGET_STACK }), {
-    secretKeys: ["xtmm:sourceClientSecret"],
-    stacks,
-    stack: "fabrikam",
-  });
-const customNames = (run: ProgramRun) => run.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/")).map((r) => r.name).sort();
+  runIndex(
+    baseConfig({ ...STAGING, ...TARGET_CREDENTIALS, "xtmm:manage": "source", "xtmm:partnerStack": TARGET_STACK }),
+    {
+      secretKeys: ["xtmm:sourceClientSecret"],
+      stacks,
+      stack: "fabrikam",
+    },
+  );
+const customNames = (run: ProgramRun) =>
+  run.resources
+    .filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"))
+    .map((r) => r.name)
+    .sort();
 /** Everything secret the two stacks know: none of it may reach the other stack. */
 const SECRETS = [CLIENT_SECRET, "source-secret-value", "target-secret-value", "generated-mailuser-password"];
 
@@ -60,8 +88,15 @@ describe("the day of a split pair", () => {
   });
 
   test("first target up: the app and the target's own steps; the endpoint and staging wait for the source", () => {
-    expect(customNames(first)).toEqual(["consent/target", "migration-app", "organization-customization/target", "relationship/target"]);
-    expect(first.outputs.nextSteps).toEqual([expect.stringMatching(/source tenant has not consented.*Run `pulumi up` in the source stack/)]);
+    expect(customNames(first)).toEqual([
+      "consent/target",
+      "migration-app",
+      "organization-customization/target",
+      "relationship/target",
+    ]);
+    expect(first.outputs.nextSteps).toEqual([
+      expect.stringMatching(/source tenant has not consented.*Run `pulumi up` in the source stack/),
+    ]);
     expect(first.logs.join("\n")).toMatch(/has not consented/);
     expect(first.outputs.endpointName).toBeUndefined();
     expect(first.outputs.waves).toEqual({});
@@ -89,10 +124,21 @@ describe("the day of a split pair", () => {
       "source-mailboxes/wave-1",
     ]);
     // The source side's pre-flight: the app the target stack published, the endpoint by its configured name.
-    expect(source.byName("readiness/wave-1").inputs).toMatchObject({ appId: APP_ID, endpointName: "migration-from-fabrikam", scopeGroup: "migration-to-contoso" });
+    expect(source.byName("readiness/wave-1").inputs).toMatchObject({
+      appId: APP_ID,
+      endpointName: "migration-from-fabrikam",
+      scopeGroup: "migration-to-contoso",
+    });
     expect(source.dependsOn("readiness/wave-1", "scoping-group")).toBe(true);
-    expect(source.byName("consent/source").inputs).toMatchObject({ tenant: "source", appId: APP_ID, consentUrl: expect.stringContaining(APP_ID) });
-    expect(source.byName("relationship/source").inputs).toMatchObject({ partnerTenantId: TARGET, oauthApplicationId: APP_ID });
+    expect(source.byName("consent/source").inputs).toMatchObject({
+      tenant: "source",
+      appId: APP_ID,
+      consentUrl: expect.stringContaining(APP_ID),
+    });
+    expect(source.byName("relationship/source").inputs).toMatchObject({
+      partnerTenantId: TARGET,
+      oauthApplicationId: APP_ID,
+    });
     expect(source.dependsOn("relationship/source", "scoping-group")).toBe(true);
     expect(source.byName("scoping-group").inputs.members).toEqual(["alexw@fabrikam.com"]);
     expect(source.outputs.consentUrl).toEqual(expect.stringContaining(APP_ID));
@@ -103,10 +149,11 @@ describe("the day of a split pair", () => {
     const partner = source.outputs.partner as Record<string, any>;
     expect(Object.keys(partner).sort()).toEqual(["consentedAt", "domain", "role", "sourceMailboxes", "tenantId"]);
     expect(partner).toMatchObject({ role: "source", tenantId: SOURCE, consentedAt: CONSENTED_AT });
-    expect(partner.sourceMailboxes["wave-1"].map((m: { sourceAddress: string; state: string }) => `${m.sourceAddress} ${m.state}`)).toEqual([
-      "alexw@fabrikam.com ready",
-      "diegos@fabrikam.com blocked",
-    ]);
+    expect(
+      partner.sourceMailboxes["wave-1"].map(
+        (m: { sourceAddress: string; state: string }) => `${m.sourceAddress} ${m.state}`,
+      ),
+    ).toEqual(["alexw@fabrikam.com ready", "diegos@fabrikam.com blocked"]);
     expect(source.secretExports).toEqual([]);
     for (const s of SECRETS) expect(JSON.stringify(source.outputs)).not.toContain(s);
   });
@@ -124,14 +171,24 @@ describe("the day of a split pair", () => {
       "relationship/target",
     ]);
     // The target side's pre-flight names the source's scope group by its configured name.
-    expect(second.byName("readiness/wave-1").inputs).toMatchObject({ appId: APP_ID, endpointName: "migration-from-fabrikam", scopeGroup: "migration-to-contoso" });
+    expect(second.byName("readiness/wave-1").inputs).toMatchObject({
+      appId: APP_ID,
+      endpointName: "migration-from-fabrikam",
+      scopeGroup: "migration-to-contoso",
+    });
     expect(second.dependsOn("readiness/wave-1", "mailuser/alexw@contoso.com")).toBe(true);
     expect(second.byName("migration-endpoint").inputs.consentedAt).toBe(CONSENTED_AT);
     expect(second.dependsOn("mailuser/alexw@contoso.com", "migration-endpoint")).toBe(true);
-    expect(second.byName("mailuser/alexw@contoso.com").inputs).toMatchObject({ exchangeGuid: "99999999-9999-4999-8999-999999999999", blockers: [] });
+    expect(second.byName("mailuser/alexw@contoso.com").inputs).toMatchObject({
+      exchangeGuid: "99999999-9999-4999-8999-999999999999",
+      blockers: [],
+    });
     expect(second.byName("mailuser/diegos@contoso.com").inputs).toMatchObject({ blockers: ["litigation hold"] });
     expect(second.outputs.endpointName).toBe("migration-from-fabrikam");
-    expect((second.outputs.waves as Record<string, Array<{ state: string }>>)["wave-1"].map((u) => u.state)).toEqual(["staged", "held"]);
+    expect((second.outputs.waves as Record<string, Array<{ state: string }>>)["wave-1"].map((u) => u.state)).toEqual([
+      "staged",
+      "held",
+    ]);
     expect(second.outputs.nextSteps).toBeUndefined();
   });
 });
@@ -141,47 +198,89 @@ describe("licences and batches in a split pair: each on the side that administer
     "xtmm:waves": { "wave-1": { users: ["alexw@fabrikam.com", "diegos@fabrikam.com"], batch: { start: true } } },
     "xtmm:licences": { assign: "target", usageLocation: "US" },
   };
-  const split = (manage: "source" | "target", partnerStack: string, credentials: Record<string, undefined>, secretKey: string, stacks: StackOutputs) =>
-    runIndex(baseConfig({ ...STAGING, ...MOVES, ...credentials, "xtmm:manage": manage, "xtmm:partnerStack": partnerStack }), { secretKeys: [secretKey], stacks });
+  const split = (
+    manage: "source" | "target",
+    partnerStack: string,
+    credentials: Record<string, undefined>,
+    secretKey: string,
+    stacks: StackOutputs,
+  ) =>
+    runIndex(
+      baseConfig({ ...STAGING, ...MOVES, ...credentials, "xtmm:manage": manage, "xtmm:partnerStack": partnerStack }),
+      { secretKeys: [secretKey], stacks },
+    );
 
   test("the target stack licenses and batches its staged users; the source stack does neither", async () => {
-    const first = await split("target", SOURCE_STACK, SOURCE_CREDENTIALS, "xtmm:targetClientSecret", { [SOURCE_STACK]: { outputs: {} } });
-    const src = await split("source", TARGET_STACK, TARGET_CREDENTIALS, "xtmm:sourceClientSecret", { [TARGET_STACK]: { outputs: { partner: first.outputs.partner } } });
+    const first = await split("target", SOURCE_STACK, SOURCE_CREDENTIALS, "xtmm:targetClientSecret", {
+      [SOURCE_STACK]: { outputs: {} },
+    });
+    const src = await split("source", TARGET_STACK, TARGET_CREDENTIALS, "xtmm:sourceClientSecret", {
+      [TARGET_STACK]: { outputs: { partner: first.outputs.partner } },
+    });
     if (src.error) throw src.error;
     expect(customNames(src).filter((n) => /^(licences|batch)\//.test(n))).toEqual([]);
-    const tgt = await split("target", SOURCE_STACK, SOURCE_CREDENTIALS, "xtmm:targetClientSecret", { [SOURCE_STACK]: { outputs: { partner: src.outputs.partner } } });
+    const tgt = await split("target", SOURCE_STACK, SOURCE_CREDENTIALS, "xtmm:targetClientSecret", {
+      [SOURCE_STACK]: { outputs: { partner: src.outputs.partner } },
+    });
     if (tgt.error) throw tgt.error;
     expect(tgt.byName("licences/wave-1").inputs).toMatchObject({ tenant: "target", users: ["alexw@contoso.com"] });
-    expect(tgt.byName("batch/wave-1").inputs).toMatchObject({ targetAddresses: ["alexw@contoso.com"], sourceEndpoint: "migration-from-fabrikam", start: true });
+    expect(tgt.byName("batch/wave-1").inputs).toMatchObject({
+      targetAddresses: ["alexw@contoso.com"],
+      sourceEndpoint: "migration-from-fabrikam",
+      start: true,
+    });
     expect(tgt.dependsOn("licences/wave-1", "mailuser/alexw@contoso.com")).toBe(true);
     expect(tgt.dependsOn("batch/wave-1", "readiness/wave-1")).toBe(true);
   });
 
   test("source-side licences are assigned by the source stack", async () => {
-    const first = await split("target", SOURCE_STACK, SOURCE_CREDENTIALS, "xtmm:targetClientSecret", { [SOURCE_STACK]: { outputs: {} } });
-    const sourceSide = { ...MOVES, "xtmm:licences": { assign: "source" } };
-    const src = await runIndex(baseConfig({ ...STAGING, ...sourceSide, ...TARGET_CREDENTIALS, "xtmm:manage": "source", "xtmm:partnerStack": TARGET_STACK }), {
-      secretKeys: ["xtmm:sourceClientSecret"],
-      stacks: { [TARGET_STACK]: { outputs: { partner: first.outputs.partner } } },
+    const first = await split("target", SOURCE_STACK, SOURCE_CREDENTIALS, "xtmm:targetClientSecret", {
+      [SOURCE_STACK]: { outputs: {} },
     });
+    const sourceSide = { ...MOVES, "xtmm:licences": { assign: "source" } };
+    const src = await runIndex(
+      baseConfig({
+        ...STAGING,
+        ...sourceSide,
+        ...TARGET_CREDENTIALS,
+        "xtmm:manage": "source",
+        "xtmm:partnerStack": TARGET_STACK,
+      }),
+      {
+        secretKeys: ["xtmm:sourceClientSecret"],
+        stacks: { [TARGET_STACK]: { outputs: { partner: first.outputs.partner } } },
+      },
+    );
     if (src.error) throw src.error;
     expect(src.byName("licences/wave-1").inputs).toMatchObject({ tenant: "source", users: ["alexw@fabrikam.com"] });
   });
 });
 
 describe("what crosses is checked", () => {
-  const published = { role: "source", tenantId: SOURCE, domain: "fabrikam.onmicrosoft.com", consentedAt: CONSENTED_AT, sourceMailboxes: {} };
+  const published = {
+    role: "source",
+    tenantId: SOURCE,
+    domain: "fabrikam.onmicrosoft.com",
+    consentedAt: CONSENTED_AT,
+    sourceMailboxes: {},
+  };
 
   test("a partner output marked secret is refused, not unwrapped", async () => {
-    const run = await targetStack({ [SOURCE_STACK]: { outputs: { partner: published }, secretOutputNames: ["partner"] } });
-    expect(run.error?.message).toMatch(/xtmm:partnerStack: the stack org\/xtmm\/fabrikam publishes its 'partner' output as a secret/);
+    const run = await targetStack({
+      [SOURCE_STACK]: { outputs: { partner: published }, secretOutputNames: ["partner"] },
+    });
+    expect(run.error?.message).toMatch(
+      /xtmm:partnerStack: the stack org\/xtmm\/fabrikam publishes its 'partner' output as a secret/,
+    );
     expect(run.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"))).toEqual([]);
   });
 
   test("a partner stack of another tenant is refused, naming the key to fix", async () => {
     const other = "99999999-0000-4000-8000-000000000000";
     const run = await targetStack({ [SOURCE_STACK]: { outputs: { partner: { ...published, tenantId: other } } } });
-    expect(run.error?.message).toMatch(new RegExp(`administers tenant "${other}", but xtmm:sourceTenantId is ${SOURCE}`));
+    expect(run.error?.message).toMatch(
+      new RegExp(`administers tenant "${other}", but xtmm:sourceTenantId is ${SOURCE}`),
+    );
   });
 
   test("a partner stack of the same side is refused", async () => {
@@ -203,7 +302,9 @@ describe("the split day through two provider hosts against the emulator", () => 
   let targetHost: ProviderHost;
   /** One administrator's stack configuration: the pair, and only their own tenant's operator identity. */
   const own = (config: Record<string, string>, other: "source" | "target") =>
-    Object.fromEntries(Object.entries(config).filter(([k]) => !k.startsWith(`xtmm:${other}Client`) && k !== `xtmm:${other}Auth`));
+    Object.fromEntries(
+      Object.entries(config).filter(([k]) => !k.startsWith(`xtmm:${other}Client`) && k !== `xtmm:${other}Auth`),
+    );
   beforeAll(async () => {
     const e = emulator();
     operatorSecrets = [e.tenants.source.clientSecret, e.tenants.target.clientSecret];
@@ -231,7 +332,9 @@ describe("the split day through two provider hosts against the emulator", () => 
 
   test("target up, source up, target up: staged; again: nothing; destroy in each stack", async () => {
     const e = emulator();
-    const { users } = planUsers([{ source: "alexw@fabrikam.com" }, { source: "diegos@fabrikam.com" }], { "fabrikam.com": "contoso.com" });
+    const { users } = planUsers([{ source: "alexw@fabrikam.com" }, { source: "diegos@fabrikam.com" }], {
+      "fabrikam.com": "contoso.com",
+    });
     const pair = {
       source: { tenantId: e.tenants.source.tenantId, domain: e.tenants.source.domain },
       target: { tenantId: e.tenants.target.tenantId, domain: e.tenants.target.domain },
@@ -253,25 +356,52 @@ describe("the split day through two provider hosts against the emulator", () => 
     };
     const target = new ProgramRunner(new Engine(targetHost), { stack: "contoso" });
     const source = new ProgramRunner(new Engine(sourceHost), { stack: "fabrikam" });
-    const created = (r: RunResult) => r.steps.filter((s) => s.op === "create").map((s) => s.name).sort();
+    const created = (r: RunResult) =>
+      r.steps
+        .filter((s) => s.op === "create")
+        .map((s) => s.name)
+        .sort();
     const spy = jest.spyOn(console, "warn").mockImplementation(() => undefined);
 
     const t1 = await target.up(targetProgram);
-    expect(created(t1)).toEqual(["consent/target", "migration-app", "organization-customization/target", "relationship/target"]);
+    expect(created(t1)).toEqual([
+      "consent/target",
+      "migration-app",
+      "organization-customization/target",
+      "relationship/target",
+    ]);
     expect(t1.outputs.nextSteps).toHaveLength(1);
     fromTarget = t1.outputs.partner as PartnerValues;
-    const appSecret = String([...target.engine.states.values()].find((s) => s.name === "migration-app")!.outputs.clientSecret);
+    const appSecret = String(
+      [...target.engine.states.values()].find((s) => s.name === "migration-app")!.outputs.clientSecret,
+    );
     expect(appSecret.length).toBeGreaterThan(10);
     expect(JSON.stringify(fromTarget)).not.toContain(appSecret);
 
     const s1 = await source.up(sourceProgram);
-    expect(created(s1)).toEqual(["consent/source", "organization-customization/source", "readiness/wave-1", "relationship/source", "scoping-group", "source-mailboxes/wave-1"]);
+    expect(created(s1)).toEqual([
+      "consent/source",
+      "organization-customization/source",
+      "readiness/wave-1",
+      "relationship/source",
+      "scoping-group",
+      "source-mailboxes/wave-1",
+    ]);
     fromSource = s1.outputs.partner as PartnerValues;
     expect(fromSource).toMatchObject({ role: "source", consentedAt: expect.stringMatching(/^\d{4}-/) });
 
     const t2 = await target.up(targetProgram);
-    expect(created(t2)).toEqual(["mailuser/alexw@contoso.com", "mailuser/diegos@contoso.com", "migration-app/secret-retirement", "migration-endpoint", "readiness/wave-1"]);
-    expect((t2.outputs.waves as Record<string, Array<{ state: string }>>)["wave-1"].map((u) => u.state)).toEqual(["staged", "held"]);
+    expect(created(t2)).toEqual([
+      "mailuser/alexw@contoso.com",
+      "mailuser/diegos@contoso.com",
+      "migration-app/secret-retirement",
+      "migration-endpoint",
+      "readiness/wave-1",
+    ]);
+    expect((t2.outputs.waves as Record<string, Array<{ state: string }>>)["wave-1"].map((u) => u.state)).toEqual([
+      "staged",
+      "held",
+    ]);
     expect(t2.outputs).toMatchObject({ endpointName: "migration-from-fabrikam", nextSteps: [] });
 
     const t3 = await target.up(targetProgram);

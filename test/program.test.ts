@@ -8,10 +8,23 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { APP_ID, CLIENT_SECRET, baseConfig, runIndex, SECRET_KEYS, SOURCE, TARGET, type ProgramRun } from "./support/programMocks";
+import {
+  APP_ID,
+  CLIENT_SECRET,
+  baseConfig,
+  runIndex,
+  SECRET_KEYS,
+  SOURCE,
+  TARGET,
+  type ProgramRun,
+} from "./support/programMocks";
 
 const WAVES = { "wave-1": { users: ["alexw@fabrikam.com", "adelev@fabrikam.com", "diegos@fabrikam.com"] } };
-const STAGING = { "xtmm:waves": WAVES, "xtmm:domainMap": { "fabrikam.com": "contoso.com" }, "xtmm:targetDomains": ["contoso.com"] };
+const STAGING = {
+  "xtmm:waves": WAVES,
+  "xtmm:domainMap": { "fabrikam.com": "contoso.com" },
+  "xtmm:targetDomains": ["contoso.com"],
+};
 const DYNAMIC = "pulumi-nodejs:dynamic/xtmm:";
 
 describe("a pair administered by one stack, with one wave", () => {
@@ -22,7 +35,9 @@ describe("a pair administered by one stack, with one wave", () => {
   });
 
   test("declares every preparation step once, under a name that says what it is", () => {
-    const custom = run.resources.filter((r) => r.type.startsWith(DYNAMIC)).map((r) => `${r.type.slice(DYNAMIC.length)} ${r.name}`);
+    const custom = run.resources
+      .filter((r) => r.type.startsWith(DYNAMIC))
+      .map((r) => `${r.type.slice(DYNAMIC.length)} ${r.name}`);
     expect(custom.sort()).toEqual(
       [
         "AdminConsent consent/source",
@@ -44,24 +59,46 @@ describe("a pair administered by one stack, with one wave", () => {
     );
     const components = run.resources.filter((r) => r.type.startsWith("xtmm:index:")).map((r) => `${r.type} ${r.name}`);
     expect(components.sort()).toEqual(
-      ["xtmm:index:CrossTenantMigration pair", "xtmm:index:MigrationWave wave-1", "xtmm:index:SourceTenant source", "xtmm:index:TargetTenant target"].sort(),
+      [
+        "xtmm:index:CrossTenantMigration pair",
+        "xtmm:index:MigrationWave wave-1",
+        "xtmm:index:SourceTenant source",
+        "xtmm:index:TargetTenant target",
+      ].sort(),
     );
   });
 
   test("children are parented under their tenant or wave, and those under the pair", () => {
     const parentOf = (name: string) => run.resources.find((r) => r.urn === run.byName(name).parentUrn)?.name;
-    for (const name of ["migration-app", "consent/target", "relationship/target", "migration-endpoint", "migration-app/secret-retirement", "organization-customization/target"]) {
+    for (const name of [
+      "migration-app",
+      "consent/target",
+      "relationship/target",
+      "migration-endpoint",
+      "migration-app/secret-retirement",
+      "organization-customization/target",
+    ]) {
       expect([name, parentOf(name)]).toEqual([name, "target"]);
     }
-    for (const name of ["consent/source", "relationship/source", "scoping-group", "organization-customization/source"]) {
+    for (const name of [
+      "consent/source",
+      "relationship/source",
+      "scoping-group",
+      "organization-customization/source",
+    ]) {
       expect([name, parentOf(name)]).toEqual([name, "source"]);
     }
-    for (const name of ["source-mailboxes/wave-1", "mailuser/alexw@contoso.com", "readiness/wave-1"]) expect([name, parentOf(name)]).toEqual([name, "wave-1"]);
+    for (const name of ["source-mailboxes/wave-1", "mailuser/alexw@contoso.com", "readiness/wave-1"])
+      expect([name, parentOf(name)]).toEqual([name, "wave-1"]);
     for (const name of ["source", "target", "wave-1"]) expect([name, parentOf(name)]).toEqual([name, "pair"]);
   });
 
   test("each resource gets the values Microsoft's steps need", () => {
-    expect(run.byName("relationship/target").inputs).toMatchObject({ tenant: "target", partnerTenantId: SOURCE, capabilities: ["Inbound"] });
+    expect(run.byName("relationship/target").inputs).toMatchObject({
+      tenant: "target",
+      partnerTenantId: SOURCE,
+      capabilities: ["Inbound"],
+    });
     expect(run.byName("relationship/source").inputs).toMatchObject({
       tenant: "source",
       partnerTenantId: TARGET,
@@ -69,13 +106,24 @@ describe("a pair administered by one stack, with one wave", () => {
       oauthApplicationId: APP_ID,
       publishedScopes: ["migration-to-contoso"],
     });
-    expect(run.byName("migration-endpoint").inputs).toMatchObject({ name: "migration-from-fabrikam", appId: APP_ID, remoteTenant: "fabrikam.onmicrosoft.com" });
+    expect(run.byName("migration-endpoint").inputs).toMatchObject({
+      name: "migration-from-fabrikam",
+      appId: APP_ID,
+      remoteTenant: "fabrikam.onmicrosoft.com",
+    });
     expect(run.byName("consent/source").inputs).toMatchObject({ tenant: "source", appId: APP_ID });
     expect(run.byName("consent/source").inputs.mode).toBeUndefined();
     expect(run.byName("scoping-group").inputs).toMatchObject({ tenant: "source", name: "migration-to-contoso" });
-    expect(run.byName("migration-app").inputs).toMatchObject({ displayName: "Cross-tenant mailbox migration (fabrikam to contoso)" });
+    expect(run.byName("migration-app").inputs).toMatchObject({
+      displayName: "Cross-tenant mailbox migration (fabrikam to contoso)",
+    });
     const alex = run.byName("mailuser/alexw@contoso.com").inputs;
-    expect(alex).toMatchObject({ sourceAddress: "alexw@fabrikam.com", targetPrimary: "alexw@contoso.com", deliveryAddress: "alexw@contoso.onmicrosoft.com", blockers: [] });
+    expect(alex).toMatchObject({
+      sourceAddress: "alexw@fabrikam.com",
+      targetPrimary: "alexw@contoso.com",
+      deliveryAddress: "alexw@contoso.onmicrosoft.com",
+      blockers: [],
+    });
     expect(run.byName("mailuser/diegos@contoso.com").inputs).toMatchObject({ blockers: ["litigation hold"] });
   });
 
@@ -138,7 +186,14 @@ describe("each wave's readiness; licences and batches when the stack asks for th
     });
     // A digest of the outputs readiness depends on: plain text, no secret in it or behind it.
     expect(r.inputs.refreshToken).toMatch(/^[0-9a-f]{16}$/);
-    for (const name of ["mailuser/alexw@contoso.com", "scoping-group", "relationship/source", "relationship/target", "migration-endpoint", "consent/source"]) {
+    for (const name of [
+      "mailuser/alexw@contoso.com",
+      "scoping-group",
+      "relationship/source",
+      "relationship/target",
+      "migration-endpoint",
+      "consent/source",
+    ]) {
       expect([name, run.dependsOn("readiness/wave-1", name)]).toEqual([name, true]);
     }
     expect(run.dependsOn("readiness/wave-1", "migration-app/secret-retirement")).toBe(false);
@@ -164,7 +219,12 @@ describe("each wave's readiness; licences and batches when the stack asks for th
       }),
     );
     if (run.error) throw run.error;
-    expect(run.byName("licences/wave-1").inputs).toMatchObject({ wave: "wave-1", tenant: "target", users: ["alexw@contoso.com", "adelev@contoso.com"], usageLocation: "US" });
+    expect(run.byName("licences/wave-1").inputs).toMatchObject({
+      wave: "wave-1",
+      tenant: "target",
+      users: ["alexw@contoso.com", "adelev@contoso.com"],
+      usageLocation: "US",
+    });
     expect(run.byName("batch/wave-1").inputs).toMatchObject({
       name: "wave-1",
       targetAddresses: ["alexw@contoso.com", "adelev@contoso.com"],
@@ -184,7 +244,10 @@ describe("each wave's readiness; licences and batches when the stack asks for th
 
   test("licences on the source side license the source mailboxes", async () => {
     const run = await runIndex(baseConfig({ ...STAGING, "xtmm:licences": { assign: "source" } }));
-    expect(run.byName("licences/wave-1").inputs).toMatchObject({ tenant: "source", users: ["alexw@fabrikam.com", "adelev@fabrikam.com"] });
+    expect(run.byName("licences/wave-1").inputs).toMatchObject({
+      tenant: "source",
+      users: ["alexw@fabrikam.com", "adelev@fabrikam.com"],
+    });
     expect(run.byName("licences/wave-1").inputs.usageLocation).toBeUndefined();
   });
 
@@ -201,7 +264,9 @@ describe("each wave's readiness; licences and batches when the stack asks for th
       Error.stackTraceLimit = limit;
     }
     if (run.error) throw run.error;
-    const batches = run.resources.filter((x) => x.name.startsWith("batch/")).sort((a, b) => a.name.localeCompare(b.name));
+    const batches = run.resources
+      .filter((x) => x.name.startsWith("batch/"))
+      .sort((a, b) => a.name.localeCompare(b.name));
     expect(batches.map((b) => [b.name, b.inputs.name, (b.inputs.targetAddresses as string[]).length])).toEqual([
       ["batch/big", "big", 2000],
       ["batch/big-2", "big-2", 100],
@@ -238,7 +303,9 @@ describe("stack configuration is refused by key, with the fix, before anything i
   });
 
   test("the same tenant on both sides is refused", async () => {
-    await expect(check(baseConfig({ "xtmm:targetTenantId": SOURCE }))).rejects.toThrow(/xtmm:targetTenantId: is the same tenant as xtmm:sourceTenantId/);
+    await expect(check(baseConfig({ "xtmm:targetTenantId": SOURCE }))).rejects.toThrow(
+      /xtmm:targetTenantId: is the same tenant as xtmm:sourceTenantId/,
+    );
   });
 
   test("every problem is listed at once, each under its key with its fix", async () => {
@@ -257,7 +324,9 @@ describe("stack configuration is refused by key, with the fix, before anything i
     const message = (err as Error).message;
     expect(message).toMatch(/has 7 problems/);
     expect(message).toMatch(/xtmm:sourceTenantId: 'fabrikam' is not a GUID/);
-    expect(message).toMatch(/xtmm:manage: 'everything' is not one of both, source, target.*pulumi config set manage both/);
+    expect(message).toMatch(
+      /xtmm:manage: 'everything' is not one of both, source, target.*pulumi config set manage both/,
+    );
     expect(message).toMatch(/xtmm:adoptMigrationAppId: 'my-app' is not an application \(client\) id/);
     expect(message).toMatch(/xtmm:migrationEndpointName: must not contain/);
     expect(message).toMatch(/xtmm:consentPropagationTimeoutSeconds: 'soon' is not a whole number from 1 to 21600/);
@@ -267,8 +336,12 @@ describe("stack configuration is refused by key, with the fix, before anything i
   });
 
   test("a split stack needs partnerStack, and then no credentials for the other tenant", async () => {
-    await expect(check(baseConfig({ "xtmm:manage": "target" }))).rejects.toThrow(/xtmm:partnerStack: missing; with manage=target the source side is another stack/);
-    await expect(check(baseConfig({ "xtmm:partnerStack": "org/xtmm/fabrikam" }))).rejects.toThrow(/xtmm:partnerStack: is only used when the pair is split/);
+    await expect(check(baseConfig({ "xtmm:manage": "target" }))).rejects.toThrow(
+      /xtmm:partnerStack: missing; with manage=target the source side is another stack/,
+    );
+    await expect(check(baseConfig({ "xtmm:partnerStack": "org/xtmm/fabrikam" }))).rejects.toThrow(
+      /xtmm:partnerStack: is only used when the pair is split/,
+    );
     const noSourceCredentials = baseConfig({
       "xtmm:manage": "target",
       "xtmm:partnerStack": "org/xtmm/fabrikam",
@@ -277,13 +350,21 @@ describe("stack configuration is refused by key, with the fix, before anything i
       "xtmm:sourceAuth": undefined,
     });
     const settings = await check(noSourceCredentials, ["xtmm:targetClientSecret"]);
-    expect(settings).toMatchObject({ manage: "target", partnerStack: "org/xtmm/fabrikam", source: { tenantId: SOURCE } });
+    expect(settings).toMatchObject({
+      manage: "target",
+      partnerStack: "org/xtmm/fabrikam",
+      source: { tenantId: SOURCE },
+    });
     // The other tenant is still named by id and domain: its relationship and endpoint point at it.
-    await expect(check({ ...noSourceCredentials, "xtmm:sourceDomain": "" }, ["xtmm:targetClientSecret"])).rejects.toThrow(/xtmm:sourceDomain: missing/);
+    await expect(
+      check({ ...noSourceCredentials, "xtmm:sourceDomain": "" }, ["xtmm:targetClientSecret"]),
+    ).rejects.toThrow(/xtmm:sourceDomain: missing/);
   });
 
   test("a wave mistake stops the program before any resource exists, named by its key", async () => {
-    const run = await runIndex(baseConfig({ ...STAGING, "xtmm:waves": { "wave-1": { users: ["alexw@fabrikam.com", "adele"] } } }));
+    const run = await runIndex(
+      baseConfig({ ...STAGING, "xtmm:waves": { "wave-1": { users: ["alexw@fabrikam.com", "adele"] } } }),
+    );
     expect(run.error?.message).toMatch(/xtmm:waves\.wave-1\.users\[1\]/);
     expect(run.resources).toEqual([]);
   });
@@ -291,14 +372,19 @@ describe("stack configuration is refused by key, with the fix, before anything i
 
 describe("every key is declared in Pulumi.yaml, typed and described", () => {
   const root = path.join(__dirname, "..");
-  const declared = (parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { config: Record<string, { type?: string; description?: string }> }).config;
+  const declared = (
+    parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as {
+      config: Record<string, { type?: string; description?: string }>;
+    }
+  ).config;
   // Objects have no type in Pulumi's project schema (pulumi/pulumi#11321); waves.ts checks their shape.
   const UNTYPED = ["waves", "domainMap", "licences"];
 
   test("each declaration has a description, and a type unless it is an object", () => {
     for (const [key, decl] of Object.entries(declared)) {
       expect([key, typeof decl.description === "string" && decl.description.length > 20]).toEqual([key, true]);
-      if (!UNTYPED.includes(key)) expect([key, decl.type]).toEqual([key, expect.stringMatching(/^(string|integer|boolean|array)$/)]);
+      if (!UNTYPED.includes(key))
+        expect([key, decl.type]).toEqual([key, expect.stringMatching(/^(string|integer|boolean|array)$/)]);
     }
   });
 
@@ -325,21 +411,28 @@ describe("every key is declared in Pulumi.yaml, typed and described", () => {
 
   test("the example and sandbox stacks use only declared keys", () => {
     for (const file of ["Pulumi.example.yaml", "Pulumi.sandbox.yaml"]) {
-      const stack = parse(fs.readFileSync(path.join(root, "stacks", file), "utf8")) as { config: Record<string, unknown> };
+      const stack = parse(fs.readFileSync(path.join(root, "stacks", file), "utf8")) as {
+        config: Record<string, unknown>;
+      };
       const unknown = Object.keys(stack.config).filter((k) => !k.startsWith("xtmm:") || !(k.slice(5) in declared));
       expect([file, unknown]).toEqual([file, []]);
     }
   });
 
   test("the sandbox stack's wave is valid and builds one MailUser per seeded user", async () => {
-    const stack = parse(fs.readFileSync(path.join(root, "stacks", "Pulumi.sandbox.yaml"), "utf8")) as { config: Record<string, unknown> };
+    const stack = parse(fs.readFileSync(path.join(root, "stacks", "Pulumi.sandbox.yaml"), "utf8")) as {
+      config: Record<string, unknown>;
+    };
     // The emulator's endpoints and credentials are written by `npm run sandbox`; the worldwide cloud stands in here.
     const { ["xtmm:cloud"]: _cloud, ...values } = stack.config;
     const run = await runIndex(baseConfig(values));
     expect(run.error).toBeUndefined();
-    expect(run.resources.filter((r) => r.name.startsWith("mailuser/")).map((r) => r.name).sort()).toEqual(
-      ["adelev", "alexw", "diegos", "info", "meganb"].map((a) => `mailuser/${a}@contoso.com`),
-    );
+    expect(
+      run.resources
+        .filter((r) => r.name.startsWith("mailuser/"))
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["adelev", "alexw", "diegos", "info", "meganb"].map((a) => `mailuser/${a}@contoso.com`));
     expect(run.byName("mailuser/info@contoso.com").inputs).toMatchObject({ purgeOnDelete: true });
     // Licensed in the target, checked, and batched without Diego (litigation hold), not started.
     expect(run.byName("licences/wave-1").inputs).toMatchObject({ tenant: "target", usageLocation: "US" });

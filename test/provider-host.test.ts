@@ -27,7 +27,10 @@ const trivial: pulumi.dynamic.ResourceProvider = {
     return { inputs: news };
   },
   async diff(_id, olds, news) {
-    return { changes: olds.size !== news.size || olds.label !== news.label, replaces: olds.label !== news.label ? ["label"] : [] };
+    return {
+      changes: olds.size !== news.size || olds.label !== news.label,
+      replaces: olds.label !== news.label ? ["label"] : [],
+    };
   },
   async create(inputs) {
     console.log(`trivial.create ${inputs.label}`);
@@ -35,7 +38,13 @@ const trivial: pulumi.dynamic.ResourceProvider = {
     const g = globalThis as any;
     return {
       id: `t-${inputs.label}`,
-      outs: { label: inputs.label, size: inputs.size, greeting: g.trivialGreeting, secretLength: g.trivialSecretLength, version: 1 },
+      outs: {
+        label: inputs.label,
+        size: inputs.size,
+        greeting: g.trivialGreeting,
+        secretLength: g.trivialSecretLength,
+        version: 1,
+      },
     };
   },
   async update(_id, olds, news) {
@@ -171,7 +180,15 @@ describe("the xtmm shim", () => {
     expect(text).not.toMatch(/msal|graph-client|undici|tenant\/|clientSecret/i);
     const again = await declareResource(() => new OrganizationCustomization("hydrate-source", { tenant: "source" }));
     expect(again.inputs.__provider).toBe(text);
-    expect(Object.keys(shimProvider("organizationCustomization")).sort()).toEqual(["check", "configure", "create", "delete", "diff", "read", "update"]);
+    expect(Object.keys(shimProvider("organizationCustomization")).sort()).toEqual([
+      "check",
+      "configure",
+      "create",
+      "delete",
+      "diff",
+      "read",
+      "update",
+    ]);
   });
 
   test("seeds declared outputs and lists secret outputs for the engine", () => {
@@ -186,9 +203,15 @@ describe("the xtmm shim", () => {
 
   // The text the SDK's serializer wrote into every state before the shim was written by hand: stacks hold it
   // in their outputs (read, delete) and, until their next up, in their inputs.
-  const LEGACY = fs.readFileSync(path.join(__dirname, "fixtures", "shims", "protocol-1-sdk-serialized-organizationCustomization.js"), "utf8");
+  const LEGACY = fs.readFileSync(
+    path.join(__dirname, "fixtures", "shims", "protocol-1-sdk-serialized-organizationCustomization.js"),
+    "utf8",
+  );
   // The longer hand-written text that followed it, until the shim became one line.
-  const HAND_WRITTEN = fs.readFileSync(path.join(__dirname, "fixtures", "shims", "protocol-1-hand-written-organizationCustomization.js"), "utf8");
+  const HAND_WRITTEN = fs.readFileSync(
+    path.join(__dirname, "fixtures", "shims", "protocol-1-hand-written-organizationCustomization.js"),
+    "utf8",
+  );
 
   test.each([
     ["the shim", () => declared.inputs],
@@ -203,26 +226,40 @@ describe("the xtmm shim", () => {
       const urn = "urn:pulumi:test::xtmm::pulumi-nodejs:dynamic/xtmm:OrganizationCustomization::x";
       const bad = await host.check(urn, {}, { ...inputs, tenant: "middle" });
       expect(bad.failures).toEqual([
-        { property: "tenant", reason: 'must be "source" or "target" (which tenant of the pair to hydrate), not "middle"' },
+        {
+          property: "tenant",
+          reason: 'must be "source" or "target" (which tenant of the pair to hydrate), not "middle"',
+        },
       ]);
       const unknown = await host.check(urn, {}, { ...inputs, tenant: UNKNOWN });
       expect(unknown).toEqual({ inputs: { ...inputs, tenant: UNKNOWN }, failures: [] });
-      const diff = await host.diff(urn, "tid", { ...inputs, tenant: "target", tenantId: "tid", isDehydrated: false }, {
-        ...inputs,
-        tenant: UNKNOWN,
-      });
+      const diff = await host.diff(
+        urn,
+        "tid",
+        { ...inputs, tenant: "target", tenantId: "tid", isDehydrated: false },
+        {
+          ...inputs,
+          tenant: UNKNOWN,
+        },
+      );
       expect(diff).toEqual({ changes: "some", replaces: ["tenant"], deleteBeforeReplace: false });
       // Diff is offline too: check records which tenant the stack config says the role means now (the input
       // tenantId), and diff compares it with the tenant the object was made in.
       const recorded = (tenantId: string) => ({ ...inputs, tenant: "target", tenantId, isDehydrated: false });
       const news = (await host.check(urn, {}, { ...inputs, tenant: "target" })).inputs;
-      expect(await host.diff(urn, "tid", recorded("tid"), news)).toEqual({ changes: "some", replaces: ["tenantId"], deleteBeforeReplace: false });
+      expect(await host.diff(urn, "tid", recorded("tid"), news)).toEqual({
+        changes: "some",
+        replaces: ["tenantId"],
+        deleteBeforeReplace: false,
+      });
       expect(await host.diff(urn, configuredTarget, recorded(configuredTarget), news)).toEqual({
         changes: "none",
         replaces: [],
         deleteBeforeReplace: false,
       });
-      expect(await host.diff(urn, configuredTarget, { ...recorded(configuredTarget), isDehydrated: true }, news)).toEqual({
+      expect(
+        await host.diff(urn, configuredTarget, { ...recorded(configuredTarget), isDehydrated: true }, news),
+      ).toEqual({
         changes: "some",
         replaces: [],
         deleteBeforeReplace: false,

@@ -36,7 +36,9 @@ const SANDBOX_FILE = path.join(root, "stacks", `Pulumi.${STACK}.yaml`);
 /** The file's `config:` as the CLI hands it to the program and the provider host: strings as they are, the rest as JSON. */
 function fileConfig(): Record<string, string> {
   const doc = parse(fs.readFileSync(SANDBOX_FILE, "utf8")) as { config: Record<string, unknown> };
-  return Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+  return Object.fromEntries(
+    Object.entries(doc.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+  );
 }
 
 const FILE = fileConfig();
@@ -59,20 +61,38 @@ const emulator = useEmulator();
 // pwshPath: scripts/sandbox.ts points the stack at the emulator's stand-in for PowerShell; the first test
 // checks it does.
 const providerHost = useProviderHost(emulator, { config: { ...FILE, ...OURS, "xtmm:pwshPath": FAKE_PWSH } });
-const tenant = (role: "source" | "target"): TenantState => findTenant(emulator().state, emulator().tenants[role].tenantId)!;
+const tenant = (role: "source" | "target"): TenantState =>
+  findTenant(emulator().state, emulator().tenants[role].tenantId)!;
 const short = (s: Step | string) => (typeof s === "string" ? s : s.urn).split("::").pop()!;
-const changed = (r: RunResult) => r.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${short(s)}`).sort();
+const changed = (r: RunResult) =>
+  r.steps
+    .filter((s) => s.op !== "same")
+    .map((s) => `${s.op} ${short(s)}`)
+    .sort();
 const objects = (m: Map<string, { obj: Rec }>) => [...m.values()].map((s) => s.obj);
-const recipient = (t: TenantState, address: string) => objects(t.exchange.recipients).find((o) => String(o.PrimarySmtpAddress).toLowerCase() === address);
+const recipient = (t: TenantState, address: string) =>
+  objects(t.exchange.recipients).find((o) => String(o.PrimarySmtpAddress).toLowerCase() === address);
 
 const program = () => indexProgram();
 
 const WAVE = ["alexw", "adelev", "meganb", "info", "diegos"];
 const STAGED = WAVE.filter((a) => a !== "diegos");
 const RESOURCES = [
-  "organization-customization/source", "organization-customization/target", "migration-app", "consent/target", "consent/source",
-  "relationship/target", "relationship/source", "scoping-group", "migration-endpoint", "migration-app/secret-retirement",
-  "source-mailboxes/wave-1", "readiness/wave-1", "licences/wave-1", "batch/wave-1", ...WAVE.map((a) => `mailuser/${a}@contoso.com`),
+  "organization-customization/source",
+  "organization-customization/target",
+  "migration-app",
+  "consent/target",
+  "consent/source",
+  "relationship/target",
+  "relationship/source",
+  "scoping-group",
+  "migration-endpoint",
+  "migration-app/secret-retirement",
+  "source-mailboxes/wave-1",
+  "readiness/wave-1",
+  "licences/wave-1",
+  "batch/wave-1",
+  ...WAVE.map((a) => `mailuser/${a}@contoso.com`),
 ].sort();
 const X500 = /^x500:/i;
 
@@ -91,7 +111,9 @@ describe("the sandbox stack (stacks/Pulumi.sandbox.yaml) against the emulator", 
     const e = emulator();
     expect(sandboxConfig(e)).toEqual(emulatorStackConfig(e, { ...FILE, ...OURS, "xtmm:pwshPath": FAKE_PWSH }));
     // The file declares what the scenario below expects of it.
-    expect(JSON.parse(FILE["xtmm:waves"])).toEqual({ "wave-1": { users: WAVE.map((a) => `${a}@fabrikam.com`), batch: {} } });
+    expect(JSON.parse(FILE["xtmm:waves"])).toEqual({
+      "wave-1": { users: WAVE.map((a) => `${a}@fabrikam.com`), batch: {} },
+    });
     expect(JSON.parse(FILE["xtmm:licences"])).toEqual({ assign: "target", usageLocation: "US" });
     expect(FILE["xtmm:purgeStagedUsersOnDestroy"]).toBe("true");
     expect(FILE["xtmm:readinessReportDir"]).toBeUndefined();
@@ -109,8 +131,13 @@ describe("the sandbox stack (stacks/Pulumi.sandbox.yaml) against the emulator", 
     expect(snapshot(e)).toEqual(before);
     // What the configuration says is known at preview; what only Microsoft can say is not.
     expect(plan.outputs).toMatchObject({
-      sourceTenantId: e.tenants.source.tenantId, targetTenantId: e.tenants.target.tenantId,
-      endpointName: "migration-from-fabrikam", targetDeliveryDomain: "contoso.onmicrosoft.com", consentUrl: UNKNOWN, waves: UNKNOWN, batches: UNKNOWN,
+      sourceTenantId: e.tenants.source.tenantId,
+      targetTenantId: e.tenants.target.tenantId,
+      endpointName: "migration-from-fabrikam",
+      targetDeliveryDomain: "contoso.onmicrosoft.com",
+      consentUrl: UNKNOWN,
+      waves: UNKNOWN,
+      batches: UNKNOWN,
     });
   });
 
@@ -128,7 +155,9 @@ describe("the sandbox stack (stacks/Pulumi.sandbox.yaml) against the emulator", 
     expect(waves.map((u) => [u.source, u.target, u.state])).toEqual(
       WAVE.map((a) => [`${a}@fabrikam.com`, `${a}@contoso.com`, a === "diegos" ? "held" : "staged"]),
     );
-    expect(waves.find((u) => u.source === "diegos@fabrikam.com")!.reasons).toEqual([expect.stringMatching(/litigation hold/i)]);
+    expect(waves.find((u) => u.source === "diegos@fabrikam.com")!.reasons).toEqual([
+      expect.stringMatching(/litigation hold/i),
+    ]);
     expect(waves.filter((u) => u.state === "staged").every((u) => (u.reasons as string[]).length === 0)).toBe(true);
 
     // Each staged MailUser carries its source's ExchangeGuid, ArchiveGuid (Adele and Megan have archives),
@@ -139,11 +168,16 @@ describe("the sandbox stack (stacks/Pulumi.sandbox.yaml) against the emulator", 
       const t = recipient(tgt, `${a}@contoso.com`);
       expect([a, t?.RecipientTypeDetails, t?.ExchangeGuid]).toEqual([a, "MailUser", s.ExchangeGuid]);
       const x500s = (t!.EmailAddresses as string[]).filter((x) => X500.test(x)).map((x) => x.toLowerCase());
-      const want = [`x500:${String(s.LegacyExchangeDN)}`, ...(s.EmailAddresses as string[]).filter((x) => X500.test(x))].map((x) => x.toLowerCase());
+      const want = [
+        `x500:${String(s.LegacyExchangeDN)}`,
+        ...(s.EmailAddresses as string[]).filter((x) => X500.test(x)),
+      ].map((x) => x.toLowerCase());
       expect([a, x500s.sort()]).toEqual([a, [...new Set(want)].sort()]);
       if (a === "adelev" || a === "meganb") expect([a, t!.ArchiveGuid]).toEqual([a, s.ArchiveGuid]);
     }
-    expect((recipient(src, "alexw@fabrikam.com")!.EmailAddresses as string[]).filter((x) => X500.test(x))).toHaveLength(1);
+    expect((recipient(src, "alexw@fabrikam.com")!.EmailAddresses as string[]).filter((x) => X500.test(x))).toHaveLength(
+      1,
+    );
     // Diego: recorded, not written; not in the scoping group.
     expect(recipient(tgt, "diegos@contoso.com")).toBeUndefined();
     expect(membersOf(src, "migration-to-contoso")).toEqual(STAGED.map((a) => `${a}@fabrikam.com`).sort());
@@ -153,7 +187,11 @@ describe("the sandbox stack (stacks/Pulumi.sandbox.yaml) against the emulator", 
     const sku = tgt.directory.subscribedSkus.find((x) => /cross.?tenant/i.test(String(x.skuPartNumber)))!;
     for (const a of STAGED) {
       const user = tgt.directory.users.get(String(recipient(tgt, `${a}@contoso.com`)!.ExternalDirectoryObjectId))!.obj;
-      expect([a, user.usageLocation, (user.assignedLicenses as Rec[]).map((l) => l.skuId)]).toEqual([a, "US", [sku.skuId]]);
+      expect([a, user.usageLocation, (user.assignedLicenses as Rec[]).map((l) => l.skuId)]).toEqual([
+        a,
+        "US",
+        [sku.skuId],
+      ]);
     }
 
     // Readiness: the movable users ready, Diego blocked with the fix; the report in this test's directory.
@@ -169,13 +207,28 @@ describe("the sandbox stack (stacks/Pulumi.sandbox.yaml) against the emulator", 
     for (const a of STAGED) expect(md).toMatch(new RegExp(`\\| ${a}@fabrikam.com \\| ${a}@contoso.com \\| ready \\|`));
 
     // The batch: created with the four staged users, not started.
-    expect((up.outputs.batches as Record<string, Rec>)["wave-1"]).toEqual({ wave: "wave-1", status: "Stopped", total: 4, synced: 0, completed: 0, failed: 0 });
-    expect(objects(tgt.exchange.migrationBatches).map((b) => [b.Identity ?? b.Name, b.Status])).toEqual([["wave-1", "Stopped"]]);
-    const batch = runner.engine.states.get(runner.engine.urn({ type: "pulumi-nodejs:dynamic/xtmm:MigrationBatch", name: "batch/wave-1" }))!;
-    expect([...(batch.outputs.targetAddresses as string[])].sort()).toEqual(STAGED.map((a) => `${a}@contoso.com`).sort());
+    expect((up.outputs.batches as Record<string, Rec>)["wave-1"]).toEqual({
+      wave: "wave-1",
+      status: "Stopped",
+      total: 4,
+      synced: 0,
+      completed: 0,
+      failed: 0,
+    });
+    expect(objects(tgt.exchange.migrationBatches).map((b) => [b.Identity ?? b.Name, b.Status])).toEqual([
+      ["wave-1", "Stopped"],
+    ]);
+    const batch = runner.engine.states.get(
+      runner.engine.urn({ type: "pulumi-nodejs:dynamic/xtmm:MigrationBatch", name: "batch/wave-1" }),
+    )!;
+    expect([...(batch.outputs.targetAddresses as string[])].sort()).toEqual(
+      STAGED.map((a) => `${a}@contoso.com`).sort(),
+    );
 
     // The app's client secret never reaches an output; the endpoint gets it as a secret.
-    appSecrets = [...tgt.directory.secretValues.values()].flatMap((m) => [...m.values()]).filter((v) => v !== e.tenants.target.clientSecret);
+    appSecrets = [...tgt.directory.secretValues.values()]
+      .flatMap((m) => [...m.values()])
+      .filter((v) => v !== e.tenants.target.clientSecret);
     expect(appSecrets).toHaveLength(1);
     for (const secret of appSecrets) expect(JSON.stringify(up.outputs)).not.toContain(secret);
     expect(up.steps.find((st) => short(st) === "migration-endpoint")?.secretInputs).toEqual(["clientSecret"]);
@@ -197,7 +250,9 @@ describe("the sandbox stack (stacks/Pulumi.sandbox.yaml) against the emulator", 
     const mark = e.requests.length;
     const waves = JSON.parse(FILE["xtmm:waves"]);
     waves["wave-1"].batch.start = true;
-    pulumi.runtime.setAllConfig({ ...sandboxConfig(e), "xtmm:waves": JSON.stringify(waves) }, [...EMULATOR_SECRET_KEYS]);
+    pulumi.runtime.setAllConfig({ ...sandboxConfig(e), "xtmm:waves": JSON.stringify(waves) }, [
+      ...EMULATOR_SECRET_KEYS,
+    ]);
     try {
       expect(changed(await runner.preview(program))).toEqual(["update batch/wave-1"]);
     } finally {
@@ -209,7 +264,11 @@ describe("the sandbox stack (stacks/Pulumi.sandbox.yaml) against the emulator", 
 
   test("destroy leaves both tenants as they were, apart from what the README says destroy leaves", async () => {
     const e = emulator();
-    const appId = String(runner.engine.states.get(runner.engine.urn({ type: "pulumi-nodejs:dynamic/xtmm:MigrationApp", name: "migration-app" }))!.outputs.appId);
+    const appId = String(
+      runner.engine.states.get(
+        runner.engine.urn({ type: "pulumi-nodejs:dynamic/xtmm:MigrationApp", name: "migration-app" }),
+      )!.outputs.appId,
+    );
     await runner.destroy();
     expect(runner.engine.states.size).toBe(0);
     for (const secret of appSecrets) expect(providerHost().output()).not.toContain(secret);
@@ -217,11 +276,18 @@ describe("the sandbox stack (stacks/Pulumi.sandbox.yaml) against the emulator", 
     // Entra keeps the deleted application and its service principals in its recycle bin; nothing else is
     // there (the staged users' Entra objects were purged: purgeStagedUsersOnDestroy).
     const binned = (label: "source" | "target") => binnedApp(after, label, appId);
-    expect(binned("target").map(([, o]) => o["@odata.type"]).sort()).toEqual(["#microsoft.graph.application", "#microsoft.graph.servicePrincipal"]);
+    expect(
+      binned("target")
+        .map(([, o]) => o["@odata.type"])
+        .sort(),
+    ).toEqual(["#microsoft.graph.application", "#microsoft.graph.servicePrincipal"]);
     expect(binned("source").map(([, o]) => o["@odata.type"])).toEqual(["#microsoft.graph.servicePrincipal"]);
     dropBinnedApp(after, appId);
     // Exchange cannot dehydrate an organization again.
-    expect(after.target.exchange.organizationConfig).toEqual({ ...(before.target.exchange.organizationConfig as Rec), IsDehydrated: false });
+    expect(after.target.exchange.organizationConfig).toEqual({
+      ...(before.target.exchange.organizationConfig as Rec),
+      IsDehydrated: false,
+    });
     after.target.exchange.organizationConfig = before.target.exchange.organizationConfig;
     // Everything else as it was: the batch (never started) and the endpoint removed, the MailUsers purged, the
     // licences taken back, the relationships, the scoping group and the consents gone.
@@ -233,6 +299,7 @@ describe("the sandbox stack (stacks/Pulumi.sandbox.yaml) against the emulator", 
 
 function membersOf(t: TenantState, name: string): string[] {
   const g = objects(t.exchange.recipients).find((o) => String(o.Name).toLowerCase() === name)!;
-  return (g.__members as string[]).map((id) => String(t.exchange.recipients.get(id.toLowerCase())!.obj.PrimarySmtpAddress).toLowerCase()).sort();
+  return (g.__members as string[])
+    .map((id) => String(t.exchange.recipients.get(id.toLowerCase())!.obj.PrimarySmtpAddress).toLowerCase())
+    .sort();
 }
-

@@ -20,7 +20,11 @@ const root = path.resolve(__dirname, "..");
 const script = path.join(root, "dist", "scripts", "sandbox.js");
 
 beforeAll(() => {
-  const r = spawnSync(process.execPath, [path.join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], { cwd: root, encoding: "utf8" });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"],
+    { cwd: root, encoding: "utf8" },
+  );
   if (r.status !== 0 && !fs.existsSync(script)) throw new Error(`tsc failed:\n${r.stdout}`);
 }, 120_000);
 
@@ -43,7 +47,11 @@ interface Run {
 function run(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
   return new Promise((resolve) => {
     // No standard input, as under CI: the script must not wait on it.
-    const child = spawn(process.execPath, [script, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [script, ...args], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout!.on("data", (d) => (stdout += d));
@@ -54,7 +62,9 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
 
 function savedPair(work: string): Record<"source" | "target", TenantState> {
   // Read the moment the script has returned: a file still being written would fail to parse here.
-  const tenants = [...deserializeState(fs.readFileSync(path.join(work, "sandbox-state.json"), "utf8")).tenants.values()];
+  const tenants = [
+    ...deserializeState(fs.readFileSync(path.join(work, "sandbox-state.json"), "utf8")).tenants.values(),
+  ];
   const of = (label: string) => tenants.find((t) => t.label === label)!;
   return { source: of("source"), target: of("target") };
 }
@@ -85,17 +95,33 @@ test("with a CLI it creates the sandbox stack, sets the secrets through stdin, a
       `fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ args, stdin, backend: process.env.PULUMI_BACKEND_URL, ca: process.env.NODE_EXTRA_CA_CERTS }) + "\\n");\n`,
     { mode: 0o755 },
   );
-  const r = await run([], { XTMM_SANDBOX_DIR: work, XTMM_PULUMI: fake, PULUMI_BACKEND_URL: `file://${work}/elsewhere` });
+  const r = await run([], {
+    XTMM_SANDBOX_DIR: work,
+    XTMM_PULUMI: fake,
+    PULUMI_BACKEND_URL: `file://${work}/elsewhere`,
+  });
   expect([r.code, r.stderr]).toEqual([0, expect.any(String)]);
 
-  const calls = fs.readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l));
-  expect(calls.map((c) => c.args.slice(0, 2).join(" "))).toEqual(["stack init", "config set", "config set", "up --yes"]);
+  const calls = fs
+    .readFileSync(log, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  expect(calls.map((c) => c.args.slice(0, 2).join(" "))).toEqual([
+    "stack init",
+    "config set",
+    "config set",
+    "up --yes",
+  ]);
   const [init, setSource, setTarget, up] = calls;
   expect(init.args).toEqual(["stack", "init", "sandbox", "--non-interactive"]);
 
   const configFile = path.join(work, "Pulumi.sandbox.yaml");
   const config = fs.readFileSync(configFile, "utf8");
-  for (const [call, role] of [[setSource, "source"], [setTarget, "target"]] as const) {
+  for (const [call, role] of [
+    [setSource, "source"],
+    [setTarget, "target"],
+  ] as const) {
     expect(call.args.slice(0, 4)).toEqual(["config", "set", "--secret", `xtmm:${role}ClientSecret`]);
     expect(call.args).toContain("--config-file");
     // The secret is what the CLI read on stdin, and appears in no argument and not in the config file.
@@ -116,7 +142,11 @@ test("with a CLI it creates the sandbox stack, sets the secrets through stdin, a
   expect(Object.values(savedPair(work)).map((t) => t?.label)).toEqual(["source", "target"]);
   // An engineer's change to the generated stack file stays for the next run; the emulator's values are renewed.
   fs.writeFileSync(configFile, config.replace("config:\n", "config:\n  xtmm:migrationAppSecretRotation: r2\n"));
-  const again = await run(["preview"], { XTMM_SANDBOX_DIR: work, XTMM_PULUMI: fake, PULUMI_BACKEND_URL: `file://${work}/elsewhere` });
+  const again = await run(["preview"], {
+    XTMM_SANDBOX_DIR: work,
+    XTMM_PULUMI: fake,
+    PULUMI_BACKEND_URL: `file://${work}/elsewhere`,
+  });
   expect(again.code).toBe(0);
   const after = fs.readFileSync(configFile, "utf8");
   expect(after).toContain("xtmm:migrationAppSecretRotation: r2");
@@ -129,15 +159,24 @@ test("a second run while one holds the pair refuses and names it; a lock left by
   const work = tempDir("xtmm-sandbox-lock-");
   const lock = path.join(work, "sandbox.lock");
   // This test's own process stands for a run still going.
-  fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, command: "npm run sandbox -- up", since: "2026-12-02T10:00:00.000Z" }));
-  const busy = await run(["preview"], { XTMM_SANDBOX_DIR: work, XTMM_PULUMI: path.join(os.tmpdir(), "no-such-pulumi-cli") });
+  fs.writeFileSync(
+    lock,
+    JSON.stringify({ pid: process.pid, command: "npm run sandbox -- up", since: "2026-12-02T10:00:00.000Z" }),
+  );
+  const busy = await run(["preview"], {
+    XTMM_SANDBOX_DIR: work,
+    XTMM_PULUMI: path.join(os.tmpdir(), "no-such-pulumi-cli"),
+  });
   expect(busy.code).toBe(1);
   expect(busy.stderr).toContain(`another sandbox run is using ${work}: \`npm run sandbox -- up\` (pid ${process.pid}`);
   expect(fs.existsSync(lock)).toBe(true);
 
   // A pid that is no longer running: the lock is stale, the run goes on (and stops at the missing CLI).
   const dead = spawnSync(process.execPath, ["-e", "console.log(process.pid)"], { encoding: "utf8" });
-  fs.writeFileSync(lock, JSON.stringify({ pid: Number(dead.stdout.trim()), command: "npm run sandbox", since: "2026-12-02T10:00:00.000Z" }));
+  fs.writeFileSync(
+    lock,
+    JSON.stringify({ pid: Number(dead.stdout.trim()), command: "npm run sandbox", since: "2026-12-02T10:00:00.000Z" }),
+  );
   const stale = await run([], { XTMM_SANDBOX_DIR: work, XTMM_PULUMI: path.join(os.tmpdir(), "no-such-pulumi-cli") });
   expect(stale.code).toBe(1);
   expect(stale.stderr).toMatch(/Pulumi CLI is not installed/);
@@ -157,7 +196,9 @@ test("with the real CLI: up, then a refresh right after it, find the same pair; 
   const appId = /client_id=([0-9a-f-]{36})/.exec(up.stdout)?.[1];
   const migrationApp = (t: TenantState) => [...t.directory.applications.values()].filter((a) => a.obj.appId === appId);
   expect(migrationApp(target)).toHaveLength(1);
-  const mailUsers = [...target.exchange.recipients.values()].map((r) => r.obj).filter((o) => o.RecipientTypeDetails === "MailUser");
+  const mailUsers = [...target.exchange.recipients.values()]
+    .map((r) => r.obj)
+    .filter((o) => o.RecipientTypeDetails === "MailUser");
   expect(mailUsers.map((m) => String(m.PrimarySmtpAddress).toLowerCase()).sort()).toEqual(
     ["adelev", "alexw", "info", "meganb"].map((a) => `${a}@contoso.com`),
   );

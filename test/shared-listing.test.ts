@@ -31,10 +31,19 @@ const withAge = async <T>(ms: string | undefined, f: () => Promise<T>): Promise<
 
 test("two readers in one command share one listing, asked for with every property either needs", async () => {
   const { client, calls } = fakeClient(async (n) => [{ Name: `page-${n}` }]);
-  const [a, b] = await withAge(undefined, () => Promise.all([sharedListing(client, "Get-Mailbox", SOURCE_MAILBOX_LISTING), sharedListing(client, "Get-Mailbox", SOURCE_MAILBOX_LISTING)]));
+  const [a, b] = await withAge(undefined, () =>
+    Promise.all([
+      sharedListing(client, "Get-Mailbox", SOURCE_MAILBOX_LISTING),
+      sharedListing(client, "Get-Mailbox", SOURCE_MAILBOX_LISTING),
+    ]),
+  );
   const later = await withAge(undefined, () => sharedListing(client, "Get-Mailbox", SOURCE_MAILBOX_LISTING));
   expect(calls).toHaveLength(1);
-  expect(calls[0]).toEqual({ cmdlet: "Get-Mailbox", params: { ResultSize: "Unlimited" }, select: [...SOURCE_MAILBOX_LISTING] });
+  expect(calls[0]).toEqual({
+    cmdlet: "Get-Mailbox",
+    params: { ResultSize: "Unlimited" },
+    select: [...SOURCE_MAILBOX_LISTING],
+  });
   expect(a).toEqual([{ Name: "page-1" }]);
   expect(b).toBe(a);
   expect(later).toBe(a);
@@ -81,6 +90,10 @@ test("another select, cmdlet or tenant client is another listing (the order of t
     await sharedListing(one.client, "Get-Recipient", ["Name"]);
     await sharedListing(other.client, "Get-Mailbox", ["Name"]);
   });
-  expect(one.calls.map((c) => `${c.cmdlet} ${c.select?.join(",")}`)).toEqual(["Get-Mailbox Name,Alias", "Get-Mailbox Name", "Get-Recipient Name"]);
+  expect(one.calls.map((c) => `${c.cmdlet} ${c.select?.join(",")}`)).toEqual([
+    "Get-Mailbox Name,Alias",
+    "Get-Mailbox Name",
+    "Get-Recipient Name",
+  ]);
   expect(other.calls).toHaveLength(1);
 });

@@ -6,7 +6,15 @@
 
 import { useEmulator } from "./support/emulator";
 import { startProviderHost, type ProviderHost } from "../harness/providerHost";
-import { CheckFailedError, Engine, declareResource, emulatorStackConfig, useProviderHost, withUnknowns, type DeclaredResource } from "../harness/engine";
+import {
+  CheckFailedError,
+  Engine,
+  declareResource,
+  emulatorStackConfig,
+  useProviderHost,
+  withUnknowns,
+  type DeclaredResource,
+} from "../harness/engine";
 import { SourceMailboxes, type SourceMailbox } from "../providers/sourceMailboxes";
 import { planUsers, type PlannedUser } from "../providers/staging/plan";
 import { findTenant, type Rec } from "../emulator/model";
@@ -19,18 +27,35 @@ beforeAll(() => {
 });
 
 const source = () => findTenant(emulator().state, emulator().tenants.source.tenantId)!;
-const mailbox = (alias: string): Rec => [...source().exchange.recipients.values()].map((s) => s.obj).find((o) => o.Alias === alias)!;
-const exchangeCalls = (since: number) => emulator().requests.slice(since).filter((r) => r.surface === "exchange");
+const mailbox = (alias: string): Rec =>
+  [...source().exchange.recipients.values()].map((s) => s.obj).find((o) => o.Alias === alias)!;
+const exchangeCalls = (since: number) =>
+  emulator()
+    .requests.slice(since)
+    .filter((r) => r.surface === "exchange");
 const writes = (since: number) => exchangeCalls(since).filter((r) => r.cmdlet && !/^Get-/i.test(r.cmdlet));
 
 const plan = (sources: string[]): PlannedUser[] => {
-  const { users, failures } = planUsers(sources.map((source) => ({ source })), { "fabrikam.com": "contoso.com", "fabrikam.onmicrosoft.com": "contoso.com" });
+  const { users, failures } = planUsers(
+    sources.map((source) => ({ source })),
+    { "fabrikam.com": "contoso.com", "fabrikam.onmicrosoft.com": "contoso.com" },
+  );
   expect(failures).toEqual([]);
   return users;
 };
-const generated = (n: number) => Array.from({ length: n }, (_, i) => `user${String(i + 1).padStart(5, "0")}@fabrikam.com`);
+const generated = (n: number) =>
+  Array.from({ length: n }, (_, i) => `user${String(i + 1).padStart(5, "0")}@fabrikam.com`);
 const wave = (name: string, users: PlannedUser[], over: Record<string, unknown> = {}) =>
-  declareResource(() => new SourceMailboxes(`source-mailboxes/${name}`, { wave: name, users, targetDomains: ["contoso.com"], targetDeliveryDomain: "contoso.onmicrosoft.com", ...over }));
+  declareResource(
+    () =>
+      new SourceMailboxes(`source-mailboxes/${name}`, {
+        wave: name,
+        users,
+        targetDomains: ["contoso.com"],
+        targetDeliveryDomain: "contoso.onmicrosoft.com",
+        ...over,
+      }),
+  );
 const failuresOf = async (engine: Engine, r: DeclaredResource): Promise<Record<string, string>> => {
   const err = await engine.preview(r).catch((e) => e);
   expect(err).toBeInstanceOf(CheckFailedError);
@@ -46,7 +71,12 @@ describe("check refuses bad input before any call", () => {
     users[2] = { ...users[2], targetPrimary: "adelev@contoso.com", userPrincipalName: "d@contoso.org" };
     const r = await wave("bad", users);
     const failures = await failuresOf(engine, { ...r, inputs: { ...r.inputs, extra: 1 } });
-    expect(Object.keys(failures).sort()).toEqual(["extra", "users[1].sourceAddress", "users[2].targetPrimary", "users[2].userPrincipalName"]);
+    expect(Object.keys(failures).sort()).toEqual([
+      "extra",
+      "users[1].sourceAddress",
+      "users[2].targetPrimary",
+      "users[2].userPrincipalName",
+    ]);
     expect(failures["users[1].sourceAddress"]).toMatch(/"alexw.fabrikam.com" has no "@"/);
     expect(failures["users[2].targetPrimary"]).toMatch(/is also users\[0\].targetPrimary/);
     expect(failures["users[2].userPrincipalName"]).toMatch(/contoso.org, which is neither a target domain/);
@@ -55,7 +85,12 @@ describe("check refuses bad input before any call", () => {
 
   test("a wave over Microsoft's batch limit", async () => {
     const mark = emulator().requests.length;
-    const users = Array.from({ length: 2001 }, (_, i) => ({ sourceAddress: `u${i}@fabrikam.com`, targetPrimary: `u${i}@contoso.com`, userPrincipalName: `u${i}@contoso.com`, alias: `u${i}` }));
+    const users = Array.from({ length: 2001 }, (_, i) => ({
+      sourceAddress: `u${i}@fabrikam.com`,
+      targetPrimary: `u${i}@contoso.com`,
+      userPrincipalName: `u${i}@contoso.com`,
+      alias: `u${i}`,
+    }));
     const failures = await failuresOf(new Engine(host), await wave("big", users));
     expect(failures).toEqual({
       users:
@@ -67,19 +102,32 @@ describe("check refuses bad input before any call", () => {
 
   test("maxUsers: 0 lets a wave move in several batches; another limit is enforced; a bad one is refused", async () => {
     const mark = emulator().requests.length;
-    const users = Array.from({ length: 2001 }, (_, i) => ({ sourceAddress: `u${i}@fabrikam.com`, targetPrimary: `u${i}@contoso.com`, userPrincipalName: `u${i}@contoso.com`, alias: `u${i}` }));
+    const users = Array.from({ length: 2001 }, (_, i) => ({
+      sourceAddress: `u${i}@fabrikam.com`,
+      targetPrimary: `u${i}@contoso.com`,
+      userPrincipalName: `u${i}@contoso.com`,
+      alias: `u${i}`,
+    }));
     // Unknown target domains keep the check offline: only the size rule runs, and 2,001 users pass it.
-    const step = await new Engine(host).preview(withUnknowns(await wave("big", users, { maxUsers: 0 }), "targetDomains"));
+    const step = await new Engine(host).preview(
+      withUnknowns(await wave("big", users, { maxUsers: 0 }), "targetDomains"),
+    );
     expect(step.op).toBe("create");
     expect(step.inputs.maxUsers).toBe(0);
-    expect(await failuresOf(new Engine(host), await wave("small", users.slice(0, 4), { maxUsers: 3 }))).toEqual({ users: "has 4 users, more than the 3 this wave allows (maxUsers)" });
-    expect(await failuresOf(new Engine(host), await wave("bad", users.slice(0, 1), { maxUsers: -1 }))).toEqual({ maxUsers: "must be a whole number of users (0 = no limit), not -1" });
+    expect(await failuresOf(new Engine(host), await wave("small", users.slice(0, 4), { maxUsers: 3 }))).toEqual({
+      users: "has 4 users, more than the 3 this wave allows (maxUsers)",
+    });
+    expect(await failuresOf(new Engine(host), await wave("bad", users.slice(0, 1), { maxUsers: -1 }))).toEqual({
+      maxUsers: "must be a whole number of users (0 = no limit), not -1",
+    });
     expect(emulator().requests.length).toBe(mark);
   });
 
   test("unknown values pass at preview and are not sent anywhere", async () => {
     const mark = emulator().requests.length;
-    const step = await new Engine(host).preview(withUnknowns(await wave("w", plan(["adelev@fabrikam.com"])), "targetDomains"));
+    const step = await new Engine(host).preview(
+      withUnknowns(await wave("w", plan(["adelev@fabrikam.com"])), "targetDomains"),
+    );
     expect(step.op).toBe("create");
     expect(step.inputs.mailboxes).toBeUndefined();
     expect(emulator().requests.length).toBe(mark);
@@ -87,14 +135,23 @@ describe("check refuses bad input before any call", () => {
 
   test("a target domain that is not an accepted domain of the target, named after one read", async () => {
     const users = plan(["adelev@fabrikam.com"]);
-    const failures = await failuresOf(new Engine(host), await wave("w", users, { targetDomains: ["contoso.com", "contoso.org"], targetDeliveryDomain: "contoso.net" }));
-    expect(failures["targetDomains[1]"]).toMatch(/^contoso.org is not an accepted domain of the target tenant \(accepted: contoso.onmicrosoft.com, contoso.com, contoso.mail.onmicrosoft.com\)/);
-    expect(failures.targetDeliveryDomain).toMatch(/^contoso.net is not an accepted domain .*use the target's initial domain, e.g. contoso.onmicrosoft.com/);
+    const failures = await failuresOf(
+      new Engine(host),
+      await wave("w", users, { targetDomains: ["contoso.com", "contoso.org"], targetDeliveryDomain: "contoso.net" }),
+    );
+    expect(failures["targetDomains[1]"]).toMatch(
+      /^contoso.org is not an accepted domain of the target tenant \(accepted: contoso.onmicrosoft.com, contoso.com, contoso.mail.onmicrosoft.com\)/,
+    );
+    expect(failures.targetDeliveryDomain).toMatch(
+      /^contoso.net is not an accepted domain .*use the target's initial domain, e.g. contoso.onmicrosoft.com/,
+    );
   });
 });
 
 describe("the seeded source", () => {
-  const SEEDED = ["adelev", "alexw", "isaiahl", "gradya", "info", "reception", "diegos", "lidiah"].map((a) => `${a}@fabrikam.com`);
+  const SEEDED = ["adelev", "alexw", "isaiahl", "gradya", "info", "reception", "diegos", "lidiah"].map(
+    (a) => `${a}@fabrikam.com`,
+  );
   let engine: Engine;
   let r: DeclaredResource;
   beforeAll(() => {
@@ -130,17 +187,45 @@ describe("the seeded source", () => {
     });
     expect(adele.ArchiveGuid).not.toBe("00000000-0000-0000-0000-000000000000");
     // No archive: an empty ArchiveGuid; earlier moves' x500s follow the LegacyExchangeDN, upper-case prefix made secondary.
-    expect(found[1]).toMatchObject({ archiveGuid: "", x500Addresses: [`x500:${mailbox("alexw").LegacyExchangeDN}`, ...(mailbox("alexw").EmailAddresses as string[]).filter((p) => /^x500:/i.test(p))] });
+    expect(found[1]).toMatchObject({
+      archiveGuid: "",
+      x500Addresses: [
+        `x500:${mailbox("alexw").LegacyExchangeDN}`,
+        ...(mailbox("alexw").EmailAddresses as string[]).filter((p) => /^x500:/i.test(p)),
+      ],
+    });
     const isaiah = (mailbox("isaiahl").EmailAddresses as string[]).filter((p) => /^x500:/i.test(p));
     expect(isaiah).toHaveLength(2);
-    expect(found[2].x500Addresses).toEqual([`x500:${mailbox("isaiahl").LegacyExchangeDN}`, ...isaiah.map((p) => `x500:${p.slice(5)}`)]);
+    expect(found[2].x500Addresses).toEqual([
+      `x500:${mailbox("isaiahl").LegacyExchangeDN}`,
+      ...isaiah.map((p) => `x500:${p.slice(5)}`),
+    ]);
     expect(found[3]).toMatchObject({ state: "ready", archiveGuid: mailbox("gradya").ArchiveGuid });
-    expect(found[4]).toMatchObject({ state: "ready", recipientTypeDetails: "SharedMailbox", archiveGuid: "", firstName: "", lastName: "", displayName: "Info" });
-    expect(found[5]).toMatchObject({ state: "ready", recipientTypeDetails: "SharedMailbox", archiveGuid: mailbox("reception").ArchiveGuid });
-    expect(found[6]).toMatchObject({ state: "blocked", blockers: [expect.stringMatching(/^litigation hold is enabled/)] });
-    expect(found[7]).toMatchObject({ state: "blocked", blockers: [expect.stringMatching(/^in-place hold mbxa3c2f4b1e5d94f0c8a7b6e5d4c3b2a19:1 applies/)] });
+    expect(found[4]).toMatchObject({
+      state: "ready",
+      recipientTypeDetails: "SharedMailbox",
+      archiveGuid: "",
+      firstName: "",
+      lastName: "",
+      displayName: "Info",
+    });
+    expect(found[5]).toMatchObject({
+      state: "ready",
+      recipientTypeDetails: "SharedMailbox",
+      archiveGuid: mailbox("reception").ArchiveGuid,
+    });
+    expect(found[6]).toMatchObject({
+      state: "blocked",
+      blockers: [expect.stringMatching(/^litigation hold is enabled/)],
+    });
+    expect(found[7]).toMatchObject({
+      state: "blocked",
+      blockers: [expect.stringMatching(/^in-place hold mbxa3c2f4b1e5d94f0c8a7b6e5d4c3b2a19:1 applies/)],
+    });
     expect(step.inputs.summary).toEqual({ ready: 6, blocked: 2, moved: 0 });
-    await host.waitForOutput("Wave wave-1: diegos@fabrikam.com cannot move and will not be staged: litigation hold is enabled");
+    await host.waitForOutput(
+      "Wave wave-1: diegos@fabrikam.com cannot move and will not be staged: litigation hold is enabled",
+    );
     await host.waitForOutput("Wave wave-1: lidiah@fabrikam.com cannot move and will not be staged: in-place hold");
   });
 
@@ -162,8 +247,16 @@ describe("the seeded source", () => {
   test("a user whose move completed keeps every value; the stack shows no change", async () => {
     // What the move does to the source (migration-engine.ts complete()): the mailbox becomes a MailUser.
     const adele = mailbox("adelev");
-    for (const k of ["Database", "ArchiveStatus", "ArchiveState", "ArchiveDatabase", "LitigationHoldDate"]) delete adele[k];
-    Object.assign(adele, { RecipientType: "MailUser", RecipientTypeDetails: "MailUser", ExternalEmailAddress: "SMTP:adelev@contoso.onmicrosoft.com", MailboxLocations: [], MailboxMoveStatus: "Completed", DisplayName: "Adele (moved)" });
+    for (const k of ["Database", "ArchiveStatus", "ArchiveState", "ArchiveDatabase", "LitigationHoldDate"])
+      delete adele[k];
+    Object.assign(adele, {
+      RecipientType: "MailUser",
+      RecipientTypeDetails: "MailUser",
+      ExternalEmailAddress: "SMTP:adelev@contoso.onmicrosoft.com",
+      MailboxLocations: [],
+      MailboxMoveStatus: "Completed",
+      DisplayName: "Adele (moved)",
+    });
     const step = await engine.preview(r);
     expect(step.op).toBe("same");
     const after = step.inputs.mailboxes as SourceMailbox[];
@@ -200,25 +293,61 @@ describe("blocked users, reported by name", () => {
     henrietta.MailboxMoveStatus = "InProgress";
     henrietta.MailboxMoveBatchName = "Onboarding";
     const lee = mailbox("leeg");
-    lee.MailboxLocations = [...(lee.MailboxLocations as string[]), ...Array.from({ length: 13 }, (_, i) => `1;aux-${i};AuxArchive;fabrikam.onmicrosoft.com;x`)];
+    lee.MailboxLocations = [
+      ...(lee.MailboxLocations as string[]),
+      ...Array.from({ length: 13 }, (_, i) => `1;aux-${i};AuxArchive;fabrikam.onmicrosoft.com;x`),
+    ];
     try {
       const engine = new Engine(host);
-      const users = plan(["ghost@fabrikam.com", "allstaff@fabrikam.com", "henriettam@fabrikam.com", "leeg@fabrikam.com", "johannal@fabrikam.com"]);
+      const users = plan([
+        "ghost@fabrikam.com",
+        "allstaff@fabrikam.com",
+        "henriettam@fabrikam.com",
+        "leeg@fabrikam.com",
+        "johannal@fabrikam.com",
+      ]);
       const step = await engine.preview(await wave("blocked", users));
       const m = step.inputs.mailboxes as SourceMailbox[];
       expect(m.map((x) => [x.sourceAddress, x.state, x.blockers])).toEqual([
-        ["ghost@fabrikam.com", "blocked", ["not found: no recipient in the source tenant has the address ghost@fabrikam.com"]],
-        ["allstaff@fabrikam.com", "blocked", [expect.stringMatching(/^it is a MailUniversalDistributionGroup, not a user or shared mailbox/)]],
-        ["henriettam@fabrikam.com", "blocked", ["it is already being moved (MailboxMoveStatus InProgress, batch Onboarding); finish or remove that move first"]],
+        [
+          "ghost@fabrikam.com",
+          "blocked",
+          ["not found: no recipient in the source tenant has the address ghost@fabrikam.com"],
+        ],
+        [
+          "allstaff@fabrikam.com",
+          "blocked",
+          [expect.stringMatching(/^it is a MailUniversalDistributionGroup, not a user or shared mailbox/)],
+        ],
+        [
+          "henriettam@fabrikam.com",
+          "blocked",
+          [
+            "it is already being moved (MailboxMoveStatus InProgress, batch Onboarding); finish or remove that move first",
+          ],
+        ],
         ["leeg@fabrikam.com", "blocked", ["it has 13 auxiliary archives; at most 12 can move"]],
         ["johannal@fabrikam.com", "ready", []],
       ]);
-      await host.waitForOutput("Wave blocked: henriettam@fabrikam.com cannot move and will not be staged: it is already being moved");
+      await host.waitForOutput(
+        "Wave blocked: henriettam@fabrikam.com cannot move and will not be staged: it is already being moved",
+      );
       await host.waitForOutput("Wave blocked: ghost@fabrikam.com cannot move and will not be staged: not found");
 
-      const twice = [...plan(["johannal@fabrikam.com"]), { sourceAddress: "johannal@fabrikam.onmicrosoft.com", targetPrimary: "jl@contoso.com", userPrincipalName: "jl@contoso.com", alias: "jl" }];
+      const twice = [
+        ...plan(["johannal@fabrikam.com"]),
+        {
+          sourceAddress: "johannal@fabrikam.onmicrosoft.com",
+          targetPrimary: "jl@contoso.com",
+          userPrincipalName: "jl@contoso.com",
+          alias: "jl",
+        },
+      ];
       const failures = await failuresOf(engine, await wave("twice", twice));
-      expect(failures).toEqual({ "users[1].sourceAddress": "johannal@fabrikam.onmicrosoft.com is the same source mailbox (johannal) as users[0].sourceAddress johannal@fabrikam.com; list each mailbox once" });
+      expect(failures).toEqual({
+        "users[1].sourceAddress":
+          "johannal@fabrikam.onmicrosoft.com is the same source mailbox (johannal) as users[0].sourceAddress johannal@fabrikam.com; list each mailbox once",
+      });
     } finally {
       henrietta.MailboxMoveStatus = "None";
       henrietta.MailboxMoveBatchName = "";
@@ -238,7 +367,9 @@ describe("scale", () => {
       counts[n] = calls.map((c) => c.cmdlet ?? "?");
       expect((step.inputs.mailboxes as SourceMailbox[]).filter((m) => m.state === "ready")).toHaveLength(n);
       expect(calls.every((c) => c.status === 200)).toBe(true);
-      console.log(`source mailboxes: ${n} users read with ${calls.length} Exchange calls in ${Date.now() - started} ms (${counts[n].join(", ")})`);
+      console.log(
+        `source mailboxes: ${n} users read with ${calls.length} Exchange calls in ${Date.now() - started} ms (${counts[n].join(", ")})`,
+      );
     }
     // 1,513 mailboxes and 1,514 recipients: two pages each, plus Get-AcceptedDomain on the target.
     expect(counts[1500]).toHaveLength(5);
@@ -249,15 +380,27 @@ describe("scale", () => {
 
 describe("split administration", () => {
   test("a stack that administers only the source reads the source and leaves the accepted domains to the target stack", async () => {
-    const sourceOnly = Object.fromEntries(Object.entries(emulatorStackConfig(emulator())).filter(([k]) => !/^(xtmm:)?target/.test(k)));
+    const sourceOnly = Object.fromEntries(
+      Object.entries(emulatorStackConfig(emulator())).filter(([k]) => !/^(xtmm:)?target/.test(k)),
+    );
     const own = await startProviderHost({ caFile: emulator().caFile });
     try {
       await own.configure(sourceOnly);
       const mark = emulator().requests.length;
       // contoso.org is no accepted domain of the target, but only the target stack can know that.
-      const users = [{ sourceAddress: "johannal@fabrikam.com", targetPrimary: "johannal@contoso.org", userPrincipalName: "johannal@contoso.org", alias: "johannal" }];
+      const users = [
+        {
+          sourceAddress: "johannal@fabrikam.com",
+          targetPrimary: "johannal@contoso.org",
+          userPrincipalName: "johannal@contoso.org",
+          alias: "johannal",
+        },
+      ];
       const step = await new Engine(own).preview(await wave("split", users, { targetDomains: ["contoso.org"] }));
-      expect((step.inputs.mailboxes as SourceMailbox[])[0]).toMatchObject({ state: "ready", exchangeGuid: mailbox("johannal").ExchangeGuid });
+      expect((step.inputs.mailboxes as SourceMailbox[])[0]).toMatchObject({
+        state: "ready",
+        exchangeGuid: mailbox("johannal").ExchangeGuid,
+      });
       expect([...new Set(exchangeCalls(mark).map((c) => c.cmdlet))]).toEqual(["Get-Mailbox", "Get-Recipient"]);
       await own.waitForOutput("the target tenant is not configured in this stack");
       expect(own.output()).not.toContain(emulator().tenants.source.clientSecret);

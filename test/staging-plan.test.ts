@@ -1,7 +1,15 @@
 // The pure staging plan: domain mapping, defaults, offline wave validation, x500 derivation; and the pure
 // assessment of source listings (blockers, moved users keeping their values). Table-driven.
 
-import { addressProblem, aliasProblem, BATCH_LIMIT, planUsers, validateWave, x500Addresses, type PlannedUser } from "../providers/staging/plan";
+import {
+  addressProblem,
+  aliasProblem,
+  BATCH_LIMIT,
+  planUsers,
+  validateWave,
+  x500Addresses,
+  type PlannedUser,
+} from "../providers/staging/plan";
 import { assess, blockersOf, type SourceMailbox } from "../providers/sourceMailboxes/assess";
 
 const MAP = { "dev.contoso.com": "contoso.com", "fabrikam.com": "contoso.com" };
@@ -16,10 +24,56 @@ const user = (local: string, over: Partial<PlannedUser> = {}): PlannedUser => ({
 
 describe("planUsers", () => {
   test.each([
-    ["maps the source domain and derives upn and alias", { source: "Adele.Vance@Dev.Contoso.com" }, { sourceAddress: "adele.vance@dev.contoso.com", targetPrimary: "adele.vance@contoso.com", userPrincipalName: "adele.vance@contoso.com", alias: "adele.vance" }],
-    ["keeps a given target primary; upn and alias follow it", { source: "a@fabrikam.com", targetPrimary: "Adele@Contoso.com" }, { sourceAddress: "a@fabrikam.com", targetPrimary: "adele@contoso.com", userPrincipalName: "adele@contoso.com", alias: "adele" }],
-    ["keeps given upn, alias and names", { source: "a@fabrikam.com", upn: "A.V@contoso.com", alias: "AVance", displayName: " Adele V ", firstName: "Adele", lastName: "Vance" }, { sourceAddress: "a@fabrikam.com", targetPrimary: "a@contoso.com", userPrincipalName: "a.v@contoso.com", alias: "AVance", displayName: "Adele V", firstName: "Adele", lastName: "Vance" }],
-    ["blank optional fields fall back to defaults", { source: "b@fabrikam.com", targetPrimary: " ", alias: "" }, { sourceAddress: "b@fabrikam.com", targetPrimary: "b@contoso.com", userPrincipalName: "b@contoso.com", alias: "b" }],
+    [
+      "maps the source domain and derives upn and alias",
+      { source: "Adele.Vance@Dev.Contoso.com" },
+      {
+        sourceAddress: "adele.vance@dev.contoso.com",
+        targetPrimary: "adele.vance@contoso.com",
+        userPrincipalName: "adele.vance@contoso.com",
+        alias: "adele.vance",
+      },
+    ],
+    [
+      "keeps a given target primary; upn and alias follow it",
+      { source: "a@fabrikam.com", targetPrimary: "Adele@Contoso.com" },
+      {
+        sourceAddress: "a@fabrikam.com",
+        targetPrimary: "adele@contoso.com",
+        userPrincipalName: "adele@contoso.com",
+        alias: "adele",
+      },
+    ],
+    [
+      "keeps given upn, alias and names",
+      {
+        source: "a@fabrikam.com",
+        upn: "A.V@contoso.com",
+        alias: "AVance",
+        displayName: " Adele V ",
+        firstName: "Adele",
+        lastName: "Vance",
+      },
+      {
+        sourceAddress: "a@fabrikam.com",
+        targetPrimary: "a@contoso.com",
+        userPrincipalName: "a.v@contoso.com",
+        alias: "AVance",
+        displayName: "Adele V",
+        firstName: "Adele",
+        lastName: "Vance",
+      },
+    ],
+    [
+      "blank optional fields fall back to defaults",
+      { source: "b@fabrikam.com", targetPrimary: " ", alias: "" },
+      {
+        sourceAddress: "b@fabrikam.com",
+        targetPrimary: "b@contoso.com",
+        userPrincipalName: "b@contoso.com",
+        alias: "b",
+      },
+    ],
   ])("%s", (_name, declared, expected) => {
     const { users, failures } = planUsers([declared], MAP);
     expect(failures).toEqual([]);
@@ -28,7 +82,12 @@ describe("planUsers", () => {
 
   test.each([
     ["no source", [{ source: "" }], "users[0].source", /is missing; give the source mailbox's SMTP address/],
-    ["an unmapped domain", [{ source: "a@fabrikam.com" }, { source: "x@elsewhere.org" }], "users[1].targetPrimary", /domainMap has no entry for the source domain "elsewhere.org" of x@elsewhere.org \(mapped: dev.contoso.com, fabrikam.com\); give targetPrimary or add "elsewhere.org: <target domain>" to domainMap/],
+    [
+      "an unmapped domain",
+      [{ source: "a@fabrikam.com" }, { source: "x@elsewhere.org" }],
+      "users[1].targetPrimary",
+      /domainMap has no entry for the source domain "elsewhere.org" of x@elsewhere.org \(mapped: dev.contoso.com, fabrikam.com\); give targetPrimary or add "elsewhere.org: <target domain>" to domainMap/,
+    ],
   ])("%s fails with the property and the fix", (_name, declared, property, reason) => {
     const { failures } = planUsers(declared, MAP);
     expect(failures).toHaveLength(1);
@@ -78,16 +137,61 @@ describe("validateWave", () => {
 
   test.each([
     ["malformed source", [user("a", { sourceAddress: "a.fabrikam.com" })], "users[0].sourceAddress", /has no "@"/],
-    ["malformed target primary", [user("a", { targetPrimary: "a@contoso" })], "users[0].targetPrimary", /not a domain name/],
-    ["malformed upn", [user("a", { userPrincipalName: "a@@contoso.com" })], "users[0].userPrincipalName", /invalid part before "@"/],
+    [
+      "malformed target primary",
+      [user("a", { targetPrimary: "a@contoso" })],
+      "users[0].targetPrimary",
+      /not a domain name/,
+    ],
+    [
+      "malformed upn",
+      [user("a", { userPrincipalName: "a@@contoso.com" })],
+      "users[0].userPrincipalName",
+      /invalid part before "@"/,
+    ],
     ["bad alias", [user("a", { alias: "a b" })], "users[0].alias", /is not an Exchange alias/],
-    ["target domain not owned", [user("a", { targetPrimary: "a@fabrikam.com" })], "users[0].targetPrimary", /a@fabrikam.com is in fabrikam.com, which is not a target domain \(targetDomains: contoso.com\); use a target domain or add it to targetDomains/],
-    ["upn domain not owned", [user("a", { userPrincipalName: "a@other.com" })], "users[0].userPrincipalName", /neither a target domain \(contoso.com\) nor the delivery domain contoso.onmicrosoft.com/],
-    ["source in a target domain", [user("a", { sourceAddress: "a@contoso.com" })], "users[0].sourceAddress", /source and target domains to differ/],
-    ["duplicate source", [user("a"), user("b", { sourceAddress: "A@fabrikam.com" })], "users[1].sourceAddress", /"A@fabrikam.com" is also users\[0\].sourceAddress; each source mailbox may appear once in a wave/],
-    ["duplicate target primary", [user("a"), user("b", { targetPrimary: "a@contoso.com" })], "users[1].targetPrimary", /is also users\[0\].targetPrimary; each targetPrimary must be unique/],
-    ["duplicate upn", [user("a"), user("b", { userPrincipalName: "a@contoso.com" })], "users[1].userPrincipalName", /is also users\[0\].userPrincipalName/],
-    ["duplicate alias (case-insensitive)", [user("a"), user("b", { alias: "A" })], "users[1].alias", /is also users\[0\].alias/],
+    [
+      "target domain not owned",
+      [user("a", { targetPrimary: "a@fabrikam.com" })],
+      "users[0].targetPrimary",
+      /a@fabrikam.com is in fabrikam.com, which is not a target domain \(targetDomains: contoso.com\); use a target domain or add it to targetDomains/,
+    ],
+    [
+      "upn domain not owned",
+      [user("a", { userPrincipalName: "a@other.com" })],
+      "users[0].userPrincipalName",
+      /neither a target domain \(contoso.com\) nor the delivery domain contoso.onmicrosoft.com/,
+    ],
+    [
+      "source in a target domain",
+      [user("a", { sourceAddress: "a@contoso.com" })],
+      "users[0].sourceAddress",
+      /source and target domains to differ/,
+    ],
+    [
+      "duplicate source",
+      [user("a"), user("b", { sourceAddress: "A@fabrikam.com" })],
+      "users[1].sourceAddress",
+      /"A@fabrikam.com" is also users\[0\].sourceAddress; each source mailbox may appear once in a wave/,
+    ],
+    [
+      "duplicate target primary",
+      [user("a"), user("b", { targetPrimary: "a@contoso.com" })],
+      "users[1].targetPrimary",
+      /is also users\[0\].targetPrimary; each targetPrimary must be unique/,
+    ],
+    [
+      "duplicate upn",
+      [user("a"), user("b", { userPrincipalName: "a@contoso.com" })],
+      "users[1].userPrincipalName",
+      /is also users\[0\].userPrincipalName/,
+    ],
+    [
+      "duplicate alias (case-insensitive)",
+      [user("a"), user("b", { alias: "A" })],
+      "users[1].alias",
+      /is also users\[0\].alias/,
+    ],
   ])("%s", (_name, users, property, reason) => {
     const failures = validateWave(users, OPTS);
     expect(failures.map((f) => f.property)).toEqual([property]);
@@ -97,7 +201,11 @@ describe("validateWave", () => {
   test("options are checked too", () => {
     const failures = validateWave([user("a")], { targetDomains: ["contoso"], targetDeliveryDomain: "" });
     expect(failures.map((f) => f.property)).toEqual(["targetDomains[0]", "targetDeliveryDomain"]);
-    expect(validateWave([user("a")], { targetDomains: [], targetDeliveryDomain: "contoso.onmicrosoft.com" }).map((f) => f.property)).toEqual(["targetDomains"]);
+    expect(
+      validateWave([user("a")], { targetDomains: [], targetDeliveryDomain: "contoso.onmicrosoft.com" }).map(
+        (f) => f.property,
+      ),
+    ).toEqual(["targetDomains"]);
   });
 
   test(`more than ${BATCH_LIMIT} users is refused; ${BATCH_LIMIT} is fine`, () => {
@@ -117,7 +225,9 @@ describe("validateWave", () => {
   test("maxUsers: 0 is no limit (a wave moved in several batches); another number is its limit", () => {
     const many = (n: number) => Array.from({ length: n }, (_, i) => user(`u${i}`));
     expect(validateWave(many(BATCH_LIMIT + 100), { ...OPTS, maxUsers: 0 })).toEqual([]);
-    expect(validateWave(many(3), { ...OPTS, maxUsers: 2 })).toEqual([{ property: "users", reason: "has 3 users, more than the 2 this wave allows (maxUsers)" }]);
+    expect(validateWave(many(3), { ...OPTS, maxUsers: 2 })).toEqual([
+      { property: "users", reason: "has 3 users, more than the 2 this wave allows (maxUsers)" },
+    ]);
   });
 });
 
@@ -125,8 +235,18 @@ describe("x500Addresses", () => {
   const DN = "/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=abc-adele";
   test.each([
     ["LegacyExchangeDN alone", DN, ["SMTP:a@fabrikam.com", "smtp:a@fabrikam.onmicrosoft.com"], [`x500:${DN}`]],
-    ["DN first, then every x500, prefix made secondary", DN, ["X500:/o=First Organization/cn=a", "SMTP:a@fabrikam.com", "x500:/o=Old/cn=a"], [`x500:${DN}`, "x500:/o=First Organization/cn=a", "x500:/o=Old/cn=a"]],
-    ["duplicates of the DN and of each other dropped", DN, [`x500:${DN.toUpperCase()}`, "x500:/o=Old/cn=a", "X500:/o=old/cn=A"], [`x500:${DN}`, "x500:/o=Old/cn=a"]],
+    [
+      "DN first, then every x500, prefix made secondary",
+      DN,
+      ["X500:/o=First Organization/cn=a", "SMTP:a@fabrikam.com", "x500:/o=Old/cn=a"],
+      [`x500:${DN}`, "x500:/o=First Organization/cn=a", "x500:/o=Old/cn=a"],
+    ],
+    [
+      "duplicates of the DN and of each other dropped",
+      DN,
+      [`x500:${DN.toUpperCase()}`, "x500:/o=Old/cn=a", "X500:/o=old/cn=A"],
+      [`x500:${DN}`, "x500:/o=Old/cn=a"],
+    ],
     ["no DN", "", ["x500:/o=Old/cn=a"], ["x500:/o=Old/cn=a"]],
   ])("%s", (_name, dn, proxies, expected) => {
     expect(x500Addresses(dn, proxies)).toEqual(expected);
@@ -159,8 +279,16 @@ describe("blockers and assessment", () => {
     ["litigation hold", { LitigationHoldEnabled: true }, [/litigation hold is enabled/]],
     ["in-place hold", { InPlaceHolds: ["mbxa3c2:1"] }, [/in-place hold mbxa3c2:1 applies/]],
     ["12 aux archives", { MailboxLocations: Array(12).fill("1;g;AuxArchive;d;g") }, []],
-    ["13 aux archives", { MailboxLocations: Array(13).fill("1;g;AuxArchive;d;g") }, [/it has 13 auxiliary archives; at most 12 can move/]],
-    ["being moved", { MailboxMoveStatus: "InProgress", MailboxMoveBatchName: "b1" }, [/already being moved \(MailboxMoveStatus InProgress, batch b1\)/]],
+    [
+      "13 aux archives",
+      { MailboxLocations: Array(13).fill("1;g;AuxArchive;d;g") },
+      [/it has 13 auxiliary archives; at most 12 can move/],
+    ],
+    [
+      "being moved",
+      { MailboxMoveStatus: "InProgress", MailboxMoveBatchName: "b1" },
+      [/already being moved \(MailboxMoveStatus InProgress, batch b1\)/],
+    ],
     ["a room", { RecipientTypeDetails: "RoomMailbox" }, [/it is a RoomMailbox, not a user or shared mailbox/]],
     ["two at once", { LitigationHoldEnabled: true, DelayHoldApplied: true }, [/litigation hold/, /delay hold/]],
   ])("%s", (_name, over, expected) => {
@@ -171,10 +299,22 @@ describe("blockers and assessment", () => {
 
   test("a user moved since the last check keeps its recorded values; one never recorded reads them from the MailUser", () => {
     const [a, b] = [user("adelev"), user("alexw")];
-    const before = assess([a], { mailboxes: [mbx()], recipients: [{ ...mbx(), FirstName: "Adele", LastName: "Vance" }] }, []).mailboxes;
-    expect(before[0]).toMatchObject({ state: "ready", exchangeGuid: "11111111-1111-4111-8111-111111111111", firstName: "Adele", x500Addresses: ["x500:/o=ExchangeLabs/cn=adelev"] });
+    const before = assess(
+      [a],
+      { mailboxes: [mbx()], recipients: [{ ...mbx(), FirstName: "Adele", LastName: "Vance" }] },
+      [],
+    ).mailboxes;
+    expect(before[0]).toMatchObject({
+      state: "ready",
+      exchangeGuid: "11111111-1111-4111-8111-111111111111",
+      firstName: "Adele",
+      x500Addresses: ["x500:/o=ExchangeLabs/cn=adelev"],
+    });
     const movedA = { ...mbx(), RecipientTypeDetails: "MailUser", LegacyExchangeDN: undefined, DisplayName: "changed" };
-    const movedB = { ...mbx({ Name: "alexw", PrimarySmtpAddress: "alexw@fabrikam.com", EmailAddresses: ["SMTP:alexw@fabrikam.com"] }), RecipientTypeDetails: "MailUser" };
+    const movedB = {
+      ...mbx({ Name: "alexw", PrimarySmtpAddress: "alexw@fabrikam.com", EmailAddresses: ["SMTP:alexw@fabrikam.com"] }),
+      RecipientTypeDetails: "MailUser",
+    };
     const after = assess([a, b], { mailboxes: [], recipients: [movedA, movedB] }, before as SourceMailbox[]).mailboxes;
     expect(after[0]).toEqual({ ...before[0], state: "moved" });
     expect(after[1]).toMatchObject({ state: "moved", recipientTypeDetails: "MailUser", blockers: [] });
@@ -183,7 +323,11 @@ describe("blockers and assessment", () => {
   test("an address no recipient has, and two addresses of one mailbox", () => {
     const users = [user("adelev"), user("ghost"), user("a2", { sourceAddress: "adelev@fabrikam.onmicrosoft.com" })];
     const { mailboxes, sameMailbox } = assess(users, { mailboxes: [mbx()], recipients: [] }, []);
-    expect(mailboxes[1]).toMatchObject({ state: "blocked", blockers: ["not found: no recipient in the source tenant has the address ghost@fabrikam.com"], exchangeGuid: "" });
+    expect(mailboxes[1]).toMatchObject({
+      state: "blocked",
+      blockers: ["not found: no recipient in the source tenant has the address ghost@fabrikam.com"],
+      exchangeGuid: "",
+    });
     expect(sameMailbox).toEqual([{ index: 2, first: 0, name: "adelev" }]);
   });
 });

@@ -22,7 +22,11 @@ function provider(over: { clientSecret?: string; tenantId?: string } = {}, retry
     credential: { kind: "clientSecret", clientId: t.clientId, clientSecret: over.clientSecret ?? t.clientSecret },
     ...(over.tenantId ? { tenantId: over.tenantId } : {}),
   });
-  const tokens = tokenProvider(settings, undefined, { sleep: async (ms) => void slept.push(ms), random: () => 0.5, ...retry });
+  const tokens = tokenProvider(settings, undefined, {
+    sleep: async (ms) => void slept.push(ms),
+    random: () => 0.5,
+    ...retry,
+  });
   return { tokens, slept };
 }
 
@@ -31,7 +35,11 @@ function loginSince(mark: number): Array<[string, number, string | null]> {
   return emu()
     .requests.slice(mark)
     .filter((r) => r.surface === "login")
-    .map((r) => [TOKEN.test(r.path) ? "token" : DISCOVERY.test(r.path) ? "discovery" : r.path, r.status, r.fault ?? null]);
+    .map((r) => [
+      TOKEN.test(r.path) ? "token" : DISCOVERY.test(r.path) ? "discovery" : r.path,
+      r.status,
+      r.fault ?? null,
+    ]);
 }
 
 async function afterOne(fault: TargetedFault, retry: SignInRetry = {}) {
@@ -45,11 +53,19 @@ async function afterOne(fault: TargetedFault, retry: SignInRetry = {}) {
 test("a 429 from the token endpoint is waited out as Entra's Retry-After asks, then the token comes", async () => {
   emu().setFaults({ retryAfterSeconds: 2 });
   try {
-    const { token, slept, calls } = await afterOne({ surface: "login", method: "POST", path: TOKEN, fault: "throttle" });
+    const { token, slept, calls } = await afterOne({
+      surface: "login",
+      method: "POST",
+      path: TOKEN,
+      fault: "throttle",
+    });
     expect(token.split(".")).toHaveLength(3);
     expect(slept).toEqual([2000]);
     // MSAL would replay the 429 from its own memory for a minute; the retry reaches Entra again.
-    expect(calls.filter(([k]) => k === "token")).toEqual([["token", 429, "throttle"], ["token", 200, null]]);
+    expect(calls.filter(([k]) => k === "token")).toEqual([
+      ["token", 429, "throttle"],
+      ["token", 200, null],
+    ]);
   } finally {
     emu().setFaults({ retryAfterSeconds: 1 });
   }
@@ -58,7 +74,10 @@ test("a 429 from the token endpoint is waited out as Entra's Retry-After asks, t
 test("a 503 (AADSTS90033, please try again) is tried again", async () => {
   const { slept, calls } = await afterOne({ surface: "login", method: "POST", path: TOKEN, fault: "unavailable" });
   expect(slept).toEqual([1000]);
-  expect(calls.filter(([k]) => k === "token")).toEqual([["token", 503, "unavailable"], ["token", 200, null]]);
+  expect(calls.filter(([k]) => k === "token")).toEqual([
+    ["token", 503, "unavailable"],
+    ["token", 200, null],
+  ]);
 });
 
 test("a lost token response is asked for again (a token request changes nothing)", async () => {
@@ -70,7 +89,10 @@ test("a lost token response is asked for again (a token request changes nothing)
 
 test("an OpenID discovery that failed for a passing reason is done again", async () => {
   const { calls } = await afterOne({ surface: "login", method: "GET", path: DISCOVERY, fault: "unavailable" });
-  expect(calls.filter(([k]) => k === "discovery")).toEqual([["discovery", 503, "unavailable"], ["discovery", 200, null]]);
+  expect(calls.filter(([k]) => k === "discovery")).toEqual([
+    ["discovery", 503, "unavailable"],
+    ["discovery", 200, null],
+  ]);
   expect(calls.filter(([k]) => k === "token")).toEqual([["token", 200, null]]);
 });
 
@@ -79,7 +101,9 @@ test("the retries are bounded: a storm longer than them fails with Entra's reaso
   emu().inject({ surface: "login", method: "POST", path: TOKEN, fault: "unavailable", times: 3 });
   const err = await tokens.getToken(GRAPH).catch((e) => e);
   expect(err).toBeInstanceOf(CredentialError);
-  expect(err.message).toMatch(/AADSTS90033: A transient error has occurred\. Please try again\..*\(gave up after 3 attempts\)$/);
+  expect(err.message).toMatch(
+    /AADSTS90033: A transient error has occurred\. Please try again\..*\(gave up after 3 attempts\)$/,
+  );
   expect(slept).toHaveLength(2);
   // The fault was used up by exactly these three: the next call signs in.
   expect((await tokens.getToken(GRAPH)).split(".")).toHaveLength(3);
@@ -105,14 +129,28 @@ test("a tenant that does not exist fails discovery at once, not after retries", 
 });
 
 test("what counts as passing, by MSAL's error shapes", () => {
-  const server = (errorCode: string, errorMessage: string, status?: number) => Object.assign(new Error(errorMessage), { name: "ServerError", errorCode, errorMessage, status });
-  expect(transientSignIn(server("temporarily_unavailable", "AADSTS90033: A transient error has occurred.", 503), false)).toBe(true);
+  const server = (errorCode: string, errorMessage: string, status?: number) =>
+    Object.assign(new Error(errorMessage), { name: "ServerError", errorCode, errorMessage, status });
+  expect(
+    transientSignIn(server("temporarily_unavailable", "AADSTS90033: A transient error has occurred.", 503), false),
+  ).toBe(true);
   // MSAL's replay from its throttle memory carries the codes, not the status.
   expect(transientSignIn(server("90033", "AADSTS90033: A transient error has occurred."), false)).toBe(true);
-  expect(transientSignIn(server("invalid_client", "AADSTS7000215: Invalid client secret provided.", 401), false)).toBe(false);
-  expect(transientSignIn(server("server_error", "AADSTS50000: There was an error issuing a token.", 500), false)).toBe(true);
+  expect(transientSignIn(server("invalid_client", "AADSTS7000215: Invalid client secret provided.", 401), false)).toBe(
+    false,
+  );
+  expect(transientSignIn(server("server_error", "AADSTS50000: There was an error issuing a token.", 500), false)).toBe(
+    true,
+  );
   expect(transientSignIn(Object.assign(new Error("x"), { errorCode: "network_error" }), false)).toBe(true);
   expect(transientSignIn(Object.assign(new Error("x"), { errorCode: "endpoints_resolution_error" }), true)).toBe(true);
-  expect(transientSignIn(Object.assign(new Error("x"), { errorCode: "endpoints_resolution_error" }), false)).toBe(false);
-  expect(transientSignIn(Object.assign(new Error("x"), { name: "InteractionRequiredAuthError", errorCode: "invalid_grant" }), false)).toBe(false);
+  expect(transientSignIn(Object.assign(new Error("x"), { errorCode: "endpoints_resolution_error" }), false)).toBe(
+    false,
+  );
+  expect(
+    transientSignIn(
+      Object.assign(new Error("x"), { name: "InteractionRequiredAuthError", errorCode: "invalid_grant" }),
+      false,
+    ),
+  ).toBe(false);
 });

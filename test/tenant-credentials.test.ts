@@ -40,7 +40,11 @@ function makeCertificate(cn: string): { certPem: string; keyPem: string; der: Bu
   const forgeKey = forge.pki.privateKeyFromPem(privateKey.export({ type: "pkcs1", format: "pem" }).toString());
   cert.sign(forgeKey, forge.md.sha256.create());
   const certPem = forge.pki.certificateToPem(cert);
-  return { certPem, keyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(), der: Buffer.from(new crypto.X509Certificate(certPem).raw) };
+  return {
+    certPem,
+    keyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    der: Buffer.from(new crypto.X509Certificate(certPem).raw),
+  };
 }
 
 function registerOnOperator(role: "source" | "target", der: Buffer): void {
@@ -62,7 +66,9 @@ function registerOnOperator(role: "source" | "target", der: Buffer): void {
 
 test("client secret: tokens for Graph and Exchange carry the operator's app roles", async () => {
   const t = emu().tenants.source;
-  const tokens = tokenProvider(settings("source", { kind: "clientSecret", clientId: t.clientId, clientSecret: t.clientSecret }));
+  const tokens = tokenProvider(
+    settings("source", { kind: "clientSecret", clientId: t.clientId, clientSecret: t.clientSecret }),
+  );
   const graph = claims(await tokens.getToken("https://graph.microsoft.com"));
   const exo = claims(await tokens.getToken("https://outlook.office365.com"));
   expect(graph).toMatchObject({ tid: t.tenantId, aud: "https://graph.microsoft.com", appid: t.clientId, idtyp: "app" });
@@ -70,14 +76,18 @@ test("client secret: tokens for Graph and Exchange carry the operator's app role
   expect(exo).toMatchObject({ aud: "https://outlook.office365.com" });
   expect(exo.roles).toEqual(["Exchange.ManageAsApp"]);
   // knownAuthorities keeps MSAL off instance discovery; it reads the tenant's OpenID configuration instead.
-  const loginPaths = emu().requests.filter((r) => r.surface === "login").map((r) => r.path);
+  const loginPaths = emu()
+    .requests.filter((r) => r.surface === "login")
+    .map((r) => r.path);
   expect(loginPaths.some((p) => /discovery\/instance/.test(p))).toBe(false);
   expect(loginPaths).toContain(`/${t.tenantId}/v2.0/.well-known/openid-configuration`);
 });
 
 test("tokens are cached by MSAL: a second call does not sign in again", async () => {
   const t = emu().tenants.target;
-  const tokens = tokenProvider(settings("target", { kind: "clientSecret", clientId: t.clientId, clientSecret: t.clientSecret }));
+  const tokens = tokenProvider(
+    settings("target", { kind: "clientSecret", clientId: t.clientId, clientSecret: t.clientSecret }),
+  );
   const before = emu().requests.filter((r) => r.surface === "login" && r.path.includes("/oauth2/v2.0/token")).length;
   const a = await tokens.getToken("https://graph.microsoft.com");
   const b = await tokens.getToken("https://graph.microsoft.com");
@@ -104,21 +114,42 @@ test("certificate in a PEM file (cert + key) and in a PFX with a passphrase", as
   registerOnOperator("source", der);
   const pemFile = path.join(dir, "operator.pem");
   fs.writeFileSync(pemFile, certPem + keyPem);
-  const viaPem = tokenProvider(settings("source", { kind: "certificate", clientId: t.clientId, certificatePath: pemFile }));
+  const viaPem = tokenProvider(
+    settings("source", { kind: "certificate", clientId: t.clientId, certificatePath: pemFile }),
+  );
   expect(claims(await viaPem.getToken("https://outlook.office365.com")).roles).toEqual(["Exchange.ManageAsApp"]);
 
   const passphrase = "pfx-Pass-456";
-  const p12 = forge.pkcs12.toPkcs12Asn1(forge.pki.privateKeyFromPem(keyPem), [forge.pki.certificateFromPem(certPem)], passphrase, { algorithm: "3des" });
+  const p12 = forge.pkcs12.toPkcs12Asn1(
+    forge.pki.privateKeyFromPem(keyPem),
+    [forge.pki.certificateFromPem(certPem)],
+    passphrase,
+    { algorithm: "3des" },
+  );
   const pfxFile = path.join(dir, "operator.pfx");
   fs.writeFileSync(pfxFile, Buffer.from(forge.asn1.toDer(p12).getBytes(), "binary"));
   const loaded = loadCertificate(pfxFile, passphrase);
   expect(loaded.thumbprintSha256).toBe(crypto.createHash("sha256").update(der).digest("hex"));
   expect(loaded.privateKey).toMatch(/^-----BEGIN PRIVATE KEY-----/);
-  const viaPfx = tokenProvider(settings("source", { kind: "certificate", clientId: t.clientId, certificatePath: pfxFile, certificatePassword: passphrase }));
+  const viaPfx = tokenProvider(
+    settings("source", {
+      kind: "certificate",
+      clientId: t.clientId,
+      certificatePath: pfxFile,
+      certificatePassword: passphrase,
+    }),
+  );
   expect(claims(await viaPfx.getToken("https://graph.microsoft.com")).appid).toBe(t.clientId);
 
   const badPass = "not-the-pass-789";
-  const err = await tokenProvider(settings("source", { kind: "certificate", clientId: t.clientId, certificatePath: pfxFile, certificatePassword: badPass }))
+  const err = await tokenProvider(
+    settings("source", {
+      kind: "certificate",
+      clientId: t.clientId,
+      certificatePath: pfxFile,
+      certificatePassword: badPass,
+    }),
+  )
     .getToken("https://graph.microsoft.com")
     .catch((e) => e);
   expect(err).toBeInstanceOf(CredentialError);
@@ -131,7 +162,9 @@ test("a certificate that is not registered on the app is refused by the service"
   const { certPem, keyPem } = makeCertificate("xtmm-unregistered");
   const file = path.join(dir, "stranger.pem");
   fs.writeFileSync(file, keyPem + certPem);
-  const err = await tokenProvider(settings("target", { kind: "certificate", clientId: t.clientId, certificatePath: file }))
+  const err = await tokenProvider(
+    settings("target", { kind: "certificate", clientId: t.clientId, certificatePath: file }),
+  )
     .getToken("https://graph.microsoft.com")
     .catch((e) => e);
   expect(err).toBeInstanceOf(CredentialError);
@@ -189,7 +222,9 @@ describe("device code", () => {
   }
 
   test("before login: the error tells the engineer to run npm run login", async () => {
-    const err = await tokenProvider(deviceSettings()).getToken("https://graph.microsoft.com").catch((e) => e);
+    const err = await tokenProvider(deviceSettings())
+      .getToken("https://graph.microsoft.com")
+      .catch((e) => e);
     expect(err).toBeInstanceOf(CredentialError);
     expect(err.message).toMatch(/npm run login -- source/);
   });
@@ -214,7 +249,11 @@ describe("device code", () => {
     const tokens = tokenProvider(deviceSettings());
     const g = claims(await tokens.getToken("https://graph.microsoft.com"));
     const x = claims(await tokens.getToken("https://outlook.office365.com"));
-    expect(g).toMatchObject({ idtyp: "user", aud: "https://graph.microsoft.com", upn: `admin@${emu().tenants.source.domain}` });
+    expect(g).toMatchObject({
+      idtyp: "user",
+      aud: "https://graph.microsoft.com",
+      upn: `admin@${emu().tenants.source.domain}`,
+    });
     expect(x).toMatchObject({ idtyp: "user", aud: "https://outlook.office365.com" });
   });
 
@@ -225,6 +264,8 @@ describe("device code", () => {
   });
 
   test("login refuses a role whose auth kind is not deviceCode", async () => {
-    await expect(login({ role: "target", stack: "emu", root, print: () => undefined })).rejects.toThrow(/targetAuth is '\(not set\)'.*deviceCode/);
+    await expect(login({ role: "target", stack: "emu", root, print: () => undefined })).rejects.toThrow(
+      /targetAuth is '\(not set\)'.*deviceCode/,
+    );
   });
 });

@@ -17,7 +17,8 @@ function settings(role: "source" | "target", concurrency = 2): TenantSettings {
   return emulatorTenantSettings(emu(), role, { exchangeConcurrency: concurrency });
 }
 const fast: TenantClientOptions = { exchange: { baseDelayMs: 5, maxDelayMs: 20 } };
-const exo = (role: "source" | "target" = "source", opts: TenantClientOptions = fast, concurrency = 2) => createTenantClient(settings(role, concurrency), opts).exchange;
+const exo = (role: "source" | "target" = "source", opts: TenantClientOptions = fast, concurrency = 2) =>
+  createTenantClient(settings(role, concurrency), opts).exchange;
 const tenantState = (label: string): TenantState => [...emu().state.tenants.values()].find((t) => t.label === label)!;
 const exchangeRequests = () => emu().requests.filter((r) => r.surface === "exchange");
 
@@ -25,16 +26,24 @@ beforeEach(() => resetTenantLimiters());
 afterEach(() => emu().setFaults({ retryAfterSeconds: 1 }));
 
 test("a cmdlet runs and $select trims the object", async () => {
-  const r = await exo("target").invoke<{ Name: string; IsDehydrated: boolean }>("Get-OrganizationConfig", {}, { select: ["Name", "IsDehydrated"] });
+  const r = await exo("target").invoke<{ Name: string; IsDehydrated: boolean }>(
+    "Get-OrganizationConfig",
+    {},
+    { select: ["Name", "IsDehydrated"] },
+  );
   expect(r.value).toEqual([{ Name: emu().tenants.target.domain, IsDehydrated: true }]);
   expect(r.warnings).toEqual([]);
 });
 
 test("paging: every page is fetched with the identical body, and the list is whole", async () => {
-  const expected = tenantState("source").exchange.acceptedDomains.map((d) => String(d.DomainName)).sort();
+  const expected = tenantState("source")
+    .exchange.acceptedDomains.map((d) => String(d.DomainName))
+    .sort();
   expect(expected.length).toBeGreaterThanOrEqual(2);
   const before = exchangeRequests().length;
-  const r = await exo("source", { exchange: { ...fast.exchange, pageSize: 1 } }).invoke<{ DomainName: string }>("Get-AcceptedDomain");
+  const r = await exo("source", { exchange: { ...fast.exchange, pageSize: 1 } }).invoke<{ DomainName: string }>(
+    "Get-AcceptedDomain",
+  );
   expect(r.value.map((d) => d.DomainName).sort()).toEqual(expected);
   const calls = exchangeRequests().slice(before);
   expect(calls).toHaveLength(expected.length);
@@ -45,7 +54,9 @@ test("paging: every page is fetched with the identical body, and the list is who
 test("paging: a refused continuation fails the call with the expiry text, no partial list", async () => {
   emu().options.exchange.failContinuations = true;
   try {
-    const err = await exo("source", { exchange: { ...fast.exchange, pageSize: 1 } }).invoke("Get-AcceptedDomain").catch((e) => e);
+    const err = await exo("source", { exchange: { ...fast.exchange, pageSize: 1 } })
+      .invoke("Get-AcceptedDomain")
+      .catch((e) => e);
     expect(err).toBeInstanceOf(ExchangeError);
     expect(err.pagingFailed).toBe(true);
     expect(err.message).toMatch(/Expired or Invalid pagination request\. Default Expiry time is 00:30:00/);
@@ -56,38 +67,64 @@ test("paging: a refused continuation fails the call with the expiry text, no par
 });
 
 test("paging Get-Mailbox across pages returns every mailbox of the tenant", async () => {
-  const mailboxes = [...tenantState("source").exchange.recipients.values()].filter((r) => /Mailbox$/.test(String(r.obj.RecipientTypeDetails)));
+  const mailboxes = [...tenantState("source").exchange.recipients.values()].filter((r) =>
+    /Mailbox$/.test(String(r.obj.RecipientTypeDetails)),
+  );
   expect(mailboxes.length).toBeGreaterThan(25);
   const before = exchangeRequests().length;
-  const r = await exo("source", { exchange: { ...fast.exchange, pageSize: 10 } }).invoke<{ ExchangeGuid: string }>("Get-Mailbox", { ResultSize: "Unlimited" }, { select: ["ExchangeGuid"] });
+  const r = await exo("source", { exchange: { ...fast.exchange, pageSize: 10 } }).invoke<{ ExchangeGuid: string }>(
+    "Get-Mailbox",
+    { ResultSize: "Unlimited" },
+    { select: ["ExchangeGuid"] },
+  );
   expect(r.value.map((m) => m.ExchangeGuid).sort()).toEqual(mailboxes.map((m) => String(m.obj.ExchangeGuid)).sort());
   expect(exchangeRequests().length - before).toBe(Math.ceil(mailboxes.length / 10));
 });
 
 test("NotFound: Get-Mailbox for an identity that does not exist", async () => {
-  const err = await exo("source").invoke("Get-Mailbox", { Identity: "nobody@fabrikam.onmicrosoft.com" }).catch((e) => e);
+  const err = await exo("source")
+    .invoke("Get-Mailbox", { Identity: "nobody@fabrikam.onmicrosoft.com" })
+    .catch((e) => e);
   expect(err).toBeInstanceOf(ExchangeError);
   expect(err.kind).toBe("NotFound");
-  expect(err.message).toMatch(/^Running Get-Mailbox for 'nobody@fabrikam\.onmicrosoft\.com' failed \(HTTP 404, ManagementObjectNotFoundException\)/);
+  expect(err.message).toMatch(
+    /^Running Get-Mailbox for 'nobody@fabrikam\.onmicrosoft\.com' failed \(HTTP 404, ManagementObjectNotFoundException\)/,
+  );
 });
 
 test("AlreadyExists and NotAMember: a group created twice, a member removed who is not one", async () => {
   const client = exo("source");
-  const [owner, someone] = [...tenantState("source").exchange.recipients.values()].filter((r) => r.obj.RecipientTypeDetails === "UserMailbox");
-  const group = { Name: "xtmm-kinds", Alias: "xtmmkinds", Type: "Security", PrimarySmtpAddress: `xtmmkinds@${emu().tenants.source.domain}`, ManagedBy: [String(owner.obj.PrimarySmtpAddress)], Members: [String(owner.obj.PrimarySmtpAddress)] };
+  const [owner, someone] = [...tenantState("source").exchange.recipients.values()].filter(
+    (r) => r.obj.RecipientTypeDetails === "UserMailbox",
+  );
+  const group = {
+    Name: "xtmm-kinds",
+    Alias: "xtmmkinds",
+    Type: "Security",
+    PrimarySmtpAddress: `xtmmkinds@${emu().tenants.source.domain}`,
+    ManagedBy: [String(owner.obj.PrimarySmtpAddress)],
+    Members: [String(owner.obj.PrimarySmtpAddress)],
+  };
   await client.invoke("New-DistributionGroup", group);
   const dup = await client.invoke("New-DistributionGroup", group).catch((e) => e);
   expect(dup).toBeInstanceOf(ExchangeError);
   expect(dup.kind).toBe("AlreadyExists");
   const notMember = await client
-    .invoke("Remove-DistributionGroupMember", { Identity: "xtmm-kinds", Member: String(someone.obj.PrimarySmtpAddress), BypassSecurityGroupManagerCheck: true, Confirm: false })
+    .invoke("Remove-DistributionGroupMember", {
+      Identity: "xtmm-kinds",
+      Member: String(someone.obj.PrimarySmtpAddress),
+      BypassSecurityGroupManagerCheck: true,
+      Confirm: false,
+    })
     .catch((e) => e);
   expect(notMember).toBeInstanceOf(ExchangeError);
   expect(notMember.kind).toBe("NotAMember");
 });
 
 test("NoOp: Enable-OrganizationCustomization on a hydrated tenant", async () => {
-  const err = await exo("source").invoke("Enable-OrganizationCustomization").catch((e) => e);
+  const err = await exo("source")
+    .invoke("Enable-OrganizationCustomization")
+    .catch((e) => e);
   expect(err).toBeInstanceOf(ExchangeError);
   expect(err.kind).toBe("NoOp");
   expect(err.message).toMatch(/already enabled for customization/);
@@ -95,7 +132,9 @@ test("NoOp: Enable-OrganizationCustomization on a hydrated tenant", async () => 
 
 test("BadRequest: a parameter the cmdlet does not have (no retry)", async () => {
   const before = exchangeRequests().length;
-  const err = await exo("source").invoke("Get-OrganizationConfig", { BogusParameter: true }).catch((e) => e);
+  const err = await exo("source")
+    .invoke("Get-OrganizationConfig", { BogusParameter: true })
+    .catch((e) => e);
   expect(err.kind).toBe("BadRequest");
   expect(err.status).toBe(400);
   expect(exchangeRequests().length - before).toBe(1);
@@ -118,7 +157,9 @@ test("Server: New-MigrationEndpoint -Credentials over REST gets the cast error",
   expect(err).toBeInstanceOf(ExchangeError);
   expect(err.kind).toBe("Server");
   expect(err.status).toBe(500);
-  expect(err.message).toMatch(/Unable to cast object of type 'Newtonsoft\.Json\.Linq\.JObject' to type 'System\.String'/);
+  expect(err.message).toMatch(
+    /Unable to cast object of type 'Newtonsoft\.Json\.Linq\.JObject' to type 'System\.String'/,
+  );
   expect(err.message).not.toContain(secret);
   emu.expectViolations();
 });
@@ -139,7 +180,9 @@ test("Throttled: Retry-After is waited exactly as asked", async () => {
 test("Throttled: when it outlasts the attempts the error says so", async () => {
   emu().setFaults({ retryAfterSeconds: 0 });
   emu().inject({ surface: "exchange", cmdlet: "Get-AcceptedDomain", fault: "unavailable", times: 3 });
-  const err = await exo("source", { exchange: { ...fast.exchange, maxAttempts: 3 } }).invoke("Get-AcceptedDomain").catch((e) => e);
+  const err = await exo("source", { exchange: { ...fast.exchange, maxAttempts: 3 } })
+    .invoke("Get-AcceptedDomain")
+    .catch((e) => e);
   expect(err.kind).toBe("Throttled");
   expect(err.status).toBe(503);
   expect(err.message).toMatch(/maximum number of concurrent requests per tenant/);
@@ -154,12 +197,20 @@ test("Transient: a lost write is not re-sent and says it may have been applied; 
   expect(err).toBeInstanceOf(ExchangeError);
   expect(err).toMatchObject({ kind: "Transient", maybeApplied: true, status: 0 });
   expect(exchangeRequests().filter((r) => r.cmdlet === "Enable-OrganizationCustomization").length - before).toBe(1);
-  const cfg = await client.invoke<{ IsDehydrated: boolean }>("Get-OrganizationConfig", {}, { select: ["IsDehydrated"] });
+  const cfg = await client.invoke<{ IsDehydrated: boolean }>(
+    "Get-OrganizationConfig",
+    {},
+    { select: ["IsDehydrated"] },
+  );
   expect(cfg.value[0].IsDehydrated).toBe(false);
 });
 
 describe("authorisation ladder", () => {
-  function withoutAssignment(label: string, match: (t: TenantState, id: string, obj: Record<string, unknown>) => boolean, kind: "app" | "role") {
+  function withoutAssignment(
+    label: string,
+    match: (t: TenantState, id: string, obj: Record<string, unknown>) => boolean,
+    kind: "app" | "role",
+  ) {
     const t = tenantState(label);
     const map = kind === "app" ? t.directory.appRoleAssignments : t.directory.roleAssignments;
     const removed = [...map.entries()].filter(([id, s]) => match(t, id, s.obj));
@@ -169,10 +220,16 @@ describe("authorisation ladder", () => {
 
   test("Unauthorized (401) without Exchange.ManageAsApp names the permission", async () => {
     const manage = EXCHANGE_APPLICATION_PERMISSIONS[0];
-    const r = withoutAssignment("source", (t, _id, o) => o.principalId === t.operator.servicePrincipalId && o.appRoleId === manage.id, "app");
+    const r = withoutAssignment(
+      "source",
+      (t, _id, o) => o.principalId === t.operator.servicePrincipalId && o.appRoleId === manage.id,
+      "app",
+    );
     expect(r.count).toBe(1);
     try {
-      const err = await exo("source").invoke("Get-OrganizationConfig").catch((e) => e);
+      const err = await exo("source")
+        .invoke("Get-OrganizationConfig")
+        .catch((e) => e);
       expect(err.kind).toBe("Unauthorized");
       expect(err.status).toBe(401);
       expect(err.message).toMatch(/Exchange\.ManageAsApp/);
@@ -182,10 +239,17 @@ describe("authorisation ladder", () => {
   });
 
   test("Forbidden (403, NUL body) without the Exchange Administrator role names the role", async () => {
-    const r = withoutAssignment("target", (t, _id, o) => o.principalId === t.operator.servicePrincipalId && o.roleDefinitionId === EXCHANGE_ADMIN_ROLE.templateId, "role");
+    const r = withoutAssignment(
+      "target",
+      (t, _id, o) =>
+        o.principalId === t.operator.servicePrincipalId && o.roleDefinitionId === EXCHANGE_ADMIN_ROLE.templateId,
+      "role",
+    );
     expect(r.count).toBe(1);
     try {
-      const err = await exo("target").invoke("Get-OrganizationConfig").catch((e) => e);
+      const err = await exo("target")
+        .invoke("Get-OrganizationConfig")
+        .catch((e) => e);
       expect(err.kind).toBe("Forbidden");
       expect(err.status).toBe(403);
       expect(err.message).toMatch(/Exchange Administrator directory role/);

@@ -34,7 +34,12 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on("data", (c) => chunks.push(c));
     req.on("end", async () => {
-      const s: Seen = { method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString("utf8") };
+      const s: Seen = {
+        method: req.method!,
+        url: req.url!,
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+      };
       seen.push(s);
       inFlight++;
       peak = Math.max(peak, inFlight);
@@ -76,17 +81,30 @@ const json = (res: http.ServerResponse, status: number, body: object, headers: R
   res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(JSON.stringify(body));
 };
-const errorBody = (text: string) => ({ error: { code: "BadRequest", message: "Error executing cmdlet", details: [{ code: "Client", target: "", message: text }] } });
+const errorBody = (text: string) => ({
+  error: {
+    code: "BadRequest",
+    message: "Error executing cmdlet",
+    details: [{ code: "Client", target: "", message: text }],
+  },
+});
 
 test("one POST with the envelope and every header of client rule 2", async () => {
-  reply = (_r, res) => json(res, 200, { "@adminapi.warnings": ["careful"], value: [{ Identity: "a", "Identity@odata.type": "#String" }] });
+  reply = (_r, res) =>
+    json(res, 200, { "@adminapi.warnings": ["careful"], value: [{ Identity: "a", "Identity@odata.type": "#String" }] });
   const c = new RestExchangeClient(settings(), tokens, fast);
-  const r = await c.invoke("Get-Mailbox", { Identity: "a", ResultSize: undefined }, { select: ["Identity", "ExchangeGuid"] });
+  const r = await c.invoke(
+    "Get-Mailbox",
+    { Identity: "a", ResultSize: undefined },
+    { select: ["Identity", "ExchangeGuid"] },
+  );
   expect(r).toEqual({ value: [{ Identity: "a" }], warnings: ["careful"] });
   expect(seen).toHaveLength(1);
   const s = seen[0];
   expect(s.method).toBe("POST");
-  expect(decodeURIComponent(s.url)).toBe(`/exchange/adminapi/beta/${TENANT}/InvokeCommand?$select=Identity,ExchangeGuid`);
+  expect(decodeURIComponent(s.url)).toBe(
+    `/exchange/adminapi/beta/${TENANT}/InvokeCommand?$select=Identity,ExchangeGuid`,
+  );
   expect(JSON.parse(s.body)).toEqual({ CmdletInput: { CmdletName: "Get-Mailbox", Parameters: { Identity: "a" } } });
   expect(s.headers).toMatchObject({
     authorization: `Bearer ${TOKEN}`,
@@ -106,7 +124,9 @@ test("one POST with the envelope and every header of client rule 2", async () =>
 test("Parameters is {} when none are given, and the anchor can be overridden", async () => {
   reply = (_r, res) => json(res, 200, { value: null });
   const c = new RestExchangeClient(settings(), tokens, fast);
-  expect(await c.invoke("Get-OrganizationConfig", undefined, { anchor: "UPN:admin@fabrikam.onmicrosoft.com" })).toEqual({ value: [], warnings: [] });
+  expect(await c.invoke("Get-OrganizationConfig", undefined, { anchor: "UPN:admin@fabrikam.onmicrosoft.com" })).toEqual(
+    { value: [], warnings: [] },
+  );
   expect(JSON.parse(seen[0].body).CmdletInput.Parameters).toEqual({});
   expect(seen[0].headers["x-anchormailbox"]).toBe("UPN:admin@fabrikam.onmicrosoft.com");
 });
@@ -114,7 +134,11 @@ test("Parameters is {} when none are given, and the anchor can be overridden", a
 test("paging re-POSTs the identical body and headers to each nextLink and returns every page", async () => {
   reply = (r, res, n) => {
     const next = n < 3 ? `${base}/exchange/adminapi/beta/${TENANT}/InvokeCommand?$skiptoken=p${n + 1}` : undefined;
-    json(res, 200, { "@adminapi.warnings": [`w${n}`], value: [{ N: n }], ...(next ? { "@odata.nextLink": next } : {}) });
+    json(res, 200, {
+      "@adminapi.warnings": [`w${n}`],
+      value: [{ N: n }],
+      ...(next ? { "@odata.nextLink": next } : {}),
+    });
   };
   const c = new RestExchangeClient(settings(), tokens, fast);
   const r = await c.invoke("Get-Recipient", { ResultSize: "Unlimited" });
@@ -129,8 +153,22 @@ test("paging re-POSTs the identical body and headers to each nextLink and return
 test("a refused continuation fails the whole read with the pagination error, never a partial list", async () => {
   reply = (_r, res, n) =>
     n === 1
-      ? json(res, 200, { value: [{ N: 1 }], "@odata.nextLink": `${base}/exchange/adminapi/beta/${TENANT}/InvokeCommand?$skiptoken=x` })
-      : json(res, 400, { error: { code: "BadRequest", message: "Invalid Operation", innererror: { internalexception: { message: "Expired or Invalid pagination request. Default Expiry time is 00:30:00", type: "System.Exception" } } } });
+      ? json(res, 200, {
+          value: [{ N: 1 }],
+          "@odata.nextLink": `${base}/exchange/adminapi/beta/${TENANT}/InvokeCommand?$skiptoken=x`,
+        })
+      : json(res, 400, {
+          error: {
+            code: "BadRequest",
+            message: "Invalid Operation",
+            innererror: {
+              internalexception: {
+                message: "Expired or Invalid pagination request. Default Expiry time is 00:30:00",
+                type: "System.Exception",
+              },
+            },
+          },
+        });
   const c = new RestExchangeClient(settings(), tokens, fast);
   const err = await c.invoke("Get-Mailbox", { ResultSize: "Unlimited" }).catch((e) => e);
   expect(err).toBeInstanceOf(ExchangeError);
@@ -143,7 +181,10 @@ test("a refused continuation fails the whole read with the pagination error, nev
 test("a throttled page is retried in place and the list stays whole", async () => {
   reply = (_r, res, n) => {
     if (n === 2 || n === 3) return json(res, 503, {}, {});
-    json(res, 200, { value: [{ N: n }], ...(n === 1 ? { "@odata.nextLink": `${base}/exchange/adminapi/beta/${TENANT}/InvokeCommand?$skiptoken=2` } : {}) });
+    json(res, 200, {
+      value: [{ N: n }],
+      ...(n === 1 ? { "@odata.nextLink": `${base}/exchange/adminapi/beta/${TENANT}/InvokeCommand?$skiptoken=2` } : {}),
+    });
   };
   const r = await new RestExchangeClient(settings(), tokens, fast).invoke("Get-Mailbox");
   expect(r.value).toEqual([{ N: 1 }, { N: 4 }]);
@@ -162,30 +203,68 @@ test("Retry-After is waited exactly, not less and not much more", async () => {
 });
 
 test("without Retry-After: exponential backoff with jitter, bounded attempts, then a Throttled error", async () => {
-  reply = (_r, res) => json(res, 503, errorBody("You have reached the maximum number of concurrent requests per tenant. Please wait and try again"));
+  reply = (_r, res) =>
+    json(
+      res,
+      503,
+      errorBody("You have reached the maximum number of concurrent requests per tenant. Please wait and try again"),
+    );
   const delays: number[] = [];
-  const c = new RestExchangeClient(settings(), tokens, { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 400, random: () => 1, sleep: async (ms) => void delays.push(ms) });
+  const c = new RestExchangeClient(settings(), tokens, {
+    maxAttempts: 5,
+    baseDelayMs: 100,
+    maxDelayMs: 400,
+    random: () => 1,
+    sleep: async (ms) => void delays.push(ms),
+  });
   const err = await c.invoke("Get-Mailbox").catch((e) => e);
   expect(err.kind).toBe("Throttled");
   expect(err.message).toMatch(/gave up after 5 attempts/);
   expect(seen).toHaveLength(5);
   expect(delays).toEqual([100, 200, 400, 400]);
   const jittered: number[] = [];
-  await new RestExchangeClient(settings(), tokens, { maxAttempts: 2, baseDelayMs: 100, random: () => 0, sleep: async (ms) => void jittered.push(ms) }).invoke("Get-Mailbox").catch(() => undefined);
+  await new RestExchangeClient(settings(), tokens, {
+    maxAttempts: 2,
+    baseDelayMs: 100,
+    random: () => 0,
+    sleep: async (ms) => void jittered.push(ms),
+  })
+    .invoke("Get-Mailbox")
+    .catch(() => undefined);
   expect(jittered).toEqual([50]);
 });
 
 test("errors that are not throttling are not retried", async () => {
-  reply = (_r, res) => json(res, 404, { error: { code: "NotFound", message: "Error executing cmdlet", details: [{ message: "Ex6F9304|Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException|The operation couldn't be performed because object 'nobody' couldn't be found on 'DC1'." }] } });
-  const err = await new RestExchangeClient(settings(), tokens, fast).invoke("Get-Mailbox", { Identity: "nobody" }).catch((e) => e);
+  reply = (_r, res) =>
+    json(res, 404, {
+      error: {
+        code: "NotFound",
+        message: "Error executing cmdlet",
+        details: [
+          {
+            message:
+              "Ex6F9304|Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException|The operation couldn't be performed because object 'nobody' couldn't be found on 'DC1'.",
+          },
+        ],
+      },
+    });
+  const err = await new RestExchangeClient(settings(), tokens, fast)
+    .invoke("Get-Mailbox", { Identity: "nobody" })
+    .catch((e) => e);
   expect(err.kind).toBe("NotFound");
-  expect(err.message).toMatch(/^Running Get-Mailbox for 'nobody' failed \(HTTP 404, ManagementObjectNotFoundException\)/);
+  expect(err.message).toMatch(
+    /^Running Get-Mailbox for 'nobody' failed \(HTTP 404, ManagementObjectNotFoundException\)/,
+  );
   expect(seen).toHaveLength(1);
 });
 
 test("a 403 of NUL bytes labelled gzip is read as Forbidden, not as a crash", async () => {
   reply = (_r, res) => {
-    res.writeHead(403, { "content-encoding": "gzip", "x-exceptiontype": "CmdletAccessDeniedException", "request-id": "rq-9" });
+    res.writeHead(403, {
+      "content-encoding": "gzip",
+      "x-exceptiontype": "CmdletAccessDeniedException",
+      "request-id": "rq-9",
+    });
     res.end(Buffer.alloc(64));
   };
   const err = await new RestExchangeClient(settings(), tokens, fast).invoke("Get-Foo").catch((e) => e);
@@ -207,11 +286,15 @@ test("a 200 body that is not JSON is retried for reads", async () => {
 
 test("a lost response: reads retry, writes surface maybeApplied without a second POST", async () => {
   reply = (_r, res, n) => (n === 1 ? void res.socket?.destroy() : json(res, 200, { value: [{ Name: "g" }] }));
-  expect((await new RestExchangeClient(settings(), tokens, fast).invoke("Get-DistributionGroup")).value).toEqual([{ Name: "g" }]);
+  expect((await new RestExchangeClient(settings(), tokens, fast).invoke("Get-DistributionGroup")).value).toEqual([
+    { Name: "g" },
+  ]);
   expect(seen).toHaveLength(2);
 
   seen = [];
-  const err = await new RestExchangeClient(settings(), tokens, fast).invoke("New-DistributionGroup", { Name: "g", Type: "Security" }).catch((e) => e);
+  const err = await new RestExchangeClient(settings(), tokens, fast)
+    .invoke("New-DistributionGroup", { Name: "g", Type: "Security" })
+    .catch((e) => e);
   expect(err).toBeInstanceOf(ExchangeError);
   expect(err.kind).toBe("Transient");
   expect(err.maybeApplied).toBe(true);
@@ -243,16 +326,37 @@ test("concurrency: at most exchangeConcurrency requests in flight per tenant, ac
   // Another tenant has its own gate.
   seen = [];
   peak = 0;
-  const other = new RestExchangeClient(settings({ tenantId: "99999999-1111-2222-3333-444444444444", exchangeConcurrency: 2 }), tokens, fast);
-  await Promise.all([a.invoke("Get-Mailbox"), a.invoke("Get-Mailbox"), other.invoke("Get-Mailbox"), other.invoke("Get-Mailbox")]);
+  const other = new RestExchangeClient(
+    settings({ tenantId: "99999999-1111-2222-3333-444444444444", exchangeConcurrency: 2 }),
+    tokens,
+    fast,
+  );
+  await Promise.all([
+    a.invoke("Get-Mailbox"),
+    a.invoke("Get-Mailbox"),
+    other.invoke("Get-Mailbox"),
+    other.invoke("Get-Mailbox"),
+  ]);
   expect(peak).toBe(4);
 });
 
 describe("redirects (client rule 3)", () => {
-  const calls: Array<{ url: string; method?: string; headers: Record<string, string>; body: unknown; redirect?: string }> = [];
+  const calls: Array<{
+    url: string;
+    method?: string;
+    headers: Record<string, string>;
+    body: unknown;
+    redirect?: string;
+  }> = [];
   const scripted = (answers: Array<() => UndiciResponse>): Fetch =>
     (async (url, init) => {
-      calls.push({ url: String(url), method: init?.method, headers: init?.headers as Record<string, string>, body: init?.body, redirect: init?.redirect });
+      calls.push({
+        url: String(url),
+        method: init?.method,
+        headers: init?.headers as Record<string, string>,
+        body: init?.body,
+        redirect: init?.redirect,
+      });
       return answers.shift()!();
     }) as Fetch;
   beforeEach(() => void (calls.length = 0));
@@ -279,8 +383,15 @@ describe("redirects (client rule 3)", () => {
   });
 
   test("more than three hops is an error", async () => {
-    const loop = () => new UndiciResponse(null, { status: 302, headers: { location: "https://x.outlook.office365.com/adminapi/beta/t/InvokeCommand" } });
-    const c = new RestExchangeClient(settings({}, "https://outlook.office365.com"), tokens, { ...fast, fetch: scripted([loop, loop, loop, loop, loop]) });
+    const loop = () =>
+      new UndiciResponse(null, {
+        status: 302,
+        headers: { location: "https://x.outlook.office365.com/adminapi/beta/t/InvokeCommand" },
+      });
+    const c = new RestExchangeClient(settings({}, "https://outlook.office365.com"), tokens, {
+      ...fast,
+      fetch: scripted([loop, loop, loop, loop, loop]),
+    });
     await expect(c.invoke("Get-Mailbox")).rejects.toThrow(/redirected more than 3 times/);
     expect(calls).toHaveLength(4);
   });
@@ -288,7 +399,12 @@ describe("redirects (client rule 3)", () => {
 
 test("no token and no sensitive parameter appears in any error message", async () => {
   const password = "P@ssw0rd-Very-Secret";
-  reply = (r, res) => json(res, 400, errorBody(`|X|Cannot use ${JSON.parse(r.body).CmdletInput.Parameters.Password} echoed with ${TOKEN}`));
+  reply = (r, res) =>
+    json(
+      res,
+      400,
+      errorBody(`|X|Cannot use ${JSON.parse(r.body).CmdletInput.Parameters.Password} echoed with ${TOKEN}`),
+    );
   const err = await new RestExchangeClient(settings(), tokens, { ...fast, secrets: ["client-secret-xyz"] })
     .invoke("New-MailUser", { Name: "u", Password: password })
     .catch((e) => e);

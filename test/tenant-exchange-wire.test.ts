@@ -1,7 +1,12 @@
 // The InvokeCommand wire rules as pure functions: error envelopes Microsoft is known to send
 // classified into kinds, parameters encoded, success bodies decoded.
 
-import { classify, exchangeErrorFromResponse, parseErrorEnvelope, retryAfterSeconds } from "../providers/tenant/exchangeErrors";
+import {
+  classify,
+  exchangeErrorFromResponse,
+  parseErrorEnvelope,
+  retryAfterSeconds,
+} from "../providers/tenant/exchangeErrors";
 import { decodePage, encodeParameters, hashtable, sizeInBytes } from "../providers/tenant/exchangeWire";
 
 const NOT_FOUND_BODY = JSON.stringify({
@@ -21,7 +26,8 @@ const NOT_FOUND_BODY = JSON.stringify({
       type: "Microsoft.Exchange.Admin.OData.Core.ODataServiceException",
       stacktrace: "...",
       internalexception: {
-        message: "Exception of type 'Microsoft.Exchange.Management.PSDirectInvoke.DirectInvokeCmdletExecutionException' was thrown.",
+        message:
+          "Exception of type 'Microsoft.Exchange.Management.PSDirectInvoke.DirectInvokeCmdletExecutionException' was thrown.",
         type: "Microsoft.Exchange.Management.PSDirectInvoke.DirectInvokeCmdletExecutionException",
         stacktrace: "...",
       },
@@ -47,32 +53,47 @@ const AMBIGUOUS_BODY = JSON.stringify({
       message: "Invalid Operation",
       type: "Microsoft.Exchange.Admin.OData.Core.ODataServiceException",
       stacktrace: "",
-      internalexception: { message: "Parameter set cannot be resolved ...", type: "Microsoft.Exchange.AdminApi.CommandInvocation.AmbiguousParameterSetException", stacktrace: "" },
+      internalexception: {
+        message: "Parameter set cannot be resolved ...",
+        type: "Microsoft.Exchange.AdminApi.CommandInvocation.AmbiguousParameterSetException",
+        stacktrace: "",
+      },
     },
   },
 });
 
 const cmdletError = (text: string, code = "BadRequest") =>
-  JSON.stringify({ error: { code, message: "Error executing cmdlet", details: [{ code: "Client", target: "", message: text }] } });
+  JSON.stringify({
+    error: { code, message: "Error executing cmdlet", details: [{ code: "Client", target: "", message: text }] },
+  });
 
 const paging = JSON.stringify({
   error: {
     code: "BadRequest",
     message: "Invalid Operation",
-    innererror: { internalexception: { message: "Expired or Invalid pagination request. Default Expiry time is 00:30:00", type: "System.Exception" } },
+    innererror: {
+      internalexception: {
+        message: "Expired or Invalid pagination request. Default Expiry time is 00:30:00",
+        type: "System.Exception",
+      },
+    },
   },
 });
 
 describe("error envelope", () => {
   test("details text and type win over the generic inner wrapper", () => {
     expect(parseErrorEnvelope(NOT_FOUND_BODY)).toEqual({
-      message: "The operation couldn't be performed because object 'x@t.onmicrosoft.com' couldn't be found on 'YQBPR01A12DC007.CANPR01A012.PROD.OUTLOOK.COM'.",
+      message:
+        "The operation couldn't be performed because object 'x@t.onmicrosoft.com' couldn't be found on 'YQBPR01A12DC007.CANPR01A012.PROD.OUTLOOK.COM'.",
       exceptionType: "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException",
       code: "NotFound",
     });
   });
   test("an internalexception message is used when there are no details", () => {
-    expect(parseErrorEnvelope(paging)).toMatchObject({ message: "Expired or Invalid pagination request. Default Expiry time is 00:30:00", exceptionType: "System.Exception" });
+    expect(parseErrorEnvelope(paging)).toMatchObject({
+      message: "Expired or Invalid pagination request. Default Expiry time is 00:30:00",
+      exceptionType: "System.Exception",
+    });
   });
   test("NUL bytes, fake gzip and HTML are not envelopes", () => {
     expect(parseErrorEnvelope("\u0000".repeat(64))).toBeUndefined();
@@ -87,22 +108,102 @@ describe("classification (client rule 9)", () => {
   const cases: Array<[string, number, string, Record<string, string>, string]> = [
     ["404 ManagementObjectNotFound", 404, NOT_FOUND_BODY, {}, "NotFound"],
     ["400 not found (some sources)", 400, NOT_FOUND_BODY, {}, "NotFound"],
-    ["referenced object not found", 400, cmdletError('Ex94914C|Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException|Couldn\'t find object "u". Please make sure that it was spelled correctly or specify a different object.'), {}, "NotFound"],
-    ["proxy address in use", 400, cmdletError('|Microsoft.Exchange.Data.DataValidationException|The proxy address "SMTP:name@domain.com" is already being used by the proxy addresses or LegacyExchangeDN. Please choose another proxy address.'), {}, "AlreadyExists"],
-    ["already exists", 400, cmdletError("|Microsoft.Exchange.Data.Directory.ADObjectAlreadyExistsException|An object with the name x already exists."), {}, "AlreadyExists"],
-    ["already a member", 400, cmdletError('|Microsoft.Exchange.Management.Tasks.MemberAlreadyExistsException|The recipient "user" is already a member of the group.'), {}, "AlreadyExists"],
-    ["not a member", 400, cmdletError('|Microsoft.Exchange.Management.Tasks.MemberNotFoundException|The recipient "user" isn\'t a member of the group.'), {}, "NotAMember"],
-    ["customization not required", 400, cmdletError("|System.InvalidOperationException|This operation is not required. Organization is already enabled for customization."), {}, "NoOp"],
+    [
+      "referenced object not found",
+      400,
+      cmdletError(
+        'Ex94914C|Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException|Couldn\'t find object "u". Please make sure that it was spelled correctly or specify a different object.',
+      ),
+      {},
+      "NotFound",
+    ],
+    [
+      "proxy address in use",
+      400,
+      cmdletError(
+        '|Microsoft.Exchange.Data.DataValidationException|The proxy address "SMTP:name@domain.com" is already being used by the proxy addresses or LegacyExchangeDN. Please choose another proxy address.',
+      ),
+      {},
+      "AlreadyExists",
+    ],
+    [
+      "already exists",
+      400,
+      cmdletError(
+        "|Microsoft.Exchange.Data.Directory.ADObjectAlreadyExistsException|An object with the name x already exists.",
+      ),
+      {},
+      "AlreadyExists",
+    ],
+    [
+      "already a member",
+      400,
+      cmdletError(
+        '|Microsoft.Exchange.Management.Tasks.MemberAlreadyExistsException|The recipient "user" is already a member of the group.',
+      ),
+      {},
+      "AlreadyExists",
+    ],
+    [
+      "not a member",
+      400,
+      cmdletError(
+        '|Microsoft.Exchange.Management.Tasks.MemberNotFoundException|The recipient "user" isn\'t a member of the group.',
+      ),
+      {},
+      "NotAMember",
+    ],
+    [
+      "customization not required",
+      400,
+      cmdletError(
+        "|System.InvalidOperationException|This operation is not required. Organization is already enabled for customization.",
+      ),
+      {},
+      "NoOp",
+    ],
     ["ambiguous parameter set", 400, AMBIGUOUS_BODY, {}, "BadRequest"],
-    ["dehydrated tenant", 400, cmdletError("|Microsoft.Exchange.Configuration.Tasks.TaskException|The command you tried to run isn't currently allowed in your organization. To run this command, you first need to run the command: Enable-OrganizationCustomization."), {}, "BadRequest"],
-    ["401", 401, "", { "www-authenticate": 'Bearer error="invalid_token", error_description="The token has no Exchange.ManageAsApp role"' }, "Unauthorized"],
+    [
+      "dehydrated tenant",
+      400,
+      cmdletError(
+        "|Microsoft.Exchange.Configuration.Tasks.TaskException|The command you tried to run isn't currently allowed in your organization. To run this command, you first need to run the command: Enable-OrganizationCustomization.",
+      ),
+      {},
+      "BadRequest",
+    ],
+    [
+      "401",
+      401,
+      "",
+      {
+        "www-authenticate":
+          'Bearer error="invalid_token", error_description="The token has no Exchange.ManageAsApp role"',
+      },
+      "Unauthorized",
+    ],
     ["403 NUL body", 403, "\u0000".repeat(32), {}, "Forbidden"],
     ["429", 429, "", { "retry-after": "7" }, "Throttled"],
-    ["503 concurrency text", 503, cmdletError("You have reached the maximum number of concurrent requests per tenant. Please wait and try again"), {}, "Throttled"],
+    [
+      "503 concurrency text",
+      503,
+      cmdletError("You have reached the maximum number of concurrent requests per tenant. Please wait and try again"),
+      {},
+      "Throttled",
+    ],
     ["503", 503, "", {}, "Transient"],
     ["504", 504, "", {}, "Transient"],
     ["408", 408, "", {}, "Transient"],
-    ["500 cast error", 500, cmdletError("|System.InvalidCastException|Unable to cast object of type 'Newtonsoft.Json.Linq.JObject' to type 'System.String'.", "InternalServerError"), {}, "Server"],
+    [
+      "500 cast error",
+      500,
+      cmdletError(
+        "|System.InvalidCastException|Unable to cast object of type 'Newtonsoft.Json.Linq.JObject' to type 'System.String'.",
+        "InternalServerError",
+      ),
+      {},
+      "Server",
+    ],
   ];
   test.each(cases)("%s", (_n, status, body, headers, kind) => {
     const e = row(status, body, headers);
@@ -116,7 +217,9 @@ describe("classification (client rule 9)", () => {
     expect(row(401, "", {}).message).toMatch(/Exchange\.ManageAsApp/);
     expect(row(403, "\u0000\u0000", {}).message).toMatch(/Exchange Administrator directory role/);
     const denied = row(403, "", { "x-exceptiontype": "CmdletAccessDeniedException" });
-    expect(denied.message).toMatch(/Get-Mailbox is not available to the operator app: it needs the Exchange Administrator directory role/);
+    expect(denied.message).toMatch(
+      /Get-Mailbox is not available to the operator app: it needs the Exchange Administrator directory role/,
+    );
     expect(denied.exceptionType).toBe("CmdletAccessDeniedException");
   });
 
@@ -134,8 +237,20 @@ describe("classification (client rule 9)", () => {
   });
 
   test("PowerShell errors (no status) classify on text and type", () => {
-    expect(classify(0, "The operation couldn't be performed because object 'x' couldn't be found on 'y'.", "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException")).toBe("NotFound");
-    expect(classify(0, "A parameter cannot be found that matches parameter name 'Bogus'.", "System.Management.Automation.ParameterBindingException")).toBe("BadRequest");
+    expect(
+      classify(
+        0,
+        "The operation couldn't be performed because object 'x' couldn't be found on 'y'.",
+        "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException",
+      ),
+    ).toBe("NotFound");
+    expect(
+      classify(
+        0,
+        "A parameter cannot be found that matches parameter name 'Bogus'.",
+        "System.Management.Automation.ParameterBindingException",
+      ),
+    ).toBe("BadRequest");
     expect(classify(0, "The migration endpoint x already exists.", undefined)).toBe("AlreadyExists");
     expect(classify(0, "Something broke", "System.Exception")).toBe("Server");
   });
@@ -144,15 +259,40 @@ describe("classification (client rule 9)", () => {
     // The REST-based module reports a 429 by the envelope's code; remote PowerShell by its budget texts.
     expect(classify(0, "The request was throttled. Please wait and try again", "TooManyRequests")).toBe("Throttled");
     expect(
-      classify(0, "[AuthZRequestId=6a8828f9][FailureCategory=AuthZ-AuthorizationException] Fail to create a runspace because you have exceeded the maximum number of connections allowed : 3 for the policy party : MaxConcurrency. Please close existing runspace and try again."),
+      classify(
+        0,
+        "[AuthZRequestId=6a8828f9][FailureCategory=AuthZ-AuthorizationException] Fail to create a runspace because you have exceeded the maximum number of connections allowed : 3 for the policy party : MaxConcurrency. Please close existing runspace and try again.",
+      ),
     ).toBe("Throttled");
-    expect(classify(0, "You have reached the maximum number of concurrent requests per tenant. Please wait and try again", "ServiceUnavailable")).toBe("Throttled");
-    expect(classify(0, "The server is busy. Try again later.", "Microsoft.Exchange.Data.Storage.ServerBusyException")).toBe("Throttled");
-    expect(classify(0, "An error occurred while sending the request.", "System.Net.Http.HttpRequestException")).toBe("Transient");
+    expect(
+      classify(
+        0,
+        "You have reached the maximum number of concurrent requests per tenant. Please wait and try again",
+        "ServiceUnavailable",
+      ),
+    ).toBe("Throttled");
+    expect(
+      classify(0, "The server is busy. Try again later.", "Microsoft.Exchange.Data.Storage.ServerBusyException"),
+    ).toBe("Throttled");
+    expect(classify(0, "An error occurred while sending the request.", "System.Net.Http.HttpRequestException")).toBe(
+      "Transient",
+    );
     expect(classify(0, "Gateway timeout", "GatewayTimeout")).toBe("Transient");
     // Not throttling: a wrong secret, a dehydrated tenant.
-    expect(classify(0, "AADSTS7000215: Invalid client secret provided.", "Microsoft.Exchange.Migration.MigrationPermanentException")).not.toMatch(/Throttled|Transient/);
-    expect(classify(0, "To run this command, you first need to run the command: Enable-OrganizationCustomization.", "CmdletInvalidOperationInDehydratedContextException")).toBe("Server");
+    expect(
+      classify(
+        0,
+        "AADSTS7000215: Invalid client secret provided.",
+        "Microsoft.Exchange.Migration.MigrationPermanentException",
+      ),
+    ).not.toMatch(/Throttled|Transient/);
+    expect(
+      classify(
+        0,
+        "To run this command, you first need to run the command: Enable-OrganizationCustomization.",
+        "CmdletInvalidOperationInDehydratedContextException",
+      ),
+    ).toBe("Server");
     // REST keeps deciding by status: a 400 that mentions a request id is still a BadRequest.
     expect(classify(400, "The request is invalid.", "TooManyRecipients")).toBe("BadRequest");
   });
@@ -165,7 +305,12 @@ describe("classification (client rule 9)", () => {
   });
 
   test("a secret the service echoes is scrubbed", () => {
-    const e = exchangeErrorFromResponse("New-MailUser", "u", { status: 400, body: cmdletError("|X|Password 'Hunter2!x' is too weak"), headers: {} }, (s) => s.split("Hunter2!x").join("[REDACTED]"));
+    const e = exchangeErrorFromResponse(
+      "New-MailUser",
+      "u",
+      { status: 400, body: cmdletError("|X|Password 'Hunter2!x' is too weak"), headers: {} },
+      (s) => s.split("Hunter2!x").join("[REDACTED]"),
+    );
     expect(e.message).not.toContain("Hunter2!x");
     expect(e.message).toContain("[REDACTED]");
   });
@@ -199,9 +344,15 @@ describe("parameter encoding (client rule 5)", () => {
     expect("Skip" in p).toBe(false);
   });
   test("hashtable helper tags the add/remove object", () => {
-    expect(hashtable({ add: ["smtp:a@x.com"], remove: ["smtp:b@x.com"] })).toEqual({ "@odata.type": "#Exchange.GenericHashTable", Add: ["smtp:a@x.com"], Remove: ["smtp:b@x.com"] });
+    expect(hashtable({ add: ["smtp:a@x.com"], remove: ["smtp:b@x.com"] })).toEqual({
+      "@odata.type": "#Exchange.GenericHashTable",
+      Add: ["smtp:a@x.com"],
+      Remove: ["smtp:b@x.com"],
+    });
     expect(hashtable({ add: ["x"] })).toEqual({ "@odata.type": "#Exchange.GenericHashTable", Add: ["x"] });
-    expect(encodeParameters({ EmailAddresses: hashtable({ remove: ["x500:/o=X"] }) })).toEqual({ EmailAddresses: { "@odata.type": "#Exchange.GenericHashTable", Remove: ["x500:/o=X"] } });
+    expect(encodeParameters({ EmailAddresses: hashtable({ remove: ["x500:/o=X"] }) })).toEqual({
+      EmailAddresses: { "@odata.type": "#Exchange.GenericHashTable", Remove: ["x500:/o=X"] },
+    });
   });
   test("invalid numbers and dates are refused before sending", () => {
     expect(() => encodeParameters({ N: NaN })).toThrow(/NaN/);
@@ -218,7 +369,15 @@ describe("success decoding (client rule 7)", () => {
       "adminapi.warnings@odata.type": "#Collection(String)",
       "@adminapi.warnings": [],
       "@odata.nextLink": "https://outlook.office365.com/adminapi/beta/t/InvokeCommand?$skiptoken=abc",
-      value: [{ Identity: "CBergin", "EmailAddresses@odata.type": "#Collection(String)", EmailAddresses: ["SMTP:c@x.com"], "ExchangeGuid@data.type": "System.Guid", ExchangeGuid: "g" }],
+      value: [
+        {
+          Identity: "CBergin",
+          "EmailAddresses@odata.type": "#Collection(String)",
+          EmailAddresses: ["SMTP:c@x.com"],
+          "ExchangeGuid@data.type": "System.Guid",
+          ExchangeGuid: "g",
+        },
+      ],
     });
     expect(page.value).toEqual([{ Identity: "CBergin", EmailAddresses: ["SMTP:c@x.com"], ExchangeGuid: "g" }]);
     expect(page.nextLink).toBe("https://outlook.office365.com/adminapi/beta/t/InvokeCommand?$skiptoken=abc");

@@ -13,16 +13,23 @@ const emu = useEmulator();
 
 function settings(role: "source" | "target" = "source", secret?: string): TenantSettings {
   const t = emu().tenants[role];
-  return emulatorTenantSettings(emu(), role, secret ? { credential: { kind: "clientSecret", clientId: t.clientId, clientSecret: secret } } : {});
+  return emulatorTenantSettings(
+    emu(),
+    role,
+    secret ? { credential: { kind: "clientSecret", clientId: t.clientId, clientSecret: secret } } : {},
+  );
 }
-const client = (role: "source" | "target" = "source", opts: TenantClientOptions = {}) => createTenantClient(settings(role), opts);
+const client = (role: "source" | "target" = "source", opts: TenantClientOptions = {}) =>
+  createTenantClient(settings(role), opts);
 const graphRequests = (path: string) => emu().requests.filter((r) => r.surface === "graph" && r.path.startsWith(path));
 
 afterEach(() => emu().setFaults({ throttleRate: 0, unavailableRate: 0, retryAfterSeconds: 1 }));
 
 test("reads through our fetch with the emulator's CA, the token attached for the custom host", async () => {
   const g = await client().graph();
-  const org = await graphCall("Reading the organization", () => g.api("/organization").select("id,verifiedDomains").get());
+  const org = await graphCall("Reading the organization", () =>
+    g.api("/organization").select("id,verifiedDomains").get(),
+  );
   expect(org.value[0].id).toBe(emu().tenants.source.tenantId);
   const last = graphRequests("/v1.0/organization").pop()!;
   expect(last.status).toBe(200);
@@ -37,7 +44,9 @@ test("a 429 storm is absorbed by graph-client's RetryHandler, waiting Retry-Afte
   const domains = await graphCall("Listing domains", () => g.api("/domains").get());
   const took = Date.now() - t0;
   expect(domains.value.map((d: { id: string }) => d.id)).toContain(emu().tenants.source.domain);
-  const seen = graphRequests("/v1.0/domains").slice(before).map((r) => r.status);
+  const seen = graphRequests("/v1.0/domains")
+    .slice(before)
+    .map((r) => r.status);
   expect(seen).toEqual([429, 429, 200]);
   expect(took).toBeGreaterThanOrEqual(2000);
   expect(took).toBeLessThan(3500);
@@ -47,9 +56,14 @@ test("random 429 and 503 across many calls: every call succeeds", async () => {
   emu().setFaults({ throttleRate: 0.3, unavailableRate: 0.2, retryAfterSeconds: 0, surfaces: ["graph"], seed: 11 });
   const g = await client("target", { graph: { retryDelaySeconds: 0.01, maxRetries: 10 } }).graph();
   const before = emu().requests.filter((r) => r.surface === "graph").length;
-  const results = await Promise.all(Array.from({ length: 20 }, () => graphCall("Reading the organization", () => g.api("/organization").get())));
+  const results = await Promise.all(
+    Array.from({ length: 20 }, () => graphCall("Reading the organization", () => g.api("/organization").get())),
+  );
   expect(results.every((r) => r.value[0].id === emu().tenants.target.tenantId)).toBe(true);
-  const statuses = emu().requests.filter((r) => r.surface === "graph").slice(before).map((r) => r.status);
+  const statuses = emu()
+    .requests.filter((r) => r.surface === "graph")
+    .slice(before)
+    .map((r) => r.status);
   expect(statuses.filter((s) => s === 429 || s === 503).length).toBeGreaterThan(0);
   expect(statuses.filter((s) => s === 200)).toHaveLength(20);
 });
@@ -67,16 +81,25 @@ test("when throttling outlasts the retries the error says so", async () => {
 
 test("404 becomes a GraphRequestError with Graph's code", async () => {
   const g = await client().graph();
-  const err = await graphCall("Reading application 'x'", () => g.api("/applications/00000000-0000-0000-0000-000000000001").get()).catch((e) => e);
+  const err = await graphCall("Reading application 'x'", () =>
+    g.api("/applications/00000000-0000-0000-0000-000000000001").get(),
+  ).catch((e) => e);
   expect(err).toBeInstanceOf(GraphRequestError);
-  expect(err).toMatchObject({ status: 404, code: "Request_ResourceNotFound", notFound: true, action: "Reading application 'x'" });
+  expect(err).toMatchObject({
+    status: 404,
+    code: "Request_ResourceNotFound",
+    notFound: true,
+    action: "Reading application 'x'",
+  });
 });
 
 test("403 names the operator permission the request needed", async () => {
   const e = emu();
   const t = [...e.state.tenants.values()].find((x) => x.label === "target")!;
   const domainRead = GRAPH_APPLICATION_PERMISSIONS.find((p) => p.value === "Domain.Read.All")!;
-  const removed = [...t.directory.appRoleAssignments.entries()].filter(([, a]) => a.obj.principalId === t.operator.servicePrincipalId && a.obj.appRoleId === domainRead.id);
+  const removed = [...t.directory.appRoleAssignments.entries()].filter(
+    ([, a]) => a.obj.principalId === t.operator.servicePrincipalId && a.obj.appRoleId === domainRead.id,
+  );
   expect(removed).toHaveLength(1);
   for (const [id] of removed) t.directory.appRoleAssignments.delete(id);
   try {
@@ -94,7 +117,9 @@ test("403 names the operator permission the request needed", async () => {
 test("a lost response to a write is flagged maybeApplied", async () => {
   emu().inject({ surface: "graph", method: "POST", path: "/v1.0/applications", fault: "lost" });
   const g = await client().graph();
-  const err = await graphCall("Creating application 'xtmm lost'", () => g.api("/applications").post({ displayName: "xtmm lost" })).catch((x) => x);
+  const err = await graphCall("Creating application 'xtmm lost'", () =>
+    g.api("/applications").post({ displayName: "xtmm lost" }),
+  ).catch((x) => x);
   expect(err).toBeInstanceOf(GraphRequestError);
   expect(err).toMatchObject({ status: 0, maybeApplied: true });
   expect(err.message).toMatch(/may have been applied/);

@@ -35,15 +35,42 @@ interface Kind {
 
 const own = (tenantId?: string) => (tenantId === undefined ? {} : { tenantId });
 const KINDS: Kind[] = [
-  { name: "OrganizationCustomization", tenantId: TARGET, make: (t) => declareResource(() => new OrganizationCustomization("org", { tenant: "target", ...own(t) })) },
-  { name: "AdminConsent", tenantId: SOURCE, make: (t) => declareResource(() => new AdminConsent("consent", { tenant: "source", ...own(t), appId: APP })) },
-  { name: "MigrationApp", tenantId: TARGET, make: (t) => declareResource(() => new MigrationApp("app", { displayName: "Migration", ...own(t) })) },
+  {
+    name: "OrganizationCustomization",
+    tenantId: TARGET,
+    make: (t) => declareResource(() => new OrganizationCustomization("org", { tenant: "target", ...own(t) })),
+  },
+  {
+    name: "AdminConsent",
+    tenantId: SOURCE,
+    make: (t) => declareResource(() => new AdminConsent("consent", { tenant: "source", ...own(t), appId: APP })),
+  },
+  {
+    name: "MigrationApp",
+    tenantId: TARGET,
+    make: (t) => declareResource(() => new MigrationApp("app", { displayName: "Migration", ...own(t) })),
+  },
   {
     name: "OrganizationRelationship",
     tenantId: TARGET,
-    make: (t) => declareResource(() => new OrganizationRelationship("rel", { tenant: "target", ...own(t), partnerTenantId: SOURCE, name: "Fabrikam", capabilities: ["Inbound"] })),
+    make: (t) =>
+      declareResource(
+        () =>
+          new OrganizationRelationship("rel", {
+            tenant: "target",
+            ...own(t),
+            partnerTenantId: SOURCE,
+            name: "Fabrikam",
+            capabilities: ["Inbound"],
+          }),
+      ),
   },
-  { name: "ScopingGroup", tenantId: SOURCE, make: (t) => declareResource(() => new ScopingGroup("group", { tenant: "source", ...own(t), name: "Movers", members: [] })) },
+  {
+    name: "ScopingGroup",
+    tenantId: SOURCE,
+    make: (t) =>
+      declareResource(() => new ScopingGroup("group", { tenant: "source", ...own(t), name: "Movers", members: [] })),
+  },
 ];
 
 let host: ProviderHost;
@@ -76,7 +103,14 @@ describe.each(KINDS)("$name", (kind) => {
 
     const other = await kind.make(OTHER);
     const mismatch = await host.check(urnOf(other), {}, other.inputs);
-    expect(mismatch.failures).toEqual([{ property: "tenantId", reason: expect.stringContaining(`the stack's ${kind.tenantId === SOURCE ? "source" : "target"}TenantId is ${kind.tenantId}`) }]);
+    expect(mismatch.failures).toEqual([
+      {
+        property: "tenantId",
+        reason: expect.stringContaining(
+          `the stack's ${kind.tenantId === SOURCE ? "source" : "target"}TenantId is ${kind.tenantId}`,
+        ),
+      },
+    ]);
   });
 
   test("diff replaces the object when the input names another tenant than the one it was made in", async () => {
@@ -92,7 +126,12 @@ test("diff reads no configuration: a host never configured still plans the repla
   const unconfigured = await startProviderHost();
   try {
     const r = await KINDS[0].make(TARGET);
-    const diff = await unconfigured.diff(urnOf(r), "id", { ...r.inputs, tenantId: OTHER, isDehydrated: false }, r.inputs);
+    const diff = await unconfigured.diff(
+      urnOf(r),
+      "id",
+      { ...r.inputs, tenantId: OTHER, isDehydrated: false },
+      r.inputs,
+    );
     expect(diff).toEqual({ changes: "some", replaces: ["tenantId"], deleteBeforeReplace: false });
   } finally {
     await unconfigured.stop();

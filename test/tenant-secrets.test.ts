@@ -18,7 +18,9 @@ const JWT = /eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\./;
 
 function settings(role: "source" | "target", over: Partial<TenantSettings> = {}, secret?: string): TenantSettings {
   const t = emu().tenants[role];
-  const credential = secret ? { credential: { kind: "clientSecret" as const, clientId: t.clientId, clientSecret: secret } } : {};
+  const credential = secret
+    ? { credential: { kind: "clientSecret" as const, clientId: t.clientId, clientSecret: secret } }
+    : {};
   return emulatorTenantSettings(emu(), role, { pwshPath: "/nonexistent/pwsh", ...credential, ...over });
 }
 
@@ -29,26 +31,68 @@ test("no secret or token in any error the tenant layer throws", async () => {
   const password = "Mailbox-P@ssword-0002";
   const credPassword = "Endpoint-Secret-0003";
   const pfxPass = "Pfx-Passphrase-0004";
-  const secrets = [wrongSecret, password, credPassword, pfxPass, e.tenants.source.clientSecret, e.tenants.target.clientSecret];
+  const secrets = [
+    wrongSecret,
+    password,
+    credPassword,
+    pfxPass,
+    e.tenants.source.clientSecret,
+    e.tenants.target.clientSecret,
+  ];
   const errors: unknown[] = [];
-  const collect = (p: Promise<unknown>) => p.then(() => errors.push(new Error("expected a failure")), (x) => errors.push(x));
+  const collect = (p: Promise<unknown>) =>
+    p.then(
+      () => errors.push(new Error("expected a failure")),
+      (x) => errors.push(x),
+    );
 
   const good = createTenantClient(settings("source"), { exchange: { baseDelayMs: 1, maxAttempts: 2 } });
   const bad = createTenantClient(settings("source", {}, wrongSecret));
   const badPfx = path.join(dir, "bad.pfx");
   fs.writeFileSync(badPfx, Buffer.from([0x30, 0x82, 0x01, 0x00, 0x02]));
-  const certClient = createTenantClient(settings("target", { credential: { kind: "certificate", clientId: e.tenants.target.clientId, certificatePath: badPfx, certificatePassword: pfxPass } }));
+  const certClient = createTenantClient(
+    settings("target", {
+      credential: {
+        kind: "certificate",
+        clientId: e.tenants.target.clientId,
+        certificatePath: badPfx,
+        certificatePassword: pfxPass,
+      },
+    }),
+  );
 
   await collect(bad.tokens.getToken("https://graph.microsoft.com"));
   await collect(bad.exchange.invoke("Get-OrganizationConfig"));
-  await collect((async () => graphCall("Reading organization", async () => (await bad.graph()).api("/organization").get()))());
+  await collect(
+    (async () => graphCall("Reading organization", async () => (await bad.graph()).api("/organization").get()))(),
+  );
   await collect(certClient.tokens.getToken("https://graph.microsoft.com"));
   await collect(good.exchange.invoke("New-MailUser", { Name: "x", Password: password, Bogus: password }));
-  await collect(good.exchange.invoke("New-MigrationEndpoint", { Name: "x", ExchangeRemoteMove: true, RemoteServer: "outlook.office.com", Credentials: { UserName: "a", Password: credPassword } }));
+  await collect(
+    good.exchange.invoke("New-MigrationEndpoint", {
+      Name: "x",
+      ExchangeRemoteMove: true,
+      RemoteServer: "outlook.office.com",
+      Credentials: { UserName: "a", Password: credPassword },
+    }),
+  );
   e.inject({ surface: "exchange", cmdlet: "Enable-OrganizationCustomization", fault: "lost" });
   await collect(createTenantClient(settings("target")).exchange.invoke("Enable-OrganizationCustomization"));
-  await collect(good.powershell.run("New-MigrationEndpoint", { Name: "x" }, { Credentials: { userName: "a", password: credPassword } }));
-  await collect(Promise.resolve().then(() => readTenantSettings((k) => ({ sourceTenantId: "x", sourceClientSecret: wrongSecret } as Record<string, string>)[k], "source")));
+  await collect(
+    good.powershell.run(
+      "New-MigrationEndpoint",
+      { Name: "x" },
+      { Credentials: { userName: "a", password: credPassword } },
+    ),
+  );
+  await collect(
+    Promise.resolve().then(() =>
+      readTenantSettings(
+        (k) => (({ sourceTenantId: "x", sourceClientSecret: wrongSecret }) as Record<string, string>)[k],
+        "source",
+      ),
+    ),
+  );
   emu.expectViolations();
 
   expect(errors).toHaveLength(9);

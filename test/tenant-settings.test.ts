@@ -23,7 +23,10 @@ const base: Record<string, string> = {
   sourceClientSecret: SECRET,
 };
 
-function problemsOf(config: Record<string, string | undefined>, role: "source" | "target" = "source"): Array<{ key: string; message: string }> {
+function problemsOf(
+  config: Record<string, string | undefined>,
+  role: "source" | "target" = "source",
+): Array<{ key: string; message: string }> {
   try {
     readTenantSettings((k) => config[k], role);
   } catch (e) {
@@ -68,15 +71,41 @@ describe("readTenantSettings", () => {
         })[k],
       "source",
     );
-    expect(s.cloud).toMatchObject({ name: "custom", login: "https://127.0.0.1:8443", graph: "https://127.0.0.1:8443/graph", caFile, graphAudience: "https://graph.microsoft.com" });
+    expect(s.cloud).toMatchObject({
+      name: "custom",
+      login: "https://127.0.0.1:8443",
+      graph: "https://127.0.0.1:8443/graph",
+      caFile,
+      graphAudience: "https://graph.microsoft.com",
+    });
     expect(s.exchangeConcurrency).toBe(3);
     expect(s.pwshPath).toBe("/opt/pwsh");
   });
 
   test("certificate and device-code credentials", () => {
-    const cert = readTenantSettings((k) => ({ ...base, sourceClientSecret: undefined, sourceAuth: "certificate", sourceCertificatePath: certFile, sourceCertificatePassword: "pw" } as Record<string, string | undefined>)[k], "source");
-    expect(cert.credential).toEqual({ kind: "certificate", clientId: APP, certificatePath: certFile, certificatePassword: "pw" });
-    const dc = readTenantSettings((k) => ({ ...base, sourceAuth: "deviceCode" } as Record<string, string>)[k], "source");
+    const cert = readTenantSettings(
+      (k) =>
+        (
+          ({
+            ...base,
+            sourceClientSecret: undefined,
+            sourceAuth: "certificate",
+            sourceCertificatePath: certFile,
+            sourceCertificatePassword: "pw",
+          }) as Record<string, string | undefined>
+        )[k],
+      "source",
+    );
+    expect(cert.credential).toEqual({
+      kind: "certificate",
+      clientId: APP,
+      certificatePath: certFile,
+      certificatePassword: "pw",
+    });
+    const dc = readTenantSettings(
+      (k) => (({ ...base, sourceAuth: "deviceCode" }) as Record<string, string>)[k],
+      "source",
+    );
     expect(dc.credential).toEqual({ kind: "deviceCode", clientId: APP, tokenCachePath: defaultTokenCachePath(TENANT) });
     expect(defaultTokenCachePath(TENANT)).toBe(path.join(os.homedir(), ".xtmm", `${TENANT}.msal.json`));
   });
@@ -89,14 +118,55 @@ describe("readTenantSettings", () => {
     ["client id not a GUID", { sourceClientId: "my-app" }, "sourceClientId", /not a GUID/],
     ["unknown cloud", { cloud: "mooncake" }, "cloud", /worldwide, gcchigh, dod, custom/],
     ["custom cloud without endpoints", { cloud: "custom" }, "customGraphEndpoint", /needs all three endpoints/],
-    ["custom cloud with http", { cloud: "custom", customLoginEndpoint: "http://x", customGraphEndpoint: "https://x/graph", customExchangeEndpoint: "https://x/exchange" }, "customLoginEndpoint", /must use https/],
-    ["custom cloud with a non-URL", { cloud: "custom", customLoginEndpoint: "https://x", customGraphEndpoint: "graph", customExchangeEndpoint: "https://x/exchange" }, "customGraphEndpoint", /not a URL/],
-    ["CA file missing", { cloud: "custom", customLoginEndpoint: "https://x", customGraphEndpoint: "https://x/graph", customExchangeEndpoint: "https://x/exchange", customCaFile: "/nope/ca.pem" }, "customCaFile", /does not exist/],
+    [
+      "custom cloud with http",
+      {
+        cloud: "custom",
+        customLoginEndpoint: "http://x",
+        customGraphEndpoint: "https://x/graph",
+        customExchangeEndpoint: "https://x/exchange",
+      },
+      "customLoginEndpoint",
+      /must use https/,
+    ],
+    [
+      "custom cloud with a non-URL",
+      {
+        cloud: "custom",
+        customLoginEndpoint: "https://x",
+        customGraphEndpoint: "graph",
+        customExchangeEndpoint: "https://x/exchange",
+      },
+      "customGraphEndpoint",
+      /not a URL/,
+    ],
+    [
+      "CA file missing",
+      {
+        cloud: "custom",
+        customLoginEndpoint: "https://x",
+        customGraphEndpoint: "https://x/graph",
+        customExchangeEndpoint: "https://x/exchange",
+        customCaFile: "/nope/ca.pem",
+      },
+      "customCaFile",
+      /does not exist/,
+    ],
     ["CA file on a Microsoft cloud", { customCaFile: caFile }, "customCaFile", /only used with cloud 'custom'/],
     ["unknown auth kind", { sourceAuth: "password" }, "sourceAuth", /clientSecret, certificate, deviceCode/],
-    ["client secret missing", { sourceClientSecret: undefined }, "sourceClientSecret", /pulumi config set --secret sourceClientSecret/],
+    [
+      "client secret missing",
+      { sourceClientSecret: undefined },
+      "sourceClientSecret",
+      /pulumi config set --secret sourceClientSecret/,
+    ],
     ["certificate path missing", { sourceAuth: "certificate" }, "sourceCertificatePath", /\.pfx/],
-    ["certificate file missing", { sourceAuth: "certificate", sourceCertificatePath: "/nope/op.pfx" }, "sourceCertificatePath", /does not exist/],
+    [
+      "certificate file missing",
+      { sourceAuth: "certificate", sourceCertificatePath: "/nope/op.pfx" },
+      "sourceCertificatePath",
+      /does not exist/,
+    ],
     ["concurrency zero", { exchangeConcurrency: "0" }, "exchangeConcurrency", /positive integer/],
     ["concurrency not an integer", { exchangeConcurrency: "1.5" }, "exchangeConcurrency", /positive integer/],
   ];
@@ -109,11 +179,22 @@ describe("readTenantSettings", () => {
 
   test("every problem is reported at once, for the role asked", () => {
     const problems = problemsOf({ targetTenantId: "x", targetClientId: "y", cloud: "nowhere" }, "target");
-    expect(problems.map((p) => p.key).sort()).toEqual(["cloud", "targetClientId", "targetClientSecret", "targetDomain", "targetTenantId"]);
+    expect(problems.map((p) => p.key).sort()).toEqual([
+      "cloud",
+      "targetClientId",
+      "targetClientSecret",
+      "targetDomain",
+      "targetTenantId",
+    ]);
   });
 
   test("a bad certificate password or secret is never echoed", () => {
-    const problems = problemsOf({ ...base, sourceAuth: "certificate", sourceCertificatePath: "/nope/op.pfx", sourceCertificatePassword: SECRET });
+    const problems = problemsOf({
+      ...base,
+      sourceAuth: "certificate",
+      sourceCertificatePath: "/nope/op.pfx",
+      sourceCertificatePassword: SECRET,
+    });
     expect(problems.map((p) => p.key)).toEqual(["sourceCertificatePath"]);
   });
 });

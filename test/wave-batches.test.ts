@@ -31,27 +31,63 @@ import { FAKE_PWSH } from "../emulator/fakePwsh";
 
 // ---- the rules, pure ----
 
-const planned = (a: string): PlannedUser => ({ sourceAddress: `${a}@fabrikam.com`, targetPrimary: `${a}@contoso.com`, userPrincipalName: `${a}@contoso.com`, alias: a });
-const finding = (user: string | null, check: string, message = "", over: Partial<Finding> = {}): Finding => ({ check, severity: "blocking", tenant: "source", user, pending: false, message, fix: "", ...over });
+const planned = (a: string): PlannedUser => ({
+  sourceAddress: `${a}@fabrikam.com`,
+  targetPrimary: `${a}@contoso.com`,
+  userPrincipalName: `${a}@contoso.com`,
+  alias: a,
+});
+const finding = (user: string | null, check: string, message = "", over: Partial<Finding> = {}): Finding => ({
+  check,
+  severity: "blocking",
+  tenant: "source",
+  user,
+  pending: false,
+  message,
+  fix: "",
+  ...over,
+});
 
 describe("which users a wave's batch takes", () => {
   test("held users (their source cannot move) are left out, in the wave's order", () => {
-    const mailboxes = [{ sourceAddress: "diegos@fabrikam.com", state: "blocked" }, { sourceAddress: "adelev@fabrikam.com", state: "moved" }] as SourceMailbox[];
+    const mailboxes = [
+      { sourceAddress: "diegos@fabrikam.com", state: "blocked" },
+      { sourceAddress: "adelev@fabrikam.com", state: "moved" },
+    ] as SourceMailbox[];
     const held = heldTargets(["adelev", "diegos", "meganb"].map(planned), mailboxes);
     expect(held).toEqual(["diegos@contoso.com"]);
-    expect(batchAddresses(["adelev@contoso.com", "Diegos@Contoso.com", "meganb@contoso.com"], held, ["meganb@contoso.com"])).toEqual(["adelev@contoso.com"]);
+    expect(
+      batchAddresses(["adelev@contoso.com", "Diegos@Contoso.com", "meganb@contoso.com"], held, ["meganb@contoso.com"]),
+    ).toEqual(["adelev@contoso.com"]);
   });
 
   test("a move under way in one of the wave's own batches does not take the user out; any other blocking finding does", () => {
-    const moving = (batch: string) => finding("adelev@contoso.com", "user.source.moving", `adelev@contoso.com (source adelev@fabrikam.com): a move is already under way (MailboxMoveStatus InProgress, batch ${batch}; …)`);
+    const moving = (batch: string) =>
+      finding(
+        "adelev@contoso.com",
+        "user.source.moving",
+        `adelev@contoso.com (source adelev@fabrikam.com): a move is already under way (MailboxMoveStatus InProgress, batch ${batch}; …)`,
+      );
     expect(ownMove(moving("wave-1"), ["wave-1"])).toBe(true);
     expect(ownMove(moving("MigrationService:wave-1-2"), ["wave-1", "wave-1-2"])).toBe(true);
     expect(ownMove(moving("other-batch"), ["wave-1"])).toBe(false);
     expect(blockedForBatches(["adelev@contoso.com"], [moving("wave-1")], ["wave-1"])).toEqual([]);
-    expect(blockedForBatches(["adelev@contoso.com"], [moving("wave-1"), finding("adelev@contoso.com", "user.licence")], ["wave-1"])).toEqual(["adelev@contoso.com"]);
+    expect(
+      blockedForBatches(
+        ["adelev@contoso.com"],
+        [moving("wave-1"), finding("adelev@contoso.com", "user.licence")],
+        ["wave-1"],
+      ),
+    ).toEqual(["adelev@contoso.com"]);
     expect(blockedForBatches(["adelev@contoso.com"], [moving("other")], ["wave-1"])).toEqual(["adelev@contoso.com"]);
     // An organisation finding stops everyone, whatever else is true.
-    expect(blockedForBatches(["adelev@contoso.com"], [moving("wave-1"), finding(null, "org.targetRelationship")], ["wave-1"])).toEqual(["adelev@contoso.com"]);
+    expect(
+      blockedForBatches(
+        ["adelev@contoso.com"],
+        [moving("wave-1"), finding(null, "org.targetRelationship")],
+        ["wave-1"],
+      ),
+    ).toEqual(["adelev@contoso.com"]);
     expect(blockedForBatches(undefined, undefined, ["wave-1"])).toEqual([]);
   });
 });
@@ -62,11 +98,17 @@ afterAll(() => fs.rmSync(REPORTS, { recursive: true, force: true }));
 
 const emulator = useEmulator({ exchange: { ...DEFAULT_EXCHANGE_KNOBS, migrationPhaseMs: 150 } });
 const providerHost = useProviderHost(emulator, { config: { pwshPath: FAKE_PWSH } });
-const tenant = (role: "source" | "target"): TenantState => findTenant(emulator().state, emulator().tenants[role].tenantId)!;
+const tenant = (role: "source" | "target"): TenantState =>
+  findTenant(emulator().state, emulator().tenants[role].tenantId)!;
 const short = (s: Step | string) => (typeof s === "string" ? s : s.urn).split("::").pop()!;
-const changed = (r: RunResult) => r.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${short(s)}`).sort();
+const changed = (r: RunResult) =>
+  r.steps
+    .filter((s) => s.op !== "same")
+    .map((s) => `${s.op} ${short(s)}`)
+    .sort();
 const objects = (m: Map<string, { obj: Rec }>) => [...m.values()].map((s) => s.obj);
-const recipient = (t: TenantState, address: string) => objects(t.exchange.recipients).find((o) => String(o.PrimarySmtpAddress).toLowerCase() === address);
+const recipient = (t: TenantState, address: string) =>
+  objects(t.exchange.recipients).find((o) => String(o.PrimarySmtpAddress).toLowerCase() === address);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Day {
@@ -78,7 +120,10 @@ interface Day {
 function pairProgram(day: Day) {
   return () => {
     const e = emulator();
-    const { users } = planUsers(day.users.map((a) => ({ source: `${a}@fabrikam.com` })), { "fabrikam.com": "contoso.com" });
+    const { users } = planUsers(
+      day.users.map((a) => ({ source: `${a}@fabrikam.com` })),
+      { "fabrikam.com": "contoso.com" },
+    );
     const pair = new CrossTenantMigration("pair", {
       source: { tenantId: e.tenants.source.tenantId, domain: e.tenants.source.domain },
       target: { tenantId: e.tenants.target.tenantId, domain: e.tenants.target.domain },
@@ -91,7 +136,12 @@ function pairProgram(day: Day) {
       // Reports go to a temporary directory, never into the checkout.
       readinessReportDir: REPORTS,
     });
-    return { endpointName: pair.endpointName, waves: pair.wavesState, readiness: pair.readinessState, batches: pair.batchesState };
+    return {
+      endpointName: pair.endpointName,
+      waves: pair.wavesState,
+      readiness: pair.readinessState,
+      batches: pair.batchesState,
+    };
   };
 }
 
@@ -113,7 +163,14 @@ function stackExport(runner: ProgramRunner): StateResource[] {
   const inWave = /^(mailuser|readiness|licences|batch|source-mailboxes)\//;
   return [
     { urn: wave, type: "xtmm:index:MigrationWave" },
-    ...[...runner.engine.states.values()].map((s) => ({ urn: s.urn, type: s.type, id: s.id, inputs: s.inputs, outputs: s.outputs, ...(inWave.test(s.name) ? { parent: wave } : {}) })),
+    ...[...runner.engine.states.values()].map((s) => ({
+      urn: s.urn,
+      type: s.type,
+      id: s.id,
+      inputs: s.inputs,
+      outputs: s.outputs,
+      ...(inWave.test(s.name) ? { parent: wave } : {}),
+    })),
   ];
 }
 
@@ -153,8 +210,15 @@ describe("a wave from staging to moved mailboxes, by explicit changes", () => {
     const up = await runner.up(program);
     expect(changed(up)).toEqual(["create batch/wave-1"]);
     expect(writesSince(emulator(), mark)).toEqual(["New-MigrationBatch"]);
-    expect((up.outputs.batches as Record<string, Rec>)["wave-1"]).toMatchObject({ status: "Stopped", total: 2, synced: 0, completed: 0 });
-    const batch = runner.engine.states.get(runner.engine.urn({ type: "pulumi-nodejs:dynamic/xtmm:MigrationBatch", name: "batch/wave-1" }))!;
+    expect((up.outputs.batches as Record<string, Rec>)["wave-1"]).toMatchObject({
+      status: "Stopped",
+      total: 2,
+      synced: 0,
+      completed: 0,
+    });
+    const batch = runner.engine.states.get(
+      runner.engine.urn({ type: "pulumi-nodejs:dynamic/xtmm:MigrationBatch", name: "batch/wave-1" }),
+    )!;
     expect(batch.outputs.targetAddresses).toEqual(["adelev@contoso.com", "meganb@contoso.com"]);
   });
 
@@ -169,7 +233,14 @@ describe("a wave from staging to moved mailboxes, by explicit changes", () => {
     const up = await runner.up(program);
     expect(changed(up)).toEqual([]);
     expect(writesSince(emulator(), mark)).toEqual([]);
-    expect((up.outputs.batches as Record<string, Rec>)["wave-1"]).toEqual({ wave: "wave-1", status: "Synced", total: 2, synced: 2, completed: 0, failed: 0 });
+    expect((up.outputs.batches as Record<string, Rec>)["wave-1"]).toEqual({
+      wave: "wave-1",
+      status: "Synced",
+      total: 2,
+      synced: 2,
+      completed: 0,
+      failed: 0,
+    });
 
     const client = createTenantClient(emulatorTenantSettings(emulator(), "target"));
     const resources = stackExport(runner);
@@ -180,7 +251,9 @@ describe("a wave from staging to moved mailboxes, by explicit changes", () => {
     expect(text).toMatch(/^ {4}diegos@contoso\.com +held +\? {2}/m);
     // The findings still open come from the Readiness resource, under its wave.
     expect(text).toMatch(/^Readiness findings still open \(3\):$/m);
-    expect(text).toMatch(/^ {2}blocking wave-1 user\.hold\.litigation: diegos@contoso\.com \(source diegos@fabrikam\.com\): litigation hold is enabled .* Fix: .*Set-Mailbox -Identity diegos@fabrikam\.com -LitigationHoldEnabled \$false/m);
+    expect(text).toMatch(
+      /^ {2}blocking wave-1 user\.hold\.litigation: diegos@contoso\.com \(source diegos@fabrikam\.com\): litigation hold is enabled .* Fix: .*Set-Mailbox -Identity diegos@fabrikam\.com -LitigationHoldEnabled \$false/m,
+    );
   });
 
   test("complete: true — previewed, then completed; the moved users stay in the batch and the next up is a no-op", async () => {
@@ -190,7 +263,8 @@ describe("a wave from staging to moved mailboxes, by explicit changes", () => {
     expect(changed(await runner.up(program))).toEqual(["update batch/wave-1"]);
     expect(writesSince(emulator(), mark)).toEqual(["Complete-MigrationBatch"]);
     await refreshUntil(runner, /^Completed$/);
-    for (const a of ["adelev", "meganb"]) expect(recipient(tenant("target"), `${a}@contoso.com`)?.RecipientTypeDetails).toBe("UserMailbox");
+    for (const a of ["adelev", "meganb"])
+      expect(recipient(tenant("target"), `${a}@contoso.com`)?.RecipientTypeDetails).toBe("UserMailbox");
     await runner.refresh();
     // Readiness sees the moves (its summary changes; nothing is written), then nothing changes at all.
     let mark2 = emulator().requests.length;
@@ -198,8 +272,15 @@ describe("a wave from staging to moved mailboxes, by explicit changes", () => {
     expect(changed(after).filter((c) => c !== "update readiness/wave-1")).toEqual([]);
     expect(writesSince(emulator(), mark2)).toEqual([]);
     expect((after.outputs.readiness as Record<string, Rec>)["wave-1"].summary).toMatchObject({ moved: 2, blocked: 1 });
-    expect((after.outputs.waves as Record<string, Rec[]>)["wave-1"].map((u) => u.state)).toEqual(["migrated", "migrated", "held"]);
-    expect((after.outputs.batches as Record<string, Rec>)["wave-1"]).toMatchObject({ status: "Completed", completed: 2 });
+    expect((after.outputs.waves as Record<string, Rec[]>)["wave-1"].map((u) => u.state)).toEqual([
+      "migrated",
+      "migrated",
+      "held",
+    ]);
+    expect((after.outputs.batches as Record<string, Rec>)["wave-1"]).toMatchObject({
+      status: "Completed",
+      completed: 2,
+    });
     mark2 = emulator().requests.length;
     const calls = runner.engine.calls.length;
     expect(changed(await runner.up(program))).toEqual([]);
@@ -215,14 +296,17 @@ describe("a wave from staging to moved mailboxes, by explicit changes", () => {
     const endpoint = objects(t.exchange.migrationEndpoints)[0];
     expect(endpoint?.Name).toBe("migration-from-fabrikam");
     expect(objects(t.exchange.migrationBatches).map((b) => [b.Name, b.Status])).toEqual([["wave-1", "Completed"]]);
-    for (const a of ["adelev", "meganb"]) expect(recipient(t, `${a}@contoso.com`)?.RecipientTypeDetails).toBe("UserMailbox");
+    for (const a of ["adelev", "meganb"])
+      expect(recipient(t, `${a}@contoso.com`)?.RecipientTypeDetails).toBe("UserMailbox");
     // Everything else of the stack is gone: the app, the relationships, the scope group, the held user's record.
     expect(objects(t.exchange.organizationRelationships)).toEqual([]);
     expect(objects(tenant("source").exchange.organizationRelationships)).toEqual([]);
     expect(objects(t.directory.applications).filter((a) => /migration/i.test(String(a.displayName)))).toEqual([]);
     expect(recipient(tenant("source"), "migration-to-contoso@fabrikam.onmicrosoft.com")).toBeUndefined();
     expect(writesSince(emulator(), mark)).not.toContain("Remove-MigrationBatch");
-    await providerHost().waitForOutput("Migration batch 'wave-1' is Completed (2 of 2 mailboxes moved); it is left in place as a record of the move.");
+    await providerHost().waitForOutput(
+      "Migration batch 'wave-1' is Completed (2 of 2 mailboxes moved); it is left in place as a record of the move.",
+    );
     const warning =
       "MigrationEndpoint 'migration-from-fabrikam' is left in place in the target tenant: Exchange refuses to remove it while 'wave-1' (Completed) uses it " +
       "(completed batches are kept as the record of the moves; Microsoft removes them after 60 days). To remove it now, in Exchange Online PowerShell run " +
@@ -231,9 +315,16 @@ describe("a wave from staging to moved mailboxes, by explicit changes", () => {
     await providerHost().waitForOutput("MailUser adelev@contoso.com has moved");
 
     // The commands the warning gives do what it says.
-    const exo = createTenantClient(emulatorTenantSettings(emulator(), "target"), { exchange: { baseDelayMs: 5, maxDelayMs: 50 } }).exchange;
+    const exo = createTenantClient(emulatorTenantSettings(emulator(), "target"), {
+      exchange: { baseDelayMs: 5, maxDelayMs: 50 },
+    }).exchange;
     await exo.invoke("Remove-MigrationBatch", { Identity: "wave-1", Confirm: false });
-    for (let i = 0; i < 100 && (await exo.invoke("Get-MigrationBatch", { Endpoint: "migration-from-fabrikam" })).value.length > 0; i++) await sleep(50);
+    for (
+      let i = 0;
+      i < 100 && (await exo.invoke("Get-MigrationBatch", { Endpoint: "migration-from-fabrikam" })).value.length > 0;
+      i++
+    )
+      await sleep(50);
     await exo.invoke("Remove-MigrationEndpoint", { Identity: "migration-from-fabrikam", Confirm: false });
     expect(objects(t.exchange.migrationEndpoints)).toEqual([]);
   });
@@ -242,7 +333,11 @@ describe("a wave from staging to moved mailboxes, by explicit changes", () => {
 describe("removeCompletedBatchesOnDestroy: destroy removes the completed batch, then the endpoint", () => {
   test("a batch started and completed in one reviewed change; destroy leaves only the moved mailbox", async () => {
     const runner = new ProgramRunner(new Engine(providerHost()));
-    const program = pairProgram({ users: ["alexw"], batch: { start: true, complete: true, completeAfter: "" }, removeCompleted: true });
+    const program = pairProgram({
+      users: ["alexw"],
+      batch: { start: true, complete: true, completeAfter: "" },
+      removeCompleted: true,
+    });
     const plan = await runner.preview(program);
     expect(changed(plan)).toContain("create batch/wave-1");
     await runner.up(program);
@@ -260,6 +355,8 @@ describe("removeCompletedBatchesOnDestroy: destroy removes the completed batch, 
     expect(objects(t.exchange.migrationEndpoints)).toEqual([]);
     expect(objects(t.exchange.migrationBatches).filter((b) => b.Status !== "Removing")).toEqual([]);
     expect(recipient(t, "alexw@contoso.com")?.RecipientTypeDetails).toBe("UserMailbox");
-    expect(providerHost().output()).not.toMatch(/MigrationEndpoint 'migration-from-fabrikam' is left in place[\s\S]*wave-1' \(Removing\)/);
+    expect(providerHost().output()).not.toMatch(
+      /MigrationEndpoint 'migration-from-fabrikam' is left in place[\s\S]*wave-1' \(Removing\)/,
+    );
   });
 });

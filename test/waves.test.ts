@@ -41,15 +41,54 @@ function problem(f: () => unknown): string {
   throw new Error("expected a StackConfigError");
 }
 
-const DOMAINS = { targetDomains: ["contoso.com", "contoso.onmicrosoft.com"], domainMap: { "fabrikam.com": "contoso.com" } };
+const DOMAINS = {
+  targetDomains: ["contoso.com", "contoso.onmicrosoft.com"],
+  domainMap: { "fabrikam.com": "contoso.com" },
+};
 
 describe("parseCsv", () => {
   test.each([
-    ["LF", "a,b\n1,2\n", [["a", "b"], ["1", "2"]]],
-    ["CRLF, no final break", "a,b\r\n1,2", [["a", "b"], ["1", "2"]]],
-    ["byte-order mark", "\ufeffa,b\r\n1,2\r\n", [["a", "b"], ["1", "2"]]],
-    ["quoted comma and doubled quote", 'a,b\n"x, ""y""",z\n', [["a", "b"], ['x, "y"', "z"]]],
-    ["empty fields kept", "a,b,c\n,,\n1,,3\n", [["a", "b", "c"], ["", "", ""], ["1", "", "3"]]],
+    [
+      "LF",
+      "a,b\n1,2\n",
+      [
+        ["a", "b"],
+        ["1", "2"],
+      ],
+    ],
+    [
+      "CRLF, no final break",
+      "a,b\r\n1,2",
+      [
+        ["a", "b"],
+        ["1", "2"],
+      ],
+    ],
+    [
+      "byte-order mark",
+      "\ufeffa,b\r\n1,2\r\n",
+      [
+        ["a", "b"],
+        ["1", "2"],
+      ],
+    ],
+    [
+      "quoted comma and doubled quote",
+      'a,b\n"x, ""y""",z\n',
+      [
+        ["a", "b"],
+        ['x, "y"', "z"],
+      ],
+    ],
+    [
+      "empty fields kept",
+      "a,b,c\n,,\n1,,3\n",
+      [
+        ["a", "b", "c"],
+        ["", "", ""],
+        ["1", "", "3"],
+      ],
+    ],
     ["blank lines skipped", "a\n\n\r\n1\n\n", [["a"], ["1"]]],
     ["unquoted values trimmed", " a , b \n", [["a", "b"]]],
     ["lone CR line ends", "a\r1\r", [["a"], ["1"]]],
@@ -91,7 +130,12 @@ describe("readStaging", () => {
       purgeStagedUsersOnDestroy: "true",
       waves: {
         "wave-1": { csv: "waves/wave-1.csv" },
-        "wave-2": { users: ["LeeG@Fabrikam.com", { source: "meganb@fabrikam.com", targetPrimary: "megan@contoso.com", displayName: "Megan B." }] },
+        "wave-2": {
+          users: [
+            "LeeG@Fabrikam.com",
+            { source: "meganb@fabrikam.com", targetPrimary: "megan@contoso.com", displayName: "Megan B." },
+          ],
+        },
       },
     });
     const s = readStaging(c, FIXTURES);
@@ -99,7 +143,12 @@ describe("readStaging", () => {
     expect(s.targetDeliveryDomain).toBe("contoso.onmicrosoft.com");
     expect(s.waves.map((w) => w.name)).toEqual(["wave-1", "wave-2"]);
     expect(s.waves[0].users).toEqual([
-      { sourceAddress: "adelev@fabrikam.com", targetPrimary: "adelev@contoso.com", userPrincipalName: "adelev@contoso.com", alias: "adelev" },
+      {
+        sourceAddress: "adelev@fabrikam.com",
+        targetPrimary: "adelev@contoso.com",
+        userPrincipalName: "adelev@contoso.com",
+        alias: "adelev",
+      },
       {
         sourceAddress: "alexw@fabrikam.com",
         targetPrimary: "alex.wilber@contoso.com",
@@ -109,12 +158,33 @@ describe("readStaging", () => {
         firstName: "Alex",
         lastName: "Wilber",
       },
-      { sourceAddress: "henriettam@fabrikam.com", targetPrimary: "henriettam@contoso.com", userPrincipalName: "henrietta@contoso.onmicrosoft.com", alias: "henriettam" },
-      { sourceAddress: "info@fabrikam.com", targetPrimary: "info@contoso.com", userPrincipalName: "info@contoso.com", alias: "info" },
+      {
+        sourceAddress: "henriettam@fabrikam.com",
+        targetPrimary: "henriettam@contoso.com",
+        userPrincipalName: "henrietta@contoso.onmicrosoft.com",
+        alias: "henriettam",
+      },
+      {
+        sourceAddress: "info@fabrikam.com",
+        targetPrimary: "info@contoso.com",
+        userPrincipalName: "info@contoso.com",
+        alias: "info",
+      },
     ]);
     expect(s.waves[1].users).toEqual([
-      { sourceAddress: "leeg@fabrikam.com", targetPrimary: "leeg@contoso.com", userPrincipalName: "leeg@contoso.com", alias: "leeg" },
-      { sourceAddress: "meganb@fabrikam.com", targetPrimary: "megan@contoso.com", userPrincipalName: "megan@contoso.com", alias: "megan", displayName: "Megan B." },
+      {
+        sourceAddress: "leeg@fabrikam.com",
+        targetPrimary: "leeg@contoso.com",
+        userPrincipalName: "leeg@contoso.com",
+        alias: "leeg",
+      },
+      {
+        sourceAddress: "meganb@fabrikam.com",
+        targetPrimary: "megan@contoso.com",
+        userPrincipalName: "megan@contoso.com",
+        alias: "megan",
+        displayName: "Megan B.",
+      },
     ]);
     expect(readWaves(c, FIXTURES)).toEqual(s.waves);
   });
@@ -125,8 +195,15 @@ describe("readStaging", () => {
   });
 
   test("a user without a target and without a domain map entry: the key path and the fix", () => {
-    const msg = problem(() => readWaves(config({ targetDomains: ["contoso.com"], waves: { w1: { users: ["a@fabrikam.com", "b@other.org"] } } }), tmp));
-    expect(msg).toMatch(/- xtmm:waves\.w1\.users\[0\]\.targetPrimary: is not given and domainMap has no entry for the source domain "fabrikam\.com"/);
+    const msg = problem(() =>
+      readWaves(
+        config({ targetDomains: ["contoso.com"], waves: { w1: { users: ["a@fabrikam.com", "b@other.org"] } } }),
+        tmp,
+      ),
+    );
+    expect(msg).toMatch(
+      /- xtmm:waves\.w1\.users\[0\]\.targetPrimary: is not given and domainMap has no entry for the source domain "fabrikam\.com"/,
+    );
     expect(msg).toMatch(/xtmm:waves\.w1\.users\[1\]\.targetPrimary: .*add "other\.org: <target domain>" to domainMap/);
   });
 
@@ -139,7 +216,7 @@ describe("readStaging", () => {
             w1: {
               users: [
                 "adelev@fabrikam.com",
-                { source: "not-an-address" , targetPrimary: "x@contoso.com" },
+                { source: "not-an-address", targetPrimary: "x@contoso.com" },
                 { source: "alexw@fabrikam.com", targetPrimary: "alexw@elsewhere.com" },
                 { source: "ADELEV@fabrikam.com", targetPrimary: "adele2@contoso.com" },
               ],
@@ -151,17 +228,25 @@ describe("readStaging", () => {
     );
     expect(msg).toMatch(/The migration waves have \d+ problems/);
     expect(msg).toMatch(/xtmm:waves\.w1\.users\[1\]\.source: "not-an-address" has no "@"/);
-    expect(msg).toMatch(/xtmm:waves\.w1\.users\[2\]\.targetPrimary: alexw@elsewhere\.com is in elsewhere\.com, which is not a target domain/);
-    expect(msg).toMatch(/xtmm:waves\.w1\.users\[3\]\.source: "adelev@fabrikam\.com" is also xtmm:waves\.w1\.users\[0\]\.source/);
+    expect(msg).toMatch(
+      /xtmm:waves\.w1\.users\[2\]\.targetPrimary: alexw@elsewhere\.com is in elsewhere\.com, which is not a target domain/,
+    );
+    expect(msg).toMatch(
+      /xtmm:waves\.w1\.users\[3\]\.source: "adelev@fabrikam\.com" is also xtmm:waves\.w1\.users\[0\]\.source/,
+    );
   });
 
   test("CSV problems are named by file and line", () => {
-    const msg = problem(() => readWaves(config({ ...DOMAINS, waves: { w1: { csv: "waves/duplicate-alias.csv" } } }), FIXTURES));
+    const msg = problem(() =>
+      readWaves(config({ ...DOMAINS, waves: { w1: { csv: "waves/duplicate-alias.csv" } } }), FIXTURES),
+    );
     expect(msg).toBe(
       'waves/duplicate-alias.csv line 3 (alias): "leeg" is also waves/duplicate-alias.csv line 2 (alias); each alias must be unique in a wave, so remove or change one',
     );
-    const bad = csv("bad.csv", "source\n\nok@fabrikam.com\n\"broken@fabrikam.com\n");
-    expect(problem(() => readWaves(config({ ...DOMAINS, waves: { w1: { csv: bad } } }), tmp))).toMatch(/^bad\.csv line 4: a quoted field is never closed/);
+    const bad = csv("bad.csv", 'source\n\nok@fabrikam.com\n"broken@fabrikam.com\n');
+    expect(problem(() => readWaves(config({ ...DOMAINS, waves: { w1: { csv: bad } } }), tmp))).toMatch(
+      /^bad\.csv line 4: a quoted field is never closed/,
+    );
     const header = csv("header.csv", "mail,alias\nx@fabrikam.com,x\n");
     expect(problem(() => readWaves(config({ ...DOMAINS, waves: { w1: { csv: header } } }), tmp))).toMatch(
       /^header\.csv line 1: the header row must name the columns, source,targetPrimary,upn,.*; unknown column\(s\): mail/,
@@ -174,12 +259,24 @@ describe("readStaging", () => {
 
   test("a missing CSV file names the key, the resolved path and where paths start", () => {
     const msg = problem(() => readWaves(config({ ...DOMAINS, waves: { w1: { csv: "nope.csv" } } }), tmp));
-    expect(msg).toBe(`xtmm:waves.w1.csv: ${path.join(tmp, "nope.csv")} does not exist; give a path relative to the project directory (${tmp})`);
+    expect(msg).toBe(
+      `xtmm:waves.w1.csv: ${path.join(tmp, "nope.csv")} does not exist; give a path relative to the project directory (${tmp})`,
+    );
   });
 
   test("a user in two waves is refused (one tenant, one resource per user)", () => {
-    const msg = problem(() => readWaves(config({ ...DOMAINS, waves: { w1: { users: ["leeg@fabrikam.com"] }, w2: { users: [{ source: "x@fabrikam.com", alias: "leeg" }] } } }), tmp));
-    expect(msg).toBe('xtmm:waves.w2.users[0].alias: "leeg" is also declared in xtmm:waves.w1.users[0].alias; a user belongs to one wave, so remove one of them');
+    const msg = problem(() =>
+      readWaves(
+        config({
+          ...DOMAINS,
+          waves: { w1: { users: ["leeg@fabrikam.com"] }, w2: { users: [{ source: "x@fabrikam.com", alias: "leeg" }] } },
+        }),
+        tmp,
+      ),
+    );
+    expect(msg).toBe(
+      'xtmm:waves.w2.users[0].alias: "leeg" is also declared in xtmm:waves.w1.users[0].alias; a user belongs to one wave, so remove one of them',
+    );
   });
 
   test("more than 2,000 users in a wave: refused by default, naming the key and both ways out; split: true allows it", () => {
@@ -188,7 +285,13 @@ describe("readStaging", () => {
       "xtmm:waves.big: has 2001 users; Microsoft allows at most 2000 mailboxes per migration batch. Split it into waves of at most 2000, " +
         "or let it move in several batches: pulumi config set --path 'waves.big.split' true",
     );
-    const [big] = readWaves(config({ ...DOMAINS, waves: { big: { users: [...users, ...users.map((u) => u.replace("user", "more"))], split: true } } }), tmp);
+    const [big] = readWaves(
+      config({
+        ...DOMAINS,
+        waves: { big: { users: [...users, ...users.map((u) => u.replace("user", "more"))], split: true } },
+      }),
+      tmp,
+    );
     expect([big.users.length, big.split, big.batch]).toEqual([4002, true, undefined]);
   });
 
@@ -200,7 +303,11 @@ describe("readStaging", () => {
           none: { users: ["a@fabrikam.com"] },
           made: { users: ["b@fabrikam.com"], batch: {} },
           done: { users: ["c@fabrikam.com"], batch: { start: true, complete: true } },
-          later: { users: ["d@fabrikam.com"], batch: { start: true, completeAfter: "2026-12-05T18:00:00+01:00" }, split: false },
+          later: {
+            users: ["d@fabrikam.com"],
+            batch: { start: true, completeAfter: "2026-12-05T18:00:00+01:00" },
+            split: false,
+          },
         },
       }),
       tmp,
@@ -229,7 +336,9 @@ describe("readStaging", () => {
     );
     expect(msg).toMatch(/^The migration waves have 6 problems:/);
     expect(msg).toContain("xtmm:waves.w1.batch.go is not a batch setting (start, complete, completeAfter); remove it");
-    expect(msg).toContain("xtmm:waves.w1.batch.completeAfter must be an ISO date-time with a zone, e.g. 2026-12-05T18:00:00Z");
+    expect(msg).toContain(
+      "xtmm:waves.w1.batch.completeAfter must be an ISO date-time with a zone, e.g. 2026-12-05T18:00:00Z",
+    );
     expect(msg).toContain("xtmm:waves.w1.batch.complete needs xtmm:waves.w1.batch.start: true");
     expect(msg).toContain("xtmm:waves.w2.split must be true or false");
     expect(msg).toContain("xtmm:waves.w2.batch must be an object { start?: true|false");
@@ -239,16 +348,31 @@ describe("readStaging", () => {
   test.each([
     [{ waves: { "bad name!": { users: [] } } }, /xtmm:waves\.bad name!: the wave name must be letters/],
     [{ waves: { w1: { user: ["a@fabrikam.com"] } } }, /xtmm:waves\.w1 must be \{ users: \[\.\.\.\] \} and\/or \{ csv:/],
-    [{ waves: { w1: { users: [{ source: "a@fabrikam.com", mail: "x" }] } } }, /xtmm:waves\.w1\.users\[0\]\.mail is not a user field/],
-    [{ waves: { w1: { users: [{ source: "a@fabrikam.com", alias: 7 }] } } }, /xtmm:waves\.w1\.users\[0\]\.alias must be a string/],
+    [
+      { waves: { w1: { users: [{ source: "a@fabrikam.com", mail: "x" }] } } },
+      /xtmm:waves\.w1\.users\[0\]\.mail is not a user field/,
+    ],
+    [
+      { waves: { w1: { users: [{ source: "a@fabrikam.com", alias: 7 }] } } },
+      /xtmm:waves\.w1\.users\[0\]\.alias must be a string/,
+    ],
     [{ waves: "wave-1" }, /xtmm:waves is not structured configuration/],
     [{ waves: [] }, /xtmm:waves must be an object of waves/],
-    [{ domainMap: { "fabrikam.com": "not a domain" } }, /xtmm:domainMap\["fabrikam\.com"\]: "not a domain" is not a domain name/],
+    [
+      { domainMap: { "fabrikam.com": "not a domain" } },
+      /xtmm:domainMap\["fabrikam\.com"\]: "not a domain" is not a domain name/,
+    ],
     [{ targetDomains: ["contoso.com", 5] }, /xtmm:targetDomains must be a list of domain names/],
     [{ targetDomains: ["contoso..com"] }, /xtmm:targetDomains\[0\]: "contoso\.\.com" is not a domain name/],
     [{ targetDeliveryDomain: "nope" }, /xtmm:targetDeliveryDomain: "nope" is not a domain name/],
-    [{ targetDomain: undefined, targetDomains: undefined }, /xtmm:targetDomains: is empty; list the target tenant's accepted domains/],
-    [{ targetDomain: undefined }, /xtmm:targetDeliveryDomain is not set and neither is xtmm:targetDomain, its default; set the target tenant's initial domain/],
+    [
+      { targetDomain: undefined, targetDomains: undefined },
+      /xtmm:targetDomains: is empty; list the target tenant's accepted domains/,
+    ],
+    [
+      { targetDomain: undefined },
+      /xtmm:targetDeliveryDomain is not set and neither is xtmm:targetDomain, its default; set the target tenant's initial domain/,
+    ],
     [{ purgeStagedUsersOnDestroy: "yes" }, /xtmm:purgeStagedUsersOnDestroy must be true or false/],
   ])("refuses %j", (keys, message) => {
     expect(problem(() => readStaging(config({ ...DOMAINS, ...keys }), tmp))).toMatch(message);
@@ -257,19 +381,42 @@ describe("readStaging", () => {
 
 describe("readMoveSettings", () => {
   test("defaults: no licence assigned, completed batches kept, reports under readiness/", () => {
-    expect(readMoveSettings(config({}))).toEqual({ licences: { assign: "none" }, removeCompletedBatchesOnDestroy: false, readinessReportDir: "readiness" });
+    expect(readMoveSettings(config({}))).toEqual({
+      licences: { assign: "none" },
+      removeCompletedBatchesOnDestroy: false,
+      readinessReportDir: "readiness",
+    });
   });
 
   test("licences on either side, with a usage location; the flag and the report directory", () => {
-    const s = readMoveSettings(config({ licences: { assign: "target", usageLocation: "us" }, removeCompletedBatchesOnDestroy: "true", readinessReportDir: "/tmp/reports" }));
-    expect(s).toEqual({ licences: { assign: "target", usageLocation: "US" }, removeCompletedBatchesOnDestroy: true, readinessReportDir: "/tmp/reports" });
+    const s = readMoveSettings(
+      config({
+        licences: { assign: "target", usageLocation: "us" },
+        removeCompletedBatchesOnDestroy: "true",
+        readinessReportDir: "/tmp/reports",
+      }),
+    );
+    expect(s).toEqual({
+      licences: { assign: "target", usageLocation: "US" },
+      removeCompletedBatchesOnDestroy: true,
+      readinessReportDir: "/tmp/reports",
+    });
     expect(readMoveSettings(config({ licences: { assign: "source" } })).licences).toEqual({ assign: "source" });
   });
 
   test.each([
-    [{ licences: { assign: "both" } }, /^xtmm:licences\.assign: "both" is not none, source or target\..*pulumi config set --path 'licences\.assign' target$/],
-    [{ licences: { assign: "target", usageLocation: "USA" } }, /^xtmm:licences\.usageLocation: must be a two-letter country code/],
-    [{ licences: { assign: "target", sku: "x" } }, /^xtmm:licences\.sku is not a licence setting \(assign, usageLocation\); remove it$/],
+    [
+      { licences: { assign: "both" } },
+      /^xtmm:licences\.assign: "both" is not none, source or target\..*pulumi config set --path 'licences\.assign' target$/,
+    ],
+    [
+      { licences: { assign: "target", usageLocation: "USA" } },
+      /^xtmm:licences\.usageLocation: must be a two-letter country code/,
+    ],
+    [
+      { licences: { assign: "target", sku: "x" } },
+      /^xtmm:licences\.sku is not a licence setting \(assign, usageLocation\); remove it$/,
+    ],
     [{ licences: "target" }, /^xtmm:licences is not structured configuration/],
     [{ licences: ["target"] }, /^xtmm:licences must be an object \{ assign: none \| source \| target/],
     [{ removeCompletedBatchesOnDestroy: "later" }, /^xtmm:removeCompletedBatchesOnDestroy must be true or false/],

@@ -27,7 +27,9 @@ export interface CmdletSpec {
 }
 
 const SPECS = new Map<string, CmdletSpec>();
-for (const [name, c] of Object.entries((reference as unknown as { cmdlets: Record<string, Omit<CmdletSpec, "name">> }).cmdlets)) {
+for (const [name, c] of Object.entries(
+  (reference as unknown as { cmdlets: Record<string, Omit<CmdletSpec, "name">> }).cmdlets,
+)) {
   SPECS.set(name.toLowerCase(), { name, ...c });
 }
 
@@ -40,11 +42,27 @@ export function allCmdlets(): string[] {
 }
 
 /** PowerShell's common parameters (the reference lists them once, not per cmdlet). */
-const COMMON = ["Verbose", "Debug", "ErrorAction", "WarningAction", "InformationAction", "ErrorVariable", "WarningVariable", "InformationVariable", "OutVariable", "OutBuffer", "PipelineVariable", "ProgressAction"];
+const COMMON = [
+  "Verbose",
+  "Debug",
+  "ErrorAction",
+  "WarningAction",
+  "InformationAction",
+  "ErrorVariable",
+  "WarningVariable",
+  "InformationVariable",
+  "OutVariable",
+  "OutBuffer",
+  "PipelineVariable",
+  "ProgressAction",
+];
 
 /** `{"@odata.type":"#Exchange.GenericHashTable","Add":[...],"Remove":[...]}` after binding. */
 export class MultiValueDelta {
-  constructor(public readonly add: unknown[], public readonly remove: unknown[]) {}
+  constructor(
+    public readonly add: unknown[],
+    public readonly remove: unknown[],
+  ) {}
 }
 
 /** A SecureString value: kept opaque so it never reaches a rendered object, a log or a state file. */
@@ -59,7 +77,10 @@ export class Secret {
 }
 
 export class Credential {
-  constructor(public readonly userName: string, private readonly password: Secret) {}
+  constructor(
+    public readonly userName: string,
+    private readonly password: Secret,
+  ) {}
   reveal(): string {
     return this.password.reveal();
   }
@@ -76,13 +97,22 @@ export interface Bound {
   params: Record<string, unknown>;
 }
 
-export type BindResult = { ok: true; bound: Bound } | { ok: false; response: EmuResponse; violation?: { kind: string; detail: string } };
+export type BindResult =
+  { ok: true; bound: Bound } | { ok: false; response: EmuResponse; violation?: { kind: string; detail: string } };
 
 class BindFail {
-  constructor(public readonly response: EmuResponse, public readonly violation?: { kind: string; detail: string }) {}
+  constructor(
+    public readonly response: EmuResponse,
+    public readonly violation?: { kind: string; detail: string },
+  ) {}
 }
 
-export function bind(cmdletName: string, raw: Record<string, unknown>, route: Route, opts: { acceptRestCredentials: boolean; now: number }): BindResult {
+export function bind(
+  cmdletName: string,
+  raw: Record<string, unknown>,
+  route: Route,
+  opts: { acceptRestCredentials: boolean; now: number },
+): BindResult {
   const spec = cmdletSpec(cmdletName);
   if (!spec) throw new Error("bind() is only called for cmdlets in the reference");
   try {
@@ -106,10 +136,16 @@ export function bind(cmdletName: string, raw: Record<string, unknown>, route: Ro
     if (unknown.length || onPremOnly.length) {
       const bad = [...unknown, ...onPremOnly];
       return fail(
-        ambiguousParameterSet(`Parameter set cannot be resolved using the specified named parameters. Invalid cmdlet parameters specified. ${bad.join(", ")}`, opts.now),
+        ambiguousParameterSet(
+          `Parameter set cannot be resolved using the specified named parameters. Invalid cmdlet parameters specified. ${bad.join(", ")}`,
+          opts.now,
+        ),
         unknown.length
           ? { kind: "unknown-parameter", detail: `${spec.name}: ${unknown.join(", ")} not in Microsoft's reference` }
-          : { kind: "not-in-exchange-online", detail: `${spec.name}: ${onPremOnly.join(", ")} does not apply to Exchange Online` },
+          : {
+              kind: "not-in-exchange-online",
+              detail: `${spec.name}: ${onPremOnly.join(", ")} does not apply to Exchange Online`,
+            },
       );
     }
     for (const key of keys) {
@@ -139,14 +175,19 @@ function resolveSet(spec: CmdletSpec, named: string[], now: number): string {
       detail: `${spec.name}: no parameter set takes ${named.join(", ")} together`,
     });
   }
-  const missingOf = (entries: SetEntry[]) => entries.filter((e) => e.required && e.exchangeOnline !== false && !named.includes(e.name)).map((e) => e.name);
+  const missingOf = (entries: SetEntry[]) =>
+    entries.filter((e) => e.required && e.exchangeOnline !== false && !named.includes(e.name)).map((e) => e.name);
   const satisfied = candidates.filter(([, entries]) => missingOf(entries).length === 0);
   if (satisfied.length > 0) return satisfied[0][0];
   const [, closest] = candidates.reduce((a, b) => (missingOf(b[1]).length < missingOf(a[1]).length ? b : a));
   const missing = missingOf(closest);
   // PowerShell's non-interactive text; the REST wrapping of it is UNCONFIRMED (same envelope as other binding errors).
   return fail(
-    ambiguousParameterSet(`Cannot process command because of one or more missing mandatory parameters: ${missing.join(" ")}.`, now, "System.Management.Automation.ParameterBindingException"),
+    ambiguousParameterSet(
+      `Cannot process command because of one or more missing mandatory parameters: ${missing.join(" ")}.`,
+      now,
+      "System.Management.Automation.ParameterBindingException",
+    ),
     { kind: "missing-required-parameter", detail: `${spec.name}: ${missing.join(", ")} is mandatory` },
   );
 }
@@ -170,7 +211,10 @@ const DOTNET: Record<string, string> = {
 const dotnet = (t: string) => DOTNET[t] ?? `Microsoft.Exchange.Data.${t}`;
 
 function transformation(param: string, text: string, now: number, violation?: { kind: string; detail: string }): never {
-  return fail(parameterTransformation(`Cannot process argument transformation on parameter '${param}'. ${text}`, now), violation);
+  return fail(
+    parameterTransformation(`Cannot process argument transformation on parameter '${param}'. ${text}`, now),
+    violation,
+  );
 }
 
 function show(v: unknown): string {
@@ -182,10 +226,21 @@ function isMulti(type: string): boolean {
 }
 
 function isTaggedHashtable(v: unknown): v is Record<string, unknown> {
-  return !!v && typeof v === "object" && !Array.isArray(v) && (v as Record<string, unknown>)["@odata.type"] === "#Exchange.GenericHashTable";
+  return (
+    !!v &&
+    typeof v === "object" &&
+    !Array.isArray(v) &&
+    (v as Record<string, unknown>)["@odata.type"] === "#Exchange.GenericHashTable"
+  );
 }
 
-function convert(spec: CmdletSpec, param: string, value: unknown, route: Route, opts: { acceptRestCredentials: boolean; now: number }): unknown {
+function convert(
+  spec: CmdletSpec,
+  param: string,
+  value: unknown,
+  route: Route,
+  opts: { acceptRestCredentials: boolean; now: number },
+): unknown {
   const ps = spec.parameters[param];
   const type = Array.isArray(ps.type) ? ps.type[0] : ps.type;
   const now = opts.now;
@@ -194,45 +249,78 @@ function convert(spec: CmdletSpec, param: string, value: unknown, route: Route, 
     case "SwitchParameter":
       if (value === true || value === false) return value;
       if (typeof value === "string" && /^(true|false)$/i.test(value)) return value.toLowerCase() === "true";
-      return transformation(param, `Cannot convert the "${show(value)}" value of type "${jsType(value)}" to type "${dotnet(type)}".`, now);
+      return transformation(
+        param,
+        `Cannot convert the "${show(value)}" value of type "${jsType(value)}" to type "${dotnet(type)}".`,
+        now,
+      );
     case "Boolean":
       if (typeof value === "boolean") return value;
       if (typeof value === "number") return value !== 0;
-      return transformation(param, `Cannot convert value "${jsType(value)}" to type "System.Boolean". Boolean parameters accept only Boolean values and numbers, such as $True, $False, 1 or 0.`, now);
+      return transformation(
+        param,
+        `Cannot convert value "${jsType(value)}" to type "System.Boolean". Boolean parameters accept only Boolean values and numbers, such as $True, $False, 1 or 0.`,
+        now,
+      );
     case "Int32":
       if (typeof value === "number" && Number.isInteger(value)) return value;
       if (typeof value === "string" && /^-?\d+$/.test(value.trim())) return Number(value);
-      return transformation(param, `Cannot convert value "${show(value)}" to type "System.Int32". Error: "Input string was not in a correct format."`, now);
+      return transformation(
+        param,
+        `Cannot convert value "${show(value)}" to type "System.Int32". Error: "Input string was not in a correct format."`,
+        now,
+      );
     case "Unlimited":
       if (typeof value === "number" && Number.isInteger(value) && value > 0) return value;
       if (typeof value === "string" && /^unlimited$/i.test(value)) return "Unlimited";
       if (typeof value === "string" && /^\d+$/.test(value)) return Number(value);
-      return transformation(param, `Cannot convert value "${show(value)}" to type "Microsoft.Exchange.Data.Unlimited\`1[System.UInt32]". Error: "The value "${show(value)}" isn't valid. Valid values are a positive integer or "Unlimited"."`, now);
+      return transformation(
+        param,
+        `Cannot convert value "${show(value)}" to type "Microsoft.Exchange.Data.Unlimited\`1[System.UInt32]". Error: "The value "${show(value)}" isn't valid. Valid values are a positive integer or "Unlimited"."`,
+        now,
+      );
     case "Guid":
       if (typeof value === "string" && GUID.test(value.trim())) return value.trim().toLowerCase();
-      return transformation(param, `Cannot convert value "${show(value)}" to type "System.Guid". Error: "Guid should contain 32 digits with 4 dashes (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)."`, now, {
-        kind: "bad-value",
-        detail: `${spec.name} -${param}: "${show(value)}" is not a GUID`,
-      });
+      return transformation(
+        param,
+        `Cannot convert value "${show(value)}" to type "System.Guid". Error: "Guid should contain 32 digits with 4 dashes (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)."`,
+        now,
+        {
+          kind: "bad-value",
+          detail: `${spec.name} -${param}: "${show(value)}" is not a GUID`,
+        },
+      );
     case "SecureString":
       if (typeof value === "string") return new Secret(value);
       // The value is not echoed: it is meant to be a secret.
-      return transformation(param, `Cannot convert the value of type "${jsType(value)}" to type "System.Security.SecureString".`, now);
+      return transformation(
+        param,
+        `Cannot convert the value of type "${jsType(value)}" to type "System.Security.SecureString".`,
+        now,
+      );
     case "PSCredential":
       return credential(spec, param, value, route, opts);
     case "Byte[]":
       if (typeof value === "string" && /^[A-Za-z0-9+/=\s]*$/.test(value)) return Buffer.from(value, "base64");
-      if (Array.isArray(value) && value.every((b) => Number.isInteger(b) && b >= 0 && b <= 255)) return Buffer.from(value as number[]);
+      if (Array.isArray(value) && value.every((b) => Number.isInteger(b) && b >= 0 && b <= 255))
+        return Buffer.from(value as number[]);
       return transformation(param, `Cannot convert value "${show(value)}" to type "System.Byte[]".`, now);
     case "DateTime":
       if (typeof value === "string" && !Number.isNaN(Date.parse(value))) return new Date(value).toISOString();
-      return transformation(param, `Cannot convert value "${show(value)}" to type "System.DateTime". Error: "String was not recognized as a valid DateTime."`, now);
+      return transformation(
+        param,
+        `Cannot convert value "${show(value)}" to type "System.DateTime". Error: "String was not recognized as a valid DateTime."`,
+        now,
+      );
   }
   if (isMulti(type)) return multi(spec, param, type, ps, value, now);
-  if (ps.acceptedValues && type !== "MailboxMoveCapability") return enumValue(spec, param, type, ps.acceptedValues, value, now);
+  if (ps.acceptedValues && type !== "MailboxMoveCapability")
+    return enumValue(spec, param, type, ps.acceptedValues, value, now);
   if (type === "MailboxMoveCapability") {
     // A [Flags] enum: PowerShell takes "Inbound", "Inbound,RemoteOutbound" or an array of names.
-    const names = (Array.isArray(value) ? value : typeof value === "string" ? value.split(",") : [value]).map((v) => (typeof v === "string" ? v.trim() : v));
+    const names = (Array.isArray(value) ? value : typeof value === "string" ? value.split(",") : [value]).map((v) =>
+      typeof v === "string" ? v.trim() : v,
+    );
     // "None" is the enum's zero value: Get-OrganizationRelationship shows it on a relationship without moves,
     // and Microsoft365DSC writes it (https://github.com/microsoft/Microsoft365DSC/pull/2572), although the cmdlet
     // page lists only the four flags.
@@ -241,10 +329,15 @@ function convert(spec: CmdletSpec, param: string, value: unknown, route: Route, 
   }
   if (typeof value === "number") return String(value);
   if (typeof value !== "string") {
-    return transformation(param, `Cannot convert the "${show(value)}" value of type "${jsType(value)}" to type "System.String".`, now, {
-      kind: "bad-value",
-      detail: `${spec.name} -${param}: expects a single ${type}, got ${jsType(value)}`,
-    });
+    return transformation(
+      param,
+      `Cannot convert the "${show(value)}" value of type "${jsType(value)}" to type "System.String".`,
+      now,
+      {
+        kind: "bad-value",
+        detail: `${spec.name} -${param}: expects a single ${type}, got ${jsType(value)}`,
+      },
+    );
   }
   if (type === "SmtpAddress" && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value)) {
     return transformation(
@@ -264,7 +357,14 @@ function jsType(v: unknown): string {
   return "System.String";
 }
 
-function enumValue(spec: CmdletSpec, param: string, type: string, accepted: string[], value: unknown, now: number): string {
+function enumValue(
+  spec: CmdletSpec,
+  param: string,
+  type: string,
+  accepted: string[],
+  value: unknown,
+  now: number,
+): string {
   const v = typeof value === "string" ? value : show(value);
   const hit = accepted.find((a) => a.toLowerCase() === v.toLowerCase());
   if (hit) return hit;
@@ -277,12 +377,17 @@ function enumValue(spec: CmdletSpec, param: string, type: string, accepted: stri
 }
 
 function multi(spec: CmdletSpec, param: string, type: string, ps: ParamSpec, value: unknown, now: number): unknown {
-  const element = type === "ProxyAddressCollection" ? "ProxyAddress" : type.endsWith("[]") ? type.slice(0, -2) : "String";
+  const element =
+    type === "ProxyAddressCollection" ? "ProxyAddress" : type.endsWith("[]") ? type.slice(0, -2) : "String";
   const item = (v: unknown): unknown => {
     if (ps.acceptedValues) return enumValue(spec, param, type, ps.acceptedValues, v, now);
     if (typeof v === "string") return v;
     if (typeof v === "number") return String(v);
-    return transformation(param, `Cannot convert the "${show(v)}" value of type "${jsType(v)}" to type "${dotnet(element)}".`, now);
+    return transformation(
+      param,
+      `Cannot convert the "${show(v)}" value of type "${jsType(v)}" to type "${dotnet(element)}".`,
+      now,
+    );
   };
   if (Array.isArray(value)) return value.map(item);
   if (typeof value === "string" || typeof value === "number") return [item(value)];
@@ -299,16 +404,30 @@ function multi(spec: CmdletSpec, param: string, type: string, ps: ParamSpec, val
     param,
     `Cannot convert the "${show(value)}" value of type "Newtonsoft.Json.Linq.JProperty" to type "${dotnet(element)}".`,
     now,
-    { kind: "untagged-hashtable", detail: `${spec.name} -${param}: a hashtable without "@odata.type":"#Exchange.GenericHashTable"` },
+    {
+      kind: "untagged-hashtable",
+      detail: `${spec.name} -${param}: a hashtable without "@odata.type":"#Exchange.GenericHashTable"`,
+    },
   );
 }
 
-function credential(spec: CmdletSpec, param: string, value: unknown, route: Route, opts: { acceptRestCredentials: boolean; now: number }): Credential {
-  const obj = value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+function credential(
+  spec: CmdletSpec,
+  param: string,
+  value: unknown,
+  route: Route,
+  opts: { acceptRestCredentials: boolean; now: number },
+): Credential {
+  const obj =
+    value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   if (route === "rest" && !opts.acceptRestCredentials) {
     // MP: the REST binder casts the JSON value to a string and fails with a 500.
     if (obj) fail(credentialCast(opts.now));
-    return transformation(param, `Cannot convert the value of type "${jsType(value)}" to type "${dotnet("PSCredential")}".`, opts.now);
+    return transformation(
+      param,
+      `Cannot convert the value of type "${jsType(value)}" to type "${dotnet("PSCredential")}".`,
+      opts.now,
+    );
   }
   const field = (k: string) => {
     const key = obj && Object.keys(obj).find((x) => x.toLowerCase() === k);
@@ -317,10 +436,15 @@ function credential(spec: CmdletSpec, param: string, value: unknown, route: Rout
   const user = field("username");
   const password = field("password");
   if (typeof user !== "string" || typeof password !== "string") {
-    return transformation(param, `Cannot convert the "System.Collections.Hashtable" value of type "System.Collections.Hashtable" to type "${dotnet("PSCredential")}".`, opts.now, {
-      kind: "bad-value",
-      detail: `${spec.name} -${param}: a PSCredential needs UserName and Password`,
-    });
+    return transformation(
+      param,
+      `Cannot convert the "System.Collections.Hashtable" value of type "System.Collections.Hashtable" to type "${dotnet("PSCredential")}".`,
+      opts.now,
+      {
+        kind: "bad-value",
+        detail: `${spec.name} -${param}: a PSCredential needs UserName and Password`,
+      },
+    );
   }
   return new Credential(user, new Secret(password));
 }

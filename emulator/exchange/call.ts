@@ -84,12 +84,16 @@ export function proxyInUse(call: Call, proxy: string): never {
   });
 }
 
-const DEHYDRATED = "The command you tried to run isn't currently allowed in your organization. To run this command, you first need to run the command: Enable-OrganizationCustomization.";
+const DEHYDRATED =
+  "The command you tried to run isn't currently allowed in your organization. To run this command, you first need to run the command: Enable-OrganizationCustomization.";
 
 /** Customisation cmdlets in a dehydrated tenant (text verbatim; exception name as admins report it). */
 export function requireHydrated(call: Call): void {
   if (call.tenant.exchange.organizationConfig.IsDehydrated === true) {
-    raise(call, { type: "Microsoft.Exchange.Configuration.Tasks.CmdletInvalidOperationInDehydratedContextException", text: DEHYDRATED });
+    raise(call, {
+      type: "Microsoft.Exchange.Configuration.Tasks.CmdletInvalidOperationInDehydratedContextException",
+      text: DEHYDRATED,
+    });
   }
 }
 

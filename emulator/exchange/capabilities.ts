@@ -13,8 +13,15 @@ const T2T_PLAN = "EXCHANGEONLINE_T2TMBXMOVE";
 function holdsMovePlan(t: TenantState, user: Rec): boolean {
   return ((user.assignedLicenses as Rec[] | undefined) ?? []).some((l) => {
     const sku = t.directory.subscribedSkus.find((s) => String(s.skuId).toLowerCase() === String(l.skuId).toLowerCase());
-    const plan = ((sku?.servicePlans as Rec[] | undefined) ?? []).find((p) => String(p.servicePlanName).toUpperCase() === T2T_PLAN);
-    return !!plan && !((l.disabledPlans as string[] | undefined) ?? []).map((d) => d.toLowerCase()).includes(String(plan.servicePlanId).toLowerCase());
+    const plan = ((sku?.servicePlans as Rec[] | undefined) ?? []).find(
+      (p) => String(p.servicePlanName).toUpperCase() === T2T_PLAN,
+    );
+    return (
+      !!plan &&
+      !((l.disabledPlans as string[] | undefined) ?? [])
+        .map((d) => d.toLowerCase())
+        .includes(String(plan.servicePlanId).toLowerCase())
+    );
   });
 }
 
@@ -26,7 +33,9 @@ export function syncMoveCapability(t: TenantState, userId: string): void {
   for (const map of [t.exchange.recipients, t.exchange.softDeletedRecipients]) {
     for (const s of map.values()) {
       if (String(s.obj.ExternalDirectoryObjectId ?? "").toLowerCase() !== userId.toLowerCase()) continue;
-      const caps = ((s.obj.PersistedCapabilities as string[] | undefined) ?? []).filter((c) => c.toLowerCase() !== T2T_CAPABILITY.toLowerCase());
+      const caps = ((s.obj.PersistedCapabilities as string[] | undefined) ?? []).filter(
+        (c) => c.toLowerCase() !== T2T_CAPABILITY.toLowerCase(),
+      );
       s.obj.PersistedCapabilities = has ? [...caps, T2T_CAPABILITY] : caps;
     }
   }

@@ -8,10 +8,14 @@ import type { ExchangeKnobs } from "./knobs";
 import { EXCHANGE_ONLINE_APP_ID } from "../../domain/firstParty";
 
 /** Content-Type of every InvokeCommand JSON answer (BURP capture). */
-export const ODATA_JSON = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
+export const ODATA_JSON =
+  "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
 
 export class ExoFail extends Error {
-  constructor(public readonly response: EmuResponse, message = "Exchange cmdlet failed") {
+  constructor(
+    public readonly response: EmuResponse,
+    message = "Exchange cmdlet failed",
+  ) {
     super(message);
   }
 }
@@ -98,12 +102,18 @@ export function cmdletError(f: CmdletFailure, now: number, warnings: string[] = 
       error: {
         code,
         message: "Error executing cmdlet",
-        details: [{ code: "Client", target: f.target ?? "", message: `${f.errorId ?? errorIdFor(f.type)}|${f.type}|${f.text}` }],
+        details: [
+          { code: "Client", target: f.target ?? "", message: `${f.errorId ?? errorIdFor(f.type)}|${f.type}|${f.text}` },
+        ],
         innererror: {
           message: "Error executing cmdlet",
           type: "Microsoft.Exchange.Admin.OData.Core.ODataServiceException",
           stacktrace: INVOKE_STACK,
-          internalexception: { message: `Exception of type '${DIRECT_INVOKE}' was thrown.`, type: DIRECT_INVOKE, stacktrace: "" },
+          internalexception: {
+            message: `Exception of type '${DIRECT_INVOKE}' was thrown.`,
+            type: DIRECT_INVOKE,
+            stacktrace: "",
+          },
         },
       },
       "adminapi.warnings@odata.type": "#Collection(String)",

@@ -15,7 +15,7 @@ export interface MigrationApp {
 }
 
 let counter = 1;
-const random = () => ((counter = (counter * 16807) % 2147483647) / 2147483647);
+const random = () => (counter = (counter * 16807) % 2147483647) / 2147483647;
 
 /** Registers the migration app in the target tenant with one current client secret. */
 export function registerMigrationApp(target: TenantState, now: number): MigrationApp {
@@ -29,7 +29,15 @@ export function registerMigrationApp(target: TenantState, now: number): Migratio
     displayName: "Cross-tenant mailbox migration",
     signInAudience: "AzureADMultipleOrgs",
     web: { redirectUris: ["https://office.com"] },
-    passwordCredentials: [{ keyId, displayName: "migration", startDateTime: new Date(now - 60_000).toISOString(), endDateTime: new Date(now + 365 * 86_400_000).toISOString(), hint: secret.slice(0, 3) }],
+    passwordCredentials: [
+      {
+        keyId,
+        displayName: "migration",
+        startDateTime: new Date(now - 60_000).toISOString(),
+        endDateTime: new Date(now + 365 * 86_400_000).toISOString(),
+        hint: secret.slice(0, 3),
+      },
+    ],
   };
   target.directory.applications.set(id, stored(app, now));
   target.directory.secretValues.set(id, new Map([[keyId, secret]]));
@@ -39,13 +47,26 @@ export function registerMigrationApp(target: TenantState, now: number): Migratio
 /** Admin consent in the source: the app's service principal and its Mailbox.Migration assignment, made at `at`. */
 export function consentInSource(source: TenantState, appId: string, at: number): string {
   const spId = newGuid(random);
-  source.directory.servicePrincipals.set(spId, stored({ id: spId, appId, displayName: "Cross-tenant mailbox migration", appRoles: [] }, at));
+  source.directory.servicePrincipals.set(
+    spId,
+    stored({ id: spId, appId, displayName: "Cross-tenant mailbox migration", appRoles: [] }, at),
+  );
   const exo = [...source.directory.servicePrincipals.values()].find((s) => s.obj.appId === EXCHANGE_ONLINE_APP_ID);
   if (!exo) throw new Error("the directory seed has no Exchange Online service principal");
   const assignmentId = newGuid(random);
   source.directory.appRoleAssignments.set(
     assignmentId,
-    stored({ id: assignmentId, principalId: spId, principalType: "ServicePrincipal", resourceId: exo.obj.id, appRoleId: MAILBOX_MIGRATION_ROLE_ID, createdDateTime: new Date(at).toISOString() }, at),
+    stored(
+      {
+        id: assignmentId,
+        principalId: spId,
+        principalType: "ServicePrincipal",
+        resourceId: exo.obj.id,
+        appRoleId: MAILBOX_MIGRATION_ROLE_ID,
+        createdDateTime: new Date(at).toISOString(),
+      },
+      at,
+    ),
   );
   return spId;
 }

@@ -17,7 +17,8 @@ import { render } from "./render";
 
 const EXCHANGE_ADMIN = "29232cdf-9323-42fd-ade2-1d097af3e4de";
 const GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10";
-const TRUNCATED = "There are more results available than are currently displayed. To view them, increase the value for the ResultSize parameter.";
+const TRUNCATED =
+  "There are more results available than are currently displayed. To view them, increase the value for the ResultSize parameter.";
 
 export const handleExchange: SurfaceHandler = async (req, ctx) => {
   const now = ctx.now();
@@ -37,7 +38,13 @@ export const handleExchange: SurfaceHandler = async (req, ctx) => {
       return methodIs(req, "GET") ?? moduleFile(req, ctx, tenantId, knobs, now);
     }
     ctx.violation({ surface: "exchange", kind: "unknown-exchange-path", detail: `${req.method} ${req.path}` });
-    return { status: 404, headers: { "content-type": ODATA_JSON }, body: Buffer.from(JSON.stringify({ error: { code: "NotFound", message: "Resource not found for the segment." } })) };
+    return {
+      status: 404,
+      headers: { "content-type": ODATA_JSON },
+      body: Buffer.from(
+        JSON.stringify({ error: { code: "NotFound", message: "Resource not found for the segment." } }),
+      ),
+    };
   } catch (e) {
     if (e instanceof ExoFail) return e.response;
     throw e;
@@ -45,7 +52,9 @@ export const handleExchange: SurfaceHandler = async (req, ctx) => {
 };
 
 function methodIs(req: EmuRequest, method: string): EmuResponse | undefined {
-  return req.method.toUpperCase() === method ? undefined : { status: 405, headers: { allow: method }, body: Buffer.alloc(0) };
+  return req.method.toUpperCase() === method
+    ? undefined
+    : { status: 405, headers: { allow: method }, body: Buffer.alloc(0) };
 }
 
 type Authorised = { ok: true; tenant: TenantState; claims: TokenClaims } | { ok: false; response: EmuResponse };
@@ -56,28 +65,45 @@ function authorise(req: EmuRequest, ctx: EmuContext, tenantSeg: string, knobs: E
   const tenant = findTenant(ctx.state, tenantSeg);
   const claims = auth.claims;
   if (!tenant || tenant.tenantId.toLowerCase() !== claims.tid.toLowerCase()) {
-    return { ok: false, response: unauthorized("The token was issued for a different tenant than the one in the URL.", now) };
+    return {
+      ok: false,
+      response: unauthorized("The token was issued for a different tenant than the one in the URL.", now),
+    };
   }
   const wids = claims.wids ?? [];
   const adminRole = wids.includes(EXCHANGE_ADMIN) || wids.includes(GLOBAL_ADMIN);
   if (claims.idtyp === "app") {
     // G2O measured the ladder live: no app role → 401; app role without directory role → 403 (NUL body).
     if (!(claims.roles ?? []).includes("Exchange.ManageAsApp")) {
-      return { ok: false, response: unauthorized("The token does not carry the Exchange.ManageAsApp application permission.", now) };
+      return {
+        ok: false,
+        response: unauthorized("The token does not carry the Exchange.ManageAsApp application permission.", now),
+      };
     }
   }
   if (!adminRole) return { ok: false, response: nulForbidden(req, knobs, "CmdletAccessDeniedException", now) };
   return { ok: true, tenant, claims };
 }
 
-function moduleFile(req: EmuRequest, ctx: EmuContext, tenantSeg: string, knobs: ExchangeKnobs, now: number): EmuResponse {
+function moduleFile(
+  req: EmuRequest,
+  ctx: EmuContext,
+  tenantSeg: string,
+  knobs: ExchangeKnobs,
+  now: number,
+): EmuResponse {
   const a = authorise(req, ctx, tenantSeg, knobs, now);
   if (!a.ok) return a.response;
   const root = serviceRoot(req, tenantSeg).replace("/adminapi/beta/", "/adminapi/v1.0/");
   return {
     status: 200,
     headers: { "content-type": ODATA_JSON, "odata-version": "4.0", "request-id": randomUUID() },
-    body: Buffer.from(JSON.stringify({ "@odata.context": `${root}/$metadata#EXOModuleFile`, value: [{ exportedCmdlets: allCmdlets().join(",") }] })),
+    body: Buffer.from(
+      JSON.stringify({
+        "@odata.context": `${root}/$metadata#EXOModuleFile`,
+        value: [{ exportedCmdlets: allCmdlets().join(",") }],
+      }),
+    ),
   };
 }
 
@@ -98,15 +124,25 @@ function parseEnvelope(req: EmuRequest, ctx: EmuContext): Envelope | undefined {
   const { CmdletName, Parameters } = input as Record<string, unknown>;
   if (typeof CmdletName !== "string") return undefined;
   if (Parameters === null) {
-    ctx.violation({ surface: "exchange", kind: "null-parameters", detail: `${CmdletName}: "Parameters": null; send {} (null is not the same request as {})` });
-  } else if (Parameters !== undefined && (typeof Parameters !== "object" || Array.isArray(Parameters))) return undefined;
+    ctx.violation({
+      surface: "exchange",
+      kind: "null-parameters",
+      detail: `${CmdletName}: "Parameters": null; send {} (null is not the same request as {})`,
+    });
+  } else if (Parameters !== undefined && (typeof Parameters !== "object" || Array.isArray(Parameters)))
+    return undefined;
   return { cmdlet: CmdletName, parameters: (Parameters as Record<string, unknown>) ?? {} };
 }
 
 function badRequest(text: string, now: number): EmuResponse {
   return {
     status: 400,
-    headers: { "content-type": ODATA_JSON, "odata-version": "4.0", "request-id": randomUUID(), date: new Date(now).toUTCString() },
+    headers: {
+      "content-type": ODATA_JSON,
+      "odata-version": "4.0",
+      "request-id": randomUUID(),
+      date: new Date(now).toUTCString(),
+    },
     body: Buffer.from(JSON.stringify({ error: { code: "BadRequest", message: text } })),
   };
 }
@@ -117,17 +153,32 @@ function pageSize(req: EmuRequest, knobs: ExchangeKnobs): number {
   return n > 0 ? n : knobs.defaultPageSize;
 }
 
-async function invoke(req: EmuRequest, ctx: EmuContext, tenantSeg: string, route: Route, knobs: ExchangeKnobs, now: number): Promise<EmuResponse> {
+async function invoke(
+  req: EmuRequest,
+  ctx: EmuContext,
+  tenantSeg: string,
+  route: Route,
+  knobs: ExchangeKnobs,
+  now: number,
+): Promise<EmuResponse> {
   const a = authorise(req, ctx, tenantSeg, knobs, now);
   if (!a.ok) return a.response;
   const env = parseEnvelope(req, ctx);
   if (!env) {
-    ctx.violation({ surface: "exchange", kind: "malformed-body", detail: `${route} InvokeCommand body is not {"CmdletInput":{"CmdletName":…,"Parameters":{…}}}` });
+    ctx.violation({
+      surface: "exchange",
+      kind: "malformed-body",
+      detail: `${route} InvokeCommand body is not {"CmdletInput":{"CmdletName":…,"Parameters":{…}}}`,
+    });
     return badRequest("The request body is not a valid CmdletInput.", now);
   }
   const spec = cmdletSpec(env.cmdlet);
   if (!spec || !spec.exchangeOnline) {
-    ctx.violation({ surface: "exchange", kind: "unknown-cmdlet", detail: `${env.cmdlet} is not in Microsoft's reference for Exchange Online` });
+    ctx.violation({
+      surface: "exchange",
+      kind: "unknown-cmdlet",
+      detail: `${env.cmdlet} is not in Microsoft's reference for Exchange Online`,
+    });
     return nulForbidden(req, knobs, "CmdletAccessDeniedException", now);
   }
   advanceMigrations(ctx.state, now, knobs, ctx.options.faults.consentPropagationMs);
@@ -157,11 +208,17 @@ async function invoke(req: EmuRequest, ctx: EmuContext, tenantSeg: string, route
   const impl = IMPLEMENTATIONS[spec.name];
   const objects: Rec[] = impl ? await impl(call) : [];
   const select = req.url.searchParams.get("$select");
-  const fields = select ? select.split(",").map((s) => s.trim()).filter(Boolean) : undefined;
+  const fields = select
+    ? select
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
   const rendered = objects.map((o) => render(o, fields));
   const size = pageSize(req, knobs);
   if (rendered.length <= size) return success(req, tenantSeg, rendered, call.warnings, now);
-  for (const [k, v] of a.tenant.exchange.pagingTokens) if ((v.expiresAt as number) < now) a.tenant.exchange.pagingTokens.delete(k);
+  for (const [k, v] of a.tenant.exchange.pagingTokens)
+    if ((v.expiresAt as number) < now) a.tenant.exchange.pagingTokens.delete(k);
   const token = randomUUID().replace(/-/g, "");
   a.tenant.exchange.pagingTokens.set(token, {
     bodyHash: hash(req.body),
@@ -178,13 +235,23 @@ function hash(b: Buffer): string {
 
 /** Same URL (and `$select`) plus the token, written the way the service writes it: `$` unencoded. */
 function nextLink(req: EmuRequest, token: string): string {
-  const query = req.url.search.replace(/^\?/, "").split("&").filter((p) => p && !/^(\$|%24)skiptoken=/i.test(p));
+  const query = req.url.search
+    .replace(/^\?/, "")
+    .split("&")
+    .filter((p) => p && !/^(\$|%24)skiptoken=/i.test(p));
   query.push(`$skiptoken=${token}`);
   return `${req.url.origin}${req.url.pathname}?${query.join("&")}`;
 }
 
 /** A `$skiptoken` page: the identical body, before the token expires. */
-function continuation(req: EmuRequest, tenant: TenantState, tenantSeg: string, token: string, knobs: ExchangeKnobs, now: number): EmuResponse {
+function continuation(
+  req: EmuRequest,
+  tenant: TenantState,
+  tenantSeg: string,
+  token: string,
+  knobs: ExchangeKnobs,
+  now: number,
+): EmuResponse {
   const entry = tenant.exchange.pagingTokens.get(token);
   if (!entry || knobs.failContinuations || (entry.expiresAt as number) < now || entry.bodyHash !== hash(req.body)) {
     return pagingExpired(now);

@@ -5,7 +5,20 @@
 import { isVisible, type Rec, type Stored, type TenantState } from "../model";
 import { ambiguous, notFound, type Call } from "./call";
 
-const IDENTITY_KEYS = ["Name", "Alias", "DisplayName", "Identity", "Guid", "ExchangeObjectId", "ExternalDirectoryObjectId", "DistinguishedName", "LegacyExchangeDN", "PrimarySmtpAddress", "UserPrincipalName", "ExchangeGuid"];
+const IDENTITY_KEYS = [
+  "Name",
+  "Alias",
+  "DisplayName",
+  "Identity",
+  "Guid",
+  "ExchangeObjectId",
+  "ExternalDirectoryObjectId",
+  "DistinguishedName",
+  "LegacyExchangeDN",
+  "PrimarySmtpAddress",
+  "UserPrincipalName",
+  "ExchangeGuid",
+];
 
 export function identifiers(o: Rec): string[] {
   const out: string[] = [];
@@ -94,7 +107,12 @@ export function findAll(map: Map<string, Stored>, identity: string, where: (o: R
 }
 
 /** The one visible recipient `identity` names, or the cmdlet's NotFound/ambiguity error. */
-export function resolve(call: Call, identity: string, where: (o: Rec) => boolean, map = call.tenant.exchange.recipients): Stored {
+export function resolve(
+  call: Call,
+  identity: string,
+  where: (o: Rec) => boolean,
+  map = call.tenant.exchange.recipients,
+): Stored {
   const visible = findAll(map, identity, where).filter((s) => isVisible(s, call.now));
   if (visible.length === 0) return notFound(call, identity);
   if (visible.length > 1) return ambiguous(call, identity);
@@ -115,7 +133,9 @@ export function proxyOwner(t: TenantState, proxy: string, except?: Rec): Rec | u
   for (const map of [t.exchange.recipients, t.exchange.softDeletedRecipients]) {
     for (const s of candidates(map, address)) {
       if (s.obj === except) continue;
-      const uses = ((s.obj.EmailAddresses as string[] | undefined) ?? []).some((p) => p.toLowerCase() === `${prefix}:${address}`);
+      const uses = ((s.obj.EmailAddresses as string[] | undefined) ?? []).some(
+        (p) => p.toLowerCase() === `${prefix}:${address}`,
+      );
       const dn = prefix === "x500" && String(s.obj.LegacyExchangeDN ?? "").toLowerCase() === address;
       if (uses || dn) return s.obj;
     }

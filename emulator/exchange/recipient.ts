@@ -6,7 +6,6 @@
 import type { Rec, TenantState } from "../model";
 import { ZERO_GUID } from "../../domain/ids";
 
-
 /** Keys beginning with "__" are the emulator's bookkeeping on an object; they are never rendered. */
 export const INTERNAL_PREFIX = "__";
 
@@ -18,7 +17,6 @@ export function newGuid(random: () => number): string {
   const s = h.join("");
   return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
 }
-
 
 /** The cloud form of LegacyExchangeDN: a fixed administrative group and a hex id before the alias. */
 export function legacyExchangeDn(alias: string, random: () => number): string {
@@ -130,7 +128,8 @@ export function mailboxObject(t: TenantState, s: MailboxSpec, now: number, rando
   const db = `${forest(t).dc.slice(0, 8)}DG${String(Math.floor(random() * 900) + 100)}-db${String(Math.floor(random() * 90) + 10).padStart(3, "0")}`;
   const locations = [`1;${exchangeGuid};Primary;${t.initialDomain};${newGuid(random)}`];
   if (archiveGuid !== ZERO_GUID) locations.push(`1;${archiveGuid};MainArchive;${t.initialDomain};${newGuid(random)}`);
-  for (let i = 0; i < (s.auxArchives ?? 0); i++) locations.push(`1;${newGuid(random)};AuxArchive;${t.initialDomain};${newGuid(random)}`);
+  for (let i = 0; i < (s.auxArchives ?? 0); i++)
+    locations.push(`1;${newGuid(random)};AuxArchive;${t.initialDomain};${newGuid(random)}`);
   const type = s.shared ? "SharedMailbox" : "UserMailbox";
   return Object.assign(o, {
     UserPrincipalName: s.userPrincipalName,

@@ -4,7 +4,15 @@
 // `--mailboxes N` generated mailboxes. Every mailbox has its Entra user, whose id is ExternalDirectoryObjectId.
 
 import { stored, type EmulatorState, type Rec, type TenantState } from "../model";
-import { groupObject, mailboxObject, newGuid, proxyList, forest, legacyExchangeDn, type MailboxSpec } from "./recipient";
+import {
+  groupObject,
+  mailboxObject,
+  newGuid,
+  proxyList,
+  forest,
+  legacyExchangeDn,
+  type MailboxSpec,
+} from "./recipient";
 
 interface Person {
   first: string;
@@ -37,11 +45,18 @@ const SOURCE_PEOPLE: Person[] = [
 /** Microsoft's EXCHANGEENTERPRISE (Exchange Online Plan 2) SKU id, used when the directory seed names none. */
 const EXCHANGE_PLAN_SKU = "19ec0d23-8335-4cbd-94ac-6050e30712fa";
 
-export function seedExchange(state: EmulatorState, opts: { mailboxes: number }, now: number, random: () => number): void {
+export function seedExchange(
+  state: EmulatorState,
+  opts: { mailboxes: number },
+  now: number,
+  random: () => number,
+): void {
   for (const t of state.tenants.values()) {
     seedOrganization(t, now, random);
     seedAcceptedDomains(t, now, random);
-    const admin = [...t.directory.users.values()].find((u) => String(u.obj.userPrincipalName).toLowerCase() === `admin@${t.initialDomain}`);
+    const admin = [...t.directory.users.values()].find(
+      (u) => String(u.obj.userPrincipalName).toLowerCase() === `admin@${t.initialDomain}`,
+    );
     if (admin) addMailboxForUser(t, admin.obj, now, random);
   }
   const source = [...state.tenants.values()].find((t) => t.label === "source");
@@ -55,7 +70,14 @@ export function seedExchange(state: EmulatorState, opts: { mailboxes: number }, 
   }
   for (let i = 1; i <= opts.mailboxes; i++) {
     const n = String(i).padStart(5, "0");
-    addPerson(source, { first: "Generated", last: `User ${n}`, alias: `user${n}`, archive: i % 5 === 0 }, domain, sku, now, random);
+    addPerson(
+      source,
+      { first: "Generated", last: `User ${n}`, alias: `user${n}`, archive: i % 5 === 0 },
+      domain,
+      sku,
+      now,
+      random,
+    );
   }
   // A plain distribution group: publishing it as a migration scope must be refused (not a security group).
   const all = groupObject(
@@ -117,7 +139,9 @@ function customDomain(t: TenantState): string {
 }
 
 function exchangeSku(t: TenantState): string {
-  const s = t.directory.subscribedSkus.find((k) => /^EXCHANGE|ENTERPRISEPACK|SPE_E/i.test(String(k.skuPartNumber ?? "")));
+  const s = t.directory.subscribedSkus.find((k) =>
+    /^EXCHANGE|ENTERPRISEPACK|SPE_E/i.test(String(k.skuPartNumber ?? "")),
+  );
   return String(s?.skuId ?? EXCHANGE_PLAN_SKU);
 }
 
@@ -148,7 +172,9 @@ function seedAcceptedDomains(t: TenantState, now: number, random: () => number):
 
 function x500FromEarlierMove(alias: string, random: () => number, i: number): string {
   // One from a previous cloud tenant and, for a second move, one from an on-premises organisation.
-  return i === 0 ? `x500:${legacyExchangeDn(alias, random)}` : `X500:/o=First Organization/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=${alias}`;
+  return i === 0
+    ? `x500:${legacyExchangeDn(alias, random)}`
+    : `X500:/o=First Organization/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=${alias}`;
 }
 
 function addPerson(t: TenantState, p: Person, domain: string, sku: string, now: number, random: () => number): void {

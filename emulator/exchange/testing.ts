@@ -106,7 +106,12 @@ export class DirectHarness {
     return this.state.violations.splice(0);
   }
 
-  async invoke(label: "source" | "target", cmdlet: string, parameters: Record<string, unknown> = {}, o: InvokeOptions = {}): Promise<Answer> {
+  async invoke(
+    label: "source" | "target",
+    cmdlet: string,
+    parameters: Record<string, unknown> = {},
+    o: InvokeOptions = {},
+  ): Promise<Answer> {
     const t = this.tenant(label);
     const seg = o.tenantSegment ?? t.tenantId;
     const prefix = o.route === "pwsh" ? `/_pwsh/${seg}/InvokeCommand` : `/adminapi/beta/${seg}/InvokeCommand`;
@@ -116,7 +121,12 @@ export class DirectHarness {
     return this.raw("POST", path, body, o);
   }
 
-  async raw(method: string, pathAndQuery: string, body: string, o: InvokeOptions & { label?: "source" | "target" } = {}): Promise<Answer> {
+  async raw(
+    method: string,
+    pathAndQuery: string,
+    body: string,
+    o: InvokeOptions & { label?: "source" | "target" } = {},
+  ): Promise<Answer> {
     const url = new URL(`${this.ctx.baseUrl}/exchange${pathAndQuery}`);
     const headers: Record<string, string> = { "content-type": "application/json", ...(o.headers ?? {}) };
     const label = o.label ?? (pathAndQuery.includes(this.tenant("target").tenantId) ? "target" : "source");
@@ -124,9 +134,17 @@ export class DirectHarness {
       const claims = { ...this.appClaims(label), ...(o.claims ?? {}) };
       headers.authorization = `Bearer fake:${Buffer.from(JSON.stringify(claims)).toString("base64")}`;
     }
-    const req: EmuRequest = { method, url, path: url.pathname.replace(/^\/exchange/, ""), headers, body: Buffer.from(body) };
+    const req: EmuRequest = {
+      method,
+      url,
+      path: url.pathname.replace(/^\/exchange/, ""),
+      headers,
+      body: Buffer.from(body),
+    };
     const res = await handleExchange(req, this.ctx);
-    const raw = Buffer.isBuffer(res.body) ? res.body : Buffer.from(typeof res.body === "string" ? res.body : res.body ? JSON.stringify(res.body) : "");
+    const raw = Buffer.isBuffer(res.body)
+      ? res.body
+      : Buffer.from(typeof res.body === "string" ? res.body : res.body ? JSON.stringify(res.body) : "");
     let json: unknown;
     try {
       json = JSON.parse(raw.toString("utf8"));

@@ -2,11 +2,24 @@
 
 import { applicationByAppId, type Rec } from "../model";
 import { guid, clientSecret, isoDate } from "./ids";
-import { type OpCall, type OpHandler, applicationOf, store, visibleObjects, softDelete, dropAssignmentsOf } from "./objects";
+import {
+  type OpCall,
+  type OpHandler,
+  applicationOf,
+  store,
+  visibleObjects,
+  softDelete,
+  dropAssignmentsOf,
+} from "./objects";
 import { collectionResponse, entityResponse } from "./query";
 import { badRequest, context, notFound, ok } from "./respond";
 
-const AUDIENCES = ["AzureADMyOrg", "AzureADMultipleOrgs", "AzureADandPersonalMicrosoftAccount", "PersonalMicrosoftAccount"];
+const AUDIENCES = [
+  "AzureADMyOrg",
+  "AzureADMultipleOrgs",
+  "AzureADandPersonalMicrosoftAccount",
+  "PersonalMicrosoftAccount",
+];
 const TWO_YEARS_MS = 2 * 365 * 86_400_000;
 
 /** Properties the service assigns; a value in a write body is ignored, as Graph does for read-only properties. */
@@ -16,7 +29,11 @@ function writable(c: OpCall): Rec {
   const body: Rec = { ...c.body };
   for (const k of SERVICE_OWNED) delete body[k];
   if ("passwordCredentials" in body) {
-    c.ctx.violation({ surface: "graph", kind: "documented-misuse", detail: `${c.op.method} ${c.op.path}: passwordCredentials cannot be set here; the page says to use addPassword` });
+    c.ctx.violation({
+      surface: "graph",
+      kind: "documented-misuse",
+      detail: `${c.op.method} ${c.op.path}: passwordCredentials cannot be set here; the page says to use addPassword`,
+    });
     if (c.ctx.options.graph.passwordCredentialsOnWrite === "reject") {
       throw badRequest("Property 'passwordCredentials' is read-only and cannot be set.");
     }
@@ -28,7 +45,8 @@ function writable(c: OpCall): Rec {
   return body;
 }
 
-const list: OpHandler = (c) => collectionResponse(c, "application", "applications", visibleObjects(c.tenant.directory.applications, c.now), c.query);
+const list: OpHandler = (c) =>
+  collectionResponse(c, "application", "applications", visibleObjects(c.tenant.directory.applications, c.now), c.query);
 
 const create: OpHandler = (c) => {
   const body = writable(c);
@@ -97,13 +115,18 @@ const addPassword: OpHandler = (c) => {
   values.set(String(cred.keyId), secret);
   c.tenant.directory.secretValues.set(String(app.obj.id), values);
   // The one response that carries the secret; GETs render secretText as null from here on.
-  return ok(c, 200, { "@odata.context": context(c, "microsoft.graph.passwordCredential"), ...cred, secretText: secret });
+  return ok(c, 200, {
+    "@odata.context": context(c, "microsoft.graph.passwordCredential"),
+    ...cred,
+    secretText: secret,
+  });
 };
 
 const removePassword: OpHandler = (c) => {
   const app = applicationOf(c);
   const keyId = c.body.keyId;
-  if (typeof keyId !== "string") throw badRequest("Invalid value specified for property 'keyId' of resource 'PasswordCredential'.");
+  if (typeof keyId !== "string")
+    throw badRequest("Invalid value specified for property 'keyId' of resource 'PasswordCredential'.");
   const creds = (app.obj.passwordCredentials as Rec[] | undefined) ?? [];
   const kept = creds.filter((p) => String(p.keyId).toLowerCase() !== keyId.toLowerCase());
   // Assumption: an unknown keyId answers 404 like any missing resource (no page states the error).
@@ -131,4 +154,3 @@ export function homeApplication(state: import("../model").EmulatorState, appId: 
   const hit = applicationByAppId(state, appId);
   return hit && hit.app.meta.visibleAt <= now ? hit : undefined;
 }
-

@@ -11,52 +11,94 @@ import { badRequest, context, forbidden, GraphError, notFound, ok } from "./resp
 
 const CONFLICT = "A conflicting object with one or more of the specified property values is present in the directory.";
 
-const organization: OpHandler = (c) => collectionResponse(c, "organization", "organization", [c.tenant.directory.organization], c.query);
+const organization: OpHandler = (c) =>
+  collectionResponse(c, "organization", "organization", [c.tenant.directory.organization], c.query);
 const domains: OpHandler = (c) => collectionResponse(c, "domain", "domains", c.tenant.directory.domains, c.query);
-const subscribedSkus: OpHandler = (c) => collectionResponse(c, "subscribedSku", "subscribedSkus", c.tenant.directory.subscribedSkus, c.query);
+const subscribedSkus: OpHandler = (c) =>
+  collectionResponse(c, "subscribedSku", "subscribedSkus", c.tenant.directory.subscribedSkus, c.query);
 
 const listRoleAssignments: OpHandler = (c) =>
-  collectionResponse(c, "unifiedRoleAssignment", "roleManagement/directory/roleAssignments", visibleObjects(c.tenant.directory.roleAssignments, c.now), c.query);
+  collectionResponse(
+    c,
+    "unifiedRoleAssignment",
+    "roleManagement/directory/roleAssignments",
+    visibleObjects(c.tenant.directory.roleAssignments, c.now),
+    c.query,
+  );
 
 function activate(c: OpCall, templateId: string): Rec {
   const existing = [...c.tenant.directory.directoryRoles.values()].find((r) => r.obj.roleTemplateId === templateId);
   if (existing) return existing.obj;
   const t = DIRECTORY_ROLE_TEMPLATES.find((x) => x.id === templateId);
   if (!t) throw notFound(templateId);
-  const role: Rec = { id: guid(c.ctx.random), deletedDateTime: null, description: t.description, displayName: t.displayName, roleTemplateId: t.id };
+  const role: Rec = {
+    id: guid(c.ctx.random),
+    deletedDateTime: null,
+    description: t.description,
+    displayName: t.displayName,
+    roleTemplateId: t.id,
+  };
   store(c, c.tenant.directory.directoryRoles, role);
   return role;
 }
 
 const createRoleAssignment: OpHandler = (c) => {
   const { roleDefinitionId, principalId, directoryScopeId, appScopeId } = c.body as Record<string, string | undefined>;
-  if (!directoryScopeId && !appScopeId) throw badRequest("Invalid value specified for property 'directoryScopeId' of resource 'UnifiedRoleAssignment'.");
+  if (!directoryScopeId && !appScopeId)
+    throw badRequest("Invalid value specified for property 'directoryScopeId' of resource 'UnifiedRoleAssignment'.");
   // Built-in role definitions carry their template id as their id.
   if (!DIRECTORY_ROLE_TEMPLATES.some((t) => t.id === roleDefinitionId)) throw notFound(String(roleDefinitionId));
   if (!principalOf(c.tenant, String(principalId), c.now)) throw notFound(String(principalId));
   for (const ra of c.tenant.directory.roleAssignments.values()) {
     const o = ra.obj;
-    if (o.principalId === principalId && o.roleDefinitionId === roleDefinitionId && (o.directoryScopeId ?? null) === (directoryScopeId ?? null)) {
+    if (
+      o.principalId === principalId &&
+      o.roleDefinitionId === roleDefinitionId &&
+      (o.directoryScopeId ?? null) === (directoryScopeId ?? null)
+    ) {
       throw badRequest(CONFLICT);
     }
   }
-  const obj: Rec = { id: roleAssignmentId(c.ctx.random), appScopeId: appScopeId ?? null, condition: null, directoryScopeId: directoryScopeId ?? null, principalId, principalOrganizationId: c.tenant.tenantId, roleDefinitionId };
+  const obj: Rec = {
+    id: roleAssignmentId(c.ctx.random),
+    appScopeId: appScopeId ?? null,
+    condition: null,
+    directoryScopeId: directoryScopeId ?? null,
+    principalId,
+    principalOrganizationId: c.tenant.tenantId,
+    roleDefinitionId,
+  };
   store(c, c.tenant.directory.roleAssignments, obj);
   activate(c, String(roleDefinitionId));
   return entityResponse(c, 201, "unifiedRoleAssignment", "roleManagement/directory/roleAssignments", obj);
 };
 
-const listDirectoryRoles: OpHandler = (c) => collectionResponse(c, "directoryRole", "directoryRoles", visibleObjects(c.tenant.directory.directoryRoles, c.now), c.query);
+const listDirectoryRoles: OpHandler = (c) =>
+  collectionResponse(
+    c,
+    "directoryRole",
+    "directoryRoles",
+    visibleObjects(c.tenant.directory.directoryRoles, c.now),
+    c.query,
+  );
 
 const createDirectoryRole: OpHandler = (c) => {
   const extra = Object.keys(c.body).filter((k) => k !== "roleTemplateId");
   if (extra.length) throw badRequest(`Property '${extra[0]}' is read-only and cannot be set.`);
   const templateId = String(c.body.roleTemplateId);
-  if ([...c.tenant.directory.directoryRoles.values()].some((r) => r.obj.roleTemplateId === templateId)) throw badRequest(CONFLICT);
+  if ([...c.tenant.directory.directoryRoles.values()].some((r) => r.obj.roleTemplateId === templateId))
+    throw badRequest(CONFLICT);
   return entityResponse(c, 201, "directoryRole", "directoryRoles", activate(c, templateId));
 };
 
-const listGrants: OpHandler = (c) => collectionResponse(c, "oAuth2PermissionGrant", "oauth2PermissionGrants", visibleObjects(c.tenant.directory.oauth2PermissionGrants, c.now), c.query);
+const listGrants: OpHandler = (c) =>
+  collectionResponse(
+    c,
+    "oAuth2PermissionGrant",
+    "oauth2PermissionGrants",
+    visibleObjects(c.tenant.directory.oauth2PermissionGrants, c.now),
+    c.query,
+  );
 
 const createGrant: OpHandler = (c) => {
   const b = c.body as Record<string, string | undefined>;
@@ -67,15 +109,28 @@ const createGrant: OpHandler = (c) => {
   if (b.consentType !== "AllPrincipals" && b.consentType !== "Principal") {
     throw badRequest("Invalid value specified for property 'consentType' of resource 'OAuth2PermissionGrant'.");
   }
-  if (b.consentType === "Principal" && !principalOf(c.tenant, String(b.principalId), c.now)) throw notFound(String(b.principalId));
+  if (b.consentType === "Principal" && !principalOf(c.tenant, String(b.principalId), c.now))
+    throw notFound(String(b.principalId));
   for (const g of c.tenant.directory.oauth2PermissionGrants.values()) {
     const o = g.obj;
-    if (o.clientId === b.clientId && o.resourceId === b.resourceId && o.consentType === b.consentType && (o.principalId ?? null) === (b.principalId ?? null)) {
+    if (
+      o.clientId === b.clientId &&
+      o.resourceId === b.resourceId &&
+      o.consentType === b.consentType &&
+      (o.principalId ?? null) === (b.principalId ?? null)
+    ) {
       // Assumption: a second grant for the same client/resource/principal conflicts (text not confirmed).
       throw new GraphError(409, "Request_MultipleObjectsWithSameKeyValue", "Permission entry already exists.");
     }
   }
-  const obj: Rec = { id: assignmentId(c.ctx.random), clientId: b.clientId, consentType: b.consentType, principalId: b.principalId ?? null, resourceId: b.resourceId, scope: b.scope ?? "" };
+  const obj: Rec = {
+    id: assignmentId(c.ctx.random),
+    clientId: b.clientId,
+    consentType: b.consentType,
+    principalId: b.principalId ?? null,
+    resourceId: b.resourceId,
+    scope: b.scope ?? "",
+  };
   store(c, c.tenant.directory.oauth2PermissionGrants, obj);
   return entityResponse(c, 201, "oAuth2PermissionGrant", "oauth2PermissionGrants", obj);
 };
@@ -120,14 +175,25 @@ const restore: OpHandler = (c) => {
   if (type === "#microsoft.graph.servicePrincipal") {
     const appId = String(s.obj.appId).toLowerCase();
     if ([...map.values()].some((x) => String(x.obj.appId).toLowerCase() === appId)) {
-      throw new GraphError(409, "Request_MultipleObjectsWithSameKeyValue", `The service principal cannot be created, updated, or restored because the service principal name ${s.obj.appId} is already in use.`);
+      throw new GraphError(
+        409,
+        "Request_MultipleObjectsWithSameKeyValue",
+        `The service principal cannot be created, updated, or restored because the service principal name ${s.obj.appId} is already in use.`,
+      );
     }
   }
   c.tenant.directory.deletedItems.delete(String(s.obj.id));
   const { ["@odata.type"]: _type, ...rest } = s.obj;
   const obj: Rec = { ...rest, deletedDateTime: null };
-  map.set(String(obj.id), { obj, meta: { createdAt: s.meta.createdAt, visibleAt: c.now + c.ctx.options.faults.replicationMs } });
-  return ok(c, 200, { "@odata.context": context(c, "directoryObjects/$entity"), "@odata.type": type, ...render(home.entity, obj) });
+  map.set(String(obj.id), {
+    obj,
+    meta: { createdAt: s.meta.createdAt, visibleAt: c.now + c.ctx.options.faults.replicationMs },
+  });
+  return ok(c, 200, {
+    "@odata.context": context(c, "directoryObjects/$entity"),
+    "@odata.type": type,
+    ...render(home.entity, obj),
+  });
 };
 
 export const DIRECTORY_HANDLERS: Record<string, OpHandler> = {

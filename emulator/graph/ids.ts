@@ -29,7 +29,8 @@ const SECRET_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 
 /** Client secret values Entra issues are 40 characters with `8Q~` after a 3-character hint. */
 export function clientSecret(random: Random): string {
-  const pick = (n: number) => Array.from({ length: n }, () => SECRET_ALPHABET[Math.floor(random() * SECRET_ALPHABET.length)]).join("");
+  const pick = (n: number) =>
+    Array.from({ length: n }, () => SECRET_ALPHABET[Math.floor(random() * SECRET_ALPHABET.length)]).join("");
   const head = pick(3).replace(/[~.]/g, "x");
   return `${head}8Q~${pick(34)}`;
 }

@@ -45,14 +45,19 @@ function dispatch(call: Call): EmuResponse {
   const rest = version?.[1] ?? "";
   const match = version ? matchOperation(req.method.toUpperCase(), rest) : { kind: "unknown" as const };
   if (match.kind !== "ok") {
-    ctx.violation({ surface: "graph", kind: match.kind === "unknown" ? "unknown-graph-path" : "unknown-graph-method", detail: `${req.method} ${req.path}` });
+    ctx.violation({
+      surface: "graph",
+      kind: match.kind === "unknown" ? "unknown-graph-path" : "unknown-graph-method",
+      detail: `${req.method} ${req.path}`,
+    });
   }
 
   const auth = ctx.authenticate(req, GRAPH_AUDIENCE);
   if (!auth.ok) return auth.response;
   const claims = auth.claims;
   const tenant = findTenant(ctx.state, claims.tid);
-  if (!tenant) throw new GraphError(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.");
+  if (!tenant)
+    throw new GraphError(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.");
 
   if (match.kind === "unknown") {
     if (!version) throw badRequest(`Invalid version: ${path.split("/")[1] ?? ""}`, "BadRequest");
@@ -88,11 +93,17 @@ function readBody(call: Call, op: Operation): Rec {
     try {
       body = JSON.parse(text);
     } catch {
-      throw badRequest("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.", "BadRequest");
+      throw badRequest(
+        "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
+        "BadRequest",
+      );
     }
   }
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw badRequest("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.", "BadRequest");
+    throw badRequest(
+      "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
+      "BadRequest",
+    );
   }
   const schema = op.requestBody.schema;
   const problem =
@@ -119,7 +130,12 @@ function readBody(call: Call, op: Operation): Rec {
 function validateInline(operation: string, props: Record<string, PropertyType>, body: Rec) {
   for (const [k, v] of Object.entries(body)) {
     const p = props[k];
-    if (!p) return { path: k, code: "BadRequest", message: `The parameter '${k}' in the request payload is not a valid parameter for the operation '${operation}'.` };
+    if (!p)
+      return {
+        path: k,
+        code: "BadRequest",
+        message: `The parameter '${k}' in the request payload is not a valid parameter for the operation '${operation}'.`,
+      };
     const items = p.collection && Array.isArray(v) ? v : [v];
     for (const item of items) {
       const problem = validateBody(p.type, item);

@@ -9,7 +9,8 @@ export interface GraphKnobs {
    * signInAudience given to an application created without one. The application resource page lists
    * AzureADMyOrg as the default; reports exist of Graph-created apps getting AzureADandPersonalMicrosoftAccount. UNCONFIRMED.
    */
-  defaultSignInAudience: "AzureADMyOrg" | "AzureADMultipleOrgs" | "AzureADandPersonalMicrosoftAccount" | "PersonalMicrosoftAccount";
+  defaultSignInAudience:
+    "AzureADMyOrg" | "AzureADMultipleOrgs" | "AzureADandPersonalMicrosoftAccount" | "PersonalMicrosoftAccount";
   /**
    * passwordCredentials in a POST/PATCH body: the pages say they "cannot be set" and point to addPassword,
    * without saying whether Graph ignores them or fails. UNCONFIRMED: "ignore" (drop them) or "reject" (400).

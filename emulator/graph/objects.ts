@@ -37,7 +37,10 @@ function byKey(map: Map<string, Stored>, c: OpCall, idParam: string): Stored {
   const key = appId ?? c.params[idParam];
   if (appId === undefined) requireObjectId(key);
   for (const s of map.values()) {
-    const hit = appId !== undefined ? String(s.obj.appId).toLowerCase() === appId.toLowerCase() : String(s.obj.id).toLowerCase() === key.toLowerCase();
+    const hit =
+      appId !== undefined
+        ? String(s.obj.appId).toLowerCase() === appId.toLowerCase()
+        : String(s.obj.id).toLowerCase() === key.toLowerCase();
     if (hit && isVisible(s, c.now)) return s;
   }
   throw notFound(key);
@@ -60,7 +63,11 @@ export type PrincipalType = "ServicePrincipal" | "User" | "Group";
 
 export function principalOf(t: TenantState, id: string, now: number): { s: Stored; type: PrincipalType } | undefined {
   const d = t.directory;
-  const tries: Array<[Map<string, Stored>, PrincipalType]> = [[d.servicePrincipals, "ServicePrincipal"], [d.users, "User"], [d.groups, "Group"]];
+  const tries: Array<[Map<string, Stored>, PrincipalType]> = [
+    [d.servicePrincipals, "ServicePrincipal"],
+    [d.users, "User"],
+    [d.groups, "Group"],
+  ];
   for (const [map, type] of tries) {
     const s = map.get(id) ?? [...map.values()].find((x) => String(x.obj.id).toLowerCase() === id.toLowerCase());
     if (s && isVisible(s, now)) return { s, type };

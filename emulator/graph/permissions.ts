@@ -10,7 +10,12 @@ import { GLOBAL_ADMINISTRATOR } from "./first-party";
 
 type Alternatives = ReadonlyArray<string | readonly string[]>;
 
-const APP_READ: Alternatives = ["Application.Read.All", "Application.ReadWrite.OwnedBy", "Application.ReadWrite.All", "Directory.Read.All"];
+const APP_READ: Alternatives = [
+  "Application.Read.All",
+  "Application.ReadWrite.OwnedBy",
+  "Application.ReadWrite.All",
+  "Directory.Read.All",
+];
 const APP_WRITE: Alternatives = ["Application.ReadWrite.All"];
 const DIRECTORY_READ = "Directory.Read.All";
 
@@ -27,20 +32,38 @@ const TABLE: Record<string, Alternatives> = {
   "applications.application.addPassword": APP_WRITE,
   "applications.application.removePassword": APP_WRITE,
   "servicePrincipals.servicePrincipal.ListServicePrincipal": APP_READ,
-  "servicePrincipals.servicePrincipal.CreateServicePrincipal": ["Application.ReadWrite.OwnedBy", "Application.ReadWrite.All"],
+  "servicePrincipals.servicePrincipal.CreateServicePrincipal": [
+    "Application.ReadWrite.OwnedBy",
+    "Application.ReadWrite.All",
+  ],
   "servicePrincipals.servicePrincipal.GetServicePrincipal": APP_READ,
   "servicePrincipals.servicePrincipal.UpdateServicePrincipal": APP_WRITE,
   "servicePrincipals.servicePrincipal.DeleteServicePrincipal": APP_WRITE,
   "servicePrincipals.servicePrincipal.GetServicePrincipalByAppId": APP_READ,
   "servicePrincipals.servicePrincipal.UpdateServicePrincipalByAppId": APP_WRITE,
   "servicePrincipals.servicePrincipal.DeleteServicePrincipalByAppId": APP_WRITE,
-  "servicePrincipals.ListAppRoleAssignedTo": ["Application.Read.All", "AppRoleAssignment.ReadWrite.All", "Directory.Read.All"],
-  "servicePrincipals.CreateAppRoleAssignedTo": [["AppRoleAssignment.ReadWrite.All", "Application.Read.All"], ["AppRoleAssignment.ReadWrite.All", DIRECTORY_READ]],
+  "servicePrincipals.ListAppRoleAssignedTo": [
+    "Application.Read.All",
+    "AppRoleAssignment.ReadWrite.All",
+    "Directory.Read.All",
+  ],
+  "servicePrincipals.CreateAppRoleAssignedTo": [
+    ["AppRoleAssignment.ReadWrite.All", "Application.Read.All"],
+    ["AppRoleAssignment.ReadWrite.All", DIRECTORY_READ],
+  ],
   "servicePrincipals.DeleteAppRoleAssignedTo": ["AppRoleAssignment.ReadWrite.All", "Directory.ReadWrite.All"],
-  "servicePrincipals.ListAppRoleAssignments": ["Application.Read.All", "AppRoleAssignment.ReadWrite.All", "Directory.Read.All"],
+  "servicePrincipals.ListAppRoleAssignments": [
+    "Application.Read.All",
+    "AppRoleAssignment.ReadWrite.All",
+    "Directory.Read.All",
+  ],
   "organization.organization.ListOrganization": ["Organization.Read.All", DIRECTORY_READ],
   "domains.domain.ListDomain": ["Domain.Read.All", DIRECTORY_READ],
-  "subscribedSkus.subscribedSku.ListSubscribedSku": ["LicenseAssignment.Read.All", "Organization.Read.All", DIRECTORY_READ],
+  "subscribedSkus.subscribedSku.ListSubscribedSku": [
+    "LicenseAssignment.Read.All",
+    "Organization.Read.All",
+    DIRECTORY_READ,
+  ],
   "users.user.GetUser": ["User.Read.All", DIRECTORY_READ],
   "users.user.UpdateUser": ["User.ReadWrite.All", "Directory.ReadWrite.All"],
   "users.user.assignLicense": ["LicenseAssignment.ReadWrite.All", "User.ReadWrite.All", "Directory.ReadWrite.All"],
@@ -52,8 +75,14 @@ const TABLE: Record<string, Alternatives> = {
   "roleManagement.directory.CreateRoleAssignments": ["RoleManagement.ReadWrite.Directory"],
   "directoryRoles.directoryRole.ListDirectoryRole": ["RoleManagement.Read.Directory", DIRECTORY_READ],
   "directoryRoles.directoryRole.CreateDirectoryRole": ["RoleManagement.ReadWrite.Directory"],
-  "oauth2PermissionGrants.oAuth2PermissionGrant.ListOAuth2PermissionGrant": ["DelegatedPermissionGrant.Read.All", DIRECTORY_READ],
-  "oauth2PermissionGrants.oAuth2PermissionGrant.CreateOAuth2PermissionGrant": ["DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All"],
+  "oauth2PermissionGrants.oAuth2PermissionGrant.ListOAuth2PermissionGrant": [
+    "DelegatedPermissionGrant.Read.All",
+    DIRECTORY_READ,
+  ],
+  "oauth2PermissionGrants.oAuth2PermissionGrant.CreateOAuth2PermissionGrant": [
+    "DelegatedPermissionGrant.ReadWrite.All",
+    "Directory.ReadWrite.All",
+  ],
 };
 
 /** deletedItems operations are authorised by the kind of object they touch. */

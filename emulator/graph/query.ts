@@ -19,7 +19,11 @@ export function readQuery(call: Call, op: Operation): Query {
     if (!k.startsWith("$")) continue;
     // $skiptoken is how a client follows @odata.nextLink on any pageable operation.
     if (k !== "$skiptoken" && !supported.has(k)) {
-      call.ctx.violation({ surface: "graph", kind: "unsupported-query-option", detail: `${op.method} ${op.path}: ${k} is not supported by the documented page` });
+      call.ctx.violation({
+        surface: "graph",
+        kind: "unsupported-query-option",
+        detail: `${op.method} ${op.path}: ${k} is not supported by the documented page`,
+      });
       throw badRequest(`'${k}' is not supported by the service.`);
     }
     options.set(k, v);
@@ -30,18 +34,33 @@ export function readQuery(call: Call, op: Operation): Query {
   }
   const eventual = (call.req.headers["consistencylevel"] ?? "").toLowerCase() === "eventual";
   if (options.has("$search") && !eventual) {
-    call.ctx.violation({ surface: "graph", kind: "missing-consistency-level", detail: `${op.method} ${op.path}: $search without ConsistencyLevel: eventual` });
-    throw badRequest("Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'", "Request_UnsupportedQuery");
+    call.ctx.violation({
+      surface: "graph",
+      kind: "missing-consistency-level",
+      detail: `${op.method} ${op.path}: $search without ConsistencyLevel: eventual`,
+    });
+    throw badRequest(
+      "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
+      "Request_UnsupportedQuery",
+    );
   }
   if (options.get("$count") === "true" && !eventual && call.ctx.options.graph.requireConsistencyLevelForCount) {
-    call.ctx.violation({ surface: "graph", kind: "missing-consistency-level", detail: `${op.method} ${op.path}: $count without ConsistencyLevel: eventual` });
+    call.ctx.violation({
+      surface: "graph",
+      kind: "missing-consistency-level",
+      detail: `${op.method} ${op.path}: $count without ConsistencyLevel: eventual`,
+    });
     throw badRequest("$count is not currently supported.", "Request_BadRequest");
   }
   return { options };
 }
 
 function unknownProperty(call: Call, entity: string, name: string): GraphError {
-  call.ctx.violation({ surface: "graph", kind: "unknown-property", detail: `query names '${name}', not a property of microsoft.graph.${entity}` });
+  call.ctx.violation({
+    surface: "graph",
+    kind: "unknown-property",
+    detail: `query names '${name}', not a property of microsoft.graph.${entity}`,
+  });
   return badRequest(`Could not find a property named '${name}' on type 'microsoft.graph.${entity}'.`, "BadRequest");
 }
 
@@ -67,7 +86,9 @@ function same(a: unknown, b: unknown): boolean {
 
 function splitOutsideQuotes(s: string, sep: RegExp): string[] {
   const parts: string[] = [];
-  let depth = 0, quoted = false, start = 0;
+  let depth = 0,
+    quoted = false,
+    start = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s[i];
     if (c === "'") quoted = !quoted;
@@ -129,26 +150,44 @@ function clause(call: Call, entity: string, text: string, props: Set<string>): P
 export function filterPredicate(call: Call, entity: string, filter: string): Pred {
   const props = new Set(propertyNames(entity));
   const ors = splitOutsideQuotes(filter.trim(), /^\s+or\s+/i);
-  const groups = ors.map((g) => splitOutsideQuotes(g, /^\s+and\s+/i).map((c) => clause(call, entity, stripParens(c), props)));
+  const groups = ors.map((g) =>
+    splitOutsideQuotes(g, /^\s+and\s+/i).map((c) => clause(call, entity, stripParens(c), props)),
+  );
   return (o) => groups.some((ands) => ands.every((p) => p(o)));
 }
 
 function stripParens(s: string): string {
   let t = s.trim();
-  while (t.startsWith("(") && t.endsWith(")") && splitOutsideQuotes(t.slice(1, -1), /^\)\s*/).length === 1) t = t.slice(1, -1).trim();
+  while (t.startsWith("(") && t.endsWith(")") && splitOutsideQuotes(t.slice(1, -1), /^\)\s*/).length === 1)
+    t = t.slice(1, -1).trim();
   return t;
 }
 
 // ---- $select and rendering ------------------------------------------------------------------------
 
 /** Properties Graph returns for a user when no $select is given (user-get page). */
-const USER_DEFAULT = ["businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone", "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id"];
+const USER_DEFAULT = [
+  "businessPhones",
+  "displayName",
+  "givenName",
+  "jobTitle",
+  "mail",
+  "mobilePhone",
+  "officeLocation",
+  "preferredLanguage",
+  "surname",
+  "userPrincipalName",
+  "id",
+];
 
 export function selection(call: Call, entity: string, q: Query): string[] | undefined {
   const raw = q.options.get("$select");
   if (!raw) return undefined;
   const known = new Set([...propertyNames(entity), ...navigationNames(entity)]);
-  const names = raw.split(",").map((s) => s.trim()).filter(Boolean);
+  const names = raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const n of names) if (!known.has(n)) throw unknownProperty(call, entity, n);
   return names;
 }
@@ -176,9 +215,19 @@ function contextFragment(base: string, select: string[] | undefined): string {
   return select ? `${base}(${select.join(",")})` : base;
 }
 
-export function entityResponse(call: Call, status: number, entity: string, fragmentBase: string, obj: Rec, q?: Query): EmuResponse {
+export function entityResponse(
+  call: Call,
+  status: number,
+  entity: string,
+  fragmentBase: string,
+  obj: Rec,
+  q?: Query,
+): EmuResponse {
   const select = q ? selection(call, entity, q) : undefined;
-  return ok(call, status, { "@odata.context": context(call, `${contextFragment(fragmentBase, select)}/$entity`), ...render(entity, obj, select) });
+  return ok(call, status, {
+    "@odata.context": context(call, `${contextFragment(fragmentBase, select)}/$entity`),
+    ...render(entity, obj, select),
+  });
 }
 
 // ---- collections ----------------------------------------------------------------------------------
@@ -190,7 +239,14 @@ function decodeSkipToken(token: string): number {
   return Number(m[1]);
 }
 
-export function collectionResponse(call: Call, entity: string, fragmentBase: string, items: Rec[], q: Query, opts: { searchable?: string[] } = {}): EmuResponse {
+export function collectionResponse(
+  call: Call,
+  entity: string,
+  fragmentBase: string,
+  items: Rec[],
+  q: Query,
+  opts: { searchable?: string[] } = {},
+): EmuResponse {
   let rows = items;
   const filter = q.options.get("$filter");
   if (filter) rows = rows.filter(filterPredicate(call, entity, filter));
@@ -206,7 +262,9 @@ export function collectionResponse(call: Call, entity: string, fragmentBase: str
   if (topRaw !== undefined) {
     top = Number(topRaw);
     if (!Number.isInteger(top) || top < 1 || top > knobs.maxPageSize) {
-      throw badRequest(`Invalid page size specified: '${topRaw}'. Must be between 1 and ${knobs.maxPageSize} inclusive.`);
+      throw badRequest(
+        `Invalid page size specified: '${topRaw}'. Must be between 1 and ${knobs.maxPageSize} inclusive.`,
+      );
     }
   }
   const token = q.options.get("$skiptoken");
@@ -228,13 +286,26 @@ function searchPredicate(call: Call, entity: string, search: string, searchable:
   const terms = search.split(/\s+(?:AND|OR)\s+/).map((t) => t.trim().replace(/^"|"$/g, ""));
   const preds = terms.map((t) => {
     const m = /^([A-Za-z0-9_]+):(.*)$/.exec(t);
-    if (!m) throw badRequest(`Syntax error: character '${t[0] ?? ""}' is not valid at position 0 in '${search}'.`, "BadRequest");
+    if (!m)
+      throw badRequest(
+        `Syntax error: character '${t[0] ?? ""}' is not valid at position 0 in '${search}'.`,
+        "BadRequest",
+      );
     if (!propertyNames(entity).includes(m[1])) throw unknownProperty(call, entity, m[1]);
-    if (!searchable.includes(m[1])) throw badRequest(`Unsupported query: $search is not supported on property '${m[1]}'.`, "Request_UnsupportedQuery");
+    if (!searchable.includes(m[1]))
+      throw badRequest(
+        `Unsupported query: $search is not supported on property '${m[1]}'.`,
+        "Request_UnsupportedQuery",
+      );
     const needle = m[2].toLowerCase();
     const p = m[1];
     // Graph's $search matches tokens from their start.
-    return (o: Rec) => typeof o[p] === "string" && (o[p] as string).toLowerCase().split(/[\s._-]+/).some((w) => w.startsWith(needle) || (o[p] as string).toLowerCase().startsWith(needle));
+    return (o: Rec) =>
+      typeof o[p] === "string" &&
+      (o[p] as string)
+        .toLowerCase()
+        .split(/[\s._-]+/)
+        .some((w) => w.startsWith(needle) || (o[p] as string).toLowerCase().startsWith(needle));
   });
   return (o) => preds.some((p) => p(o));
 }

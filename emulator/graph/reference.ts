@@ -5,8 +5,20 @@
 import referenceJson from "../reference/graph-v1-subset.json";
 import { GUID } from "../../domain/ids";
 
-export interface PropertyType { type: string; collection?: boolean; nullable?: boolean; readOnly?: boolean }
-interface TypeDef { kind?: string; baseType?: string; openType?: boolean; properties?: Record<string, PropertyType>; allPropertyNames?: string[]; allNavigationPropertyNames?: string[] }
+export interface PropertyType {
+  type: string;
+  collection?: boolean;
+  nullable?: boolean;
+  readOnly?: boolean;
+}
+interface TypeDef {
+  kind?: string;
+  baseType?: string;
+  openType?: boolean;
+  properties?: Record<string, PropertyType>;
+  allPropertyNames?: string[];
+  allNavigationPropertyNames?: string[];
+}
 export interface Operation {
   path: string;
   method: string;
@@ -34,7 +46,11 @@ interface Reference {
 export const REFERENCE = referenceJson as unknown as Reference;
 
 /** A request-path pattern: the reference path itself or a form its documented page adds. */
-interface Route { op: Operation; regex: RegExp; params: string[] }
+interface Route {
+  op: Operation;
+  regex: RegExp;
+  params: string[];
+}
 
 function compile(template: string): { regex: RegExp; params: string[] } {
   const params: string[] = [];
@@ -114,29 +130,49 @@ export function navigationNames(entity: string): string[] {
 export function declaredProperties(typeName: string): Record<string, PropertyType> | undefined {
   const def = REFERENCE.schemas[typeName] ?? REFERENCE.referencedComplexTypes[typeName];
   if (!def) return undefined;
-  const base = def.baseType ? declaredProperties(def.baseType) ?? {} : {};
+  const base = def.baseType ? (declaredProperties(def.baseType) ?? {}) : {};
   return { ...base, ...(def.properties ?? {}) };
 }
 
-export interface BodyProblem { path: string; message: string; code: string }
+export interface BodyProblem {
+  path: string;
+  message: string;
+  code: string;
+}
 
 /**
  * Checks a body against a type: every property must be declared (entity, then nested complex types),
  * every enum value a member. `allowedAnnotations` are extra top-level names the page accepts
  * (e.g. "members@odata.bind"). Returns the first problem, phrased as Graph phrases it.
  */
-export function validateBody(typeName: string, body: unknown, allowedAnnotations: string[] = []): BodyProblem | undefined {
+export function validateBody(
+  typeName: string,
+  body: unknown,
+  allowedAnnotations: string[] = [],
+): BodyProblem | undefined {
   return validateValue(typeName, body, "", allowedAnnotations, true);
 }
 
-function validateValue(typeName: string, value: unknown, where: string, annotations: string[], top: boolean): BodyProblem | undefined {
+function validateValue(
+  typeName: string,
+  value: unknown,
+  where: string,
+  annotations: string[],
+  top: boolean,
+): BodyProblem | undefined {
   if (value === null || value === undefined) return undefined;
   const en = REFERENCE.enumTypes[typeName];
   if (en) {
-    if (typeof value !== "string") return { path: where, code: "BadRequest", message: `Cannot convert a primitive value to the expected type '${typeName}'.` };
+    if (typeof value !== "string")
+      return {
+        path: where,
+        code: "BadRequest",
+        message: `Cannot convert a primitive value to the expected type '${typeName}'.`,
+      };
     const parts = en.isFlags ? value.split(",").map((s) => s.trim()) : [value];
     const bad = parts.find((p) => !en.members.includes(p));
-    if (bad !== undefined) return { path: where, code: "BadRequest", message: `Requested value '${bad}' was not found.` };
+    if (bad !== undefined)
+      return { path: where, code: "BadRequest", message: `Requested value '${bad}' was not found.` };
     return undefined;
   }
   const props = declaredProperties(typeName);
@@ -145,7 +181,11 @@ function validateValue(typeName: string, value: unknown, where: string, annotati
     return undefined; // a type the reference does not describe: nothing to check against
   }
   if (typeof value !== "object" || Array.isArray(value)) {
-    return { path: where, code: "BadRequest", message: `Cannot convert a primitive value to the expected type '${typeName}'.` };
+    return {
+      path: where,
+      code: "BadRequest",
+      message: `Cannot convert a primitive value to the expected type '${typeName}'.`,
+    };
   }
   const def = REFERENCE.schemas[typeName] ?? REFERENCE.referencedComplexTypes[typeName];
   const entity = def?.kind === "entity";
@@ -157,12 +197,25 @@ function validateValue(typeName: string, value: unknown, where: string, annotati
     if (!p) {
       // Directory entities answer from the directory service; nested complex values fail in OData parsing.
       return entity && top
-        ? { path: at, code: "Request_BadRequest", message: `Property '${k}' does not exist as a declared property or extension property.` }
-        : { path: at, code: "BadRequest", message: `The property '${k}' does not exist on type '${typeName}'. Make sure to only use property names that are defined by the type or mark the type as open type.` };
+        ? {
+            path: at,
+            code: "Request_BadRequest",
+            message: `Property '${k}' does not exist as a declared property or extension property.`,
+          }
+        : {
+            path: at,
+            code: "BadRequest",
+            message: `The property '${k}' does not exist on type '${typeName}'. Make sure to only use property names that are defined by the type or mark the type as open type.`,
+          };
     }
     if (p.collection) {
       if (v === null) continue;
-      if (!Array.isArray(v)) return { path: at, code: "BadRequest", message: `Cannot read the value of property '${k}': a collection was expected.` };
+      if (!Array.isArray(v))
+        return {
+          path: at,
+          code: "BadRequest",
+          message: `Cannot read the value of property '${k}': a collection was expected.`,
+        };
       for (const item of v) {
         const problem = validateValue(p.type, item, at, [], false);
         if (problem) return problem;
@@ -175,17 +228,27 @@ function validateValue(typeName: string, value: unknown, where: string, annotati
   return undefined;
 }
 
-
 function checkPrimitive(type: string, value: unknown, where: string): BodyProblem | undefined {
   // Graph echoes the literal; a value under a credential-like name is not echoed (it ends up in violations).
   const shown = /secret|password|key/i.test(where) ? "***" : String(value);
-  const bad = (): BodyProblem => ({ path: where, code: "BadRequest", message: `Cannot convert the literal '${shown}' to the expected type '${type}'.` });
+  const bad = (): BodyProblem => ({
+    path: where,
+    code: "BadRequest",
+    message: `Cannot convert the literal '${shown}' to the expected type '${type}'.`,
+  });
   switch (type) {
-    case "Edm.Boolean": return typeof value === "boolean" ? undefined : bad();
-    case "Edm.Guid": return typeof value === "string" && GUID.test(value) ? undefined : bad();
-    case "Edm.Int32": case "Edm.Int64": return typeof value === "number" && Number.isInteger(value) ? undefined : bad();
-    case "Edm.String": case "Edm.DateTimeOffset": case "Edm.Binary": return typeof value === "string" ? undefined : bad();
-    default: return undefined;
+    case "Edm.Boolean":
+      return typeof value === "boolean" ? undefined : bad();
+    case "Edm.Guid":
+      return typeof value === "string" && GUID.test(value) ? undefined : bad();
+    case "Edm.Int32":
+    case "Edm.Int64":
+      return typeof value === "number" && Number.isInteger(value) ? undefined : bad();
+    case "Edm.String":
+    case "Edm.DateTimeOffset":
+    case "Edm.Binary":
+      return typeof value === "string" ? undefined : bad();
+    default:
+      return undefined;
   }
 }
-

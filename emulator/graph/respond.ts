@@ -5,17 +5,26 @@ import type { EmuContext, EmuRequest, EmuResponse } from "../http";
 import { guid } from "./ids";
 
 export class GraphError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
 
 export const notFound = (id: string) =>
-  new GraphError(404, "Request_ResourceNotFound", `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
+  new GraphError(
+    404,
+    "Request_ResourceNotFound",
+    `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+  );
 
 export const badRequest = (message: string, code = "Request_BadRequest") => new GraphError(400, code, message);
 
-export const forbidden = () => new GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
+export const forbidden = () =>
+  new GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
 
 /** Per-request facts the helpers below need. */
 export interface Call {
@@ -34,11 +43,14 @@ function headers(call: Call, json: boolean): Record<string, string> {
   const h: Record<string, string> = {
     "request-id": call.requestId,
     "client-request-id": call.clientRequestId,
-    "x-ms-ags-diagnostic": JSON.stringify({ ServerInfo: { DataCenter: "Emulator", Slice: "E", Ring: "1", ScaleUnit: "000", RoleInstance: "EMU" } }),
+    "x-ms-ags-diagnostic": JSON.stringify({
+      ServerInfo: { DataCenter: "Emulator", Slice: "E", Ring: "1", ScaleUnit: "000", RoleInstance: "EMU" },
+    }),
     "strict-transport-security": "max-age=31536000",
   };
   if (json) {
-    h["content-type"] = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
+    h["content-type"] =
+      "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
     h["odata-version"] = "4.0";
   }
   return h;
@@ -49,7 +61,11 @@ export function errorResponse(call: Call, e: GraphError): EmuResponse {
     error: {
       code: e.code,
       message: e.message,
-      innerError: { date: new Date(call.ctx.now()).toISOString().replace(/\.\d{3}Z$/, ""), "request-id": call.requestId, "client-request-id": call.clientRequestId },
+      innerError: {
+        date: new Date(call.ctx.now()).toISOString().replace(/\.\d{3}Z$/, ""),
+        "request-id": call.requestId,
+        "client-request-id": call.clientRequestId,
+      },
     },
   };
   return { status: e.status, headers: headers(call, true), body };

@@ -2,7 +2,11 @@
 // plus the operator identity the CLI hands out. Every object is in Graph's JSON shape and carries only
 // properties of its reference schema, so rendering it is rendering what Microsoft would return.
 
-import { EXCHANGE_APPLICATION_PERMISSIONS, EXCHANGE_ADMIN_ROLE, GRAPH_APPLICATION_PERMISSIONS } from "../../providers/tenant/permissions";
+import {
+  EXCHANGE_APPLICATION_PERMISSIONS,
+  EXCHANGE_ADMIN_ROLE,
+  GRAPH_APPLICATION_PERMISSIONS,
+} from "../../providers/tenant/permissions";
 import { FIRST_PARTY } from "../../providers/tenant/clouds";
 import { emptyDirectory, emptyExchange, stored, type EmulatorState, type Rec, type TenantState } from "../model";
 import { DIRECTORY_ROLE_TEMPLATES, firstPartyServicePrincipals, GLOBAL_ADMINISTRATOR } from "./first-party";
@@ -20,8 +24,22 @@ interface PairSpec {
 }
 
 const PAIR: readonly PairSpec[] = [
-  { label: "source", name: "Fabrikam", initialDomain: "fabrikam.onmicrosoft.com", customDomain: "fabrikam.com", dehydrated: false, crossTenantSku: false },
-  { label: "target", name: "Contoso", initialDomain: "contoso.onmicrosoft.com", customDomain: "contoso.com", dehydrated: true, crossTenantSku: true },
+  {
+    label: "source",
+    name: "Fabrikam",
+    initialDomain: "fabrikam.onmicrosoft.com",
+    customDomain: "fabrikam.com",
+    dehydrated: false,
+    crossTenantSku: false,
+  },
+  {
+    label: "target",
+    name: "Contoso",
+    initialDomain: "contoso.onmicrosoft.com",
+    customDomain: "contoso.com",
+    dehydrated: true,
+    crossTenantSku: true,
+  },
 ];
 
 // Exchange Online (Plan 2): Microsoft's "Product names and service plan identifiers for licensing" page.
@@ -80,15 +98,31 @@ function seedTenant(spec: PairSpec, now: number, random: Random): TenantState {
     assignedPlans: [],
     provisionedPlans: [],
     verifiedDomains: [
-      { capabilities: "Email, OfficeCommunicationsOnline", isDefault: false, isInitial: true, name: spec.initialDomain, type: "Managed" },
-      { capabilities: "Email, OfficeCommunicationsOnline", isDefault: true, isInitial: false, name: spec.customDomain, type: "Managed" },
+      {
+        capabilities: "Email, OfficeCommunicationsOnline",
+        isDefault: false,
+        isInitial: true,
+        name: spec.initialDomain,
+        type: "Managed",
+      },
+      {
+        capabilities: "Email, OfficeCommunicationsOnline",
+        isDefault: true,
+        isInitial: false,
+        name: spec.customDomain,
+        type: "Managed",
+      },
     ],
   };
   const directory = emptyDirectory(organization);
-  directory.domains.push(domain(spec.initialDomain, { isInitial: true, isDefault: false }), domain(spec.customDomain, { isInitial: false, isDefault: true }));
+  directory.domains.push(
+    domain(spec.initialDomain, { isInitial: true, isDefault: false }),
+    domain(spec.customDomain, { isInitial: false, isDefault: true }),
+  );
 
   directory.subscribedSkus.push(sku(tenantId, spec.name, EXCHANGE_PLAN_2, 25, 0, random));
-  if (spec.crossTenantSku) directory.subscribedSkus.push(sku(tenantId, spec.name, CROSS_TENANT_MIGRATION, 10, 0, random));
+  if (spec.crossTenantSku)
+    directory.subscribedSkus.push(sku(tenantId, spec.name, CROSS_TENANT_MIGRATION, 10, 0, random));
 
   const firstParty = new Map<string, Rec>();
   for (const sp of firstPartyServicePrincipals()) {
@@ -128,12 +162,29 @@ function seedTenant(spec: PairSpec, now: number, random: Random): TenantState {
       },
     ],
     requiredResourceAccess: [
-      { resourceAppId: FIRST_PARTY.microsoftGraph, resourceAccess: GRAPH_APPLICATION_PERMISSIONS.map((p) => ({ id: p.id, type: "Role" })) },
-      { resourceAppId: FIRST_PARTY.exchangeOnline, resourceAccess: EXCHANGE_APPLICATION_PERMISSIONS.map((p) => ({ id: p.id, type: "Role" })) },
+      {
+        resourceAppId: FIRST_PARTY.microsoftGraph,
+        resourceAccess: GRAPH_APPLICATION_PERMISSIONS.map((p) => ({ id: p.id, type: "Role" })),
+      },
+      {
+        resourceAppId: FIRST_PARTY.exchangeOnline,
+        resourceAccess: EXCHANGE_APPLICATION_PERMISSIONS.map((p) => ({ id: p.id, type: "Role" })),
+      },
     ],
     appRoles: [],
-    api: { acceptMappedClaims: null, knownClientApplications: [], oauth2PermissionScopes: [], preAuthorizedApplications: [], requestedAccessTokenVersion: null },
-    web: { homePageUrl: null, logoutUrl: null, redirectUris: [], implicitGrantSettings: { enableAccessTokenIssuance: false, enableIdTokenIssuance: false } },
+    api: {
+      acceptMappedClaims: null,
+      knownClientApplications: [],
+      oauth2PermissionScopes: [],
+      preAuthorizedApplications: [],
+      requestedAccessTokenVersion: null,
+    },
+    web: {
+      homePageUrl: null,
+      logoutUrl: null,
+      redirectUris: [],
+      implicitGrantSettings: { enableAccessTokenIssuance: false, enableIdTokenIssuance: false },
+    },
     publicClient: { redirectUris: [] },
     spa: { redirectUris: [] },
     isFallbackPublicClient: null,
@@ -211,7 +262,13 @@ function seedTenant(spec: PairSpec, now: number, random: Random): TenantState {
   // A role shows in /directoryRoles once something activated it; an assignment does.
   for (const templateId of [GLOBAL_ADMINISTRATOR, EXCHANGE_ADMIN_ROLE.templateId]) {
     const t = DIRECTORY_ROLE_TEMPLATES.find((x) => x.id === templateId)!;
-    const role: Rec = { id: guid(random), deletedDateTime: null, description: t.description, displayName: t.displayName, roleTemplateId: t.id };
+    const role: Rec = {
+      id: guid(random),
+      deletedDateTime: null,
+      description: t.description,
+      displayName: t.displayName,
+      roleTemplateId: t.id,
+    };
     directory.directoryRoles.set(String(role.id), stored(role, now - 400 * DAY));
   }
 
@@ -272,7 +329,21 @@ function sku(
   };
 }
 
-function assignRole(map: Map<string, import("../model").Stored>, principalId: string, roleDefinitionId: string, now: number, random: Random): void {
-  const ra: Rec = { id: roleAssignmentId(random), appScopeId: null, condition: null, directoryScopeId: "/", principalId, principalOrganizationId: null, roleDefinitionId };
+function assignRole(
+  map: Map<string, import("../model").Stored>,
+  principalId: string,
+  roleDefinitionId: string,
+  now: number,
+  random: Random,
+): void {
+  const ra: Rec = {
+    id: roleAssignmentId(random),
+    appScopeId: null,
+    condition: null,
+    directoryScopeId: "/",
+    principalId,
+    principalOrganizationId: null,
+    roleDefinitionId,
+  };
   map.set(String(ra.id), stored(ra, now - DAY));
 }

@@ -5,36 +5,71 @@ import { type Rec } from "../model";
 import { homeApplication } from "./applications";
 import { firstPartyServicePrincipals } from "./first-party";
 import { assignmentId, guid, isoDate } from "./ids";
-import { type OpCall, type OpHandler, servicePrincipalOf, store, visibleObjects, softDelete, dropAssignmentsOf, principalOf } from "./objects";
+import {
+  type OpCall,
+  type OpHandler,
+  servicePrincipalOf,
+  store,
+  visibleObjects,
+  softDelete,
+  dropAssignmentsOf,
+  principalOf,
+} from "./objects";
 import { collectionResponse, entityResponse } from "./query";
 import { badRequest, GraphError, notFound, ok } from "./respond";
 
 const MULTI_TENANT = ["AzureADMultipleOrgs", "AzureADandPersonalMicrosoftAccount"];
-const SERVICE_OWNED = ["id", "deletedDateTime", "appOwnerOrganizationId", "appDisplayName", "servicePrincipalNames", "servicePrincipalType", "signInAudience", "createdByAppId"];
+const SERVICE_OWNED = [
+  "id",
+  "deletedDateTime",
+  "appOwnerOrganizationId",
+  "appDisplayName",
+  "servicePrincipalNames",
+  "servicePrincipalType",
+  "signInAudience",
+  "createdByAppId",
+];
 
 function writable(c: OpCall): Rec {
   const body: Rec = { ...c.body };
   for (const k of SERVICE_OWNED) delete body[k];
   if ("passwordCredentials" in body) {
-    c.ctx.violation({ surface: "graph", kind: "documented-misuse", detail: `${c.op.method} ${c.op.path}: passwordCredentials cannot be set with PATCH` });
-    if (c.ctx.options.graph.passwordCredentialsOnWrite === "reject") throw badRequest("Property 'passwordCredentials' is read-only and cannot be set.");
+    c.ctx.violation({
+      surface: "graph",
+      kind: "documented-misuse",
+      detail: `${c.op.method} ${c.op.path}: passwordCredentials cannot be set with PATCH`,
+    });
+    if (c.ctx.options.graph.passwordCredentialsOnWrite === "reject")
+      throw badRequest("Property 'passwordCredentials' is read-only and cannot be set.");
     delete body.passwordCredentials;
   }
   return body;
 }
 
 const list: OpHandler = (c) =>
-  collectionResponse(c, "servicePrincipal", "servicePrincipals", visibleObjects(c.tenant.directory.servicePrincipals, c.now), c.query, { searchable: ["displayName"] });
+  collectionResponse(
+    c,
+    "servicePrincipal",
+    "servicePrincipals",
+    visibleObjects(c.tenant.directory.servicePrincipals, c.now),
+    c.query,
+    { searchable: ["displayName"] },
+  );
 
 const create: OpHandler = (c) => {
   const appId = typeof c.body.appId === "string" ? c.body.appId : "";
   // The uniqueness check sees objects still replicating: the directory, not the read replica, enforces it.
   for (const sp of c.tenant.directory.servicePrincipals.values()) {
     if (String(sp.obj.appId).toLowerCase() === appId.toLowerCase()) {
-      throw new GraphError(409, "Request_MultipleObjectsWithSameKeyValue", `The service principal cannot be created, updated, or restored because the service principal name ${appId} is already in use.`);
+      throw new GraphError(
+        409,
+        "Request_MultipleObjectsWithSameKeyValue",
+        `The service principal cannot be created, updated, or restored because the service principal name ${appId} is already in use.`,
+      );
     }
   }
-  const noBacking = () => badRequest(`The appId '${appId}' of the service principal does not reference a valid application object.`);
+  const noBacking = () =>
+    badRequest(`The appId '${appId}' of the service principal does not reference a valid application object.`);
   let template: Rec;
   const firstParty = firstPartyServicePrincipals().find((sp) => String(sp.appId).toLowerCase() === appId.toLowerCase());
   if (firstParty) {
@@ -60,7 +95,7 @@ const create: OpHandler = (c) => {
       oauth2PermissionScopes: api.oauth2PermissionScopes ?? [],
       passwordCredentials: [],
       replyUrls: web.redirectUris ?? [],
-      servicePrincipalNames: [app.appId, ...(((app.identifierUris as string[] | undefined) ?? []))],
+      servicePrincipalNames: [app.appId, ...((app.identifierUris as string[] | undefined) ?? [])],
       servicePrincipalType: "Application",
       signInAudience: app.signInAudience,
       tags: [],
@@ -72,7 +107,8 @@ const create: OpHandler = (c) => {
   return entityResponse(c, 201, "servicePrincipal", "servicePrincipals", obj);
 };
 
-const get: OpHandler = (c) => entityResponse(c, 200, "servicePrincipal", "servicePrincipals", servicePrincipalOf(c).obj, c.query);
+const get: OpHandler = (c) =>
+  entityResponse(c, 200, "servicePrincipal", "servicePrincipals", servicePrincipalOf(c).obj, c.query);
 
 const update: OpHandler = (c) => {
   const sp = servicePrincipalOf(c);
@@ -92,18 +128,34 @@ const remove: OpHandler = (c) => {
 const listAssignedTo: OpHandler = (c) => {
   const sp = servicePrincipalOf(c);
   const rows = visibleObjects(c.tenant.directory.appRoleAssignments, c.now).filter((a) => a.resourceId === sp.obj.id);
-  return collectionResponse(c, "appRoleAssignment", `servicePrincipals('${sp.obj.id}')/appRoleAssignedTo`, rows, c.query);
+  return collectionResponse(
+    c,
+    "appRoleAssignment",
+    `servicePrincipals('${sp.obj.id}')/appRoleAssignedTo`,
+    rows,
+    c.query,
+  );
 };
 
 const listAssignments: OpHandler = (c) => {
   const sp = servicePrincipalOf(c);
   const rows = visibleObjects(c.tenant.directory.appRoleAssignments, c.now).filter((a) => a.principalId === sp.obj.id);
-  return collectionResponse(c, "appRoleAssignment", `servicePrincipals('${sp.obj.id}')/appRoleAssignments`, rows, c.query);
+  return collectionResponse(
+    c,
+    "appRoleAssignment",
+    `servicePrincipals('${sp.obj.id}')/appRoleAssignments`,
+    rows,
+    c.query,
+  );
 };
 
 const assign: OpHandler = (c) => {
   const resource = servicePrincipalOf(c);
-  const { principalId, resourceId, appRoleId } = c.body as { principalId?: string; resourceId?: string; appRoleId?: string };
+  const { principalId, resourceId, appRoleId } = c.body as {
+    principalId?: string;
+    resourceId?: string;
+    appRoleId?: string;
+  };
   if (String(resourceId).toLowerCase() !== String(resource.obj.id).toLowerCase()) {
     throw badRequest(`Invalid value specified for property 'resourceId' of resource 'AppRoleAssignment'.`);
   }
@@ -111,12 +163,18 @@ const assign: OpHandler = (c) => {
   if (!principal) throw notFound(String(principalId));
   const memberType = principal.type === "ServicePrincipal" ? "Application" : "User";
   const roles = (resource.obj.appRoles as Rec[] | undefined) ?? [];
-  const role = roles.find((r) => String(r.id).toLowerCase() === String(appRoleId).toLowerCase() && r.isEnabled !== false);
+  const role = roles.find(
+    (r) => String(r.id).toLowerCase() === String(appRoleId).toLowerCase() && r.isEnabled !== false,
+  );
   if (!role || !((role.allowedMemberTypes as string[] | undefined) ?? []).includes(memberType)) {
     throw badRequest(`Permission being assigned was not found on application '${resource.obj.appId}'.`);
   }
   for (const a of c.tenant.directory.appRoleAssignments.values()) {
-    if (a.obj.principalId === principal.s.obj.id && a.obj.resourceId === resource.obj.id && String(a.obj.appRoleId).toLowerCase() === String(role.id).toLowerCase()) {
+    if (
+      a.obj.principalId === principal.s.obj.id &&
+      a.obj.resourceId === resource.obj.id &&
+      String(a.obj.appRoleId).toLowerCase() === String(role.id).toLowerCase()
+    ) {
       throw badRequest("Permission being assigned already exists on the object.");
     }
   }

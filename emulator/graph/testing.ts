@@ -29,7 +29,11 @@ export class GraphHarness {
   constructor(opts: { graph?: Partial<GraphKnobs>; faults?: Partial<FaultSpec> } = {}) {
     seedDirectory(this.state, this.clock, seededRandom(11));
     this.options = {
-      port: 0, host: "127.0.0.1", mailboxes: 0, latencyMs: 0, tokenLifetimeSeconds: 3600,
+      port: 0,
+      host: "127.0.0.1",
+      mailboxes: 0,
+      latencyMs: 0,
+      tokenLifetimeSeconds: 3600,
       faults: { ...NO_FAULTS, ...(opts.faults ?? {}) },
       graph: { ...DEFAULT_GRAPH_KNOBS, ...(opts.graph ?? {}) },
       exchange: { ...DEFAULT_EXCHANGE_KNOBS },
@@ -44,7 +48,13 @@ export class GraphHarness {
       violation: (v) => this.state.violations.push({ ...v, at: new Date(this.clock).toISOString() }),
       authenticate: (_req, audience) => {
         if (!this.claims || this.claims.aud !== audience) {
-          return { ok: false, response: { status: 401, body: { error: { code: "InvalidAuthenticationToken", message: "Access token is empty." } } } };
+          return {
+            ok: false,
+            response: {
+              status: 401,
+              body: { error: { code: "InvalidAuthenticationToken", message: "Access token is empty." } },
+            },
+          };
         }
         return { ok: true, claims: this.claims };
       },
@@ -60,8 +70,14 @@ export class GraphHarness {
     const t = this.tenant(label);
     const sp = t.operator.servicePrincipalId;
     return {
-      tid: t.tenantId, aud: "https://graph.microsoft.com", appid: t.operator.clientId, oid: sp, idtyp: "app",
-      roles: grantedRoles(t, sp, FIRST_PARTY.microsoftGraph), wids: directoryRoleTemplates(t, sp), exp: this.clock / 1000 + 3600,
+      tid: t.tenantId,
+      aud: "https://graph.microsoft.com",
+      appid: t.operator.clientId,
+      oid: sp,
+      idtyp: "app",
+      roles: grantedRoles(t, sp, FIRST_PARTY.microsoftGraph),
+      wids: directoryRoleTemplates(t, sp),
+      exp: this.clock / 1000 + 3600,
     };
   }
 
@@ -74,23 +90,35 @@ export class GraphHarness {
     return this.state.violations.splice(0);
   }
 
-  async call(method: string, path: string, init: { body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer> {
+  async call(
+    method: string,
+    path: string,
+    init: { body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<Answer> {
     const url = new URL(`https://127.0.0.1:8443/graph${path}`);
     const req: EmuRequest = {
       method,
       url,
       path: url.pathname.slice("/graph".length),
       headers: Object.fromEntries(Object.entries(init.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
-      body: Buffer.from(init.body === undefined ? "" : typeof init.body === "string" ? init.body : JSON.stringify(init.body)),
+      body: Buffer.from(
+        init.body === undefined ? "" : typeof init.body === "string" ? init.body : JSON.stringify(init.body),
+      ),
     };
     const res = await handleGraph(req, this.ctx);
     const body = res.body;
-    const json = body === undefined ? undefined : Buffer.isBuffer(body) || typeof body === "string" ? JSON.parse(String(body)) : JSON.parse(JSON.stringify(body));
+    const json =
+      body === undefined
+        ? undefined
+        : Buffer.isBuffer(body) || typeof body === "string"
+          ? JSON.parse(String(body))
+          : JSON.parse(JSON.stringify(body));
     return { status: res.status, headers: res.headers ?? {}, json };
   }
 
   /** Follows @odata.nextLink until the last page; returns every item and the number of pages. */
-  async all(path: string, headers?: Record<string, string>): Promise<{ items: any[]; pages: number }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Graph's items, as the tests read them
+  async all(path: string, headers?: Record<string, string>): Promise<{ items: any[]; pages: number }> {
     const items = [];
     let pages = 0;
     let next: string | undefined = path;

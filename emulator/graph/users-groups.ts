@@ -3,7 +3,15 @@
 
 import { isVisible, type Rec, type Stored } from "../model";
 import { guid, isoDate } from "./ids";
-import { type OpCall, type OpHandler, store, visibleObjects, softDelete, principalOf, requireObjectId } from "./objects";
+import {
+  type OpCall,
+  type OpHandler,
+  store,
+  visibleObjects,
+  softDelete,
+  principalOf,
+  requireObjectId,
+} from "./objects";
 import { collectionResponse, entityResponse } from "./query";
 import { badRequest, notFound, ok } from "./respond";
 import { syncMoveCapability } from "../exchange/capabilities";
@@ -11,12 +19,24 @@ import { syncMoveCapability } from "../exchange/capabilities";
 function userOf(c: OpCall): Stored {
   const key = c.params["user-id"].toLowerCase();
   for (const s of c.tenant.directory.users.values()) {
-    if ((String(s.obj.id).toLowerCase() === key || String(s.obj.userPrincipalName).toLowerCase() === key) && isVisible(s, c.now)) return s;
+    if (
+      (String(s.obj.id).toLowerCase() === key || String(s.obj.userPrincipalName).toLowerCase() === key) &&
+      isVisible(s, c.now)
+    )
+      return s;
   }
   throw notFound(c.params["user-id"]);
 }
 
-const READ_ONLY_USER = ["id", "createdDateTime", "deletedDateTime", "assignedLicenses", "assignedPlans", "provisionedPlans", "licenseAssignmentStates"];
+const READ_ONLY_USER = [
+  "id",
+  "createdDateTime",
+  "deletedDateTime",
+  "assignedLicenses",
+  "assignedPlans",
+  "provisionedPlans",
+  "licenseAssignmentStates",
+];
 
 const getUser: OpHandler = (c) => entityResponse(c, 200, "user", "users", userOf(c).obj, c.query);
 
@@ -38,13 +58,15 @@ const assignLicense: OpHandler = (c) => {
   if (!Array.isArray(c.body.addLicenses) || !Array.isArray(c.body.removeLicenses)) {
     throw badRequest("Invalid value specified for property 'addLicenses' of resource 'User'.");
   }
-  if (add.length && !u.obj.usageLocation) throw badRequest("License assignment cannot be done for user with invalid usage location.");
+  if (add.length && !u.obj.usageLocation)
+    throw badRequest("License assignment cannot be done for user with invalid usage location.");
   const skus = c.tenant.directory.subscribedSkus;
   const skuOf = (id: string) => skus.find((s) => String(s.skuId).toLowerCase() === id.toLowerCase());
   const current = ((u.obj.assignedLicenses as Rec[] | undefined) ?? []).map((l) => ({ ...l }));
   for (const id of removeIds) {
     if (!skuOf(id)) throw badRequest(`License ${id} does not correspond to a valid company License.`);
-    if (!current.some((l) => String(l.skuId).toLowerCase() === id)) throw badRequest(`User does not have a corresponding license.`);
+    if (!current.some((l) => String(l.skuId).toLowerCase() === id))
+      throw badRequest(`User does not have a corresponding license.`);
   }
   for (const l of add) {
     const sku = skuOf(String(l.skuId));
@@ -72,14 +94,22 @@ const assignLicense: OpHandler = (c) => {
     const sku = skuOf(String(l.skuId));
     return ((sku?.servicePlans as Rec[] | undefined) ?? [])
       .filter((p) => !((l.disabledPlans as string[]) ?? []).includes(String(p.servicePlanId)))
-      .map((p) => ({ assignedDateTime: isoDate(c.now), capabilityStatus: "Enabled", service: String(p.servicePlanName), servicePlanId: p.servicePlanId }));
+      .map((p) => ({
+        assignedDateTime: isoDate(c.now),
+        capabilityStatus: "Enabled",
+        service: String(p.servicePlanName),
+        servicePlanId: p.servicePlanId,
+      }));
   });
   // Exchange shows the cross-tenant move licence on the user's recipients (PersistedCapabilities).
   syncMoveCapability(c.tenant, String(u.obj.id));
   return entityResponse(c, 200, "user", "users", u.obj);
 };
 
-const listGroups: OpHandler = (c) => collectionResponse(c, "group", "groups", visibleObjects(c.tenant.directory.groups, c.now), c.query, { searchable: ["displayName", "description"] });
+const listGroups: OpHandler = (c) =>
+  collectionResponse(c, "group", "groups", visibleObjects(c.tenant.directory.groups, c.now), c.query, {
+    searchable: ["displayName", "description"],
+  });
 
 function groupOf(c: OpCall): Stored {
   const id = c.params["group-id"];
@@ -91,7 +121,10 @@ function groupOf(c: OpCall): Stored {
 
 const createGroup: OpHandler = (c) => {
   const b = c.body;
-  const binds = [...((b["members@odata.bind"] as string[] | undefined) ?? []), ...((b["owners@odata.bind"] as string[] | undefined) ?? [])];
+  const binds = [
+    ...((b["members@odata.bind"] as string[] | undefined) ?? []),
+    ...((b["owners@odata.bind"] as string[] | undefined) ?? []),
+  ];
   if (binds.length > 20) throw badRequest("A maximum of 20 owners and members can be added in a group create request.");
   for (const url of binds) {
     const id = /([0-9a-f-]{36})\/?$/i.exec(String(url))?.[1];

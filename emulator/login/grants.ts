@@ -5,7 +5,14 @@
 import { randomBytes } from "node:crypto";
 import type { EmuContext, EmuRequest, EmuResponse } from "../http";
 import { json } from "../http";
-import { applicationByAppId, findTenant, servicePrincipalByAppId, type Rec, type Stored, type TenantState } from "../model";
+import {
+  applicationByAppId,
+  findTenant,
+  servicePrincipalByAppId,
+  type Rec,
+  type Stored,
+  type TenantState,
+} from "../model";
 import type { TokenSigningKey } from "../pki";
 import { AADSTS, entraError, type EntraError } from "./errors";
 import { appOnlyToken, clientInfo, delegatedToken, idToken, OIDC_SCOPES, resourceOf, type Resource } from "./issue";
@@ -31,7 +38,11 @@ const refuse = (e: EntraError): never => {
   throw new Refusal(e);
 };
 
-export interface RefreshGrant { tenantId: string; userId: string; clientId: string }
+export interface RefreshGrant {
+  tenantId: string;
+  userId: string;
+  clientId: string;
+}
 
 export interface GrantDeps {
   key: TokenSigningKey;
@@ -71,7 +82,10 @@ function checkSecret(ctx: EmuContext, clientId: string, secret: string): void {
     if (!cred) continue; // a removed secret no longer signs anyone in
     const end = isoMs(cred.endDateTime);
     const start = isoMs(cred.startDateTime);
-    if (!Number.isNaN(end) && end <= ctx.now()) { expired = true; continue; }
+    if (!Number.isNaN(end) && end <= ctx.now()) {
+      expired = true;
+      continue;
+    }
     if (!Number.isNaN(start) && start > ctx.now()) continue;
     return;
   }
@@ -109,10 +123,17 @@ function resourceFrom(tenant: TenantState, scope: string, requireDefault: boolea
 }
 
 function requireResourcePrincipal(ctx: EmuContext, tenant: TenantState, r: Resource): void {
-  if (!servicePrincipalByAppId(tenant, r.appId, ctx.now())) refuse(AADSTS.resourceNotFound(r.audience, tenant.tenantId));
+  if (!servicePrincipalByAppId(tenant, r.appId, ctx.now()))
+    refuse(AADSTS.resourceNotFound(r.audience, tenant.tenantId));
 }
 
-function clientCredentials(ctx: EmuContext, req: EmuRequest, tenantSegment: string, form: URLSearchParams, deps: GrantDeps): EmuResponse {
+function clientCredentials(
+  ctx: EmuContext,
+  req: EmuRequest,
+  tenantSegment: string,
+  form: URLSearchParams,
+  deps: GrantDeps,
+): EmuResponse {
   const tenant = tenantOf(ctx, tenantSegment);
   const clientId = param(form, "client_id");
   const scope = param(form, "scope");
@@ -133,16 +154,26 @@ function clientCredentials(ctx: EmuContext, req: EmuRequest, tenantSegment: stri
   const resource = resourceFrom(tenant, scope, true);
   requireResourcePrincipal(ctx, tenant, resource);
   const lifetime = ctx.options.tokenLifetimeSeconds;
-  return json(200, {
-    token_type: "Bearer",
-    expires_in: lifetime,
-    ext_expires_in: lifetime,
-    access_token: appOnlyToken(ctx, deps.key, tenant, sp, resource, kind),
-  }, { "cache-control": "no-store, no-cache", pragma: "no-cache" });
+  return json(
+    200,
+    {
+      token_type: "Bearer",
+      expires_in: lifetime,
+      ext_expires_in: lifetime,
+      access_token: appOnlyToken(ctx, deps.key, tenant, sp, resource, kind),
+    },
+    { "cache-control": "no-store, no-cache", pragma: "no-cache" },
+  );
 }
 
 function delegatedAnswer(
-  ctx: EmuContext, tenant: TenantState, user: Stored, clientId: string, scope: string, form: URLSearchParams, deps: GrantDeps,
+  ctx: EmuContext,
+  tenant: TenantState,
+  user: Stored,
+  clientId: string,
+  scope: string,
+  form: URLSearchParams,
+  deps: GrantDeps,
 ): EmuResponse {
   const resource = resourceFrom(tenant, scope, false);
   requireResourcePrincipal(ctx, tenant, resource);
@@ -177,7 +208,12 @@ function deviceCodeGrant(ctx: EmuContext, form: URLSearchParams, deps: GrantDeps
     // Entra redeems a device code only for a public client: Microsoft's own, or an app registration with
     // "Allow public client flows" (isFallbackPublicClient) switched on.
     const app = applicationByAppId(ctx.state, clientId);
-    if (!FIRST_PARTY_PUBLIC_CLIENTS.has(clientId.toLowerCase()) && app?.app.obj.isFallbackPublicClient !== true && !form.get("client_secret") && !form.get("client_assertion")) {
+    if (
+      !FIRST_PARTY_PUBLIC_CLIENTS.has(clientId.toLowerCase()) &&
+      app?.app.obj.isFallbackPublicClient !== true &&
+      !form.get("client_secret") &&
+      !form.get("client_assertion")
+    ) {
       return refuse(AADSTS.noCredential());
     }
     const user = tenant.directory.users.get(String(pending.userId)) ?? refuse(AADSTS.badGrant());

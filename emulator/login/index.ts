@@ -43,7 +43,27 @@ function openIdConfiguration(origin: string, tenantPath: string, tenantId: strin
     http_logout_supported: true,
     frontchannel_logout_supported: true,
     end_session_endpoint: `${base}/oauth2/v2.0/logout`,
-    claims_supported: ["sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name", "msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username", "name", "tid", "ver", "at_hash", "c_hash", "email"],
+    claims_supported: [
+      "sub",
+      "iss",
+      "cloud_instance_name",
+      "cloud_instance_host_name",
+      "cloud_graph_host_name",
+      "msgraph_host",
+      "aud",
+      "exp",
+      "iat",
+      "auth_time",
+      "acr",
+      "nonce",
+      "preferred_username",
+      "name",
+      "tid",
+      "ver",
+      "at_hash",
+      "c_hash",
+      "email",
+    ],
     tenant_region_scope: "NA",
     cloud_instance_name: "microsoftonline.com",
     cloud_graph_host_name: "graph.windows.net",
@@ -69,13 +89,20 @@ function deviceCodeStart(ctx: EmuContext, req: EmuRequest, tenantSegment: string
     tenant = findTenant(ctx.state, tenantSegment);
     if (!tenant) throw new Refusal(AADSTS.tenantNotFound(tenantSegment));
   }
-  const known = FIRST_PARTY_PUBLIC_CLIENTS.has(clientId.toLowerCase()) || home || servicePrincipalByAppId(tenant, clientId, ctx.now());
+  const known =
+    FIRST_PARTY_PUBLIC_CLIENTS.has(clientId.toLowerCase()) ||
+    home ||
+    servicePrincipalByAppId(tenant, clientId, ctx.now());
   if (!known) throw new Refusal(AADSTS.appNotFound(clientId, tenant.tenantId));
   const deviceCode = randomBytes(48).toString("base64url");
   const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
   const userCode = [...randomBytes(9)].map((b) => alphabet[b % alphabet.length]).join("");
   tenant.directory.deviceCodes.set(deviceCode, {
-    deviceCode, userCode, clientId, scope, status: "pending",
+    deviceCode,
+    userCode,
+    clientId,
+    scope,
+    status: "pending",
     expiresAt: ctx.now() + DEVICE_CODE_LIFETIME_S * 1000,
   });
   const verificationUri = `${req.url.origin}/devicelogin`;
@@ -90,7 +117,11 @@ function deviceCodeStart(ctx: EmuContext, req: EmuRequest, tenantSegment: string
 }
 
 function notFound(): EmuResponse {
-  return { status: 404, headers: { "content-type": "text/html; charset=utf-8" }, body: "<html><body>Not Found</body></html>" };
+  return {
+    status: 404,
+    headers: { "content-type": "text/html; charset=utf-8" },
+    body: "<html><body>Not Found</body></html>",
+  };
 }
 
 export function createLogin(key: TokenSigningKey): Login {
@@ -111,10 +142,19 @@ export function createLogin(key: TokenSigningKey): Login {
         });
       }
       if (req.method === "GET" && tenantSegment === "devicelogin" && rest.length === 0) {
-        return { status: 200, headers: { "content-type": "text/plain; charset=utf-8" }, body: "Emulated device login: approve the code with POST /_emulator/devicecode/approve {\"userCode\":\"...\"}.\n" };
+        return {
+          status: 200,
+          headers: { "content-type": "text/plain; charset=utf-8" },
+          body: 'Emulated device login: approve the code with POST /_emulator/devicecode/approve {"userCode":"..."}.\n',
+        };
       }
       if (!tenantSegment) return notFound();
-      if (req.method === "GET" && (route === "v2.0/.well-known/openid-configuration" || route === "discovery/v2.0/keys" || route === "discovery/keys")) {
+      if (
+        req.method === "GET" &&
+        (route === "v2.0/.well-known/openid-configuration" ||
+          route === "discovery/v2.0/keys" ||
+          route === "discovery/keys")
+      ) {
         let tenantId = "{tenantid}";
         if (!GENERIC_TENANTS.test(tenantSegment)) {
           const tenant = findTenant(ctx.state, tenantSegment);
@@ -123,9 +163,13 @@ export function createLogin(key: TokenSigningKey): Login {
         }
         if (route.startsWith("discovery")) return json(200, { keys: [key.jwk] });
         // Like Entra, endpoints name the tenant by id even when asked by domain (MSAL relies on it).
-        return json(200, openIdConfiguration(origin, GENERIC_TENANTS.test(tenantSegment) ? tenantSegment : tenantId, tenantId));
+        return json(
+          200,
+          openIdConfiguration(origin, GENERIC_TENANTS.test(tenantSegment) ? tenantSegment : tenantId, tenantId),
+        );
       }
-      if (req.method === "POST" && route === "oauth2/v2.0/token") return tokenEndpoint(ctx, req, tenantSegment, { key, refreshTokens });
+      if (req.method === "POST" && route === "oauth2/v2.0/token")
+        return tokenEndpoint(ctx, req, tenantSegment, { key, refreshTokens });
       if (req.method === "POST" && route === "oauth2/v2.0/devicecode") return deviceCodeStart(ctx, req, tenantSegment);
       return notFound();
     } catch (e) {
@@ -148,7 +192,9 @@ export function createLogin(key: TokenSigningKey): Login {
         for (const pending of tenant.directory.deviceCodes.values()) {
           if (String(pending.userCode).toUpperCase() !== userCode.trim().toUpperCase()) continue;
           const upn = `admin@${tenant.initialDomain}`.toLowerCase();
-          const admin = [...tenant.directory.users.values()].find((u) => String(u.obj.userPrincipalName).toLowerCase() === upn);
+          const admin = [...tenant.directory.users.values()].find(
+            (u) => String(u.obj.userPrincipalName).toLowerCase() === upn,
+          );
           if (!admin) throw new Error(`tenant ${tenant.tenantId} has no user ${upn} to sign in`);
           pending.status = "approved";
           pending.userId = admin.obj.id;

@@ -4,7 +4,14 @@
 
 import { randomBytes } from "node:crypto";
 import type { EmuContext } from "../http";
-import { directoryRoleTemplates, grantedRoles, servicePrincipalByAppId, type Rec, type Stored, type TenantState } from "../model";
+import {
+  directoryRoleTemplates,
+  grantedRoles,
+  servicePrincipalByAppId,
+  type Rec,
+  type Stored,
+  type TenantState,
+} from "../model";
 import { CLOUDS, FIRST_PARTY } from "../../providers/tenant/clouds";
 import { GRAPH_APPLICATION_PERMISSIONS } from "../../providers/tenant/permissions";
 import { signJwt } from "./tokens";
@@ -55,24 +62,32 @@ function common(ctx: EmuContext, tenant: TenantState, aud: string): Rec {
 }
 
 export function appOnlyToken(
-  ctx: EmuContext, key: TokenSigningKey, tenant: TenantState, sp: Stored, resource: Resource, credentialKind: "secret" | "certificate",
+  ctx: EmuContext,
+  key: TokenSigningKey,
+  tenant: TenantState,
+  sp: Stored,
+  resource: Resource,
+  credentialKind: "secret" | "certificate",
 ): string {
   // A new app role assignment reaches issued tokens only after the consent propagation delay.
   const since = ctx.now() - ctx.options.faults.consentPropagationMs;
   const spId = String(sp.obj.id);
-  return signJwt({
-    ...common(ctx, tenant, resource.audience),
-    app_displayname: sp.obj.displayName,
-    appid: sp.obj.appId,
-    appidacr: credentialKind === "secret" ? "1" : "2",
-    azp: sp.obj.appId,
-    azpacr: credentialKind === "secret" ? "1" : "2",
-    idtyp: "app",
-    oid: spId,
-    sub: spId,
-    roles: grantedRoles(tenant, spId, resource.appId, since),
-    wids: directoryRoleTemplates(tenant, spId),
-  }, key);
+  return signJwt(
+    {
+      ...common(ctx, tenant, resource.audience),
+      app_displayname: sp.obj.displayName,
+      appid: sp.obj.appId,
+      appidacr: credentialKind === "secret" ? "1" : "2",
+      azp: sp.obj.appId,
+      azpacr: credentialKind === "secret" ? "1" : "2",
+      idtyp: "app",
+      oid: spId,
+      sub: spId,
+      roles: grantedRoles(tenant, spId, resource.appId, since),
+      wids: directoryRoleTemplates(tenant, spId),
+    },
+    key,
+  );
 }
 
 /**
@@ -95,43 +110,60 @@ export function delegatedScopes(tenant: TenantState, clientId: string, resourceA
 }
 
 export function delegatedToken(
-  ctx: EmuContext, key: TokenSigningKey, tenant: TenantState, user: Stored, clientId: string, resource: Resource,
+  ctx: EmuContext,
+  key: TokenSigningKey,
+  tenant: TenantState,
+  user: Stored,
+  clientId: string,
+  resource: Resource,
 ): string {
   const userId = String(user.obj.id);
-  return signJwt({
-    ...common(ctx, tenant, resource.audience),
-    amr: ["pwd", "mfa"],
-    app_displayname: clientId,
-    appid: clientId,
-    appidacr: "0",
-    azp: clientId,
-    azpacr: "0",
-    idtyp: "user",
-    name: user.obj.displayName,
-    oid: userId,
-    sub: userId,
-    scp: delegatedScopes(tenant, clientId, resource.appId, ctx.now()),
-    upn: user.obj.userPrincipalName,
-    unique_name: user.obj.userPrincipalName,
-    wids: directoryRoleTemplates(tenant, userId),
-  }, key);
+  return signJwt(
+    {
+      ...common(ctx, tenant, resource.audience),
+      amr: ["pwd", "mfa"],
+      app_displayname: clientId,
+      appid: clientId,
+      appidacr: "0",
+      azp: clientId,
+      azpacr: "0",
+      idtyp: "user",
+      name: user.obj.displayName,
+      oid: userId,
+      sub: userId,
+      scp: delegatedScopes(tenant, clientId, resource.appId, ctx.now()),
+      upn: user.obj.userPrincipalName,
+      unique_name: user.obj.userPrincipalName,
+      wids: directoryRoleTemplates(tenant, userId),
+    },
+    key,
+  );
 }
 
-export function idToken(ctx: EmuContext, key: TokenSigningKey, tenant: TenantState, user: Stored, clientId: string): string {
+export function idToken(
+  ctx: EmuContext,
+  key: TokenSigningKey,
+  tenant: TenantState,
+  user: Stored,
+  clientId: string,
+): string {
   const now = secs(ctx.now());
-  return signJwt({
-    aud: clientId,
-    iss: `${ctx.baseUrl}/${tenant.tenantId}/v2.0`,
-    iat: now,
-    nbf: now,
-    exp: now + ctx.options.tokenLifetimeSeconds,
-    name: user.obj.displayName,
-    oid: user.obj.id,
-    preferred_username: user.obj.userPrincipalName,
-    sub: user.obj.id,
-    tid: tenant.tenantId,
-    ver: "2.0",
-  }, key);
+  return signJwt(
+    {
+      aud: clientId,
+      iss: `${ctx.baseUrl}/${tenant.tenantId}/v2.0`,
+      iat: now,
+      nbf: now,
+      exp: now + ctx.options.tokenLifetimeSeconds,
+      name: user.obj.displayName,
+      oid: user.obj.id,
+      preferred_username: user.obj.userPrincipalName,
+      sub: user.obj.id,
+      tid: tenant.tenantId,
+      ver: "2.0",
+    },
+    key,
+  );
 }
 
 export function clientInfo(tenant: TenantState, user: Stored): string {

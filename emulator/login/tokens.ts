@@ -44,7 +44,12 @@ export function verifySignature(jwt: DecodedJwt, publicKey: KeyObject, algs: rea
   const data = Buffer.from(jwt.signingInput);
   if (alg === "RS256") return verify("RSA-SHA256", data, publicKey, jwt.signature);
   if (alg === "PS256") {
-    return verify("sha256", data, { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO }, jwt.signature);
+    return verify(
+      "sha256",
+      data,
+      { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO },
+      jwt.signature,
+    );
   }
   return false;
 }
@@ -127,10 +132,18 @@ export function registeredCertificates(keyCredentials: unknown): RegisteredCerti
 }
 
 /** Finds the registered certificate an assertion names by its thumbprint header. */
-export function certificateForAssertion(jwt: DecodedJwt, certs: RegisteredCertificate[]): RegisteredCertificate | undefined {
+export function certificateForAssertion(
+  jwt: DecodedJwt,
+  certs: RegisteredCertificate[],
+): RegisteredCertificate | undefined {
   const s256 = typeof jwt.header["x5t#S256"] === "string" ? (jwt.header["x5t#S256"] as string) : undefined;
   const s1 = typeof jwt.header.x5t === "string" ? (jwt.header.x5t as string) : undefined;
   // Thumbprints arrive base64url-encoded, but some clients send hex; accept both spellings.
-  const norm = (t: string) => (/^[0-9a-fA-F]+$/.test(t) && (t.length === 40 || t.length === 64) ? Buffer.from(t, "hex").toString("base64url") : t.replace(/=+$/, ""));
-  return certs.find((c) => (s256 !== undefined && norm(s256) === c.x5tS256) || (s1 !== undefined && norm(s1) === c.x5t));
+  const norm = (t: string) =>
+    /^[0-9a-fA-F]+$/.test(t) && (t.length === 40 || t.length === 64)
+      ? Buffer.from(t, "hex").toString("base64url")
+      : t.replace(/=+$/, "");
+  return certs.find(
+    (c) => (s256 !== undefined && norm(s256) === c.x5tS256) || (s1 !== undefined && norm(s1) === c.x5t),
+  );
 }

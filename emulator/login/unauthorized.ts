@@ -23,7 +23,13 @@ const EXCHANGE_REASONS: Record<Reason, string> = {
   audience: "The audience claim value is invalid for current resource.",
 };
 
-export function unauthorized(req: EmuRequest, audience: string, reason: Reason, requestId: string, ctx: EmuContext): EmuResponse {
+export function unauthorized(
+  req: EmuRequest,
+  audience: string,
+  reason: Reason,
+  requestId: string,
+  ctx: EmuContext,
+): EmuResponse {
   const authorize = `${ctx.baseUrl}/common/oauth2/authorize`;
   if (audience.replace(/\/+$/, "").toLowerCase() === CLOUDS.worldwide.exchangeAudience) {
     return {

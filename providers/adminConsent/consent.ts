@@ -26,7 +26,15 @@ import {
 } from "./directory";
 import type { Outputs, Wanted } from "./inputs";
 
-type Found = Pick<Outputs, "servicePrincipalId" | "resourceServicePrincipalId" | "createdServicePrincipal" | "assignmentIds" | "grantedRoles" | "consentedAt">;
+type Found = Pick<
+  Outputs,
+  | "servicePrincipalId"
+  | "resourceServicePrincipalId"
+  | "createdServicePrincipal"
+  | "assignmentIds"
+  | "grantedRoles"
+  | "consentedAt"
+>;
 
 /** What this resource made before, so that an update keeps recording it as ours. */
 export interface Prior {
@@ -39,8 +47,16 @@ function what(client: TenantClient, w: Pick<Wanted, "tenant" | "appId">): string
   return `AdminConsent for app ${w.appId} in tenant ${client.settings.tenantId} (${w.tenant})`;
 }
 
-async function resourceOf(g: Client, client: TenantClient, w: Wanted): Promise<{ resource: ResourceServicePrincipal; roles: AppRole[] }> {
-  const resource = await findResource(g, w.resourceAppId, `${what(client, w)}: reading the resource service principal ${w.resourceAppId}`);
+async function resourceOf(
+  g: Client,
+  client: TenantClient,
+  w: Wanted,
+): Promise<{ resource: ResourceServicePrincipal; roles: AppRole[] }> {
+  const resource = await findResource(
+    g,
+    w.resourceAppId,
+    `${what(client, w)}: reading the resource service principal ${w.resourceAppId}`,
+  );
   if (!resource) {
     throw new Error(
       `${what(client, w)}: the tenant has no service principal for the resource appId ${w.resourceAppId}, so its permissions cannot be granted. ` +
@@ -59,12 +75,18 @@ async function resourceOf(g: Client, client: TenantClient, w: Wanted): Promise<{
   return { resource, roles };
 }
 
-function satisfied(roles: AppRole[], held: Assignment[]): { ok: boolean; consentedAt: string | null; missing: AppRole[] } {
+function satisfied(
+  roles: AppRole[],
+  held: Assignment[],
+): { ok: boolean; consentedAt: string | null; missing: AppRole[] } {
   const matching = roles.map((r) => held.find((a) => a.appRoleId === r.id));
   const missing = roles.filter((_r, i) => !matching[i]);
   if (missing.length > 0) return { ok: false, consentedAt: null, missing };
   // Exchange honours a grant some time after it is made; later resources wait from the newest one.
-  const times = matching.map((a) => a!.createdDateTime).filter((t): t is string => t !== null).sort((a, b) => Date.parse(a) - Date.parse(b));
+  const times = matching
+    .map((a) => a!.createdDateTime)
+    .filter((t): t is string => t !== null)
+    .sort((a, b) => Date.parse(a) - Date.parse(b));
   return { ok: true, consentedAt: times.length === roles.length ? times[times.length - 1] : null, missing };
 }
 
@@ -83,7 +105,8 @@ export async function grant(w: Wanted, prior: Prior = {}): Promise<Found> {
   const tag = ownershipTag(w.resourceAppId);
   let sp = await findServicePrincipal(g, w.appId, `${name}: looking up the app's service principal`);
   // Ours when the state says so, or when it carries our tag (made by an earlier attempt that failed later on).
-  let createdServicePrincipal = !!sp && ((prior.createdServicePrincipal === true && prior.servicePrincipalId === sp.id) || sp.tags.includes(tag));
+  let createdServicePrincipal =
+    !!sp && ((prior.createdServicePrincipal === true && prior.servicePrincipalId === sp.id) || sp.tags.includes(tag));
   let justCreated = false;
   if (!sp) {
     const made = await createServicePrincipal(g, w.appId, `${name}: creating the app's service principal`, tag);
@@ -95,14 +118,23 @@ export async function grant(w: Wanted, prior: Prior = {}): Promise<Found> {
 
   const ours = new Set((prior.assignmentIds ?? []).map((id) => id.toLowerCase()));
   // A service principal we just created has no assignments; listing it could also 404 while it replicates.
-  let held = justCreated ? [] : await assignmentsOn(g, sp.id, resource.id, `${name}: listing the app's role assignments`);
+  let held = justCreated
+    ? []
+    : await assignmentsOn(g, sp.id, resource.id, `${name}: listing the app's role assignments`);
   const kept = new Set(held.filter((a) => ours.has(a.id.toLowerCase())).map((a) => a.id));
 
   const madeNow: string[] = [];
   try {
     for (const role of roles) {
       if (held.some((a) => a.appRoleId === role.id)) continue;
-      const made = await assignRole(g, sp.id, resource, role, `${name}: assigning ${role.value} on ${resource.displayName || resource.appId}`, justCreated);
+      const made = await assignRole(
+        g,
+        sp.id,
+        resource,
+        role,
+        `${name}: assigning ${role.value} on ${resource.displayName || resource.appId}`,
+        justCreated,
+      );
       held = [...held, made.assignment];
       if (made.created) {
         kept.add(made.assignment.id);
@@ -118,9 +150,17 @@ export async function grant(w: Wanted, prior: Prior = {}): Promise<Found> {
   // Graph answers the POST before every replica has the assignment: return only once a read sees it, so a
   // refresh right after does not report the consent missing (and the next up does not grant it again).
   if (madeNow.length > 0) {
-    const seen = await untilAssignmentsVisible(g, sp.id, resource.id, madeNow, `${name}: reading back the new role assignments`);
+    const seen = await untilAssignmentsVisible(
+      g,
+      sp.id,
+      resource.id,
+      madeNow,
+      `${name}: reading back the new role assignments`,
+    );
     if (!seen) {
-      log.warn(`${name}: the new role assignment(s) ${madeNow.join(", ")} are not yet visible to reads after ${Math.round(visibilityTimeoutMs() / 1000)} s; a refresh may report them missing until Entra has replicated them.`);
+      log.warn(
+        `${name}: the new role assignment(s) ${madeNow.join(", ")} are not yet visible to reads after ${Math.round(visibilityTimeoutMs() / 1000)} s; a refresh may report them missing until Entra has replicated them.`,
+      );
     }
   }
 
@@ -144,22 +184,46 @@ export async function grant(w: Wanted, prior: Prior = {}): Promise<Found> {
 }
 
 /** Undoes a failed grant's own writes (best effort) and returns the error to throw, saying what is left. */
-async function undone(e: unknown, g: Client, name: string, resourceId: string, principalId: string, assignmentIds: string[], newSp: ServicePrincipal | undefined): Promise<Error> {
+async function undone(
+  e: unknown,
+  g: Client,
+  name: string,
+  resourceId: string,
+  principalId: string,
+  assignmentIds: string[],
+  newSp: ServicePrincipal | undefined,
+): Promise<Error> {
   const left: string[] = [];
   if (newSp) {
     // Its assignments go with it. Created moments ago, it answers 404 until replicated: not "already gone".
-    const gone = await deleteNewServicePrincipal(g, newSp.appId, newSp.id, `${name}: undoing the service principal ${newSp.id}`).catch(() => false);
-    if (!gone) left.push(`service principal ${newSp.id}, tagged as this stack's so that the next up takes it as its own`);
+    const gone = await deleteNewServicePrincipal(
+      g,
+      newSp.appId,
+      newSp.id,
+      `${name}: undoing the service principal ${newSp.id}`,
+    ).catch(() => false);
+    if (!gone)
+      left.push(`service principal ${newSp.id}, tagged as this stack's so that the next up takes it as its own`);
   } else if (assignmentIds.length > 0) {
     // Likewise a new assignment answers a DELETE with 404 until it has replicated.
-    await untilAssignmentsVisible(g, principalId, resourceId, assignmentIds, `${name}: reading back the role assignments to undo`).catch(() => undefined);
+    await untilAssignmentsVisible(
+      g,
+      principalId,
+      resourceId,
+      assignmentIds,
+      `${name}: reading back the role assignments to undo`,
+    ).catch(() => undefined);
     for (const id of assignmentIds) {
-      await unassign(g, resourceId, id, `${name}: undoing the role assignment ${id}`).catch(() => left.push(`role assignment ${id}`));
+      await unassign(g, resourceId, id, `${name}: undoing the role assignment ${id}`).catch(() =>
+        left.push(`role assignment ${id}`),
+      );
     }
   }
   const err = e instanceof Error ? e : new Error(String(e));
   if (left.length === 0) return err;
-  return new Error(`${err.message} Could not undo everything this attempt made (${left.join(", ")}); the next \`pulumi up\` continues with it.`);
+  return new Error(
+    `${err.message} Could not undo everything this attempt made (${left.join(", ")}); the next \`pulumi up\` continues with it.`,
+  );
 }
 
 /** What the tenant holds now, reading only; `servicePrincipalId` is "" when the app has no service principal. */
@@ -187,8 +251,13 @@ export async function observe(w: Wanted, prior: Prior = {}): Promise<Found & { m
     servicePrincipalId: sp.id,
     resourceServicePrincipalId: resource.id,
     // A service principal deleted and made again by someone else is no longer ours to delete.
-    createdServicePrincipal: (prior.createdServicePrincipal === true && prior.servicePrincipalId === sp.id) || sp.tags.includes(ownershipTag(w.resourceAppId)),
-    assignmentIds: held.filter((a) => ours.has(a.id.toLowerCase())).map((a) => a.id).sort(),
+    createdServicePrincipal:
+      (prior.createdServicePrincipal === true && prior.servicePrincipalId === sp.id) ||
+      sp.tags.includes(ownershipTag(w.resourceAppId)),
+    assignmentIds: held
+      .filter((a) => ours.has(a.id.toLowerCase()))
+      .map((a) => a.id)
+      .sort(),
     grantedRoles: grantedValues(resource, held),
     consentedAt: state.consentedAt,
     missing: state.missing.map((r) => r.value),
@@ -220,13 +289,17 @@ export async function awaitConsent(w: Wanted, prior: Prior = {}): Promise<Found>
   for (;;) {
     const seen = await observe(w, prior);
     if (seen.missing.length === 0) {
-      log.info(`${name}: admin consent found (${w.roles.join(", ")}, consented at ${seen.consentedAt ?? "an unknown time"}).`);
+      log.info(
+        `${name}: admin consent found (${w.roles.join(", ")}, consented at ${seen.consentedAt ?? "an unknown time"}).`,
+      );
       const { missing: _done, ...found } = seen;
       return found;
     }
     const left = deadline - Date.now();
     if (left <= 0) {
-      throw new Error(`${name}: no admin consent after waiting ${w.awaitTimeoutSeconds} s (mode "await"); ${ask(seen.missing)} Then run \`pulumi up\` again.`);
+      throw new Error(
+        `${name}: no admin consent after waiting ${w.awaitTimeoutSeconds} s (mode "await"); ${ask(seen.missing)} Then run \`pulumi up\` again.`,
+      );
     }
     if (Date.now() >= nextNotice) {
       log.warn(`${name}: waiting up to ${Math.ceil(left / 1000)} s more; ${ask(seen.missing)}`);
@@ -241,7 +314,9 @@ export async function revoke(o: Outputs): Promise<void> {
   const client = tenantFor(o.tenant);
   const name = what(client, o);
   if (o.assignmentIds.length === 0 && !o.createdServicePrincipal) {
-    log.info(`${name}: nothing to remove; the service principal and its assignments were not made by this stack and stay.`);
+    log.info(
+      `${name}: nothing to remove; the service principal and its assignments were not made by this stack and stay.`,
+    );
     return;
   }
   if (client.settings.tenantId.toLowerCase() !== o.tenantId.toLowerCase()) {
@@ -256,8 +331,14 @@ export async function revoke(o: Outputs): Promise<void> {
   }
   const ownSp = o.createdServicePrincipal && o.servicePrincipalId !== "";
   if (ownSp) {
-    await deleteServicePrincipal(g, o.servicePrincipalId, `${name}: deleting the service principal ${o.servicePrincipalId} this stack created`);
+    await deleteServicePrincipal(
+      g,
+      o.servicePrincipalId,
+      `${name}: deleting the service principal ${o.servicePrincipalId} this stack created`,
+    );
   }
   const kept = o.createdServicePrincipal ? "" : " The service principal was not created by this stack and stays.";
-  log.info(`${name}: removed ${o.assignmentIds.length} role assignment(s) made by this stack${ownSp ? " and its service principal" : ""}.${kept}`);
+  log.info(
+    `${name}: removed ${o.assignmentIds.length} role assignment(s) made by this stack${ownSp ? " and its service principal" : ""}.${kept}`,
+  );
 }

@@ -33,7 +33,6 @@ export interface Assignment {
   createdDateTime: string | null;
 }
 
-
 type Json = Record<string, unknown>;
 
 function byAppIdPath(appId: string): string {
@@ -54,37 +53,66 @@ export function ownershipTag(resourceAppId: string): string {
 }
 
 function principal(sp: Json): ServicePrincipal {
-  return { id: String(sp.id), appId: String(sp.appId), displayName: String(sp.displayName ?? ""), tags: Array.isArray(sp.tags) ? (sp.tags as unknown[]).map(String) : [] };
+  return {
+    id: String(sp.id),
+    appId: String(sp.appId),
+    displayName: String(sp.displayName ?? ""),
+    tags: Array.isArray(sp.tags) ? (sp.tags as unknown[]).map(String) : [],
+  };
 }
 
 /** The service principal of an appId in this tenant, or undefined when there is none (or none visible yet). */
-export async function findServicePrincipal(g: Client, appId: string, action: string): Promise<ServicePrincipal | undefined> {
+export async function findServicePrincipal(
+  g: Client,
+  appId: string,
+  action: string,
+): Promise<ServicePrincipal | undefined> {
   try {
-    return principal((await graphCall(action, () => g.api(byAppIdPath(appId)).select(["id", "appId", "displayName", "tags"]).get())) as Json);
+    return principal(
+      (await graphCall(action, () =>
+        g.api(byAppIdPath(appId)).select(["id", "appId", "displayName", "tags"]).get(),
+      )) as Json,
+    );
   } catch (e) {
     if (asGraphError(e).status === 404) return undefined;
     throw e;
   }
 }
 
-export async function findResource(g: Client, resourceAppId: string, action: string): Promise<ResourceServicePrincipal | undefined> {
+export async function findResource(
+  g: Client,
+  resourceAppId: string,
+  action: string,
+): Promise<ResourceServicePrincipal | undefined> {
   let sp: Json;
   try {
-    sp = (await graphCall(action, () => g.api(byAppIdPath(resourceAppId)).select(["id", "appId", "displayName", "appRoles"]).get())) as Json;
+    sp = (await graphCall(action, () =>
+      g.api(byAppIdPath(resourceAppId)).select(["id", "appId", "displayName", "appRoles"]).get(),
+    )) as Json;
   } catch (e) {
     if (asGraphError(e).status === 404) return undefined;
     throw e;
   }
   const roles = Array.isArray(sp.appRoles) ? (sp.appRoles as Json[]) : [];
   const applicationRoles = roles
-    .filter((r) => r.isEnabled !== false && Array.isArray(r.allowedMemberTypes) && (r.allowedMemberTypes as string[]).includes("Application"))
+    .filter(
+      (r) =>
+        r.isEnabled !== false &&
+        Array.isArray(r.allowedMemberTypes) &&
+        (r.allowedMemberTypes as string[]).includes("Application"),
+    )
     .filter((r) => typeof r.value === "string" && typeof r.id === "string")
     .map((r) => ({ id: String(r.id).toLowerCase(), value: String(r.value) }));
   return { ...principal(sp), applicationRoles };
 }
 
 /** The principal's assignments on the resource; undefined while a new principal still answers 404 (replicating). */
-async function assignmentsOnNew(g: Client, principalId: string, resourceId: string, action: string): Promise<Assignment[] | undefined> {
+async function assignmentsOnNew(
+  g: Client,
+  principalId: string,
+  resourceId: string,
+  action: string,
+): Promise<Assignment[] | undefined> {
   try {
     return await assignmentsOn(g, principalId, resourceId, action);
   } catch (e) {
@@ -98,7 +126,13 @@ async function assignmentsOnNew(g: Client, principalId: string, resourceId: stri
  * (undefined when the wait ran out). Graph answers an assignment's POST before its replicas have it, and a
  * read made right after (a refresh, the endpoint's consent check) must not find the consent missing.
  */
-export async function untilAssignmentsVisible(g: Client, principalId: string, resourceId: string, ids: string[], action: string): Promise<Assignment[] | undefined> {
+export async function untilAssignmentsVisible(
+  g: Client,
+  principalId: string,
+  resourceId: string,
+  ids: string[],
+  action: string,
+): Promise<Assignment[] | undefined> {
   const wanted = ids.map((id) => id.toLowerCase());
   return eventually(Date.now() + visibilityTimeoutMs(), async () => {
     const held = await assignmentsOnNew(g, principalId, resourceId, action);
@@ -107,10 +141,18 @@ export async function untilAssignmentsVisible(g: Client, principalId: string, re
 }
 
 /** Every app role assignment the principal holds on the resource, all pages. */
-export async function assignmentsOn(g: Client, principalId: string, resourceId: string, action: string): Promise<Assignment[]> {
+export async function assignmentsOn(
+  g: Client,
+  principalId: string,
+  resourceId: string,
+  action: string,
+): Promise<Assignment[]> {
   const out: Assignment[] = [];
   let page = (await graphCall(action, () =>
-    g.api(`/servicePrincipals/${principalId}/appRoleAssignments`).select(["id", "appRoleId", "resourceId", "createdDateTime"]).get(),
+    g
+      .api(`/servicePrincipals/${principalId}/appRoleAssignments`)
+      .select(["id", "appRoleId", "resourceId", "createdDateTime"])
+      .get(),
   )) as Json;
   for (;;) {
     for (const a of (page.value as Json[] | undefined) ?? []) {
@@ -137,12 +179,19 @@ export async function assignmentsOn(g: Client, principalId: string, resourceId: 
  * because the directory refuses a second principal for an appId (409) even while the first is still
  * replicating, and that refusal is then waited out until the principal is visible.
  */
-export async function createServicePrincipal(g: Client, appId: string, action: string, tag?: string): Promise<{ sp: ServicePrincipal; created: boolean }> {
+export async function createServicePrincipal(
+  g: Client,
+  appId: string,
+  action: string,
+  tag?: string,
+): Promise<{ sp: ServicePrincipal; created: boolean }> {
   const deadline = Date.now() + visibilityTimeoutMs();
   let sent = false;
   for (let attempt = 0; ; attempt++) {
     try {
-      const sp = (await graphCall(action, () => g.api("/servicePrincipals").post(tag ? { appId, tags: [tag] } : { appId }))) as Json;
+      const sp = (await graphCall(action, () =>
+        g.api("/servicePrincipals").post(tag ? { appId, tags: [tag] } : { appId }),
+      )) as Json;
       return { sp: principal(sp), created: true };
     } catch (e) {
       const err = asGraphError(e);
@@ -156,7 +205,9 @@ export async function createServicePrincipal(g: Client, appId: string, action: s
       if (isDuplicateServicePrincipal(err)) {
         const sp = await eventually(deadline, () => findServicePrincipal(g, appId, action));
         if (sp) return { sp, created: sent || (tag !== undefined && sp.tags.includes(tag)) };
-        throw new Error(`${err.message} Yet no service principal for appId ${appId} became visible within ${seconds(visibilityTimeoutMs())}.`);
+        throw new Error(
+          `${err.message} Yet no service principal for appId ${appId} became visible within ${seconds(visibilityTimeoutMs())}.`,
+        );
       }
       // The app was created moments ago in its home tenant and has not reached this one's directory yet.
       if (isAppNotYetKnown(err) && Date.now() < deadline) {
@@ -194,13 +245,21 @@ export async function assignRole(
 ): Promise<{ assignment: Assignment; created: boolean }> {
   const deadline = Date.now() + visibilityTimeoutMs();
   let sent = false;
-  const findIt = async () => (await assignmentsOnNew(g, principalId, resource.id, action))?.find((a) => a.appRoleId === role.id);
+  const findIt = async () =>
+    (await assignmentsOnNew(g, principalId, resource.id, action))?.find((a) => a.appRoleId === role.id);
   for (let attempt = 0; ; attempt++) {
     try {
       const a = (await graphCall(action, () =>
-        g.api(`/servicePrincipals/${resource.id}/appRoleAssignedTo`).post({ principalId, resourceId: resource.id, appRoleId: role.id }),
+        g
+          .api(`/servicePrincipals/${resource.id}/appRoleAssignedTo`)
+          .post({ principalId, resourceId: resource.id, appRoleId: role.id }),
       )) as Json;
-      const assignment = { id: String(a.id), appRoleId: String(a.appRoleId).toLowerCase(), resourceId: String(a.resourceId), createdDateTime: typeof a.createdDateTime === "string" ? a.createdDateTime : null };
+      const assignment = {
+        id: String(a.id),
+        appRoleId: String(a.appRoleId).toLowerCase(),
+        resourceId: String(a.resourceId),
+        createdDateTime: typeof a.createdDateTime === "string" ? a.createdDateTime : null,
+      };
       return { assignment, created: true };
     } catch (e) {
       const err = asGraphError(e);
@@ -214,7 +273,9 @@ export async function assignRole(
       if (isDuplicateAssignment(err)) {
         const found = await eventually(deadline, findIt);
         if (found) return { assignment: found, created: sent };
-        throw new Error(`${err.message} Yet the assignment did not become visible within ${seconds(visibilityTimeoutMs())}.`);
+        throw new Error(
+          `${err.message} Yet the assignment did not become visible within ${seconds(visibilityTimeoutMs())}.`,
+        );
       }
       // A service principal created moments ago is not yet visible to the assignment's principal lookup.
       if (err.status === 404 && principalIsNew && Date.now() < deadline) {
@@ -250,7 +311,12 @@ export async function deleteServicePrincipal(g: Client, id: string, action: stri
 }
 
 /** Deletes a principal made moments ago: a 404 may mean "not replicated yet", so it is waited for; true when gone. */
-export async function deleteNewServicePrincipal(g: Client, appId: string, id: string, action: string): Promise<boolean> {
+export async function deleteNewServicePrincipal(
+  g: Client,
+  appId: string,
+  id: string,
+  action: string,
+): Promise<boolean> {
   const deadline = Date.now() + visibilityTimeoutMs();
   const sp = await eventually(deadline, () => findServicePrincipal(g, appId, action));
   if (!sp || sp.id !== id) return false;

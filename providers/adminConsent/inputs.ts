@@ -60,7 +60,16 @@ export const DEFAULT_AWAIT_TIMEOUT_SECONDS = 15 * 60;
 /** A Pulumi operation that waits longer than a day is a stuck operation, not a wait. */
 export const MAX_AWAIT_TIMEOUT_SECONDS = 24 * 60 * 60;
 
-export const INPUTS = ["tenant", "tenantId", "appId", "resourceAppId", "roles", "mode", "awaitTimeoutSeconds", "consentUrl"] as const;
+export const INPUTS = [
+  "tenant",
+  "tenantId",
+  "appId",
+  "resourceAppId",
+  "roles",
+  "mode",
+  "awaitTimeoutSeconds",
+  "consentUrl",
+] as const;
 const TENANTS: readonly string[] = ["source", "target"];
 const MODES: readonly string[] = ["grant", "await"];
 
@@ -72,7 +81,6 @@ const MODES: readonly string[] = ["grant", "await"];
 const WELL_KNOWN_ROLES: Record<string, readonly string[]> = {
   [EXCHANGE_ONLINE_APP_ID]: [MAILBOX_MIGRATION_ROLE, "Exchange.ManageAsApp", "full_access_as_app"],
 };
-
 
 export function wanted(i: Inputs): Wanted {
   return {
@@ -113,14 +121,24 @@ export function consentDrift(o: Outputs): boolean {
 export function observedInputs(o: Outputs): Inputs {
   const held = new Set(o.servicePrincipalId === "" ? [] : (o.grantedRoles ?? []));
   // The tenant it was read in stays an input, so the next plan does not show it as added.
-  const out: Inputs = { tenant: o.tenant, ...(o.tenantId ? { tenantId: o.tenantId } : {}), appId: o.appId, resourceAppId: o.resourceAppId, roles: (o.roles ?? []).filter((r) => held.has(r)), mode: o.mode };
+  const out: Inputs = {
+    tenant: o.tenant,
+    ...(o.tenantId ? { tenantId: o.tenantId } : {}),
+    appId: o.appId,
+    resourceAppId: o.resourceAppId,
+    roles: (o.roles ?? []).filter((r) => held.has(r)),
+    mode: o.mode,
+  };
   if (o.awaitTimeoutSeconds !== undefined) out.awaitTimeoutSeconds = o.awaitTimeoutSeconds;
   if (o.consentUrl !== undefined) out.consentUrl = o.consentUrl;
   return out;
 }
 
 /** The input part of the outputs, so diff (which is given old outputs) sees what was asked for. */
-export function echoInputs(w: Wanted, i: Inputs): Pick<Outputs, "tenant" | "appId" | "resourceAppId" | "roles" | "mode" | "awaitTimeoutSeconds" | "consentUrl"> {
+export function echoInputs(
+  w: Wanted,
+  i: Inputs,
+): Pick<Outputs, "tenant" | "appId" | "resourceAppId" | "roles" | "mode" | "awaitTimeoutSeconds" | "consentUrl"> {
   const out: Pick<Outputs, "tenant" | "appId" | "resourceAppId" | "roles" | "mode"> & Props = {
     tenant: w.tenant,
     appId: w.appId,
@@ -141,32 +159,57 @@ export function checkInputs(news: Props): Failure[] {
   const show = (v: unknown) => JSON.stringify(v ?? null);
 
   if (!isUnknown(news.tenant) && !TENANTS.includes(news.tenant as string)) {
-    fail("tenant", `must be "source" or "target" (the tenant in which the app is consented to), not ${show(news.tenant)}`);
+    fail(
+      "tenant",
+      `must be "source" or "target" (the tenant in which the app is consented to), not ${show(news.tenant)}`,
+    );
   }
   if (!isUnknown(news.appId) && !isGuid(news.appId)) {
-    fail("appId", `must be the application (client) id of the app to consent to, a GUID such as 3f2a…-…; got ${show(news.appId)}`);
+    fail(
+      "appId",
+      `must be the application (client) id of the app to consent to, a GUID such as 3f2a…-…; got ${show(news.appId)}`,
+    );
   }
   if (news.resourceAppId !== undefined && !isUnknown(news.resourceAppId) && !isGuid(news.resourceAppId)) {
-    fail("resourceAppId", `must be the appId (a GUID) of the API whose permissions are granted; omit it for Office 365 Exchange Online (${EXCHANGE_ONLINE_APP_ID}); got ${show(news.resourceAppId)}`);
+    fail(
+      "resourceAppId",
+      `must be the appId (a GUID) of the API whose permissions are granted; omit it for Office 365 Exchange Online (${EXCHANGE_ONLINE_APP_ID}); got ${show(news.resourceAppId)}`,
+    );
   }
-  if (isGuid(news.appId) && isGuid(news.resourceAppId ?? EXCHANGE_ONLINE_APP_ID) && String(news.appId).toLowerCase() === String(news.resourceAppId ?? EXCHANGE_ONLINE_APP_ID).toLowerCase()) {
+  if (
+    isGuid(news.appId) &&
+    isGuid(news.resourceAppId ?? EXCHANGE_ONLINE_APP_ID) &&
+    String(news.appId).toLowerCase() === String(news.resourceAppId ?? EXCHANGE_ONLINE_APP_ID).toLowerCase()
+  ) {
     fail("appId", "is the resource's own appId; give the appId of the app that needs the permissions");
   }
   checkRoles(news, fail);
   if (news.mode !== undefined && !isUnknown(news.mode) && !MODES.includes(news.mode as string)) {
-    fail("mode", `must be "grant" (this stack grants consent) or "await" (wait for another administrator's consent, writing nothing), not ${show(news.mode)}`);
+    fail(
+      "mode",
+      `must be "grant" (this stack grants consent) or "await" (wait for another administrator's consent, writing nothing), not ${show(news.mode)}`,
+    );
   }
   const t = news.awaitTimeoutSeconds;
   if (t !== undefined && !isUnknown(t)) {
     if (typeof t !== "number" || !Number.isFinite(t) || t <= 0) {
-      fail("awaitTimeoutSeconds", `must be a positive number of seconds (default ${DEFAULT_AWAIT_TIMEOUT_SECONDS}); got ${show(t)}`);
+      fail(
+        "awaitTimeoutSeconds",
+        `must be a positive number of seconds (default ${DEFAULT_AWAIT_TIMEOUT_SECONDS}); got ${show(t)}`,
+      );
     } else if (t > MAX_AWAIT_TIMEOUT_SECONDS) {
-      fail("awaitTimeoutSeconds", `must be at most ${MAX_AWAIT_TIMEOUT_SECONDS} (a day); for longer, let the up fail and run it again after consent; got ${t}`);
+      fail(
+        "awaitTimeoutSeconds",
+        `must be at most ${MAX_AWAIT_TIMEOUT_SECONDS} (a day); for longer, let the up fail and run it again after consent; got ${t}`,
+      );
     }
   }
   const url = news.consentUrl;
   if (url !== undefined && !isUnknown(url) && !isHttpsUrl(url)) {
-    fail("consentUrl", `must be an https URL (the admin consent link shown while waiting, e.g. MigrationApp's consentUrl); got ${show(url)}`);
+    fail(
+      "consentUrl",
+      `must be an https URL (the admin consent link shown while waiting, e.g. MigrationApp's consentUrl); got ${show(url)}`,
+    );
   }
   for (const key of Object.keys(news)) {
     if (!(INPUTS as readonly string[]).includes(key)) {
@@ -180,7 +223,10 @@ function checkRoles(news: Props, fail: (property: string, reason: string) => voi
   const roles = news.roles;
   if (roles === undefined || isUnknown(roles)) return;
   if (!Array.isArray(roles) || roles.length === 0) {
-    fail("roles", `must be a non-empty list of app role values such as ["Mailbox.Migration"] (omit it for that default); got ${JSON.stringify(roles)}`);
+    fail(
+      "roles",
+      `must be a non-empty list of app role values such as ["Mailbox.Migration"] (omit it for that default); got ${JSON.stringify(roles)}`,
+    );
     return;
   }
   const resource = isGuid(news.resourceAppId) ? news.resourceAppId.toLowerCase() : EXCHANGE_ONLINE_APP_ID;
@@ -193,12 +239,16 @@ function checkRoles(news: Props, fail: (property: string, reason: string) => voi
       fail(at, `must be a non-empty app role value such as "Mailbox.Migration"; got ${JSON.stringify(r ?? null)}`);
     } else if (/\s/.test(r) || r.startsWith(".")) {
       // Entra refuses app role values with spaces or a leading dot, so no role can have this value.
-      fail(at, `"${r}" cannot be an app role value (values have no spaces and do not start with "."); give the role's value, not its display name`);
+      fail(
+        at,
+        `"${r}" cannot be an app role value (values have no spaces and do not start with "."); give the role's value, not its display name`,
+      );
     } else if (seen.has(r)) {
       fail(at, `"${r}" is listed twice; remove the duplicate`);
     } else {
       const cased = known.find((k) => k !== r && k.toLowerCase() === r.toLowerCase());
-      if (cased) fail(at, `"${r}" does not match the role value "${cased}" (values are case-sensitive); write "${cased}"`);
+      if (cased)
+        fail(at, `"${r}" does not match the role value "${cased}" (values are case-sensitive); write "${cased}"`);
       seen.add(r);
     }
   });

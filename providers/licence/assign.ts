@@ -28,7 +28,15 @@ export interface Assigned {
   userId: string;
 }
 
-const SELECT = ["PrimarySmtpAddress", "EmailAddresses", "ExternalDirectoryObjectId", "UserPrincipalName", "RecipientTypeDetails", "ExchangeGuid", "PersistedCapabilities"];
+const SELECT = [
+  "PrimarySmtpAddress",
+  "EmailAddresses",
+  "ExternalDirectoryObjectId",
+  "UserPrincipalName",
+  "RecipientTypeDetails",
+  "ExchangeGuid",
+  "PersistedCapabilities",
+];
 
 type Listed = Record<string, unknown>;
 const str = (v: unknown) => (typeof v === "string" ? v : "");
@@ -37,13 +45,19 @@ const str = (v: unknown) => (typeof v === "string" ? v : "");
  * The wave's users in one listing: the source's mailboxes (Get-Mailbox) or the target's MailUsers
  * (Get-MailUser). Addresses no such object holds come back in `missing`.
  */
-export async function resolveUsers(client: TenantClient, side: Side, addresses: string[]): Promise<{ found: Resolved[]; missing: string[] }> {
+export async function resolveUsers(
+  client: TenantClient,
+  side: Side,
+  addresses: string[],
+): Promise<{ found: Resolved[]; missing: string[] }> {
   const cmdlet = side === "source" ? "Get-Mailbox" : "Get-MailUser";
   let listed: Listed[];
   try {
     listed = (await client.exchange.invoke<Listed>(cmdlet, { ResultSize: "Unlimited" }, { select: SELECT })).value;
   } catch (e) {
-    throw new Error(`LicenceAssignment: listing the ${side === "source" ? "mailboxes" : "mail users"} of the ${side} tenant ${client.settings.tenantId} (${cmdlet}): ${message(e)}`);
+    throw new Error(
+      `LicenceAssignment: listing the ${side === "source" ? "mailboxes" : "mail users"} of the ${side} tenant ${client.settings.tenantId} (${cmdlet}): ${message(e)}`,
+    );
   }
   const index = indexByAddress(listed);
   const found: Resolved[] = [];
@@ -70,7 +84,10 @@ export async function resolveUsers(client: TenantClient, side: Side, addresses: 
 export async function subscribedSkus(client: TenantClient): Promise<SubscribedSku[]> {
   const g = await client.graph();
   const action = `Reading the subscribed SKUs of the ${client.settings.role} tenant ${client.settings.tenantId}`;
-  let page = (await graphCall(action, () => g.api("/subscribedSkus").select(SKU_SELECT).get())) as { value?: SubscribedSku[]; "@odata.nextLink"?: string };
+  let page = (await graphCall(action, () => g.api("/subscribedSkus").select(SKU_SELECT).get())) as {
+    value?: SubscribedSku[];
+    "@odata.nextLink"?: string;
+  };
   const out = [...(page.value ?? [])];
   while (page["@odata.nextLink"]) {
     const next = page["@odata.nextLink"];
@@ -81,7 +98,11 @@ export async function subscribedSkus(client: TenantClient): Promise<SubscribedSk
 }
 
 /** Runs `fn` over `items`, `width` at a time; collects failures instead of stopping at the first. */
-export async function inPool<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<{ item: T; error: string }[]> {
+export async function inPool<T>(
+  items: T[],
+  width: number,
+  fn: (item: T) => Promise<void>,
+): Promise<{ item: T; error: string }[]> {
   const failed: { item: T; error: string }[] = [];
   let next = 0;
   const worker = async () => {
@@ -114,7 +135,12 @@ export type AssignOutcome = "assigned" | "alreadyLicensed";
  * removed by us). A user without a usage location gets `usageLocation` first when one is configured:
  * Microsoft refuses a licence without it.
  */
-export async function assignOne(client: TenantClient, u: Resolved, skuId: string, usageLocation: string | undefined): Promise<AssignOutcome> {
+export async function assignOne(
+  client: TenantClient,
+  u: Resolved,
+  skuId: string,
+  usageLocation: string | undefined,
+): Promise<AssignOutcome> {
   const g = await client.graph();
   const who = `${u.address} (user ${u.userId})`;
   const user = (await graphCall(`Reading the licences of ${who}`, () =>
@@ -123,18 +149,24 @@ export async function assignOne(client: TenantClient, u: Resolved, skuId: string
   if ((user.assignedLicenses ?? []).some((l) => str(l.skuId).toLowerCase() === skuId)) return "alreadyLicensed";
   if (!user.usageLocation) {
     if (!usageLocation) {
-      throw new Error(`${who} has no usage location, which Microsoft requires before a licence; set usageLocation on the LicenceAssignment (e.g. US) or on the user`);
+      throw new Error(
+        `${who} has no usage location, which Microsoft requires before a licence; set usageLocation on the LicenceAssignment (e.g. US) or on the user`,
+      );
     }
     await graphCall(`Setting the usage location of ${who}`, () => g.api(`/users/${u.userId}`).patch({ usageLocation }));
   }
   try {
     await graphCall(`Assigning the Cross Tenant User Data Migration licence to ${who}`, () =>
-      g.api(`/users/${u.userId}/assignLicense`).post({ addLicenses: [{ skuId, disabledPlans: [] }], removeLicenses: [] }),
+      g
+        .api(`/users/${u.userId}/assignLicense`)
+        .post({ addLicenses: [{ skuId, disabledPlans: [] }], removeLicenses: [] }),
     );
   } catch (e) {
     // No answer: the licence may be there. It was not before (read above), so if it is now, it is ours.
     if (!(e as GraphRequestError)?.maybeApplied) throw e;
-    const again = (await graphCall(`Reading the licences of ${who}`, () => g.api(`/users/${u.userId}`).select(["id", "assignedLicenses"]).get())) as GraphUser;
+    const again = (await graphCall(`Reading the licences of ${who}`, () =>
+      g.api(`/users/${u.userId}`).select(["id", "assignedLicenses"]).get(),
+    )) as GraphUser;
     if (!(again.assignedLicenses ?? []).some((l) => str(l.skuId).toLowerCase() === skuId)) throw e;
   }
   return "assigned";
@@ -153,4 +185,3 @@ export async function removeOne(client: TenantClient, a: Assigned, skuId: string
     throw e;
   }
 }
-

@@ -24,7 +24,14 @@ export interface SubscribedSku {
   servicePlans?: { servicePlanId?: string; servicePlanName?: string }[];
 }
 
-export const SKU_SELECT = ["skuId", "skuPartNumber", "capabilityStatus", "consumedUnits", "prepaidUnits", "servicePlans"];
+export const SKU_SELECT = [
+  "skuId",
+  "skuPartNumber",
+  "capabilityStatus",
+  "consumedUnits",
+  "prepaidUnits",
+  "servicePlans",
+];
 
 /** The licence as one tenant has it; every number 0 and `found: false` when the tenant has none. */
 export interface LicencePool {
@@ -40,7 +47,8 @@ export interface LicencePool {
   note: string;
 }
 
-const planNames = (s: SubscribedSku): string[] => (s.servicePlans ?? []).map((p) => String(p.servicePlanName ?? "").toUpperCase());
+const planNames = (s: SubscribedSku): string[] =>
+  (s.servicePlans ?? []).map((p) => String(p.servicePlanName ?? "").toUpperCase());
 
 export const carriesMailboxMove = (s: SubscribedSku): boolean => planNames(s).includes(MAILBOX_MOVE_PLAN);
 
@@ -77,7 +85,13 @@ export function licencePool(skus: SubscribedSku[]): LicencePool {
 
 /** The pool of one given SKU (a SkuId the engineer configured), whatever its plans. */
 export function skuPool(s: SubscribedSku, note: string): LicencePool {
-  return { found: true, skuId: String(s.skuId ?? "").toLowerCase(), skuPartNumber: String(s.skuPartNumber ?? ""), ...units(s), note };
+  return {
+    found: true,
+    skuId: String(s.skuId ?? "").toLowerCase(),
+    skuPartNumber: String(s.skuPartNumber ?? ""),
+    ...units(s),
+    note,
+  };
 }
 
 function units(s: SubscribedSku): { enabled: number; consumed: number; available: number } {
@@ -91,6 +105,10 @@ const num = (v: unknown): number => (typeof v === "number" && Number.isFinite(v)
 
 /** Whether Exchange shows the mailbox-move licence on an object (PersistedCapabilities, case as Exchange varies it). */
 export function hasMoveCapability(persistedCapabilities: unknown): boolean {
-  const list = Array.isArray(persistedCapabilities) ? persistedCapabilities : typeof persistedCapabilities === "string" ? persistedCapabilities.split(/[,\s]+/) : [];
+  const list = Array.isArray(persistedCapabilities)
+    ? persistedCapabilities
+    : typeof persistedCapabilities === "string"
+      ? persistedCapabilities.split(/[,\s]+/)
+      : [];
   return list.some((c) => String(c).toLowerCase() === MAILBOX_MOVE_CAPABILITY.toLowerCase());
 }

@@ -54,18 +54,39 @@ export interface Outputs extends Inputs {
 }
 
 export const INPUTS = [
-  "sourceAddress", "targetPrimary", "userPrincipalName", "alias", "name", "displayName", "firstName", "lastName", "externalEmailAddress",
-  "exchangeGuid", "archiveGuid", "x500Addresses", "deliveryAddress", "sharedMailbox", "blockers", "purgeOnDelete",
+  "sourceAddress",
+  "targetPrimary",
+  "userPrincipalName",
+  "alias",
+  "name",
+  "displayName",
+  "firstName",
+  "lastName",
+  "externalEmailAddress",
+  "exchangeGuid",
+  "archiveGuid",
+  "x500Addresses",
+  "deliveryAddress",
+  "sharedMailbox",
+  "blockers",
+  "purgeOnDelete",
 ] as const;
-
 
 export const domainOf = (address: string): string => lower(address).split("@")[1] ?? "";
 export const isHeld = (i: { blockers?: unknown }): boolean => Array.isArray(i.blockers) && i.blockers.length > 0;
 /** A GUID as found on an object: "" for none (Exchange shows the zero GUID). */
-export const guidOrEmpty = (v: unknown): string => (typeof v === "string" && GUID.test(v) && v !== ZERO_GUID ? v.toLowerCase() : "");
+export const guidOrEmpty = (v: unknown): string =>
+  typeof v === "string" && GUID.test(v) && v !== ZERO_GUID ? v.toLowerCase() : "";
 
 /** Optional inputs and their defaults (check fills them in, so diff and create see complete inputs). */
-const DEFAULTS: Record<string, unknown> = { firstName: "", lastName: "", archiveGuid: "", blockers: [], sharedMailbox: false, purgeOnDelete: false };
+const DEFAULTS: Record<string, unknown> = {
+  firstName: "",
+  lastName: "",
+  archiveGuid: "",
+  blockers: [],
+  sharedMailbox: false,
+  purgeOnDelete: false,
+};
 
 export function withDefaults(news: Props): Props {
   const out = { ...news };
@@ -79,27 +100,47 @@ export function checkInputs(news: Props): pulumi.dynamic.CheckFailure[] {
   const known = (k: string) => news[k] !== undefined && !isUnknown(news[k]);
   const held = isHeld(news);
   // A held user may come from a source that was not found: only its target address must be sound.
-  const skip = (k: string) => isUnknown(news[k]) || (held && k !== "targetPrimary" && (news[k] === "" || news[k] === undefined));
+  const skip = (k: string) =>
+    isUnknown(news[k]) || (held && k !== "targetPrimary" && (news[k] === "" || news[k] === undefined));
   for (const k of ["sourceAddress", "targetPrimary", "userPrincipalName", "externalEmailAddress", "deliveryAddress"]) {
     if (!skip(k) && !isAddress(news[k])) {
       fail(k, `must be an SMTP address such as adele@contoso.com, not ${JSON.stringify(news[k] ?? null)}`);
     }
   }
   if (!skip("alias") && !isAlias(news.alias)) {
-    fail("alias", `must be an Exchange alias (letters, digits and !#$%&'*+-/=?^_\`{|}~, dots between them, at most 64), not ${JSON.stringify(news.alias ?? null)}`);
+    fail(
+      "alias",
+      `must be an Exchange alias (letters, digits and !#$%&'*+-/=?^_\`{|}~, dots between them, at most 64), not ${JSON.stringify(news.alias ?? null)}`,
+    );
   }
   if (!skip("name") && (typeof news.name !== "string" || news.name.trim() === "" || news.name.length > 64)) {
     fail("name", "must be a non-empty object name of at most 64 characters (Exchange's limit for Name)");
   }
-  if (!skip("displayName") && (typeof news.displayName !== "string" || news.displayName.trim() === "" || news.displayName.length > 256)) {
+  if (
+    !skip("displayName") &&
+    (typeof news.displayName !== "string" || news.displayName.trim() === "" || news.displayName.length > 256)
+  ) {
     fail("displayName", "must be a non-empty display name of at most 256 characters");
   }
-  for (const k of ["firstName", "lastName"]) if (known(k) && typeof news[k] !== "string") fail(k, 'must be a string ("" when the source has none)');
-  if (!skip("exchangeGuid") && !(typeof news.exchangeGuid === "string" && GUID.test(news.exchangeGuid) && news.exchangeGuid !== ZERO_GUID)) {
-    fail("exchangeGuid", `must be the source mailbox's ExchangeGuid (a non-zero GUID), not ${JSON.stringify(news.exchangeGuid ?? null)}; the move cannot proceed without it`);
+  for (const k of ["firstName", "lastName"])
+    if (known(k) && typeof news[k] !== "string") fail(k, 'must be a string ("" when the source has none)');
+  if (
+    !skip("exchangeGuid") &&
+    !(typeof news.exchangeGuid === "string" && GUID.test(news.exchangeGuid) && news.exchangeGuid !== ZERO_GUID)
+  ) {
+    fail(
+      "exchangeGuid",
+      `must be the source mailbox's ExchangeGuid (a non-zero GUID), not ${JSON.stringify(news.exchangeGuid ?? null)}; the move cannot proceed without it`,
+    );
   }
-  if (known("archiveGuid") && !(news.archiveGuid === "" || (typeof news.archiveGuid === "string" && GUID.test(news.archiveGuid)))) {
-    fail("archiveGuid", `must be the source archive's GUID, or "" when the source has no archive; not ${JSON.stringify(news.archiveGuid)}`);
+  if (
+    known("archiveGuid") &&
+    !(news.archiveGuid === "" || (typeof news.archiveGuid === "string" && GUID.test(news.archiveGuid)))
+  ) {
+    fail(
+      "archiveGuid",
+      `must be the source archive's GUID, or "" when the source has no archive; not ${JSON.stringify(news.archiveGuid)}`,
+    );
   }
   if (!isUnknown(news.x500Addresses)) {
     const list = news.x500Addresses;
@@ -107,19 +148,43 @@ export function checkInputs(news: Props): pulumi.dynamic.CheckFailure[] {
     else {
       // Only x500 proxies: Microsoft forbids SMTP proxies in domains the target does not own.
       const bad = list.filter((x) => !isUnknown(x) && (typeof x !== "string" || !/^x500:\/.+/i.test(x)));
-      if (bad.length) fail("x500Addresses", `every entry must be an x500 proxy ("x500:/o=..."); not ${bad.slice(0, 3).map((b) => JSON.stringify(b)).join(", ")}`);
-      else if (list.length === 0 && !held) fail("x500Addresses", 'must hold at least "x500:" + the source LegacyExchangeDN (Microsoft: the move does not proceed without it)');
+      if (bad.length)
+        fail(
+          "x500Addresses",
+          `every entry must be an x500 proxy ("x500:/o=..."); not ${bad
+            .slice(0, 3)
+            .map((b) => JSON.stringify(b))
+            .join(", ")}`,
+        );
+      else if (list.length === 0 && !held)
+        fail(
+          "x500Addresses",
+          'must hold at least "x500:" + the source LegacyExchangeDN (Microsoft: the move does not proceed without it)',
+        );
     }
   }
-  if (known("blockers") && !(Array.isArray(news.blockers) && news.blockers.every((b) => typeof b === "string" || isUnknown(b)))) {
+  if (
+    known("blockers") &&
+    !(Array.isArray(news.blockers) && news.blockers.every((b) => typeof b === "string" || isUnknown(b)))
+  ) {
     fail("blockers", "must be a list of reasons (empty when the source mailbox can move)");
   }
-  for (const k of ["sharedMailbox", "purgeOnDelete"]) if (known(k) && typeof news[k] !== "boolean") fail(k, "must be true or false");
-  if (!held && known("targetPrimary") && known("externalEmailAddress") && domainOf(news.targetPrimary as string) === domainOf(news.externalEmailAddress as string)) {
-    fail("targetPrimary", "is in the same domain as externalEmailAddress (the source mailbox); the source and target domains must differ");
+  for (const k of ["sharedMailbox", "purgeOnDelete"])
+    if (known(k) && typeof news[k] !== "boolean") fail(k, "must be true or false");
+  if (
+    !held &&
+    known("targetPrimary") &&
+    known("externalEmailAddress") &&
+    domainOf(news.targetPrimary as string) === domainOf(news.externalEmailAddress as string)
+  ) {
+    fail(
+      "targetPrimary",
+      "is in the same domain as externalEmailAddress (the source mailbox); the source and target domains must differ",
+    );
   }
   for (const key of Object.keys(news)) {
-    if (!(INPUTS as readonly string[]).includes(key)) fail(key, `is not an input of MailUser (inputs: ${INPUTS.join(", ")}); remove it`);
+    if (!(INPUTS as readonly string[]).includes(key))
+      fail(key, `is not an input of MailUser (inputs: ${INPUTS.join(", ")}); remove it`);
   }
   return failures;
 }
@@ -129,32 +194,51 @@ export function checkInputs(news: Props): pulumi.dynamic.CheckFailure[] {
  * given/surname): replacing a staged user would collide with its own soft-deleted predecessor, which keeps
  * the addresses for 30 days unless purged.
  */
-const RENAMES = ["targetPrimary", "userPrincipalName", "alias", "name", "firstName", "lastName", "displayName", "externalEmailAddress"] as const;
+const RENAMES = [
+  "targetPrimary",
+  "userPrincipalName",
+  "alias",
+  "name",
+  "firstName",
+  "lastName",
+  "displayName",
+  "externalEmailAddress",
+] as const;
 const RECORDED = ["sourceAddress", "sharedMailbox", "purgeOnDelete"] as const;
 
 export function diffMailUser(olds: Outputs, news: Inputs): pulumi.dynamic.DiffResult {
   const who = `MailUser ${olds.targetPrimary}`;
   if (olds.held) {
     // The user is staged now: a new object (the held record had none), so a replacement.
-    if (Array.isArray(news.blockers) && news.blockers.length === 0) return { changes: true, replaces: ["blockers"], deleteBeforeReplace: true };
+    if (Array.isArray(news.blockers) && news.blockers.length === 0)
+      return { changes: true, replaces: ["blockers"], deleteBeforeReplace: true };
     return { changes: INPUTS.some((k) => changed(olds[k], news[k])), replaces: [] };
   }
   if (olds.migrated) {
     // The object holds the user's mail now: nothing about it is ever changed or replaced by this stack.
-    if (RENAMES.some((k) => changed(olds[k], news[k]))) log.warn(`${who} has moved (it is a ${olds.recipientTypeDetails} now); input changes are ignored.`);
+    if (RENAMES.some((k) => changed(olds[k], news[k])))
+      log.warn(`${who} has moved (it is a ${olds.recipientTypeDetails} now); input changes are ignored.`);
     return { changes: false };
   }
-  if (isHeld(news)) log.warn(`${who} is staged, but its source now cannot move (${news.blockers.join("; ")}); it stays staged. Remove the user from the wave to unstage it.`);
+  if (isHeld(news))
+    log.warn(
+      `${who} is staged, but its source now cannot move (${news.blockers.join("; ")}); it stays staged. Remove the user from the wave to unstage it.`,
+    );
   const drift = stampDrift(olds, news).length > 0;
   const other = [...RENAMES, ...RECORDED].some((k) => changed(olds[k], news[k]));
   return drift || other ? { changes: true, replaces: [] } : { changes: false };
 }
 
 /** What the object lacks of the stamp the inputs ask for (empty when converged). */
-export function stampDrift(found: Pick<Outputs, "exchangeGuid" | "archiveGuid" | "x500Addresses" | "emailAddresses">, wanted: Inputs): string[] {
+export function stampDrift(
+  found: Pick<Outputs, "exchangeGuid" | "archiveGuid" | "x500Addresses" | "emailAddresses">,
+  wanted: Inputs,
+): string[] {
   const out: string[] = [];
-  if (isUnknown(wanted.exchangeGuid) || lower(found.exchangeGuid) !== lower(wanted.exchangeGuid)) out.push("exchangeGuid");
-  if (isUnknown(wanted.archiveGuid) || (wanted.archiveGuid && lower(found.archiveGuid) !== lower(wanted.archiveGuid))) out.push("archiveGuid");
+  if (isUnknown(wanted.exchangeGuid) || lower(found.exchangeGuid) !== lower(wanted.exchangeGuid))
+    out.push("exchangeGuid");
+  if (isUnknown(wanted.archiveGuid) || (wanted.archiveGuid && lower(found.archiveGuid) !== lower(wanted.archiveGuid)))
+    out.push("archiveGuid");
   if (missingX500(found.x500Addresses, wanted.x500Addresses).length) out.push("x500Addresses");
   const smtp = new Set((found.emailAddresses ?? []).map((p) => lower(p.replace(/^smtp:/i, ""))));
   if (isUnknown(wanted.deliveryAddress) || !smtp.has(lower(wanted.deliveryAddress))) out.push("deliveryAddress");
@@ -174,8 +258,11 @@ export function observedInputs(prior: Outputs, now: Outputs): Inputs | undefined
   const kept = (prior.x500Addresses ?? []).filter((x) => has.has(lower(x)));
   const smtp = new Set((now.emailAddresses ?? []).map((p) => lower(p.replace(/^smtp:/i, ""))));
   const delivery = smtp.has(lower(now.deliveryAddress));
-  const gone = kept.length < (prior.x500Addresses ?? []).length || lower(prior.exchangeGuid) !== lower(now.exchangeGuid) ||
-    lower(prior.archiveGuid) !== lower(now.archiveGuid) || !delivery;
+  const gone =
+    kept.length < (prior.x500Addresses ?? []).length ||
+    lower(prior.exchangeGuid) !== lower(now.exchangeGuid) ||
+    lower(prior.archiveGuid) !== lower(now.archiveGuid) ||
+    !delivery;
   if (!gone) return undefined;
   const inputs = Object.fromEntries(INPUTS.filter((k) => now[k] !== undefined).map((k) => [k, now[k]])) as Inputs;
   return { ...inputs, x500Addresses: kept, ...(delivery ? {} : { deliveryAddress: "" }) };

@@ -35,8 +35,22 @@ export interface Recipient {
 }
 
 export const RECIPIENT_SELECT = [
-  "Guid", "Name", "Alias", "DisplayName", "PrimarySmtpAddress", "EmailAddresses", "RecipientType", "RecipientTypeDetails", "ExchangeGuid",
-  "ArchiveGuid", "ExternalDirectoryObjectId", "ExternalEmailAddress", "LegacyExchangeDN", "WhenSoftDeleted", "IsSoftDeletedByRemove", "LitigationHoldEnabled",
+  "Guid",
+  "Name",
+  "Alias",
+  "DisplayName",
+  "PrimarySmtpAddress",
+  "EmailAddresses",
+  "RecipientType",
+  "RecipientTypeDetails",
+  "ExchangeGuid",
+  "ArchiveGuid",
+  "ExternalDirectoryObjectId",
+  "ExternalEmailAddress",
+  "LegacyExchangeDN",
+  "WhenSoftDeleted",
+  "IsSoftDeletedByRemove",
+  "LitigationHoldEnabled",
 ];
 
 /** What a staged user is before the move (MailUser) and after it (a user or shared mailbox). */
@@ -83,7 +97,11 @@ function envMs(name: string, fallback: number): number {
  */
 export function coalesceWindow(): { quietMs: number; maxWaitMs: number; listingMaxAgeMs: number } {
   const quietMs = envMs("XTMM_READ_COALESCE_MS", 25);
-  return { quietMs, maxWaitMs: Math.max(quietMs, envMs("XTMM_READ_COALESCE_MAX_MS", 1000)), listingMaxAgeMs: listingMaxAgeMs() };
+  return {
+    quietMs,
+    maxWaitMs: Math.max(quietMs, envMs("XTMM_READ_COALESCE_MAX_MS", 1000)),
+    listingMaxAgeMs: listingMaxAgeMs(),
+  };
 }
 
 export class RecipientReader {
@@ -138,10 +156,13 @@ export class RecipientReader {
     if (this.timer) clearTimeout(this.timer);
     else this.openedAt = now;
     const wait = Math.min(this.window.quietMs, this.openedAt + this.window.maxWaitMs - now);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.flush();
-    }, Math.max(0, wait));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        void this.flush();
+      },
+      Math.max(0, wait),
+    );
   }
 
   private async flush(): Promise<void> {
@@ -151,7 +172,10 @@ export class RecipientReader {
     this.fetching = true;
     try {
       const keys = [...new Set(batch.flatMap((r) => r.keys))];
-      const index = await this.fetch(keys, batch.some((r) => r.list));
+      const index = await this.fetch(
+        keys,
+        batch.some((r) => r.list),
+      );
       for (const r of batch) {
         const hits = new Map<string, Recipient>();
         for (const k of r.keys) for (const rec of index.get(k) ?? []) hits.set(rec.Guid.toLowerCase(), rec);
@@ -172,7 +196,10 @@ export class RecipientReader {
     }
     const at = Date.now();
     const all = await this.listing();
-    this.listed = { at, byGuid: new Map(all.filter((r) => r && typeof r.Guid === "string").map((r) => [r.Guid.toLowerCase(), r])) };
+    this.listed = {
+      at,
+      byGuid: new Map(all.filter((r) => r && typeof r.Guid === "string").map((r) => [r.Guid.toLowerCase(), r])),
+    };
     return indexed(keys, all);
   }
 
@@ -180,7 +207,11 @@ export class RecipientReader {
   private async oneByOne(keys: string[]): Promise<Map<string, Recipient[]> | undefined> {
     const found: Recipient[] = [];
     for (const key of keys) {
-      const value = await recipientsByIdentity(this.client, key, `Looking up '${key}' in tenant ${this.client.settings.tenantId} (Get-Recipient)`);
+      const value = await recipientsByIdentity(
+        this.client,
+        key,
+        `Looking up '${key}' in tenant ${this.client.settings.tenantId} (Get-Recipient)`,
+      );
       if (!value) return undefined;
       found.push(...value);
     }
@@ -197,7 +228,9 @@ export class RecipientReader {
         )
       ).value;
     } catch (e) {
-      throw new Error(`Listing the MailUsers and mailboxes of tenant ${this.client.settings.tenantId} (Get-Recipient): ${message(e)}`);
+      throw new Error(
+        `Listing the MailUsers and mailboxes of tenant ${this.client.settings.tenantId} (Get-Recipient): ${message(e)}`,
+      );
     }
   }
 }
@@ -206,9 +239,19 @@ export class RecipientReader {
  * Get-Recipient -Identity `key`, soft-deleted recipients included: [] when nothing has it, undefined when
  * it matches several objects; any other failure is thrown as `<doing>: <Exchange's message>`.
  */
-export async function recipientsByIdentity(client: TenantClient, key: string, doing: string): Promise<Recipient[] | undefined> {
+export async function recipientsByIdentity(
+  client: TenantClient,
+  key: string,
+  doing: string,
+): Promise<Recipient[] | undefined> {
   try {
-    return (await client.exchange.invoke<Recipient>("Get-Recipient", { Identity: key, IncludeSoftDeletedRecipients: true }, { select: RECIPIENT_SELECT })).value;
+    return (
+      await client.exchange.invoke<Recipient>(
+        "Get-Recipient",
+        { Identity: key, IncludeSoftDeletedRecipients: true },
+        { select: RECIPIENT_SELECT },
+      )
+    ).value;
   } catch (e) {
     if (kindOf(e) === "NotFound") return [];
     if (/matches multiple entries|ManagementObjectAmbiguous/i.test(message(e))) return undefined;

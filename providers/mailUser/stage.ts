@@ -26,7 +26,18 @@ const external = (v: unknown): string => lower(String(v ?? "").replace(/^smtp:/i
 
 export function heldOutputs(inputs: Inputs): Outputs {
   // Nothing exists; the outputs show what will be stamped once the blockers clear.
-  return { ...inputs, identity: "", externalDirectoryObjectId: "", recipientTypeDetails: "", emailAddresses: [], staged: false, held: true, migrated: false, adopted: false, password: null };
+  return {
+    ...inputs,
+    identity: "",
+    externalDirectoryObjectId: "",
+    recipientTypeDetails: "",
+    emailAddresses: [],
+    staged: false,
+    held: true,
+    migrated: false,
+    adopted: false,
+    password: null,
+  };
 }
 
 /** Outputs from what an object carries (plus proxies just added by a successful Set-MailUser). */
@@ -41,7 +52,12 @@ export function observed(
   if (added.primary) {
     // A new primary: the old one stays as a secondary address.
     const primary = lower(added.primary);
-    proxies = [`SMTP:${added.primary}`, ...proxies.filter((p) => lower(p) !== `smtp:${primary}`).map((p) => (p.startsWith("SMTP:") ? `smtp:${p.slice(5)}` : p))];
+    proxies = [
+      `SMTP:${added.primary}`,
+      ...proxies
+        .filter((p) => lower(p) !== `smtp:${primary}`)
+        .map((p) => (p.startsWith("SMTP:") ? `smtp:${p.slice(5)}` : p)),
+    ];
   }
   const migrated = isMailbox(r);
   return {
@@ -77,7 +93,9 @@ export async function converge(inputs: Inputs, prior: Outputs): Promise<Outputs>
   const client = tenantFor("target");
   const found = await readerFor(client).byGuid(prior.identity);
   if (!found || isSoftDeleted(found)) {
-    throw new Error(`${describeUser(inputs)}: the object (${prior.identity}) is gone from tenant ${client.settings.tenantId}; run \`pulumi refresh\`, then \`pulumi up\` stages it again.`);
+    throw new Error(
+      `${describeUser(inputs)}: the object (${prior.identity}) is gone from tenant ${client.settings.tenantId}; run \`pulumi refresh\`, then \`pulumi up\` stages it again.`,
+    );
   }
   await renameEntraUser(client, inputs, prior);
   return stamp(client, inputs, found, prior);
@@ -88,12 +106,15 @@ async function renameEntraUser(client: TenantClient, inputs: Inputs, prior: Outp
   const id = prior.externalDirectoryObjectId;
   if (prior.adopted || !id) return;
   const body: Props = {};
-  if (lower(prior.userPrincipalName) !== lower(inputs.userPrincipalName)) body.userPrincipalName = inputs.userPrincipalName;
+  if (lower(prior.userPrincipalName) !== lower(inputs.userPrincipalName))
+    body.userPrincipalName = inputs.userPrincipalName;
   if ((prior.firstName ?? "") !== inputs.firstName) body.givenName = inputs.firstName || null;
   if ((prior.lastName ?? "") !== inputs.lastName) body.surname = inputs.lastName || null;
   if (Object.keys(body).length === 0) return;
   const g = await client.graph();
-  await graphCall(`Updating ${Object.keys(body).join(", ")} of the Entra user ${id} of ${describeUser(inputs)}`, () => g.api(`/users/${encodeURIComponent(id)}`).patch(body));
+  await graphCall(`Updating ${Object.keys(body).join(", ")} of the Entra user ${id} of ${describeUser(inputs)}`, () =>
+    g.api(`/users/${encodeURIComponent(id)}`).patch(body),
+  );
 }
 
 /** What to do with the objects that hold the user's keys: adopt one, or refuse with their names. */
@@ -103,18 +124,31 @@ function settle(inputs: Inputs, holders: Recipient[], who: string): { r: Recipie
   // A MailUser with no ExchangeGuid yet, pointing at this user's source: a New-MailUser of ours whose
   // answer was lost, or a run stopped before Set-MailUser. It is finished, not duplicated.
   const unstamped = holders.find(
-    (r) => !isSoftDeleted(r) && r.RecipientTypeDetails === "MailUser" && !guidOrEmpty(r.ExchangeGuid) && external(r.ExternalEmailAddress) === lower(inputs.externalEmailAddress) && holds(r, inputs.targetPrimary),
+    (r) =>
+      !isSoftDeleted(r) &&
+      r.RecipientTypeDetails === "MailUser" &&
+      !guidOrEmpty(r.ExchangeGuid) &&
+      external(r.ExternalEmailAddress) === lower(inputs.externalEmailAddress) &&
+      holds(r, inputs.targetPrimary),
   );
   const pick = ours ?? unstamped;
   const others = holders.filter((r) => r !== pick);
   if (others.length) throw conflict(inputs, others, who);
   if (!pick) return undefined;
   if (pick === unstamped) {
-    log.warn(`${who}: finishing '${pick.Name}' (${pick.Guid}), a MailUser for this user that was created but never stamped (an interrupted or unanswered New-MailUser).`);
+    log.warn(
+      `${who}: finishing '${pick.Name}' (${pick.Guid}), a MailUser for this user that was created but never stamped (an interrupted or unanswered New-MailUser).`,
+    );
     return { r: pick, adopted: false };
   }
-  if (isMailbox(pick)) log.info(`${who}: already moved ('${pick.Name}' is a ${pick.RecipientTypeDetails} with the source's ExchangeGuid); recorded as migrated.`);
-  else log.info(`${who}: adopting '${pick.Name}' (${pick.Guid}), a MailUser that already carries ExchangeGuid ${inputs.exchangeGuid}; destroy leaves it.`);
+  if (isMailbox(pick))
+    log.info(
+      `${who}: already moved ('${pick.Name}' is a ${pick.RecipientTypeDetails} with the source's ExchangeGuid); recorded as migrated.`,
+    );
+  else
+    log.info(
+      `${who}: adopting '${pick.Name}' (${pick.Guid}), a MailUser that already carries ExchangeGuid ${inputs.exchangeGuid}; destroy leaves it.`,
+    );
   return { r: pick, adopted: true };
 }
 
@@ -155,16 +189,23 @@ async function createObject(client: TenantClient, inputs: Inputs, password: stri
       // The answer was lost, so the object may exist: find it instead of making a second one.
       const mine = await waitFor(`${who} after an unanswered New-MailUser`, async () => {
         const found = await lookUp(client, inputs.targetPrimary, who);
-        return found.find((r) => r.RecipientTypeDetails === "MailUser" && external(r.ExternalEmailAddress) === lower(inputs.externalEmailAddress));
+        return found.find(
+          (r) =>
+            r.RecipientTypeDetails === "MailUser" &&
+            external(r.ExternalEmailAddress) === lower(inputs.externalEmailAddress),
+        );
       });
       if (mine) return mine;
-      throw new Error(`${who}: New-MailUser got no answer (${message(e)}) and the object does not show up; run \`pulumi up\` again (it finishes the object if it appears).`);
+      throw new Error(
+        `${who}: New-MailUser got no answer (${message(e)}) and the object does not show up; run \`pulumi up\` again (it finishes the object if it appears).`,
+      );
     }
     const kind = kindOf(e);
     if (kind === "AlreadyExists" || kind === "BadRequest") {
       // Something our lookup could not see (a group or contact, a replicating object) holds a name.
       const others: Recipient[] = [];
-      for (const key of new Set(claimKeys(inputs).map(lower))) for (const r of await lookUp(client, key, who)) if (!others.some((o) => o.Guid === r.Guid)) others.push(r);
+      for (const key of new Set(claimKeys(inputs).map(lower)))
+        for (const r of await lookUp(client, key, who)) if (!others.some((o) => o.Guid === r.Guid)) others.push(r);
       if (others.length) throw conflict(inputs, others, who);
     }
     throw new Error(`Creating ${who} (New-MailUser): ${message(e)}`);
@@ -177,24 +218,33 @@ async function lookUp(client: TenantClient, key: string, who: string): Promise<R
 }
 
 /** The one Set-MailUser: ExchangeGuid, ArchiveGuid, x500s and the delivery-domain address, plus changed names. */
-async function stamp(client: TenantClient, inputs: Inputs, r: Recipient, prior: Pick<Outputs, "adopted" | "password">): Promise<Outputs> {
+async function stamp(
+  client: TenantClient,
+  inputs: Inputs,
+  r: Recipient,
+  prior: Pick<Outputs, "adopted" | "password">,
+): Promise<Outputs> {
   const who = describeUser(inputs);
   const before = observed(inputs, r, prior);
   if (before.migrated) return before;
   const params: Props = { Identity: r.Guid };
   if (lower(before.exchangeGuid) !== lower(inputs.exchangeGuid)) params.ExchangeGuid = inputs.exchangeGuid;
-  if (inputs.archiveGuid && lower(before.archiveGuid) !== lower(inputs.archiveGuid)) params.ArchiveGuid = inputs.archiveGuid;
+  if (inputs.archiveGuid && lower(before.archiveGuid) !== lower(inputs.archiveGuid))
+    params.ArchiveGuid = inputs.archiveGuid;
   const add = missingX500(before.x500Addresses, inputs.x500Addresses);
-  if (!before.emailAddresses.some((p) => lower(p.slice(5)) === lower(inputs.deliveryAddress))) add.push(`smtp:${inputs.deliveryAddress}`);
+  if (!before.emailAddresses.some((p) => lower(p.slice(5)) === lower(inputs.deliveryAddress)))
+    add.push(`smtp:${inputs.deliveryAddress}`);
   if (add.length) params.EmailAddresses = hashtable({ add });
-  if (r.ExternalEmailAddress !== undefined && external(r.ExternalEmailAddress) !== lower(inputs.externalEmailAddress)) params.ExternalEmailAddress = inputs.externalEmailAddress;
+  if (r.ExternalEmailAddress !== undefined && external(r.ExternalEmailAddress) !== lower(inputs.externalEmailAddress))
+    params.ExternalEmailAddress = inputs.externalEmailAddress;
   // Names of an object this stack made follow the inputs; an adopted object keeps its own.
   if (!prior.adopted) {
     if (r.DisplayName !== undefined && r.DisplayName !== inputs.displayName) params.DisplayName = inputs.displayName;
     if (r.Alias && r.Alias !== inputs.alias) params.Alias = inputs.alias;
     if (r.Name && r.Name !== inputs.name) params.Name = inputs.name;
     // In Exchange Online WindowsEmailAddress sets the primary SMTP address (PrimarySmtpAddress is on-premises only).
-    if (r.PrimarySmtpAddress && lower(r.PrimarySmtpAddress) !== lower(inputs.targetPrimary)) params.WindowsEmailAddress = inputs.targetPrimary;
+    if (r.PrimarySmtpAddress && lower(r.PrimarySmtpAddress) !== lower(inputs.targetPrimary))
+      params.WindowsEmailAddress = inputs.targetPrimary;
   }
   if (Object.keys(params).length === 1) return before;
   // Add-semantics and fixed values: sending it twice changes nothing, so the tenant layer may resend it.
@@ -204,11 +254,18 @@ async function stamp(client: TenantClient, inputs: Inputs, r: Recipient, prior: 
       return true;
     } catch (e) {
       if (kindOf(e) === "NotFound") return undefined;
-      throw new Error(`Stamping ${who} (Set-MailUser ${Object.keys(params).filter((k) => k !== "Identity").join(", ")}): ${message(e)}`);
+      throw new Error(
+        `Stamping ${who} (Set-MailUser ${Object.keys(params)
+          .filter((k) => k !== "Identity")
+          .join(", ")}): ${message(e)}`,
+      );
     }
   };
   const done = await waitFor(`${who} to become visible to Set-MailUser`, send);
-  if (!done) throw new Error(`${who}: Exchange created it (${r.Guid}) but Set-MailUser cannot see it yet; run \`pulumi up\` again in a few minutes to stamp it.`);
+  if (!done)
+    throw new Error(
+      `${who}: Exchange created it (${r.Guid}) but Set-MailUser cannot see it yet; run \`pulumi up\` again in a few minutes to stamp it.`,
+    );
   const out = observed(inputs, r, prior, {
     proxies: add,
     exchangeGuid: lower(inputs.exchangeGuid),
@@ -231,4 +288,3 @@ export function generatePassword(length = 20): string {
   }
   return chars.join("");
 }
-

@@ -16,7 +16,8 @@ import { isMailbox, isSoftDeleted, readerFor } from "./reader";
 import { describeUser } from "./stage";
 import { graphCall } from "../tenant/graph";
 
-export const ENTRA_BLOCK = /cannot be permanently deleted since there is a user associated with this mail enabled user in Azure Active Directory/i;
+export const ENTRA_BLOCK =
+  /cannot be permanently deleted since there is a user associated with this mail enabled user in Azure Active Directory/i;
 export const HOLD_BLOCK = /has litigation hold or In-Place hold applied on it/i;
 
 export async function release(props: Outputs): Promise<void> {
@@ -35,7 +36,13 @@ export async function release(props: Outputs): Promise<void> {
   }
   const live = found && !isSoftDeleted(found) ? found : undefined;
   if (live) {
-    if (props.purgeOnDelete && live.LitigationHoldEnabled === true) await setMailUser(client, { Identity: live.Guid, RemoveLitigationHoldEnabled: true }, who, "removing litigation hold");
+    if (props.purgeOnDelete && live.LitigationHoldEnabled === true)
+      await setMailUser(
+        client,
+        { Identity: live.Guid, RemoveLitigationHoldEnabled: true },
+        who,
+        "removing litigation hold",
+      );
     await remove(client, live.Guid, who);
   }
   if (!props.purgeOnDelete) return;
@@ -53,7 +60,12 @@ async function remove(client: TenantClient, guid: string, who: string): Promise<
   }
 }
 
-async function setMailUser(client: TenantClient, params: Record<string, unknown>, who: string, doing: string): Promise<void> {
+async function setMailUser(
+  client: TenantClient,
+  params: Record<string, unknown>,
+  who: string,
+  doing: string,
+): Promise<void> {
   try {
     await client.exchange.invoke("Set-MailUser", params, { idempotent: true });
   } catch (e) {
@@ -68,7 +80,11 @@ async function purge(client: TenantClient, guid: string, entraId: string, who: s
   for (;;) {
     try {
       // Soft-deleted objects are named by Guid (Microsoft: DistinguishedName, Guid or ExchangeGuid).
-      await client.exchange.invoke("Remove-MailUser", { Identity: guid, PermanentlyDelete: true, Confirm: false }, { idempotent: true });
+      await client.exchange.invoke(
+        "Remove-MailUser",
+        { Identity: guid, PermanentlyDelete: true, Confirm: false },
+        { idempotent: true },
+      );
       log.info(`${who}: removed for good (Exchange object ${guid}${entraId ? `, Entra user ${entraId}` : ""}).`);
       return;
     } catch (e) {
@@ -81,7 +97,12 @@ async function purge(client: TenantClient, guid: string, entraId: string, who: s
       }
       if (HOLD_BLOCK.test(text) && !excluded) {
         excluded = true;
-        await setMailUser(client, { Identity: guid, ExcludeFromAllHolds: true }, who, "excluding the soft-deleted object from retention holds before purging it");
+        await setMailUser(
+          client,
+          { Identity: guid, ExcludeFromAllHolds: true },
+          who,
+          "excluding the soft-deleted object from retention holds before purging it",
+        );
         continue;
       }
       const advice = HOLD_BLOCK.test(text)
@@ -89,7 +110,9 @@ async function purge(client: TenantClient, guid: string, entraId: string, who: s
         : ENTRA_BLOCK.test(text)
           ? ` Delete the Entra user ${entraId || "(unknown id)"} and remove it from deleted users, then destroy again.`
           : "";
-      throw new Error(`Purging ${who} (Remove-MailUser -PermanentlyDelete ${guid}): ${text}.${advice} The object stays soft-deleted until then.`);
+      throw new Error(
+        `Purging ${who} (Remove-MailUser -PermanentlyDelete ${guid}): ${text}.${advice} The object stays soft-deleted until then.`,
+      );
     }
   }
 }
@@ -122,4 +145,3 @@ async function hardDeleteEntraUser(client: TenantClient, id: string, who: string
   const done = await waitFor(`the Entra user ${id} of ${who} to reach deleted items`, once);
   if (!done) log.warn(`${who}: the Entra user ${id} did not show up in deleted items; purging anyway.`);
 }
-

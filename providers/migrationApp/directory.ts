@@ -29,8 +29,16 @@ export interface NewSecret extends PasswordInfo {
   secretText: string;
 }
 
-
-const APP_FIELDS = ["id", "appId", "displayName", "signInAudience", "web", "requiredResourceAccess", "tags", "passwordCredentials"];
+const APP_FIELDS = [
+  "id",
+  "appId",
+  "displayName",
+  "signInAudience",
+  "web",
+  "requiredResourceAccess",
+  "tags",
+  "passwordCredentials",
+];
 
 const status = (e: unknown) => (e as GraphRequestError)?.status;
 const maybeApplied = (e: unknown) => (e as GraphRequestError)?.maybeApplied === true;
@@ -54,7 +62,10 @@ function application(a: Json): Application {
     redirectUris: Array.isArray(web.redirectUris) ? (web.redirectUris as unknown[]).map(String) : [],
     requiredResourceAccess: rra.map((r) => ({
       resourceAppId: String(r.resourceAppId),
-      resourceAccess: (Array.isArray(r.resourceAccess) ? (r.resourceAccess as Json[]) : []).map((x) => ({ id: String(x.id), type: String(x.type) })),
+      resourceAccess: (Array.isArray(r.resourceAccess) ? (r.resourceAccess as Json[]) : []).map((x) => ({
+        id: String(x.id),
+        type: String(x.type),
+      })),
     })),
     tags: Array.isArray(a.tags) ? (a.tags as unknown[]).map(String) : [],
     passwords: creds.map((c) => ({
@@ -70,24 +81,48 @@ function application(a: Json): Application {
  * Polls `probe` until it answers, bounded by the project's one visibility timeout (Entra usually needs
  * seconds, sometimes a minute); `what` completes "still not visible: …".
  */
-export async function untilVisible<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = visibilityTimeoutMs()): Promise<T> {
+export async function untilVisible<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = visibilityTimeoutMs(),
+): Promise<T> {
   const hit = await waitFor(what, probe, timeoutMs, { quiet: true });
   if (hit !== undefined) return hit;
-  throw new Error(`${what}: still not visible after ${Math.round(timeoutMs / 1000)} s (Entra replicates new objects between its replicas). Run \`pulumi up\` again; the object is found again, not created twice.`);
+  throw new Error(
+    `${what}: still not visible after ${Math.round(timeoutMs / 1000)} s (Entra replicates new objects between its replicas). Run \`pulumi up\` again; the object is found again, not created twice.`,
+  );
 }
 
 export async function getApplication(g: Client, objectId: string, action: string): Promise<Application | undefined> {
   try {
-    return application((await graphCall(action, () => g.api(`/applications/${guidOrThrow(objectId, "application object id")}`).select(APP_FIELDS).get())) as Json);
+    return application(
+      (await graphCall(action, () =>
+        g
+          .api(`/applications/${guidOrThrow(objectId, "application object id")}`)
+          .select(APP_FIELDS)
+          .get(),
+      )) as Json,
+    );
   } catch (e) {
     if (status(e) === 404) return undefined;
     throw e;
   }
 }
 
-export async function getApplicationByAppId(g: Client, appId: string, action: string): Promise<Application | undefined> {
+export async function getApplicationByAppId(
+  g: Client,
+  appId: string,
+  action: string,
+): Promise<Application | undefined> {
   try {
-    return application((await graphCall(action, () => g.api(`/applications(appId='${guidOrThrow(appId, "appId")}')`).select(APP_FIELDS).get())) as Json);
+    return application(
+      (await graphCall(action, () =>
+        g
+          .api(`/applications(appId='${guidOrThrow(appId, "appId")}')`)
+          .select(APP_FIELDS)
+          .get(),
+      )) as Json,
+    );
   } catch (e) {
     if (status(e) === 404) return undefined;
     throw e;
@@ -96,7 +131,9 @@ export async function getApplicationByAppId(g: Client, appId: string, action: st
 
 async function listApplications(g: Client, filter: string, action: string): Promise<Application[]> {
   const out: Application[] = [];
-  let page = (await graphCall(action, () => g.api("/applications").filter(filter).select(APP_FIELDS).top(999).get())) as Json;
+  let page = (await graphCall(action, () =>
+    g.api("/applications").filter(filter).select(APP_FIELDS).top(999).get(),
+  )) as Json;
   for (;;) {
     for (const a of (page.value as Json[] | undefined) ?? []) out.push(application(a));
     const next = page["@odata.nextLink"];
@@ -145,14 +182,24 @@ export async function deleteApplication(g: Client, objectId: string, action: str
     return true;
   } catch (e) {
     if (status(e) === 404) return false;
-    if (maybeApplied(e)) return (await getApplication(g, objectId, action)) === undefined ? true : deleteApplication(g, objectId, action);
+    if (maybeApplied(e))
+      return (await getApplication(g, objectId, action)) === undefined ? true : deleteApplication(g, objectId, action);
     throw e;
   }
 }
 
-export async function findServicePrincipal(g: Client, appId: string, action: string): Promise<{ id: string } | undefined> {
+export async function findServicePrincipal(
+  g: Client,
+  appId: string,
+  action: string,
+): Promise<{ id: string } | undefined> {
   try {
-    const sp = (await graphCall(action, () => g.api(`/servicePrincipals(appId='${guidOrThrow(appId, "appId")}')`).select(["id", "appId"]).get())) as Json;
+    const sp = (await graphCall(action, () =>
+      g
+        .api(`/servicePrincipals(appId='${guidOrThrow(appId, "appId")}')`)
+        .select(["id", "appId"])
+        .get(),
+    )) as Json;
     return { id: String(sp.id) };
   } catch (e) {
     if (status(e) === 404) return undefined;
@@ -164,7 +211,11 @@ export async function findServicePrincipal(g: Client, appId: string, action: str
  * The app's service principal: found, or created. `created` is false when it already existed (an
  * administrator consented in the target before, or it was made by hand), so delete leaves it alone.
  */
-export async function ensureServicePrincipal(g: Client, appId: string, action: string): Promise<{ id: string; created: boolean }> {
+export async function ensureServicePrincipal(
+  g: Client,
+  appId: string,
+  action: string,
+): Promise<{ id: string; created: boolean }> {
   const found = await findServicePrincipal(g, appId, action);
   if (found) return { ...found, created: false };
   try {
@@ -175,7 +226,10 @@ export async function ensureServicePrincipal(g: Client, appId: string, action: s
   } catch (e) {
     // Lost answer: it may exist. 409: it exists but replication hid it from our first look.
     if (!maybeApplied(e) && status(e) !== 409) throw e;
-    const sp = await untilVisible(() => findServicePrincipal(g, appId, action), `${action}: the service principal of ${appId}`);
+    const sp = await untilVisible(
+      () => findServicePrincipal(g, appId, action),
+      `${action}: the service principal of ${appId}`,
+    );
     return { ...sp, created: maybeApplied(e) };
   }
 }
@@ -195,19 +249,29 @@ export async function mailboxMigrationRoleId(g: Client, tenantId: string): Promi
   const action = `Reading the Office 365 Exchange Online service principal (${EXCHANGE_ONLINE_APP_ID}) in tenant ${tenantId}`;
   let sp: Json;
   try {
-    sp = (await graphCall(action, () => g.api(`/servicePrincipals(appId='${EXCHANGE_ONLINE_APP_ID}')`).select(["id", "appRoles"]).get())) as Json;
+    sp = (await graphCall(action, () =>
+      g.api(`/servicePrincipals(appId='${EXCHANGE_ONLINE_APP_ID}')`).select(["id", "appRoles"]).get(),
+    )) as Json;
   } catch (e) {
     if (status(e) === 404) {
-      throw new Error(`${action}: it does not exist. The tenant needs an Exchange Online subscription before a migration app can ask for Mailbox.Migration.`);
+      throw new Error(
+        `${action}: it does not exist. The tenant needs an Exchange Online subscription before a migration app can ask for Mailbox.Migration.`,
+      );
     }
     throw e;
   }
   const roles = Array.isArray(sp.appRoles) ? (sp.appRoles as Json[]) : [];
   const role = roles.find(
-    (r) => r.value === MAILBOX_MIGRATION_ROLE && r.isEnabled !== false && Array.isArray(r.allowedMemberTypes) && (r.allowedMemberTypes as string[]).includes("Application"),
+    (r) =>
+      r.value === MAILBOX_MIGRATION_ROLE &&
+      r.isEnabled !== false &&
+      Array.isArray(r.allowedMemberTypes) &&
+      (r.allowedMemberTypes as string[]).includes("Application"),
   );
   if (!role || !isGuid(role.id)) {
-    throw new Error(`${action}: it publishes no enabled application role "${MAILBOX_MIGRATION_ROLE}" (roles: ${roles.map((r) => r.value).join(", ") || "none"}).`);
+    throw new Error(
+      `${action}: it publishes no enabled application role "${MAILBOX_MIGRATION_ROLE}" (roles: ${roles.map((r) => r.value).join(", ") || "none"}).`,
+    );
   }
   return String(role.id).toLowerCase();
 }
@@ -221,23 +285,34 @@ const ADD_PASSWORD_ATTEMPTS = 4;
  * removed, and a new one is added, bounded. Once a secret is in hand, any credential left by an earlier
  * attempt that the read did not show yet is removed too, so no orphaned secret stays on the app.
  */
-export async function addPassword(g: Client, app: Application, displayName: string, endDateTime: string, action: string): Promise<NewSecret> {
+export async function addPassword(
+  g: Client,
+  app: Application,
+  displayName: string,
+  endDateTime: string,
+  action: string,
+): Promise<NewSecret> {
   const names: string[] = [];
   let answer: Json | undefined;
   for (let attempt = 1; answer === undefined; attempt++) {
     const name = attempt === 1 ? displayName : `${displayName} #${attempt}`;
     names.push(name);
     try {
-      answer = (await graphCall(action, () => g.api(`/applications/${app.id}/addPassword`).post({ passwordCredential: { displayName: name, endDateTime } }))) as Json;
+      answer = (await graphCall(action, () =>
+        g.api(`/applications/${app.id}/addPassword`).post({ passwordCredential: { displayName: name, endDateTime } }),
+      )) as Json;
     } catch (e) {
       if (!maybeApplied(e)) throw e;
       await removeOrphans(g, app.id, names, undefined, action);
       if (attempt >= ADD_PASSWORD_ATTEMPTS) {
-        throw new Error(`${(e as Error).message} The answers of ${attempt} attempts were lost (each secret they may have added was removed); run \`pulumi up\` again.`);
+        throw new Error(
+          `${(e as Error).message} The answers of ${attempt} attempts were lost (each secret they may have added was removed); run \`pulumi up\` again.`,
+        );
       }
     }
   }
-  if (typeof answer.secretText !== "string" || !isGuid(answer.keyId)) throw new Error(`${action}: Graph's answer carries no secret or key id.`);
+  if (typeof answer.secretText !== "string" || !isGuid(answer.keyId))
+    throw new Error(`${action}: Graph's answer carries no secret or key id.`);
   const keyId = String(answer.keyId).toLowerCase();
   if (names.length > 1) await removeOrphans(g, app.id, names.slice(0, -1), keyId, action);
   return {
@@ -250,17 +325,32 @@ export async function addPassword(g: Client, app: Application, displayName: stri
 }
 
 /** Removes the app's credentials named in `names` (attempts whose answers were lost), never `keep`. */
-async function removeOrphans(g: Client, objectId: string, names: string[], keep: string | undefined, action: string): Promise<void> {
+async function removeOrphans(
+  g: Client,
+  objectId: string,
+  names: string[],
+  keep: string | undefined,
+  action: string,
+): Promise<void> {
   const now = await getApplication(g, objectId, action);
   for (const orphan of now?.passwords.filter((p) => names.includes(p.displayName) && p.keyId !== keep) ?? []) {
-    await removePassword(g, objectId, orphan.keyId, `${action}: removing the secret ${orphan.keyId} of an attempt whose answer was lost`);
+    await removePassword(
+      g,
+      objectId,
+      orphan.keyId,
+      `${action}: removing the secret ${orphan.keyId} of an attempt whose answer was lost`,
+    );
   }
 }
 
 /** Removes a client secret; true when it was there, false when it was already gone. */
 export async function removePassword(g: Client, objectId: string, keyId: string, action: string): Promise<boolean> {
   try {
-    await graphCall(action, () => g.api(`/applications/${guidOrThrow(objectId, "application object id")}/removePassword`).post({ keyId: guidOrThrow(keyId, "keyId") }));
+    await graphCall(action, () =>
+      g
+        .api(`/applications/${guidOrThrow(objectId, "application object id")}/removePassword`)
+        .post({ keyId: guidOrThrow(keyId, "keyId") }),
+    );
     return true;
   } catch (e) {
     if (status(e) === 404) {
@@ -269,7 +359,9 @@ export async function removePassword(g: Client, objectId: string, keyId: string,
     }
     if (maybeApplied(e)) {
       const app = await getApplication(g, objectId, action);
-      return app?.passwords.some((p) => p.keyId === keyId.toLowerCase()) ? removePassword(g, objectId, keyId, action) : true;
+      return app?.passwords.some((p) => p.keyId === keyId.toLowerCase())
+        ? removePassword(g, objectId, keyId, action)
+        : true;
     }
     throw e;
   }

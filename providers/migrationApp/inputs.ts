@@ -128,14 +128,26 @@ export function checkInputs(news: Props, now: number): Failure[] {
   const failures: Failure[] = [];
   const fail = (property: string, reason: string) => failures.push({ property, reason });
 
-  if (!isUnknown(news.displayName) && (typeof news.displayName !== "string" || news.displayName.trim() === "" || news.displayName.length > 120)) {
-    fail("displayName", `must be the app registration's name, 1 to 120 characters (e.g. "Cross-tenant mailbox migration"); got ${show(news.displayName)}`);
+  if (
+    !isUnknown(news.displayName) &&
+    (typeof news.displayName !== "string" || news.displayName.trim() === "" || news.displayName.length > 120)
+  ) {
+    fail(
+      "displayName",
+      `must be the app registration's name, 1 to 120 characters (e.g. "Cross-tenant mailbox migration"); got ${show(news.displayName)}`,
+    );
   }
   if (!isUnknown(news.naturalKey) && (typeof news.naturalKey !== "string" || !NATURAL_KEY.test(news.naturalKey))) {
-    fail("naturalKey", `must be 1 to 200 characters from letters, digits and . _ : / @ + - (it becomes the tag "${TAG_PREFIX}<key>"); omit it for "<project>/<stack>/<resource name>"; got ${show(news.naturalKey)}`);
+    fail(
+      "naturalKey",
+      `must be 1 to 200 characters from letters, digits and . _ : / @ + - (it becomes the tag "${TAG_PREFIX}<key>"); omit it for "<project>/<stack>/<resource name>"; got ${show(news.naturalKey)}`,
+    );
   }
   if (known(news.adoptAppId) && !isGuid(news.adoptAppId)) {
-    fail("adoptAppId", `must be the application (client) id of the app registration to adopt, a GUID (Entra → App registrations → Application (client) ID); got ${show(news.adoptAppId)}`);
+    fail(
+      "adoptAppId",
+      `must be the application (client) id of the app registration to adopt, a GUID (Entra → App registrations → Application (client) ID); got ${show(news.adoptAppId)}`,
+    );
   }
 
   const limit = secretLifetimeLimit(now);
@@ -143,11 +155,20 @@ export function checkInputs(news: Props, now: number): Failure[] {
   if (known(news.secretEndDate)) {
     end = isoTime(news.secretEndDate);
     if (end === undefined) {
-      fail("secretEndDate", `must be an ISO 8601 date or date-time such as "2026-12-31" or "2026-12-31T00:00:00Z"; got ${show(news.secretEndDate)}`);
+      fail(
+        "secretEndDate",
+        `must be an ISO 8601 date or date-time such as "2026-12-31" or "2026-12-31T00:00:00Z"; got ${show(news.secretEndDate)}`,
+      );
     } else if (end <= now) {
-      fail("secretEndDate", `${news.secretEndDate} is in the past; give a future date (at most ${MAX_SECRET_LIFETIME_DAYS} days ahead), or omit it for now + ${MAX_SECRET_LIFETIME_DAYS} days`);
+      fail(
+        "secretEndDate",
+        `${news.secretEndDate} is in the past; give a future date (at most ${MAX_SECRET_LIFETIME_DAYS} days ahead), or omit it for now + ${MAX_SECRET_LIFETIME_DAYS} days`,
+      );
     } else if (end > limit + SKEW_MS) {
-      fail("secretEndDate", `${news.secretEndDate} is more than ${MAX_SECRET_LIFETIME_DAYS} days (24 months, the longest the Entra portal offers) ahead; give a date before ${new Date(limit).toISOString().slice(0, 10)} and rotate (rotateAfter) for longer projects`);
+      fail(
+        "secretEndDate",
+        `${news.secretEndDate} is more than ${MAX_SECRET_LIFETIME_DAYS} days (24 months, the longest the Entra portal offers) ahead; give a date before ${new Date(limit).toISOString().slice(0, 10)} and rotate (rotateAfter) for longer projects`,
+      );
     }
   }
   if (known(news.rotateAfter)) {
@@ -155,13 +176,22 @@ export function checkInputs(news: Props, now: number): Failure[] {
     if (after === undefined) {
       fail("rotateAfter", `must be an ISO 8601 date or date-time such as "2026-06-30"; got ${show(news.rotateAfter)}`);
     } else if (end !== undefined && after >= end) {
-      fail("rotateAfter", `${news.rotateAfter} is not before secretEndDate ${news.secretEndDate}; the secret would expire before it is rotated. Choose an earlier rotateAfter or a later secretEndDate`);
+      fail(
+        "rotateAfter",
+        `${news.rotateAfter} is not before secretEndDate ${news.secretEndDate}; the secret would expire before it is rotated. Choose an earlier rotateAfter or a later secretEndDate`,
+      );
     } else if (!known(news.secretEndDate) && !isUnknown(news.secretEndDate) && after >= limit) {
-      fail("rotateAfter", `${news.rotateAfter} is not before the default secret end date (now + ${MAX_SECRET_LIFETIME_DAYS} days); choose an earlier date`);
+      fail(
+        "rotateAfter",
+        `${news.rotateAfter} is not before the default secret end date (now + ${MAX_SECRET_LIFETIME_DAYS} days); choose an earlier date`,
+      );
     }
   }
   if (known(news.rotationTrigger) && typeof news.rotationTrigger !== "string") {
-    fail("rotationTrigger", `must be a string (change it to any new value to rotate the secret); got ${show(news.rotationTrigger)}`);
+    fail(
+      "rotationTrigger",
+      `must be a string (change it to any new value to rotate the secret); got ${show(news.rotationTrigger)}`,
+    );
   }
   if (known(news.allowNonstandardRedirectUri) && typeof news.allowNonstandardRedirectUri !== "boolean") {
     fail("allowNonstandardRedirectUri", `must be true or false; got ${show(news.allowNonstandardRedirectUri)}`);
@@ -170,7 +200,11 @@ export function checkInputs(news: Props, now: number): Failure[] {
     const uri = news.redirectUri;
     if (typeof uri !== "string" || !isHttpsUrl(uri)) {
       fail("redirectUri", `must be an https URL; omit it for ${OFFICE_REDIRECT_URI}; got ${show(uri)}`);
-    } else if (uri !== OFFICE_REDIRECT_URI && news.allowNonstandardRedirectUri !== true && !isUnknown(news.allowNonstandardRedirectUri)) {
+    } else if (
+      uri !== OFFICE_REDIRECT_URI &&
+      news.allowNonstandardRedirectUri !== true &&
+      !isUnknown(news.allowNonstandardRedirectUri)
+    ) {
       fail(
         "redirectUri",
         `must be exactly "${OFFICE_REDIRECT_URI}" (Microsoft's guide; its validation script only recognises the migration app by that exact value); got ${show(uri)}. ` +
@@ -196,7 +230,9 @@ export function rotationSchedule(news: Props, now: number): string | undefined {
   const after = isoTime(news.rotateAfter);
   if (after === undefined) return undefined;
   const at = new Date(after).toISOString();
-  return now >= after ? `due: rotateAfter ${at} has passed; a secret created before it is replaced` : `scheduled: the secret is rotated after ${at}`;
+  return now >= after
+    ? `due: rotateAfter ${at} has passed; a secret created before it is replaced`
+    : `scheduled: the secret is rotated after ${at}`;
 }
 
 export function isHttpsUrl(v: unknown): boolean {
@@ -214,14 +250,24 @@ export function redirectUriOf(i: { redirectUri?: string }): string {
 
 /** The inputs part of the outputs; optional inputs are left out rather than set to undefined (plain JSON). */
 export function echoInputs(i: Inputs): Pick<Outputs, "naturalKey" | "redirectUri"> & Partial<Outputs> {
-  const out: Pick<Outputs, "naturalKey" | "redirectUri"> & Partial<Outputs> = { naturalKey: i.naturalKey, redirectUri: redirectUriOf(i) };
-  for (const k of ["adoptAppId", "secretEndDate", "rotateAfter", "rotationTrigger", "allowNonstandardRedirectUri"] as const) {
+  const out: Pick<Outputs, "naturalKey" | "redirectUri"> & Partial<Outputs> = {
+    naturalKey: i.naturalKey,
+    redirectUri: redirectUriOf(i),
+  };
+  for (const k of [
+    "adoptAppId",
+    "secretEndDate",
+    "rotateAfter",
+    "rotationTrigger",
+    "allowNonstandardRedirectUri",
+  ] as const) {
     if (i[k] !== undefined) (out as Props)[k] = i[k];
   }
   return out;
 }
 
-const sameTime = (a: unknown, b: unknown) => (a === undefined && b === undefined) || (a !== undefined && b !== undefined && isoTime(a) === isoTime(b));
+const sameTime = (a: unknown, b: unknown) =>
+  (a === undefined && b === undefined) || (a !== undefined && b !== undefined && isoTime(a) === isoTime(b));
 
 /**
  * Why the next update adds a new client secret, or undefined when the current one stays. `olds` are the
@@ -254,44 +300,70 @@ export function settingDrift(olds: Outputs, news: Inputs): string[] {
   const out: string[] = [];
   const redirectUris = olds.redirectUris ?? [];
   const retiring = olds.retiringSecretKeyIds ?? [];
-  if (isUnknown(news.displayName) || olds.displayName !== news.displayName) out.push(`displayName: ${show(olds.displayName)} → ${show(news.displayName)}`);
+  if (isUnknown(news.displayName) || olds.displayName !== news.displayName)
+    out.push(`displayName: ${show(olds.displayName)} → ${show(news.displayName)}`);
   const uri = redirectUriOf(news);
-  if (isUnknown(uri) || !(redirectUris.length === 1 && redirectUris[0] === uri)) out.push(`web.redirectUris: ${show(redirectUris)} → ${show([uri])}`);
-  if (olds.signInAudience !== MULTI_TENANT_AUDIENCE) out.push(`signInAudience: ${show(olds.signInAudience)} → "${MULTI_TENANT_AUDIENCE}"`);
-  if (!olds.hasMailboxMigration) out.push("requiredResourceAccess: Office 365 Exchange Online Mailbox.Migration (application) is missing; re-added");
+  if (isUnknown(uri) || !(redirectUris.length === 1 && redirectUris[0] === uri))
+    out.push(`web.redirectUris: ${show(redirectUris)} → ${show([uri])}`);
+  if (olds.signInAudience !== MULTI_TENANT_AUDIENCE)
+    out.push(`signInAudience: ${show(olds.signInAudience)} → "${MULTI_TENANT_AUDIENCE}"`);
+  if (!olds.hasMailboxMigration)
+    out.push("requiredResourceAccess: Office 365 Exchange Online Mailbox.Migration (application) is missing; re-added");
   if (olds.hasUserRead) out.push("requiredResourceAccess: Microsoft Graph User.Read (delegated) is present; removed");
   if (olds.servicePrincipalId === "") out.push("servicePrincipal: missing in the target tenant; created");
-  if (isUnknown(news.naturalKey) || news.naturalKey !== olds.naturalKey) out.push(`naturalKey: ${show(olds.naturalKey)} → ${show(news.naturalKey)} (the tag is rewritten)`);
-  if (retiring.length > 0) out.push(`retiringSecretKeyIds: ${retiring.join(", ")} (re-read; ids MigrationAppSecretRetirement has removed are dropped)`);
+  if (isUnknown(news.naturalKey) || news.naturalKey !== olds.naturalKey)
+    out.push(`naturalKey: ${show(olds.naturalKey)} → ${show(news.naturalKey)} (the tag is rewritten)`);
+  if (retiring.length > 0)
+    out.push(
+      `retiringSecretKeyIds: ${retiring.join(", ")} (re-read; ids MigrationAppSecretRetirement has removed are dropped)`,
+    );
   for (const k of ["allowNonstandardRedirectUri"] as const) {
     if ((news[k] ?? null) !== (olds[k] ?? null)) out.push(`${k}: ${show(olds[k])} → ${show(news[k])}`);
   }
-  if ((news.rotateAfter ?? null) !== (olds.rotateAfter ?? null)) out.push(`rotateAfter: ${show(olds.rotateAfter)} → ${show(news.rotateAfter)}`);
+  if ((news.rotateAfter ?? null) !== (olds.rotateAfter ?? null))
+    out.push(`rotateAfter: ${show(olds.rotateAfter)} → ${show(news.rotateAfter)}`);
   return out;
 }
 
 /** Requirements with Mailbox.Migration (as an application permission) added and Graph's User.Read removed. */
-export function wantedRequirements(current: ResourceRequirement[], mailboxMigrationRoleId: string, adopted: boolean): ResourceRequirement[] {
-  const exo: ResourceRequirement = { resourceAppId: EXCHANGE_ONLINE_APP_ID, resourceAccess: [{ id: mailboxMigrationRoleId, type: "Role" }] };
+export function wantedRequirements(
+  current: ResourceRequirement[],
+  mailboxMigrationRoleId: string,
+  adopted: boolean,
+): ResourceRequirement[] {
+  const exo: ResourceRequirement = {
+    resourceAppId: EXCHANGE_ONLINE_APP_ID,
+    resourceAccess: [{ id: mailboxMigrationRoleId, type: "Role" }],
+  };
   // An app we created carries exactly the one permission; an adopted one keeps whatever else it had.
   if (!adopted) return [exo];
   const out: ResourceRequirement[] = [];
   let sawExo = false;
   for (const r of current) {
     let access = r.resourceAccess;
-    if (sameId(r.resourceAppId, MICROSOFT_GRAPH_APP_ID)) access = access.filter((a) => !(sameId(a.id, USER_READ_SCOPE_ID) && a.type === "Scope"));
+    if (sameId(r.resourceAppId, MICROSOFT_GRAPH_APP_ID))
+      access = access.filter((a) => !(sameId(a.id, USER_READ_SCOPE_ID) && a.type === "Scope"));
     if (sameId(r.resourceAppId, EXCHANGE_ONLINE_APP_ID)) {
       sawExo = true;
-      if (!access.some((a) => sameId(a.id, mailboxMigrationRoleId) && a.type === "Role")) access = [...access, exo.resourceAccess[0]];
+      if (!access.some((a) => sameId(a.id, mailboxMigrationRoleId) && a.type === "Role"))
+        access = [...access, exo.resourceAccess[0]];
     }
-    if (access.length > 0) out.push({ resourceAppId: r.resourceAppId, resourceAccess: access.map((a) => ({ id: a.id, type: a.type })) });
+    if (access.length > 0)
+      out.push({ resourceAppId: r.resourceAppId, resourceAccess: access.map((a) => ({ id: a.id, type: a.type })) });
   }
   if (!sawExo) out.push(exo);
   return out;
 }
 
-export function hasRequirement(current: ResourceRequirement[], resourceAppId: string, id: string, type: string): boolean {
-  return current.some((r) => sameId(r.resourceAppId, resourceAppId) && r.resourceAccess.some((a) => sameId(a.id, id) && a.type === type));
+export function hasRequirement(
+  current: ResourceRequirement[],
+  resourceAppId: string,
+  id: string,
+  type: string,
+): boolean {
+  return current.some(
+    (r) => sameId(r.resourceAppId, resourceAppId) && r.resourceAccess.some((a) => sameId(a.id, id) && a.type === type),
+  );
 }
 
 export const sameId = (a: unknown, b: unknown) => String(a).toLowerCase() === String(b).toLowerCase();

@@ -66,9 +66,26 @@ export interface Outputs extends Inputs, Observed {
   adopted: boolean;
 }
 
-export const INPUTS = ["name", "targetAddresses", "sourceEndpoint", "targetDeliveryDomain", "start", "completeAfter", "complete", "notificationEmails", "removeCompletedOnDestroy"] as const;
+export const INPUTS = [
+  "name",
+  "targetAddresses",
+  "sourceEndpoint",
+  "targetDeliveryDomain",
+  "start",
+  "completeAfter",
+  "complete",
+  "notificationEmails",
+  "removeCompletedOnDestroy",
+] as const;
 /** What New-MigrationBatch fixes for the batch's life. */
-export const CREATION = ["name", "targetAddresses", "sourceEndpoint", "targetDeliveryDomain", "completeAfter", "notificationEmails"] as const;
+export const CREATION = [
+  "name",
+  "targetAddresses",
+  "sourceEndpoint",
+  "targetDeliveryDomain",
+  "completeAfter",
+  "notificationEmails",
+] as const;
 
 /** A date-time with an explicit zone: Exchange reads a zoneless value as UTC, which an engineer may not mean. */
 export const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i;
@@ -77,14 +94,24 @@ const anyUnknown = (v: unknown): boolean => isUnknown(v) || (Array.isArray(v) &&
 
 /** Fills the defaults and normalizes addresses (lower-case, order kept) and the date (UTC ISO). */
 export function withDefaults(news: Props): Props {
-  const out: Props = { start: false, complete: false, completeAfter: "", notificationEmails: [], removeCompletedOnDestroy: false, ...news };
-  for (const k of ["start", "complete", "removeCompletedOnDestroy"]) if (out[k] === undefined || out[k] === null) out[k] = false;
+  const out: Props = {
+    start: false,
+    complete: false,
+    completeAfter: "",
+    notificationEmails: [],
+    removeCompletedOnDestroy: false,
+    ...news,
+  };
+  for (const k of ["start", "complete", "removeCompletedOnDestroy"])
+    if (out[k] === undefined || out[k] === null) out[k] = false;
   if (out.completeAfter === undefined || out.completeAfter === null) out.completeAfter = "";
   if (out.notificationEmails === undefined || out.notificationEmails === null) out.notificationEmails = [];
   for (const k of ["targetAddresses", "notificationEmails"]) {
-    if (Array.isArray(out[k])) out[k] = (out[k] as unknown[]).map((a) => (isUnknown(a) || typeof a !== "string" ? a : a.trim().toLowerCase()));
+    if (Array.isArray(out[k]))
+      out[k] = (out[k] as unknown[]).map((a) => (isUnknown(a) || typeof a !== "string" ? a : a.trim().toLowerCase()));
   }
-  if (typeof out.completeAfter === "string" && ISO_WITH_ZONE.test(out.completeAfter.trim())) out.completeAfter = new Date(out.completeAfter.trim()).toISOString();
+  if (typeof out.completeAfter === "string" && ISO_WITH_ZONE.test(out.completeAfter.trim()))
+    out.completeAfter = new Date(out.completeAfter.trim()).toISOString();
   return out;
 }
 
@@ -109,7 +136,8 @@ const WHY_FIXED =
 
 const FIX: Record<(typeof CREATION)[number], string> = {
   name: "keep the name; to rename, let this batch finish (or stop it with start: false) and declare a new batch",
-  targetAddresses: "keep this batch's users; put new users in another batch (another wave, or a second batch of this wave), and leave users who should not move out of it by stopping it (start: false)",
+  targetAddresses:
+    "keep this batch's users; put new users in another batch (another wave, or a second batch of this wave), and leave users who should not move out of it by stopping it (start: false)",
   sourceEndpoint: "keep the endpoint this batch was created with",
   targetDeliveryDomain: "keep the delivery domain this batch was created with",
   completeAfter: "keep the date; to complete earlier, set complete: true",
@@ -119,40 +147,94 @@ const FIX: Record<(typeof CREATION)[number], string> = {
 export function checkInputs(olds: Props, news: Props): pulumi.dynamic.CheckFailure[] {
   const failures: pulumi.dynamic.CheckFailure[] = [];
   const fail = (property: string, reason: string) => failures.push({ property, reason });
-  const { name, targetAddresses, sourceEndpoint, targetDeliveryDomain, start, complete, completeAfter, notificationEmails } = news;
-  if (!isUnknown(name) && (typeof name !== "string" || name.trim() === "" || name !== name.trim())) fail("name", "must be the batch's name: a non-empty string without leading or trailing spaces");
+  const {
+    name,
+    targetAddresses,
+    sourceEndpoint,
+    targetDeliveryDomain,
+    start,
+    complete,
+    completeAfter,
+    notificationEmails,
+  } = news;
+  if (!isUnknown(name) && (typeof name !== "string" || name.trim() === "" || name !== name.trim()))
+    fail("name", "must be the batch's name: a non-empty string without leading or trailing spaces");
   if (!isUnknown(targetAddresses)) {
-    if (!Array.isArray(targetAddresses)) fail("targetAddresses", "must be a list of the staged MailUsers' target addresses");
+    if (!Array.isArray(targetAddresses))
+      fail("targetAddresses", "must be a list of the staged MailUsers' target addresses");
     else {
       const bad = targetAddresses.filter((a) => !isUnknown(a) && !isAddress(a));
       const seen = new Set<string>();
-      const dup = targetAddresses.filter((a) => typeof a === "string" && !isUnknown(a) && (seen.has(a) || !seen.add(a)));
-      if (targetAddresses.length === 0) fail("targetAddresses", "is empty; a batch needs at least one staged user (declare no batch for a wave without staged users)");
-      if (targetAddresses.length > BATCH_LIMIT) fail("targetAddresses", `has ${targetAddresses.length} addresses; Microsoft allows at most ${BATCH_LIMIT} mailboxes per batch: split the wave with splitIntoBatches`);
-      if (bad.length) fail("targetAddresses", `${bad.length} entr${bad.length === 1 ? "y is" : "ies are"} not an SMTP address: ${bad.slice(0, 5).map((b) => JSON.stringify(b)).join(", ")}`);
-      if (dup.length) fail("targetAddresses", `lists ${[...new Set(dup)].slice(0, 5).join(", ")} more than once; each user may appear once`);
+      const dup = targetAddresses.filter(
+        (a) => typeof a === "string" && !isUnknown(a) && (seen.has(a) || !seen.add(a)),
+      );
+      if (targetAddresses.length === 0)
+        fail(
+          "targetAddresses",
+          "is empty; a batch needs at least one staged user (declare no batch for a wave without staged users)",
+        );
+      if (targetAddresses.length > BATCH_LIMIT)
+        fail(
+          "targetAddresses",
+          `has ${targetAddresses.length} addresses; Microsoft allows at most ${BATCH_LIMIT} mailboxes per batch: split the wave with splitIntoBatches`,
+        );
+      if (bad.length)
+        fail(
+          "targetAddresses",
+          `${bad.length} entr${bad.length === 1 ? "y is" : "ies are"} not an SMTP address: ${bad
+            .slice(0, 5)
+            .map((b) => JSON.stringify(b))
+            .join(", ")}`,
+        );
+      if (dup.length)
+        fail(
+          "targetAddresses",
+          `lists ${[...new Set(dup)].slice(0, 5).join(", ")} more than once; each user may appear once`,
+        );
     }
   }
-  if (!isUnknown(sourceEndpoint) && (typeof sourceEndpoint !== "string" || sourceEndpoint.trim() === "")) fail("sourceEndpoint", "must name the migration endpoint (the MigrationEndpoint resource's identity)");
+  if (!isUnknown(sourceEndpoint) && (typeof sourceEndpoint !== "string" || sourceEndpoint.trim() === ""))
+    fail("sourceEndpoint", "must name the migration endpoint (the MigrationEndpoint resource's identity)");
   if (!isUnknown(targetDeliveryDomain) && !isDomain(targetDeliveryDomain)) {
-    fail("targetDeliveryDomain", `must be a domain such as contoso.onmicrosoft.com (the domain of the staged users' delivery address), not ${JSON.stringify(targetDeliveryDomain)}`);
+    fail(
+      "targetDeliveryDomain",
+      `must be a domain such as contoso.onmicrosoft.com (the domain of the staged users' delivery address), not ${JSON.stringify(targetDeliveryDomain)}`,
+    );
   }
-  for (const k of ["start", "complete", "removeCompletedOnDestroy"] as const) if (!isUnknown(news[k]) && typeof news[k] !== "boolean") fail(k, "must be true or false");
-  if (!isUnknown(completeAfter) && (typeof completeAfter !== "string" || (completeAfter !== "" && (!ISO_WITH_ZONE.test(completeAfter) || Number.isNaN(Date.parse(completeAfter)))))) {
-    fail("completeAfter", `must be "" (complete by hand) or an ISO date-time with a zone, e.g. 2026-12-05T18:00:00Z, not ${JSON.stringify(completeAfter)}`);
+  for (const k of ["start", "complete", "removeCompletedOnDestroy"] as const)
+    if (!isUnknown(news[k]) && typeof news[k] !== "boolean") fail(k, "must be true or false");
+  if (
+    !isUnknown(completeAfter) &&
+    (typeof completeAfter !== "string" ||
+      (completeAfter !== "" && (!ISO_WITH_ZONE.test(completeAfter) || Number.isNaN(Date.parse(completeAfter)))))
+  ) {
+    fail(
+      "completeAfter",
+      `must be "" (complete by hand) or an ISO date-time with a zone, e.g. 2026-12-05T18:00:00Z, not ${JSON.stringify(completeAfter)}`,
+    );
   }
-  if (!isUnknown(notificationEmails) && (!Array.isArray(notificationEmails) || notificationEmails.some((a) => !isUnknown(a) && !isAddress(a)))) {
+  if (
+    !isUnknown(notificationEmails) &&
+    (!Array.isArray(notificationEmails) || notificationEmails.some((a) => !isUnknown(a) && !isAddress(a)))
+  ) {
     fail("notificationEmails", "must be a list of SMTP addresses");
   }
-  if (complete === true && start === false) fail("complete", "needs start: true; a batch completes after its users have synced");
-  for (const key of Object.keys(news)) if (!(INPUTS as readonly string[]).includes(key)) fail(key, `is not an input of MigrationBatch (inputs: ${INPUTS.join(", ")}); remove it`);
+  if (complete === true && start === false)
+    fail("complete", "needs start: true; a batch completes after its users have synced");
+  for (const key of Object.keys(news))
+    if (!(INPUTS as readonly string[]).includes(key))
+      fail(key, `is not an input of MigrationBatch (inputs: ${INPUTS.join(", ")}); remove it`);
 
   // What was already done to the batch (the recorded inputs) limits what may change.
   if (olds.name !== undefined) {
-    if (olds.complete === true && complete === false) fail("complete", "was true: completing a batch moves the mailboxes and can't be undone; keep complete: true");
-    if (olds.complete === true && start === false) fail("start", "the batch was completed; there is nothing to stop. Keep start: true");
+    if (olds.complete === true && complete === false)
+      fail("complete", "was true: completing a batch moves the mailboxes and can't be undone; keep complete: true");
+    if (olds.complete === true && start === false)
+      fail("start", "the batch was completed; there is nothing to stop. Keep start: true");
     if (olds.start === true) {
-      for (const key of CREATION) if (creationChanged(key, olds, news) && !anyUnknown(news[key])) fail(key, `can't change: this batch was started. ${WHY_FIXED}; ${FIX[key]}`);
+      for (const key of CREATION)
+        if (creationChanged(key, olds, news) && !anyUnknown(news[key]))
+          fail(key, `can't change: this batch was started. ${WHY_FIXED}; ${FIX[key]}`);
     }
   }
   return failures;
@@ -165,7 +247,8 @@ export function diffBatch(olds: Outputs, news: Inputs): pulumi.dynamic.DiffResul
   const replaces = CREATION.filter((k) => creationChanged(k, olds, news));
   const started = Boolean(olds.startedAt) || !NOT_STARTED.includes(olds.status);
   // Preview: a value not known yet may turn out unchanged; up diffs again with it known.
-  if (started && replaces.length > 0 && replaces.every((k) => anyUnknown(news[k]))) return { changes: true, replaces: [] };
+  if (started && replaces.length > 0 && replaces.every((k) => anyUnknown(news[k])))
+    return { changes: true, replaces: [] };
   if (replaces.length > 0) {
     // A started batch is never replaced (check refuses that for inputs; this catches a batch started by hand).
     if (started) {
@@ -178,6 +261,8 @@ export function diffBatch(olds: Outputs, news: Inputs): pulumi.dynamic.DiffResul
     return { changes: true, replaces, deleteBeforeReplace: true };
   }
   // removeCompletedOnDestroy changes no batch, but destroy reads it from the state, so the state must take it.
-  const diffs = (["start", "complete", "removeCompletedOnDestroy"] as const).filter((k) => isUnknown(news[k]) || Boolean(news[k]) !== Boolean(olds[k]));
+  const diffs = (["start", "complete", "removeCompletedOnDestroy"] as const).filter(
+    (k) => isUnknown(news[k]) || Boolean(news[k]) !== Boolean(olds[k]),
+  );
   return diffs.length ? { changes: true, replaces: [] } : { changes: false };
 }

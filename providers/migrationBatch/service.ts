@@ -31,7 +31,21 @@ interface MigrationUser {
   ErrorSummary?: string | null;
 }
 
-const BATCH_SELECT = ["Identity", "Name", "BatchGuid", "Status", "TotalCount", "ActiveCount", "PendingCount", "SyncedCount", "FinalizedCount", "FailedCount", "SourceEndpoint", "TargetDeliveryDomain", "StartDateTime"];
+const BATCH_SELECT = [
+  "Identity",
+  "Name",
+  "BatchGuid",
+  "Status",
+  "TotalCount",
+  "ActiveCount",
+  "PendingCount",
+  "SyncedCount",
+  "FinalizedCount",
+  "FailedCount",
+  "SourceEndpoint",
+  "TargetDeliveryDomain",
+  "StartDateTime",
+];
 const USER_SELECT = ["Identity", "EmailAddress", "Status", "ErrorSummary"];
 /** Statuses Start-MigrationBatch acts on (documented: starts, resumes, retries failures). */
 const STARTABLE = ["Created", "Stopped", "Failed", "SyncedwithErrors", "CompletedWithErrors"];
@@ -40,7 +54,17 @@ const STOPPABLE = ["Starting", "Syncing", "Synced", "SyncedwithErrors", "Increme
 /** A batch past these has moved mailboxes: it is never removed by destroy. */
 const FINALIZING = ["Completing", "Completed", "CompletedWithErrors"];
 /** Users whose progress changes (measured first when the statistics budget is short). */
-const IN_FLIGHT = ["Starting", "Provisioning", "ProvisionUpdating", "Validating", "Syncing", "IncrementalSyncing", "Completing", "CompletionSynced", "Stopping"];
+const IN_FLIGHT = [
+  "Starting",
+  "Provisioning",
+  "ProvisionUpdating",
+  "Validating",
+  "Syncing",
+  "IncrementalSyncing",
+  "Completing",
+  "CompletionSynced",
+  "Stopping",
+];
 const ERROR_CHARS = 300;
 
 const where = (client: TenantClient) => `tenant ${client.settings.domain}`;
@@ -56,7 +80,9 @@ export const statisticsLimit = () => envInt("XTMM_BATCH_STATISTICS_LIMIT", 100);
 
 export async function getBatch(client: TenantClient, name: string): Promise<BatchRecord | undefined> {
   try {
-    return (await client.exchange.invoke<BatchRecord>("Get-MigrationBatch", { Identity: name }, { select: BATCH_SELECT })).value[0];
+    return (
+      await client.exchange.invoke<BatchRecord>("Get-MigrationBatch", { Identity: name }, { select: BATCH_SELECT })
+    ).value[0];
   } catch (e) {
     if (kindOf(e) === "NotFound") return undefined;
     throw new Error(`Reading migration batch '${name}' (Get-MigrationBatch) in ${where(client)}: ${message(e)}`);
@@ -65,26 +91,47 @@ export async function getBatch(client: TenantClient, name: string): Promise<Batc
 
 export async function batchUsers(client: TenantClient, name: string): Promise<MigrationUser[]> {
   try {
-    return (await client.exchange.invoke<MigrationUser>("Get-MigrationUser", { BatchId: name, ResultSize: "Unlimited" }, { select: USER_SELECT })).value;
+    return (
+      await client.exchange.invoke<MigrationUser>(
+        "Get-MigrationUser",
+        { BatchId: name, ResultSize: "Unlimited" },
+        { select: USER_SELECT },
+      )
+    ).value;
   } catch (e) {
     if (kindOf(e) === "NotFound") return [];
-    throw new Error(`Listing the users of migration batch '${name}' (Get-MigrationUser) in ${where(client)}: ${message(e)}`);
+    throw new Error(
+      `Listing the users of migration batch '${name}' (Get-MigrationUser) in ${where(client)}: ${message(e)}`,
+    );
   }
 }
 
 /** PercentageComplete of each address, with at most `parallel` calls in flight (the tenant's gate bounds them too). */
-export async function percentages(client: TenantClient, addresses: string[], parallel = Math.max(1, client.settings.exchangeConcurrency)): Promise<Map<string, number>> {
+export async function percentages(
+  client: TenantClient,
+  addresses: string[],
+  parallel = Math.max(1, client.settings.exchangeConcurrency),
+): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   let next = 0;
   const worker = async () => {
     while (next < addresses.length) {
       const address = addresses[next++];
       try {
-        const v = (await client.exchange.invoke<{ PercentageComplete?: number }>("Get-MigrationUserStatistics", { Identity: address }, { select: ["PercentageComplete"] })).value[0];
+        const v = (
+          await client.exchange.invoke<{ PercentageComplete?: number }>(
+            "Get-MigrationUserStatistics",
+            { Identity: address },
+            { select: ["PercentageComplete"] },
+          )
+        ).value[0];
         if (typeof v?.PercentageComplete === "number") out.set(lower(address), v.PercentageComplete);
       } catch (e) {
         // A user removed from the batch meanwhile has no statistics; anything else is a real failure.
-        if (kindOf(e) !== "NotFound") throw new Error(`Reading the statistics of '${address}' (Get-MigrationUserStatistics) in ${where(client)}: ${message(e)}`);
+        if (kindOf(e) !== "NotFound")
+          throw new Error(
+            `Reading the statistics of '${address}' (Get-MigrationUserStatistics) in ${where(client)}: ${message(e)}`,
+          );
       }
     }
   };
@@ -93,7 +140,8 @@ export async function percentages(client: TenantClient, addresses: string[], par
 }
 
 /** A user's percentage that needs no statistics call: 0 while queued, 100 once completed; undefined otherwise. */
-export const knownPercent = (status: unknown): number | undefined => (status === "Queued" ? 0 : status === "Completed" ? 100 : undefined);
+export const knownPercent = (status: unknown): number | undefined =>
+  status === "Queued" ? 0 : status === "Completed" ? 100 : undefined;
 
 const addressOf = (u: MigrationUser) => lower(u.EmailAddress ?? u.Identity);
 
@@ -102,14 +150,21 @@ const addressOf = (u: MigrationUser) => lower(u.EmailAddress ?? u.Identity);
  * for users in flight first, then the others, within the statistics budget; unmeasured users keep what the
  * last read found for the same status, else null.
  */
-export async function observe(client: TenantClient, name: string, previous: UserState[] = []): Promise<Observed | undefined> {
+export async function observe(
+  client: TenantClient,
+  name: string,
+  previous: UserState[] = [],
+): Promise<Observed | undefined> {
   const b = await getBatch(client, name);
   if (!b || b.Status === "Removing") return undefined;
   const users = await batchUsers(client, name);
   const known = new Map(previous.map((u) => [lower(u.address), u]));
   const fixed = (u: MigrationUser) => knownPercent(u.Status);
   const open = users.filter((u) => fixed(u) === undefined);
-  const order = [...open.filter((u) => IN_FLIGHT.includes(String(u.Status))), ...open.filter((u) => !IN_FLIGHT.includes(String(u.Status)))];
+  const order = [
+    ...open.filter((u) => IN_FLIGHT.includes(String(u.Status))),
+    ...open.filter((u) => !IN_FLIGHT.includes(String(u.Status))),
+  ];
   const measured = await percentages(client, order.slice(0, statisticsLimit()).map(addressOf));
   const states: UserState[] = users.map((u) => {
     const address = addressOf(u);
@@ -142,19 +197,32 @@ function csv(addresses: string[]): Buffer {
   return Buffer.from(["EmailAddress", ...addresses].join("\r\n") + "\r\n", "utf8");
 }
 
-const endpointName = (v: unknown): string => (v && typeof v === "object" ? String((v as { Name?: string; Identity?: string }).Name ?? (v as { Identity?: string }).Identity ?? "") : String(v ?? ""));
+const endpointName = (v: unknown): string =>
+  v && typeof v === "object"
+    ? String((v as { Name?: string; Identity?: string }).Name ?? (v as { Identity?: string }).Identity ?? "")
+    : String(v ?? "");
 
 /** An existing batch of the same name may be adopted only when it is the batch these inputs describe. */
 export async function verifyAdoptable(client: TenantClient, inputs: Inputs, b: BatchRecord): Promise<void> {
   const problems: string[] = [];
-  if (!same(endpointName(b.SourceEndpoint), inputs.sourceEndpoint)) problems.push(`its source endpoint is '${endpointName(b.SourceEndpoint)}', not '${inputs.sourceEndpoint}'`);
-  if (!same(b.TargetDeliveryDomain, inputs.targetDeliveryDomain)) problems.push(`its target delivery domain is '${b.TargetDeliveryDomain ?? ""}', not '${inputs.targetDeliveryDomain}'`);
+  if (!same(endpointName(b.SourceEndpoint), inputs.sourceEndpoint))
+    problems.push(`its source endpoint is '${endpointName(b.SourceEndpoint)}', not '${inputs.sourceEndpoint}'`);
+  if (!same(b.TargetDeliveryDomain, inputs.targetDeliveryDomain))
+    problems.push(
+      `its target delivery domain is '${b.TargetDeliveryDomain ?? ""}', not '${inputs.targetDeliveryDomain}'`,
+    );
   const have = new Set((await batchUsers(client, inputs.name)).map(addressOf));
   const want = new Set(inputs.targetAddresses.map(lower));
   const missing = [...want].filter((a) => !have.has(a));
   const extra = [...have].filter((a) => !want.has(a));
-  if (missing.length) problems.push(`it lacks ${missing.length} of the declared users (${missing.slice(0, 3).join(", ")}${missing.length > 3 ? ", …" : ""})`);
-  if (extra.length) problems.push(`it holds ${extra.length} users not declared (${extra.slice(0, 3).join(", ")}${extra.length > 3 ? ", …" : ""})`);
+  if (missing.length)
+    problems.push(
+      `it lacks ${missing.length} of the declared users (${missing.slice(0, 3).join(", ")}${missing.length > 3 ? ", …" : ""})`,
+    );
+  if (extra.length)
+    problems.push(
+      `it holds ${extra.length} users not declared (${extra.slice(0, 3).join(", ")}${extra.length > 3 ? ", …" : ""})`,
+    );
   if (problems.length) {
     throw new Error(
       `A migration batch named '${inputs.name}' already exists in ${where(client)} (status ${b.Status}) and is not the one declared: ${problems.join("; ")}. ` +
@@ -171,7 +239,12 @@ const isAlreadyExists = (e: unknown) => kindOf(e) === "AlreadyExists" || /Migrat
  * after Remove-MigrationBatch while the removal spreads, ~8 s seen) is waited for, bounded.
  */
 export async function submit(client: TenantClient, inputs: Inputs): Promise<"created" | "found"> {
-  const params: Record<string, unknown> = { Name: inputs.name, SourceEndpoint: inputs.sourceEndpoint, TargetDeliveryDomain: inputs.targetDeliveryDomain, CSVData: csv(inputs.targetAddresses) };
+  const params: Record<string, unknown> = {
+    Name: inputs.name,
+    SourceEndpoint: inputs.sourceEndpoint,
+    TargetDeliveryDomain: inputs.targetDeliveryDomain,
+    CSVData: csv(inputs.targetAddresses),
+  };
   if (inputs.start) params.AutoStart = true;
   if (inputs.complete) params.CompleteAfter = new Date().toISOString();
   else if (inputs.completeAfter) params.CompleteAfter = inputs.completeAfter;
@@ -190,7 +263,9 @@ export async function submit(client: TenantClient, inputs: Inputs): Promise<"cre
         }
         if (isAlreadyExists(e) || found) return "taken";
       }
-      throw new Error(`Creating migration batch '${inputs.name}' (New-MigrationBatch) in ${where(client)}: ${message(e)}`);
+      throw new Error(
+        `Creating migration batch '${inputs.name}' (New-MigrationBatch) in ${where(client)}: ${message(e)}`,
+      );
     }
   };
   const first = await attempt();
@@ -208,7 +283,10 @@ export async function submit(client: TenantClient, inputs: Inputs): Promise<"cre
 
 async function run(client: TenantClient, cmdlet: string, name: string, why: string): Promise<void> {
   try {
-    await client.exchange.invoke(cmdlet, { Identity: name, ...(cmdlet === "Start-MigrationBatch" ? {} : { Confirm: false }) });
+    await client.exchange.invoke(cmdlet, {
+      Identity: name,
+      ...(cmdlet === "Start-MigrationBatch" ? {} : { Confirm: false }),
+    });
     log.info(`Migration batch '${name}': ${cmdlet} (${why}).`);
   } catch (e) {
     throw new Error(`${cmdlet} for migration batch '${name}' in ${where(client)}: ${message(e)}`);
@@ -216,21 +294,29 @@ async function run(client: TenantClient, cmdlet: string, name: string, why: stri
 }
 
 /** Applies the explicit changes of `start` and `complete` to a batch in its current status. */
-export async function steer(client: TenantClient, b: BatchRecord, news: Pick<Inputs, "name" | "start" | "complete">, olds: { start: boolean; complete: boolean }): Promise<void> {
+export async function steer(
+  client: TenantClient,
+  b: BatchRecord,
+  news: Pick<Inputs, "name" | "start" | "complete">,
+  olds: { start: boolean; complete: boolean },
+): Promise<void> {
   if (news.start && !olds.start) {
     if (STARTABLE.includes(b.Status)) await run(client, "Start-MigrationBatch", news.name, "start: true");
     else log.info(`Migration batch '${news.name}' is already ${b.Status}; start: true is recorded.`);
   }
   if (!news.start && olds.start) {
     if (STOPPABLE.includes(b.Status)) await run(client, "Stop-MigrationBatch", news.name, "start: false");
-    else log.warn(`Migration batch '${news.name}' is ${b.Status}, so there is nothing to stop; start: false is recorded.`);
+    else
+      log.warn(`Migration batch '${news.name}' is ${b.Status}, so there is nothing to stop; start: false is recorded.`);
   }
   if (news.complete && !olds.complete) {
     if (FINALIZING.includes(b.Status)) return;
     try {
       await run(client, "Complete-MigrationBatch", news.name, "complete: true");
     } catch (e) {
-      throw new Error(`${message(e)} Microsoft completes a batch once it has started syncing; see its status with npm run status, then run pulumi up again.`);
+      throw new Error(
+        `${message(e)} Microsoft completes a batch once it has started syncing; see its status with npm run status, then run pulumi up again.`,
+      );
     }
   }
 }
@@ -239,14 +325,19 @@ export const isFinalized = (b: BatchRecord) => FINALIZING.includes(b.Status) || 
 
 /** Remove-MigrationBatch for a batch that moved nothing yet; a running one is stopped first (documented: only a batch that isn't running can be removed). */
 export async function remove(client: TenantClient, name: string, b: BatchRecord): Promise<void> {
-  const moving = (status: string) => ["Starting", "Syncing", "IncrementalSyncing", "Waiting", "Stopping"].includes(status);
+  const moving = (status: string) =>
+    ["Starting", "Syncing", "IncrementalSyncing", "Waiting", "Stopping"].includes(status);
   if (moving(b.Status)) {
-    if (b.Status !== "Stopping") await run(client, "Stop-MigrationBatch", name, "destroy stops a running batch before removing it");
+    if (b.Status !== "Stopping")
+      await run(client, "Stop-MigrationBatch", name, "destroy stops a running batch before removing it");
     const stopped = await waitFor(`migration batch '${name}' to stop`, async () => {
       const now = await getBatch(client, name);
       return !now || !moving(now.Status) ? true : undefined;
     });
-    if (!stopped) throw new Error(`Migration batch '${name}' in ${where(client)} did not stop in time; run pulumi destroy again once Get-MigrationBatch shows it Stopped.`);
+    if (!stopped)
+      throw new Error(
+        `Migration batch '${name}' in ${where(client)} did not stop in time; run pulumi destroy again once Get-MigrationBatch shows it Stopped.`,
+      );
   }
   try {
     await client.exchange.invoke("Remove-MigrationBatch", { Identity: name, Confirm: false }, { idempotent: true });

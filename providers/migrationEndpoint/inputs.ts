@@ -73,7 +73,6 @@ function configured(key: string): string | undefined {
   }
 }
 
-
 export async function checkInputs(news: Props): Promise<pulumi.dynamic.CheckResult<Props>> {
   const failures: pulumi.dynamic.CheckFailure[] = [];
   const fail = (property: string, reason: string) => failures.push({ property, reason });
@@ -81,54 +80,91 @@ export async function checkInputs(news: Props): Promise<pulumi.dynamic.CheckResu
   const adopt = news.adopt;
 
   for (const key of Object.keys(news)) {
-    if (!INPUTS.includes(key)) fail(key, `is not an input of MigrationEndpoint (inputs: ${INPUTS.join(", ")}); remove it`);
+    if (!INPUTS.includes(key))
+      fail(key, `is not an input of MigrationEndpoint (inputs: ${INPUTS.join(", ")}); remove it`);
   }
   if (known("tenant") && news.tenant !== "target") {
-    fail("tenant", `must be "target" if given: the migration endpoint is created in the target tenant, pointing at the source`);
+    fail(
+      "tenant",
+      `must be "target" if given: the migration endpoint is created in the target tenant, pointing at the source`,
+    );
   }
 
-  if (news.name === undefined) fail("name", "is required: the migration endpoint's name (e.g. \"xtmm-source\"), later used as -SourceEndpoint of migration batches");
+  if (news.name === undefined)
+    fail(
+      "name",
+      'is required: the migration endpoint\'s name (e.g. "xtmm-source"), later used as -SourceEndpoint of migration batches',
+    );
   else if (known("name")) {
     const name = news.name;
-    if (typeof name !== "string" || name.length === 0 || name.length > 64) fail("name", "must be a string of 1 to 64 characters");
+    if (typeof name !== "string" || name.length === 0 || name.length > 64)
+      fail("name", "must be a string of 1 to 64 characters");
     else if (name.trim() !== name) fail("name", "must not start or end with white space");
-    else if (NAME_FORBIDDEN.test(name)) fail("name", `must not contain any of \\ / : * ? " < > | , ; = + [ ] { } or control characters`);
+    else if (NAME_FORBIDDEN.test(name))
+      fail("name", `must not contain any of \\ / : * ? " < > | , ; = + [ ] { } or control characters`);
   }
 
-  if (news.appId === undefined) fail("appId", "is required: the migration app's application (client) id, e.g. the MigrationApp's appId output");
-  else if (known("appId") && !isGuid(news.appId)) fail("appId", `must be the migration app's application (client) id, a GUID; got ${JSON.stringify(news.appId)}`);
+  if (news.appId === undefined)
+    fail("appId", "is required: the migration app's application (client) id, e.g. the MigrationApp's appId output");
+  else if (known("appId") && !isGuid(news.appId))
+    fail("appId", `must be the migration app's application (client) id, a GUID; got ${JSON.stringify(news.appId)}`);
 
   // adopt=true is for engineers who made the endpoint by hand without us: no secret needed then.
   const needSecret = adopt !== true && !isUnknown(adopt);
   if (news.clientSecret === undefined) {
-    if (needSecret) fail("clientSecret", "is required (unless adopt is true): the migration app's client secret VALUE, e.g. the MigrationApp's clientSecret output");
+    if (needSecret)
+      fail(
+        "clientSecret",
+        "is required (unless adopt is true): the migration app's client secret VALUE, e.g. the MigrationApp's clientSecret output",
+      );
   } else if (known("clientSecret")) {
-    if (typeof news.clientSecret !== "string" || news.clientSecret.length === 0) fail("clientSecret", "must be a non-empty string");
+    if (typeof news.clientSecret !== "string" || news.clientSecret.length === 0)
+      fail("clientSecret", "must be a non-empty string");
     // The value itself is never echoed, only what it looks like.
-    else if (isGuid(news.clientSecret)) fail("clientSecret", "looks like a GUID, i.e. the secret's id; give the secret VALUE (Entra shows it only once, when it is created)");
+    else if (isGuid(news.clientSecret))
+      fail(
+        "clientSecret",
+        "looks like a GUID, i.e. the secret's id; give the secret VALUE (Entra shows it only once, when it is created)",
+      );
   }
   if (news.secretKeyId === undefined) {
-    if (needSecret) fail("secretKeyId", "is required (unless adopt is true): the keyId of that client secret, e.g. the MigrationApp's secretKeyId output; a change of it rotates the endpoint's credential");
-  } else if (known("secretKeyId") && !isGuid(news.secretKeyId)) fail("secretKeyId", `must be the client secret's keyId, a GUID; got ${JSON.stringify(news.secretKeyId)}`);
+    if (needSecret)
+      fail(
+        "secretKeyId",
+        "is required (unless adopt is true): the keyId of that client secret, e.g. the MigrationApp's secretKeyId output; a change of it rotates the endpoint's credential",
+      );
+  } else if (known("secretKeyId") && !isGuid(news.secretKeyId))
+    fail("secretKeyId", `must be the client secret's keyId, a GUID; got ${JSON.stringify(news.secretKeyId)}`);
   if (known("clientSecret") && !known("secretKeyId") && !isUnknown(news.secretKeyId)) {
-    fail("secretKeyId", "is required with clientSecret: without it a rotated secret could not be told from the old one");
+    fail(
+      "secretKeyId",
+      "is required with clientSecret: without it a rotated secret could not be told from the old one",
+    );
   }
 
   checkRemoteTenant(news, fail);
 
   if (known("consentedAt") && (typeof news.consentedAt !== "string" || Number.isNaN(Date.parse(news.consentedAt)))) {
-    fail("consentedAt", `must be an ISO 8601 timestamp (the source AdminConsent's consentedAt output); got ${JSON.stringify(news.consentedAt)}`);
+    fail(
+      "consentedAt",
+      `must be an ISO 8601 timestamp (the source AdminConsent's consentedAt output); got ${JSON.stringify(news.consentedAt)}`,
+    );
   }
   if (known("propagationTimeoutSeconds")) {
     const t = news.propagationTimeoutSeconds;
     if (typeof t !== "number" || !Number.isFinite(t) || t < 0 || t > MAX_PROPAGATION_TIMEOUT_SECONDS) {
-      fail("propagationTimeoutSeconds", `must be a number of seconds from 0 to ${MAX_PROPAGATION_TIMEOUT_SECONDS}; got ${JSON.stringify(t)}`);
+      fail(
+        "propagationTimeoutSeconds",
+        `must be a number of seconds from 0 to ${MAX_PROPAGATION_TIMEOUT_SECONDS}; got ${JSON.stringify(t)}`,
+      );
     }
   }
-  if (known("adopt") && typeof adopt !== "boolean") fail("adopt", `must be true or false; got ${JSON.stringify(adopt)}`);
+  if (known("adopt") && typeof adopt !== "boolean")
+    fail("adopt", `must be true or false; got ${JSON.stringify(adopt)}`);
   if (known("maxConcurrentMigrations")) {
     const m = news.maxConcurrentMigrations;
-    if (typeof m !== "number" || !Number.isInteger(m) || m < 1) fail("maxConcurrentMigrations", `must be a whole number of at least 1; got ${JSON.stringify(m)}`);
+    if (typeof m !== "number" || !Number.isInteger(m) || m < 1)
+      fail("maxConcurrentMigrations", `must be a whole number of at least 1; got ${JSON.stringify(m)}`);
   }
   return { inputs: news, failures };
 }
@@ -136,7 +172,7 @@ export async function checkInputs(news: Props): Promise<pulumi.dynamic.CheckResu
 function checkRemoteTenant(news: Props, fail: (property: string, reason: string) => void): void {
   const v = news.remoteTenant;
   if (v === undefined) {
-    fail("remoteTenant", "is required: the SOURCE tenant's initial domain, e.g. \"fabrikam.onmicrosoft.com\"");
+    fail("remoteTenant", 'is required: the SOURCE tenant\'s initial domain, e.g. "fabrikam.onmicrosoft.com"');
     return;
   }
   if (isUnknown(v)) return;
@@ -150,9 +186,14 @@ function checkRemoteTenant(news: Props, fail: (property: string, reason: string)
   // Exchange's own answer to pointing the endpoint at itself is "ASSERT: The resource tenant and the
   // accessing tenant cannot be equal." (https://github.com/microsoft/cross-tenant/issues/55), which says
   // nothing useful.
-  const which = sourceDomain ? `the source tenant's initial domain ("${sourceDomain}")` : "the SOURCE tenant's initial domain";
+  const which = sourceDomain
+    ? `the source tenant's initial domain ("${sourceDomain}")`
+    : "the SOURCE tenant's initial domain";
   if ((targetDomain && lower(v) === lower(targetDomain)) || (targetTenantId && lower(v) === lower(targetTenantId))) {
-    fail("remoteTenant", `is the TARGET tenant (${v}), where the endpoint itself is created; it must name the tenant mailboxes move FROM: ${which}`);
+    fail(
+      "remoteTenant",
+      `is the TARGET tenant (${v}), where the endpoint itself is created; it must name the tenant mailboxes move FROM: ${which}`,
+    );
     return;
   }
   if (isGuid(v)) {
@@ -166,7 +207,11 @@ function checkRemoteTenant(news: Props, fail: (property: string, reason: string)
  * Replacement for what Set-MigrationEndpoint cannot change (the name is the identity; RemoteTenant and the
  * endpoint type are fixed at creation; another target tenant is another object); in place for the rest.
  */
-export async function diffInputs(olds: Outputs, news: Inputs, expectedRemoteServer: string | undefined): Promise<pulumi.dynamic.DiffResult> {
+export async function diffInputs(
+  olds: Outputs,
+  news: Inputs,
+  expectedRemoteServer: string | undefined,
+): Promise<pulumi.dynamic.DiffResult> {
   const replaces: string[] = [];
   const updates: string[] = [];
   const changed = (a: unknown, b: unknown) => isUnknown(a) || lower(a) !== lower(b);
@@ -179,9 +224,17 @@ export async function diffInputs(olds: Outputs, news: Inputs, expectedRemoteServ
 
   if (changed(news.appId, olds.applicationId)) updates.push("appId");
   // Only a given secretKeyId is managed; adopt mode may leave it out.
-  if (news.secretKeyId !== undefined && (isUnknown(news.secretKeyId) || lower(news.secretKeyId) !== lower(olds.secretKeyId))) updates.push("secretKeyId");
+  if (
+    news.secretKeyId !== undefined &&
+    (isUnknown(news.secretKeyId) || lower(news.secretKeyId) !== lower(olds.secretKeyId))
+  )
+    updates.push("secretKeyId");
   if (expectedRemoteServer && lower(olds.remoteServer) !== lower(expectedRemoteServer)) updates.push("remoteServer");
-  if (news.maxConcurrentMigrations !== undefined && (isUnknown(news.maxConcurrentMigrations) || String(news.maxConcurrentMigrations) !== String(olds.maxConcurrentMigrations))) {
+  if (
+    news.maxConcurrentMigrations !== undefined &&
+    (isUnknown(news.maxConcurrentMigrations) ||
+      String(news.maxConcurrentMigrations) !== String(olds.maxConcurrentMigrations))
+  ) {
     updates.push("maxConcurrentMigrations");
   }
 

@@ -54,7 +54,10 @@ function hide(ctx: Pick<EndpointContext, "secret">, text: string): string {
   return ctx.secret && ctx.secret.length >= 4 ? text.split(ctx.secret).join("[secret]") : text;
 }
 
-export async function findEndpoint(ctx: Pick<EndpointContext, "client">, identity: string): Promise<Endpoint | undefined> {
+export async function findEndpoint(
+  ctx: Pick<EndpointContext, "client">,
+  identity: string,
+): Promise<Endpoint | undefined> {
   try {
     return (await ctx.client.exchange.invoke<Endpoint>("Get-MigrationEndpoint", { Identity: identity })).value[0];
   } catch (e) {
@@ -68,10 +71,14 @@ export function mismatches(ctx: EndpointContext, ep: Endpoint): string[] {
   const out: string[] = [];
   const same = (a: unknown, b: string) => typeof a === "string" && a.toLowerCase() === b.toLowerCase();
   const show = (v: unknown) => (v === undefined || v === null ? "empty" : `'${String(v)}'`);
-  if (!same(ep.EndpointType, ENDPOINT_TYPE)) out.push(`EndpointType is ${show(ep.EndpointType)}, expected '${ENDPOINT_TYPE}'`);
-  if (!same(ep.RemoteServer, ctx.remoteServer)) out.push(`RemoteServer is ${show(ep.RemoteServer)}, expected '${ctx.remoteServer}'`);
-  if (!same(ep.RemoteTenant, ctx.remoteTenant)) out.push(`RemoteTenant is ${show(ep.RemoteTenant)}, expected '${ctx.remoteTenant}' (the source tenant)`);
-  if (!same(ep.ApplicationId, ctx.appId)) out.push(`ApplicationId is ${show(ep.ApplicationId)}, expected '${ctx.appId}' (the migration app)`);
+  if (!same(ep.EndpointType, ENDPOINT_TYPE))
+    out.push(`EndpointType is ${show(ep.EndpointType)}, expected '${ENDPOINT_TYPE}'`);
+  if (!same(ep.RemoteServer, ctx.remoteServer))
+    out.push(`RemoteServer is ${show(ep.RemoteServer)}, expected '${ctx.remoteServer}'`);
+  if (!same(ep.RemoteTenant, ctx.remoteTenant))
+    out.push(`RemoteTenant is ${show(ep.RemoteTenant)}, expected '${ctx.remoteTenant}' (the source tenant)`);
+  if (!same(ep.ApplicationId, ctx.appId))
+    out.push(`ApplicationId is ${show(ep.ApplicationId)}, expected '${ctx.appId}' (the migration app)`);
   return out;
 }
 
@@ -97,13 +104,18 @@ function newParameters(ctx: EndpointContext): Record<string, unknown> {
 }
 
 function credentials(ctx: EndpointContext) {
-  if (!ctx.secret) throw new Error(`Migration endpoint '${ctx.name}': clientSecret is needed to give the endpoint its credential; set the input.`);
+  if (!ctx.secret)
+    throw new Error(
+      `Migration endpoint '${ctx.name}': clientSecret is needed to give the endpoint its credential; set the input.`,
+    );
   return { Credentials: { userName: ctx.appId, password: ctx.secret } };
 }
 
 /** The command an engineer without pwsh runs once by hand; the secret is asked for, never printed. */
 export function manualNewCommand(ctx: EndpointContext): string {
-  return manualCommand(ctx.client.settings, "New-MigrationEndpoint", newParameters(ctx), { Credentials: { userName: ctx.appId, password: "" } });
+  return manualCommand(ctx.client.settings, "New-MigrationEndpoint", newParameters(ctx), {
+    Credentials: { userName: ctx.appId, password: "" },
+  });
 }
 
 export function missingForAdoption(ctx: EndpointContext): Error {
@@ -141,17 +153,23 @@ export async function createEndpoint(ctx: EndpointContext): Promise<Created> {
         if (found) {
           if (kind === "AlreadyExists" && !mayHaveApplied) {
             assertMatches(ctx, found, "was created by someone else while this stack was creating it");
-            log.info(`MigrationEndpoint '${ctx.name}': someone created it while this stack was creating it; it matches, so it is adopted and will be left in place on destroy.`);
+            log.info(
+              `MigrationEndpoint '${ctx.name}': someone created it while this stack was creating it; it matches, so it is adopted and will be left in place on destroy.`,
+            );
             return { endpoint: found, adopted: true };
           }
           assertMatches(ctx, found, "was made by an attempt of ours whose answer was lost");
-          log.info(`MigrationEndpoint '${ctx.name}': an attempt whose answer was lost had created it; keeping that endpoint (not sending New-MigrationEndpoint again).`);
+          log.info(
+            `MigrationEndpoint '${ctx.name}': an attempt whose answer was lost had created it; keeping that endpoint (not sending New-MigrationEndpoint again).`,
+          );
           return { endpoint: found, adopted: false };
         }
         if (kind === "AlreadyExists" || attempt >= TRANSIENT_ATTEMPTS) throw e;
         mayHaveApplied = true;
         const wait = 1000 * 2 ** (attempt - 1);
-        log.info(`MigrationEndpoint '${ctx.name}': New-MigrationEndpoint did not get through (${errorClass(e)}) and the endpoint is not there; trying again in ${wait / 1000} s (attempt ${attempt + 1} of ${TRANSIENT_ATTEMPTS}).`);
+        log.info(
+          `MigrationEndpoint '${ctx.name}': New-MigrationEndpoint did not get through (${errorClass(e)}) and the endpoint is not there; trying again in ${wait / 1000} s (attempt ${attempt + 1} of ${TRANSIENT_ATTEMPTS}).`,
+        );
         await sleep(wait);
       }
     }
@@ -175,8 +193,13 @@ function errorClass(e: unknown): string {
 
 /** Create ends by reading: the outputs are what the service says, once the new endpoint is visible. */
 async function readBack(ctx: EndpointContext): Promise<Endpoint | undefined> {
-  const found = await waitFor(`migration endpoint '${ctx.name}' to show in Get-MigrationEndpoint`, () => findEndpoint(ctx, ctx.name));
-  if (!found) log.warn(`MigrationEndpoint '${ctx.name}': created, but Get-MigrationEndpoint does not show it yet; recording what New-MigrationEndpoint returned.`);
+  const found = await waitFor(`migration endpoint '${ctx.name}' to show in Get-MigrationEndpoint`, () =>
+    findEndpoint(ctx, ctx.name),
+  );
+  if (!found)
+    log.warn(
+      `MigrationEndpoint '${ctx.name}': created, but Get-MigrationEndpoint does not show it yet; recording what New-MigrationEndpoint returned.`,
+    );
   return found;
 }
 
@@ -206,7 +229,11 @@ export async function setPlain(ctx: EndpointContext, identity: string, params: R
     await ctx.client.exchange.invoke("Set-MigrationEndpoint", { Identity: identity, ...params }, { idempotent: true });
   } catch (e) {
     if (kindOf(e) === "NoOp") return;
-    throw new Error(`Updating migration endpoint '${ctx.name}' (Set-MigrationEndpoint ${Object.keys(params).map((k) => `-${k}`).join(" ")}) in ${where(ctx)}: ${message(e)}`);
+    throw new Error(
+      `Updating migration endpoint '${ctx.name}' (Set-MigrationEndpoint ${Object.keys(params)
+        .map((k) => `-${k}`)
+        .join(" ")}) in ${where(ctx)}: ${message(e)}`,
+    );
   }
 }
 
@@ -220,20 +247,33 @@ export interface BatchUsingEndpoint {
 export type RemoveOutcome = { result: "removed" | "gone" } | { result: "in-use"; batches: BatchUsingEndpoint[] };
 
 /** Get-MigrationBatch -Endpoint: the batches that use the endpoint (Exchange refuses to remove it while any does). */
-export async function batchesUsing(ctx: Pick<EndpointContext, "client">, endpoint: string): Promise<BatchUsingEndpoint[]> {
+export async function batchesUsing(
+  ctx: Pick<EndpointContext, "client">,
+  endpoint: string,
+): Promise<BatchUsingEndpoint[]> {
   try {
-    const found = await ctx.client.exchange.invoke<{ Name?: string; Identity?: string; Status?: string }>("Get-MigrationBatch", { Endpoint: endpoint }, { select: ["Identity", "Name", "Status"] });
+    const found = await ctx.client.exchange.invoke<{ Name?: string; Identity?: string; Status?: string }>(
+      "Get-MigrationBatch",
+      { Endpoint: endpoint },
+      { select: ["Identity", "Name", "Status"] },
+    );
     return found.value.map((b) => ({ name: String(b.Name ?? b.Identity ?? ""), status: String(b.Status ?? "") }));
   } catch (e) {
     if (kindOf(e) === "NotFound") return [];
-    throw new Error(`Listing the migration batches that use endpoint '${endpoint}' (Get-MigrationBatch -Endpoint) in ${where(ctx)}: ${message(e)}`);
+    throw new Error(
+      `Listing the migration batches that use endpoint '${endpoint}' (Get-MigrationBatch -Endpoint) in ${where(ctx)}: ${message(e)}`,
+    );
   }
 }
 
 export async function removeEndpoint(ctx: Pick<EndpointContext, "client">, identity: string): Promise<RemoveOutcome> {
   try {
     // Removing twice answers "not found", so a lost answer may be retried.
-    await ctx.client.exchange.invoke("Remove-MigrationEndpoint", { Identity: identity, Confirm: false }, { idempotent: true });
+    await ctx.client.exchange.invoke(
+      "Remove-MigrationEndpoint",
+      { Identity: identity, Confirm: false },
+      { idempotent: true },
+    );
     return { result: "removed" };
   } catch (e) {
     if (kindOf(e) === "NotFound") return { result: "gone" };
@@ -243,7 +283,9 @@ export async function removeEndpoint(ctx: Pick<EndpointContext, "client">, ident
       // Refused for a batch that has gone meanwhile: the caller tries again.
       return { result: "in-use", batches };
     }
-    throw new Error(`Removing migration endpoint '${identity}' (Remove-MigrationEndpoint) from ${where(ctx)}: ${message(e)}`);
+    throw new Error(
+      `Removing migration endpoint '${identity}' (Remove-MigrationEndpoint) from ${where(ctx)}: ${message(e)}`,
+    );
   }
 }
 
@@ -259,7 +301,8 @@ function consentNotVisible(e: unknown): string | undefined {
   if (!exchangeError(e)) return undefined;
   const text = message(e);
   if (/AADSTS700016/.test(text)) return "the app is not yet known in the source tenant";
-  if (/ProxyService\/OAuth.*Access is denied|--> Access is denied/i.test(text)) return "the source tenant does not yet let the app move mailboxes";
+  if (/ProxyService\/OAuth.*Access is denied|--> Access is denied/i.test(text))
+    return "the source tenant does not yet let the app move mailboxes";
   return undefined;
 }
 
@@ -286,7 +329,14 @@ async function withConsentWait<T>(ctx: EndpointContext, action: string, attempt:
   }
 }
 
-function consentFailure(ctx: EndpointContext, action: string, e: unknown, attempts: number, waitedMs: number, fromConsent: boolean): Error {
+function consentFailure(
+  ctx: EndpointContext,
+  action: string,
+  e: unknown,
+  attempts: number,
+  waitedMs: number,
+  fromConsent: boolean,
+): Error {
   const url = adminConsentUrl(ctx.client.settings.cloud, ctx.remoteTenant, ctx.appId);
   return new Error(
     hide(

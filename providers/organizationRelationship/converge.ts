@@ -65,11 +65,17 @@ export async function converge(inputs: Inputs, prior?: Outputs): Promise<Outputs
   const scopes = inputs.publishedScopes ? await resolveScopes(client, inputs.publishedScopes, who) : undefined;
   const desired = canonicalCapabilities(inputs.capabilities);
   const all = await list(client, who);
-  let found = only(all.filter((r) => hasPartner(r, inputs.partnerTenantId)), who);
+  let found = only(
+    all.filter((r) => hasPartner(r, inputs.partnerTenantId)),
+    who,
+  );
   let adopted: boolean;
   let original: MoveSettings | null;
   if (!found) {
-    if (prior?.adopted) log.warn(`${who}: the relationship adopted earlier (${prior.identity}) is gone; creating one, which destroy will remove.`);
+    if (prior?.adopted)
+      log.warn(
+        `${who}: the relationship adopted earlier (${prior.identity}) is gone; creating one, which destroy will remove.`,
+      );
     found = await create(client, inputs, all, who);
     adopted = false;
     original = null;
@@ -79,7 +85,9 @@ export async function converge(inputs: Inputs, prior?: Outputs): Promise<Outputs
   } else {
     adopted = true;
     original = snapshot(found);
-    log.info(`${who}: adopting the existing relationship '${found.Name}'; only its move settings change, and destroy restores them.`);
+    log.info(
+      `${who}: adopting the existing relationship '${found.Name}'; only its move settings change, and destroy restores them.`,
+    );
   }
   const added = original ? minus(desired, original.mailboxMoveCapability) : desired;
   await apply(client, found, inputs, scopes, desired, prior?.addedCapabilities ?? [], who);
@@ -91,7 +99,10 @@ export async function converge(inputs: Inputs, prior?: Outputs): Promise<Outputs
 export async function observe(props: Outputs): Promise<Outputs | undefined> {
   const client = tenantFor(props.tenant);
   const who = describe(props.tenant, client, props.partnerTenantId);
-  const found = only((await list(client, who)).filter((r) => hasPartner(r, props.partnerTenantId)), who);
+  const found = only(
+    (await list(client, who)).filter((r) => hasPartner(r, props.partnerTenantId)),
+    who,
+  );
   if (!found) return undefined;
   return { ...props, ...observed(found), identity: found.Name, guid: found.Guid };
 }
@@ -101,14 +112,23 @@ export async function observe(props: Outputs): Promise<Outputs | undefined> {
  * id, the published scopes (the rules diff uses). Enabled and MailboxMoveEnabled are drift too, but no input
  * names them.
  */
-function inputDrift(o: Outputs): { capabilities?: string[]; oauthApplicationId?: string | null; publishedScopes?: string[] } {
+function inputDrift(o: Outputs): {
+  capabilities?: string[];
+  oauthApplicationId?: string | null;
+  publishedScopes?: string[];
+} {
   const out: ReturnType<typeof inputDrift> = {};
   const current = o.mailboxMoveCapability ?? [];
-  if (minus(o.capabilities ?? [], current).length) out.capabilities = o.capabilities.filter((c) => !minus([c], current).length);
-  if (o.oauthApplicationId !== null && (o.currentOAuthApplicationId ?? "").toLowerCase() !== String(o.oauthApplicationId).toLowerCase()) {
+  if (minus(o.capabilities ?? [], current).length)
+    out.capabilities = o.capabilities.filter((c) => !minus([c], current).length);
+  if (
+    o.oauthApplicationId !== null &&
+    (o.currentOAuthApplicationId ?? "").toLowerCase() !== String(o.oauthApplicationId).toLowerCase()
+  ) {
     out.oauthApplicationId = o.currentOAuthApplicationId;
   }
-  if (o.publishedScopes !== null && !sameSet(o.currentPublishedScopes ?? [], o.expectedPublishedScopes ?? [])) out.publishedScopes = o.currentPublishedScopes;
+  if (o.publishedScopes !== null && !sameSet(o.currentPublishedScopes ?? [], o.expectedPublishedScopes ?? []))
+    out.publishedScopes = o.currentPublishedScopes;
   return out;
 }
 
@@ -122,7 +142,13 @@ export function observedInputs(prior: Outputs, now: Outputs): Inputs | undefined
   const drift = inputDrift(now);
   if (Object.keys(drift).length === 0 && Object.keys(inputDrift(prior)).length === 0) return undefined;
   // The tenant it was read in stays an input, so the next plan does not show it as added.
-  const inputs: Inputs = { tenant: now.tenant, ...(now.tenantId ? { tenantId: now.tenantId } : {}), partnerTenantId: now.partnerTenantId, name: now.name, capabilities: now.capabilities };
+  const inputs: Inputs = {
+    tenant: now.tenant,
+    ...(now.tenantId ? { tenantId: now.tenantId } : {}),
+    partnerTenantId: now.partnerTenantId,
+    name: now.name,
+    capabilities: now.capabilities,
+  };
   if (now.oauthApplicationId !== null) inputs.oauthApplicationId = now.oauthApplicationId;
   if (now.publishedScopes !== null) inputs.publishedScopes = now.publishedScopes;
   return { ...inputs, ...drift } as Inputs;
@@ -131,14 +157,21 @@ export function observedInputs(prior: Outputs, now: Outputs): Inputs | undefined
 export async function release(props: Outputs): Promise<void> {
   const client = tenantFor(props.tenant);
   const who = describe(props.tenant, client, props.partnerTenantId);
-  const found = only((await list(client, who)).filter((r) => hasPartner(r, props.partnerTenantId)), who);
+  const found = only(
+    (await list(client, who)).filter((r) => hasPartner(r, props.partnerTenantId)),
+    who,
+  );
   if (!found) {
     log.info(`${who}: already gone; nothing to ${props.adopted ? "restore" : "remove"}.`);
     return;
   }
   if (!props.adopted) {
     try {
-      await client.exchange.invoke("Remove-OrganizationRelationship", { Identity: found.Guid, Confirm: false }, { idempotent: true });
+      await client.exchange.invoke(
+        "Remove-OrganizationRelationship",
+        { Identity: found.Guid, Confirm: false },
+        { idempotent: true },
+      );
     } catch (e) {
       if (kindOf(e) === "NotFound") return;
       throw new Error(`Removing ${who} (${found.Name}): ${message(e)}`);
@@ -152,20 +185,34 @@ export async function release(props: Outputs): Promise<void> {
   const current = parseCapabilities(found.MailboxMoveCapability);
   const restored = minus(current, props.addedCapabilities);
   if (!sameSet(current, restored)) params.MailboxMoveCapability = capabilityValue(restored);
-  if (props.oauthApplicationId !== null && (optionalString(found.OAuthApplicationId) ?? "").toLowerCase() !== (original.oauthApplicationId ?? "").toLowerCase()) {
+  if (
+    props.oauthApplicationId !== null &&
+    (optionalString(found.OAuthApplicationId) ?? "").toLowerCase() !== (original.oauthApplicationId ?? "").toLowerCase()
+  ) {
     // $null clears it, as it was.
     params.OAuthApplicationId = original.oauthApplicationId;
   }
-  if (props.publishedScopes !== null && !sameSet(stringList(found.MailboxMovePublishedScopes), original.mailboxMovePublishedScopes)) {
-    params.MailboxMovePublishedScopes = original.mailboxMovePublishedScopes.length ? original.mailboxMovePublishedScopes : null;
+  if (
+    props.publishedScopes !== null &&
+    !sameSet(stringList(found.MailboxMovePublishedScopes), original.mailboxMovePublishedScopes)
+  ) {
+    params.MailboxMovePublishedScopes = original.mailboxMovePublishedScopes.length
+      ? original.mailboxMovePublishedScopes
+      : null;
   }
   if (Object.keys(params).length === 0) return;
   try {
-    await client.exchange.invoke("Set-OrganizationRelationship", { Identity: found.Guid, ...params }, { idempotent: true });
+    await client.exchange.invoke(
+      "Set-OrganizationRelationship",
+      { Identity: found.Guid, ...params },
+      { idempotent: true },
+    );
   } catch (e) {
     throw new Error(`Restoring the original move settings of ${who} (${found.Name}): ${message(e)}`);
   }
-  log.info(`${who}: restored the move settings '${found.Name}' had before this stack adopted it; the relationship stays.`);
+  log.info(
+    `${who}: restored the move settings '${found.Name}' had before this stack adopted it; the relationship stays.`,
+  );
 }
 
 function describe(role: TenantRole, client: TenantClient, partner: string): string {
@@ -174,7 +221,9 @@ function describe(role: TenantRole, client: TenantClient, partner: string): stri
 
 async function list(client: TenantClient, who: string): Promise<Relationship[]> {
   try {
-    return (await client.exchange.invoke<Relationship>("Get-OrganizationRelationship", {}, { select: RELATIONSHIP_SELECT })).value;
+    return (
+      await client.exchange.invoke<Relationship>("Get-OrganizationRelationship", {}, { select: RELATIONSHIP_SELECT })
+    ).value;
   } catch (e) {
     throw new Error(`Reading ${who} (Get-OrganizationRelationship): ${message(e)}`);
   }
@@ -182,7 +231,9 @@ async function list(client: TenantClient, who: string): Promise<Relationship[]> 
 
 function only(hits: Relationship[], who: string): Relationship | undefined {
   if (hits.length > 1) {
-    throw new Error(`Reading ${who}: ${hits.length} relationships list that tenant (${hits.map((r) => r.Name).join(", ")}); keep one and run up again.`);
+    throw new Error(
+      `Reading ${who}: ${hits.length} relationships list that tenant (${hits.map((r) => r.Name).join(", ")}); keep one and run up again.`,
+    );
   }
   return hits[0];
 }
@@ -190,14 +241,23 @@ function only(hits: Relationship[], who: string): Relationship | undefined {
 async function readBack(client: TenantClient, guid: string, who: string): Promise<Relationship> {
   const probe = async () => {
     try {
-      return (await client.exchange.invoke<Relationship>("Get-OrganizationRelationship", { Identity: guid }, { select: RELATIONSHIP_SELECT })).value[0];
+      return (
+        await client.exchange.invoke<Relationship>(
+          "Get-OrganizationRelationship",
+          { Identity: guid },
+          { select: RELATIONSHIP_SELECT },
+        )
+      ).value[0];
     } catch (e) {
       if (kindOf(e) === "NotFound") return undefined;
       throw new Error(`Reading ${who} (Get-OrganizationRelationship): ${message(e)}`);
     }
   };
   const r = await waitFor(`${who} to become readable`, probe);
-  if (!r) throw new Error(`Reading ${who}: Exchange created it (${guid}) but does not show it yet; run up again in a few minutes.`);
+  if (!r)
+    throw new Error(
+      `Reading ${who}: Exchange created it (${guid}) but does not show it yet; run up again in a few minutes.`,
+    );
   return r;
 }
 
@@ -231,7 +291,10 @@ async function create(client: TenantClient, inputs: Inputs, all: Relationship[],
     const res = await client.exchange.invoke<Relationship>("New-OrganizationRelationship", params);
     refuseDroppedScopes(res.warnings, who);
     const made = res.value[0] ?? (await waitFor(`${who} to become readable`, findOurs));
-    if (!made) throw new Error("Exchange answered without the new relationship and does not list it yet; run up again in a few minutes.");
+    if (!made)
+      throw new Error(
+        "Exchange answered without the new relationship and does not list it yet; run up again in a few minutes.",
+      );
     return made;
   } catch (e) {
     if (isDehydrated(e)) throw dehydrated(client, who, "Creating");
@@ -245,7 +308,15 @@ async function create(client: TenantClient, inputs: Inputs, all: Relationship[],
   }
 }
 
-async function apply(client: TenantClient, r: Relationship, inputs: Inputs, scopes: Scope[] | undefined, desired: string[], previouslyAdded: string[], who: string): Promise<void> {
+async function apply(
+  client: TenantClient,
+  r: Relationship,
+  inputs: Inputs,
+  scopes: Scope[] | undefined,
+  desired: string[],
+  previouslyAdded: string[],
+  who: string,
+): Promise<void> {
   const params: Props = {};
   if (r.Enabled !== true) params.Enabled = true;
   if (r.MailboxMoveEnabled !== true) params.MailboxMoveEnabled = true;
@@ -253,23 +324,34 @@ async function apply(client: TenantClient, r: Relationship, inputs: Inputs, scop
   const next = nextCapabilities(current, desired, previouslyAdded);
   if (!sameSet(current, next)) params.MailboxMoveCapability = capabilityValue(next);
   const app = inputs.oauthApplicationId;
-  if (app && (optionalString(r.OAuthApplicationId) ?? "").toLowerCase() !== app.toLowerCase()) params.OAuthApplicationId = app;
-  if (scopes && !scopesMatch(stringList(r.MailboxMovePublishedScopes), scopes)) params.MailboxMovePublishedScopes = scopes.map((s) => s.requested);
+  if (app && (optionalString(r.OAuthApplicationId) ?? "").toLowerCase() !== app.toLowerCase())
+    params.OAuthApplicationId = app;
+  if (scopes && !scopesMatch(stringList(r.MailboxMovePublishedScopes), scopes))
+    params.MailboxMovePublishedScopes = scopes.map((s) => s.requested);
   if (Object.keys(params).length === 0) return;
   try {
     // Setting values is idempotent, so the tenant layer may resend it after a lost answer.
-    const res = await client.exchange.invoke("Set-OrganizationRelationship", { Identity: r.Guid, ...params }, { idempotent: true });
+    const res = await client.exchange.invoke(
+      "Set-OrganizationRelationship",
+      { Identity: r.Guid, ...params },
+      { idempotent: true },
+    );
     refuseDroppedScopes(res.warnings, who);
   } catch (e) {
     if (isDehydrated(e)) throw dehydrated(client, who, "Setting the move settings of");
-    throw new Error(`Setting the move settings of ${who} (${r.Name}: ${Object.keys(params).join(", ")}): ${message(e)}`);
+    throw new Error(
+      `Setting the move settings of ${who} (${r.Name}: ${Object.keys(params).join(", ")}): ${message(e)}`,
+    );
   }
 }
 
 /** Exchange drops a scope that is not a mail-enabled security group with only a warning; we do not. */
 function refuseDroppedScopes(warnings: string[], who: string): void {
   const dropped = warnings.filter((w) => /not a security group/i.test(w));
-  if (dropped.length) throw new Error(`${who}: Exchange did not publish the scope: ${dropped.join(" ")} Use a mail-enabled security group.`);
+  if (dropped.length)
+    throw new Error(
+      `${who}: Exchange did not publish the scope: ${dropped.join(" ")} Use a mail-enabled security group.`,
+    );
 }
 
 function observed(r: Relationship) {

@@ -83,7 +83,8 @@ export const sameSet = (a: string[], b: string[]): boolean => {
   return x.size === y.size && [...x].every((s) => y.has(s));
 };
 
-export const minus = (a: string[], b: string[]): string[] => a.filter((x) => !b.some((y) => y.toLowerCase() === x.toLowerCase()));
+export const minus = (a: string[], b: string[]): string[] =>
+  a.filter((x) => !b.some((y) => y.toLowerCase() === x.toLowerCase()));
 
 /**
  * The capability set to write: what is there, less what we added earlier and no longer want, plus what

@@ -12,14 +12,29 @@ export interface Scope {
   ids: string[];
 }
 
-const GROUP_SELECT = ["Name", "Identity", "Alias", "Guid", "DistinguishedName", "PrimarySmtpAddress", "ExternalDirectoryObjectId", "RecipientTypeDetails"];
+const GROUP_SELECT = [
+  "Name",
+  "Identity",
+  "Alias",
+  "Guid",
+  "DistinguishedName",
+  "PrimarySmtpAddress",
+  "ExternalDirectoryObjectId",
+  "RecipientTypeDetails",
+];
 
 export async function resolveScopes(client: TenantClient, scopes: string[], who: string): Promise<Scope[]> {
   const out: Scope[] = [];
   for (const requested of scopes) {
     const probe = async () => {
       try {
-        return (await client.exchange.invoke<Props>("Get-DistributionGroup", { Identity: requested }, { select: GROUP_SELECT })).value[0];
+        return (
+          await client.exchange.invoke<Props>(
+            "Get-DistributionGroup",
+            { Identity: requested },
+            { select: GROUP_SELECT },
+          )
+        ).value[0];
       } catch (e) {
         if (kindOf(e) === "NotFound") return undefined;
         throw new Error(`Reading the published scope '${requested}' of ${who} (Get-DistributionGroup): ${message(e)}`);
@@ -27,7 +42,10 @@ export async function resolveScopes(client: TenantClient, scopes: string[], who:
     };
     // A scoping group created a moment ago may still be replicating.
     const g = await waitFor(`the published scope '${requested}' to become readable`, probe);
-    if (!g) throw new Error(`${who}: the published scope '${requested}' is not a group in that tenant; create it (ScopingGroup) or fix publishedScopes.`);
+    if (!g)
+      throw new Error(
+        `${who}: the published scope '${requested}' is not a group in that tenant; create it (ScopingGroup) or fix publishedScopes.`,
+      );
     if (g.RecipientTypeDetails !== "MailUniversalSecurityGroup") {
       throw new Error(
         `${who}: the published scope '${requested}' is a ${String(g.RecipientTypeDetails)}, not a mail-enabled security group; ` +
@@ -46,6 +64,7 @@ export async function resolveScopes(client: TenantClient, scopes: string[], who:
 /** Every requested group is listed and nothing else is (however Exchange writes the group's identity). */
 export function scopesMatch(listed: string[], scopes: Scope[]): boolean {
   const matches = (value: string, s: Scope) => s.ids.includes(value.toLowerCase());
-  return scopes.every((s) => listed.some((v) => matches(v, s))) && listed.every((v) => scopes.some((s) => matches(v, s)));
+  return (
+    scopes.every((s) => listed.some((v) => matches(v, s))) && listed.every((v) => scopes.some((s) => matches(v, s)))
+  );
 }
-

@@ -3,7 +3,16 @@
 // table-driven (test/readiness-checks.test.ts) without a tenant.
 
 import { licencePool } from "../licence/sku";
-import { evaluate, type Evaluation, type Finding, type LicenceSummary, type NotChecked, type ReadinessUser, type SourceFacts, type TargetFacts } from "./model";
+import {
+  evaluate,
+  type Evaluation,
+  type Finding,
+  type LicenceSummary,
+  type NotChecked,
+  type ReadinessUser,
+  type SourceFacts,
+  type TargetFacts,
+} from "./model";
 import { orgChecks } from "./orgChecks";
 import { checkUser, indexes } from "./userChecks";
 
@@ -22,7 +31,15 @@ export interface AssessInput {
 
 export function assessWave(input: AssessInput): Evaluation {
   const { source, target, pending } = input;
-  const org = orgChecks({ appId: input.appId, endpointName: input.endpointName, scopeGroup: input.scopeGroup, source, target, sourceDomain: input.sourceDomain, pending });
+  const org = orgChecks({
+    appId: input.appId,
+    endpointName: input.endpointName,
+    scopeGroup: input.scopeGroup,
+    source,
+    target,
+    sourceDomain: input.sourceDomain,
+    pending,
+  });
   const pools = { source: source ? licencePool(source.skus) : null, target: target ? licencePool(target.skus) : null };
   const ctx = { source, target, pending, targetDeliveryDomain: input.targetDeliveryDomain, pools };
   const ix = indexes(ctx);
@@ -36,11 +53,21 @@ export function assessWave(input: AssessInput): Evaluation {
     if (r.unlicensed) needed++;
     findings.push(...r.findings);
   }
-  if (!source || !target) notChecked.push({ check: "user.licence", reason: "the licence may be on either side; this stack sees only one tenant", pending: false });
+  if (!source || !target)
+    notChecked.push({
+      check: "user.licence",
+      reason: "the licence may be on either side; this stack sees only one tenant",
+      pending: false,
+    });
   const licences: LicenceSummary = { needed, source: pools.source, target: pools.target };
   const available = (pools.source?.available ?? 0) + (pools.target?.available ?? 0);
   if (source && target && needed > available) {
-    const where = [pools.source, pools.target].map((p, i) => `${i === 0 ? "source" : "target"}: ${p?.found ? `${p.available} of ${p.enabled} left (${p.skuPartNumber})` : "none"}`).join("; ");
+    const where = [pools.source, pools.target]
+      .map(
+        (p, i) =>
+          `${i === 0 ? "source" : "target"}: ${p?.found ? `${p.available} of ${p.enabled} left (${p.skuPartNumber})` : "none"}`,
+      )
+      .join("; ");
     findings.push({
       check: "org.licences",
       severity: "warning",

@@ -28,8 +28,10 @@ function inPlaceKind(entry: string): string | undefined {
 }
 
 function inPlaceFix(entry: string, who: string): string {
-  if (/^UniH/i.test(entry)) return `Remove ${who} from the eDiscovery case hold (Microsoft Purview > eDiscovery > the case's hold ${entry.slice(4)}), or leave the user out of the wave`;
-  if (entry.length === 32 && !/^(mbx|skp|cld)/i.test(entry)) return `Remove ${who} from the In-Place Hold ${entry} (Exchange admin center > compliance management > in-place eDiscovery & hold)`;
+  if (/^UniH/i.test(entry))
+    return `Remove ${who} from the eDiscovery case hold (Microsoft Purview > eDiscovery > the case's hold ${entry.slice(4)}), or leave the user out of the wave`;
+  if (entry.length === 32 && !/^(mbx|skp|cld)/i.test(entry))
+    return `Remove ${who} from the In-Place Hold ${entry} (Exchange admin center > compliance management > in-place eDiscovery & hold)`;
   return `Exclude ${who} from the retention policy: Set-RetentionCompliancePolicy -Identity <policy ${policyOf(entry)}> -AddExchangeLocationException ${who} (Security & Compliance PowerShell), then wait for the hold to clear`;
 }
 
@@ -47,10 +49,18 @@ export function holdsOf(m: Listed, orgHolds: string[], who: string): Hold[] {
     });
   }
   if (m.DelayHoldApplied === true) {
-    out.push({ check: "user.hold.delay", message: "a delay hold applies after a removed hold (DelayHoldApplied)", fix: `Set-Mailbox -Identity ${who} -RemoveDelayHoldApplied` });
+    out.push({
+      check: "user.hold.delay",
+      message: "a delay hold applies after a removed hold (DelayHoldApplied)",
+      fix: `Set-Mailbox -Identity ${who} -RemoveDelayHoldApplied`,
+    });
   }
   if (m.DelayReleaseHoldApplied === true) {
-    out.push({ check: "user.hold.delayRelease", message: "a delay release hold applies (DelayReleaseHoldApplied)", fix: `Set-Mailbox -Identity ${who} -RemoveDelayReleaseHoldApplied` });
+    out.push({
+      check: "user.hold.delayRelease",
+      message: "a delay release hold applies (DelayReleaseHoldApplied)",
+      fix: `Set-Mailbox -Identity ${who} -RemoveDelayReleaseHoldApplied`,
+    });
   }
   if (m.ComplianceTagHoldApplied === true) {
     out.push({
@@ -62,7 +72,12 @@ export function holdsOf(m: Listed, orgHolds: string[], who: string): Hold[] {
   const own = list(m.InPlaceHolds);
   for (const entry of own) {
     const kind = inPlaceKind(entry);
-    if (kind) out.push({ check: "user.hold.inPlace", message: `${kind} holds it (InPlaceHolds ${entry})`, fix: inPlaceFix(entry, who) });
+    if (kind)
+      out.push({
+        check: "user.hold.inPlace",
+        message: `${kind} holds it (InPlaceHolds ${entry})`,
+        fix: inPlaceFix(entry, who),
+      });
   }
   const excluded = new Set(own.filter((e) => e.startsWith("-")).map(policyOf));
   for (const entry of orgHolds.map(str)) {

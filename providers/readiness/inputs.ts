@@ -11,21 +11,39 @@ export interface Failure {
   reason: string;
 }
 
-export const INPUTS = ["wave", "users", "scopeGroup", "appId", "endpointName", "reportPath", "targetDeliveryDomain", "refreshToken"] as const;
+export const INPUTS = [
+  "wave",
+  "users",
+  "scopeGroup",
+  "appId",
+  "endpointName",
+  "reportPath",
+  "targetDeliveryDomain",
+  "refreshToken",
+] as const;
 /** Written by check itself; in `news` only as the class's undefined placeholders. */
-export const COMPUTED = ["summary", "findings", "blockedUsers", "movedUsers", "licences", "notChecked", "reportFile"] as const;
+export const COMPUTED = [
+  "summary",
+  "findings",
+  "blockedUsers",
+  "movedUsers",
+  "licences",
+  "notChecked",
+  "reportFile",
+] as const;
 /** Inputs whose change alone is not a change: the token only makes the engine run check again. */
 export const NOT_DIFFED = ["refreshToken"];
 
-
 export const deepUnknown = (v: unknown): boolean =>
-  isUnknown(v) || (Array.isArray(v) ? v.some(deepUnknown) : !!v && typeof v === "object" && Object.values(v).some(deepUnknown));
+  isUnknown(v) ||
+  (Array.isArray(v) ? v.some(deepUnknown) : !!v && typeof v === "object" && Object.values(v).some(deepUnknown));
 
 export function shape(news: Props, failures: Failure[]): Props {
   const fail = (property: string, reason: string) => failures.push({ property, reason });
   const out: Props = {};
   for (const key of Object.keys(news)) {
-    if (!(INPUTS as readonly string[]).includes(key) && !(COMPUTED as readonly string[]).includes(key)) fail(key, `is not an input of Readiness (inputs: ${INPUTS.join(", ")}); remove it`);
+    if (!(INPUTS as readonly string[]).includes(key) && !(COMPUTED as readonly string[]).includes(key))
+      fail(key, `is not an input of Readiness (inputs: ${INPUTS.join(", ")}); remove it`);
   }
   const text = (key: string, reason: string, normalise: (s: string) => string = (s) => s.trim()) => {
     const v = news[key];
@@ -34,24 +52,35 @@ export function shape(news: Props, failures: Failure[]): Props {
     out[key] = normalise(v);
   };
   text("wave", "must be the wave's name, e.g. wave-1");
-  text("scopeGroup", "must name the source's scope group (the mail-enabled security group the source relationship publishes), e.g. its address");
+  text(
+    "scopeGroup",
+    "must name the source's scope group (the mail-enabled security group the source relationship publishes), e.g. its address",
+  );
   text("endpointName", "must name the target's migration endpoint, e.g. migration-from-fabrikam");
   text("appId", "must be the migration app's appId (a GUID)", (s) => s.trim().toLowerCase());
-  if (typeof out.appId === "string" && !GUID.test(out.appId)) fail("appId", `${JSON.stringify(out.appId)} is not a GUID; give the migration app's appId (MigrationApp output appId)`);
+  if (typeof out.appId === "string" && !GUID.test(out.appId))
+    fail(
+      "appId",
+      `${JSON.stringify(out.appId)} is not a GUID; give the migration app's appId (MigrationApp output appId)`,
+    );
   const report = news.reportPath;
-  if (report === undefined || report === null) out.reportPath = typeof out.wave === "string" ? `readiness/${out.wave}.md` : report;
+  if (report === undefined || report === null)
+    out.reportPath = typeof out.wave === "string" ? `readiness/${out.wave}.md` : report;
   else if (isUnknown(report)) out.reportPath = report;
-  else if (typeof report !== "string" || !/\.(md|markdown)$/i.test(report.trim())) fail("reportPath", "must be a Markdown file path ending in .md, e.g. readiness/dev-wave-1.md");
+  else if (typeof report !== "string" || !/\.(md|markdown)$/i.test(report.trim()))
+    fail("reportPath", "must be a Markdown file path ending in .md, e.g. readiness/dev-wave-1.md");
   else out.reportPath = report.trim();
   const tdd = news.targetDeliveryDomain;
   if (tdd !== undefined && tdd !== null && !isUnknown(tdd)) {
     const why = typeof tdd === "string" ? domainProblem(tdd.trim().toLowerCase()) : "must be a domain";
-    if (why) fail("targetDeliveryDomain", `${why}; give the batch's TargetDeliveryDomain, e.g. contoso.onmicrosoft.com`);
+    if (why)
+      fail("targetDeliveryDomain", `${why}; give the batch's TargetDeliveryDomain, e.g. contoso.onmicrosoft.com`);
     else out.targetDeliveryDomain = (tdd as string).trim().toLowerCase();
   } else if (isUnknown(tdd)) out.targetDeliveryDomain = tdd;
   const token = news.refreshToken;
   if (token !== undefined && token !== null) {
-    if (!isUnknown(token) && typeof token !== "string") fail("refreshToken", "must be a string (any value; wire it to the outputs this wave's readiness depends on)");
+    if (!isUnknown(token) && typeof token !== "string")
+      fail("refreshToken", "must be a string (any value; wire it to the outputs this wave's readiness depends on)");
     else out.refreshToken = token;
   }
   out.users = users(news.users, fail);
@@ -72,7 +101,9 @@ function users(v: unknown, fail: (property: string, reason: string) => void): un
       return u;
     }
     const out: Props = {};
-    for (const k of Object.keys(u)) if (k !== "source" && k !== "target") fail(`users[${i}].${k}`, "is not a field of a readiness user (source, target); remove it");
+    for (const k of Object.keys(u))
+      if (k !== "source" && k !== "target")
+        fail(`users[${i}].${k}`, "is not a field of a readiness user (source, target); remove it");
     for (const k of ["source", "target"] as const) {
       const a = (u as Props)[k];
       if (isUnknown(a)) {
@@ -86,7 +117,8 @@ function users(v: unknown, fail: (property: string, reason: string) => void): un
     const target = out.target;
     if (typeof target === "string") {
       const first = seen.get(target);
-      if (first !== undefined) fail(`users[${i}].target`, `${target} is also users[${first}].target; list each user once`);
+      if (first !== undefined)
+        fail(`users[${i}].target`, `${target} is also users[${first}].target; list each user once`);
       else seen.set(target, i);
     }
     return out;

@@ -122,7 +122,13 @@ export interface Evaluation {
  * From findings to verdicts. An organisation finding that blocks blocks every user not yet moved (no move
  * can run); pending findings and pending not-checked entries make a user pending, never blocked.
  */
-export function evaluate(users: ReadinessUser[], moved: Set<string>, findings: Finding[], notChecked: NotChecked[], licences: LicenceSummary): Evaluation {
+export function evaluate(
+  users: ReadinessUser[],
+  moved: Set<string>,
+  findings: Finding[],
+  notChecked: NotChecked[],
+  licences: LicenceSummary,
+): Evaluation {
   const orgBlocked = findings.some((f) => f.user === null && f.severity === "blocking" && !f.pending);
   const orgPending = findings.some((f) => f.user === null && f.pending) || notChecked.some((n) => n.pending);
   const verdicts = users.map((u): UserVerdict => {
@@ -153,12 +159,15 @@ export function evaluate(users: ReadinessUser[], moved: Set<string>, findings: F
 
 // Small readers of Exchange's shapes, shared by the checks.
 export const str = (v: unknown): string => (typeof v === "string" ? v : v === null || v === undefined ? "" : String(v));
-export const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(str) : typeof v === "string" && v !== "" ? [v] : []);
+export const list = (v: unknown): string[] =>
+  Array.isArray(v) ? v.map(str) : typeof v === "string" && v !== "" ? [v] : [];
 export const guid = (v: unknown): string => (str(v) === ZERO_GUID ? "" : str(v).toLowerCase());
 
 /** Every SMTP address of an object, lower-case: its SMTP proxies and its primary. */
 export function smtpOf(o: Listed): string[] {
-  const out = list(o.EmailAddresses).filter((p) => /^smtp:/i.test(p)).map((p) => p.slice(5).toLowerCase());
+  const out = list(o.EmailAddresses)
+    .filter((p) => /^smtp:/i.test(p))
+    .map((p) => p.slice(5).toLowerCase());
   const primary = lower(o.PrimarySmtpAddress);
   if (primary && !out.includes(primary)) out.push(primary);
   return out;

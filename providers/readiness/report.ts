@@ -41,19 +41,34 @@ export function renderReport(h: ReportHeader, e: Evaluation): string {
     "",
     "## Summary",
     "",
-    ...table(["Users", "Ready", "Blocked", "Pending", "Moved", "Warnings"], [[s.users, s.ready, s.blocked, s.pending, s.moved, s.warnings].map(String)]),
+    ...table(
+      ["Users", "Ready", "Blocked", "Pending", "Moved", "Warnings"],
+      [[s.users, s.ready, s.blocked, s.pending, s.moved, s.warnings].map(String)],
+    ),
     "",
     "## Cross Tenant User Data Migration licences",
     "",
     `${e.licences.needed} user(s) need a licence (on either the source mailbox or the stamped target MailUser). The SKU is matched by its EXCHANGEONLINE_T2TMBXMOVE service plan; Microsoft has not published its SkuId.`,
     "",
-    ...table(["Tenant", "SKU", "Enabled", "Consumed", "Available", "Note"], [pool("source", e.licences.source), pool("target", e.licences.target)]),
+    ...table(
+      ["Tenant", "SKU", "Enabled", "Consumed", "Available", "Note"],
+      [pool("source", e.licences.source), pool("target", e.licences.target)],
+    ),
     "",
     "## Organisation",
     "",
   ];
   const org = e.findings.filter((f) => f.user === null);
-  out.push(...(org.length ? table(["Severity", "Tenant", "Check", "Finding", "Fix"], org.map((f) => [severity(f), f.tenant, f.check, f.message, f.fix])) : ["No organisation findings: app, endpoint, consent, both relationships and the scope group are as a move needs them."]));
+  out.push(
+    ...(org.length
+      ? table(
+          ["Severity", "Tenant", "Check", "Finding", "Fix"],
+          org.map((f) => [severity(f), f.tenant, f.check, f.message, f.fix]),
+        )
+      : [
+          "No organisation findings: app, endpoint, consent, both relationships and the scope group are as a move needs them.",
+        ]),
+  );
   out.push("", "## Users", "");
   const byUser = new Map<string, Finding[]>();
   for (const f of e.findings) if (f.user) byUser.set(f.user, [...(byUser.get(f.user) ?? []), f]);
@@ -62,19 +77,36 @@ export function renderReport(h: ReportHeader, e: Evaluation): string {
       ["Source", "Target", "Verdict", "Blocking", "Warnings"],
       e.users.map((u) => {
         const own = byUser.get(u.target) ?? [];
-        const names = (sev: string) => own.filter((f) => f.severity === sev).map((f) => f.check + (f.pending ? " (pending)" : "")).join(", ");
+        const names = (sev: string) =>
+          own
+            .filter((f) => f.severity === sev)
+            .map((f) => f.check + (f.pending ? " (pending)" : ""))
+            .join(", ");
         return [u.source, u.target, ICON[u.state], names("blocking"), names("warning")];
       }),
     ),
   );
   const userFindings = e.findings.filter((f) => f.user !== null);
   out.push("", "## Findings and fixes", "");
-  out.push(...(userFindings.length ? table(["Severity", "User", "Tenant", "Check", "Finding", "Fix"], userFindings.map((f) => [severity(f), f.user!, f.tenant, f.check, f.message, f.fix])) : ["No user findings."]));
+  out.push(
+    ...(userFindings.length
+      ? table(
+          ["Severity", "User", "Tenant", "Check", "Finding", "Fix"],
+          userFindings.map((f) => [severity(f), f.user!, f.tenant, f.check, f.message, f.fix]),
+        )
+      : ["No user findings."]),
+  );
   out.push("", "## Not checked automatically", "");
   const notChecked = e.notChecked.map((n) => [n.check, n.reason + (n.pending ? " (checked at up)" : "")]);
   notChecked.push(
-    ["SubstrateHolds in archives", "Microsoft's validator counts items in each archive's Recoverable Items\\SubstrateHolds (Get-MailboxFolderStatistics, not in the admin API reference used here); for users with an archive run Get-MailboxFolderStatistics <archive guid> -FolderScope RecoverableItems in the source and clear that folder if it holds items"],
-    ["TotalDeletedItemSize", "Get-MailboxStatistics is not in the admin API reference used here; a user is flagged (user.recoverableItemsQuota) only when the source's Recoverable Items quota exceeds the target MailUser's, the only case where the deleted items can be too big"],
+    [
+      "SubstrateHolds in archives",
+      "Microsoft's validator counts items in each archive's Recoverable Items\\SubstrateHolds (Get-MailboxFolderStatistics, not in the admin API reference used here); for users with an archive run Get-MailboxFolderStatistics <archive guid> -FolderScope RecoverableItems in the source and clear that folder if it holds items",
+    ],
+    [
+      "TotalDeletedItemSize",
+      "Get-MailboxStatistics is not in the admin API reference used here; a user is flagged (user.recoverableItemsQuota) only when the source's Recoverable Items quota exceeds the target MailUser's, the only case where the deleted items can be too big",
+    ],
   );
   out.push(...table(["Check", "Why, and what to do"], notChecked), "");
   return out.join("\n");

@@ -7,7 +7,20 @@ import { hasMoveCapability, type LicencePool } from "../licence/sku";
 import { MAX_AUX_ARCHIVES } from "../sourceMailboxes/assess";
 import { domainOf } from "../staging/plan";
 import { holdsOf } from "./holds";
-import { byAddress, guid, list, sizeBytes, smtpOf, str, type Finding, type Listed, type ReadinessUser, type Side, type SourceFacts, type TargetFacts } from "./model";
+import {
+  byAddress,
+  guid,
+  list,
+  sizeBytes,
+  smtpOf,
+  str,
+  type Finding,
+  type Listed,
+  type ReadinessUser,
+  type Side,
+  type SourceFacts,
+  type TargetFacts,
+} from "./model";
 import { lower } from "../../domain/text";
 
 /** MailboxMoveStatus values that mean no move request is in the way. */
@@ -42,7 +55,9 @@ export interface Indexes {
 
 export function indexes(ctx: UserCheckContext): Indexes {
   const members = new Set<string>();
-  for (const m of ctx.source?.scopeMembers ?? []) for (const k of [m.Guid, m.Name, m.ExternalDirectoryObjectId, m.PrimarySmtpAddress]) if (str(k)) members.add(lower(k));
+  for (const m of ctx.source?.scopeMembers ?? [])
+    for (const k of [m.Guid, m.Name, m.ExternalDirectoryObjectId, m.PrimarySmtpAddress])
+      if (str(k)) members.add(lower(k));
   return {
     mailboxes: byAddress(ctx.source?.mailboxes ?? []),
     sourceMailUsers: byAddress(ctx.source?.mailUsers ?? []),
@@ -55,15 +70,37 @@ export function indexes(ctx: UserCheckContext): Indexes {
 export function checkUser(u: ReadinessUser, ctx: UserCheckContext, ix: Indexes): UserResult {
   const out: Finding[] = [];
   // Source-mailbox facts (type, holds, archives, a move under way) cannot change in this run: never pending.
-  const add = (tenant: Side, check: string, severity: Finding["severity"], message: string, fix: string, mayPend = true) =>
-    out.push({ check, severity, tenant, user: u.target, pending: mayPend && ctx.pending, message: `${u.target} (source ${u.source}): ${message}`, fix });
+  const add = (
+    tenant: Side,
+    check: string,
+    severity: Finding["severity"],
+    message: string,
+    fix: string,
+    mayPend = true,
+  ) =>
+    out.push({
+      check,
+      severity,
+      tenant,
+      user: u.target,
+      pending: mayPend && ctx.pending,
+      message: `${u.target} (source ${u.source}): ${message}`,
+      fix,
+    });
   const src = ctx.source ? ix.mailboxes.get(u.source) : undefined;
   const tgt = ctx.target ? ix.mailUsers.get(u.target) : undefined;
 
   if (ctx.source && !src) {
     const movedSource = ix.sourceMailUsers.get(u.source);
     if (movedSource && guid(movedSource.ExchangeGuid) !== "") return { findings: [], moved: true, unlicensed: false };
-    add("source", "user.source.found", "blocking", `no mailbox in the source tenant has the address ${u.source}`, `Correct the source address of this user in the wave, or remove the user from it`, false);
+    add(
+      "source",
+      "user.source.found",
+      "blocking",
+      `no mailbox in the source tenant has the address ${u.source}`,
+      `Correct the source address of this user in the wave, or remove the user from it`,
+      false,
+    );
   }
   if (!ctx.source && ctx.target && !tgt && ix.targetMailboxes.has(u.target)) {
     // Split administration, target side: a target mailbox is a finished move (or a clash we cannot tell apart).
@@ -77,52 +114,106 @@ export function checkUser(u: ReadinessUser, ctx: UserCheckContext, ix: Indexes):
   }
   if (ctx.target && !tgt) {
     const other = ix.targetMailboxes.get(u.target);
-    if (other && src && guid(other.ExchangeGuid) === guid(src.ExchangeGuid)) return { findings: [], moved: true, unlicensed: false };
+    if (other && src && guid(other.ExchangeGuid) === guid(src.ExchangeGuid))
+      return { findings: [], moved: true, unlicensed: false };
     if (other) {
-      add("target", "user.target.type", "blocking", `the target address belongs to a ${str(other.RecipientTypeDetails)} (${str(other.Name)}), not a MailUser; a move needs a MailUser (MigrationUserTypeIncorrectException)`, `Free the address ${u.target} in the target, or give the user another target address`);
+      add(
+        "target",
+        "user.target.type",
+        "blocking",
+        `the target address belongs to a ${str(other.RecipientTypeDetails)} (${str(other.Name)}), not a MailUser; a move needs a MailUser (MigrationUserTypeIncorrectException)`,
+        `Free the address ${u.target} in the target, or give the user another target address`,
+      );
     } else if (!heldBySource) {
       // A user held because of its source is deliberately not staged; the source finding says why.
-      add("target", "user.target.found", "blocking", "no MailUser in the target tenant has this address", `Stage it: the wave's MailUser resource mailuser/${u.target} creates it (pulumi up), or New-MailUser with the values of the source mailbox`);
+      add(
+        "target",
+        "user.target.found",
+        "blocking",
+        "no MailUser in the target tenant has this address",
+        `Stage it: the wave's MailUser resource mailuser/${u.target} creates it (pulumi up), or New-MailUser with the values of the source mailbox`,
+      );
     }
   }
   if (tgt) targetChecks(u, tgt, ctx, add);
   if (src && tgt) pairChecks(u, src, tgt, ctx, add);
-  const unlicensed = !!src && str(src.RecipientTypeDetails) === "UserMailbox" && !hasMoveCapability(src.PersistedCapabilities) && !(tgt && hasMoveCapability(tgt.PersistedCapabilities));
+  const unlicensed =
+    !!src &&
+    str(src.RecipientTypeDetails) === "UserMailbox" &&
+    !hasMoveCapability(src.PersistedCapabilities) &&
+    !(tgt && hasMoveCapability(tgt.PersistedCapabilities));
   if (src && ctx.target) licenceCheck(u, src, tgt, ctx, add);
   return { findings: out, moved: false, unlicensed };
 }
 
-type Add = (tenant: Side, check: string, severity: Finding["severity"], message: string, fix: string, mayPend?: boolean) => void;
+type Add = (
+  tenant: Side,
+  check: string,
+  severity: Finding["severity"],
+  message: string,
+  fix: string,
+  mayPend?: boolean,
+) => void;
 
 function sourceChecks(u: ReadinessUser, src: Listed, ctx: UserCheckContext, ix: Indexes, add: Add): void {
   const who = u.source;
   const type = str(src.RecipientTypeDetails);
   if (!["UserMailbox", "SharedMailbox"].includes(type)) {
-    add("source", "user.source.type", "blocking", `the source is a ${type || "recipient of unknown type"}; only user and shared mailboxes move cross-tenant`, "Remove the user from the wave", false);
+    add(
+      "source",
+      "user.source.type",
+      "blocking",
+      `the source is a ${type || "recipient of unknown type"}; only user and shared mailboxes move cross-tenant`,
+      "Remove the user from the wave",
+      false,
+    );
   }
   const aux = list(src.MailboxLocations).filter((l) => /;auxarchive;/i.test(l)).length;
   if (aux > MAX_AUX_ARCHIVES) {
-    add("source", "user.auxArchives", "blocking", `the source has ${aux} auxiliary archives; at most ${MAX_AUX_ARCHIVES} can move`, `Reduce the archive below ${MAX_AUX_ARCHIVES} auxiliary archives (with Microsoft support), or move the user another way`, false);
+    add(
+      "source",
+      "user.auxArchives",
+      "blocking",
+      `the source has ${aux} auxiliary archives; at most ${MAX_AUX_ARCHIVES} can move`,
+      `Reduce the archive below ${MAX_AUX_ARCHIVES} auxiliary archives (with Microsoft support), or move the user another way`,
+      false,
+    );
   }
-  for (const h of holdsOf(src, ctx.source?.orgHolds ?? [], who)) add("source", h.check, "blocking", h.message, h.fix, false);
+  for (const h of holdsOf(src, ctx.source?.orgHolds ?? [], who))
+    add("source", h.check, "blocking", h.message, h.fix, false);
   const moving = str(src.MailboxMoveStatus);
   if (!NOT_MOVING.includes(moving.toLowerCase())) {
     const batch = str(src.MailboxMoveBatchName);
-    add("source", "user.source.moving", "blocking", `a move is already under way (MailboxMoveStatus ${moving}${batch ? `, batch ${batch}` : ""}; SourceMailboxAlreadyBeingMovedPermanentException)`, "Complete or remove that move request first (Get-MoveRequest / Remove-MigrationBatch in the tenant that made it)", false);
+    add(
+      "source",
+      "user.source.moving",
+      "blocking",
+      `a move is already under way (MailboxMoveStatus ${moving}${batch ? `, batch ${batch}` : ""}; SourceMailboxAlreadyBeingMovedPermanentException)`,
+      "Complete or remove that move request first (Get-MoveRequest / Remove-MigrationBatch in the tenant that made it)",
+      false,
+    );
   }
   const group = ctx.source?.scopeGroup;
   if (group) {
     const ids = [src.Guid, src.Name, src.ExternalDirectoryObjectId, src.PrimarySmtpAddress].map(lower).filter(Boolean);
     if (!ids.some((k) => ix.scopeMembers.has(k))) {
       const g = str(group.PrimarySmtpAddress) || str(group.Name);
-      add("source", "user.scope", "blocking", `the source mailbox is not a direct member of the scope group ${g} (MailboxNotInCrossTenantMigrationScopeException)`, `Add it to the scope group: the stack's ScopingGroup members, or Add-DistributionGroupMember -Identity ${g} -Member ${who}`);
+      add(
+        "source",
+        "user.scope",
+        "blocking",
+        `the source mailbox is not a direct member of the scope group ${g} (MailboxNotInCrossTenantMigrationScopeException)`,
+        `Add it to the scope group: the stack's ScopingGroup members, or Add-DistributionGroupMember -Identity ${g} -Member ${who}`,
+      );
     }
   }
 }
 
 /** A fix made on the MailUser; a DirSynced one is changed on premises (Exchange Online refuses the change). */
 const onTarget = (tgt: Listed, what: string): string =>
-  tgt.IsDirSynced === true ? `The MailUser is DirSynced: ${what} on premises, then run an Entra Connect delta sync` : what;
+  tgt.IsDirSynced === true
+    ? `The MailUser is DirSynced: ${what} on premises, then run an Entra Connect delta sync`
+    : what;
 
 function pairChecks(u: ReadinessUser, src: Listed, tgt: Listed, ctx: UserCheckContext, add: Add): void {
   const t = u.target;
@@ -130,39 +221,90 @@ function pairChecks(u: ReadinessUser, src: Listed, tgt: Listed, ctx: UserCheckCo
   const srcGuid = guid(src.ExchangeGuid);
   const tgtGuid = guid(tgt.ExchangeGuid);
   if (srcGuid && srcGuid !== tgtGuid) {
-    add("target", "user.exchangeGuid", "blocking", `ExchangeGuid is ${tgtGuid || "not set"}, the source mailbox's is ${srcGuid} (MissingExchangeGuidException)`, set(`Set-MailUser -Identity ${t} -ExchangeGuid ${srcGuid}`));
+    add(
+      "target",
+      "user.exchangeGuid",
+      "blocking",
+      `ExchangeGuid is ${tgtGuid || "not set"}, the source mailbox's is ${srcGuid} (MissingExchangeGuidException)`,
+      set(`Set-MailUser -Identity ${t} -ExchangeGuid ${srcGuid}`),
+    );
   }
   const srcArchive = guid(src.ArchiveGuid);
   const tgtArchive = guid(tgt.ArchiveGuid);
   if (srcArchive && srcArchive !== tgtArchive) {
-    add("target", "user.archiveGuid", "blocking", `ArchiveGuid is ${tgtArchive || "not set"}, the source archive's is ${srcArchive}`, set(`Set-MailUser -Identity ${t} -ArchiveGuid ${srcArchive}`));
+    add(
+      "target",
+      "user.archiveGuid",
+      "blocking",
+      `ArchiveGuid is ${tgtArchive || "not set"}, the source archive's is ${srcArchive}`,
+      set(`Set-MailUser -Identity ${t} -ArchiveGuid ${srcArchive}`),
+    );
   } else if (!srcArchive && tgtArchive) {
-    add("target", "user.archiveGuid", "warning", `the MailUser has ArchiveGuid ${tgtArchive} but the source mailbox has no archive`, "Find out who stamped it; Microsoft's validator reports it, and the archive will not be moved");
+    add(
+      "target",
+      "user.archiveGuid",
+      "warning",
+      `the MailUser has ArchiveGuid ${tgtArchive} but the source mailbox has no archive`,
+      "Find out who stamped it; Microsoft's validator reports it, and the archive will not be moved",
+    );
   }
   const proxies = list(tgt.EmailAddresses).map((p) => p.toLowerCase());
   const dn = str(src.LegacyExchangeDN);
   if (dn && !proxies.includes(`x500:${dn.toLowerCase()}`)) {
-    add("target", "user.x500.legacyExchangeDN", "blocking", "the source's LegacyExchangeDN is not an x500 proxy of the MailUser (the move will not proceed; replies to old mail would bounce 5.1.1)", set(`Set-MailUser -Identity ${t} -EmailAddresses @{add="x500:${dn}"}`));
+    add(
+      "target",
+      "user.x500.legacyExchangeDN",
+      "blocking",
+      "the source's LegacyExchangeDN is not an x500 proxy of the MailUser (the move will not proceed; replies to old mail would bounce 5.1.1)",
+      set(`Set-MailUser -Identity ${t} -EmailAddresses @{add="x500:${dn}"}`),
+    );
   }
-  const missing = list(src.EmailAddresses).filter((p) => /^x500:/i.test(p) && p.toLowerCase() !== `x500:${dn.toLowerCase()}` && !proxies.includes(p.toLowerCase()));
+  const missing = list(src.EmailAddresses).filter(
+    (p) => /^x500:/i.test(p) && p.toLowerCase() !== `x500:${dn.toLowerCase()}` && !proxies.includes(p.toLowerCase()),
+  );
   if (missing.length > 0) {
     const adds = missing.map((p) => `"x500:${p.slice(5)}"`).join(",");
-    add("target", "user.x500.proxies", "warning", `${missing.length} x500 address(es) of the source are missing on the MailUser (replies to mail addressed by them would bounce)`, set(`Set-MailUser -Identity ${t} -EmailAddresses @{add=${adds}}`));
+    add(
+      "target",
+      "user.x500.proxies",
+      "warning",
+      `${missing.length} x500 address(es) of the source are missing on the MailUser (replies to mail addressed by them would bounce)`,
+      set(`Set-MailUser -Identity ${t} -EmailAddresses @{add=${adds}}`),
+    );
   }
   const external = lower(tgt.ExternalEmailAddress).replace(/^smtp:/, "");
   const sourceAddresses = smtpOf(src);
   const srcPrimary = lower(src.PrimarySmtpAddress);
   if (!sourceAddresses.includes(external)) {
-    add("target", "user.externalAddress", "blocking", `ExternalEmailAddress is ${external || "not set"}, not an address of the source mailbox; mail would not reach the user before the move`, set(`Set-MailUser -Identity ${t} -ExternalEmailAddress ${srcPrimary}`));
+    add(
+      "target",
+      "user.externalAddress",
+      "blocking",
+      `ExternalEmailAddress is ${external || "not set"}, not an address of the source mailbox; mail would not reach the user before the move`,
+      set(`Set-MailUser -Identity ${t} -ExternalEmailAddress ${srcPrimary}`),
+    );
   } else if (external !== srcPrimary) {
-    add("target", "user.externalAddress", "warning", `ExternalEmailAddress is ${external}, a secondary address of the source; Microsoft's validator expects the source's primary ${srcPrimary}`, set(`Set-MailUser -Identity ${t} -ExternalEmailAddress ${srcPrimary}`));
+    add(
+      "target",
+      "user.externalAddress",
+      "warning",
+      `ExternalEmailAddress is ${external}, a secondary address of the source; Microsoft's validator expects the source's primary ${srcPrimary}`,
+      set(`Set-MailUser -Identity ${t} -ExternalEmailAddress ${srcPrimary}`),
+    );
   }
   const sourceQuota = sizeBytes(src.RecoverableItemsQuota);
   const quota = sizeBytes(tgt.RecoverableItemsQuota);
   if (sourceQuota !== undefined && quota !== undefined && sourceQuota > quota) {
     // TotalDeletedItemSize needs Get-MailboxStatistics (not in our reference); a source quota above the
     // target's is the only case where the deleted items CAN exceed it, so that is what we report.
-    add("target", "user.recoverableItemsQuota", "warning", `the source's Recoverable Items may hold up to ${str(src.RecoverableItemsQuota)}, more than the MailUser's RecoverableItemsQuota ${str(tgt.RecoverableItemsQuota)}; if they do, the move can fail`, `Compare (Get-MailboxStatistics -Identity ${u.source}).TotalDeletedItemSize with ${str(tgt.RecoverableItemsQuota)} in the source; if larger, purge the source's Recoverable Items before the move`, false);
+    add(
+      "target",
+      "user.recoverableItemsQuota",
+      "warning",
+      `the source's Recoverable Items may hold up to ${str(src.RecoverableItemsQuota)}, more than the MailUser's RecoverableItemsQuota ${str(tgt.RecoverableItemsQuota)}; if they do, the move can fail`,
+      `Compare (Get-MailboxStatistics -Identity ${u.source}).TotalDeletedItemSize with ${str(tgt.RecoverableItemsQuota)} in the source; if larger, purge the source's Recoverable Items before the move`,
+      false,
+    );
   }
 }
 
@@ -172,20 +314,46 @@ function targetChecks(u: ReadinessUser, tgt: Listed, ctx: UserCheckContext, add:
   const set = (what: string) => onTarget(tgt, what);
   if (!ctx.source && !guid(tgt.ExchangeGuid)) {
     // Split administration: without the source the value cannot be compared, but a MailUser without one cannot move.
-    add("target", "user.exchangeGuid", "blocking", "the MailUser has no ExchangeGuid (MissingExchangeGuidException)", set(`Set-MailUser -Identity ${t} -ExchangeGuid <the source mailbox's ExchangeGuid>`));
+    add(
+      "target",
+      "user.exchangeGuid",
+      "blocking",
+      "the MailUser has no ExchangeGuid (MissingExchangeGuidException)",
+      set(`Set-MailUser -Identity ${t} -ExchangeGuid <the source mailbox's ExchangeGuid>`),
+    );
   }
   const accepted = new Set((ctx.target?.acceptedDomains ?? []).map((d) => d.toLowerCase()));
   const primary = lower(tgt.PrimarySmtpAddress);
   if (primary && !accepted.has(domainOf(primary))) {
-    add("target", "user.acceptedDomain.primary", "blocking", `its primary address ${primary} is not in an accepted domain of the target`, set(`Set-MailUser -Identity ${t} -PrimarySmtpAddress ${str(tgt.UserPrincipalName) || "<an address in an accepted domain>"}`));
+    add(
+      "target",
+      "user.acceptedDomain.primary",
+      "blocking",
+      `its primary address ${primary} is not in an accepted domain of the target`,
+      set(
+        `Set-MailUser -Identity ${t} -PrimarySmtpAddress ${str(tgt.UserPrincipalName) || "<an address in an accepted domain>"}`,
+      ),
+    );
   }
   const foreign = smtpOf(tgt).filter((a) => a !== primary && !accepted.has(domainOf(a)));
   if (foreign.length > 0) {
-    add("target", "user.acceptedDomain.proxies", "blocking", `address(es) not in an accepted domain of the target: ${foreign.join(", ")} (NotAcceptedDomainException)`, set(`Set-MailUser -Identity ${t} -EmailAddresses @{remove=${foreign.map((a) => `"smtp:${a}"`).join(",")}}`));
+    add(
+      "target",
+      "user.acceptedDomain.proxies",
+      "blocking",
+      `address(es) not in an accepted domain of the target: ${foreign.join(", ")} (NotAcceptedDomainException)`,
+      set(`Set-MailUser -Identity ${t} -EmailAddresses @{remove=${foreign.map((a) => `"smtp:${a}"`).join(",")}}`),
+    );
   }
   const delivery = ctx.targetDeliveryDomain;
   if (delivery && !smtpOf(tgt).some((a) => domainOf(a) === delivery)) {
-    add("target", "user.deliveryAddress", "blocking", `the MailUser has no address in the target delivery domain ${delivery}, which the batch's TargetDeliveryDomain needs`, set(`Set-MailUser -Identity ${t} -EmailAddresses @{add="smtp:${str(tgt.Alias) || "<alias>"}@${delivery}"}`));
+    add(
+      "target",
+      "user.deliveryAddress",
+      "blocking",
+      `the MailUser has no address in the target delivery domain ${delivery}, which the batch's TargetDeliveryDomain needs`,
+      set(`Set-MailUser -Identity ${t} -EmailAddresses @{add="smtp:${str(tgt.Alias) || "<alias>"}@${delivery}"}`),
+    );
   }
 }
 
@@ -200,15 +368,29 @@ function licenceCheck(u: ReadinessUser, src: Listed, tgt: Listed | undefined, ct
     fix = `Assign it in the source: Set-MgUserLicense -UserId ${str(src.UserPrincipalName) || u.source} -AddLicenses @{SkuId="${sku(source)}"} -RemoveLicenses @() (or the stack's LicenceAssignment with tenant source)`;
   } else if (target?.found && target.available > 0) {
     side = "target";
-    fix = tgt && guid(tgt.ExchangeGuid)
-      ? `Assign it to the staged MailUser (its ExchangeGuid is stamped): Set-MgUserLicense -UserId ${str(tgt.UserPrincipalName) || u.target} -AddLicenses @{SkuId="${sku(target)}"} -RemoveLicenses @() (or the stack's LicenceAssignment with tenant target)`
-      : `Stage the MailUser with its ExchangeGuid first, then assign the target's licence (SkuId ${sku(target)}) to it; never before, or Microsoft provisions a new mailbox`;
+    fix =
+      tgt && guid(tgt.ExchangeGuid)
+        ? `Assign it to the staged MailUser (its ExchangeGuid is stamped): Set-MgUserLicense -UserId ${str(tgt.UserPrincipalName) || u.target} -AddLicenses @{SkuId="${sku(target)}"} -RemoveLicenses @() (or the stack's LicenceAssignment with tenant target)`
+        : `Stage the MailUser with its ExchangeGuid first, then assign the target's licence (SkuId ${sku(target)}) to it; never before, or Microsoft provisions a new mailbox`;
   } else {
-    fix = "Buy Cross Tenant User Data Migration licences (neither tenant has units left), then assign one to the source user or the stamped target MailUser";
+    fix =
+      "Buy Cross Tenant User Data Migration licences (neither tenant has units left), then assign one to the source user or the stamped target MailUser";
   }
   if (shared) {
-    add(side, "user.licence", "warning", "a shared mailbox without the Cross Tenant User Data Migration licence on either side; Microsoft's validator does not check shared mailboxes, but the licence is per migrated mailbox", fix);
+    add(
+      side,
+      "user.licence",
+      "warning",
+      "a shared mailbox without the Cross Tenant User Data Migration licence on either side; Microsoft's validator does not check shared mailboxes, but the licence is per migrated mailbox",
+      fix,
+    );
   } else {
-    add(side, "user.licence", "blocking", "neither the source mailbox nor the target MailUser has the Cross Tenant User Data Migration licence (ExchangeT2TMbxMove; CrossTenantMigrationWithoutLicensePermanentException)", fix);
+    add(
+      side,
+      "user.licence",
+      "blocking",
+      "neither the source mailbox nor the target MailUser has the Cross Tenant User Data Migration licence (ExchangeT2TMbxMove; CrossTenantMigrationWithoutLicensePermanentException)",
+      fix,
+    );
   }
 }

@@ -45,7 +45,14 @@ interface Group {
   RecipientTypeDetails: string;
 }
 
-const GROUP_SELECT = ["Name", "Alias", "Guid", "PrimarySmtpAddress", "ExternalDirectoryObjectId", "RecipientTypeDetails"];
+const GROUP_SELECT = [
+  "Name",
+  "Alias",
+  "Guid",
+  "PrimarySmtpAddress",
+  "ExternalDirectoryObjectId",
+  "RecipientTypeDetails",
+];
 const SECURITY = "MailUniversalSecurityGroup";
 
 export const roleOf = (tenant: unknown): TenantRole => (tenant === "target" ? "target" : "source");
@@ -68,7 +75,9 @@ export async function converge(inputs: Inputs, prior?: Outputs): Promise<Outputs
       group = existing;
       adopted = true;
       original = primaries(await readMembers(client, existing.Guid, who));
-      log.info(`${who}: adopting the existing security group '${existing.Name}' (${original.length} members); destroy restores its members and keeps it.`);
+      log.info(
+        `${who}: adopting the existing security group '${existing.Name}' (${original.length} members); destroy restores its members and keeps it.`,
+      );
     } else {
       group = await create(client, inputs, who);
       adopted = false;
@@ -93,7 +102,11 @@ export async function release(props: Outputs): Promise<void> {
   const who = describe(client, props.tenant, props.name);
   if (!props.adopted) {
     try {
-      await client.exchange.invoke("Remove-DistributionGroup", { Identity: props.identity, BypassSecurityGroupManagerCheck: true, Confirm: false }, { idempotent: true });
+      await client.exchange.invoke(
+        "Remove-DistributionGroup",
+        { Identity: props.identity, BypassSecurityGroupManagerCheck: true, Confirm: false },
+        { idempotent: true },
+      );
     } catch (e) {
       if (kindOf(e) === "NotFound") return;
       throw new Error(`Removing ${who} (Remove-DistributionGroup): ${message(e)}`);
@@ -103,12 +116,15 @@ export async function release(props: Outputs): Promise<void> {
   const group = await byId(client, props.identity, who);
   if (!group) return log.info(`${who}: the adopted group is gone already; nothing to restore.`);
   await convergeMembers(client, group.Guid, props.originalMembers ?? [], who, true);
-  log.info(`${who}: restored the ${props.originalMembers?.length ?? 0} members the group had before this stack adopted it; the group stays.`);
+  log.info(
+    `${who}: restored the ${props.originalMembers?.length ?? 0} members the group had before this stack adopted it; the group stays.`,
+  );
 }
 
 async function byId(client: TenantClient, id: string, who: string): Promise<Group | undefined> {
   try {
-    return (await client.exchange.invoke<Group>("Get-DistributionGroup", { Identity: id }, { select: GROUP_SELECT })).value[0];
+    return (await client.exchange.invoke<Group>("Get-DistributionGroup", { Identity: id }, { select: GROUP_SELECT }))
+      .value[0];
   } catch (e) {
     if (kindOf(e) === "NotFound") return undefined;
     throw new Error(`Reading ${who} (Get-DistributionGroup): ${message(e)}`);
@@ -121,7 +137,8 @@ async function findExisting(client: TenantClient, inputs: Inputs, who: string): 
     if (!key) continue;
     let hit: Group | undefined;
     try {
-      hit = (await client.exchange.invoke<Group>("Get-Recipient", { Identity: key }, { select: GROUP_SELECT })).value[0];
+      hit = (await client.exchange.invoke<Group>("Get-Recipient", { Identity: key }, { select: GROUP_SELECT }))
+        .value[0];
     } catch (e) {
       if (kindOf(e) === "NotFound") continue;
       throw new Error(`Looking for ${who} by '${key}' (Get-Recipient): ${message(e)}`);
@@ -134,7 +151,8 @@ async function findExisting(client: TenantClient, inputs: Inputs, who: string): 
           "could move. Give the scoping group another name/alias/address, or remove that object.",
       );
     }
-    if (hit.Name.toLowerCase() !== inputs.name.toLowerCase()) log.warn(`${who}: adopting '${hit.Name}', found by '${key}'; its name is left as it is.`);
+    if (hit.Name.toLowerCase() !== inputs.name.toLowerCase())
+      log.warn(`${who}: adopting '${hit.Name}', found by '${key}'; its name is left as it is.`);
     return hit;
   }
   return undefined;
@@ -159,19 +177,27 @@ async function create(client: TenantClient, inputs: Inputs, who: string): Promis
     if (kindOf(e) === "NotFound" && desired.length) {
       const missing = await unknownAddresses(client, desired, who);
       if (missing.length) {
-        throw new Error(`Creating ${who}: no recipient has the address(es) ${missing.join(", ")}; fix the members list (nothing was created).`);
+        throw new Error(
+          `Creating ${who}: no recipient has the address(es) ${missing.join(", ")}; fix the members list (nothing was created).`,
+        );
       }
     }
     // A lost answer: the group we just looked for and did not find is ours if it shows up now.
     if (!maybeApplied(e)) throw new Error(`Creating ${who} (New-DistributionGroup): ${message(e)}`);
-    const ours = await waitFor(`${who} after an unanswered New-DistributionGroup`, () => byId(client, inputs.name, who));
-    if (!ours) throw new Error(`Creating ${who} (New-DistributionGroup): ${message(e)}; it does not show up, so run up again.`);
+    const ours = await waitFor(`${who} after an unanswered New-DistributionGroup`, () =>
+      byId(client, inputs.name, who),
+    );
+    if (!ours)
+      throw new Error(`Creating ${who} (New-DistributionGroup): ${message(e)}; it does not show up, so run up again.`);
     guid = ours.Guid;
   }
   if (!guid) throw new Error(`Creating ${who} (New-DistributionGroup): Exchange answered without the new group.`);
   const id = guid;
   const group = await waitFor(`${who} to become readable`, () => byId(client, id, who));
-  if (!group) throw new Error(`Creating ${who}: Exchange created it (${guid}) but does not show it yet; run up again in a few minutes.`);
+  if (!group)
+    throw new Error(
+      `Creating ${who}: Exchange created it (${guid}) but does not show it yet; run up again in a few minutes.`,
+    );
   return group;
 }
 
@@ -198,7 +224,11 @@ function outputs(
   return {
     tenant: role,
     tenantId: client.settings.tenantId,
-    requested: { name: inputs.name, alias: inputs.alias ?? null, primarySmtpAddress: inputs.primarySmtpAddress ?? null },
+    requested: {
+      name: inputs.name,
+      alias: inputs.alias ?? null,
+      primarySmtpAddress: inputs.primarySmtpAddress ?? null,
+    },
     ...fromGroup(g),
     adopted,
     members: primaries(members),

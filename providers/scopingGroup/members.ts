@@ -55,12 +55,19 @@ export function planMembership(desired: string[], current: Member[]): Membership
   return { add, remove: current.filter((m) => !kept.has(m)), aliases };
 }
 
-export const primaries = (members: Member[]): string[] => normalize(members.map((m) => m.PrimarySmtpAddress).filter(Boolean)).sort();
+export const primaries = (members: Member[]): string[] =>
+  normalize(members.map((m) => m.PrimarySmtpAddress).filter(Boolean)).sort();
 
 export async function readMembers(client: TenantClient, group: string, who: string): Promise<Member[]> {
   try {
     // ResultSize: Exchange returns only 1,000 members unless told otherwise.
-    return (await client.exchange.invoke<Member>("Get-DistributionGroupMember", { Identity: group, ResultSize: "Unlimited" }, { select: MEMBER_SELECT })).value;
+    return (
+      await client.exchange.invoke<Member>(
+        "Get-DistributionGroupMember",
+        { Identity: group, ResultSize: "Unlimited" },
+        { select: MEMBER_SELECT },
+      )
+    ).value;
   } catch (e) {
     throw new Error(`Reading the members of ${who} (Get-DistributionGroupMember): ${message(e)}`);
   }
@@ -77,7 +84,13 @@ export interface Converged {
  * Brings the group's members to `desired`. Unknown addresses fail the whole change with an error naming
  * all of them, unless `tolerateMissing` (restoring an adopted group's members, some of whom may be gone).
  */
-export async function convergeMembers(client: TenantClient, group: string, desired: string[], who: string, tolerateMissing = false): Promise<Converged> {
+export async function convergeMembers(
+  client: TenantClient,
+  group: string,
+  desired: string[],
+  who: string,
+  tolerateMissing = false,
+): Promise<Converged> {
   const current = await readMembers(client, group, who);
   const plan = planMembership(desired, current);
   if (plan.add.length + plan.remove.length === 0) return { members: current, aliases: plan.aliases, skipped: [] };
@@ -85,7 +98,8 @@ export async function convergeMembers(client: TenantClient, group: string, desir
   if (plan.add.length + plan.remove.length <= SMALL_CHANGE) missing = await oneByOne(client, group, plan, who);
   else missing = await replaceAll(client, group, normalize(desired), plan, who, tolerateMissing);
   if (missing.length && !tolerateMissing) throw notFound(who, missing);
-  if (missing.length) log.warn(`${who}: skipped ${missing.length} member(s) that no longer exist: ${missing.join(", ")}.`);
+  if (missing.length)
+    log.warn(`${who}: skipped ${missing.length} member(s) that no longer exist: ${missing.join(", ")}.`);
   const after = await readMembers(client, group, who);
   return { members: after, aliases: planMembership(desired, after).aliases, skipped: missing };
 }
@@ -104,7 +118,11 @@ async function oneByOne(client: TenantClient, group: string, plan: MembershipPla
   const jobs = [
     ...plan.add.map((member) => async () => {
       try {
-        await client.exchange.invoke("Add-DistributionGroupMember", { Identity: group, Member: member, ...BYPASS }, { idempotent: true });
+        await client.exchange.invoke(
+          "Add-DistributionGroupMember",
+          { Identity: group, Member: member, ...BYPASS },
+          { idempotent: true },
+        );
       } catch (e) {
         if (kindOf(e) === "AlreadyExists") return;
         if (kindOf(e) === "NotFound") return void missing.push(member);
@@ -114,7 +132,11 @@ async function oneByOne(client: TenantClient, group: string, plan: MembershipPla
     ...plan.remove.map((m) => async () => {
       const member = m.Guid || m.PrimarySmtpAddress;
       try {
-        await client.exchange.invoke("Remove-DistributionGroupMember", { Identity: group, Member: member, ...BYPASS, Confirm: false }, { idempotent: true });
+        await client.exchange.invoke(
+          "Remove-DistributionGroupMember",
+          { Identity: group, Member: member, ...BYPASS, Confirm: false },
+          { idempotent: true },
+        );
       } catch (e) {
         if (kindOf(e) === "NotAMember" || kindOf(e) === "NotFound") return;
         throw new Error(`Removing ${m.PrimarySmtpAddress} from ${who} (Remove-DistributionGroupMember): ${message(e)}`);
@@ -123,23 +145,40 @@ async function oneByOne(client: TenantClient, group: string, plan: MembershipPla
   ];
   // A few in flight; the tenant layer's per-tenant gate decides how many really run at once.
   const queue = [...jobs];
-  await Promise.all(Array.from({ length: Math.min(4, queue.length) }, async () => {
-    for (let job = queue.shift(); job; job = queue.shift()) await job();
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(4, queue.length) }, async () => {
+      for (let job = queue.shift(); job; job = queue.shift()) await job();
+    }),
+  );
   return missing.sort();
 }
 
-async function replaceAll(client: TenantClient, group: string, desired: string[], plan: MembershipPlan, who: string, tolerateMissing: boolean): Promise<string[]> {
+async function replaceAll(
+  client: TenantClient,
+  group: string,
+  desired: string[],
+  plan: MembershipPlan,
+  who: string,
+  tolerateMissing: boolean,
+): Promise<string[]> {
   const update = (members: string[]) =>
-    client.exchange.invoke("Update-DistributionGroupMember", { Identity: group, Members: members, ...BYPASS, Confirm: false }, { idempotent: true });
+    client.exchange.invoke(
+      "Update-DistributionGroupMember",
+      { Identity: group, Members: members, ...BYPASS, Confirm: false },
+      { idempotent: true },
+    );
   try {
     await update(desired);
     return [];
   } catch (e) {
-    if (kindOf(e) !== "NotFound") throw new Error(`Replacing the members of ${who} (Update-DistributionGroupMember, ${desired.length} members): ${message(e)}`);
+    if (kindOf(e) !== "NotFound")
+      throw new Error(
+        `Replacing the members of ${who} (Update-DistributionGroupMember, ${desired.length} members): ${message(e)}`,
+      );
     // Exchange names only the first unknown member; find them all (only new ones can be unknown).
     const missing = await unknownAddresses(client, plan.add, who);
-    if (!missing.length) throw new Error(`Replacing the members of ${who} (Update-DistributionGroupMember): ${message(e)}`);
+    if (!missing.length)
+      throw new Error(`Replacing the members of ${who} (Update-DistributionGroupMember): ${message(e)}`);
     if (tolerateMissing) await update(desired.filter((d) => !missing.includes(d)));
     return missing;
   }
@@ -161,7 +200,13 @@ export async function unknownAddresses(client: TenantClient, addresses: string[]
   }
   let all: Props[];
   try {
-    all = (await client.exchange.invoke<Props>("Get-Recipient", { ResultSize: "Unlimited" }, { select: ["PrimarySmtpAddress", "EmailAddresses"] })).value;
+    all = (
+      await client.exchange.invoke<Props>(
+        "Get-Recipient",
+        { ResultSize: "Unlimited" },
+        { select: ["PrimarySmtpAddress", "EmailAddresses"] },
+      )
+    ).value;
   } catch (e) {
     throw new Error(`Looking up the members of ${who} (Get-Recipient): ${message(e)}`);
   }

@@ -29,8 +29,17 @@ export type Listed = Record<string, unknown>;
 
 /** Get-Mailbox has no first and last names (they live on the user); Get-Recipient has, and also finds non-mailboxes. */
 export const RECIPIENT_SELECT = [
-  "Name", "Alias", "DisplayName", "FirstName", "LastName", "PrimarySmtpAddress", "EmailAddresses", "RecipientTypeDetails",
-  "ExchangeGuid", "ArchiveGuid", "LegacyExchangeDN",
+  "Name",
+  "Alias",
+  "DisplayName",
+  "FirstName",
+  "LastName",
+  "PrimarySmtpAddress",
+  "EmailAddresses",
+  "RecipientTypeDetails",
+  "ExchangeGuid",
+  "ArchiveGuid",
+  "LegacyExchangeDN",
 ];
 
 const MOVABLE = ["UserMailbox", "SharedMailbox"];
@@ -45,7 +54,9 @@ const guid = (v: unknown): string => (str(v) === ZERO_GUID ? "" : str(v).toLower
 
 /** Every SMTP address of an object, lower-case: the proxies and the primary. */
 export function smtpAddresses(o: Listed): string[] {
-  const out = list(o.EmailAddresses).filter((p) => /^smtp:/i.test(p)).map((p) => p.slice(5).toLowerCase());
+  const out = list(o.EmailAddresses)
+    .filter((p) => /^smtp:/i.test(p))
+    .map((p) => p.slice(5).toLowerCase());
   const primary = str(o.PrimarySmtpAddress).toLowerCase();
   if (primary && !out.includes(primary)) out.push(primary);
   return out;
@@ -62,22 +73,33 @@ export function blockersOf(m: Listed): string[] {
   const out: string[] = [];
   const type = str(m.RecipientTypeDetails);
   if (!MOVABLE.includes(type)) {
-    out.push(`it is a ${type || "recipient of unknown type"}, not a user or shared mailbox (only UserMailbox and SharedMailbox can move cross-tenant)`);
+    out.push(
+      `it is a ${type || "recipient of unknown type"}, not a user or shared mailbox (only UserMailbox and SharedMailbox can move cross-tenant)`,
+    );
   }
-  if (m.LitigationHoldEnabled === true) out.push("litigation hold is enabled (LitigationHoldEnabled); release the hold or leave the user out of the wave");
+  if (m.LitigationHoldEnabled === true)
+    out.push("litigation hold is enabled (LitigationHoldEnabled); release the hold or leave the user out of the wave");
   // A leading "-" marks an exclusion from an organisation-wide policy, which is not a hold.
   const holds = list(m.InPlaceHolds).filter((h) => h !== "" && !h.startsWith("-"));
-  if (holds.length > 0) out.push(`in-place hold ${holds.join(", ")} applies (InPlaceHolds); remove the mailbox from the hold or retention policy first`);
-  if (m.ComplianceTagHoldApplied === true) out.push("a retention label holds items (ComplianceTagHoldApplied); remove the label's hold first");
+  if (holds.length > 0)
+    out.push(
+      `in-place hold ${holds.join(", ")} applies (InPlaceHolds); remove the mailbox from the hold or retention policy first`,
+    );
+  if (m.ComplianceTagHoldApplied === true)
+    out.push("a retention label holds items (ComplianceTagHoldApplied); remove the label's hold first");
   if (m.DelayHoldApplied === true || m.DelayReleaseHoldApplied === true) {
-    out.push("a delay hold applies after a removed hold (DelayHoldApplied/DelayReleaseHoldApplied); wait 30 days or clear it with Set-Mailbox -RemoveDelayHoldApplied");
+    out.push(
+      "a delay hold applies after a removed hold (DelayHoldApplied/DelayReleaseHoldApplied); wait 30 days or clear it with Set-Mailbox -RemoveDelayHoldApplied",
+    );
   }
   const aux = list(m.MailboxLocations).filter((l) => /;AuxArchive;/i.test(l)).length;
   if (aux > MAX_AUX_ARCHIVES) out.push(`it has ${aux} auxiliary archives; at most ${MAX_AUX_ARCHIVES} can move`);
   const moving = str(m.MailboxMoveStatus);
   if (!NOT_MOVING.includes(moving.toLowerCase())) {
     const batch = str(m.MailboxMoveBatchName);
-    out.push(`it is already being moved (MailboxMoveStatus ${moving}${batch ? `, batch ${batch}` : ""}); finish or remove that move first`);
+    out.push(
+      `it is already being moved (MailboxMoveStatus ${moving}${batch ? `, batch ${batch}` : ""}); finish or remove that move first`,
+    );
   }
   return out;
 }
@@ -118,11 +140,17 @@ export function assess(
       if (first !== undefined) sameMailbox.push({ index: i, first, name: str(mbx.Name) });
       else seen.set(mbx, i);
     }
-    if (!obj) return { ...empty(u), state: "blocked", blockers: [`not found: no recipient in the source tenant has the address ${u.sourceAddress}`] };
+    if (!obj)
+      return {
+        ...empty(u),
+        state: "blocked",
+        blockers: [`not found: no recipient in the source tenant has the address ${u.sourceAddress}`],
+      };
     if (!mbx && str(obj.RecipientTypeDetails) === "MailUser" && guid(obj.ExchangeGuid) !== "") {
       // The source mailbox became a MailUser: the move completed. Keep what was stamped from the mailbox.
       const old = recorded.get(u.sourceAddress);
-      if (old && old.exchangeGuid === guid(obj.ExchangeGuid)) return { ...old, targetPrimary: u.targetPrimary, state: "moved", blockers: [] };
+      if (old && old.exchangeGuid === guid(obj.ExchangeGuid))
+        return { ...old, targetPrimary: u.targetPrimary, state: "moved", blockers: [] };
       return { ...values(u, obj, rcp), state: "moved", blockers: [] };
     }
     const blockers = blockersOf(obj);

@@ -14,7 +14,9 @@ export async function readSource(users: PlannedUser[]): Promise<Listings> {
   const client = tenantFor("source");
   // Whole-tenant listings, taken once per command by every wave (and, for the mailboxes, by Readiness too).
   const mailboxes = await list(client, "Get-Mailbox", SOURCE_MAILBOX_LISTING);
-  const recipients = needsRecipients(users, indexByAddress(mailboxes)) ? await list(client, "Get-Recipient", RECIPIENT_SELECT) : undefined;
+  const recipients = needsRecipients(users, indexByAddress(mailboxes))
+    ? await list(client, "Get-Recipient", RECIPIENT_SELECT)
+    : undefined;
   return { mailboxes, recipients };
 }
 
@@ -22,7 +24,9 @@ async function list(client: TenantClient, cmdlet: string, select: readonly strin
   try {
     return await sharedListing<Listed>(client, cmdlet, select);
   } catch (e) {
-    throw new Error(`Reading the source tenant's ${cmdlet === "Get-Mailbox" ? "mailboxes" : "recipients"} (${cmdlet} -ResultSize Unlimited) in tenant ${client.settings.tenantId}: ${message(e)}`);
+    throw new Error(
+      `Reading the source tenant's ${cmdlet === "Get-Mailbox" ? "mailboxes" : "recipients"} (${cmdlet} -ResultSize Unlimited) in tenant ${client.settings.tenantId}: ${message(e)}`,
+    );
   }
 }
 
@@ -33,7 +37,9 @@ async function list(client: TenantClient, cmdlet: string, select: readonly strin
 export async function targetAcceptedDomains(): Promise<string[] | undefined> {
   // A source-only stack (split administration) holds no target credentials, though it names the target tenant.
   if (stackConfig("manage") === "source") {
-    log.info("SourceMailboxes: this stack administers only the source tenant, so the target stack checks its accepted domains.");
+    log.info(
+      "SourceMailboxes: this stack administers only the source tenant, so the target stack checks its accepted domains.",
+    );
     return undefined;
   }
   let client: TenantClient;
@@ -42,7 +48,9 @@ export async function targetAcceptedDomains(): Promise<string[] | undefined> {
   } catch (e) {
     // Only a target that is not configured at all is skipped; a half-configured one is an error to fix.
     if (e instanceof Error && e.name === "ConfigError" && !stackConfig("targetTenantId")) {
-      log.info("SourceMailboxes: the target tenant is not configured in this stack, so its accepted domains are checked by the target stack.");
+      log.info(
+        "SourceMailboxes: the target tenant is not configured in this stack, so its accepted domains are checked by the target stack.",
+      );
       return undefined;
     }
     throw e;
@@ -51,6 +59,8 @@ export async function targetAcceptedDomains(): Promise<string[] | undefined> {
     const domains = (await client.exchange.invoke<Listed>("Get-AcceptedDomain", {}, { select: ["DomainName"] })).value;
     return domains.map((d) => String(d.DomainName ?? "").toLowerCase()).filter(Boolean);
   } catch (e) {
-    throw new Error(`Reading the accepted domains of the target tenant ${client.settings.tenantId} (Get-AcceptedDomain): ${message(e)}`);
+    throw new Error(
+      `Reading the accepted domains of the target tenant ${client.settings.tenantId} (Get-AcceptedDomain): ${message(e)}`,
+    );
   }
 }

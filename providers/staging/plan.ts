@@ -59,14 +59,17 @@ export function x500Addresses(legacyExchangeDN: string, emailAddresses: readonly
   return out;
 }
 
-const clean = (v: string | undefined): string | undefined => (typeof v === "string" && v.trim() !== "" ? v.trim() : undefined);
+const clean = (v: string | undefined): string | undefined =>
+  typeof v === "string" && v.trim() !== "" ? v.trim() : undefined;
 
 /** Fills targetPrimary/upn/alias from the domain map; failures name e.g. `users[3].targetPrimary` and the fix. */
 export function planUsers(
   declared: DeclaredUser[],
   domainMap: Record<string, string>,
 ): { users: PlannedUser[]; failures: Failure[] } {
-  const map = new Map(Object.entries(domainMap ?? {}).map(([from, to]) => [from.trim().toLowerCase(), String(to).trim().toLowerCase()]));
+  const map = new Map(
+    Object.entries(domainMap ?? {}).map(([from, to]) => [from.trim().toLowerCase(), String(to).trim().toLowerCase()]),
+  );
   const users: PlannedUser[] = [];
   const failures: Failure[] = [];
   (declared ?? []).forEach((d, i) => {
@@ -144,13 +147,21 @@ export function validateWave(
     else owned.add(d.toLowerCase());
   });
   if (owned.size === 0 && failures.every((f) => !f.property.startsWith("targetDomains"))) {
-    failures.push({ property: "targetDomains", reason: "is empty; list the target tenant's accepted domains that primary addresses may use" });
+    failures.push({
+      property: "targetDomains",
+      reason: "is empty; list the target tenant's accepted domains that primary addresses may use",
+    });
   }
   const delivery = String(opts.targetDeliveryDomain ?? "").toLowerCase();
   const deliveryWhy = domainProblem(delivery);
   if (deliveryWhy) failures.push({ property: "targetDeliveryDomain", reason: deliveryWhy });
 
-  const firstSeen = { sourceAddress: new Map<string, number>(), targetPrimary: new Map<string, number>(), userPrincipalName: new Map<string, number>(), alias: new Map<string, number>() };
+  const firstSeen = {
+    sourceAddress: new Map<string, number>(),
+    targetPrimary: new Map<string, number>(),
+    userPrincipalName: new Map<string, number>(),
+    alias: new Map<string, number>(),
+  };
   users.forEach((u, i) => {
     const at = `users[${i}]`;
     const fieldOk: Record<string, boolean> = {};
@@ -175,7 +186,12 @@ export function validateWave(
       });
     }
     // The UPN may also use the delivery domain (the tenant's initial onmicrosoft.com domain, always verified).
-    if (fieldOk.userPrincipalName && owned.size > 0 && !owned.has(domainOf(u.userPrincipalName)) && domainOf(u.userPrincipalName) !== delivery) {
+    if (
+      fieldOk.userPrincipalName &&
+      owned.size > 0 &&
+      !owned.has(domainOf(u.userPrincipalName)) &&
+      domainOf(u.userPrincipalName) !== delivery
+    ) {
       failures.push({
         property: `${at}.userPrincipalName`,
         reason: `${u.userPrincipalName} is in ${domainOf(u.userPrincipalName)}, which is neither a target domain (${[...owned].join(", ")}) nor the delivery domain ${delivery}; use one of them`,

@@ -18,7 +18,9 @@ export function loadCertificate(file: string, passphrase?: string): MsalCertific
   try {
     data = fs.readFileSync(file);
   } catch (e) {
-    throw new Error(`Cannot read the certificate file '${file}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new Error(
+      `Cannot read the certificate file '${file}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   const text = data.toString("latin1");
   return text.includes("-----BEGIN") ? fromPem(file, text, passphrase) : fromPfx(file, data, passphrase);
@@ -26,14 +28,25 @@ export function loadCertificate(file: string, passphrase?: string): MsalCertific
 
 function fromPem(file: string, text: string, passphrase?: string): MsalCertificate {
   const certs = [...text.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)].map((m) => m[0]);
-  const keyPem = /-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----/.exec(text)?.[0];
-  if (certs.length === 0) throw new Error(`The certificate file '${file}' has no CERTIFICATE block; it must hold the certificate and its private key`);
-  if (!keyPem) throw new Error(`The certificate file '${file}' has no PRIVATE KEY block; it must hold the certificate and its private key`);
+  const keyPem =
+    /-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----/.exec(
+      text,
+    )?.[0];
+  if (certs.length === 0)
+    throw new Error(
+      `The certificate file '${file}' has no CERTIFICATE block; it must hold the certificate and its private key`,
+    );
+  if (!keyPem)
+    throw new Error(
+      `The certificate file '${file}' has no PRIVATE KEY block; it must hold the certificate and its private key`,
+    );
   let key: crypto.KeyObject;
   try {
     key = crypto.createPrivateKey({ key: keyPem, format: "pem", passphrase });
   } catch {
-    throw new Error(`The private key in '${file}' could not be read${passphrase ? " with the configured password" : " (is it encrypted? set the CertificatePassword config key)"}`);
+    throw new Error(
+      `The private key in '${file}' could not be read${passphrase ? " with the configured password" : " (is it encrypted? set the CertificatePassword config key)"}`,
+    );
   }
   const ders = certs.map((c) => new crypto.X509Certificate(c).raw);
   const leaf = pickLeaf(ders, key) ?? 0;
@@ -46,7 +59,9 @@ function fromPfx(file: string, data: Buffer, passphrase?: string): MsalCertifica
     const asn1 = forge.asn1.fromDer(forge.util.createBuffer(data.toString("binary")));
     p12 = forge.pkcs12.pkcs12FromAsn1(asn1, passphrase ?? "");
   } catch {
-    throw new Error(`The certificate file '${file}' is neither PEM nor a PKCS#12 (.pfx) file that opens${passphrase ? " with the configured password" : " without a password (set the CertificatePassword config key)"}`);
+    throw new Error(
+      `The certificate file '${file}' is neither PEM nor a PKCS#12 (.pfx) file that opens${passphrase ? " with the configured password" : " without a password (set the CertificatePassword config key)"}`,
+    );
   }
   const keyBags = [
     ...(p12.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag })[forge.pki.oids.pkcs8ShroudedKeyBag] ?? []),
@@ -68,7 +83,9 @@ function fromPfx(file: string, data: Buffer, passphrase?: string): MsalCertifica
 /** The certificate whose public key is the private key's (a chain file may list the CA first). */
 function pickLeaf(ders: Buffer[], key: crypto.KeyObject): number | undefined {
   const pub = crypto.createPublicKey(key).export({ type: "spki", format: "der" });
-  const i = ders.findIndex((d) => new crypto.X509Certificate(d).publicKey.export({ type: "spki", format: "der" }).equals(pub));
+  const i = ders.findIndex((d) =>
+    new crypto.X509Certificate(d).publicKey.export({ type: "spki", format: "der" }).equals(pub),
+  );
   return i < 0 ? undefined : i;
 }
 
@@ -77,6 +94,14 @@ function build(key: crypto.KeyObject, ders: Buffer[], leaf: number): MsalCertifi
   return {
     privateKey: key.export({ type: "pkcs8", format: "pem" }).toString(),
     thumbprintSha256: crypto.createHash("sha256").update(ders[leaf]).digest("hex"),
-    x5c: ordered.map((d) => `-----BEGIN CERTIFICATE-----\n${d.toString("base64").replace(/(.{64})/g, "$1\n").trim()}\n-----END CERTIFICATE-----`).join("\n"),
+    x5c: ordered
+      .map(
+        (d) =>
+          `-----BEGIN CERTIFICATE-----\n${d
+            .toString("base64")
+            .replace(/(.{64})/g, "$1\n")
+            .trim()}\n-----END CERTIFICATE-----`,
+      )
+      .join("\n"),
   };
 }

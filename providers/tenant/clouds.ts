@@ -75,7 +75,12 @@ export function customCloud(urls: { login: string; graph: string; exchange: stri
   };
 }
 
-export function adminConsentUrl(cloud: CloudEndpoints, sourceTenant: string, appId: string, redirectUri = "https://office.com"): string {
+export function adminConsentUrl(
+  cloud: CloudEndpoints,
+  sourceTenant: string,
+  appId: string,
+  redirectUri = "https://office.com",
+): string {
   // Written the way Microsoft's guide prints it (redirect URI unencoded), so engineers can compare by eye.
   return `${cloud.login}/${encodeURIComponent(sourceTenant)}/adminconsent?client_id=${encodeURIComponent(appId)}&redirect_uri=${redirectUri}`;
 }

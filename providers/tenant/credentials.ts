@@ -89,7 +89,10 @@ export function tokenProvider(settings: TenantSettings, fetch?: Fetch, retry: Si
     const config = msalConfiguration(settings.cloud, tenantId, cred.clientId, trace.fetch);
     switch (cred.kind) {
       case "clientSecret": {
-        const app = new ConfidentialClientApplication({ ...config, auth: { ...config.auth, clientSecret: cred.clientSecret } });
+        const app = new ConfidentialClientApplication({
+          ...config,
+          auth: { ...config.auth, clientSecret: cred.clientSecret },
+        });
         return async (scope) => requireToken(await app.acquireTokenByClientCredential({ scopes: [scope] }));
       }
       case "certificate": {
@@ -97,7 +100,11 @@ export function tokenProvider(settings: TenantSettings, fetch?: Fetch, retry: Si
         try {
           cert = loadCertificate(cred.certificatePath, cred.certificatePassword);
         } catch (e) {
-          throw new CredentialError(`${(e as Error).message} (config key ${settings.role}CertificatePath)`, tenantId, cred.clientId);
+          throw new CredentialError(
+            `${(e as Error).message} (config key ${settings.role}CertificatePath)`,
+            tenantId,
+            cred.clientId,
+          );
         }
         const app = new ConfidentialClientApplication({ ...config, auth: { ...config.auth, clientCertificate: cert } });
         return async (scope) => requireToken(await app.acquireTokenByClientCredential({ scopes: [scope] }));
@@ -159,7 +166,11 @@ export function transientSignIn(e: unknown, discoveryFailedTransiently: boolean)
   return false;
 }
 
-function signInDelayMs(retryAfterMs: number | undefined, attempt: number, p: { baseDelayMs: number; maxDelayMs: number; maxRetryAfterMs: number; random: () => number }): number {
+function signInDelayMs(
+  retryAfterMs: number | undefined,
+  attempt: number,
+  p: { baseDelayMs: number; maxDelayMs: number; maxRetryAfterMs: number; random: () => number },
+): number {
   if (retryAfterMs !== undefined) return Math.min(retryAfterMs, p.maxRetryAfterMs);
   const step = Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** (attempt - 1));
   return Math.round(step / 2 + (p.random() * step) / 2);
@@ -202,7 +213,10 @@ function signInTrace(base: Fetch) {
   };
 }
 
-export async function signedInAccount(app: PublicClientApplication, tenantId: string): Promise<AccountInfo | undefined> {
+export async function signedInAccount(
+  app: PublicClientApplication,
+  tenantId: string,
+): Promise<AccountInfo | undefined> {
   const accounts = await app.getTokenCache().getAllAccounts();
   return accounts.find((a) => a.tenantId.toLowerCase() === tenantId.toLowerCase());
 }
@@ -233,9 +247,10 @@ function describeAuthFailure(e: unknown, settings: TenantSettings, audience: str
   const detail = aadsts ? `${aadsts[1].trim()}${aadsts[2] ? ` (trace id ${aadsts[2]})` : ""}` : raw;
   let hint = "";
   if (code === "invalid_client" || /AADSTS7000215|AADSTS700027|AADSTS7000222/.test(detail))
-    hint = cred.kind === "clientSecret"
-      ? ` Check ${role}ClientSecret: it must be a current secret of app ${cred.clientId} (secrets expire).`
-      : ` Check that the certificate in ${role}CertificatePath is registered on app ${cred.clientId}.`;
+    hint =
+      cred.kind === "clientSecret"
+        ? ` Check ${role}ClientSecret: it must be a current secret of app ${cred.clientId} (secrets expire).`
+        : ` Check that the certificate in ${role}CertificatePath is registered on app ${cred.clientId}.`;
   else if (/AADSTS700016|unauthorized_client/.test(`${code} ${detail}`))
     hint = ` Check ${role}ClientId: app ${cred.clientId} must exist in (or be consented to) tenant ${tenantId}.`;
   else if (code === "invalid_grant" || code === "interaction_required" || err.name === "InteractionRequiredAuthError")

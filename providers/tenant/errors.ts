@@ -15,7 +15,8 @@ export class ConfigError extends Error {
     super(
       problems.length === 1
         ? `Stack configuration: ${problems[0].key}: ${problems[0].message}`
-        : `Stack configuration has ${problems.length} problems:\n` + problems.map((p) => `  - ${p.key}: ${p.message}`).join("\n"),
+        : `Stack configuration has ${problems.length} problems:\n` +
+            problems.map((p) => `  - ${p.key}: ${p.message}`).join("\n"),
     );
     this.name = "ConfigError";
     this.problems = problems;

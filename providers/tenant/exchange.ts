@@ -5,7 +5,16 @@
 import { randomUUID } from "crypto";
 import type { TokenProvider } from "./credentials";
 import { scrub } from "./errors";
-import { DEFAULT_RETRY_POLICY, describeCall, ExchangeError, exchangeErrorFromResponse, exchangeErrorFields as fields, PAGING_EXPIRED, retryDelayMs, withNote } from "./exchangeErrors";
+import {
+  DEFAULT_RETRY_POLICY,
+  describeCall,
+  ExchangeError,
+  exchangeErrorFromResponse,
+  exchangeErrorFields as fields,
+  PAGING_EXPIRED,
+  retryDelayMs,
+  withNote,
+} from "./exchangeErrors";
 import { decodePage, encodeParameters } from "./exchangeWire";
 import { cloudFetch, type Fetch } from "./http";
 import { tenantLimiter, type Limiter } from "./limiter";
@@ -29,7 +38,11 @@ export interface InvokeOptions {
 }
 
 export interface ExchangeClient {
-  invoke<T = Record<string, unknown>>(cmdlet: string, parameters?: Record<string, unknown>, opts?: InvokeOptions): Promise<ExchangeResult<T>>;
+  invoke<T = Record<string, unknown>>(
+    cmdlet: string,
+    parameters?: Record<string, unknown>,
+    opts?: InvokeOptions,
+  ): Promise<ExchangeResult<T>>;
 }
 
 export interface ExchangeClientOptions {
@@ -107,12 +120,23 @@ export class RestExchangeClient implements ExchangeClient {
     };
   }
 
-  async invoke<T = Record<string, unknown>>(cmdlet: string, parameters: Record<string, unknown> = {}, opts: InvokeOptions = {}): Promise<ExchangeResult<T>> {
+  async invoke<T = Record<string, unknown>>(
+    cmdlet: string,
+    parameters: Record<string, unknown> = {},
+    opts: InvokeOptions = {},
+  ): Promise<ExchangeResult<T>> {
     const target = targetOf(parameters);
     const secrets = [...this.secrets, ...secretValues(parameters)];
     const body = JSON.stringify({ CmdletInput: { CmdletName: cmdlet, Parameters: encodeParameters(parameters) } });
     const idempotent = opts.idempotent ?? /^(Get|Test)-/i.test(cmdlet);
-    const call = { cmdlet, target, body, idempotent, anchor: opts.anchor ?? defaultAnchor(this.settings.tenantId), secrets };
+    const call = {
+      cmdlet,
+      target,
+      body,
+      idempotent,
+      anchor: opts.anchor ?? defaultAnchor(this.settings.tenantId),
+      secrets,
+    };
 
     let url = this.invokeUrl(opts.select);
     const value: T[] = [];
@@ -171,7 +195,12 @@ export class RestExchangeClient implements ExchangeClient {
           });
           if (!call.idempotent) throw error;
         } else {
-          error = exchangeErrorFromResponse(call.cmdlet, call.target, { status: res.status, headers: res.headers, body: res.body ?? "" }, scrubText);
+          error = exchangeErrorFromResponse(
+            call.cmdlet,
+            call.target,
+            { status: res.status, headers: res.headers, body: res.body ?? "" },
+            scrubText,
+          );
         }
       } catch (e) {
         if (!(e instanceof NoResponse)) throw e;
@@ -216,10 +245,20 @@ export class RestExchangeClient implements ExchangeClient {
     for (let hop = 0; ; hop++) {
       let res;
       try {
-        res = await this.fetch(target, { method: "POST", headers, body: call.body, redirect: "manual", signal: AbortSignal.timeout(this.o.requestTimeoutMs) });
+        res = await this.fetch(target, {
+          method: "POST",
+          headers,
+          body: call.body,
+          redirect: "manual",
+          signal: AbortSignal.timeout(this.o.requestTimeoutMs),
+        });
       } catch (e) {
         const err = e as Error & { cause?: Error };
-        throw new NoResponse(err.name === "TimeoutError" ? `timed out after ${this.o.requestTimeoutMs} ms` : (err.cause?.message ?? err.message));
+        throw new NoResponse(
+          err.name === "TimeoutError"
+            ? `timed out after ${this.o.requestTimeoutMs} ms`
+            : (err.cause?.message ?? err.message),
+        );
       }
       const location = res.headers.get("location");
       if (REDIRECTS.has(res.status) && location) {
@@ -271,7 +310,8 @@ function parseJson(body: string | undefined): unknown {
 }
 
 function targetOf(p: Record<string, unknown>): string | undefined {
-  for (const k of ["Identity", "Name", "Alias", "PrimarySmtpAddress"]) if (typeof p[k] === "string") return p[k] as string;
+  for (const k of ["Identity", "Name", "Alias", "PrimarySmtpAddress"])
+    if (typeof p[k] === "string") return p[k] as string;
   return undefined;
 }
 
@@ -280,7 +320,8 @@ function secretValues(p: Record<string, unknown>): string[] {
   const walk = (v: unknown, secret: boolean) => {
     if (typeof v === "string" && secret) out.push(v);
     else if (Array.isArray(v)) v.forEach((x) => walk(x, secret));
-    else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, secret || SECRET_PARAM.test(k));
+    else if (v && typeof v === "object")
+      for (const [k, x] of Object.entries(v)) walk(x, secret || SECRET_PARAM.test(k));
   };
   for (const [k, v] of Object.entries(p)) walk(v, SECRET_PARAM.test(k));
   return out;
@@ -292,5 +333,9 @@ function pageFailure(e: ExchangeError, page: number): ExchangeError {
   const hint = paging
     ? " The service refused the continuation link (it may have expired or be bound to another backend). Nothing was returned; narrow the query (Identity, Filter) or raise ResultSize so the answer fits one page."
     : " Nothing was returned: a partial list is never used.";
-  return new ExchangeError({ ...fields(e), pagingFailed: paging, message: `${e.message} — while reading page ${page} of a paged result.${hint}` });
+  return new ExchangeError({
+    ...fields(e),
+    pagingFailed: paging,
+    message: `${e.message} — while reading page ${page} of a paged result.${hint}`,
+  });
 }

@@ -92,14 +92,18 @@ export function parseErrorEnvelope(body: string): Envelope | undefined {
   }
   const err = doc.error;
   if (!err || typeof err !== "object") return undefined;
-  const inner = (err.innererror as Record<string, unknown> | undefined)?.internalexception as Record<string, unknown> | undefined;
+  const inner = (err.innererror as Record<string, unknown> | undefined)?.internalexception as
+    Record<string, unknown> | undefined;
   const details = Array.isArray(err.details) ? (err.details as Array<Record<string, unknown>>) : [];
   const detailMsg = typeof details[0]?.message === "string" ? (details[0].message as string) : undefined;
   const segments = detailMsg?.split("|");
   const detailType = segments && segments.length >= 3 ? segments[1] || undefined : undefined;
   const detailText = segments ? segments[segments.length - 1] : undefined;
   // The inner exception's message is the useful one unless it is the generic wrapper text.
-  const innerMsg = typeof inner?.message === "string" && !/^Exception of type '.*' was thrown\.?$/.test(inner.message) ? inner.message : undefined;
+  const innerMsg =
+    typeof inner?.message === "string" && !/^Exception of type '.*' was thrown\.?$/.test(inner.message)
+      ? inner.message
+      : undefined;
   const message = innerMsg ?? detailText ?? (typeof err.message === "string" ? err.message : "");
   const innerType = typeof inner?.type === "string" ? inner.type : undefined;
   return {
@@ -109,8 +113,10 @@ export function parseErrorEnvelope(body: string): Envelope | undefined {
   };
 }
 
-const NOT_FOUND = /ManagementObjectNotFoundException|couldn't be found|could not be found|Couldn't find object|RecipientNotFoundException/i;
-const ALREADY_EXISTS = /already exists|ADObjectAlreadyExistsException|is already being used|already a member|MemberAlreadyExistsException|ProxyAddressExistsException/i;
+const NOT_FOUND =
+  /ManagementObjectNotFoundException|couldn't be found|could not be found|Couldn't find object|RecipientNotFoundException/i;
+const ALREADY_EXISTS =
+  /already exists|ADObjectAlreadyExistsException|is already being used|already a member|MemberAlreadyExistsException|ProxyAddressExistsException/i;
 const NOT_A_MEMBER = /isn't a member|is not a member|MemberNotFoundException/i;
 const NO_OP = /This operation is not required|already enabled for customization|no settings of .* have been modified/i;
 const CONCURRENCY = /maximum number of concurrent requests/i;
@@ -118,10 +124,12 @@ const CONCURRENCY = /maximum number of concurrent requests/i;
 // module's error code for a 429 (`TooManyRequests`, the envelope's `code`) and its text, and the remote
 // PowerShell budget refusals ("Fail to create a runspace because you have exceeded the maximum number of
 // connections allowed : 3 for the policy party : MaxConcurrency", ServerBusyException).
-const PS_THROTTLED = /\bTooManyRequests\b|too many requests|request (was|is) throttled|exceeded the maximum number of connections|policy party : MaxConcurrency|ServerBusyException|server is (too )?busy/i;
+const PS_THROTTLED =
+  /\bTooManyRequests\b|too many requests|request (was|is) throttled|exceeded the maximum number of connections|policy party : MaxConcurrency|ServerBusyException|server is (too )?busy/i;
 // Nothing reached the service or nothing came back: HTTP-level failures the module surfaces as .NET network
 // exceptions, and the envelope codes of 503/504/408.
-const PS_TRANSIENT = /\b(ServiceUnavailable|GatewayTimeout|RequestTimeout)\b|HttpRequestException|SocketException|System\.IO\.IOException|TaskCanceledException|System\.TimeoutException|temporarily unavailable/i;
+const PS_TRANSIENT =
+  /\b(ServiceUnavailable|GatewayTimeout|RequestTimeout)\b|HttpRequestException|SocketException|System\.IO\.IOException|TaskCanceledException|System\.TimeoutException|temporarily unavailable/i;
 
 /** Classifies by status and text; the same rules serve REST (status > 0) and PowerShell (status 0). */
 export function classify(status: number, text: string, exceptionType?: string): ExchangeErrorKind {
@@ -137,7 +145,11 @@ export function classify(status: number, text: string, exceptionType?: string): 
   if (NOT_A_MEMBER.test(t)) return "NotAMember";
   if (NO_OP.test(t)) return "NoOp";
   if (status >= 400 && status < 500) return "BadRequest";
-  if (status === 0 && /AmbiguousParameterSet|ParameterBinding|ParameterTransformation|ParameterArgumentValidation/i.test(t)) return "BadRequest";
+  if (
+    status === 0 &&
+    /AmbiguousParameterSet|ParameterBinding|ParameterTransformation|ParameterArgumentValidation/i.test(t)
+  )
+    return "BadRequest";
   return "Server";
 }
 
@@ -156,10 +168,20 @@ export interface RetryPolicy {
   random: () => number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 8, baseDelayMs: 1000, maxDelayMs: 30_000, maxRetryAfterMs: 300_000, random: Math.random };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 8,
+  baseDelayMs: 1000,
+  maxDelayMs: 30_000,
+  maxRetryAfterMs: 300_000,
+  random: Math.random,
+};
 
 /** How long to wait before attempt `attempt + 1` after `e` failed attempt `attempt` (1-based). */
-export function retryDelayMs(e: Pick<ExchangeError, "retryAfterSeconds">, attempt: number, p: RetryPolicy = DEFAULT_RETRY_POLICY): number {
+export function retryDelayMs(
+  e: Pick<ExchangeError, "retryAfterSeconds">,
+  attempt: number,
+  p: RetryPolicy = DEFAULT_RETRY_POLICY,
+): number {
   if (e.retryAfterSeconds !== undefined) return Math.min(e.retryAfterSeconds * 1000, p.maxRetryAfterMs);
   const step = Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** (attempt - 1));
   return Math.round(step / 2 + (p.random() * step) / 2);
@@ -198,7 +220,7 @@ export function exchangeErrorFromResponse(
   if (detail) message += `: ${detail}`;
   if (kind === "Unauthorized") {
     const www = f.headers["www-authenticate"];
-    const why = www ? /error_description="([^"]*)"/.exec(www)?.[1] ?? www : undefined;
+    const why = www ? (/error_description="([^"]*)"/.exec(www)?.[1] ?? www) : undefined;
     message +=
       `${why ? ` (${scrubText(why)})` : ""}. Exchange Online rejected the token: the operator app needs the application permission ` +
       `${MANAGE_AS_APP} on Office 365 Exchange Online with admin consent, and the token must be for the Exchange audience.`;

@@ -56,7 +56,9 @@ export interface DecodedPage<T> {
 export function decodePage<T>(doc: unknown): DecodedPage<T> {
   const d = (doc && typeof doc === "object" ? doc : {}) as Record<string, unknown>;
   const raw = d.value;
-  const value = (Array.isArray(raw) ? raw : raw === undefined || raw === null ? [] : [raw]).map(stripAnnotations) as T[];
+  const value = (Array.isArray(raw) ? raw : raw === undefined || raw === null ? [] : [raw]).map(
+    stripAnnotations,
+  ) as T[];
   const w = d["@adminapi.warnings"];
   const warnings = Array.isArray(w) ? w.filter((x): x is string => typeof x === "string") : [];
   const link = d["@odata.nextLink"] ?? d["odata.nextLink"];

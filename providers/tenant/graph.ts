@@ -57,7 +57,11 @@ class CloudFetchHandler implements Middleware {
 }
 
 class GraphNetworkError extends GraphClientError {
-  constructor(readonly method: string, readonly url: string, readonly causeMessage: string) {
+  constructor(
+    readonly method: string,
+    readonly url: string,
+    readonly causeMessage: string,
+  ) {
     super(`${method} ${new URL(url).pathname}: no response (${causeMessage})`);
     // GraphClientError resets the prototype to its own; restore ours so instanceof works.
     Object.setPrototypeOf(this, new.target.prototype);
@@ -110,7 +114,15 @@ export class GraphRequestError extends Error {
   readonly missingPermission?: AppPermission;
   /** No response arrived for a write: it may have been applied; re-read before retrying. */
   readonly maybeApplied: boolean;
-  constructor(init: { action: string; status: number; code?: string; requestId?: string; message: string; missingPermission?: AppPermission; maybeApplied?: boolean }) {
+  constructor(init: {
+    action: string;
+    status: number;
+    code?: string;
+    requestId?: string;
+    message: string;
+    missingPermission?: AppPermission;
+    maybeApplied?: boolean;
+  }) {
     super(init.message);
     this.name = "GraphRequestError";
     this.action = init.action;
@@ -142,7 +154,8 @@ export function permissionForRequest(method: string, url: string): AppPermission
 
 export function toGraphRequestError(e: unknown, action: string): GraphRequestError {
   if (e instanceof GraphRequestError) return e;
-  if (e instanceof GraphTokenError) return new GraphRequestError({ action, status: 0, message: `${action} failed: ${e.original.message}` });
+  if (e instanceof GraphTokenError)
+    return new GraphRequestError({ action, status: 0, message: `${action} failed: ${e.original.message}` });
   if (e instanceof GraphNetworkError) {
     const write = e.method !== "GET";
     return new GraphRequestError({
@@ -153,7 +166,11 @@ export function toGraphRequestError(e: unknown, action: string): GraphRequestErr
     });
   }
   if (!(e instanceof GraphError)) {
-    return new GraphRequestError({ action, status: 0, message: `${action} failed: ${(e as Error)?.message ?? String(e)}` });
+    return new GraphRequestError({
+      action,
+      status: 0,
+      message: `${action} failed: ${(e as Error)?.message ?? String(e)}`,
+    });
   }
   const sent = e.headers ? failedRequests.get(e.headers) : undefined;
   const status = e.statusCode;
@@ -169,7 +186,14 @@ export function toGraphRequestError(e: unknown, action: string): GraphRequestErr
   } else if (status === 429 || status === 503 || status === 504) {
     message += ". Microsoft Graph kept throttling after the client's retries; run again later or lower parallelism.";
   }
-  return new GraphRequestError({ action, status, code, requestId: e.requestId ?? undefined, message, missingPermission });
+  return new GraphRequestError({
+    action,
+    status,
+    code,
+    requestId: e.requestId ?? undefined,
+    message,
+    missingPermission,
+  });
 }
 
 /** Runs one Graph call and turns its failure into a GraphRequestError naming `action`. */

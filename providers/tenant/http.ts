@@ -48,7 +48,12 @@ function headerRecord(h: Headers | { forEach(cb: (v: string, k: string) => void)
  * provider that answers with something else (an HTML error page from a proxy) is reported as such.
  */
 export function msalNetworkModule(fetch: Fetch): INetworkModule {
-  const send = async <T>(method: "GET" | "POST", url: string, options?: NetworkRequestOptions, timeout?: number): Promise<NetworkResponse<T>> => {
+  const send = async <T>(
+    method: "GET" | "POST",
+    url: string,
+    options?: NetworkRequestOptions,
+    timeout?: number,
+  ): Promise<NetworkResponse<T>> => {
     const init: RequestInit = { method, headers: options?.headers ?? {} };
     if (method === "POST") init.body = options?.body ?? "";
     if (timeout) init.signal = AbortSignal.timeout(timeout);
@@ -64,12 +69,15 @@ export function msalNetworkModule(fetch: Fetch): INetworkModule {
     try {
       body = (text === "" ? {} : JSON.parse(text)) as T;
     } catch {
-      throw new Error(`${new URL(url).origin}${new URL(url).pathname} answered HTTP ${res.status} with a body that is not JSON`);
+      throw new Error(
+        `${new URL(url).origin}${new URL(url).pathname} answered HTTP ${res.status} with a body that is not JSON`,
+      );
     }
     return { headers: headerRecord(res.headers), body, status: res.status };
   };
   return {
-    sendGetRequestAsync: <T>(url: string, options?: NetworkRequestOptions, timeout?: number) => send<T>("GET", url, options, timeout),
+    sendGetRequestAsync: <T>(url: string, options?: NetworkRequestOptions, timeout?: number) =>
+      send<T>("GET", url, options, timeout),
     sendPostRequestAsync: <T>(url: string, options?: NetworkRequestOptions) => send<T>("POST", url, options),
   };
 }

@@ -37,8 +37,15 @@ export function createTenantClient(settings: TenantSettings, options: TenantClie
       graph ??= graphClient(settings.cloud, tokens, { fetch: options.fetch, ...options.graph });
       return graph;
     },
-    exchange: new RestExchangeClient(settings, tokens, { fetch: options.fetch, ...options.exchange, secrets: [...secrets, ...(options.exchange?.secrets ?? [])] }),
-    powershell: new PwshRunner(settings, tokens, { ...options.powershell, secrets: [...secrets, ...(options.powershell?.secrets ?? [])] }),
+    exchange: new RestExchangeClient(settings, tokens, {
+      fetch: options.fetch,
+      ...options.exchange,
+      secrets: [...secrets, ...(options.exchange?.secrets ?? [])],
+    }),
+    powershell: new PwshRunner(settings, tokens, {
+      ...options.powershell,
+      secrets: [...secrets, ...(options.powershell?.secrets ?? [])],
+    }),
   };
 }
 
@@ -50,7 +57,13 @@ const clients = new Map<string, { fingerprint: string; client: TenantClient }>()
  */
 export function tenantClient(settings: TenantSettings): TenantClient {
   const key = `${settings.role}|${settings.tenantId}|${settings.credential.clientId}`;
-  const fingerprint = JSON.stringify([settings.cloud, settings.credential, settings.domain, settings.pwshPath, settings.exchangeConcurrency]);
+  const fingerprint = JSON.stringify([
+    settings.cloud,
+    settings.credential,
+    settings.domain,
+    settings.pwshPath,
+    settings.exchangeConcurrency,
+  ]);
   const hit = clients.get(key);
   if (hit && hit.fingerprint === fingerprint) return hit.client;
   const client = createTenantClient(settings);
@@ -58,12 +71,30 @@ export function tenantClient(settings: TenantSettings): TenantClient {
   return client;
 }
 
-export { readTenantSettings, roleKey, defaultTokenCachePath, type TenantRole, type TenantSettings, type CredentialSettings } from "./settings";
+export {
+  readTenantSettings,
+  roleKey,
+  defaultTokenCachePath,
+  type TenantRole,
+  type TenantSettings,
+  type CredentialSettings,
+} from "./settings";
 export { ConfigError, CredentialError, type ConfigProblem } from "./errors";
 export { ExchangeError, NO_CHANGE_WARNING, type ExchangeErrorKind } from "./exchangeErrors";
 export { hashtable, sizeInBytes } from "./exchangeWire";
-export { APP_ANCHOR_MAILBOX, defaultAnchor, type ExchangeClient, type ExchangeResult, type InvokeOptions } from "./exchange";
+export {
+  APP_ANCHOR_MAILBOX,
+  defaultAnchor,
+  type ExchangeClient,
+  type ExchangeResult,
+  type InvokeOptions,
+} from "./exchange";
 export { GraphRequestError, graphCall, toGraphRequestError } from "./graph";
-export { PowerShellUnavailableError, manualCommand, type PowerShellRunner, type PowerShellCredential } from "./powershell";
+export {
+  PowerShellUnavailableError,
+  manualCommand,
+  type PowerShellRunner,
+  type PowerShellCredential,
+} from "./powershell";
 export { resetTenantLimiters } from "./limiter";
 export type { CloudEndpoints, CloudName } from "./clouds";

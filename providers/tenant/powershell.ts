@@ -7,7 +7,15 @@ import * as fs from "fs";
 import * as path from "path";
 import type { TokenProvider } from "./credentials";
 import { scrub } from "./errors";
-import { classify, DEFAULT_RETRY_POLICY, describeCall, ExchangeError, retryDelayMs, withNote, type RetryPolicy } from "./exchangeErrors";
+import {
+  classify,
+  DEFAULT_RETRY_POLICY,
+  describeCall,
+  ExchangeError,
+  retryDelayMs,
+  withNote,
+  type RetryPolicy,
+} from "./exchangeErrors";
 import type { ExchangeResult } from "./exchange";
 import { encodeParameters } from "./exchangeWire";
 import { tenantLimiter, type Limiter } from "./limiter";
@@ -19,7 +27,11 @@ export interface PowerShellCredential {
 }
 
 export interface PowerShellRunner {
-  run<T>(cmdlet: string, parameters: Record<string, unknown>, credentials: Record<string, PowerShellCredential>): Promise<ExchangeResult<T>>;
+  run<T>(
+    cmdlet: string,
+    parameters: Record<string, unknown>,
+    credentials: Record<string, PowerShellCredential>,
+  ): Promise<ExchangeResult<T>>;
 }
 
 export interface PowerShellOptions {
@@ -77,7 +89,11 @@ export class PwshRunner implements PowerShellRunner {
     this.limiter = tenantLimiter(settings.tenantId, settings.exchangeConcurrency);
   }
 
-  async run<T>(cmdlet: string, parameters: Record<string, unknown>, credentials: Record<string, PowerShellCredential>): Promise<ExchangeResult<T>> {
+  async run<T>(
+    cmdlet: string,
+    parameters: Record<string, unknown>,
+    credentials: Record<string, PowerShellCredential>,
+  ): Promise<ExchangeResult<T>> {
     const { settings } = this;
     const secrets = [...(this.options.secrets ?? []), ...Object.values(credentials).map((c) => c.password)];
     const manual = manualCommand(settings, cmdlet, parameters, credentials);
@@ -158,7 +174,13 @@ export class PwshRunner implements PowerShellRunner {
       child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
       child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
       child.on("error", (e: NodeJS.ErrnoException) => {
-        finish(() => reject(e.code === "ENOENT" || e.code === "EACCES" ? unavailable(this.settings, e.code, cmdlet, manual) : new Error(`${say}: cannot start '${pwsh}': ${clean(e.message)}`)));
+        finish(() =>
+          reject(
+            e.code === "ENOENT" || e.code === "EACCES"
+              ? unavailable(this.settings, e.code, cmdlet, manual)
+              : new Error(`${say}: cannot start '${pwsh}': ${clean(e.message)}`),
+          ),
+        );
       });
       child.stdin.on("error", () => undefined); // the child may exit before reading; its exit code says why
       child.on("close", (code) => {
@@ -178,7 +200,12 @@ export class PwshRunner implements PowerShellRunner {
           const kind = classified === "Server" && code === 1 ? "BadRequest" : classified;
           // A network failure says nothing about whether a write reached the service.
           const maybeApplied = kind === "Transient" && !/^(Get|Test)-/i.test(cmdlet);
-          const connect = code !== 2 ? "" : kind === "Transient" ? " (no answer from Exchange Online)" : " (could not connect to Exchange Online, or the request was malformed)";
+          const connect =
+            code !== 2
+              ? ""
+              : kind === "Transient"
+                ? " (no answer from Exchange Online)"
+                : " (could not connect to Exchange Online, or the request was malformed)";
           const tail = code === 2 && err ? lastLines(stderr) : undefined;
           reject(
             new ExchangeError({
@@ -200,9 +227,11 @@ export class PwshRunner implements PowerShellRunner {
   }
 }
 
-
 function lastJsonLine(stdout: string): Record<string, unknown> | undefined {
-  const lines = stdout.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.startsWith("{"));
+  const lines = stdout
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith("{"));
   for (let i = lines.length - 1; i >= 0; i--) {
     try {
       const v = JSON.parse(lines[i]);
@@ -224,7 +253,12 @@ function targetOf(p: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-function unavailable(settings: TenantSettings, code: string, cmdlet: string, manual: string): PowerShellUnavailableError {
+function unavailable(
+  settings: TenantSettings,
+  code: string,
+  cmdlet: string,
+  manual: string,
+): PowerShellUnavailableError {
   const why = code === "ENOENT" ? "was not found" : "is not executable";
   return new PowerShellUnavailableError(
     `PowerShell (pwsh) ${why} at '${settings.pwshPath}' (config key pwshPath). ${cmdlet} cannot run over the Exchange admin REST API, ` +
@@ -242,7 +276,12 @@ export function manualCommand(
   parameters: Record<string, unknown>,
   credentials: Record<string, PowerShellCredential>,
 ): string {
-  const env = settings.cloud.name === "gcchigh" ? " -ExchangeEnvironmentName O365USGovGCCHigh" : settings.cloud.name === "dod" ? " -ExchangeEnvironmentName O365USGovDoD" : "";
+  const env =
+    settings.cloud.name === "gcchigh"
+      ? " -ExchangeEnvironmentName O365USGovGCCHigh"
+      : settings.cloud.name === "dod"
+        ? " -ExchangeEnvironmentName O365USGovDoD"
+        : "";
   const parts = [cmdlet];
   for (const [k, v] of Object.entries(encodeParameters(parameters))) {
     if (/password|secret/i.test(k)) parts.push(`-${k} (Read-Host -AsSecureString ${psString(k)})`);

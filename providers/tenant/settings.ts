@@ -62,19 +62,30 @@ export function readTenantSettings(get: (key: string) => string | undefined, rol
 
   const tenantKey = roleKey(role, "TenantId");
   const tenantId = read(tenantKey);
-  if (!tenantId) fail(tenantKey, `missing; set the ${role} tenant's directory (tenant) ID: ${setCmd(tenantKey, "<GUID>")}`);
+  if (!tenantId)
+    fail(tenantKey, `missing; set the ${role} tenant's directory (tenant) ID: ${setCmd(tenantKey, "<GUID>")}`);
   else if (!GUID.test(tenantId))
-    fail(tenantKey, `'${tenantId}' is not a GUID; use the tenant ID from Entra admin center > Overview (not a domain name)`);
+    fail(
+      tenantKey,
+      `'${tenantId}' is not a GUID; use the tenant ID from Entra admin center > Overview (not a domain name)`,
+    );
 
   const domainKey = roleKey(role, "Domain");
   const domain = read(domainKey);
-  if (!domain) fail(domainKey, `missing; set the ${role} tenant's initial domain: ${setCmd(domainKey, "<name>.onmicrosoft.com")}`);
-  else if (!isDomain(domain)) fail(domainKey, `'${domain}' is not a domain name (expected e.g. contoso.onmicrosoft.com)`);
+  if (!domain)
+    fail(domainKey, `missing; set the ${role} tenant's initial domain: ${setCmd(domainKey, "<name>.onmicrosoft.com")}`);
+  else if (!isDomain(domain))
+    fail(domainKey, `'${domain}' is not a domain name (expected e.g. contoso.onmicrosoft.com)`);
 
   const clientKey = roleKey(role, "ClientId");
   const clientId = read(clientKey);
-  if (!clientId) fail(clientKey, `missing; set the application (client) ID of the operator app in the ${role} tenant: ${setCmd(clientKey, "<GUID>")}`);
-  else if (!GUID.test(clientId)) fail(clientKey, `'${clientId}' is not a GUID; use the app registration's Application (client) ID`);
+  if (!clientId)
+    fail(
+      clientKey,
+      `missing; set the application (client) ID of the operator app in the ${role} tenant: ${setCmd(clientKey, "<GUID>")}`,
+    );
+  else if (!GUID.test(clientId))
+    fail(clientKey, `'${clientId}' is not a GUID; use the app registration's Application (client) ID`);
 
   const credential = readCredential(role, read, fail, setCmd, clientId ?? "", tenantId ?? "");
 
@@ -107,13 +118,24 @@ function readCloud(read: Read, fail: Fail): CloudEndpoints | undefined {
     if (caFile) fail("customCaFile", "is only used with cloud 'custom'; remove it (pulumi config rm customCaFile)");
     return CLOUDS[name as Exclude<CloudName, "custom">];
   }
-  const urls: Record<"login" | "graph" | "exchange", string | undefined> = { login: undefined, graph: undefined, exchange: undefined };
-  const keys = { login: "customLoginEndpoint", graph: "customGraphEndpoint", exchange: "customExchangeEndpoint" } as const;
+  const urls: Record<"login" | "graph" | "exchange", string | undefined> = {
+    login: undefined,
+    graph: undefined,
+    exchange: undefined,
+  };
+  const keys = {
+    login: "customLoginEndpoint",
+    graph: "customGraphEndpoint",
+    exchange: "customExchangeEndpoint",
+  } as const;
   for (const part of ["login", "graph", "exchange"] as const) {
     const key = keys[part];
     const v = read(key);
     if (!v) {
-      fail(key, `missing; cloud 'custom' needs all three endpoints: pulumi config set ${key} https://host[:port][/path]`);
+      fail(
+        key,
+        `missing; cloud 'custom' needs all three endpoints: pulumi config set ${key} https://host[:port][/path]`,
+      );
       continue;
     }
     let u: URL;
@@ -127,9 +149,15 @@ function readCloud(read: Read, fail: Fail): CloudEndpoints | undefined {
     else if (u.search || u.hash) fail(key, `'${v}' must not have a query or fragment`);
     else urls[part] = v;
   }
-  if (caFile && !fs.existsSync(caFile)) fail("customCaFile", `file '${caFile}' does not exist; give the path of the PEM CA certificate to trust`);
+  if (caFile && !fs.existsSync(caFile))
+    fail("customCaFile", `file '${caFile}' does not exist; give the path of the PEM CA certificate to trust`);
   if (!urls.login || !urls.graph || !urls.exchange) return undefined;
-  return customCloud({ login: urls.login, graph: urls.graph, exchange: urls.exchange, caFile: caFile ? path.resolve(caFile) : undefined });
+  return customCloud({
+    login: urls.login,
+    graph: urls.graph,
+    exchange: urls.exchange,
+    caFile: caFile ? path.resolve(caFile) : undefined,
+  });
 }
 
 function readCredential(
@@ -151,7 +179,10 @@ function readCredential(
     case "clientSecret": {
       const clientSecret = read(secretKey);
       if (!clientSecret) {
-        fail(secretKey, `missing for ${authKey} clientSecret; ${setCmd(secretKey, "<value>", true)} (or use certificate / deviceCode)`);
+        fail(
+          secretKey,
+          `missing for ${authKey} clientSecret; ${setCmd(secretKey, "<value>", true)} (or use certificate / deviceCode)`,
+        );
         return undefined;
       }
       return { kind, clientId, clientSecret };
@@ -163,7 +194,10 @@ function readCredential(
         return undefined;
       }
       if (!fs.existsSync(certificatePath)) {
-        fail(certKey, `file '${certificatePath}' does not exist; give the path of a PEM file holding the certificate and its private key, or a .pfx`);
+        fail(
+          certKey,
+          `file '${certificatePath}' does not exist; give the path of a PEM file holding the certificate and its private key, or a .pfx`,
+        );
         return undefined;
       }
       return { kind, clientId, certificatePath: path.resolve(certificatePath), certificatePassword: read(certPassKey) };
@@ -183,7 +217,10 @@ function readPositiveInt(read: Read, fail: Fail, key: string, dflt: number): num
   if (v === undefined) return dflt;
   const n = Number(v);
   if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < 1) {
-    fail(key, `'${v}' is not a positive integer; ${key} is how many requests may run at once per tenant (default ${dflt})`);
+    fail(
+      key,
+      `'${v}' is not a positive integer; ${key} is how many requests may run at once per tenant (default ${dflt})`,
+    );
     return dflt;
   }
   return n;

@@ -27,9 +27,15 @@ export function listingMaxAgeMs(): number {
  * maximum age. Callers that share a listing must ask for the same properties (see SOURCE_MAILBOX_LISTING); a
  * different select is a different listing. A failed listing is forgotten, so the next caller tries again.
  */
-export function sharedListing<T>(client: TenantClient, cmdlet: string, select: readonly string[], now: () => number = Date.now): Promise<T[]> {
+export function sharedListing<T>(
+  client: TenantClient,
+  cmdlet: string,
+  select: readonly string[],
+  now: () => number = Date.now,
+): Promise<T[]> {
   const maxAge = listingMaxAgeMs();
-  const list = () => client.exchange.invoke<T>(cmdlet, { ResultSize: "Unlimited" }, { select: [...select] }).then((r) => r.value);
+  const list = () =>
+    client.exchange.invoke<T>(cmdlet, { ResultSize: "Unlimited" }, { select: [...select] }).then((r) => r.value);
   if (maxAge === 0) return list();
   let byKey = held.get(client);
   if (!byKey) held.set(client, (byKey = new Map()));
@@ -49,8 +55,26 @@ export function sharedListing<T>(client: TenantClient, cmdlet: string, select: r
  * validator's checks) need between them: one select, so both take the same listing.
  */
 export const SOURCE_MAILBOX_LISTING = [
-  "Name", "Alias", "Guid", "DisplayName", "ExternalDirectoryObjectId", "UserPrincipalName", "PrimarySmtpAddress", "EmailAddresses",
-  "RecipientTypeDetails", "ExchangeGuid", "ArchiveGuid", "LegacyExchangeDN", "MailboxLocations", "LitigationHoldEnabled", "InPlaceHolds",
-  "DelayHoldApplied", "DelayReleaseHoldApplied", "ComplianceTagHoldApplied", "PersistedCapabilities", "RecoverableItemsQuota",
-  "MailboxMoveStatus", "MailboxMoveBatchName",
+  "Name",
+  "Alias",
+  "Guid",
+  "DisplayName",
+  "ExternalDirectoryObjectId",
+  "UserPrincipalName",
+  "PrimarySmtpAddress",
+  "EmailAddresses",
+  "RecipientTypeDetails",
+  "ExchangeGuid",
+  "ArchiveGuid",
+  "LegacyExchangeDN",
+  "MailboxLocations",
+  "LitigationHoldEnabled",
+  "InPlaceHolds",
+  "DelayHoldApplied",
+  "DelayReleaseHoldApplied",
+  "ComplianceTagHoldApplied",
+  "PersistedCapabilities",
+  "RecoverableItemsQuota",
+  "MailboxMoveStatus",
+  "MailboxMoveBatchName",
 ] as const;

@@ -28,7 +28,8 @@ export function shellQuote(word: string): string {
 export function copyCommands(i: CopyCommandInput): string[] {
   const pair = shellQuote(i.pairStack);
   const key = (suffix: string) => CONFIG_PREFIX + roleKey(i.role, suffix);
-  const set = (suffix: string, value: string) => `pulumi config set --stack ${pair} ${key(suffix)} ${shellQuote(value)}`;
+  const set = (suffix: string, value: string) =>
+    `pulumi config set --stack ${pair} ${key(suffix)} ${shellQuote(value)}`;
   // `tr -d '\n'` drops the newline `stack output` ends with; the value itself never reaches an argv.
   const setSecretFromOutput = (suffix: string, output: string) =>
     `pulumi stack output --cwd ${BOOTSTRAP_DIR} --stack ${shellQuote(i.bootstrapStack)} --show-secrets ${output} | tr -d '\\n' | ` +

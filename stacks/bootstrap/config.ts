@@ -75,24 +75,34 @@ export function readBootstrapConfig(
 
   for (const k of BOOTSTRAP_SECRET_KEYS) {
     if (read(k) !== undefined && !isSecret(key(k))) {
-      fail(k, `is stored in plain text; remove it from the stack file and set it again with: pulumi config set --secret ${k}`);
+      fail(
+        k,
+        `is stored in plain text; remove it from the stack file and set it again with: pulumi config set --secret ${k}`,
+      );
     }
   }
 
   const roleValue = read("role");
   let role: TenantRole | undefined;
-  if (!roleValue) fail("role", "missing; say which side of the pair this tenant is: pulumi config set role source (or target)");
+  if (!roleValue)
+    fail("role", "missing; say which side of the pair this tenant is: pulumi config set role source (or target)");
   else if (!ROLES.includes(roleValue as TenantRole)) fail("role", `'${roleValue}' is not a role; use source or target`);
   else role = roleValue as TenantRole;
 
   const displayName = read("displayName") ?? defaultDisplayName(role ?? "source");
   if (displayName.length > MAX_DISPLAY_NAME) {
-    fail("displayName", `is ${displayName.length} characters; use at most ${MAX_DISPLAY_NAME}: pulumi config set displayName "<name>"`);
+    fail(
+      "displayName",
+      `is ${displayName.length} characters; use at most ${MAX_DISPLAY_NAME}: pulumi config set displayName "<name>"`,
+    );
   }
 
   const pairStack = read("pairStack") ?? PAIR_PLACEHOLDER;
   if (pairStack !== PAIR_PLACEHOLDER && !STACK_NAME.test(pairStack)) {
-    fail("pairStack", `'${pairStack}' is not a Pulumi stack name; give the main project's stack for this pair, e.g. pulumi config set pairStack contoso-fabrikam`);
+    fail(
+      "pairStack",
+      `'${pairStack}' is not a Pulumi stack name; give the main project's stack for this pair, e.g. pulumi config set pairStack contoso-fabrikam`,
+    );
   }
 
   const certificatePath = read("certificatePath");
@@ -101,19 +111,28 @@ export function readBootstrapConfig(
   let credential: OperatorCredential | undefined;
   if (certificatePath) {
     if (secretEndDate) {
-      fail("secretEndDate", "is only used without certificatePath (a client secret); remove it: pulumi config rm secretEndDate");
+      fail(
+        "secretEndDate",
+        "is only used without certificatePath (a client secret); remove it: pulumi config rm secretEndDate",
+      );
     }
     const file = path.resolve(baseDir, certificatePath);
     const certificate = readCertificate(file, hasPassword ? get("certificatePassword") : undefined, now, fail);
     if (certificate) credential = { kind: "certificate", path: file, certificate, hasPassword };
   } else {
     if (hasPassword) {
-      fail("certificatePassword", "is only used with certificatePath; set certificatePath too, or remove it: pulumi config rm certificatePassword");
+      fail(
+        "certificatePassword",
+        "is only used with certificatePath; set certificatePath too, or remove it: pulumi config rm certificatePassword",
+      );
     }
     if (secretEndDate !== undefined) {
       const t = Date.parse(secretEndDate);
       if (!RFC3339.test(secretEndDate) || Number.isNaN(t)) {
-        fail("secretEndDate", `'${secretEndDate}' is not an RFC 3339 date-time; e.g. pulumi config set secretEndDate 2027-06-30T00:00:00Z`);
+        fail(
+          "secretEndDate",
+          `'${secretEndDate}' is not an RFC 3339 date-time; e.g. pulumi config set secretEndDate 2027-06-30T00:00:00Z`,
+        );
       } else if (t <= now.getTime()) {
         fail("secretEndDate", `${secretEndDate} is not in the future; the client secret would be expired at birth`);
       } else {
@@ -147,14 +166,20 @@ function readCertificate(
     // The loader's messages name the file and never the passphrase or the key.
     const message = (e as Error).message;
     const k = /password/i.test(message) ? (password ? "certificatePassword" : "certificatePath") : "certificatePath";
-    fail(k, `${message}. Give a PEM file with the certificate and its private key, or a .pfx (pulumi config set certificatePath <file>)`);
+    fail(
+      k,
+      `${message}. Give a PEM file with the certificate and its private key, or a .pfx (pulumi config set certificatePath <file>)`,
+    );
     return undefined;
   }
   const x509 = new crypto.X509Certificate(leafPem);
   const start = new Date(x509.validFrom);
   const end = new Date(x509.validTo);
   if (end.getTime() <= now.getTime()) {
-    fail("certificatePath", `the certificate in '${file}' expired on ${end.toISOString()}; make a new one and set its path`);
+    fail(
+      "certificatePath",
+      `the certificate in '${file}' expired on ${end.toISOString()}; make a new one and set its path`,
+    );
     return undefined;
   }
   const rfc3339 = (d: Date) => d.toISOString().replace(/\.000Z$/, "Z");

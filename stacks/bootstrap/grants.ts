@@ -46,7 +46,10 @@ export const OPERATOR_DIRECTORY_ROLE = {
 } as const;
 
 /** `requiredResourceAccess` of the operator application: application permissions only (`Role`), no scopes. */
-export function requiredResourceAccesses(): { resourceAppId: string; resourceAccesses: { id: string; type: "Role" }[] }[] {
+export function requiredResourceAccesses(): {
+  resourceAppId: string;
+  resourceAccesses: { id: string; type: "Role" }[];
+}[] {
   return OPERATOR_API_GRANTS.map((g) => ({
     resourceAppId: g.resourceAppId,
     resourceAccesses: g.permissions.map((p) => ({ id: p.id, type: "Role" as const })),
@@ -58,7 +61,11 @@ export function requiredResourceAccesses(): { resourceAppId: string; resourceAcc
  * (`appRoleIds`: value -> id). permissions.ts holds Microsoft's published ids; a tenant that disagrees (or a
  * typo in permissions.ts) stops the bootstrap at preview rather than granting something else.
  */
-export function checkedAppRoleId(grant: ResourceGrant, permission: AppPermission, published: Record<string, string> | undefined): string {
+export function checkedAppRoleId(
+  grant: ResourceGrant,
+  permission: AppPermission,
+  published: Record<string, string> | undefined,
+): string {
   const actual = published?.[permission.value];
   if (actual === undefined) {
     throw new Error(
@@ -86,17 +93,18 @@ export const README_END = "<!-- operator-permissions:end -->";
 
 /** The README's prerequisites table, markers included. */
 export function renderPermissionsTable(): string {
-  const rows: string[] = [
-    "| API | Permission | Id | Why the providers need it |",
-    "| --- | --- | --- | --- |",
-  ];
+  const rows: string[] = ["| API | Permission | Id | Why the providers need it |", "| --- | --- | --- | --- |"];
   for (const g of OPERATOR_API_GRANTS) {
     for (const p of g.permissions) {
-      rows.push(`| ${g.displayName} (\`${g.resourceAppId}\`) | application permission \`${p.value}\` | \`${p.id}\` | ${p.why} |`);
+      rows.push(
+        `| ${g.displayName} (\`${g.resourceAppId}\`) | application permission \`${p.value}\` | \`${p.id}\` | ${p.why} |`,
+      );
     }
   }
   const r = OPERATOR_DIRECTORY_ROLE;
-  rows.push(`| Microsoft Entra ID | directory role ${r.displayName}, scope \`${r.directoryScopeId}\` | \`${r.templateId}\` (role template) | ${r.why} |`);
+  rows.push(
+    `| Microsoft Entra ID | directory role ${r.displayName}, scope \`${r.directoryScopeId}\` | \`${r.templateId}\` (role template) | ${r.why} |`,
+  );
   return [README_BEGIN, ...rows, README_END].join("\n");
 }
 

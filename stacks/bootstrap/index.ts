@@ -17,7 +17,11 @@ const config = new pulumi.Config(BOOTSTRAP_PROJECT);
 // is); the program itself runs from dist/, so the working directory is not that.
 const root = pulumi.runtime.getRootDirectory();
 const baseDir = path.isAbsolute(root) ? root : process.cwd();
-const settings = readBootstrapConfig((k) => config.get(k), (k) => runtimeConfig.isConfigSecret(k), baseDir);
+const settings = readBootstrapConfig(
+  (k) => config.get(k),
+  (k) => runtimeConfig.isConfigSecret(k),
+  baseDir,
+);
 
 const operator = new OperatorIdentity(`operator-${settings.role}`, {
   displayName: settings.displayName,
@@ -35,7 +39,10 @@ const commands = pulumi
       tenantId,
       domain,
       clientId,
-      credential: credential.kind === "certificate" ? { kind: "certificate", path: credential.path, hasPassword: credential.hasPassword } : { kind: "clientSecret" },
+      credential:
+        credential.kind === "certificate"
+          ? { kind: "certificate", path: credential.path, hasPassword: credential.hasPassword }
+          : { kind: "clientSecret" },
     }).join("\n"),
   );
 

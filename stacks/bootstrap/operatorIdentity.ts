@@ -42,7 +42,10 @@ export class OperatorIdentity extends pulumi.ComponentResource {
     this.tenantId = client.tenantId;
     this.domain = azuread.getDomainsOutput({ onlyInitial: true }, parent).domains.apply((ds) => {
       const initial = ds.find((d) => d.initial) ?? ds[0];
-      if (!initial) throw new Error("The signed-in tenant reports no initial domain; is the Azure CLI signed in to the right tenant?");
+      if (!initial)
+        throw new Error(
+          "The signed-in tenant reports no initial domain; is the Azure CLI signed in to the right tenant?",
+        );
       return initial.domainName;
     });
 
@@ -53,7 +56,8 @@ export class OperatorIdentity extends pulumi.ComponentResource {
         signInAudience: "AzureADMyOrg",
         // A second bootstrap (lost state, another backend) stops instead of making a twin with the same name.
         preventDuplicateNames: true,
-        notes: "xtmm operator identity, made by stacks/bootstrap. Its permissions are providers/tenant/permissions.ts; change them there.",
+        notes:
+          "xtmm operator identity, made by stacks/bootstrap. Its permissions are providers/tenant/permissions.ts; change them there.",
         requiredResourceAccesses: requiredResourceAccesses(),
       },
       parent,
@@ -80,7 +84,11 @@ export class OperatorIdentity extends pulumi.ComponentResource {
     } else {
       this.password = new azuread.ApplicationPassword(
         "operator",
-        { applicationId: this.application.id, displayName: "xtmm operator", ...(args.credential.endDate ? { endDate: args.credential.endDate } : {}) },
+        {
+          applicationId: this.application.id,
+          displayName: "xtmm operator",
+          ...(args.credential.endDate ? { endDate: args.credential.endDate } : {}),
+        },
         parent, // the SDK already declares `value` an additional secret output: encrypted in state
       );
       this.clientSecret = pulumi.secret(this.password.value);

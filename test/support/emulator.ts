@@ -32,14 +32,23 @@ export function trustedAgent(emulator: Emulator): Agent {
 
 /** undici fetch bound to an Agent that trusts the emulator's CA (and nothing else is changed). */
 export function trustedFetch(emulator: Emulator) {
-  return (url: string | URL, init: UndiciRequestInit = {}) => undiciFetch(url, { ...init, dispatcher: trustedAgent(emulator) });
+  return (url: string | URL, init: UndiciRequestInit = {}) =>
+    undiciFetch(url, { ...init, dispatcher: trustedAgent(emulator) });
 }
 
 /** An MSAL network module over undici that trusts the emulator's CA, for tests that drive the real MSAL. */
 export function msalNetworkClient(emulator: Emulator): INetworkModule {
   const f = trustedFetch(emulator);
-  const call = async <T>(method: "GET" | "POST", url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> => {
-    const res = await f(url, { method, headers: options?.headers, body: method === "POST" ? options?.body : undefined });
+  const call = async <T>(
+    method: "GET" | "POST",
+    url: string,
+    options?: NetworkRequestOptions,
+  ): Promise<NetworkResponse<T>> => {
+    const res = await f(url, {
+      method,
+      headers: options?.headers,
+      body: method === "POST" ? options?.body : undefined,
+    });
     const headers: Record<string, string> = {};
     res.headers.forEach((v, k) => {
       headers[k] = v;
@@ -62,7 +71,9 @@ export function assertNoViolations(emulator: Emulator): void {
   const v = emulator.violations();
   if (v.length === 0) return;
   emulator.clearViolations();
-  throw new Error(`the emulator recorded ${v.length} request(s) that Microsoft's reference does not allow:\n${formatViolations(v)}`);
+  throw new Error(
+    `the emulator recorded ${v.length} request(s) that Microsoft's reference does not allow:\n${formatViolations(v)}`,
+  );
 }
 
 export function useEmulator(opts: Partial<EmulatorOptions> = {}): EmulatorHandle {
@@ -91,7 +102,8 @@ export function useEmulator(opts: Partial<EmulatorOptions> = {}): EmulatorHandle
     await emulator.stop();
     if (agent) await agent.close();
     emulator = undefined;
-    if (left.length > 0) throw new Error(`the emulator recorded violations outside any test:\n${formatViolations(left)}`);
+    if (left.length > 0)
+      throw new Error(`the emulator recorded violations outside any test:\n${formatViolations(left)}`);
   });
   return get;
 }
@@ -101,7 +113,11 @@ export function useEmulator(opts: Partial<EmulatorOptions> = {}): EmulatorHandle
  * the same stack configuration the provider-host tests send; `over` replaces whole fields (a credential, a
  * concurrency, a pwsh path) for the case at hand.
  */
-export function emulatorTenantSettings(emulator: Emulator, role: TenantRole, over: Partial<TenantSettings> = {}): TenantSettings {
+export function emulatorTenantSettings(
+  emulator: Emulator,
+  role: TenantRole,
+  over: Partial<TenantSettings> = {},
+): TenantSettings {
   const config = emulatorStackConfig(emulator);
   return { ...readTenantSettings((key) => config[key], role), ...over };
 }

@@ -63,11 +63,15 @@ export function ctrlC(pid: number): void {
  * Resolves with the index of the first request (at or after `from`) that `matches`, polling the emulator's
  * request log; rejects after `timeoutMs`, or when `stop` (the command's end) comes first.
  */
-export async function requestSeen(e: Emulator, matches: (r: RequestRecord) => boolean, opts: { from?: number; timeoutMs?: number; stop?: Promise<unknown>; what: string }): Promise<number> {
+export async function requestSeen(
+  e: Emulator,
+  matches: (r: RequestRecord) => boolean,
+  opts: { from?: number; timeoutMs?: number; stop?: Promise<unknown>; what: string },
+): Promise<number> {
   let ended = false;
   void opts.stop?.then(() => (ended = true));
   const deadline = Date.now() + (opts.timeoutMs ?? 180_000);
-  for (let i = opts.from ?? 0; ; ) {
+  for (let i = opts.from ?? 0; ;) {
     for (; i < e.requests.length; i++) if (matches(e.requests[i])) return i;
     if (ended) throw new Error(`the command ended before ${opts.what}`);
     if (Date.now() > deadline) throw new Error(`no ${opts.what} within ${(opts.timeoutMs ?? 180_000) / 1000} s`);
@@ -77,7 +81,16 @@ export async function requestSeen(e: Emulator, matches: (r: RequestRecord) => bo
 
 // ---- What the tenants hold, against what the stack's checkpoint records ----
 
-type Collection = "applications" | "servicePrincipals" | "appRoleAssignments" | "users" | "groups" | "recipients" | "organizationRelationships" | "migrationEndpoints" | "migrationBatches";
+type Collection =
+  | "applications"
+  | "servicePrincipals"
+  | "appRoleAssignments"
+  | "users"
+  | "groups"
+  | "recipients"
+  | "organizationRelationships"
+  | "migrationEndpoints"
+  | "migrationBatches";
 const DIRECTORY: Collection[] = ["applications", "servicePrincipals", "appRoleAssignments", "users", "groups"];
 const EXCHANGE: Collection[] = ["recipients", "organizationRelationships", "migrationEndpoints", "migrationBatches"];
 
@@ -85,15 +98,23 @@ export type TenantKeys = Record<string, Record<Collection, Set<string>>>;
 
 function collections(t: TenantState): [Collection, Map<string, Stored>][] {
   return [
-    ...DIRECTORY.map((c) => [c, t.directory[c as keyof DirectoryState] as Map<string, Stored>] as [Collection, Map<string, Stored>]),
-    ...EXCHANGE.map((c) => [c, t.exchange[c as keyof ExchangeState] as Map<string, Stored>] as [Collection, Map<string, Stored>]),
+    ...DIRECTORY.map(
+      (c) => [c, t.directory[c as keyof DirectoryState] as Map<string, Stored>] as [Collection, Map<string, Stored>],
+    ),
+    ...EXCHANGE.map(
+      (c) => [c, t.exchange[c as keyof ExchangeState] as Map<string, Stored>] as [Collection, Map<string, Stored>],
+    ),
   ];
 }
 
 /** The keys of every object each tenant holds, by collection (taken before an up, to tell what it made). */
 export function tenantKeys(e: Emulator): TenantKeys {
   const out: TenantKeys = {};
-  for (const t of e.state.tenants.values()) out[t.label] = Object.fromEntries(collections(t).map(([c, m]) => [c, new Set(m.keys())])) as Record<Collection, Set<string>>;
+  for (const t of e.state.tenants.values())
+    out[t.label] = Object.fromEntries(collections(t).map(([c, m]) => [c, new Set(m.keys())])) as Record<
+      Collection,
+      Set<string>
+    >;
   return out;
 }
 
@@ -101,7 +122,8 @@ export function tenantKeys(e: Emulator): TenantKeys {
 export function madeSince(e: Emulator, before: TenantKeys): { what: string; obj: Rec }[] {
   const out: { what: string; obj: Rec }[] = [];
   for (const t of e.state.tenants.values()) {
-    for (const [c, m] of collections(t)) for (const [k, s] of m) if (!before[t.label][c].has(k)) out.push({ what: `${t.label} ${c} ${k}`, obj: s.obj });
+    for (const [c, m] of collections(t))
+      for (const [k, s] of m) if (!before[t.label][c].has(k)) out.push({ what: `${t.label} ${c} ${k}`, obj: s.obj });
   }
   return out;
 }
@@ -114,7 +136,16 @@ export function madeSince(e: Emulator, before: TenantKeys): { what: string; obj:
 export function orphans(e: Emulator, before: TenantKeys, checkpoint: string): string[] {
   const text = checkpoint.toLowerCase();
   return madeSince(e, before)
-    .filter(({ what, obj }) => ![what.split(" ")[2], obj.id, obj.Guid, obj.BatchGuid, what.includes(" appRoleAssignments ") ? obj.principalId : undefined].some((v) => typeof v === "string" && v !== "" && text.includes(v.toLowerCase())))
+    .filter(
+      ({ what, obj }) =>
+        ![
+          what.split(" ")[2],
+          obj.id,
+          obj.Guid,
+          obj.BatchGuid,
+          what.includes(" appRoleAssignments ") ? obj.principalId : undefined,
+        ].some((v) => typeof v === "string" && v !== "" && text.includes(v.toLowerCase())),
+    )
     .map(({ what, obj }) => `${what} (${String(obj.displayName ?? obj.Name ?? obj.appId ?? "")})`);
 }
 
@@ -124,7 +155,9 @@ export const sourceOf = (e: Emulator): TenantState => [...e.state.tenants.values
 /** The source tenant's mailboxes (users and shared), normalised as tenantSnapshot compares them. */
 export function sourceMailboxes(e: Emulator): unknown {
   const recipients = snapshot(e).source.exchange.recipients as Record<string, Rec>;
-  return Object.fromEntries(Object.entries(recipients).filter(([, r]) => /Mailbox$/.test(String(r.RecipientTypeDetails))));
+  return Object.fromEntries(
+    Object.entries(recipients).filter(([, r]) => /Mailbox$/.test(String(r.RecipientTypeDetails))),
+  );
 }
 
 /** The live (not soft-deleted) MailUsers of the target, by their ExternalEmailAddress (the source they stand for). */
@@ -132,7 +165,9 @@ export function mailUsersBySource(e: Emulator): Map<string, Rec[]> {
   const out = new Map<string, Rec[]>();
   for (const { obj } of targetOf(e).exchange.recipients.values()) {
     if (obj.RecipientTypeDetails !== "MailUser" || obj.WhenSoftDeleted || obj.IsSoftDeletedByRemove) continue;
-    const source = String(obj.ExternalEmailAddress ?? "").replace(/^smtp:/i, "").toLowerCase();
+    const source = String(obj.ExternalEmailAddress ?? "")
+      .replace(/^smtp:/i, "")
+      .toLowerCase();
     out.set(source, [...(out.get(source) ?? []), obj]);
   }
   return out;
@@ -142,6 +177,10 @@ export function mailUsersBySource(e: Emulator): Map<string, Rec[]> {
 export function writesSince(e: Emulator, from: number): string[] {
   return e.requests
     .slice(from)
-    .filter((r) => (r.surface === "exchange" && !!r.cmdlet && !/^(Get|Test)-/i.test(r.cmdlet)) || (r.surface === "graph" && r.method !== "GET"))
+    .filter(
+      (r) =>
+        (r.surface === "exchange" && !!r.cmdlet && !/^(Get|Test)-/i.test(r.cmdlet)) ||
+        (r.surface === "graph" && r.method !== "GET"),
+    )
     .map((r) => r.cmdlet ?? `${r.method} ${r.path}`);
 }

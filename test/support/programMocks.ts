@@ -65,7 +65,10 @@ export type StackOutputs = Record<string, { outputs: Record<string, unknown>; se
 
 const root = path.join(__dirname, "..", "..");
 
-export async function runIndex(config: Record<string, string>, opts: { secretKeys?: string[]; stacks?: StackOutputs; stack?: string } = {}): Promise<ProgramRun> {
+export async function runIndex(
+  config: Record<string, string>,
+  opts: { secretKeys?: string[]; stacks?: StackOutputs; stack?: string } = {},
+): Promise<ProgramRun> {
   const registered: Registration[] = [];
   const secretNames = new Map<string, string[]>();
   const urnOfName = new Map<string, string>();
@@ -79,8 +82,13 @@ export async function runIndex(config: Record<string, string>, opts: { secretKey
           const stack = opts.stacks?.[String(args.inputs.name)];
           if (!stack) throw new Error(`unknown stack ${String(args.inputs.name)}`);
           const secret = new Set(stack.secretOutputNames ?? []);
-          const outputs = Object.fromEntries(Object.entries(stack.outputs).map(([k, v]) => [k, secret.has(k) ? pulumi.secret(v) : v]));
-          return { id: String(args.inputs.name), state: { name: args.inputs.name, outputs, secretOutputNames: [...secret] } };
+          const outputs = Object.fromEntries(
+            Object.entries(stack.outputs).map(([k, v]) => [k, secret.has(k) ? pulumi.secret(v) : v]),
+          );
+          return {
+            id: String(args.inputs.name),
+            state: { name: args.inputs.name, outputs, secretOutputNames: [...secret] },
+          };
         }
         inputsByKey.set(`${args.type}::${args.name}`, args.inputs);
         const state = { ...args.inputs, ...mockOutputs(args.type, args.inputs) };
@@ -111,7 +119,9 @@ export async function runIndex(config: Record<string, string>, opts: { secretKey
   };
 
   const logs: string[] = [];
-  const spies = (["log", "warn", "error", "info"] as const).map((m) => jest.spyOn(console, m).mockImplementation((...a: unknown[]) => void logs.push(a.join(" "))));
+  const spies = (["log", "warn", "error", "info"] as const).map((m) =>
+    jest.spyOn(console, m).mockImplementation((...a: unknown[]) => void logs.push(a.join(" "))),
+  );
   const outputs: Record<string, unknown> = {};
   const secretExports: string[] = [];
   let error: Error | undefined;
@@ -167,18 +177,50 @@ function mockOutputs(type: string, inputs: Record<string, any>): Record<string, 
         adopted: false,
       };
     case "AdminConsent":
-      return { tenantId, servicePrincipalId: `sp-${inputs.tenant}`, grantedRoles: ["Mailbox.Migration"], assignmentIds: ["a1"], consentedAt: CONSENTED_AT };
+      return {
+        tenantId,
+        servicePrincipalId: `sp-${inputs.tenant}`,
+        grantedRoles: ["Mailbox.Migration"],
+        assignmentIds: ["a1"],
+        consentedAt: CONSENTED_AT,
+      };
     case "MigrationEndpoint":
-      return { identity: inputs.name, endpointType: "ExchangeRemoteMove", remoteServer: "outlook.office.com", applicationId: inputs.appId, adopted: false, tenantId: TARGET };
+      return {
+        identity: inputs.name,
+        endpointType: "ExchangeRemoteMove",
+        remoteServer: "outlook.office.com",
+        applicationId: inputs.appId,
+        adopted: false,
+        tenantId: TARGET,
+      };
     case "OrganizationRelationship":
-      return { tenantId, identity: inputs.name, adopted: false, enabled: true, mailboxMoveEnabled: true, mailboxMoveCapability: inputs.capabilities };
+      return {
+        tenantId,
+        identity: inputs.name,
+        adopted: false,
+        enabled: true,
+        mailboxMoveEnabled: true,
+        mailboxMoveCapability: inputs.capabilities,
+      };
     case "ScopingGroup":
-      return { identity: inputs.name, primarySmtpAddress: `${inputs.name}@fabrikam.onmicrosoft.com`, adopted: false, members: inputs.members ?? [] };
+      return {
+        identity: inputs.name,
+        primarySmtpAddress: `${inputs.name}@fabrikam.onmicrosoft.com`,
+        adopted: false,
+        members: inputs.members ?? [],
+      };
     case "SourceMailboxes":
       return { mailboxes: (inputs.users ?? []).map(sourceMailbox), summary: {} };
     case "MailUser": {
       const held = (inputs.blockers ?? []).length > 0;
-      return { identity: inputs.alias, staged: !held, held, migrated: false, adopted: false, password: "generated-mailuser-password" };
+      return {
+        identity: inputs.alias,
+        staged: !held,
+        held,
+        migrated: false,
+        adopted: false,
+        password: "generated-mailuser-password",
+      };
     }
     default:
       return {};

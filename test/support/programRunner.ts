@@ -17,7 +17,13 @@
 //   program gets outputs named like a secret input or listed in `additionalSecretOutputs` back as secrets.
 
 import * as pulumi from "@pulumi/pulumi";
-import { Engine, type DeclaredResource, type PlannedStep, type RefreshResult, type ResourceState } from "../../harness/engine";
+import {
+  Engine,
+  type DeclaredResource,
+  type PlannedStep,
+  type RefreshResult,
+  type ResourceState,
+} from "../../harness/engine";
 import { UNKNOWN, type Props } from "../../harness/providerHost";
 
 /**
@@ -71,7 +77,11 @@ export class ProgramRunner {
 
   constructor(
     readonly engine: Engine,
-    private readonly opts: { project?: string; stack?: string; /** Longest wait for a run's registrations (default 120 s). */ timeoutMs?: number } = {},
+    private readonly opts: {
+      project?: string;
+      stack?: string;
+      /** Longest wait for a run's registrations (default 120 s). */ timeoutMs?: number;
+    } = {},
   ) {}
 
   /** `pulumi preview`: the program runs with `isDryRun()`; only check and diff reach the provider. */
@@ -93,7 +103,11 @@ export class ProgramRunner {
       if (r.status === "fulfilled") out.set(all[i].urn, r.value);
       if (r.status === "fulfilled" && r.value.op === "gone") this.dependencies.delete(all[i].urn);
     });
-    throwIfFailed("refresh", results, all.map((s) => s.urn));
+    throwIfFailed(
+      "refresh",
+      results,
+      all.map((s) => s.urn),
+    );
     return out;
   }
 
@@ -137,12 +151,21 @@ export class ProgramRunner {
       seen.set(urn, reg);
       mockToUrn.set(reg.mockUrn, urn);
       const { inputs, secretInputs } = toWire(rawInputs, urn);
-      const declared: DeclaredResource = { type: reg.type, name: reg.name, inputs, secretInputs, deleteBeforeReplace: reg.deleteBeforeReplace };
+      const declared: DeclaredResource = {
+        type: reg.type,
+        name: reg.name,
+        inputs,
+        secretInputs,
+        deleteBeforeReplace: reg.deleteBeforeReplace,
+      };
       const secretNames = new Set([...secretInputs, ...reg.additionalSecretOutputs]);
       const old = engine.states.get(urn);
       const step: PlannedStep = await serially(() => engine.plan(declared));
       steps.push({
-        op: step.op, urn, type: reg.type, name: reg.name,
+        op: step.op,
+        urn,
+        type: reg.type,
+        name: reg.name,
         ...(step.op === "replace" ? { replaces: step.diff?.replaces } : {}),
         ...(secretInputs.length > 0 ? { secretInputs } : {}),
       });
@@ -217,7 +240,8 @@ export class ProgramRunner {
     try {
       const result = program();
       // An async program's exports; a failed step leaves it waiting on registrations that are never answered.
-      exported = (result instanceof Promise ? await Promise.race([result, failure.then(() => undefined)]) : result) ?? {};
+      exported =
+        (result instanceof Promise ? await Promise.race([result, failure.then(() => undefined)]) : result) ?? {};
     } catch (e) {
       failures.push(e as Error);
       failed();
@@ -234,7 +258,9 @@ export class ProgramRunner {
       }
     }
     if (failures.length > 0) {
-      const err = new Error(`${preview ? "preview" : "up"} failed:\n${failures.map((f) => `  ${f.message}`).join("\n")}`);
+      const err = new Error(
+        `${preview ? "preview" : "up"} failed:\n${failures.map((f) => `  ${f.message}`).join("\n")}`,
+      );
       (err as Error & { failures: Error[] }).failures = failures;
       throw err;
     }
@@ -242,11 +268,16 @@ export class ProgramRunner {
     // What the program no longer declares goes, as does what replacements superseded.
     const dropped = [...engine.states.keys()].filter((u) => !seen.has(u));
     if (preview) {
-      for (const u of dropped) steps.push({ op: "delete", urn: u, type: engine.states.get(u)!.type, name: engine.states.get(u)!.name });
+      for (const u of dropped)
+        steps.push({ op: "delete", urn: u, type: engine.states.get(u)!.type, name: engine.states.get(u)!.name });
     } else {
       await this.deleteAll(dropped, steps);
       const results = await Promise.allSettled(replaced.map((o) => engine.deleteReplaced(o)));
-      throwIfFailed("delete of a replaced object", results, replaced.map((o) => o.urn));
+      throwIfFailed(
+        "delete of a replaced object",
+        results,
+        replaced.map((o) => o.urn),
+      );
     }
     return { steps, outputs, secretOutputs };
   }
@@ -254,7 +285,8 @@ export class ProgramRunner {
   /** Deletes the given resources, each once nothing still present depends on it; independent ones concurrently. */
   private async deleteAll(urns: string[], steps: Step[]): Promise<Step[]> {
     const doomed = new Set(urns);
-    const dependants = (u: string) => [...doomed].filter((o) => o !== u && (this.dependencies.get(o) ?? []).includes(u));
+    const dependants = (u: string) =>
+      [...doomed].filter((o) => o !== u && (this.dependencies.get(o) ?? []).includes(u));
     const started = new Map<string, Promise<void>>();
     const go = (u: string): Promise<void> => {
       let p = started.get(u);
@@ -277,9 +309,17 @@ export class ProgramRunner {
       return p;
     };
     const results = await Promise.allSettled(urns.map(go));
-    const skipped = urns.filter((_, i) => results[i].status === "rejected" && (results[i] as PromiseRejectedResult).reason instanceof Skipped);
-    const failed = results.map((r) => (r.status === "rejected" && r.reason instanceof Skipped ? { status: "fulfilled" as const, value: undefined } : r));
-    throwIfFailed(skipped.length > 0 ? `delete (${skipped.length} left in place behind the failures)` : "delete", failed, urns);
+    const skipped = urns.filter(
+      (_, i) => results[i].status === "rejected" && (results[i] as PromiseRejectedResult).reason instanceof Skipped,
+    );
+    const failed = results.map((r) =>
+      r.status === "rejected" && r.reason instanceof Skipped ? { status: "fulfilled" as const, value: undefined } : r,
+    );
+    throwIfFailed(
+      skipped.length > 0 ? `delete (${skipped.length} left in place behind the failures)` : "delete",
+      failed,
+      urns,
+    );
     return steps;
   }
 }
@@ -292,7 +332,8 @@ function toWire(raw: Props, urn: string): { inputs: Props; secretInputs: string[
   const secretInputs: string[] = [];
   const plain = (v: unknown, at: string): unknown => {
     if (pulumi.isUnknown(v)) return UNKNOWN;
-    if (pulumi.Resource.isInstance(v)) throw new Error(`${urn}: input ${at} is a resource reference; dynamic providers take plain values`);
+    if (pulumi.Resource.isInstance(v))
+      throw new Error(`${urn}: input ${at} is a resource reference; dynamic providers take plain values`);
     if (Array.isArray(v)) return v.map((x, i) => plain(x, `${at}[${i}]`));
     if (v && typeof v === "object") {
       const o = v as Props;
@@ -340,14 +381,19 @@ async function settle(v: unknown): Promise<unknown> {
 }
 
 function throwIfFailed(what: string, results: PromiseSettledResult<unknown>[], urns: string[]): void {
-  const failed = results.flatMap((r, i) => (r.status === "rejected" ? [`  ${urns[i]}: ${(r.reason as Error)?.message ?? r.reason}`] : []));
+  const failed = results.flatMap((r, i) =>
+    r.status === "rejected" ? [`  ${urns[i]}: ${(r.reason as Error)?.message ?? r.reason}`] : [],
+  );
   if (failed.length > 0) throw new Error(`${what} failed:\n${failed.join("\n")}`);
 }
 
 async function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${message} within ${ms} ms`)), ms)))]);
+    return await Promise.race([
+      p,
+      new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${message} within ${ms} ms`)), ms))),
+    ]);
   } finally {
     clearTimeout(timer);
   }

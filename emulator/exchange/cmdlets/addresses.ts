@@ -60,7 +60,9 @@ export function applyEmailAddresses(call: Call, o: Rec): void {
   }
   const newPrimary = (call.params.PrimarySmtpAddress ?? call.params.WindowsEmailAddress) as string | undefined;
   if (newPrimary) {
-    list = list.map((p) => (/^smtp:/i.test(p) ? `smtp:${p.slice(5)}` : p)).filter((p) => p.toLowerCase() !== `smtp:${newPrimary.toLowerCase()}`);
+    list = list
+      .map((p) => (/^smtp:/i.test(p) ? `smtp:${p.slice(5)}` : p))
+      .filter((p) => p.toLowerCase() !== `smtp:${newPrimary.toLowerCase()}`);
     list.unshift(`SMTP:${newPrimary}`);
   }
   const primaries = list.filter((p) => p.startsWith("SMTP:"));

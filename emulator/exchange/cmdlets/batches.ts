@@ -19,7 +19,9 @@ function batches(call: Call): Stored[] {
 
 function batch(call: Call, identity: string): Stored {
   const id = identity.toLowerCase();
-  const hit = batches(call).find((s) => [s.obj.Identity, s.obj.Name, s.obj.BatchGuid].some((v) => String(v).toLowerCase() === id));
+  const hit = batches(call).find((s) =>
+    [s.obj.Identity, s.obj.Name, s.obj.BatchGuid].some((v) => String(v).toLowerCase() === id),
+  );
   return hit ?? notFound(call, identity);
 }
 
@@ -29,12 +31,20 @@ function usersOf(call: Call, b: Rec): Rec[] {
 
 /** CSVData: a header row naming EmailAddress, then one target address per row (Microsoft's guide). */
 function csvAddresses(call: Call, data: Buffer): string[] {
-  const rows = data.toString("utf8").replace(/^\uFEFF/, "").split(/\r?\n/).map((r) => r.trim()).filter(Boolean);
+  const rows = data
+    .toString("utf8")
+    .replace(/^\uFEFF/, "")
+    .split(/\r?\n/)
+    .map((r) => r.trim())
+    .filter(Boolean);
   const header = (rows.shift() ?? "").split(",").map((h) => h.trim().toLowerCase());
   const col = header.indexOf("emailaddress");
   if (col < 0) {
     // Inferred text (no public capture).
-    raise(call, { type: "Microsoft.Exchange.Migration.MigrationCSVParsingException", text: "The CSV file is missing the required column header 'EmailAddress'." });
+    raise(call, {
+      type: "Microsoft.Exchange.Migration.MigrationCSVParsingException",
+      text: "The CSV file is missing the required column header 'EmailAddress'.",
+    });
   }
   return rows.map((r) => r.split(",")[col]?.trim()).filter((a): a is string => !!a);
 }
@@ -42,15 +52,22 @@ function csvAddresses(call: Call, data: Buffer): string[] {
 export const newMigrationBatch: CmdletImpl = (call) => {
   const t = call.tenant;
   const name = str(call, "Name")!;
-  const taken = [...t.exchange.migrationBatches.values()].find((s) => String(s.obj.Name).toLowerCase() === name.toLowerCase());
+  const taken = [...t.exchange.migrationBatches.values()].find(
+    (s) => String(s.obj.Name).toLowerCase() === name.toLowerCase(),
+  );
   if (taken) {
     // Exception name from TMP; MP matches "already exists" in its text.
-    raise(call, { type: "Microsoft.Exchange.Migration.MigrationJobAlreadyExistException", text: `A migration batch with the name '${name}' already exists.` });
+    raise(call, {
+      type: "Microsoft.Exchange.Migration.MigrationJobAlreadyExistException",
+      text: `A migration batch with the name '${name}' already exists.`,
+    });
   }
   const endpointId = str(call, "SourceEndpoint");
   const endpoint = endpointId ? endpointByIdentity(call, endpointId) : undefined;
   if (endpointId && !endpoint) referenceNotFound(call, endpointId);
-  const addresses = Buffer.isBuffer(call.params.CSVData) ? csvAddresses(call, call.params.CSVData) : ((call.params.Users as string[]) ?? []);
+  const addresses = Buffer.isBuffer(call.params.CSVData)
+    ? csvAddresses(call, call.params.CSVData)
+    : ((call.params.Users as string[]) ?? []);
   const when = new Date(call.now).toISOString();
   const guid = newGuid(call.ctx.random);
   const b: Rec = {
@@ -83,7 +100,9 @@ export const newMigrationBatch: CmdletImpl = (call) => {
   };
   // Keyed by BatchGuid: a batch has no Guid property, and storeNew's Guid key would make every batch overwrite the last.
   t.exchange.migrationBatches.set(guid, stored(b, call.now, call.ctx.options.faults.replicationMs));
-  const inOtherBatch = new Set([...t.exchange.migrationUsers.values()].map((s) => String(s.obj.EmailAddress).toLowerCase()));
+  const inOtherBatch = new Set(
+    [...t.exchange.migrationUsers.values()].map((s) => String(s.obj.EmailAddress).toLowerCase()),
+  );
   for (const address of addresses) {
     const target = findAll(t.exchange.recipients, address).find((s) => isVisible(s, call.now));
     const u: Rec = {
@@ -104,10 +123,20 @@ export const newMigrationBatch: CmdletImpl = (call) => {
       [`${INTERNAL_PREFIX}target`]: target ? String(target.obj.Guid) : null,
     };
     // Failures Microsoft reports per user (Microsoft's guide), not for the batch.
-    if (inOtherBatch.has(address.toLowerCase())) fail(u, "UserDuplicateInOtherBatchException", `The user '${address}' already exists in another migration batch.`);
-    else if (!target) fail(u, "MigrationRecipientNotFoundException", `A recipient with the address '${address}' wasn't found in this organization.`);
+    if (inOtherBatch.has(address.toLowerCase()))
+      fail(u, "UserDuplicateInOtherBatchException", `The user '${address}' already exists in another migration batch.`);
+    else if (!target)
+      fail(
+        u,
+        "MigrationRecipientNotFoundException",
+        `A recipient with the address '${address}' wasn't found in this organization.`,
+      );
     else if (target.obj.RecipientTypeDetails !== "MailUser") {
-      fail(u, "MigrationUserTypeIncorrectException", `The migration user type for '${address}' is not correct. Please ensure it has RecipientTypeDetails:MailUser`);
+      fail(
+        u,
+        "MigrationUserTypeIncorrectException",
+        `The migration user type for '${address}' is not correct. Please ensure it has RecipientTypeDetails:MailUser`,
+      );
     }
     storeNew(call, t.exchange.migrationUsers, u);
   }
@@ -132,7 +161,8 @@ export function fail(u: Rec, type: string, text: string): void {
 function start(call: Call, b: Rec, retryFailed = true): void {
   b.StartDateTime ??= new Date(call.now).toISOString();
   for (const u of usersOf(call, b)) {
-    const retry = retryFailed && u.Status === "Failed" && !/^UserDuplicateInOtherBatchException/.test(String(u.ErrorSummary));
+    const retry =
+      retryFailed && u.Status === "Failed" && !/^UserDuplicateInOtherBatchException/.test(String(u.ErrorSummary));
     if (u.Status === "Stopped" || retry) {
       u.Status = "Queued";
       u.StatusSummary = statusSummary("Queued");
@@ -174,16 +204,19 @@ const RUNNING = ["Starting", "Syncing", "Stopping", "Completing", "IncrementalSy
 export const startMigrationBatch: CmdletImpl = (call) => {
   const b = batch(call, str(call, "Identity") ?? "").obj;
   // Assumed: a batch on its way out, stopping or finalizing (or with nothing to retry) can't be started.
-  if (["Removing", "Stopping", "Completing", "Completed", "Corrupted"].includes(String(b.Status))) stateError(call, b, "start");
+  if (["Removing", "Stopping", "Completing", "Completed", "Corrupted"].includes(String(b.Status)))
+    stateError(call, b, "start");
   start(call, b);
   return [];
 };
 
 export const stopMigrationBatch: CmdletImpl = (call) => {
   const b = batch(call, str(call, "Identity") ?? "").obj;
-  if (!["Syncing", "Synced", "SyncedwithErrors", "Waiting", "Starting"].includes(String(b.Status))) stateError(call, b, "stop");
+  if (!["Syncing", "Synced", "SyncedwithErrors", "Waiting", "Starting"].includes(String(b.Status)))
+    stateError(call, b, "stop");
   // Documented: "Stopping" immediately after Stop-MigrationBatch, then "Stopped" (migration-engine.ts).
-  for (const u of usersOf(call, b)) if (u.Status === "Syncing") u[`${INTERNAL_PREFIX}percent`] = percentComplete(u, b, call.now, call.knobs);
+  for (const u of usersOf(call, b))
+    if (u.Status === "Syncing") u[`${INTERNAL_PREFIX}percent`] = percentComplete(u, b, call.now, call.knobs);
   b.Status = "Stopping";
   b[`${INTERNAL_PREFIX}phaseAt`] = call.now;
   refreshCounts(call.tenant, b);
@@ -197,9 +230,11 @@ export const stopMigrationBatch: CmdletImpl = (call) => {
  */
 export const completeMigrationBatch: CmdletImpl = (call) => {
   const b = batch(call, str(call, "Identity") ?? "").obj;
-  if (!["Starting", "Syncing", "Synced", "SyncedwithErrors"].includes(String(b.Status))) stateError(call, b, "complete");
+  if (!["Starting", "Syncing", "Synced", "SyncedwithErrors"].includes(String(b.Status)))
+    stateError(call, b, "complete");
   b.CompleteAfter = new Date(call.now).toISOString();
-  if ((b.Status === "Synced" || b.Status === "SyncedwithErrors") && (b.SyncedCount as number) > 0) beginCompleting(call.tenant, b, call.now);
+  if ((b.Status === "Synced" || b.Status === "SyncedwithErrors") && (b.SyncedCount as number) > 0)
+    beginCompleting(call.tenant, b, call.now);
   return [];
 };
 
@@ -215,7 +250,11 @@ export const removeMigrationBatch: CmdletImpl = (call) => {
 
 function user(call: Call, identity: string): Rec {
   const id = identity.toLowerCase();
-  const hit = [...call.tenant.exchange.migrationUsers.values()].find((s) => isVisible(s, call.now) && [s.obj.Identity, s.obj.EmailAddress, s.obj.Guid].some((v) => String(v).toLowerCase() === id));
+  const hit = [...call.tenant.exchange.migrationUsers.values()].find(
+    (s) =>
+      isVisible(s, call.now) &&
+      [s.obj.Identity, s.obj.EmailAddress, s.obj.Guid].some((v) => String(v).toLowerCase() === id),
+  );
   return hit ? hit.obj : notFound(call, identity);
 }
 
@@ -233,7 +272,8 @@ export const getMigrationUser: CmdletImpl = (call) => {
   const summary = str(call, "StatusSummary");
   if (summary) out = out.filter((u) => String(u.StatusSummary).toLowerCase() === summary.toLowerCase());
   const mailboxGuid = str(call, "MailboxGuid");
-  if (mailboxGuid && GUID.test(mailboxGuid)) out = out.filter((u) => String(u.MailboxGuid).toLowerCase() === mailboxGuid.toLowerCase());
+  if (mailboxGuid && GUID.test(mailboxGuid))
+    out = out.filter((u) => String(u.MailboxGuid).toLowerCase() === mailboxGuid.toLowerCase());
   return resultSize(call, out);
 };
 
@@ -253,7 +293,10 @@ export const getMigrationUserStatistics: CmdletImpl = (call) => {
       EstimatedTotalTransferSize: "540 MB (566,231,040 bytes)",
       EstimatedTotalTransferCount: 1200,
       SyncedItemCount: Math.round((1200 * done) / 100),
-      Report: call.params.IncludeReport === true ? `${new Date(call.now).toISOString()} [emulator] ${u.Status}${u.ErrorSummary ? `: ${u.ErrorSummary}` : ""}` : null,
+      Report:
+        call.params.IncludeReport === true
+          ? `${new Date(call.now).toISOString()} [emulator] ${u.Status}${u.ErrorSummary ? `: ${u.ErrorSummary}` : ""}`
+          : null,
     },
   ];
 };

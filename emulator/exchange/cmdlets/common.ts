@@ -7,7 +7,8 @@ import { MultiValueDelta, Secret } from "../binding";
 import type { Call } from "../call";
 import { put, resolve, visibleRecipients } from "../lookup";
 
-export const TRUNCATED_WARNING = "There are more results available than are currently displayed. To view them, increase the value for the ResultSize parameter.";
+export const TRUNCATED_WARNING =
+  "There are more results available than are currently displayed. To view them, increase the value for the ResultSize parameter.";
 
 export function applyMulti(current: unknown, value: unknown): unknown[] {
   const cur = Array.isArray(current) ? [...current] : [];
@@ -24,7 +25,15 @@ export function applyMulti(current: unknown, value: unknown): unknown[] {
 }
 
 /** Parameters that steer a cmdlet rather than set a property. */
-const NOT_PROPERTIES = new Set(["Identity", "Confirm", "WhatIf", "Force", "BypassSecurityGroupManagerCheck", "ForceUpgrade", "IgnoreNamingPolicy"]);
+const NOT_PROPERTIES = new Set([
+  "Identity",
+  "Confirm",
+  "WhatIf",
+  "Force",
+  "BypassSecurityGroupManagerCheck",
+  "ForceUpgrade",
+  "IgnoreNamingPolicy",
+]);
 
 /**
  * Copies the remaining parameters onto the object as properties of the same name (Exchange's parameter
@@ -70,11 +79,19 @@ export function resultSize(call: Call, items: Rec[]): Rec[] {
  * A Get- cmdlet's answer over recipients `keep` accepts: the one `id` names, or all visible ones, among the
  * live recipients or (`softDeleted`) the soft-deleted ones.
  */
-export function readRecipients(call: Call, id: string | undefined, keep: (o: Rec) => boolean, softDeleted: boolean): Rec[] {
+export function readRecipients(
+  call: Call,
+  id: string | undefined,
+  keep: (o: Rec) => boolean,
+  softDeleted: boolean,
+): Rec[] {
   if (softDeleted) {
     const map = call.tenant.exchange.softDeletedRecipients;
     if (id !== undefined) return [resolve(call, id, keep, map).obj];
-    return resultSize(call, [...map.values()].filter((s) => isVisible(s, call.now) && keep(s.obj)).map((s) => s.obj));
+    return resultSize(
+      call,
+      [...map.values()].filter((s) => isVisible(s, call.now) && keep(s.obj)).map((s) => s.obj),
+    );
   }
   if (id !== undefined) return [resolve(call, id, keep).obj];
   return resultSize(call, visibleRecipients(call.tenant, call.now, keep));
@@ -96,7 +113,10 @@ export function opathFilter(call: Call): ((o: Rec) => boolean) | undefined {
     return (o: Rec) => {
       const v = o[Object.keys(o).find((k) => k.toLowerCase() === prop.toLowerCase()) ?? prop];
       const values = Array.isArray(v) ? v.map(String) : [String(v ?? "")];
-      const hit = op.toLowerCase() === "like" ? values.some((x) => re.test(x)) : values.some((x) => x.toLowerCase() === value.toLowerCase());
+      const hit =
+        op.toLowerCase() === "like"
+          ? values.some((x) => re.test(x))
+          : values.some((x) => x.toLowerCase() === value.toLowerCase());
       return op.toLowerCase() === "ne" ? !hit : hit;
     };
   });

@@ -3,10 +3,29 @@
 // Mailbox.Migration (consent, visible only after propagation), and the credential is a current secret of
 // the app. The AADSTS texts are Entra's; how MRS wraps them is inferred.
 
-import { applicationByAppId, findTenant, grantedRoles, servicePrincipalByAppId, type EmulatorState, type Rec, type Stored, type TenantState } from "../../model";
+import {
+  applicationByAppId,
+  findTenant,
+  grantedRoles,
+  servicePrincipalByAppId,
+  type EmulatorState,
+  type Rec,
+  type Stored,
+  type TenantState,
+} from "../../model";
 import { CLOUDS, FIRST_PARTY } from "../../../providers/tenant/clouds";
 import { Credential } from "../binding";
-import { alreadyExists, has, noChangeWarning, notFound, raise, requireHydrated, str, type Call, type CmdletImpl } from "../call";
+import {
+  alreadyExists,
+  has,
+  noChangeWarning,
+  notFound,
+  raise,
+  requireHydrated,
+  str,
+  type Call,
+  type CmdletImpl,
+} from "../call";
 import { newGuid, INTERNAL_PREFIX } from "../recipient";
 import { markChanged, storeNew } from "./common";
 import { MAILBOX_MIGRATION_ROLE } from "../../../domain/firstParty";
@@ -19,7 +38,9 @@ function endpoints(call: Call): Stored[] {
 
 export function endpointByIdentity(call: Call, identity: string): Stored | undefined {
   const id = identity.toLowerCase();
-  return endpoints(call).find((s) => [s.obj.Identity, s.obj.Name, s.obj.Guid].some((v) => String(v).toLowerCase() === id));
+  return endpoints(call).find((s) =>
+    [s.obj.Identity, s.obj.Name, s.obj.Guid].some((v) => String(v).toLowerCase() === id),
+  );
 }
 
 export const getMigrationEndpoint: CmdletImpl = (call) => {
@@ -51,13 +72,19 @@ export interface CheckEnv {
 }
 
 export function envOf(call: Call): CheckEnv {
-  return { state: call.ctx.state, tenant: call.tenant, now: call.now, consentPropagationMs: call.ctx.options.faults.consentPropagationMs };
+  return {
+    state: call.ctx.state,
+    tenant: call.tenant,
+    now: call.now,
+    consentPropagationMs: call.ctx.options.faults.consentPropagationMs,
+  };
 }
 
 /** Why Exchange could not reach the source as the migration app, or undefined when it can. */
 export function crossTenantProblem(env: CheckEnv, c: Check): string | undefined {
   const server = CLOUDS.worldwide.migrationRemoteServer;
-  if (c.remoteServer.toLowerCase() !== server) return `The connection to the server '${c.remoteServer}' could not be completed.`;
+  if (c.remoteServer.toLowerCase() !== server)
+    return `The connection to the server '${c.remoteServer}' could not be completed.`;
   if (!c.remoteTenant) return undefined;
   const remote = findTenant(env.state, c.remoteTenant);
   if (!remote) {
@@ -70,7 +97,15 @@ export function crossTenantProblem(env: CheckEnv, c: Check): string | undefined 
   if (!sp || !home) {
     return `The connection to the server '${server}' could not be completed. --> AADSTS700016: Application with identifier '${appId}' was not found in the directory '${remote.initialDomain}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`;
   }
-  if (c.credential && !secretIsCurrent(home.tenant.directory.secretValues.get(String(home.app.obj.id)), home.app.obj, c.credential.password, env.now)) {
+  if (
+    c.credential &&
+    !secretIsCurrent(
+      home.tenant.directory.secretValues.get(String(home.app.obj.id)),
+      home.app.obj,
+      c.credential.password,
+      env.now,
+    )
+  ) {
     return `The connection to the server '${server}' could not be completed. --> AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${appId}'.`;
   }
   const since = env.now - env.consentPropagationMs;
@@ -103,7 +138,11 @@ function credentialOf(v: unknown): { userName: string; password: string } | unde
   return v instanceof Credential ? { userName: v.userName, password: v.reveal() } : undefined;
 }
 
-function checkCredentialMatchesApp(call: Call, appId: string | undefined, cred: { userName: string } | undefined): void {
+function checkCredentialMatchesApp(
+  call: Call,
+  appId: string | undefined,
+  cred: { userName: string } | undefined,
+): void {
   if (appId && cred && cred.userName.toLowerCase() !== appId.toLowerCase()) {
     // Microsoft's guide builds the PSCredential from the app id; other user names are refused (inferred text).
     raise(call, {
@@ -116,7 +155,11 @@ function checkCredentialMatchesApp(call: Call, appId: string | undefined, cred: 
 export const newMigrationEndpoint: CmdletImpl = (call) => {
   requireHydrated(call);
   const name = str(call, "Name")!;
-  if ([...call.tenant.exchange.migrationEndpoints.values()].some((s) => String(s.obj.Name).toLowerCase() === name.toLowerCase())) {
+  if (
+    [...call.tenant.exchange.migrationEndpoints.values()].some(
+      (s) => String(s.obj.Name).toLowerCase() === name.toLowerCase(),
+    )
+  ) {
     alreadyExists(call, "migration endpoint", name);
   }
   const remote = call.params.ExchangeRemoteMove === true;
@@ -126,9 +169,20 @@ export const newMigrationEndpoint: CmdletImpl = (call) => {
   if (remote) {
     checkCredentialMatchesApp(call, appId, cred);
     if (remoteTenant && !cred) {
-      raise(call, { type: "Microsoft.Exchange.Migration.MigrationPermanentException", text: "Credentials are required for a cross-tenant migration endpoint." });
+      raise(call, {
+        type: "Microsoft.Exchange.Migration.MigrationPermanentException",
+        text: "Credentials are required for a cross-tenant migration endpoint.",
+      });
     }
-    const problem = call.params.SkipVerification === true && remoteTenant === undefined ? undefined : crossTenantProblem(envOf(call), { remoteServer: str(call, "RemoteServer")!, remoteTenant, applicationId: appId, credential: cred });
+    const problem =
+      call.params.SkipVerification === true && remoteTenant === undefined
+        ? undefined
+        : crossTenantProblem(envOf(call), {
+            remoteServer: str(call, "RemoteServer")!,
+            remoteTenant,
+            applicationId: appId,
+            credential: cred,
+          });
     if (problem) connectionFailed(call, problem);
   }
   const when = new Date(call.now).toISOString();
@@ -136,7 +190,13 @@ export const newMigrationEndpoint: CmdletImpl = (call) => {
     Identity: name,
     Name: name,
     Guid: newGuid(call.ctx.random),
-    EndpointType: remote ? "ExchangeRemoteMove" : call.params.IMAP === true ? "IMAP" : call.params.Gmail === true ? "Gmail" : "ExchangeOutlookAnywhere",
+    EndpointType: remote
+      ? "ExchangeRemoteMove"
+      : call.params.IMAP === true
+        ? "IMAP"
+        : call.params.Gmail === true
+          ? "Gmail"
+          : "ExchangeOutlookAnywhere",
     RemoteServer: str(call, "RemoteServer") ?? null,
     RemoteTenant: remoteTenant ?? null,
     ApplicationId: appId ?? null,
@@ -159,12 +219,24 @@ export const setMigrationEndpoint: CmdletImpl = (call) => {
   if (!s) return notFound(call, id);
   const o = s.obj;
   const before = JSON.stringify(o);
-  const cred = has(call, "Credentials") ? credentialOf(call.params.Credentials) : (o[SECRET] as { userName: string; password: string } | null) ?? undefined;
-  const appId = has(call, "ApplicationId") ? str(call, "ApplicationId") : (o.ApplicationId as string | null) ?? undefined;
-  if (o.EndpointType === "ExchangeRemoteMove" && (has(call, "Credentials") || has(call, "ApplicationId") || has(call, "RemoteServer"))) {
+  const cred = has(call, "Credentials")
+    ? credentialOf(call.params.Credentials)
+    : ((o[SECRET] as { userName: string; password: string } | null) ?? undefined);
+  const appId = has(call, "ApplicationId")
+    ? str(call, "ApplicationId")
+    : ((o.ApplicationId as string | null) ?? undefined);
+  if (
+    o.EndpointType === "ExchangeRemoteMove" &&
+    (has(call, "Credentials") || has(call, "ApplicationId") || has(call, "RemoteServer"))
+  ) {
     checkCredentialMatchesApp(call, appId, cred);
     if (call.params.SkipVerification !== true) {
-      const problem = crossTenantProblem(envOf(call), { remoteServer: str(call, "RemoteServer") ?? String(o.RemoteServer), remoteTenant: (o.RemoteTenant as string) ?? undefined, applicationId: appId, credential: cred });
+      const problem = crossTenantProblem(envOf(call), {
+        remoteServer: str(call, "RemoteServer") ?? String(o.RemoteServer),
+        remoteTenant: (o.RemoteTenant as string) ?? undefined,
+        applicationId: appId,
+        credential: cred,
+      });
       if (problem) connectionFailed(call, problem);
     }
   }
@@ -172,7 +244,14 @@ export const setMigrationEndpoint: CmdletImpl = (call) => {
     o[SECRET] = cred ?? null;
     o.Username = cred?.userName ?? null;
   }
-  for (const k of ["ApplicationId", "RemoteServer", "MaxConcurrentMigrations", "MaxConcurrentIncrementalSyncs", "AppSecretKeyVaultUrl"]) if (has(call, k)) o[k] = call.params[k];
+  for (const k of [
+    "ApplicationId",
+    "RemoteServer",
+    "MaxConcurrentMigrations",
+    "MaxConcurrentIncrementalSyncs",
+    "AppSecretKeyVaultUrl",
+  ])
+    if (has(call, k)) o[k] = call.params[k];
   if (JSON.stringify(o) === before) noChangeWarning(call, String(o.Identity));
   else {
     markChanged(call, o);
@@ -185,7 +264,9 @@ export const removeMigrationEndpoint: CmdletImpl = (call) => {
   const id = str(call, "Identity")!;
   const s = endpointByIdentity(call, id);
   if (!s) return notFound(call, id);
-  const inUse = [...call.tenant.exchange.migrationBatches.values()].find((b) => String(b.obj.SourceEndpoint).toLowerCase() === String(s.obj.Name).toLowerCase());
+  const inUse = [...call.tenant.exchange.migrationBatches.values()].find(
+    (b) => String(b.obj.SourceEndpoint).toLowerCase() === String(s.obj.Name).toLowerCase(),
+  );
   if (inUse) {
     // Inferred text: there is no public capture of this refusal.
     raise(call, {

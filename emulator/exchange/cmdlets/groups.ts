@@ -2,14 +2,26 @@
 // app-only caller need -BypassSecurityGroupManagerCheck (MP): an app is never among a group's ManagedBy.
 
 import { isVisible, stored, type Rec, type Stored } from "../../model";
-import { alreadyExists, has, noChangeWarning, proxyInUse, raise, referenceNotFound, requireHydrated, str, type Call, type CmdletImpl } from "../call";
+import {
+  alreadyExists,
+  has,
+  noChangeWarning,
+  proxyInUse,
+  raise,
+  referenceNotFound,
+  requireHydrated,
+  str,
+  type Call,
+  type CmdletImpl,
+} from "../call";
 import { drop, findAll, proxyOwner, resolve, touched, visibleRecipients } from "../lookup";
 import { groupObject, INTERNAL_PREFIX, newGuid, proxyList } from "../recipient";
 import { applyMulti, markChanged, opathFilter, resultSize, setProperties, storeNew } from "./common";
 import { applyEmailAddresses, defaultDomain } from "./addresses";
 
 const MEMBERS = `${INTERNAL_PREFIX}members`;
-const isGroup = (o: Rec) => o.RecipientType === "MailUniversalSecurityGroup" || o.RecipientType === "MailUniversalDistributionGroup";
+const isGroup = (o: Rec) =>
+  o.RecipientType === "MailUniversalSecurityGroup" || o.RecipientType === "MailUniversalDistributionGroup";
 
 function group(call: Call, identity: string): Stored {
   return resolve(call, identity, isGroup);
@@ -49,14 +61,19 @@ export const newDistributionGroup: CmdletImpl = (call) => {
   requireHydrated(call);
   const t = call.tenant;
   const name = str(call, "Name")!;
-  if (findAll(t.exchange.recipients, name, (o) => String(o.Name).toLowerCase() === name.toLowerCase()).length) alreadyExists(call, "group", name);
+  if (findAll(t.exchange.recipients, name, (o) => String(o.Name).toLowerCase() === name.toLowerCase()).length)
+    alreadyExists(call, "group", name);
   const alias = str(call, "Alias") ?? aliasFrom(name);
   const primary = str(call, "PrimarySmtpAddress") ?? `${alias}@${defaultDomain(t)}`;
   const proxies = proxyList(primary, [`${alias}@${t.initialDomain}`]);
   for (const p of proxies) if (proxyOwner(t, p)) proxyInUse(call, p);
   const members = applyMulti([], call.params.Members).map((m) => String(recipientRef(call, String(m)).Guid));
   const me = callerName(call);
-  const managedBy = has(call, "ManagedBy") ? applyMulti([], call.params.ManagedBy).map((m) => String(recipientRef(call, String(m)).Name)) : me ? [me] : [];
+  const managedBy = has(call, "ManagedBy")
+    ? applyMulti([], call.params.ManagedBy).map((m) => String(recipientRef(call, String(m)).Name))
+    : me
+      ? [me]
+      : [];
   const security = call.params.Type === "Security";
   const entraId = newGuid(call.ctx.random);
   const g = groupObject(
@@ -81,7 +98,17 @@ export const newDistributionGroup: CmdletImpl = (call) => {
       if (!members.includes(String(o.Guid))) members.push(String(o.Guid));
     }
   }
-  setProperties(call, g, ["Name", "Alias", "DisplayName", "PrimarySmtpAddress", "Type", "ManagedBy", "Members", "CopyOwnerToMember", "OrganizationalUnit"]);
+  setProperties(call, g, [
+    "Name",
+    "Alias",
+    "DisplayName",
+    "PrimarySmtpAddress",
+    "Type",
+    "ManagedBy",
+    "Members",
+    "CopyOwnerToMember",
+    "OrganizationalUnit",
+  ]);
   storeNew(call, t.exchange.recipients, g);
   // Exchange writes the group to Entra too; Graph shows it as a mail-enabled (security) group.
   t.directory.groups.set(
@@ -129,7 +156,8 @@ export const setDistributionGroup: CmdletImpl = (call) => {
   const g = s.obj;
   requireManager(call, g);
   const before = JSON.stringify(g);
-  if (has(call, "ManagedBy")) g.ManagedBy = applyMulti(g.ManagedBy, call.params.ManagedBy).map((m) => String(recipientRef(call, String(m)).Name));
+  if (has(call, "ManagedBy"))
+    g.ManagedBy = applyMulti(g.ManagedBy, call.params.ManagedBy).map((m) => String(recipientRef(call, String(m)).Name));
   applyEmailAddresses(call, g);
   setProperties(call, g, ["ManagedBy", "EmailAddresses", "PrimarySmtpAddress", "WindowsEmailAddress", "RoomList"]);
   if (has(call, "Name")) g.Identity = g.Id = g.Name;
@@ -147,7 +175,21 @@ export const removeDistributionGroup: CmdletImpl = (call) => {
   return [];
 };
 
-const REDUCED = ["Name", "Alias", "DisplayName", "Identity", "Guid", "ExchangeObjectId", "ExternalDirectoryObjectId", "PrimarySmtpAddress", "EmailAddresses", "RecipientType", "RecipientTypeDetails", "DistinguishedName", "LegacyExchangeDN"];
+const REDUCED = [
+  "Name",
+  "Alias",
+  "DisplayName",
+  "Identity",
+  "Guid",
+  "ExchangeObjectId",
+  "ExternalDirectoryObjectId",
+  "PrimarySmtpAddress",
+  "EmailAddresses",
+  "RecipientType",
+  "RecipientTypeDetails",
+  "DistinguishedName",
+  "LegacyExchangeDN",
+];
 
 function reduced(o: Rec): Rec {
   const out: Rec = {};
@@ -159,7 +201,11 @@ export const getDistributionGroupMember: CmdletImpl = (call) => {
   const g = group(call, str(call, "Identity")!).obj;
   const out: Rec[] = [];
   for (const guid of g[MEMBERS] as string[]) {
-    const m = call.tenant.exchange.recipients.get(guid.toLowerCase()) ?? (call.params.IncludeSoftDeletedObjects === true ? call.tenant.exchange.softDeletedRecipients.get(guid.toLowerCase()) : undefined);
+    const m =
+      call.tenant.exchange.recipients.get(guid.toLowerCase()) ??
+      (call.params.IncludeSoftDeletedObjects === true
+        ? call.tenant.exchange.softDeletedRecipients.get(guid.toLowerCase())
+        : undefined);
     if (m) out.push(reduced(m.obj));
   }
   return resultSize(call, out);
@@ -174,7 +220,10 @@ export const addDistributionGroupMember: CmdletImpl = (call) => {
   const members = g[MEMBERS] as string[];
   if (members.includes(String(m.Guid))) {
     // AZT error.rs test text; type from CIPP-NE.
-    raise(call, { type: "Microsoft.Exchange.Management.Tasks.MemberAlreadyExistsException", text: `The recipient "${member}" is already a member of the group.` });
+    raise(call, {
+      type: "Microsoft.Exchange.Management.Tasks.MemberAlreadyExistsException",
+      text: `The recipient "${member}" is already a member of the group.`,
+    });
   }
   members.push(String(m.Guid));
   markChanged(call, g);
@@ -191,7 +240,10 @@ export const removeDistributionGroupMember: CmdletImpl = (call) => {
   const i = members.indexOf(String(m.Guid));
   if (i < 0) {
     // AZT error.rs test text; exception type inferred.
-    raise(call, { type: "Microsoft.Exchange.Management.Tasks.MemberNotFoundException", text: `The recipient "${member}" isn't a member of the group.` });
+    raise(call, {
+      type: "Microsoft.Exchange.Management.Tasks.MemberNotFoundException",
+      text: `The recipient "${member}" isn't a member of the group.`,
+    });
   }
   members.splice(i, 1);
   markChanged(call, g);
@@ -205,7 +257,8 @@ export const updateDistributionGroupMember: CmdletImpl = (call) => {
   const current = g[MEMBERS] as string[];
   const wanted = applyMulti([], call.params.Members).map((m) => String(recipientRef(call, String(m)).Guid));
   const next = [...new Set(wanted)];
-  if (next.length === current.length && next.every((x) => current.includes(x))) noChangeWarning(call, String(g.Identity));
+  if (next.length === current.length && next.every((x) => current.includes(x)))
+    noChangeWarning(call, String(g.Identity));
   g[MEMBERS] = next;
   markChanged(call, g);
   return [];

@@ -45,7 +45,9 @@ export const newMailUser: CmdletImpl = (call) => {
   checkProxies(call, proxies);
   // Without a Microsoft Online Services ID the Entra user is named after the alias in the initial domain.
   const upn = msoId ?? `${alias}@${t.initialDomain}`;
-  if ([...t.directory.users.values()].some((u) => String(u.obj.userPrincipalName).toLowerCase() === upn.toLowerCase())) {
+  if (
+    [...t.directory.users.values()].some((u) => String(u.obj.userPrincipalName).toLowerCase() === upn.toLowerCase())
+  ) {
     uniqueValue(call, "MicrosoftOnlineServicesID", upn);
   }
   const userId = newGuid(call.ctx.random);
@@ -132,7 +134,8 @@ function resolveForSet(call: Call): Stored {
   const id = str(call, "Identity")!;
   const t = call.tenant;
   if (!SOFT_DELETED_SWITCHES.some((sw) => call.params[sw] === true)) return resolve(call, id, isMailUser);
-  if (findAll(t.exchange.recipients, id, isMailUser).some((s) => isVisible(s, call.now))) return resolve(call, id, isMailUser);
+  if (findAll(t.exchange.recipients, id, isMailUser).some((s) => isVisible(s, call.now)))
+    return resolve(call, id, isMailUser);
   return resolve(call, id, isMailUser, t.exchange.softDeletedRecipients);
 }
 
@@ -149,10 +152,15 @@ export const setMailUser: CmdletImpl = (call) => {
   const o = s.obj;
   const before = JSON.stringify(o);
   applyEmailAddresses(call, o);
-  if (has(call, "ExternalEmailAddress")) o.ExternalEmailAddress = call.params.ExternalEmailAddress ? externalAddress(String(call.params.ExternalEmailAddress)) : "";
-  if (has(call, "MicrosoftOnlineServicesID")) o.UserPrincipalName = o.MicrosoftOnlineServicesID = call.params.MicrosoftOnlineServicesID;
+  if (has(call, "ExternalEmailAddress"))
+    o.ExternalEmailAddress = call.params.ExternalEmailAddress
+      ? externalAddress(String(call.params.ExternalEmailAddress))
+      : "";
+  if (has(call, "MicrosoftOnlineServicesID"))
+    o.UserPrincipalName = o.MicrosoftOnlineServicesID = call.params.MicrosoftOnlineServicesID;
   let heldBefore = false;
-  for (const [sw, apply] of Object.entries(HOLD_SWITCHES)) if (call.params[sw] === true) heldBefore = apply(o) || heldBefore;
+  for (const [sw, apply] of Object.entries(HOLD_SWITCHES))
+    if (call.params[sw] === true) heldBefore = apply(o) || heldBefore;
   if (heldBefore) o.DelayHoldApplied = true;
   if (call.params.ExcludeFromAllHolds === true) excludeFromAllHolds(o);
   if (call.params.RemoveDelayHoldApplied === true) o.DelayHoldApplied = false;
@@ -166,10 +174,23 @@ export const setMailUser: CmdletImpl = (call) => {
     removeHolds(o, (h) => ex.some((x) => h.toLowerCase().includes(x)));
   }
   const control = [
-    "EmailAddresses", "PrimarySmtpAddress", "WindowsEmailAddress", "ExternalEmailAddress", "MicrosoftOnlineServicesID", "Password",
-    "RemoveDelayHoldApplied", "RemoveDelayReleaseHoldApplied", "RemoveOrphanedHolds", "ExcludeFromOrgHolds", "RemoveDisabledArchive",
-    "RemoveMailboxProvisioningConstraint", "RecalculateInactiveMailUser", "EnableLitigationHoldForMigration", "UnblockForwardSyncPostCrossTenantMigration",
-    ...Object.keys(HOLD_SWITCHES), "ExcludeFromAllHolds",
+    "EmailAddresses",
+    "PrimarySmtpAddress",
+    "WindowsEmailAddress",
+    "ExternalEmailAddress",
+    "MicrosoftOnlineServicesID",
+    "Password",
+    "RemoveDelayHoldApplied",
+    "RemoveDelayReleaseHoldApplied",
+    "RemoveOrphanedHolds",
+    "ExcludeFromOrgHolds",
+    "RemoveDisabledArchive",
+    "RemoveMailboxProvisioningConstraint",
+    "RecalculateInactiveMailUser",
+    "EnableLitigationHoldForMigration",
+    "UnblockForwardSyncPostCrossTenantMigration",
+    ...Object.keys(HOLD_SWITCHES),
+    "ExcludeFromAllHolds",
   ];
   setProperties(call, o, control);
   if (call.params.EnableLitigationHoldForMigration === true) o.LitigationHoldEnabled = true;
@@ -190,12 +211,19 @@ function syncEntraUser(t: TenantState, o: Rec): void {
 }
 
 function onHold(o: Rec): boolean {
-  return o.LitigationHoldEnabled === true || o.DelayHoldApplied === true || o.DelayReleaseHoldApplied === true || o.ComplianceTagHoldApplied === true || ((o.InPlaceHolds as string[]) ?? []).length > 0;
+  return (
+    o.LitigationHoldEnabled === true ||
+    o.DelayHoldApplied === true ||
+    o.DelayReleaseHoldApplied === true ||
+    o.ComplianceTagHoldApplied === true ||
+    ((o.InPlaceHolds as string[]) ?? []).length > 0
+  );
 }
 
 const ENTRA_BLOCK =
   "This mail enabled user cannot be permanently deleted since there is a user associated with this mail enabled user in Azure Active Directory. You will first need to delete the user in Azure Active Directory.";
-const HOLD_BLOCK = "Unable to permanently delete mail enabled user. The mail enabled user has litigation hold or In-Place hold applied on it. Please remove the hold before trying to delete";
+const HOLD_BLOCK =
+  "Unable to permanently delete mail enabled user. The mail enabled user has litigation hold or In-Place hold applied on it. Please remove the hold before trying to delete";
 
 export const removeMailUser: CmdletImpl = (call) => {
   const t = call.tenant;
@@ -205,15 +233,18 @@ export const removeMailUser: CmdletImpl = (call) => {
   if (active.length || !purge) {
     const s = active.length ? active[0] : resolve(call, id, isMailUser);
     if (purge) {
-      if (t.directory.users.has(String(s.obj.ExternalDirectoryObjectId))) raise(call, { type: "Microsoft.Exchange.Management.RecipientTasks.RecipientTaskException", text: ENTRA_BLOCK });
+      if (t.directory.users.has(String(s.obj.ExternalDirectoryObjectId)))
+        raise(call, { type: "Microsoft.Exchange.Management.RecipientTasks.RecipientTaskException", text: ENTRA_BLOCK });
     }
     softDelete(t, s, call.now);
     deleteEntraUser(t, String(s.obj.ExternalDirectoryObjectId), call.now);
     return [];
   }
   const s = resolve(call, id, isMailUser, t.exchange.softDeletedRecipients);
-  if (t.directory.users.has(String(s.obj.ExternalDirectoryObjectId))) raise(call, { type: "Microsoft.Exchange.Management.RecipientTasks.RecipientTaskException", text: ENTRA_BLOCK });
-  if (onHold(s.obj)) raise(call, { type: "Microsoft.Exchange.Management.RecipientTasks.RecipientTaskException", text: HOLD_BLOCK });
+  if (t.directory.users.has(String(s.obj.ExternalDirectoryObjectId)))
+    raise(call, { type: "Microsoft.Exchange.Management.RecipientTasks.RecipientTaskException", text: ENTRA_BLOCK });
+  if (onHold(s.obj))
+    raise(call, { type: "Microsoft.Exchange.Management.RecipientTasks.RecipientTaskException", text: HOLD_BLOCK });
   drop(t.exchange.softDeletedRecipients, s);
   return [];
 };
@@ -233,7 +264,10 @@ function deleteEntraUser(t: TenantState, id: string, now: number): void {
   const u = t.directory.users.get(id);
   if (!u) return;
   t.directory.users.delete(id);
-  t.directory.deletedItems.set(id, { obj: { ...u.obj, "@odata.type": "#microsoft.graph.user", deletedDateTime: new Date(now).toISOString() }, meta: u.meta });
+  t.directory.deletedItems.set(id, {
+    obj: { ...u.obj, "@odata.type": "#microsoft.graph.user", deletedDateTime: new Date(now).toISOString() },
+    meta: u.meta,
+  });
 }
 
 /**

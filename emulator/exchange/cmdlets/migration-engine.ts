@@ -75,7 +75,12 @@ export function beginCompleting(t: TenantState, b: Rec, at: number): void {
   refreshCounts(t, b);
 }
 
-export function advanceMigrations(state: EmulatorState, now: number, knobs: ExchangeKnobs, consentPropagationMs = 0): void {
+export function advanceMigrations(
+  state: EmulatorState,
+  now: number,
+  knobs: ExchangeKnobs,
+  consentPropagationMs = 0,
+): void {
   for (const t of state.tenants.values()) {
     for (const [key, s] of [...t.exchange.migrationBatches.entries()]) {
       const b = s.obj;
@@ -83,7 +88,11 @@ export function advanceMigrations(state: EmulatorState, now: number, knobs: Exch
       for (let guard = 0; guard < 6; guard++) {
         const at = b[PHASE_AT] as number | null;
         const due = completeAfterMs(b);
-        if ((b.Status === "Synced" || b.Status === "SyncedwithErrors") && ((b.SyncedCount as number) > 0) && (b.AutoComplete === true || (due !== undefined && due <= now))) {
+        if (
+          (b.Status === "Synced" || b.Status === "SyncedwithErrors") &&
+          (b.SyncedCount as number) > 0 &&
+          (b.AutoComplete === true || (due !== undefined && due <= now))
+        ) {
           beginCompleting(t, b, Math.max(at ?? now, due ?? at ?? now));
           continue;
         }
@@ -92,7 +101,8 @@ export function advanceMigrations(state: EmulatorState, now: number, knobs: Exch
         const next = at + ms;
         if (b.Status === "Removing") {
           t.exchange.migrationBatches.delete(key);
-          for (const [uk, u] of [...t.exchange.migrationUsers.entries()]) if (u.obj[BATCH] === b.BatchGuid) t.exchange.migrationUsers.delete(uk);
+          for (const [uk, u] of [...t.exchange.migrationUsers.entries()])
+            if (u.obj[BATCH] === b.BatchGuid) t.exchange.migrationUsers.delete(uk);
           break;
         }
         if (b.Status === "Starting") {
@@ -101,7 +111,8 @@ export function advanceMigrations(state: EmulatorState, now: number, knobs: Exch
           b[PHASE_AT] = next;
         } else if (b.Status === "Stopping") {
           b.Status = "Stopped";
-          for (const u of usersOf(t, b)) if (!["Failed", "Completed", "Synced"].includes(String(u.Status))) setStatus(u, "Stopped");
+          for (const u of usersOf(t, b))
+            if (!["Failed", "Completed", "Synced"].includes(String(u.Status))) setStatus(u, "Stopped");
           b[PHASE_AT] = null;
         } else if (b.Status === "Syncing") {
           sync(state, t, b, next, knobs, consentPropagationMs);
@@ -151,8 +162,17 @@ function usersOf(t: TenantState, b: Rec): Rec[] {
   return [...t.exchange.migrationUsers.values()].map((s) => s.obj).filter((u) => u[BATCH] === b.BatchGuid);
 }
 
-function sync(state: EmulatorState, t: TenantState, b: Rec, now: number, knobs: ExchangeKnobs, consentMs: number): void {
-  const endpoint = [...t.exchange.migrationEndpoints.values()].find((e) => String(e.obj.Name) === String(b.SourceEndpoint))?.obj;
+function sync(
+  state: EmulatorState,
+  t: TenantState,
+  b: Rec,
+  now: number,
+  knobs: ExchangeKnobs,
+  consentMs: number,
+): void {
+  const endpoint = [...t.exchange.migrationEndpoints.values()].find(
+    (e) => String(e.obj.Name) === String(b.SourceEndpoint),
+  )?.obj;
   for (const u of usersOf(t, b)) {
     if (u.Status !== "Syncing") continue;
     const problem = userProblem(state, t, b, u, endpoint, now, knobs, consentMs);
@@ -171,25 +191,54 @@ function sync(state: EmulatorState, t: TenantState, b: Rec, now: number, knobs: 
   const failed = b.FailedCount as number;
   b.Status = failed === b.TotalCount ? "Failed" : failed > 0 ? "SyncedwithErrors" : "Synced";
   // A retry in a completed batch that synced nobody leaves it as it was: completed, with errors.
-  if ((b.FinalizedCount as number) > 0 && (b.SyncedCount as number) === 0) b.Status = failed > 0 ? "CompletedWithErrors" : "Completed";
+  if ((b.FinalizedCount as number) > 0 && (b.SyncedCount as number) === 0)
+    b.Status = failed > 0 ? "CompletedWithErrors" : "Completed";
 }
 
 /** [exception type, text] of the first reason this user cannot move, following Microsoft's list of failures. */
-function userProblem(state: EmulatorState, t: TenantState, b: Rec, u: Rec, endpoint: Rec | undefined, now: number, knobs: ExchangeKnobs, consentMs: number): [string, string] | undefined {
+function userProblem(
+  state: EmulatorState,
+  t: TenantState,
+  b: Rec,
+  u: Rec,
+  endpoint: Rec | undefined,
+  now: number,
+  knobs: ExchangeKnobs,
+  consentMs: number,
+): [string, string] | undefined {
   const target = t.exchange.recipients.get(String(u[TARGET]).toLowerCase())?.obj;
   if (!target || target.RecipientTypeDetails !== "MailUser") {
-    return ["MigrationUserTypeIncorrectException", `The migration user type for '${u.EmailAddress}' is not correct. Please ensure it has RecipientTypeDetails:MailUser`];
+    return [
+      "MigrationUserTypeIncorrectException",
+      `The migration user type for '${u.EmailAddress}' is not correct. Please ensure it has RecipientTypeDetails:MailUser`,
+    ];
   }
-  if (!endpoint || !endpoint.RemoteTenant) return ["MigrationEndpointNotFoundException", `The migration endpoint '${b.SourceEndpoint}' isn't a cross-tenant endpoint.`];
+  if (!endpoint || !endpoint.RemoteTenant)
+    return [
+      "MigrationEndpointNotFoundException",
+      `The migration endpoint '${b.SourceEndpoint}' isn't a cross-tenant endpoint.`,
+    ];
   const problem = crossTenantProblem(
     { state, tenant: t, now, consentPropagationMs: consentMs },
-    { remoteServer: String(endpoint.RemoteServer), remoteTenant: String(endpoint.RemoteTenant), applicationId: endpoint.ApplicationId as string, credential: (endpoint[SECRET] as { userName: string; password: string }) ?? undefined },
+    {
+      remoteServer: String(endpoint.RemoteServer),
+      remoteTenant: String(endpoint.RemoteTenant),
+      applicationId: endpoint.ApplicationId as string,
+      credential: (endpoint[SECRET] as { userName: string; password: string }) ?? undefined,
+    },
   );
   if (problem) return ["MigrationServerConnectionFailedException", problem];
   const source = findTenant(state, String(endpoint.RemoteTenant))!;
-  if (target.ExchangeGuid === ZERO_GUID) return ["MissingExchangeGuidException", `The target MailUser '${u.EmailAddress}' has no ExchangeGuid.`];
-  const src = [...source.exchange.recipients.values()].find((s) => s.obj.RecipientType === "UserMailbox" && s.obj.ExchangeGuid === target.ExchangeGuid)?.obj;
-  if (!src) return ["SourceMailboxNotFoundException", `No mailbox with ExchangeGuid '${target.ExchangeGuid}' was found in '${source.initialDomain}'.`];
+  if (target.ExchangeGuid === ZERO_GUID)
+    return ["MissingExchangeGuidException", `The target MailUser '${u.EmailAddress}' has no ExchangeGuid.`];
+  const src = [...source.exchange.recipients.values()].find(
+    (s) => s.obj.RecipientType === "UserMailbox" && s.obj.ExchangeGuid === target.ExchangeGuid,
+  )?.obj;
+  if (!src)
+    return [
+      "SourceMailboxNotFoundException",
+      `No mailbox with ExchangeGuid '${target.ExchangeGuid}' was found in '${source.initialDomain}'.`,
+    ];
   const proxies = (target.EmailAddresses as string[]).map((p) => p.toLowerCase());
   if (!proxies.includes(`x500:${String(src.LegacyExchangeDN).toLowerCase()}`)) {
     return ["MissingLegacyExchangeDNException", "LegacyExchangeDN not found as an X500 ProxyAddress on Target Object."];
@@ -198,28 +247,42 @@ function userProblem(state: EmulatorState, t: TenantState, b: Rec, u: Rec, endpo
     return ["ArchiveGuidMismatchException", `ArchiveGuid mismatch. Expected value: ${src.ArchiveGuid}`];
   }
   const aux = ((src.MailboxLocations as string[]) ?? []).filter((l) => l.includes(";AuxArchive;")).length;
-  if (aux > 12) return ["AuxArchiveNotFoundInTargetRecipientException", `The source mailbox has ${aux} auxiliary archives; at most 12 can move.`];
+  if (aux > 12)
+    return [
+      "AuxArchiveNotFoundInTargetRecipientException",
+      `The source mailbox has ${aux} auxiliary archives; at most 12 can move.`,
+    ];
   const domain = String(b.TargetDeliveryDomain ?? "").toLowerCase();
   if (!proxies.some((p) => p.startsWith("smtp:") && p.endsWith(`@${domain}`))) {
-    return ["TargetDeliveryDomainMismatchPermanentException", `The target MailUser has no proxy address in the target delivery domain '${b.TargetDeliveryDomain}'.`];
+    return [
+      "TargetDeliveryDomainMismatchPermanentException",
+      `The target MailUser has no proxy address in the target delivery domain '${b.TargetDeliveryDomain}'.`,
+    ];
   }
   if (knobs.enforceMigrationScope) {
     const scope = scopeProblem(t, source, src, endpoint);
     if (scope) return ["MailboxNotInCrossTenantMigrationScopeException", scope];
   }
   if (!licensed(t, target) && !licensed(source, src)) {
-    return ["CrossTenantMigrationWithoutLicensePermanentException", `No license was found for '${u.EmailAddress}'. Assign a Cross Tenant User Data Migration license in the source or target tenant.`];
+    return [
+      "CrossTenantMigrationWithoutLicensePermanentException",
+      `No license was found for '${u.EmailAddress}'. Assign a Cross Tenant User Data Migration license in the source or target tenant.`,
+    ];
   }
   return undefined;
 }
 
 function capabilities(r: Rec): string[] {
-  return String(r.MailboxMoveCapability ?? "").split(",").map((c) => c.trim().toLowerCase());
+  return String(r.MailboxMoveCapability ?? "")
+    .split(",")
+    .map((c) => c.trim().toLowerCase());
 }
 
 function scopeProblem(target: TenantState, source: TenantState, mbx: Rec, endpoint: Rec): string | undefined {
   const rel = (t: TenantState, partner: TenantState) =>
-    [...t.exchange.organizationRelationships.values()].map((s) => s.obj).find((r) => (r.DomainNames as string[]).some((d) => d.toLowerCase() === partner.tenantId.toLowerCase()));
+    [...t.exchange.organizationRelationships.values()]
+      .map((s) => s.obj)
+      .find((r) => (r.DomainNames as string[]).some((d) => d.toLowerCase() === partner.tenantId.toLowerCase()));
   const inbound = rel(target, source);
   if (!inbound || inbound.MailboxMoveEnabled !== true || !capabilities(inbound).includes("inbound")) {
     return `The target organization relationship for tenant '${source.tenantId}' doesn't allow inbound mailbox moves.`;
@@ -236,33 +299,65 @@ function scopeProblem(target: TenantState, source: TenantState, mbx: Rec, endpoi
     const g = findAll(source.exchange.recipients, name)[0]?.obj;
     return !!g && ((g[`${INTERNAL_PREFIX}members`] as string[]) ?? []).includes(String(mbx.Guid));
   });
-  if (!inScope) return `The mailbox '${mbx.PrimarySmtpAddress}' isn't in the migration scope published by the source organization relationship.`;
+  if (!inScope)
+    return `The mailbox '${mbx.PrimarySmtpAddress}' isn't in the migration scope published by the source organization relationship.`;
   return undefined;
 }
 
 function licensed(t: TenantState, r: Rec): boolean {
   if (((r.PersistedCapabilities as string[]) ?? []).includes("ExchangeT2TMbxMove")) return true;
-  const skus = t.directory.subscribedSkus.filter((s) => CTMM_SKU_PART.test(String(s.skuPartNumber))).map((s) => String(s.skuId).toLowerCase());
+  const skus = t.directory.subscribedSkus
+    .filter((s) => CTMM_SKU_PART.test(String(s.skuPartNumber)))
+    .map((s) => String(s.skuId).toLowerCase());
   const user = t.directory.users.get(String(r.ExternalDirectoryObjectId))?.obj;
   return !!user && ((user.assignedLicenses as Rec[]) ?? []).some((l) => skus.includes(String(l.skuId).toLowerCase()));
 }
 
 const MAILBOX_ONLY = [
-  "Database", "ArchiveStatus", "ArchiveState", "ArchiveDatabase", "AutoExpandingArchiveEnabled", "ProhibitSendQuota", "ProhibitSendReceiveQuota",
-  "IssueWarningQuota", "RecoverableItemsWarningQuota", "RetainDeletedItemsFor", "SingleItemRecoveryEnabled", "RetentionPolicy", "IsMailboxEnabled",
-  "IsSoftDeletedByDisable", "SKUAssigned", "WhenMailboxCreated", "LitigationHoldDate", "LitigationHoldOwner", "LitigationHoldDuration", "MailboxMoveFlags", "MailboxMoveBatchName",
+  "Database",
+  "ArchiveStatus",
+  "ArchiveState",
+  "ArchiveDatabase",
+  "AutoExpandingArchiveEnabled",
+  "ProhibitSendQuota",
+  "ProhibitSendReceiveQuota",
+  "IssueWarningQuota",
+  "RecoverableItemsWarningQuota",
+  "RetainDeletedItemsFor",
+  "SingleItemRecoveryEnabled",
+  "RetentionPolicy",
+  "IsMailboxEnabled",
+  "IsSoftDeletedByDisable",
+  "SKUAssigned",
+  "WhenMailboxCreated",
+  "LitigationHoldDate",
+  "LitigationHoldOwner",
+  "LitigationHoldDuration",
+  "MailboxMoveFlags",
+  "MailboxMoveBatchName",
 ];
 
 function complete(state: EmulatorState, t: TenantState, b: Rec, now: number): void {
-  const endpoint = [...t.exchange.migrationEndpoints.values()].find((e) => String(e.obj.Name) === String(b.SourceEndpoint))?.obj;
+  const endpoint = [...t.exchange.migrationEndpoints.values()].find(
+    (e) => String(e.obj.Name) === String(b.SourceEndpoint),
+  )?.obj;
   const source = endpoint ? findTenant(state, String(endpoint.RemoteTenant)) : undefined;
   const when = new Date(now).toISOString();
   for (const u of usersOf(t, b)) {
     if (u.Status !== "Completing") continue;
     const ts = t.exchange.recipients.get(String(u[TARGET]).toLowerCase());
-    const ss = source && ts ? [...source.exchange.recipients.values()].find((s) => s.obj.RecipientType === "UserMailbox" && s.obj.ExchangeGuid === ts.obj.ExchangeGuid) : undefined;
+    const ss =
+      source && ts
+        ? [...source.exchange.recipients.values()].find(
+            (s) => s.obj.RecipientType === "UserMailbox" && s.obj.ExchangeGuid === ts.obj.ExchangeGuid,
+          )
+        : undefined;
     if (!ts || !ss || !source) {
-      fail(u, "MigrationPermanentException", "The move could not be completed because the source or target object changed.");
+      fail(
+        u,
+        "MigrationPermanentException",
+        "The move could not be completed because the source or target object changed.",
+      );
       continue;
     }
     const target = ts.obj;
@@ -271,8 +366,11 @@ function complete(state: EmulatorState, t: TenantState, b: Rec, now: number): vo
     const auxes = ((src.MailboxLocations as string[]) ?? []).filter((l) => l.includes(";AuxArchive;")).length;
     const locations = [`1;${target.ExchangeGuid};Primary;${t.initialDomain};${newGuid(Math.random)}`];
     if (hasArchive) locations.push(`1;${target.ArchiveGuid};MainArchive;${t.initialDomain};${newGuid(Math.random)}`);
-    for (let i = 0; i < auxes; i++) locations.push(`1;${newGuid(Math.random)};AuxArchive;${t.initialDomain};${newGuid(Math.random)}`);
-    const deliveryProxy = (target.EmailAddresses as string[]).find((p) => /^smtp:/i.test(p) && p.toLowerCase().endsWith(`@${String(b.TargetDeliveryDomain).toLowerCase()}`));
+    for (let i = 0; i < auxes; i++)
+      locations.push(`1;${newGuid(Math.random)};AuxArchive;${t.initialDomain};${newGuid(Math.random)}`);
+    const deliveryProxy = (target.EmailAddresses as string[]).find(
+      (p) => /^smtp:/i.test(p) && p.toLowerCase().endsWith(`@${String(b.TargetDeliveryDomain).toLowerCase()}`),
+    );
     // Target: the MailUser becomes a mailbox of the source's type.
     delete target.ExternalEmailAddress;
     Object.assign(target, {

@@ -23,7 +23,9 @@ export const getAcceptedDomain: CmdletImpl = (call) => {
   const id = str(call, "Identity");
   const all = call.tenant.exchange.acceptedDomains;
   if (id === undefined) return all;
-  const hit = all.filter((d) => [d.Name, d.DomainName, d.Guid].some((v) => String(v).toLowerCase() === id.toLowerCase()));
+  const hit = all.filter((d) =>
+    [d.Name, d.DomainName, d.Guid].some((v) => String(v).toLowerCase() === id.toLowerCase()),
+  );
   if (!hit.length) notFound(call, id);
   return hit;
 };

@@ -28,7 +28,9 @@ export const getRecipient: CmdletImpl = (call) => {
   const details = call.params.RecipientTypeDetails as string[] | undefined;
   const filter = opathFilter(call);
   const keep = (o: Rec) =>
-    (!types || types.includes(String(o.RecipientType))) && (!details || details.includes(String(o.RecipientTypeDetails))) && (!filter || filter(o));
+    (!types || types.includes(String(o.RecipientType))) &&
+    (!details || details.includes(String(o.RecipientTypeDetails))) &&
+    (!filter || filter(o));
   const maps = [call.tenant.exchange.recipients];
   if (call.params.IncludeSoftDeletedRecipients === true) maps.push(call.tenant.exchange.softDeletedRecipients);
   if (id !== undefined) {

@@ -2,7 +2,18 @@
 // tenant id (Microsoft's current guide), which is how our providers find a relationship again.
 
 import { isVisible, type Rec, type Stored } from "../../model";
-import { alreadyExists, has, noChangeWarning, notFound, raise, referenceNotFound, requireHydrated, str, type Call, type CmdletImpl } from "../call";
+import {
+  alreadyExists,
+  has,
+  noChangeWarning,
+  notFound,
+  raise,
+  referenceNotFound,
+  requireHydrated,
+  str,
+  type Call,
+  type CmdletImpl,
+} from "../call";
 import { findAll } from "../lookup";
 import { distinguishedName, newGuid } from "../recipient";
 import { applyMulti, markChanged, setProperties, storeNew } from "./common";
@@ -13,7 +24,11 @@ function all(call: Call): Stored[] {
 
 function byIdentity(call: Call, identity: string): Stored {
   const id = identity.toLowerCase();
-  const hit = all(call).filter((s) => isVisible(s, call.now) && [s.obj.Name, s.obj.Guid, s.obj.DistinguishedName].some((v) => String(v).toLowerCase() === id));
+  const hit = all(call).filter(
+    (s) =>
+      isVisible(s, call.now) &&
+      [s.obj.Name, s.obj.Guid, s.obj.DistinguishedName].some((v) => String(v).toLowerCase() === id),
+  );
   if (!hit.length) return notFound(call, identity);
   return hit[0];
 }
@@ -21,7 +36,9 @@ function byIdentity(call: Call, identity: string): Stored {
 export const getOrganizationRelationship: CmdletImpl = (call) => {
   const id = str(call, "Identity");
   if (id !== undefined) return [byIdentity(call, id).obj];
-  return all(call).filter((s) => isVisible(s, call.now)).map((s) => s.obj);
+  return all(call)
+    .filter((s) => isVisible(s, call.now))
+    .map((s) => s.obj);
 };
 
 /**
@@ -36,7 +53,9 @@ function publishedScopes(call: Call, requested: unknown[]): string[] {
     if (!hits.length) referenceNotFound(call, scope);
     const g = hits[0].obj;
     if (g.RecipientTypeDetails !== "MailUniversalSecurityGroup") {
-      call.warnings.push(`Access scope specified '${scope}' is not a security group. This scope will not be added to the organization relationship.`);
+      call.warnings.push(
+        `Access scope specified '${scope}' is not a security group. This scope will not be added to the organization relationship.`,
+      );
       continue;
     }
     if (!out.includes(String(g.Name))) out.push(String(g.Name));
@@ -69,7 +88,8 @@ function checkDomainsFree(call: Call, domains: unknown[], self?: Rec): void {
 export const newOrganizationRelationship: CmdletImpl = (call) => {
   requireHydrated(call);
   const name = str(call, "Name")!;
-  if (all(call).some((s) => String(s.obj.Name).toLowerCase() === name.toLowerCase())) alreadyExists(call, "organization relationship", name);
+  if (all(call).some((s) => String(s.obj.Name).toLowerCase() === name.toLowerCase()))
+    alreadyExists(call, "organization relationship", name);
   const domains = applyMulti([], call.params.DomainNames);
   checkDomainsFree(call, domains);
   const when = new Date(call.now).toISOString();
@@ -102,7 +122,9 @@ export const newOrganizationRelationship: CmdletImpl = (call) => {
     WhenCreated: when,
     WhenChanged: when,
   };
-  const scopes = has(call, "MailboxMovePublishedScopes") ? publishedScopes(call, applyMulti([], call.params.MailboxMovePublishedScopes)) : [];
+  const scopes = has(call, "MailboxMovePublishedScopes")
+    ? publishedScopes(call, applyMulti([], call.params.MailboxMovePublishedScopes))
+    : [];
   setProperties(call, o, ["Name", "DomainNames", "MailboxMovePublishedScopes"]);
   o.MailboxMovePublishedScopes = scopes;
   storeNew(call, call.tenant.exchange.organizationRelationships, o);
@@ -120,7 +142,10 @@ export const setOrganizationRelationship: CmdletImpl = (call) => {
     o.DomainNames = domains;
   }
   if (has(call, "MailboxMovePublishedScopes")) {
-    o.MailboxMovePublishedScopes = publishedScopes(call, applyMulti(o.MailboxMovePublishedScopes, call.params.MailboxMovePublishedScopes));
+    o.MailboxMovePublishedScopes = publishedScopes(
+      call,
+      applyMulti(o.MailboxMovePublishedScopes, call.params.MailboxMovePublishedScopes),
+    );
   }
   setProperties(call, o, ["DomainNames", "MailboxMovePublishedScopes"]);
   if (has(call, "Name")) o.Identity = o.Id = o.Name;
