@@ -11,6 +11,7 @@ import { useEmulator } from "./support/emulator";
 import { CliStack, emulatorConfig, nameOf, ROOT } from "../harness/pulumiCli";
 import { writesSince } from "./engineers-day.test";
 import { snapshot, type Snapshot } from "./support/tenantSnapshot";
+import { PAIR_RESOURCES, waveResources } from "./support/pairResources";
 
 jest.setTimeout(600_000);
 
@@ -18,23 +19,7 @@ const SANDBOX = parse(fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.sandbox.
   config: Record<string, unknown>;
 };
 const WAVE = ["alexw", "adelev", "meganb", "info", "diegos"];
-const RESOURCES = [
-  "organization-customization/source",
-  "organization-customization/target",
-  "migration-app",
-  "consent/target",
-  "consent/source",
-  "relationship/target",
-  "relationship/source",
-  "scoping-group",
-  "migration-endpoint",
-  "migration-app/secret-retirement",
-  "source-mailboxes/wave-1",
-  "readiness/wave-1",
-  "licences/wave-1",
-  "batch/wave-1",
-  ...WAVE.map((a) => `mailuser/${a}@contoso.com`),
-];
+const RESOURCES = [...PAIR_RESOURCES, ...waveResources("wave-1"), ...WAVE.map((a) => `mailuser/${a}@contoso.com`)];
 const COMPONENTS = ["pair", "source", "target", "wave-1"];
 
 const emulator = useEmulator();

@@ -24,6 +24,7 @@ import { writesSince } from "./engineers-day.test";
 import { BINNED_APP, afterDestroy, snapshot, type Snapshot } from "./support/tenantSnapshot";
 import { findTenant, type Rec, type TenantState } from "../emulator/model";
 import { SECRET as ENDPOINT_CREDENTIAL } from "../emulator/exchange/cmdlets/endpoints";
+import { PAIR_RESOURCES, waveResources } from "./support/pairResources";
 
 jest.setTimeout(600_000);
 
@@ -53,23 +54,7 @@ const SOURCE_SIDE = [
   "source-mailboxes/wave-1",
   "readiness/wave-1",
 ];
-const ONE_STACK = [
-  "organization-customization/source",
-  "organization-customization/target",
-  "migration-app",
-  "consent/target",
-  "consent/source",
-  "relationship/target",
-  "relationship/source",
-  "scoping-group",
-  "migration-endpoint",
-  "migration-app/secret-retirement",
-  "source-mailboxes/wave-1",
-  "readiness/wave-1",
-  "licences/wave-1",
-  "batch/wave-1",
-  ...WAVE.map((a) => `mailuser/${a}@contoso.com`),
-];
+const ONE_STACK = [...PAIR_RESOURCES, ...waveResources("wave-1"), ...WAVE.map((a) => `mailuser/${a}@contoso.com`)];
 const TARGET_STACK = "split-contoso";
 const SOURCE_STACK = "split-fabrikam";
 

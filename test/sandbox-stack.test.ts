@@ -28,6 +28,7 @@ import { findTenant, type Rec, type TenantState } from "../emulator/model";
 import type { Emulator } from "../emulator";
 import indexProgram = require("../index");
 import { FAKE_PWSH } from "../emulator/fakePwsh";
+import { PAIR_RESOURCES, waveResources } from "./support/pairResources";
 
 const root = path.resolve(__dirname, "..");
 const STACK = "sandbox";
@@ -78,20 +79,8 @@ const program = () => indexProgram();
 const WAVE = ["alexw", "adelev", "meganb", "info", "diegos"];
 const STAGED = WAVE.filter((a) => a !== "diegos");
 const RESOURCES = [
-  "organization-customization/source",
-  "organization-customization/target",
-  "migration-app",
-  "consent/target",
-  "consent/source",
-  "relationship/target",
-  "relationship/source",
-  "scoping-group",
-  "migration-endpoint",
-  "migration-app/secret-retirement",
-  "source-mailboxes/wave-1",
-  "readiness/wave-1",
-  "licences/wave-1",
-  "batch/wave-1",
+  ...PAIR_RESOURCES,
+  ...waveResources("wave-1"),
   ...WAVE.map((a) => `mailuser/${a}@contoso.com`),
 ].sort();
 const X500 = /^x500:/i;
