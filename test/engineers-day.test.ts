@@ -26,6 +26,7 @@ import type { Emulator } from "../emulator";
 import { NO_FAULTS, type FaultSpec } from "../emulator/options";
 import { DEFAULT_EXCHANGE_KNOBS } from "../emulator/exchange/knobs";
 import { FAKE_PWSH } from "../emulator/fakePwsh";
+import { PAIR_RESOURCES } from "./support/pairResources";
 
 export interface DayOptions {
   /** The emulator's fault knobs for the whole day; exact request accounting is only asserted without them. */
@@ -129,16 +130,7 @@ export function describeEngineersDay(title: string, opts: DayOptions = {}): void
       expect(Object.values(ops(plan)).every((op) => op === "create")).toBe(true);
       expect(Object.keys(ops(plan)).sort()).toEqual(
         [
-          "organization-customization/source",
-          "organization-customization/target",
-          "migration-app",
-          "consent/target",
-          "consent/source",
-          "relationship/target",
-          "relationship/source",
-          "scoping-group",
-          "migration-endpoint",
-          "migration-app/secret-retirement",
+          ...PAIR_RESOURCES,
           "source-mailboxes/wave-1",
           "readiness/wave-1",
           ...FIRST_WAVE.map((a) => `mailuser/${a.replace("fabrikam", "contoso")}`),
