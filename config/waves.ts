@@ -10,14 +10,8 @@ import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { StackConfigError } from "./stackConfig";
 import { parseBatch, parseSplit, type BatchPlan } from "./moveConfig";
-import {
-  BATCH_LIMIT,
-  domainProblem,
-  planUsers,
-  validateWave,
-  type DeclaredUser,
-  type PlannedUser,
-} from "../providers/staging/plan";
+import { domainProblem } from "../domain/addresses";
+import { BATCH_LIMIT, planUsers, validateWave, type DeclaredUser, type PlannedUser } from "../providers/staging/plan";
 
 export interface WavePlan {
   name: string;

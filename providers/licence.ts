@@ -9,7 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
 import { isUnknown, log, tenantFor, type Props, type ResourceImplementation } from "./context";
-import { addressProblem } from "./staging/plan";
+import { addressProblem } from "../domain/addresses";
 import { carriesMailboxMove, licencePool, skuPool, type LicencePool } from "./licence/sku";
 import {
   assignOne,

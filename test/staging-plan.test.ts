@@ -1,15 +1,8 @@
 // The pure staging plan: domain mapping, defaults, offline wave validation, x500 derivation; and the pure
 // assessment of source listings (blockers, moved users keeping their values). Table-driven.
 
-import {
-  addressProblem,
-  aliasProblem,
-  BATCH_LIMIT,
-  planUsers,
-  validateWave,
-  x500Addresses,
-  type PlannedUser,
-} from "../providers/staging/plan";
+import { addressProblem, aliasProblem } from "../domain/addresses";
+import { BATCH_LIMIT, planUsers, validateWave, x500Addresses, type PlannedUser } from "../providers/staging/plan";
 import { assess, blockersOf, type SourceMailbox } from "../providers/sourceMailboxes/assess";
 
 const MAP = { "dev.contoso.com": "contoso.com", "fabrikam.com": "contoso.com" };

@@ -12,7 +12,8 @@ export interface Scope {
   ids: string[];
 }
 
-const GROUP_SELECT = [
+/** What identifies a scope group however it is named; readiness reads the published scope with it too. */
+export const GROUP_SELECT = [
   "Name",
   "Identity",
   "Alias",

@@ -2,7 +2,7 @@
 // reject bad input), normalisation (addresses lower-case), and what counts as a change.
 
 import { isUnknown, type Props } from "../context";
-import { addressProblem, domainProblem } from "../staging/plan";
+import { addressProblem, domainProblem } from "../../domain/addresses";
 import type { ReadinessUser } from "./model";
 import { GUID } from "../../domain/ids";
 

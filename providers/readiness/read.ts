@@ -11,6 +11,7 @@ import { subscribedSkus } from "../licence/assign";
 import { sharedListing, SOURCE_MAILBOX_LISTING } from "../tenant/sharedListing";
 import { byAddress, type Listed, type ReadinessUser, type SourceFacts, type TargetFacts } from "./model";
 import { graphCall } from "../tenant/graph";
+import { GROUP_SELECT } from "../organizationRelationship/scopes";
 
 const TARGET_MAILUSER_SELECT = [
   "Name",
@@ -38,16 +39,6 @@ const RELATIONSHIP_SELECT = [
   "MailboxMoveCapability",
   "MailboxMovePublishedScopes",
   "OAuthApplicationId",
-];
-const GROUP_SELECT = [
-  "Name",
-  "Identity",
-  "Alias",
-  "Guid",
-  "DistinguishedName",
-  "PrimarySmtpAddress",
-  "ExternalDirectoryObjectId",
-  "RecipientTypeDetails",
 ];
 const MEMBER_SELECT = ["Name", "Guid", "PrimarySmtpAddress", "ExternalDirectoryObjectId"];
 const ENDPOINT_SELECT = ["Identity", "EndpointType", "RemoteServer", "RemoteTenant", "ApplicationId"];

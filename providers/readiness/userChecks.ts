@@ -5,7 +5,7 @@
 
 import { hasMoveCapability, type LicencePool } from "../licence/sku";
 import { MAX_AUX_ARCHIVES } from "../sourceMailboxes/assess";
-import { domainOf } from "../staging/plan";
+import { domainOf } from "../../domain/addresses";
 import { holdsOf } from "./holds";
 import {
   byAddress,

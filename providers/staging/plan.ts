@@ -6,9 +6,6 @@
 
 import { addressProblem, aliasProblem, domainOf, domainProblem, localPartOf } from "../../domain/addresses";
 
-// The address rules live in the domain model; staging and every provider check with the same ones.
-export { addressProblem, aliasProblem, domainOf, domainProblem, localPartOf };
-
 /** Microsoft: "Don't exceed 2,000 mailboxes per batch" (Microsoft's cross-tenant mailbox migration guide). */
 export const BATCH_LIMIT = 2000;
 
