@@ -17,7 +17,7 @@
 
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { LicenceAssignment } from "../providers/licence";
+import { LicenceAssignment } from "../providers/licenceAssignment";
 import type { MailUser } from "../providers/mailUser";
 import { MigrationBatch, splitIntoBatches } from "../providers/migrationBatch";
 import { Readiness, type Finding, type Summary } from "../providers/readiness";

@@ -26,7 +26,7 @@ import {
   type Outputs,
   type Wanted,
 } from "./adminConsent/inputs";
-import * as consent from "./adminConsent/consent";
+import * as consent from "./adminConsent/converge";
 
 export interface AdminConsentArgs extends Anchored {
   /** The tenant in which the app is consented to. */

@@ -20,7 +20,7 @@ import {
 } from "./mailUser/inputs";
 import { lower } from "../domain/text";
 import { isSoftDeleted, readerFor } from "./mailUser/reader";
-import { converge, describeUser, heldOutputs, observed, stage } from "./mailUser/stage";
+import { converge, describeUser, heldOutputs, observed, stage } from "./mailUser/converge";
 import { release } from "./mailUser/teardown";
 
 export interface MailUserArgs {

@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
 import { log, tenantFor, type ResourceImplementation } from "./context";
 import { checkInputs, diffBatch, NOT_STARTED, withDefaults, type Inputs, type Outputs } from "./migrationBatch/inputs";
-import { getBatch, isFinalized, observe, remove, steer, submit, verifyAdoptable } from "./migrationBatch/service";
+import { getBatch, isFinalized, observe, remove, steer, submit, verifyAdoptable } from "./migrationBatch/converge";
 import { waitFor } from "./exchangeFailure";
 
 export { splitIntoBatches, type PlannedBatch } from "./migrationBatch/split";

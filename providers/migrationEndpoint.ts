@@ -34,8 +34,8 @@ import {
   type Inputs,
   type Outputs,
 } from "./migrationEndpoint/inputs";
-import type { Endpoint, EndpointContext } from "./migrationEndpoint/service";
-import * as service from "./migrationEndpoint/service";
+import type { Endpoint, EndpointContext } from "./migrationEndpoint/converge";
+import * as service from "./migrationEndpoint/converge";
 import { readTenantSettings } from "./tenant/settings";
 
 export type {
@@ -103,7 +103,7 @@ export class MigrationEndpoint extends XtmmResource {
   }
 }
 
-type RemoveOutcome = import("./migrationEndpoint/service").RemoveOutcome;
+type RemoveOutcome = import("./migrationEndpoint/converge").RemoveOutcome;
 
 /**
  * Destroy of a pair whose mailboxes moved: the completed batches stay (they are the record of the moves) and

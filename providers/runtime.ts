@@ -8,7 +8,7 @@ import { SHIM_PROTOCOL, type ShimMethod } from "./dynamic";
 import * as anchored from "./anchors";
 import { assertPlainJson, configureRuntime, redact, type Props, type ResourceImplementation } from "./context";
 import { adminConsentImpl } from "./adminConsent";
-import { licenceAssignmentImpl } from "./licence";
+import { licenceAssignmentImpl } from "./licenceAssignment";
 import { mailUserImpl } from "./mailUser";
 import { migrationAppImpl } from "./migrationApp";
 import { migrationAppSecretRetirementImpl } from "./migrationAppSecretRetirement";

@@ -13,7 +13,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createTenantClient, readTenantSettings, type TenantClient } from "../providers/tenant";
-import { batchUsers, getBatch, knownPercent, percentages } from "../providers/migrationBatch/service";
+import { batchUsers, getBatch, knownPercent, percentages } from "../providers/migrationBatch/converge";
 import { stackConfig } from "./login";
 import { findPulumi } from "./pulumiCli";
 

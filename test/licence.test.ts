@@ -9,7 +9,7 @@
 import { emulatorTenantSettings, useEmulator } from "./support/emulator";
 import { CheckFailedError, Engine, declareResource, useProviderHost, type DeclaredResource } from "../harness/engine";
 import { createTenantClient } from "../providers/tenant";
-import { LicenceAssignment, licenceAssignmentImpl, type LicenceAssignmentArgs } from "../providers/licence";
+import { LicenceAssignment, licenceAssignmentImpl, type LicenceAssignmentArgs } from "../providers/licenceAssignment";
 import { configureRuntime } from "../providers/context";
 import { emulatorStackConfig } from "../emulator/stackConfig";
 import { declareMailUser, mailUserArgs, targetTenant, theObject } from "./mail-user-support";

@@ -7,7 +7,7 @@ import { assessWave, type AssessInput } from "../providers/readiness/assess";
 import { evaluate, sizeBytes, type Listed, type SourceFacts, type TargetFacts } from "../providers/readiness/model";
 import { holdsOf } from "../providers/readiness/holds";
 import { renderReport } from "../providers/readiness/report";
-import { hasMoveCapability, licencePool, type SubscribedSku } from "../providers/licence/sku";
+import { hasMoveCapability, licencePool, type SubscribedSku } from "../providers/licenceAssignment/sku";
 
 const SRC_TENANT = "11111111-1111-4111-8111-111111111111";
 const TGT_TENANT = "22222222-2222-4222-8222-222222222222";

@@ -13,7 +13,7 @@ import { log, tenantFor } from "../context";
 import { kindOf, message, waitFor } from "../exchangeFailure";
 import type { Outputs } from "./inputs";
 import { isMailbox, isSoftDeleted, readerFor } from "./reader";
-import { describeUser } from "./stage";
+import { describeUser } from "./converge";
 import { graphCall } from "../tenant/graph";
 
 export const ENTRA_BLOCK =

@@ -2,7 +2,7 @@
 // count (needed against available per tenant), and the verdict per user. Pure, so every rule is tested
 // table-driven (test/readiness-checks.test.ts) without a tenant.
 
-import { licencePool } from "../licence/sku";
+import { licencePool } from "../licenceAssignment/sku";
 import {
   evaluate,
   type Evaluation,

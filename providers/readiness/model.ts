@@ -2,7 +2,7 @@
 // for whom, how bad, and the exact fix), the facts the bulk reads gather, and how findings become the
 // resource's outputs (summary, blocked users). Pure: no I/O.
 
-import type { LicencePool, SubscribedSku } from "../licence/sku";
+import type { LicencePool, SubscribedSku } from "../licenceAssignment/sku";
 import { ZERO_GUID } from "../../domain/ids";
 import { lower } from "../../domain/text";
 

@@ -7,7 +7,7 @@ import { kindOf, message } from "../exchangeFailure";
 import { log, stackConfig, tenantFor } from "../context";
 import type { TenantClient } from "../tenant";
 import type { TenantRole } from "../tenant/settings";
-import { subscribedSkus } from "../licence/assign";
+import { subscribedSkus } from "../licenceAssignment/converge";
 import { sharedListing, SOURCE_MAILBOX_LISTING } from "../tenant/sharedListing";
 import { byAddress, type Listed, type ReadinessUser, type SourceFacts, type TargetFacts } from "./model";
 import { graphCall } from "../tenant/graph";

@@ -4,7 +4,7 @@
 
 import * as fs from "fs";
 import * as path from "path";
-import type { LicencePool } from "../licence/sku";
+import type { LicencePool } from "../licenceAssignment/sku";
 import type { Evaluation, Finding } from "./model";
 
 export interface ReportHeader {

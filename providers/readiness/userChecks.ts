@@ -3,7 +3,7 @@
 // findings out. Severity says whether the move would FAIL (blocking: Microsoft's documented failures and
 // those admins report) or run with a consequence (warning); each finding carries the exact fix.
 
-import { hasMoveCapability, type LicencePool } from "../licence/sku";
+import { hasMoveCapability, type LicencePool } from "../licenceAssignment/sku";
 import { MAX_AUX_ARCHIVES } from "../sourceMailboxes/assess";
 import { domainOf } from "../../domain/addresses";
 import { holdsOf } from "./holds";

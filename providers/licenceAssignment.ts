@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
 import { isUnknown, log, tenantFor, type Props, type ResourceImplementation } from "./context";
 import { addressProblem } from "../domain/addresses";
-import { carriesMailboxMove, licencePool, skuPool, type LicencePool } from "./licence/sku";
+import { carriesMailboxMove, licencePool, skuPool, type LicencePool } from "./licenceAssignment/sku";
 import {
   assignOne,
   inPool,
@@ -20,7 +20,7 @@ import {
   type Assigned,
   type Resolved,
   type Side,
-} from "./licence/assign";
+} from "./licenceAssignment/converge";
 import { GUID } from "../domain/ids";
 
 export interface LicenceAssignmentArgs {
