@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CrossTenantMigration } from "./components/crossTenantMigration";
 import { PARTNER_OUTPUT, readPartner } from "./config/partner";
-import { readMoveSettings } from "./config/moveConfig";
+import { readMoveConfig } from "./config/moveConfig";
 import { readStackConfig } from "./config/stackConfig";
 import { readStaging } from "./config/waves";
 
@@ -15,7 +15,7 @@ export = async () => {
   const settings = readStackConfig(config);
   // CSV files of waves are relative to the project (where Pulumi.yaml is).
   const staging = readStaging(config, pulumi.runtime.getRootDirectory() || process.cwd());
-  const moves = readMoveSettings(config);
+  const moves = readMoveConfig(config);
 
   const partnerRole = settings.manage === "source" ? "target" : "source";
   const partner = settings.partnerStack

@@ -20,7 +20,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { LicenceAssignment } from "../providers/licenceAssignment";
 import type { MailUser } from "../providers/mailUser";
 import { MigrationBatch, splitIntoBatches } from "../providers/migrationBatch";
-import { Readiness, type Finding, type Summary } from "../providers/readiness";
+import { Readiness, type Finding, type ReadinessSummary } from "../providers/readiness";
 import type { SourceMailbox } from "../providers/sourceMailboxes";
 import type { PlannedUser } from "../providers/staging/plan";
 import type { BatchPlan } from "../config/moveConfig";
@@ -211,7 +211,7 @@ export function declareMoves(parent: pulumi.Resource, wave: StagedWave, args: Wa
 
 /** The stack's `readiness` output for a wave: the summary, the report, and the licences needed and available. */
 export function readinessView(r: Readiness): pulumi.Output<{
-  summary: Summary;
+  summary: ReadinessSummary;
   report: string;
   licences: { needed: number; sourceAvailable: number | null; targetAvailable: number | null };
 }> {

@@ -31,7 +31,7 @@ export interface BatchPlan {
   completeAfter: string;
 }
 
-export interface MoveSettings {
+export interface MoveConfig {
   licences: LicencePlan;
   removeCompletedBatchesOnDestroy: boolean;
   /** Directory of the readiness reports, relative to the project (or absolute). */
@@ -41,7 +41,7 @@ export interface MoveSettings {
 const SIDES: readonly LicenceSide[] = ["none", "source", "target"];
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-export function readMoveSettings(config: pulumi.Config): MoveSettings {
+export function readMoveConfig(config: pulumi.Config): MoveConfig {
   const ns = config.name;
   const problems: string[] = [];
   const key = (k: string) => `${ns}:${k}`;

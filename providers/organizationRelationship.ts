@@ -229,4 +229,4 @@ export const organizationRelationshipImpl: ResourceImplementation<Inputs, Output
   },
 };
 
-export type { MoveSettings } from "./organizationRelationship/model";
+export type { PriorMoveSettings } from "./organizationRelationship/model";

@@ -13,11 +13,11 @@ import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
 import { isUnknown, log, type Props, type ResourceImplementation } from "./context";
 import { assessWave } from "./readiness/assess";
 import { COMPUTED, deepUnknown, INPUTS, knownUsers, NOT_DIFFED, shape, type Failure } from "./readiness/inputs";
-import type { Evaluation, Finding, LicenceSummary, NotChecked, Summary } from "./readiness/model";
+import type { Evaluation, Finding, LicenceSummary, NotChecked, ReadinessSummary } from "./readiness/model";
 import { readFacts } from "./readiness/read";
 import { renderReport, writeReport } from "./readiness/report";
 
-export type { Finding, Summary, LicenceSummary, NotChecked } from "./readiness/model";
+export type { Finding, ReadinessSummary, LicenceSummary, NotChecked } from "./readiness/model";
 
 export interface ReadinessArgs {
   wave: pulumi.Input<string>;
@@ -51,7 +51,7 @@ interface Inputs extends Props {
   reportPath: string;
   targetDeliveryDomain?: string;
   refreshToken?: string;
-  summary: Summary;
+  summary: ReadinessSummary;
   findings: Finding[];
   blockedUsers: string[];
   movedUsers: string[];
@@ -67,7 +67,7 @@ const SPEC: XtmmResourceSpec = { kind: "readiness", type: "Readiness", outputs: 
 export class Readiness extends XtmmResource {
   declare readonly wave: pulumi.Output<string>;
   /** { users, ready, blocked, pending, moved, warnings }: users by verdict, and the number of warnings. */
-  declare readonly summary: pulumi.Output<Summary>;
+  declare readonly summary: pulumi.Output<ReadinessSummary>;
   declare readonly findings: pulumi.Output<Finding[]>;
   /** Target addresses whose findings block a move: the batches leave them out. */
   declare readonly blockedUsers: pulumi.Output<string[]>;

@@ -30,7 +30,7 @@ export interface SourceMailboxesArgs {
   maxUsers?: pulumi.Input<number>;
 }
 
-export interface Summary extends Props {
+export interface SourceSummary extends Props {
   ready: number;
   blocked: number;
   moved: number;
@@ -43,7 +43,7 @@ interface Inputs extends Props {
   targetDeliveryDomain: string;
   maxUsers?: number;
   mailboxes: SourceMailbox[];
-  summary: Summary;
+  summary: SourceSummary;
 }
 
 type Outputs = Inputs;
@@ -61,7 +61,7 @@ export class SourceMailboxes extends XtmmResource {
   declare readonly targetDeliveryDomain: pulumi.Output<string>;
   /** One per user, in the order of `users`. */
   declare readonly mailboxes: pulumi.Output<SourceMailbox[]>;
-  declare readonly summary: pulumi.Output<Summary>;
+  declare readonly summary: pulumi.Output<SourceSummary>;
 
   constructor(name: string, args: SourceMailboxesArgs, opts?: pulumi.CustomResourceOptions) {
     // maxUsers only when given: stacks made before it existed see no change.

@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parseCsv, readStaging, readWaves } from "../config/waves";
-import { readMoveSettings } from "../config/moveConfig";
+import { readMoveConfig } from "../config/moveConfig";
 import { StackConfigError } from "../config/stackConfig";
 
 const FIXTURES = path.join(__dirname, "fixtures");
@@ -379,9 +379,9 @@ describe("readStaging", () => {
   });
 });
 
-describe("readMoveSettings", () => {
+describe("readMoveConfig", () => {
   test("defaults: no licence assigned, completed batches kept, reports under readiness/", () => {
-    expect(readMoveSettings(config({}))).toEqual({
+    expect(readMoveConfig(config({}))).toEqual({
       licences: { assign: "none" },
       removeCompletedBatchesOnDestroy: false,
       readinessReportDir: "readiness",
@@ -389,7 +389,7 @@ describe("readMoveSettings", () => {
   });
 
   test("licences on either side, with a usage location; the flag and the report directory", () => {
-    const s = readMoveSettings(
+    const s = readMoveConfig(
       config({
         licences: { assign: "target", usageLocation: "us" },
         removeCompletedBatchesOnDestroy: "true",
@@ -401,7 +401,7 @@ describe("readMoveSettings", () => {
       removeCompletedBatchesOnDestroy: true,
       readinessReportDir: "/tmp/reports",
     });
-    expect(readMoveSettings(config({ licences: { assign: "source" } })).licences).toEqual({ assign: "source" });
+    expect(readMoveConfig(config({ licences: { assign: "source" } })).licences).toEqual({ assign: "source" });
   });
 
   test.each([
@@ -421,6 +421,6 @@ describe("readMoveSettings", () => {
     [{ licences: ["target"] }, /^xtmm:licences must be an object \{ assign: none \| source \| target/],
     [{ removeCompletedBatchesOnDestroy: "later" }, /^xtmm:removeCompletedBatchesOnDestroy must be true or false/],
   ])("refuses %j", (keys, message) => {
-    expect(problem(() => readMoveSettings(config(keys)))).toMatch(message);
+    expect(problem(() => readMoveConfig(config(keys)))).toMatch(message);
   });
 });

@@ -19,7 +19,7 @@ import {
   sameSet,
   snapshot,
   stringList,
-  type MoveSettings,
+  type PriorMoveSettings,
   type Relationship,
 } from "./model";
 
@@ -47,7 +47,7 @@ export interface Outputs extends Props {
   identity: string;
   guid: string;
   adopted: boolean;
-  original: MoveSettings | null;
+  original: PriorMoveSettings | null;
   /** Capabilities this stack added (removed again on delete; never those someone else set). */
   addedCapabilities: string[];
   enabled: boolean;
@@ -70,7 +70,7 @@ export async function converge(inputs: Inputs, prior?: Outputs): Promise<Outputs
     who,
   );
   let adopted: boolean;
-  let original: MoveSettings | null;
+  let original: PriorMoveSettings | null;
   if (!found) {
     if (prior?.adopted)
       log.warn(
@@ -368,7 +368,7 @@ function outputs(
   client: TenantClient,
   inputs: Inputs,
   r: Relationship,
-  o: { adopted: boolean; original: MoveSettings | null; added: string[]; scopes?: Scope[] },
+  o: { adopted: boolean; original: PriorMoveSettings | null; added: string[]; scopes?: Scope[] },
 ): Outputs {
   const seen = observed(r);
   return {

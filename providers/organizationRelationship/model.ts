@@ -32,7 +32,7 @@ export interface Relationship {
 }
 
 /** The move settings found on an adopted relationship before we changed them; delete puts them back. */
-export interface MoveSettings extends Props {
+export interface PriorMoveSettings extends Props {
   enabled: boolean;
   mailboxMoveEnabled: boolean;
   mailboxMoveCapability: string[];
@@ -67,7 +67,7 @@ export function optionalString(v: unknown): string | null {
   return typeof v === "string" && v.trim() !== "" ? v : null;
 }
 
-export function snapshot(r: Relationship): MoveSettings {
+export function snapshot(r: Relationship): PriorMoveSettings {
   return {
     enabled: r.Enabled === true,
     mailboxMoveEnabled: r.MailboxMoveEnabled === true,

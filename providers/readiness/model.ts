@@ -90,7 +90,7 @@ export interface LicenceSummary {
   target: LicencePool | null;
 }
 
-export interface Summary {
+export interface ReadinessSummary {
   users: number;
   ready: number;
   blocked: number;
@@ -114,7 +114,7 @@ export interface Evaluation {
   users: UserVerdict[];
   blockedUsers: string[];
   movedUsers: string[];
-  summary: Summary;
+  summary: ReadinessSummary;
   licences: LicenceSummary;
 }
 
