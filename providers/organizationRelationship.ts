@@ -9,14 +9,8 @@ import { XtmmResource, type Anchored, type XtmmResourceSpec } from "./dynamic";
 import { isUnknown, type Props, type ResourceImplementation } from "./context";
 import { checkTenantId, tenantChanged } from "./tenantInput";
 import type { TenantRole } from "./tenant/settings";
-import {
-  converge,
-  observe,
-  observedInputs,
-  release,
-  type Inputs,
-  type Outputs,
-} from "./organizationRelationship/converge";
+import { converge, observe, observedInputs, release } from "./organizationRelationship/converge";
+import type { Inputs, Outputs } from "./organizationRelationship/inputs";
 import { CAPABILITIES, canonicalCapabilities, minus, sameSet } from "./organizationRelationship/model";
 import { GUID } from "../domain/ids";
 

@@ -9,7 +9,8 @@ import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
 import { isUnknown, type Props, type ResourceImplementation } from "./context";
 import { checkTenantId, tenantChanged } from "./tenantInput";
 import type { TenantRole } from "./tenant/settings";
-import { converge, observe, release, roleOf, type Inputs, type Outputs } from "./scopingGroup/converge";
+import { converge, observe, release } from "./scopingGroup/converge";
+import { roleOf, type Inputs, type Outputs } from "./scopingGroup/inputs";
 import { normalize } from "./scopingGroup/members";
 import { isAddress, isAlias } from "../domain/addresses";
 

@@ -6,6 +6,7 @@ import { log, tenantFor, type Props } from "../context";
 import type { TenantClient } from "../tenant";
 import type { TenantRole } from "../tenant/settings";
 import { isDehydrated, kindOf, maybeApplied, message, waitFor } from "../exchangeFailure";
+import type { Inputs, Outputs } from "./inputs";
 import { resolveScopes, scopesMatch, type Scope } from "./scopes";
 import {
   RELATIONSHIP_SELECT,
@@ -22,42 +23,6 @@ import {
   type PriorMoveSettings,
   type Relationship,
 } from "./model";
-
-export interface Inputs extends Props {
-  tenant: TenantRole;
-  partnerTenantId: string;
-  name: string;
-  capabilities: string[];
-  oauthApplicationId?: string;
-  publishedScopes?: string[];
-}
-
-export interface Outputs extends Props {
-  tenant: TenantRole;
-  tenantId: string;
-  partnerTenantId: string;
-  /** The name asked for (used only when we create the relationship). */
-  name: string;
-  capabilities: string[];
-  /** The app id asked for, or null when this resource leaves OAuthApplicationId alone. */
-  oauthApplicationId: string | null;
-  /** The scopes asked for, or null when this resource leaves MailboxMovePublishedScopes alone. */
-  publishedScopes: string[] | null;
-  /** Exchange's identity (the relationship's name, which need not be ours when adopted). */
-  identity: string;
-  guid: string;
-  adopted: boolean;
-  original: PriorMoveSettings | null;
-  /** Capabilities this stack added (removed again on delete; never those someone else set). */
-  addedCapabilities: string[];
-  enabled: boolean;
-  mailboxMoveEnabled: boolean;
-  mailboxMoveCapability: string[];
-  currentOAuthApplicationId: string | null;
-  currentPublishedScopes: string[];
-  /** How Exchange listed our scopes right after we set them: the reference for drift. */
-  expectedPublishedScopes: string[];
-}
 
 export async function converge(inputs: Inputs, prior?: Outputs): Promise<Outputs> {
   const client = tenantFor(inputs.tenant);
