@@ -32,6 +32,9 @@ export interface ResourceImplementation<I extends Props = Props, O extends Props
   delete(id: string, props: O): Promise<void>;
 }
 
+/** What `read` answers for an object that no longer exists: the engine drops it from the state on refresh. */
+export const gone = (): { id: string } => ({ id: "" });
+
 type ConfigGet = (key: string) => string | undefined;
 let configGet: ConfigGet | undefined;
 

@@ -8,7 +8,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
-import { log, tenantFor, type ResourceImplementation } from "./context";
+import { log, tenantFor, type ResourceImplementation, gone } from "./context";
 import {
   checkInputs,
   diffMailUser,
@@ -111,7 +111,7 @@ export const mailUserImpl: ResourceImplementation<Inputs, Outputs> = {
     if (props.held || id.startsWith("held:")) return { id, props };
     const found = await readerFor(tenantFor("target")).forRefresh(props.identity || id);
     // Gone (or only soft-deleted): refresh drops it and the next up stages the user again.
-    if (!found || isSoftDeleted(found)) return { id: "" };
+    if (!found || isSoftDeleted(found)) return gone();
     const outs = observed(props, found, props);
     // A mailbox now: nothing is stamped again, so nothing to show as drift.
     const inputs = outs.migrated ? undefined : observedInputs(props, outs);

@@ -9,7 +9,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type Anchored, type XtmmResourceSpec } from "./dynamic";
-import { isUnknown, log, tenantFor, type Props, type ResourceImplementation } from "./context";
+import { isUnknown, log, tenantFor, type Props, type ResourceImplementation, gone } from "./context";
 import { isGuid } from "../domain/ids";
 import * as directory from "./migrationApp/directory";
 
@@ -168,7 +168,7 @@ export const migrationAppSecretRetirementImpl: ResourceImplementation<Inputs, Ou
       props.applicationObjectId,
       `Reading the client secrets of application ${props.applicationObjectId} in tenant ${client.settings.tenantId}`,
     );
-    if (!app) return { id: "" };
+    if (!app) return gone();
     const keep = props.keepSecretKeyId.toLowerCase();
     const pending = lowerSortedIds(props.retireSecretKeyIds).filter(
       (k) => k !== keep && app.passwords.some((p) => p.keyId === k),

@@ -8,7 +8,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
-import { log, tenantFor, type ResourceImplementation } from "./context";
+import { log, tenantFor, type ResourceImplementation, gone } from "./context";
 import { checkInputs, diffBatch, NOT_STARTED, withDefaults, type Inputs, type Outputs } from "./migrationBatch/inputs";
 import { getBatch, isFinalized, observe, remove, steer, submit, verifyAdoptable } from "./migrationBatch/converge";
 import { waitFor } from "./exchangeFailure";
@@ -152,9 +152,9 @@ export const migrationBatchImpl: ResourceImplementation<Inputs, Outputs> = {
         return { id, props: { ...props, status: "Removed" } };
       }
       // Gone, or being removed, before it moved anything: refresh drops it and the next up creates it again.
-      return { id: "" };
+      return gone();
     }
-    if (outs.batchGuid && props.batchGuid && outs.batchGuid !== props.batchGuid) return { id: "" };
+    if (outs.batchGuid && props.batchGuid && outs.batchGuid !== props.batchGuid) return gone();
     if (!props.start && !NOT_STARTED.includes(outs.status)) {
       log.warn(
         `Migration batch '${props.name}' is ${outs.status} although start is false: it was started outside this stack. Set start: true to record that.`,

@@ -25,7 +25,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type Anchored, type XtmmResourceSpec } from "./dynamic";
-import { isUnknown, log, stackConfig, tenantFor, type ResourceImplementation } from "./context";
+import { isUnknown, log, stackConfig, tenantFor, type ResourceImplementation, gone } from "./context";
 import { waitFor } from "./exchangeFailure";
 import {
   checkInputs,
@@ -219,7 +219,7 @@ export const migrationEndpointImpl: ResourceImplementation<Inputs, Outputs> = {
   async read(id, props) {
     const ctx = contextFor({ name: props.name ?? id }, id);
     const ep = await service.findEndpoint(ctx, props.identity ?? id);
-    if (!ep) return { id: "" };
+    if (!ep) return gone();
     return { id, props: outputsOf(ctx, ep, props.secretKeyId ?? null, props.adopted === true) };
   },
 

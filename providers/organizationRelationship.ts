@@ -6,7 +6,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type Anchored, type XtmmResourceSpec } from "./dynamic";
-import { isUnknown, type Props, type ResourceImplementation } from "./context";
+import { isUnknown, type Props, type ResourceImplementation, gone } from "./context";
 import { checkTenantId, tenantChanged } from "./tenantInput";
 import type { TenantRole } from "./tenant/settings";
 import { converge, observe, observedInputs, release } from "./organizationRelationship/converge";
@@ -208,7 +208,7 @@ export const organizationRelationshipImpl: ResourceImplementation<Inputs, Output
 
   async read(id, props) {
     const outs = await observe(props);
-    if (!outs) return { id: "" };
+    if (!outs) return gone();
     // Drift in what an input asks for goes back as inputs, so the change plan names that input.
     const inputs = observedInputs(props, outs);
     return { id: outs.guid || id, props: outs, ...(inputs ? { inputs } : {}) };

@@ -6,7 +6,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
-import { isUnknown, type Props, type ResourceImplementation } from "./context";
+import { isUnknown, type Props, type ResourceImplementation, gone } from "./context";
 import { checkTenantId, tenantChanged } from "./tenantInput";
 import type { TenantRole } from "./tenant/settings";
 import { converge, observe, release } from "./scopingGroup/converge";
@@ -132,7 +132,7 @@ export const scopingGroupImpl: ResourceImplementation<Inputs, Outputs> = {
 
   async read(id, props) {
     const outs = await observe(props);
-    return outs ? { id: outs.identity || id, props: outs } : { id: "" };
+    return outs ? { id: outs.identity || id, props: outs } : gone();
   },
 
   async update(_id, olds, news) {
