@@ -77,22 +77,6 @@ export const isHeld = (i: { blockers?: unknown }): boolean => Array.isArray(i.bl
 export const guidOrEmpty = (v: unknown): string =>
   typeof v === "string" && GUID.test(v) && v !== ZERO_GUID ? v.toLowerCase() : "";
 
-/** Optional inputs and their defaults (check fills them in, so diff and create see complete inputs). */
-const DEFAULTS: Record<string, unknown> = {
-  firstName: "",
-  lastName: "",
-  archiveGuid: "",
-  blockers: [],
-  sharedMailbox: false,
-  purgeOnDelete: false,
-};
-
-export function withDefaults(news: Props): Props {
-  const out = { ...news };
-  for (const [k, v] of Object.entries(DEFAULTS)) if (out[k] === undefined || out[k] === null) out[k] = v;
-  return out;
-}
-
 export function checkInputs(news: Props): pulumi.dynamic.CheckFailure[] {
   const failures: pulumi.dynamic.CheckFailure[] = [];
   const fail = (property: string, reason: string) => failures.push({ property, reason });
