@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PlannedUser } from "../providers/staging/plan";
 import { SourceMailboxes, type SourceMailbox } from "../providers/sourceMailboxes";
-import { MailUser } from "../providers/mailUser";
+import { MailUser, withMailUserDefaults, type MailUserInputs } from "../providers/mailUser";
 import { declareMoves, type WaveMoves, type WaveMovesArgs } from "./waveBatches";
 
 export interface MigrationWaveArgs {
@@ -36,12 +36,11 @@ export interface WaveUser {
   reasons: string[];
 }
 
-/** What the MailUser of one planned user is given, from the user and its source mailbox (pure; the bench uses it too). */
-export function mailUserInputs(
-  user: PlannedUser,
-  mailbox: SourceMailbox,
-  opts: { targetDeliveryDomain: string; purgeOnDestroy: boolean },
-) {
+/**
+ * The MailUser inputs the plan alone decides. The wave passes them as plain values, so they are known at
+ * preview even while the source read is not.
+ */
+export function plannedInputs(user: PlannedUser, opts: { targetDeliveryDomain: string; purgeOnDestroy: boolean }) {
   return {
     sourceAddress: user.sourceAddress,
     targetPrimary: user.targetPrimary,
@@ -49,6 +48,18 @@ export function mailUserInputs(
     alias: user.alias,
     // Exchange's Name must be unique in the tenant; the alias is (checked across waves) and readable.
     name: user.alias,
+    deliveryAddress: `${user.alias}@${opts.targetDeliveryDomain}`.toLowerCase(),
+    purgeOnDelete: opts.purgeOnDestroy,
+  };
+}
+
+/**
+ * A planned user's whole MailUser inputs: the planned ones, what its source mailbox gives (names the plan
+ * declares win over the source's) and the MailUser's defaults for anything left. Pure; the bench uses it too.
+ */
+export function mailUserInputs(planned: ReturnType<typeof plannedInputs>, user: PlannedUser, mailbox: SourceMailbox) {
+  return withMailUserDefaults({
+    ...planned,
     displayName: user.displayName ?? mailbox.displayName,
     firstName: user.firstName ?? mailbox.firstName,
     lastName: user.lastName ?? mailbox.lastName,
@@ -57,12 +68,10 @@ export function mailUserInputs(
     exchangeGuid: mailbox.exchangeGuid,
     archiveGuid: mailbox.archiveGuid,
     x500Addresses: mailbox.x500Addresses,
-    deliveryAddress: `${user.alias}@${opts.targetDeliveryDomain}`.toLowerCase(),
     sharedMailbox: mailbox.recipientTypeDetails === "SharedMailbox",
     // A blocked source holds its MailUser: recorded, nothing written, staged once the blockers clear.
-    blockers: mailbox.state === "blocked" ? mailbox.blockers : [],
-    purgeOnDelete: opts.purgeOnDestroy,
-  };
+    ...(mailbox.state === "blocked" ? { blockers: mailbox.blockers } : {}),
+  }) satisfies MailUserInputs;
 }
 
 /** The wave's users with their state; `flags` (from each MailUser, same order) is absent when this stack stages none. */
@@ -139,22 +148,15 @@ export class MigrationWave extends pulumi.ComponentResource {
 
     if (args.manage.target) {
       const bySource = this.sourceMailboxes.apply(indexBySource);
+      const opts = { targetDeliveryDomain: args.targetDeliveryDomain, purgeOnDestroy: args.purgeOnDestroy };
       for (const user of users) {
-        const inputs = bySource.apply((index) =>
-          mailUserInputs(user, mailboxFor(name, user, index), {
-            targetDeliveryDomain: args.targetDeliveryDomain,
-            purgeOnDestroy: args.purgeOnDestroy,
-          }),
-        );
+        const planned = plannedInputs(user, opts);
+        const inputs = bySource.apply((index) => mailUserInputs(planned, user, mailboxFor(name, user, index)));
         this.mailUsers.push(
           new MailUser(
             `mailuser/${user.targetPrimary}`,
             {
-              sourceAddress: user.sourceAddress,
-              targetPrimary: user.targetPrimary,
-              userPrincipalName: user.userPrincipalName,
-              alias: user.alias,
-              name: user.alias,
+              ...planned,
               displayName: inputs.displayName,
               firstName: inputs.firstName,
               lastName: inputs.lastName,
@@ -162,10 +164,8 @@ export class MigrationWave extends pulumi.ComponentResource {
               exchangeGuid: inputs.exchangeGuid,
               archiveGuid: inputs.archiveGuid,
               x500Addresses: inputs.x500Addresses,
-              deliveryAddress: `${user.alias}@${args.targetDeliveryDomain}`.toLowerCase(),
               sharedMailbox: inputs.sharedMailbox,
               blockers: inputs.blockers,
-              purgeOnDelete: args.purgeOnDestroy,
             },
             { parent: this, dependsOn: args.stageAfter },
           ),

@@ -2,8 +2,9 @@
 // `targetDeliveryDomain`, `purgeStagedUsersOnDestroy`; each wave's `batch` and `split` are checked by
 // config/moveConfig.ts), read and checked offline before any resource is
 // declared: every problem at once, each named by its stack key or by CSV file and line, with the fix. The
-// staging rules themselves are the pure functions of providers/staging/plan.ts, which the SourceMailboxes
-// check runs again inside the provider host.
+// staging rules themselves are the pure functions of providers/staging/plan.ts, told how to name a place
+// (Places); the SourceMailboxes check runs the same rules inside the provider host, for a wave declared
+// without this reader.
 
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -11,7 +12,14 @@ import type * as pulumi from "@pulumi/pulumi";
 import { StackConfigError } from "./stackConfig";
 import { parseBatch, parseSplit, type BatchPlan } from "./moveConfig";
 import { domainProblem } from "../domain/addresses";
-import { BATCH_LIMIT, planUsers, validateWave, type DeclaredUser, type PlannedUser } from "../providers/staging/plan";
+import {
+  BATCH_LIMIT,
+  planWave,
+  validateTarget,
+  type DeclaredUser,
+  type Places,
+  type PlannedUser,
+} from "../providers/staging/plan";
 
 export interface WavePlan {
   name: string;
@@ -112,8 +120,8 @@ export function readStaging(config: pulumi.Config, projectDir: string): StagingC
     }
   }
 
-  // The target-wide settings are checked once (validateWave repeats them per wave).
-  for (const f of validateWave([], { targetDomains: domains, targetDeliveryDomain: delivery })) {
+  // The target-wide settings are checked once, not per wave.
+  for (const f of validateTarget({ targetDomains: domains, targetDeliveryDomain: delivery })) {
     if (f.property === "targetDeliveryDomain" && delivery === "") {
       problems.push(
         `${key("targetDeliveryDomain")} is not set and neither is ${key("targetDomain")}, its default; set the target tenant's initial domain: pulumi config set targetDomain <name>.onmicrosoft.com`,
@@ -136,44 +144,30 @@ export function readStaging(config: pulumi.Config, projectDir: string): StagingC
         spec.batch === undefined || spec.batch === null
           ? undefined
           : parseBatch(spec.batch, key(`waves.${name}.batch`), problems);
-      const where = (i: number, field?: string) =>
-        declared[i].where(field ? (DECLARED_NAME[field] ?? field) : undefined);
-      const { users, failures } = planUsers(
+      // Failures name what the engineer wrote: the key path or the CSV line, and the field by its declared name.
+      const places: Places = {
+        user: (i, field) => declared[i].where(DECLARED_NAME[field] ?? field),
+        list: key(`waves.${name}`),
+      };
+      const { users, failures, place } = planWave(
         declared.map((d) => d.user),
-        domainMap,
+        { domainMap, targetDomains: domains, targetDeliveryDomain: delivery, maxUsers: split ? 0 : BATCH_LIMIT },
+        places,
       );
-      const failed = new Set<number>();
       for (const f of failures) {
-        const i = indexOf(f.property);
-        if (i !== undefined) failed.add(i);
-        problems.push(`${i === undefined ? key(`waves.${name}`) : where(i, fieldOf(f.property))}: ${f.reason}`);
-      }
-      // planUsers leaves failed entries out; map each planned index back to its declaration.
-      const origin = declared.map((_, i) => i).filter((i) => !failed.has(i));
-      for (const f of validateWave(users, {
-        targetDomains: domains,
-        targetDeliveryDomain: delivery,
-        maxUsers: split ? 0 : BATCH_LIMIT,
-      })) {
-        if (!f.property.startsWith("users")) continue;
-        if (f.property === "users") {
+        if (f.property === places.list) {
           // The wave's size: both ways out, by their keys.
           problems.push(
-            `${key(`waves.${name}`)}: has ${users.length} users; Microsoft allows at most ${BATCH_LIMIT} mailboxes per migration batch. Split it into ` +
+            `${places.list}: has ${users.length} users; Microsoft allows at most ${BATCH_LIMIT} mailboxes per migration batch. Split it into ` +
               `waves of at most ${BATCH_LIMIT}, or let it move in several batches: pulumi config set --path 'waves.${name}.split' true`,
           );
-          continue;
-        }
-        const j = indexOf(f.property);
-        const at = j === undefined ? key(`waves.${name}`) : where(origin[j], fieldOf(f.property));
-        const reason = f.reason.replace(/users\[(\d+)\](?:\.(\w+))?/g, (_, n, fld) => where(origin[Number(n)], fld));
-        problems.push(`${at}: ${reason}`);
+        } else problems.push(`${f.property}: ${f.reason}`);
       }
       users.forEach((u, j) => {
         for (const field of ["sourceAddress", "targetPrimary", "userPrincipalName", "alias"] as const) {
           const id = `${field}|${u[field].toLowerCase()}`;
           const other = seen.get(id);
-          const here = where(origin[j], field);
+          const here = place(j, field);
           if (other && !other.startsWith(`${name}\u0000`)) {
             problems.push(
               `${here}: ${JSON.stringify(u[field])} is also declared in ${other.split("\u0000")[1]}; a user belongs to one wave, so remove one of them`,
@@ -307,12 +301,6 @@ function csvUsers(file: string, csvKey: string, projectDir: string, problems: st
   }
   return out;
 }
-
-const indexOf = (property: string): number | undefined => {
-  const m = /^users\[(\d+)\]/.exec(property);
-  return m ? Number(m[1]) : undefined;
-};
-const fieldOf = (property: string): string | undefined => /^users\[\d+\]\.(\w+)/.exec(property)?.[1];
 
 // The stack file's values are untyped until each field is checked, and the checks read them field by field.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -52,9 +52,19 @@ export function localPartOf(address: string): string {
   return address.slice(0, address.lastIndexOf("@"));
 }
 
+/**
+ * Why `value` is not an SMTP address with nothing around it, or undefined when it is one: for values that no
+ * one trims before they reach a tenant (a provider's inputs).
+ */
+export function exactAddressProblem(value: unknown): string | undefined {
+  if (typeof value === "string" && value.trim() !== "" && value !== value.trim())
+    return `${JSON.stringify(value)} has blanks around it; give the address alone`;
+  return addressProblem(value);
+}
+
 /** A plain SMTP address with nothing around it (callers that accept surrounding blanks trim first). */
 export function isAddress(value: unknown): value is string {
-  return typeof value === "string" && value === value.trim() && addressProblem(value) === undefined;
+  return exactAddressProblem(value) === undefined;
 }
 
 /** A DNS domain name such as contoso.com. */

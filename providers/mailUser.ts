@@ -8,20 +8,14 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
-import { log, tenantFor, type ResourceImplementation, gone } from "./context";
-import {
-  checkInputs,
-  diffMailUser,
-  isHeld,
-  observedInputs,
-  withDefaults,
-  type Inputs,
-  type Outputs,
-} from "./mailUser/inputs";
+import { gone, log, tenantFor, type Props, type ResourceImplementation } from "./context";
+import { checkInputs, diffMailUser, isHeld, observedInputs, type Inputs, type Outputs } from "./mailUser/inputs";
 import { lower } from "../domain/text";
 import { isSoftDeleted, readerFor } from "./mailUser/reader";
 import { converge, describeUser, heldOutputs, observed, stage } from "./mailUser/converge";
 import { release } from "./mailUser/teardown";
+
+export type { Inputs as MailUserInputs } from "./mailUser/inputs";
 
 export interface MailUserArgs {
   sourceAddress: pulumi.Input<string>;
@@ -46,6 +40,27 @@ export interface MailUserArgs {
   blockers?: pulumi.Input<pulumi.Input<string>[]>;
   /** Destroy removes the user for good (Entra user and soft-deleted MailUser), so its addresses are free again. */
   purgeOnDelete?: pulumi.Input<boolean>;
+}
+
+/**
+ * What each optional input (`?` above) is when it is not given, written once: the wave component fills these
+ * when it builds a user's inputs, and check fills them for a MailUser declared without it, so diff and create
+ * always see complete inputs.
+ */
+const DEFAULTS = {
+  firstName: "",
+  lastName: "",
+  archiveGuid: "",
+  blockers: [] as string[],
+  sharedMailbox: false,
+  purgeOnDelete: false,
+};
+
+export function withMailUserDefaults<T extends Props>(given: T): T & typeof DEFAULTS {
+  const out: Props = { ...given };
+  for (const [k, v] of Object.entries(DEFAULTS))
+    if (out[k] === undefined || out[k] === null) out[k] = Array.isArray(v) ? [...v] : v;
+  return out as T & typeof DEFAULTS;
 }
 
 export const MAIL_USER_SPEC: XtmmResourceSpec = {
@@ -90,7 +105,7 @@ export class MailUser extends XtmmResource {
 
 export const mailUserImpl: ResourceImplementation<Inputs, Outputs> = {
   async check(_olds, news) {
-    const inputs = withDefaults(news);
+    const inputs = withMailUserDefaults(news);
     return { inputs, failures: checkInputs(inputs) };
   },
 

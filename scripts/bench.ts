@@ -24,7 +24,7 @@ import { planUsers, type PlannedUser } from "../providers/staging/plan";
 import { SourceMailboxes, type SourceMailbox } from "../providers/sourceMailboxes";
 import { MailUser } from "../providers/mailUser";
 import { sameJson } from "../providers/checkedRecord";
-import { mailUserInputs } from "../components/migrationWave";
+import { mailUserInputs, plannedInputs } from "../components/migrationWave";
 import { createTenantClient, hashtable } from "../providers/tenant";
 import { readTenantSettings, DEFAULT_EXCHANGE_CONCURRENCY } from "../providers/tenant/settings";
 import { benchPulumi } from "./benchEngine";
@@ -33,6 +33,9 @@ const ROOT = path.resolve(__dirname, "..", "..");
 const SOURCE_DOMAIN = "fabrikam.com"; // the seeded source's custom domain (emulator/graph/seed.ts)
 const TARGET_DOMAINS = ["contoso.com", "contoso.onmicrosoft.com"];
 const DELIVERY_DOMAIN = "contoso.onmicrosoft.com";
+/** A user's MailUser inputs as the wave component builds them. */
+const inputsOf = (u: PlannedUser, mailbox: SourceMailbox) =>
+  mailUserInputs(plannedInputs(u, { targetDeliveryDomain: DELIVERY_DOMAIN, purgeOnDestroy: false }), u, mailbox);
 
 function option(name: string, env: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -179,10 +182,7 @@ async function benchHarness(): Promise<Record<string, unknown>> {
     let mark = emu.requests.length;
     let t = Date.now();
     for (const [i, u] of sampleUsers.entries()) {
-      const a = mailUserInputs(u, (sampleRead.state.outputs.mailboxes as SourceMailbox[])[i], {
-        targetDeliveryDomain: DELIVERY_DOMAIN,
-        purgeOnDestroy: false,
-      });
+      const a = inputsOf(u, (sampleRead.state.outputs.mailboxes as SourceMailbox[])[i]);
       await target.invoke("New-MailUser", {
         Name: a.name,
         Alias: a.alias,
@@ -217,11 +217,7 @@ async function benchHarness(): Promise<Record<string, unknown>> {
     const sourceCalls = callsSince(emu, mark);
     const mailboxes = read.state.outputs.mailboxes as SourceMailbox[];
     const template = await declareResource(
-      () =>
-        new MailUser(
-          `mailuser/${waveUsers[0].targetPrimary}`,
-          mailUserInputs(waveUsers[0], mailboxes[0], { targetDeliveryDomain: DELIVERY_DOMAIN, purgeOnDestroy: false }),
-        ),
+      () => new MailUser(`mailuser/${waveUsers[0].targetPrimary}`, inputsOf(waveUsers[0], mailboxes[0])),
     );
     // Every MailUser shares the shim text; inputs exactly as the component builds them (checked on the first).
     const declared: DeclaredResource[] = waveUsers.map((u, i) => ({
@@ -229,7 +225,7 @@ async function benchHarness(): Promise<Record<string, unknown>> {
       name: `mailuser/${u.targetPrimary}`,
       inputs: {
         __provider: template.inputs.__provider,
-        ...mailUserInputs(u, mailboxes[i], { targetDeliveryDomain: DELIVERY_DOMAIN, purgeOnDestroy: false }),
+        ...inputsOf(u, mailboxes[i]),
       },
     }));
     if (!sameJson(declared[0].inputs, template.inputs))

@@ -4,7 +4,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { isUnknown, log, type Props } from "../context";
 import { GUID, ZERO_GUID } from "../../domain/ids";
-import { isAddress, isAlias } from "../../domain/addresses";
+import { aliasProblem, domainOf, exactAddressProblem } from "../../domain/addresses";
 import { lower } from "../../domain/text";
 
 export interface Inputs extends Props {
@@ -72,27 +72,10 @@ export const INPUTS = [
   "purgeOnDelete",
 ] as const;
 
-export const domainOf = (address: string): string => lower(address).split("@")[1] ?? "";
 export const isHeld = (i: { blockers?: unknown }): boolean => Array.isArray(i.blockers) && i.blockers.length > 0;
 /** A GUID as found on an object: "" for none (Exchange shows the zero GUID). */
 export const guidOrEmpty = (v: unknown): string =>
   typeof v === "string" && GUID.test(v) && v !== ZERO_GUID ? v.toLowerCase() : "";
-
-/** Optional inputs and their defaults (check fills them in, so diff and create see complete inputs). */
-const DEFAULTS: Record<string, unknown> = {
-  firstName: "",
-  lastName: "",
-  archiveGuid: "",
-  blockers: [],
-  sharedMailbox: false,
-  purgeOnDelete: false,
-};
-
-export function withDefaults(news: Props): Props {
-  const out = { ...news };
-  for (const [k, v] of Object.entries(DEFAULTS)) if (out[k] === undefined || out[k] === null) out[k] = v;
-  return out;
-}
 
 export function checkInputs(news: Props): pulumi.dynamic.CheckFailure[] {
   const failures: pulumi.dynamic.CheckFailure[] = [];
@@ -102,17 +85,14 @@ export function checkInputs(news: Props): pulumi.dynamic.CheckFailure[] {
   // A held user may come from a source that was not found: only its target address must be sound.
   const skip = (k: string) =>
     isUnknown(news[k]) || (held && k !== "targetPrimary" && (news[k] === "" || news[k] === undefined));
+  const addressOk: Record<string, boolean> = {};
   for (const k of ["sourceAddress", "targetPrimary", "userPrincipalName", "externalEmailAddress", "deliveryAddress"]) {
-    if (!skip(k) && !isAddress(news[k])) {
-      fail(k, `must be an SMTP address such as adele@contoso.com, not ${JSON.stringify(news[k] ?? null)}`);
-    }
+    const why = skip(k) ? undefined : exactAddressProblem(news[k]);
+    if (why) fail(k, why);
+    addressOk[k] = !skip(k) && !why;
   }
-  if (!skip("alias") && !isAlias(news.alias)) {
-    fail(
-      "alias",
-      `must be an Exchange alias (letters, digits and !#$%&'*+-/=?^_\`{|}~, dots between them, at most 64), not ${JSON.stringify(news.alias ?? null)}`,
-    );
-  }
+  const aliasWhy = skip("alias") ? undefined : aliasProblem(news.alias);
+  if (aliasWhy) fail("alias", aliasWhy);
   if (!skip("name") && (typeof news.name !== "string" || news.name.trim() === "" || news.name.length > 64)) {
     fail("name", "must be a non-empty object name of at most 64 characters (Exchange's limit for Name)");
   }
@@ -173,8 +153,8 @@ export function checkInputs(news: Props): pulumi.dynamic.CheckFailure[] {
     if (known(k) && typeof news[k] !== "boolean") fail(k, "must be true or false");
   if (
     !held &&
-    known("targetPrimary") &&
-    known("externalEmailAddress") &&
+    addressOk.targetPrimary &&
+    addressOk.externalEmailAddress &&
     domainOf(news.targetPrimary as string) === domainOf(news.externalEmailAddress as string)
   ) {
     fail(

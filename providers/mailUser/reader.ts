@@ -34,7 +34,12 @@ export interface Recipient {
   LitigationHoldEnabled?: boolean;
 }
 
-export const RECIPIENT_SELECT = [
+/**
+ * The Recipient fields above, read of target recipients: the keys an object holds, whether it is soft-deleted,
+ * and the stamp it carries. The source's recipients are listed for what a MailUser is stamped from instead
+ * (SOURCE_RECIPIENT_LISTING, sourceMailboxes/assess.ts).
+ */
+const TARGET_RECIPIENT_SELECT = [
   "Guid",
   "Name",
   "Alias",
@@ -224,7 +229,7 @@ export class RecipientReader {
         await this.client.exchange.invoke<Recipient>(
           "Get-Recipient",
           { RecipientTypeDetails: LISTED_TYPES, ResultSize: "Unlimited", IncludeSoftDeletedRecipients: true },
-          { select: RECIPIENT_SELECT },
+          { select: TARGET_RECIPIENT_SELECT },
         )
       ).value;
     } catch (e) {
@@ -249,7 +254,7 @@ export async function recipientsByIdentity(
       await client.exchange.invoke<Recipient>(
         "Get-Recipient",
         { Identity: key, IncludeSoftDeletedRecipients: true },
-        { select: RECIPIENT_SELECT },
+        { select: TARGET_RECIPIENT_SELECT },
       )
     ).value;
   } catch (e) {

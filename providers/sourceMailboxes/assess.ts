@@ -27,8 +27,13 @@ export interface SourceMailbox {
 /** A Get-Mailbox / Get-Recipient object with the properties we select (absent ones read as undefined). */
 export type Listed = Record<string, unknown>;
 
-/** Get-Mailbox has no first and last names (they live on the user); Get-Recipient has, and also finds non-mailboxes. */
-export const RECIPIENT_SELECT = [
+/**
+ * What SourceMailboxes lists of every source recipient: what a target MailUser is stamped from, and the first
+ * and last names, which Get-Mailbox does not have (they live on the user); Get-Recipient also finds
+ * non-mailboxes. The target's recipients are read for other properties (TARGET_RECIPIENT_SELECT,
+ * mailUser/reader.ts): who holds an address there, and what it carries.
+ */
+export const SOURCE_RECIPIENT_LISTING = [
   "Name",
   "Alias",
   "DisplayName",

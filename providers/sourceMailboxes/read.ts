@@ -8,14 +8,14 @@ import { log, stackConfig, tenantFor } from "../context";
 import type { TenantClient } from "../tenant";
 import type { PlannedUser } from "../staging/plan";
 import { sharedListing, SOURCE_MAILBOX_LISTING } from "../tenant/sharedListing";
-import { indexByAddress, needsRecipients, RECIPIENT_SELECT, type Listed, type Listings } from "./assess";
+import { indexByAddress, needsRecipients, SOURCE_RECIPIENT_LISTING, type Listed, type Listings } from "./assess";
 
 export async function readSource(users: PlannedUser[]): Promise<Listings> {
   const client = tenantFor("source");
   // Whole-tenant listings, taken once per command by every wave (and, for the mailboxes, by Readiness too).
   const mailboxes = await list(client, "Get-Mailbox", SOURCE_MAILBOX_LISTING);
   const recipients = needsRecipients(users, indexByAddress(mailboxes))
-    ? await list(client, "Get-Recipient", RECIPIENT_SELECT)
+    ? await list(client, "Get-Recipient", SOURCE_RECIPIENT_LISTING)
     : undefined;
   return { mailboxes, recipients };
 }
