@@ -6,6 +6,7 @@
 import { startProviderHost, type ProviderHost } from "../harness/providerHost";
 import { declareResource, type DeclaredResource } from "../harness/engine";
 import { MigrationEndpoint, type MigrationEndpointArgs } from "../providers/migrationEndpoint";
+import { baseConfig, runIndex } from "./support/programMocks";
 
 const TARGET = "bbbbbbbb-2222-4222-8222-222222222222";
 const APP = "dddddddd-4444-4444-8444-444444444444";
@@ -151,6 +152,19 @@ describe("diff", () => {
       expect(moved).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
     } finally {
       await unconfigured.stop();
+    }
+  });
+});
+
+describe("the program", () => {
+  test("passes the stack's cloud's RemoteServer to the endpoint", async () => {
+    for (const [cloud, server] of [
+      ["worldwide", WORLDWIDE],
+      ["gcchigh", GCC_HIGH],
+    ]) {
+      const run = await runIndex(baseConfig({ "xtmm:cloud": cloud }));
+      if (run.error) throw run.error;
+      expect([cloud, run.byName("migration-endpoint").inputs.remoteServer]).toEqual([cloud, server]);
     }
   });
 });
