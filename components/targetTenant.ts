@@ -122,6 +122,7 @@ export class TargetTenant extends pulumi.ComponentResource {
       this.endpoint = new MigrationEndpoint(
         "migration-endpoint",
         {
+          ...own,
           name: args.endpoint.name,
           appId: this.app.appId,
           ...anchors("appId"),

@@ -40,6 +40,7 @@ import type { Endpoint, EndpointContext } from "./migrationEndpoint/converge";
 import * as service from "./migrationEndpoint/converge";
 import { readTenantSettings } from "./tenant/settings";
 import { ConfigError } from "./tenant/errors";
+import { checkTenantId } from "./tenantInput";
 
 export type {
   Inputs as MigrationEndpointInputs,
@@ -47,6 +48,8 @@ export type {
 } from "./migrationEndpoint/inputs";
 
 export interface MigrationEndpointArgs extends Anchored {
+  /** The target tenant's directory (tenant) id, as the stack configures it (default: the provider's); another id replaces the endpoint. */
+  tenantId?: pulumi.Input<string>;
   /** The endpoint's name; migration batches name it as -SourceEndpoint. Changing it replaces the endpoint. */
   name: pulumi.Input<string>;
   /** The migration app's application (client) id. */
@@ -222,7 +225,11 @@ export const migrationEndpointImpl: ResourceImplementation<Inputs, Outputs> = {
   async check(_olds, news) {
     const checked = await checkInputs(news);
     const server = checkRemoteServer(news, configuredCloud());
-    return { inputs: server.inputs, failures: [...(checked.failures ?? []), ...server.failures] };
+    const tenant = checkTenantId(server.inputs, "target");
+    return {
+      inputs: tenant.inputs,
+      failures: [...(checked.failures ?? []), ...server.failures, ...tenant.failures],
+    };
   },
 
   async diff(_id, olds, news) {

@@ -109,9 +109,10 @@ test("with the earlier text imported into every resource, refresh, preview and u
   const after = await stack.export();
   expect(providerTexts(after, "inputs").every((t) => t === shimSource(kindOf(t)!))).toBe(true);
   expect(providerTexts(after, "outputs").every(isLegacy)).toBe(true);
-  // The five kinds that live in one tenant of the pair record it as an input again (both tenants' customization,
-  // consent and relationship, the app and the scoping group), and it is the tenant the object was made in.
-  expect(withTenantInput.length).toBe(8);
+  // The six kinds that live in one tenant of the pair record it as an input again (both tenants' customization,
+  // consent and relationship, the app, the scoping group and the migration endpoint), and it is the tenant the
+  // object was made in.
+  expect(withTenantInput.length).toBe(9);
   for (const r of dynamic(after).filter((r) => withTenantInput.includes(r.urn))) {
     expect([r.urn, (r.inputs as Rec).tenantId]).toEqual([r.urn, (r.outputs as Rec).tenantId]);
   }

@@ -2,21 +2,25 @@
 // plus the stack's own tenant ids and cloud, so no request is ever needed to reject them) and `diff` (the
 // recorded service view against the new inputs, and nothing else). Nothing here loads the tenant layer.
 //
-// The RemoteServer the endpoint must have is the input `remoteServer`, so that the state and the change plan
-// show what diff compares. The program passes its cloud's; check fills it in when a caller does not. State
-// written before this input existed lacks it, but the endpoint has always recorded the service's RemoteServer
-// as the output `remoteServer`, which diff compares against, so an old stack sees no change unless the server
-// really differs.
+// The RemoteServer the endpoint must have is the input `remoteServer`, and its tenant the input `tenantId`
+// (providers/tenantInput.ts), so that the state and the change plan show what diff compares. The program
+// passes both; check fills them in when a caller does not. State written before these inputs existed lacks
+// them, but the endpoint has always recorded the service's RemoteServer and its tenant as the outputs
+// `remoteServer` and `tenantId`, which diff compares against, so an old stack sees no change unless one of
+// them really differs.
 
 import type * as pulumi from "@pulumi/pulumi";
 import { isUnknown, stackConfig, type Props } from "../context";
 import { isGuid } from "../../domain/ids";
 import { lower } from "../../domain/text";
 import { isDomain } from "../../domain/addresses";
+import { tenantChanged } from "../tenantInput";
 
 export interface Inputs extends Props {
   /** Optional, for components that pass a role to every resource; the endpoint always lives in the target. */
   tenant?: "target";
+  /** The target tenant's directory id (check fills it in from the configuration). */
+  tenantId?: string;
   name: string;
   appId: string;
   /** The migration app's secret VALUE; never logged, never in outputs. */
@@ -54,6 +58,7 @@ export interface Outputs extends Props {
 
 export const INPUTS = [
   "tenant",
+  "tenantId",
   "name",
   "appId",
   "clientSecret",
@@ -275,8 +280,7 @@ export async function diffInputs(olds: Outputs, news: Inputs): Promise<pulumi.dy
   if (isUnknown(news.name) || news.name !== olds.name) replaces.push("name");
   if (changed(news.remoteTenant, olds.remoteTenant)) replaces.push("remoteTenant");
   if (olds.endpointType !== ENDPOINT_TYPE) replaces.push("endpointType");
-  const tenantId = configured("targetTenantId");
-  if (tenantId && olds.tenantId && lower(tenantId) !== lower(olds.tenantId)) replaces.push("tenantId");
+  if (tenantChanged(olds, news)) replaces.push("tenantId");
 
   if (changed(news.appId, olds.applicationId)) updates.push("appId");
   // Only a given secretKeyId is managed; adopt mode may leave it out.
