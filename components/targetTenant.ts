@@ -41,6 +41,8 @@ export interface MigrationEndpointOptions {
   propagationTimeoutSeconds?: number;
   /** Most concurrent moves through this endpoint; Exchange's default when absent. */
   maxConcurrentMigrations?: number;
+  /** The RemoteServer of the stack's cloud, as the stack configures it: the endpoint records it as an input. */
+  remoteServer?: string;
 }
 
 export interface TargetTenantArgs {
@@ -120,12 +122,14 @@ export class TargetTenant extends pulumi.ComponentResource {
       this.endpoint = new MigrationEndpoint(
         "migration-endpoint",
         {
+          ...own,
           name: args.endpoint.name,
           appId: this.app.appId,
           ...anchors("appId"),
           clientSecret: this.app.clientSecret,
           secretKeyId: this.app.secretKeyId,
           remoteTenant: args.source.domain,
+          ...(args.endpoint.remoteServer !== undefined ? { remoteServer: args.endpoint.remoteServer } : {}),
           consentedAt,
           ...(args.endpoint.adopt ? { adopt: true } : {}),
           ...(args.endpoint.propagationTimeoutSeconds !== undefined

@@ -55,7 +55,14 @@ export interface StackSettings {
   migrationApp: { displayName?: string; adoptAppId?: string; secretEndDate?: string; rotationTrigger?: string };
   /** grant: the stack grants the source consent itself; await: it waits for an administrator to open the consent URL. */
   sourceConsentMode: "grant" | "await";
-  endpoint: { name?: string; adopt: boolean; propagationTimeoutSeconds: number; maxConcurrentMigrations?: number };
+  endpoint: {
+    name?: string;
+    adopt: boolean;
+    propagationTimeoutSeconds: number;
+    maxConcurrentMigrations?: number;
+    /** The cloud's -RemoteServer; absent when no administered tenant's settings could be read. */
+    remoteServer?: string;
+  };
   scopingGroupName?: string;
   relationshipName?: string;
 }
@@ -109,11 +116,14 @@ export function readStackConfig(config: pulumi.Config): StackSettings {
   }
 
   // Credentials are needed only for the tenants this stack administers; the other one is named by id and domain.
+  // Both share the stack's cloud, whose RemoteServer the migration endpoint records.
+  let remoteServer: string | undefined;
   const tenant = (role: TenantRole): TenantRef => {
     const managed = manage === "both" || manage === role || !MANAGE_MODES.includes(manage);
     if (managed) {
       try {
         const s = readTenantSettings(get, role);
+        remoteServer = s.cloud.migrationRemoteServer;
         return { tenantId: s.tenantId, domain: s.domain };
       } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
@@ -208,6 +218,7 @@ export function readStackConfig(config: pulumi.Config): StackSettings {
       adopt,
       propagationTimeoutSeconds,
       ...(maxConcurrent > 0 ? { maxConcurrentMigrations: maxConcurrent } : {}),
+      ...(remoteServer ? { remoteServer } : {}),
     },
     scopingGroupName,
     relationshipName,

@@ -29,14 +29,18 @@ import { isUnknown, log, stackConfig, tenantFor, type ResourceImplementation, go
 import { waitFor } from "./exchangeFailure";
 import {
   checkInputs,
+  checkRemoteServer,
   diffInputs,
   DEFAULT_PROPAGATION_TIMEOUT_SECONDS,
+  type ConfiguredCloud,
   type Inputs,
   type Outputs,
 } from "./migrationEndpoint/inputs";
 import type { Endpoint, EndpointContext } from "./migrationEndpoint/converge";
 import * as service from "./migrationEndpoint/converge";
 import { readTenantSettings } from "./tenant/settings";
+import { ConfigError } from "./tenant/errors";
+import { checkTenantId } from "./tenantInput";
 
 export type {
   Inputs as MigrationEndpointInputs,
@@ -44,6 +48,8 @@ export type {
 } from "./migrationEndpoint/inputs";
 
 export interface MigrationEndpointArgs extends Anchored {
+  /** The target tenant's directory (tenant) id, as the stack configures it (default: the provider's); another id replaces the endpoint. */
+  tenantId?: pulumi.Input<string>;
   /** The endpoint's name; migration batches name it as -SourceEndpoint. Changing it replaces the endpoint. */
   name: pulumi.Input<string>;
   /** The migration app's application (client) id. */
@@ -54,6 +60,11 @@ export interface MigrationEndpointArgs extends Anchored {
   secretKeyId?: pulumi.Input<string>;
   /** The SOURCE tenant's initial domain (e.g. fabrikam.onmicrosoft.com). */
   remoteTenant: pulumi.Input<string>;
+  /**
+   * The endpoint's RemoteServer, the stack's cloud's (e.g. outlook.office.com); check fills it in from the
+   * configuration when absent and refuses another. An endpoint found with another one is set back in place.
+   */
+  remoteServer?: pulumi.Input<string>;
   /** When the source consent was granted (AdminConsent.consentedAt); the propagation wait counts from it. */
   consentedAt?: pulumi.Input<string>;
   /** Longest wait for the source consent to reach Exchange (default 600 s). */
@@ -199,19 +210,30 @@ async function createOrAdopt(inputs: Inputs): Promise<{ id: string; outs: Output
   return { id: ctx.name, outs: outputsOf(ctx, made.endpoint, ctx.secretKeyId ?? null, made.adopted) };
 }
 
+/** The target's cloud as the stack configures it; throws only when the host was never configured. */
+function configuredCloud(): ConfiguredCloud | undefined {
+  try {
+    return readTenantSettings(stackConfig, "target").cloud;
+  } catch (e) {
+    // Settings problems are reported by the calls that need them; check still verifies the rest.
+    if (e instanceof ConfigError) return undefined;
+    throw e;
+  }
+}
+
 export const migrationEndpointImpl: ResourceImplementation<Inputs, Outputs> = {
   async check(_olds, news) {
-    return checkInputs(news);
+    const checked = await checkInputs(news);
+    const server = checkRemoteServer(news, configuredCloud());
+    const tenant = checkTenantId(server.inputs, "target");
+    return {
+      inputs: tenant.inputs,
+      failures: [...(checked.failures ?? []), ...server.failures, ...tenant.failures],
+    };
   },
 
   async diff(_id, olds, news) {
-    let remoteServer: string | undefined;
-    try {
-      remoteServer = readTenantSettings(stackConfig, "target").cloud.migrationRemoteServer;
-    } catch {
-      // Settings problems are reported by the calls that need them; diff still compares the rest.
-    }
-    return diffInputs(olds, news, remoteServer);
+    return diffInputs(olds, news);
   },
 
   create: createOrAdopt,

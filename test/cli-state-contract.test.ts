@@ -3,8 +3,8 @@
 // (the SDK's serialized closure, test/fixtures/shims/, one per resource kind) and imported, as a stack that an
 // earlier version wrote would hold it. Refresh, preview and up then find nothing to change and write nothing, the
 // up moves the inputs to the new text while the outputs keep the old one (which refresh and destroy run), and
-// destroy leaves both tenants as they were. The imported state also lacks the `tenantId` input, as state written
-// before it existed does. Needs `npx tsc -p tsconfig.json` first.
+// destroy leaves both tenants as they were. The imported state also lacks the `tenantId` input and the migration
+// endpoint's `remoteServer` input, as state written before they existed does. Needs `npx tsc -p tsconfig.json` first.
 
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -82,6 +82,9 @@ test("with the earlier text imported into every resource, refresh, preview and u
   const withTenantInput = dynamic(state)
     .filter((r) => (r.inputs as Rec).tenantId !== undefined)
     .map((r) => r.urn);
+  const withServerInput = dynamic(state)
+    .filter((r) => (r.inputs as Rec).remoteServer !== undefined)
+    .map((r) => r.urn);
   dynamic(state).forEach((r, i) => {
     for (const side of ["inputs", "outputs"] as const) {
       const props = r[side] as Rec;
@@ -89,6 +92,8 @@ test("with the earlier text imported into every resource, refresh, preview and u
     }
     // Nor did earlier versions have the tenantId input: the tenant was read from the configuration in diff.
     delete (r.inputs as Rec).tenantId;
+    // Nor the endpoint's remoteServer input: diff read the cloud from the configuration.
+    delete (r.inputs as Rec).remoteServer;
   });
   const file = path.join(stack.dir, "legacy-state.json");
   fs.writeFileSync(file, JSON.stringify(state));
@@ -104,11 +109,17 @@ test("with the earlier text imported into every resource, refresh, preview and u
   const after = await stack.export();
   expect(providerTexts(after, "inputs").every((t) => t === shimSource(kindOf(t)!))).toBe(true);
   expect(providerTexts(after, "outputs").every(isLegacy)).toBe(true);
-  // The five kinds that live in one tenant of the pair record it as an input again (both tenants' customization,
-  // consent and relationship, the app and the scoping group), and it is the tenant the object was made in.
-  expect(withTenantInput.length).toBe(8);
+  // The six kinds that live in one tenant of the pair record it as an input again (both tenants' customization,
+  // consent and relationship, the app, the scoping group and the migration endpoint), and it is the tenant the
+  // object was made in.
+  expect(withTenantInput.length).toBe(9);
   for (const r of dynamic(after).filter((r) => withTenantInput.includes(r.urn))) {
     expect([r.urn, (r.inputs as Rec).tenantId]).toEqual([r.urn, (r.outputs as Rec).tenantId]);
+  }
+  // The migration endpoint records the RemoteServer again, the one it has.
+  expect(withServerInput).toEqual([expect.stringMatching(/::migration-endpoint$/)]);
+  for (const r of dynamic(after).filter((r) => withServerInput.includes(r.urn))) {
+    expect([r.urn, (r.inputs as Rec).remoteServer]).toEqual([r.urn, (r.outputs as Rec).remoteServer]);
   }
   await stack.ok(["refresh", "--yes", "--expect-no-changes"]);
 });

@@ -1,4 +1,4 @@
-// The tenant a resource lives in is its input `tenantId`, for the five kinds that live in one tenant of the
+// The tenant a resource lives in is its input `tenantId`, for the six kinds that live in one tenant of the
 // pair: check records it (the program's value, or the configured one when the program gives none), refuses
 // one that is not the configured tenant's, and diff plans the replacement from the inputs alone, reading no
 // configuration. Offline: the provider host, configured with made-up tenant ids, never calls a tenant.
@@ -8,6 +8,7 @@ import { startProviderHost, type ProviderHost } from "../harness/providerHost";
 import { declareResource, type DeclaredResource } from "../harness/engine";
 import { AdminConsent } from "../providers/adminConsent";
 import { MigrationApp } from "../providers/migrationApp";
+import { MigrationEndpoint } from "../providers/migrationEndpoint";
 import { OrganizationCustomization } from "../providers/organizationCustomization";
 import { OrganizationRelationship } from "../providers/organizationRelationship";
 import { ScopingGroup } from "../providers/scopingGroup";
@@ -62,6 +63,22 @@ const KINDS: Kind[] = [
             partnerTenantId: SOURCE,
             name: "Fabrikam",
             capabilities: ["Inbound"],
+          }),
+      ),
+  },
+  {
+    name: "MigrationEndpoint",
+    tenantId: TARGET,
+    make: (t) =>
+      declareResource(
+        () =>
+          new MigrationEndpoint("endpoint", {
+            ...own(t),
+            name: "xtmm-source",
+            appId: APP,
+            clientSecret: "not-a-real-client-secret",
+            secretKeyId: "eeeeeeee-5555-4555-8555-555555555555",
+            remoteTenant: "fabrikam.onmicrosoft.com",
           }),
       ),
   },

@@ -1,16 +1,26 @@
 // What a MigrationEndpoint is given and what it records, and the two offline verbs: `check` (inputs alone,
-// plus the stack's own tenant ids, so no request is ever needed to reject them) and `diff` (the recorded
-// service view against the new inputs). Nothing here loads the tenant layer.
+// plus the stack's own tenant ids and cloud, so no request is ever needed to reject them) and `diff` (the
+// recorded service view against the new inputs, and nothing else). Nothing here loads the tenant layer.
+//
+// The RemoteServer the endpoint must have is the input `remoteServer`, and its tenant the input `tenantId`
+// (providers/tenantInput.ts), so that the state and the change plan show what diff compares. The program
+// passes both; check fills them in when a caller does not. State written before these inputs existed lacks
+// them, but the endpoint has always recorded the service's RemoteServer and its tenant as the outputs
+// `remoteServer` and `tenantId`, which diff compares against, so an old stack sees no change unless one of
+// them really differs.
 
 import type * as pulumi from "@pulumi/pulumi";
 import { isUnknown, stackConfig, type Props } from "../context";
 import { isGuid } from "../../domain/ids";
 import { lower } from "../../domain/text";
 import { isDomain } from "../../domain/addresses";
+import { tenantChanged } from "../tenantInput";
 
 export interface Inputs extends Props {
   /** Optional, for components that pass a role to every resource; the endpoint always lives in the target. */
   tenant?: "target";
+  /** The target tenant's directory id (check fills it in from the configuration). */
+  tenantId?: string;
   name: string;
   appId: string;
   /** The migration app's secret VALUE; never logged, never in outputs. */
@@ -19,6 +29,8 @@ export interface Inputs extends Props {
   secretKeyId?: string;
   /** The SOURCE tenant's initial domain. */
   remoteTenant: string;
+  /** What -RemoteServer must be, the stack's cloud's host (check fills it in from the configuration). */
+  remoteServer?: string;
   consentedAt?: string;
   propagationTimeoutSeconds?: number;
   adopt?: boolean;
@@ -46,11 +58,13 @@ export interface Outputs extends Props {
 
 export const INPUTS = [
   "tenant",
+  "tenantId",
   "name",
   "appId",
   "clientSecret",
   "secretKeyId",
   "remoteTenant",
+  "remoteServer",
   "consentedAt",
   "propagationTimeoutSeconds",
   "adopt",
@@ -203,15 +217,62 @@ function checkRemoteTenant(news: Props, fail: (property: string, reason: string)
   if (!isDomain(v)) fail("remoteTenant", `must be a domain name, ${which}; got ${JSON.stringify(v)}`);
 }
 
+/** What check needs of the stack's cloud to fill in and verify `remoteServer`. */
+export interface ConfiguredCloud {
+  name: string;
+  migrationRemoteServer: string;
+}
+
+/**
+ * check's part for `remoteServer`: the inputs with it filled in from the stack's cloud when absent and
+ * lower-cased, and a failure when it is not a host name or not the server the provider would give
+ * New-MigrationEndpoint (the endpoint would be recorded with one server and made with another). Without a
+ * readable cloud (`cloud` undefined) a given value is only checked for its form, and none is filled in.
+ */
+export function checkRemoteServer(
+  news: Props,
+  cloud: ConfiguredCloud | undefined,
+): { inputs: Props; failures: pulumi.dynamic.CheckFailure[] } {
+  const given = news.remoteServer;
+  if (isUnknown(given)) return { inputs: news, failures: [] };
+  const expected = cloud ? lower(cloud.migrationRemoteServer) : undefined;
+  if (given === undefined || given === null) {
+    return { inputs: expected ? { ...news, remoteServer: expected } : news, failures: [] };
+  }
+  const example = expected ?? "outlook.office.com";
+  if (typeof given !== "string" || !isDomain(given.trim())) {
+    return {
+      inputs: news,
+      failures: [
+        {
+          property: "remoteServer",
+          reason: `must be the host name New-MigrationEndpoint takes as -RemoteServer (e.g. ${example}), not ${JSON.stringify(given)}; or leave it out to use the stack's cloud's`,
+        },
+      ],
+    };
+  }
+  const remoteServer = lower(given);
+  if (cloud && expected !== remoteServer) {
+    return {
+      inputs: news,
+      failures: [
+        {
+          property: "remoteServer",
+          reason:
+            `is ${remoteServer}, but the stack's cloud (${cloud.name}) takes ${expected}: the endpoint would be recorded ` +
+            `with one server and made with another; pass ${expected}, or leave remoteServer out`,
+        },
+      ],
+    };
+  }
+  return { inputs: { ...news, remoteServer }, failures: [] };
+}
+
 /**
  * Replacement for what Set-MigrationEndpoint cannot change (the name is the identity; RemoteTenant and the
  * endpoint type are fixed at creation; another target tenant is another object); in place for the rest.
  */
-export async function diffInputs(
-  olds: Outputs,
-  news: Inputs,
-  expectedRemoteServer: string | undefined,
-): Promise<pulumi.dynamic.DiffResult> {
+export async function diffInputs(olds: Outputs, news: Inputs): Promise<pulumi.dynamic.DiffResult> {
   const replaces: string[] = [];
   const updates: string[] = [];
   const changed = (a: unknown, b: unknown) => isUnknown(a) || lower(a) !== lower(b);
@@ -219,8 +280,7 @@ export async function diffInputs(
   if (isUnknown(news.name) || news.name !== olds.name) replaces.push("name");
   if (changed(news.remoteTenant, olds.remoteTenant)) replaces.push("remoteTenant");
   if (olds.endpointType !== ENDPOINT_TYPE) replaces.push("endpointType");
-  const tenantId = configured("targetTenantId");
-  if (tenantId && olds.tenantId && lower(tenantId) !== lower(olds.tenantId)) replaces.push("tenantId");
+  if (tenantChanged(olds, news)) replaces.push("tenantId");
 
   if (changed(news.appId, olds.applicationId)) updates.push("appId");
   // Only a given secretKeyId is managed; adopt mode may leave it out.
@@ -229,7 +289,9 @@ export async function diffInputs(
     (isUnknown(news.secretKeyId) || lower(news.secretKeyId) !== lower(olds.secretKeyId))
   )
     updates.push("secretKeyId");
-  if (expectedRemoteServer && lower(olds.remoteServer) !== lower(expectedRemoteServer)) updates.push("remoteServer");
+  // Absent only from inputs recorded before the input existed (refresh diffs against those): nothing to compare.
+  if (news.remoteServer !== undefined && news.remoteServer !== null && changed(news.remoteServer, olds.remoteServer))
+    updates.push("remoteServer");
   if (
     news.maxConcurrentMigrations !== undefined &&
     (isUnknown(news.maxConcurrentMigrations) ||
