@@ -428,7 +428,7 @@ describe("paging", () => {
     expect(late.json.error.innererror.internalexception.message).toBe(PAGING_EXPIRED);
   });
 
-  test("the knob makes every continuation fail (G2O's observation); ResultSize truncates with the warning", async () => {
+  test("the knob makes every continuation fail (a client's live observation); ResultSize truncates with the warning", async () => {
     const h = new DirectHarness({ exchange: { failContinuations: true } });
     const first = await h.invoke("source", "Get-Mailbox", {}, { headers });
     const next = await h.invoke(

@@ -189,7 +189,7 @@ describe("binding strictly from Microsoft's reference", () => {
     expect(kinds(h)).toEqual(["unknown-cmdlet"]);
   });
 
-  test("unknown parameter → G2O's live 400 body, byte for byte", async () => {
+  test("unknown parameter → the live 400 body a client recorded, byte for byte", async () => {
     const h = new DirectHarness();
     const r = await h.invoke("source", "Get-Mailbox", { BogusParameter: 1 });
     expect(r.status).toBe(400);

@@ -399,7 +399,7 @@ function multi(spec: CmdletSpec, param: string, type: string, ps: ParamSpec, val
     };
     return new MultiValueDelta(get("add"), get("remove"));
   }
-  // An untagged hashtable reaches the binder as JProperties (CIPP-HT; MP saw this for EmailAddresses).
+  // An untagged hashtable reaches the binder as JProperties (as https://github.com/KelvinTegelaar/CIPP-API builds them; a third-party migration client reports the same for EmailAddresses).
   return transformation(
     param,
     `Cannot convert the "${show(value)}" value of type "Newtonsoft.Json.Linq.JProperty" to type "${dotnet(element)}".`,
@@ -421,7 +421,7 @@ function credential(
   const obj =
     value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   if (route === "rest" && !opts.acceptRestCredentials) {
-    // MP: the REST binder casts the JSON value to a string and fails with a 500.
+    // Reported by a third-party migration client (UNCONFIRMED first-hand): the REST binder casts the JSON value to a string and fails with a 500.
     if (obj) fail(credentialCast(opts.now));
     return transformation(
       param,

@@ -40,7 +40,7 @@ export function raise(call: Call, f: CmdletFailure): never {
 
 const NOT_FOUND = "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException";
 
-/** The object the cmdlet acts on does not exist (PSERR, QA-2108696). */
+/** The object the cmdlet acts on does not exist (https://learn.microsoft.com/answers/questions/2108696/). */
 export function notFound(call: Call, identity: string): never {
   return raise(call, {
     errorId: "Ex6F9304",
@@ -50,7 +50,7 @@ export function notFound(call: Call, identity: string): never {
   });
 }
 
-/** An object named in a parameter (member, manager, endpoint) does not exist (QA-2108696). */
+/** An object named in a parameter (member, manager, endpoint) does not exist (https://learn.microsoft.com/answers/questions/2108696/). */
 export function referenceNotFound(call: Call, identity: string): never {
   return raise(call, {
     errorId: "Ex94914C",
@@ -76,7 +76,7 @@ export function alreadyExists(call: Call, what: string, name: string): never {
   });
 }
 
-/** Verbatim (Microsoft's shared-mailbox doc; MP hit it on New-MailUser). */
+/** Verbatim (Microsoft's shared-mailbox doc; a third-party migration client reports it from New-MailUser). */
 export function proxyInUse(call: Call, proxy: string): never {
   return raise(call, {
     type: "Microsoft.Exchange.Data.DataValidationException",

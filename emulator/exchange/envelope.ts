@@ -1,13 +1,13 @@
 // What InvokeCommand answers, byte for byte where Microsoft's answer was captured: the success envelope
-// (BURP capture), the cmdlet-error envelope (PSERR), the binding errors (G2O's live fixtures), the paging
-// expiry (QA-1023619) and the 403 with a body of NUL bytes. Cmdlet code throws `ExoFail`; the router renders it.
+// (a published capture of a request and its answer), the cmdlet-error envelope (a published error body with "code": "NotFound"), the binding errors (https://github.com/rknightion/graph2otel's fixtures recorded live), the paging
+// expiry (https://learn.microsoft.com/answers/questions/1023619/) and the 403 with a body of NUL bytes. Cmdlet code throws `ExoFail`; the router renders it.
 
 import { randomUUID } from "node:crypto";
 import type { EmuRequest, EmuResponse } from "../http";
 import type { ExchangeKnobs } from "./knobs";
 import { EXCHANGE_ONLINE_APP_ID } from "../../domain/firstParty";
 
-/** Content-Type of every InvokeCommand JSON answer (BURP capture). */
+/** Content-Type of every InvokeCommand JSON answer (a published capture of a request and its answer). */
 export const ODATA_JSON =
   "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
 
@@ -65,7 +65,7 @@ function errorResponse(status: number, body: object, now: number, extra: Record<
   return { status, headers: { ...commonHeaders(now), ...extra }, body: Buffer.from(JSON.stringify(body), "utf8") };
 }
 
-// Stack text is what QA-1023619 shows for a failure inside InvokeCommand; Microsoft sends it on runtime errors.
+// Stack text is what https://learn.microsoft.com/answers/questions/1023619/ shows for a failure inside InvokeCommand; Microsoft sends it on runtime errors.
 const INVOKE_STACK =
   "   at Microsoft.Exchange.AdminApi.CommandInvocation.CommandInvocation.InvokeCommand(QueryContext queryContext, CmdletInvokeInputType cmdletInvokeInputType)\r\n" +
   "   at Microsoft.Exchange.Admin.OData.Core.PathSegmentToExpressionTranslator.Translate(OperationImportSegment segment)\r\n" +
@@ -92,7 +92,7 @@ export function errorIdFor(type: string): string {
   return `Ex${(h & 0xffffff).toString(16).toUpperCase().padStart(6, "0")}`;
 }
 
-/** Cmdlet runtime error, the PSERR shape (warnings beside `error`). */
+/** Cmdlet runtime error, the shape of a published NotFound body (warnings beside `error`). */
 export function cmdletError(f: CmdletFailure, now: number, warnings: string[] = []): EmuResponse {
   const status = f.status ?? 400;
   const code = f.code ?? (status === 404 ? "NotFound" : status >= 500 ? "InternalServerError" : "BadRequest");
@@ -126,7 +126,7 @@ export function cmdletError(f: CmdletFailure, now: number, warnings: string[] = 
 export const AMBIGUOUS = "Microsoft.Exchange.AdminApi.CommandInvocation.AmbiguousParameterSetException";
 export const TRANSFORMATION = "Microsoft.Exchange.AdminApi.CommandInvocation.ParameterTransformationException";
 
-/** G2O's live `-BogusParameter` body: details and innererror both carry the text; no warnings member. */
+/** https://github.com/rknightion/graph2otel's live `-BogusParameter` body: details and innererror both carry the text; no warnings member. */
 export function ambiguousParameterSet(text: string, now: number, type = AMBIGUOUS): EmuResponse {
   return errorResponse(
     400,
@@ -147,7 +147,7 @@ export function ambiguousParameterSet(text: string, now: number, type = AMBIGUOU
   );
 }
 
-/** G2O's live invalid-enum body: no details; warnings inside `error`. */
+/** https://github.com/rknightion/graph2otel's live invalid-enum body: no details; warnings inside `error`. */
 export function parameterTransformation(text: string, now: number): EmuResponse {
   return errorResponse(
     400,
@@ -171,7 +171,7 @@ export function parameterTransformation(text: string, now: number): EmuResponse 
 
 export const PAGING_EXPIRED = "Expired or Invalid pagination request. Default Expiry time is 00:30:00";
 
-/** QA-1023619's body, verbatim. */
+/** The body https://learn.microsoft.com/answers/questions/1023619/ shows, verbatim. */
 export function pagingExpired(now: number): EmuResponse {
   return errorResponse(
     400,
@@ -194,7 +194,7 @@ export function pagingExpired(now: number): EmuResponse {
 export const CREDENTIAL_CAST = "Unable to cast object of type 'Newtonsoft.Json.Linq.JObject' to type 'System.String'.";
 
 /**
- * MP's 500 for a PSCredential sent as a JSON object. Only the message is quoted; the envelope around it
+ * The 500 a third-party migration client reports for a PSCredential sent as a JSON object. Only the message is quoted; the envelope around it
  * is the runtime-error shape with InvalidCastException (inferred).
  */
 export function credentialCast(now: number): EmuResponse {
@@ -215,7 +215,7 @@ export function credentialCast(now: number): EmuResponse {
   );
 }
 
-/** 403 with a run of NUL bytes (G2O, PY-IC); labelled gzip when the client accepts gzip (PY-MCP). */
+/** 403 with a run of NUL bytes (https://github.com/rknightion/graph2otel); labelled gzip when the client accepts gzip (as third-party clients' tests record; UNCONFIRMED). */
 export function nulForbidden(req: EmuRequest, knobs: ExchangeKnobs, exceptionType: string, now: number): EmuResponse {
   const headers: Record<string, string> = {
     "content-type": "application/json",
@@ -229,7 +229,7 @@ export function nulForbidden(req: EmuRequest, knobs: ExchangeKnobs, exceptionTyp
   return { status: 403, headers, body: Buffer.alloc(knobs.nulBodyLength) };
 }
 
-/** 401 with the reason in WWW-Authenticate (G2O, AZT). The header's wording is modelled on Entra resources (inferred). */
+/** 401 with the reason in WWW-Authenticate (https://github.com/rknightion/graph2otel, https://github.com/tiredithumans/azapptoolkit). The header's wording is modelled on Entra resources (inferred). */
 export function unauthorized(reason: string, now: number): EmuResponse {
   return {
     status: 401,

@@ -31,7 +31,7 @@ export const handleExchange: SurfaceHandler = async (req, ctx) => {
       const [, version, tenantSeg, op] = m;
       const tenantId = decodeURIComponent(tenantSeg);
       if (op.toLowerCase() === "invokecommand") {
-        // Only beta answers InvokeCommand (PY-IC measured 405 on v1.0).
+        // Only beta answers InvokeCommand (a third-party client measured 405 on v1.0; UNCONFIRMED first-hand).
         if (version.toLowerCase() !== "beta") return { status: 405, headers: { allow: "GET" }, body: Buffer.alloc(0) };
         return methodIs(req, "POST") ?? (await invoke(req, ctx, tenantId, "rest", knobs, now));
       }
@@ -73,7 +73,7 @@ function authorise(req: EmuRequest, ctx: EmuContext, tenantSeg: string, knobs: E
   const wids = claims.wids ?? [];
   const adminRole = wids.includes(EXCHANGE_ADMIN) || wids.includes(GLOBAL_ADMIN);
   if (claims.idtyp === "app") {
-    // G2O measured the ladder live: no app role → 401; app role without directory role → 403 (NUL body).
+    // https://github.com/rknightion/graph2otel measured the ladder live: no app role → 401; app role without directory role → 403 (NUL body).
     if (!(claims.roles ?? []).includes("Exchange.ManageAsApp")) {
       return {
         ok: false,

@@ -4,27 +4,27 @@
 
 export interface ExchangeKnobs {
   /**
-   * Status of a ManagementObjectNotFoundException. Sources differ: PSERR/QA-2108696 saw 404 "NotFound",
-   * MP/AZT saw 400. UNCONFIRMED which one a given cmdlet gives; 404 by default.
+   * Status of a ManagementObjectNotFoundException. Sources differ: https://learn.microsoft.com/answers/questions/2108696/ and a published body show 404 "NotFound",
+   * a third-party migration client and https://github.com/tiredithumans/azapptoolkit saw 400. UNCONFIRMED which one a given cmdlet gives; 404 by default.
    */
   notFoundStatus: 404 | 400;
   /**
-   * Accept `-Credentials {UserName,Password}` over the REST route. Microsoft answers 500 (MP); the
+   * Accept `-Credentials {UserName,Password}` over the REST route. Microsoft answers 500 (reported by a third-party migration client); the
    * opt-in exists to test the "if it ever works" path.
    */
   acceptRestCredentials: boolean;
-  /** Make every `$skiptoken` continuation fail with the expiry error (G2O's live observation). */
+  /** Make every `$skiptoken` continuation fail with the expiry error (observed live by https://github.com/rknightion/graph2otel). */
   failContinuations: boolean;
   /** Lifetime of a paging continuation. Learn says "5-10 minutes" (UNCONFIRMED first-hand); 5 min by default. */
   pagingTokenTtlMs: number;
   /** Page size when the client sends no `Prefer: odata.maxpagesize` (UNCONFIRMED; 1000 like the module). */
   defaultPageSize: number;
   /**
-   * The 403 for a forbidden/unknown cmdlet is a run of NUL bytes; PY-IC/PY-MCP saw it labelled
+   * The 403 for a forbidden/unknown cmdlet is a run of NUL bytes; third-party clients saw it labelled
    * `Content-Encoding: gzip` when the client accepts gzip. "when-accepted" mirrors that; "never" drops the label.
    */
   nulBodyGzipLabel: "when-accepted" | "never";
-  /** Length of the NUL body (G2O's fixture uses 4096; the real length varies, UNCONFIRMED). */
+  /** Length of the NUL body (https://github.com/rknightion/graph2otel's fixture uses 4096; the real length varies, UNCONFIRMED). */
   nulBodyLength: number;
   /**
    * Milliseconds a started migration batch needs per phase (Syncing → Synced, Completing → Completed).
@@ -37,13 +37,13 @@ export interface ExchangeKnobs {
    */
   enforceMigrationScope: boolean;
   /**
-   * Stamp an organisation-wide retention hold on every new MailUser (KS blames "a default policy that is
+   * Stamp an organisation-wide retention hold on every new MailUser (https://kevinstreet.co.uk/category/microsoft-365/ blames "a default policy that is
    * applied to all UserMailbox / MailUser objects" for purge failures; UNCONFIRMED). Off by default.
    */
   orgHoldOnNewMailUsers: boolean;
   /** How many MailboxMovePublishedScopes a relationship takes (1 observed in 2021, current limit UNCONFIRMED). */
   maxPublishedScopes: number;
-  /** Status of a batch New-MigrationBatch made without -AutoStart: "Stopped" per MP; the docs also list "Created". */
+  /** Status of a batch New-MigrationBatch made without -AutoStart: "Stopped" as a third-party migration client reports; the docs also list "Created". */
   newBatchStatus: "Stopped" | "Created";
   /**
    * Milliseconds a batch shows "Starting" after Start-MigrationBatch and "Stopping" after Stop-MigrationBatch

@@ -1,5 +1,5 @@
 // Objects as InvokeCommand renders them: PascalCase properties with OData annotations beside them
-// (`X@odata.type` for collections and GUIDs, `X@data.type` for dates; BURP, PY-MCP), the emulator's
+// (`X@odata.type` for collections and GUIDs, `X@data.type` for dates; as published captures show), the emulator's
 // bookkeeping removed, and `$select` applied.
 
 import type { Rec } from "../model";

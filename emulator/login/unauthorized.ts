@@ -1,6 +1,6 @@
 // The 401 a resource answers for a bad bearer token, in the shape of the resource that refuses it:
 // Graph's OData error with a WWW-Authenticate challenge naming Graph's app id, Exchange's challenge
-// (reason in x-ms-diagnostics, as G2O observed) with an empty body.
+// (reason in x-ms-diagnostics, as https://github.com/rknightion/graph2otel observed) with an empty body.
 
 import type { EmuContext, EmuRequest, EmuResponse } from "../http";
 import { CLOUDS, FIRST_PARTY } from "../../providers/tenant/clouds";

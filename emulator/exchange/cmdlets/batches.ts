@@ -56,7 +56,7 @@ export const newMigrationBatch: CmdletImpl = (call) => {
     (s) => String(s.obj.Name).toLowerCase() === name.toLowerCase(),
   );
   if (taken) {
-    // Exception name from TMP; MP matches "already exists" in its text.
+    // Exception name as https://github.com/davidhend/tenant-migration-platform reports it; clients match "already exists" in its text.
     raise(call, {
       type: "Microsoft.Exchange.Migration.MigrationJobAlreadyExistException",
       text: `A migration batch with the name '${name}' already exists.`,
@@ -241,7 +241,7 @@ export const completeMigrationBatch: CmdletImpl = (call) => {
 export const removeMigrationBatch: CmdletImpl = (call) => {
   const s = batch(call, str(call, "Identity") ?? "");
   if (RUNNING.includes(String(s.obj.Status))) stateError(call, s.obj, "remove");
-  // MP: the name stays taken for a few seconds after removal while the deletion spreads.
+  // A third-party migration client reports (UNCONFIRMED first-hand) that the name stays taken for a few seconds after removal while the deletion spreads.
   s.obj.Status = "Removing";
   s.obj[`${INTERNAL_PREFIX}phaseAt`] = call.now;
   for (const u of usersOf(call, s.obj)) u.Status = "Removing";

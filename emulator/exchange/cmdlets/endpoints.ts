@@ -110,7 +110,7 @@ export function crossTenantProblem(env: CheckEnv, c: Check): string | undefined 
   }
   const since = env.now - env.consentPropagationMs;
   if (!grantedRoles(remote, String(sp.obj.id), FIRST_PARTY.exchangeOnline, since).includes(MAILBOX_MIGRATION_ROLE)) {
-    // TMP's wording of the consent/propagation failure.
+    // https://github.com/davidhend/tenant-migration-platform's wording of the consent/propagation failure.
     return `The connection to the server '${server}' could not be completed. --> The call to 'https://${server}/MailboxReplicationService.ProxyService/OAuth' failed. --> Access is denied.`;
   }
   return undefined;

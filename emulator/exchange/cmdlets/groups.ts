@@ -1,5 +1,5 @@
 // Distribution groups and mail-enabled security groups, and their membership. Membership changes by an
-// app-only caller need -BypassSecurityGroupManagerCheck (MP): an app is never among a group's ManagedBy.
+// app-only caller need -BypassSecurityGroupManagerCheck (reported by a third-party migration client): an app is never among a group's ManagedBy.
 
 import { isVisible, stored, type Rec, type Stored } from "../../model";
 import {
@@ -45,7 +45,7 @@ function requireManager(call: Call, g: Rec): void {
   if (call.params.BypassSecurityGroupManagerCheck === true) return;
   const me = callerName(call);
   if (me && (g.ManagedBy as string[]).some((m) => m.toLowerCase() === me.toLowerCase())) return;
-  // A captured answer quotes "This operation can only be performed by a manager of the group" (MP); the
+  // A captured answer quotes "This operation can only be performed by a manager of the group" (reported by a third-party migration client); the
   // leading sentence and the exception type are Exchange's as remembered, UNCONFIRMED.
   raise(call, {
     type: "Microsoft.Exchange.Configuration.Tasks.TaskAccessDeniedException",
@@ -219,7 +219,7 @@ export const addDistributionGroupMember: CmdletImpl = (call) => {
   const m = recipientRef(call, member);
   const members = g[MEMBERS] as string[];
   if (members.includes(String(m.Guid))) {
-    // AZT error.rs test text; type from CIPP-NE.
+    // Text from https://github.com/tiredithumans/azapptoolkit (src/error.rs tests); type from https://github.com/KelvinTegelaar/CIPP-API.
     raise(call, {
       type: "Microsoft.Exchange.Management.Tasks.MemberAlreadyExistsException",
       text: `The recipient "${member}" is already a member of the group.`,
@@ -239,7 +239,7 @@ export const removeDistributionGroupMember: CmdletImpl = (call) => {
   const members = g[MEMBERS] as string[];
   const i = members.indexOf(String(m.Guid));
   if (i < 0) {
-    // AZT error.rs test text; exception type inferred.
+    // Text from https://github.com/tiredithumans/azapptoolkit (src/error.rs tests); exception type inferred.
     raise(call, {
       type: "Microsoft.Exchange.Management.Tasks.MemberNotFoundException",
       text: `The recipient "${member}" isn't a member of the group.`,

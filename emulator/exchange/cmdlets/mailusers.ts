@@ -1,4 +1,4 @@
-// MailUsers: the target objects a cross-tenant move lands on. New-MailUser cannot stamp ExchangeGuid (MP),
+// MailUsers: the target objects a cross-tenant move lands on. New-MailUser cannot stamp ExchangeGuid (its documented parameters have none),
 // Set-MailUser can; removal soft-deletes, and purging is refused while the Entra user exists or a hold
 // applies (the two texts reported by Kevin Street, https://kevinstreet.co.uk/category/microsoft-365/).
 
@@ -40,7 +40,7 @@ export const newMailUser: CmdletImpl = (call) => {
   const msoId = str(call, "MicrosoftOnlineServicesID");
   const alias = str(call, "Alias") ?? (msoId ? msoId.split("@")[0] : name.replace(/[^A-Za-z0-9._-]/g, ""));
   const primary = str(call, "PrimarySmtpAddress") ?? msoId ?? `${alias}@${defaultDomain(t)}`;
-  // MP: New-MailUser adds the primary and the initial-domain address, not `<alias>@<tenant>.mail.onmicrosoft.com`.
+  // Reported by a third-party migration client (UNCONFIRMED first-hand): New-MailUser adds the primary and the initial-domain address, not `<alias>@<tenant>.mail.onmicrosoft.com`.
   const proxies = proxyList(primary, [`${alias}@${t.initialDomain}`]);
   checkProxies(call, proxies);
   // Without a Microsoft Online Services ID the Entra user is named after the alias in the initial domain.

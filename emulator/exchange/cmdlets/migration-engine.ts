@@ -45,7 +45,7 @@ function fail(u: Rec, type: string, text: string): void {
  * when Synced, for its CompleteAfter date). Documented: the statuses and their order (Starting and Stopping
  * "immediately after you run" Start-/Stop-MigrationBatch; Synced after the initial sync; Completing after
  * Complete-MigrationBatch; Removing after Remove-MigrationBatch). Assumed: every duration (knobs). Removing
- * keeps the name taken for a phase, as MP saw a removed batch's name stay taken for ~8 s.
+ * keeps the name taken for a phase, as a third-party migration client reports a removed batch's name stay taken for ~8 s.
  */
 function phaseMs(b: Rec, knobs: ExchangeKnobs): number | undefined {
   switch (b.Status) {
