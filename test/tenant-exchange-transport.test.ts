@@ -89,7 +89,7 @@ const errorBody = (text: string) => ({
   },
 });
 
-test("one POST with the envelope and every header of client rule 2", async () => {
+test("one POST to InvokeCommand with the CmdletInput envelope and every header the admin API expects", async () => {
   reply = (_r, res) =>
     json(res, 200, { "@adminapi.warnings": ["careful"], value: [{ Identity: "a", "Identity@odata.type": "#String" }] });
   const c = new RestExchangeClient(settings(), tokens, fast);
@@ -340,7 +340,7 @@ test("concurrency: at most exchangeConcurrency requests in flight per tenant, ac
   expect(peak).toBe(4);
 });
 
-describe("redirects (client rule 3)", () => {
+describe("redirects: re-POSTed to Location with the same headers, host pinned, at most three hops", () => {
   const calls: Array<{
     url: string;
     method?: string;

@@ -102,7 +102,7 @@ describe("error envelope", () => {
   });
 });
 
-describe("classification (client rule 9)", () => {
+describe("error classification: each answer of the admin API gets its ExchangeErrorKind", () => {
   const row = (status: number, body: string, headers: Record<string, string> = {}) =>
     exchangeErrorFromResponse("Get-Mailbox", "x@t.onmicrosoft.com", { status, body, headers });
   const cases: Array<[string, number, string, Record<string, string>, string]> = [
@@ -316,7 +316,7 @@ describe("classification (client rule 9)", () => {
   });
 });
 
-describe("parameter encoding (client rule 5)", () => {
+describe("parameter encoding: values typed for the REST binder", () => {
   test("undefined dropped, null kept, dates ISO, bytes base64, arrays element-wise", () => {
     const p = encodeParameters({
       Identity: "x",
@@ -360,7 +360,7 @@ describe("parameter encoding (client rule 5)", () => {
   });
 });
 
-describe("success decoding (client rule 7)", () => {
+describe("success decoding: value, warnings and annotations of a 200", () => {
   test("value absent or null is empty; warnings kept; annotations stripped", () => {
     expect(decodePage({})).toEqual({ value: [], warnings: [] });
     expect(decodePage({ value: null, "@adminapi.warnings": ["w"] })).toEqual({ value: [], warnings: ["w"] });
