@@ -54,11 +54,6 @@ const WAVE_KEYS = ["users", "csv", "batch", "split"];
 // Wave names become resource names (`source-mailboxes/<wave>`), so they stay plain.
 const WAVE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
-/** The waves only (see readStaging for the related settings). */
-export function readWaves(config: pulumi.Config, projectDir: string): WavePlan[] {
-  return readStaging(config, projectDir).waves;
-}
-
 export function readStaging(config: pulumi.Config, projectDir: string): StagingConfig {
   const ns = config.name;
   const problems: string[] = [];

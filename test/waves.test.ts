@@ -6,7 +6,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parseCsv, readStaging, readWaves } from "../config/waves";
+import { parseCsv, readStaging } from "../config/waves";
+
+const readWaves = (config: pulumi.Config, dir: string) => readStaging(config, dir).waves;
 import { readMoveConfig } from "../config/moveConfig";
 import { StackConfigError } from "../config/stackConfig";
 
