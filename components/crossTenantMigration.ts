@@ -205,7 +205,7 @@ export class CrossTenantMigration extends pulumi.ComponentResource {
           users: wave.users,
           targetDomains,
           targetDeliveryDomain: this.targetDeliveryDomain,
-          purgeOnDestroy: args.purgeStagedUsersOnDestroy ?? false,
+          purgeStagedUsersOnDestroy: args.purgeStagedUsersOnDestroy ?? false,
           manage: { source: manageSource, target: manageTarget },
           ...(given !== undefined ? { sourceMailboxes: given } : {}),
           stageAfter,

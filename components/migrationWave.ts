@@ -15,7 +15,7 @@ export interface MigrationWaveArgs {
   targetDomains: string[];
   targetDeliveryDomain: string;
   /** Remove never-migrated staged users for good on destroy (stack key purgeStagedUsersOnDestroy). */
-  purgeOnDestroy: boolean;
+  purgeStagedUsersOnDestroy: boolean;
   manage: { source: boolean; target: boolean };
   /** Split administration: the target stack gets the wave's source mailboxes from the source stack. */
   sourceMailboxes?: pulumi.Input<SourceMailbox[]>;
@@ -40,7 +40,10 @@ export interface WaveUser {
  * The MailUser inputs the plan alone decides. The wave passes them as plain values, so they are known at
  * preview even while the source read is not.
  */
-export function plannedInputs(user: PlannedUser, opts: { targetDeliveryDomain: string; purgeOnDestroy: boolean }) {
+export function plannedInputs(
+  user: PlannedUser,
+  opts: { targetDeliveryDomain: string; purgeStagedUsersOnDestroy: boolean },
+) {
   return {
     sourceAddress: user.sourceAddress,
     targetPrimary: user.targetPrimary,
@@ -49,7 +52,9 @@ export function plannedInputs(user: PlannedUser, opts: { targetDeliveryDomain: s
     // Exchange's Name must be unique in the tenant; the alias is (checked across waves) and readable.
     name: user.alias,
     deliveryAddress: `${user.alias}@${opts.targetDeliveryDomain}`.toLowerCase(),
-    purgeOnDelete: opts.purgeOnDestroy,
+    // The MailUser's own name for the setting: its `delete` purges. It is stored in every stack's state, so it
+    // keeps that name while the stack key and the components say purgeStagedUsersOnDestroy.
+    purgeOnDelete: opts.purgeStagedUsersOnDestroy,
   };
 }
 
@@ -148,7 +153,10 @@ export class MigrationWave extends pulumi.ComponentResource {
 
     if (args.manage.target) {
       const bySource = this.sourceMailboxes.apply(indexBySource);
-      const opts = { targetDeliveryDomain: args.targetDeliveryDomain, purgeOnDestroy: args.purgeOnDestroy };
+      const opts = {
+        targetDeliveryDomain: args.targetDeliveryDomain,
+        purgeStagedUsersOnDestroy: args.purgeStagedUsersOnDestroy,
+      };
       for (const user of users) {
         const planned = plannedInputs(user, opts);
         const inputs = bySource.apply((index) => mailUserInputs(planned, user, mailboxFor(name, user, index)));

@@ -35,7 +35,11 @@ const TARGET_DOMAINS = ["contoso.com", "contoso.onmicrosoft.com"];
 const DELIVERY_DOMAIN = "contoso.onmicrosoft.com";
 /** A user's MailUser inputs as the wave component builds them. */
 const inputsOf = (u: PlannedUser, mailbox: SourceMailbox) =>
-  mailUserInputs(plannedInputs(u, { targetDeliveryDomain: DELIVERY_DOMAIN, purgeOnDestroy: false }), u, mailbox);
+  mailUserInputs(
+    plannedInputs(u, { targetDeliveryDomain: DELIVERY_DOMAIN, purgeStagedUsersOnDestroy: false }),
+    u,
+    mailbox,
+  );
 
 function option(name: string, env: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

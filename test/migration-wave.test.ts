@@ -143,7 +143,7 @@ async function runWave(args: Partial<MigrationWaveArgs>, preview: boolean) {
     users: USERS,
     targetDomains: ["contoso.com"],
     targetDeliveryDomain: "contoso.onmicrosoft.com",
-    purgeOnDestroy: true,
+    purgeStagedUsersOnDestroy: true,
     manage: { source: true, target: true },
     stageAfter: [endpoint],
     ...args,
