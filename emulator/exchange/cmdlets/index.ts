@@ -2,12 +2,15 @@
 
 import type { CmdletImpl } from "../call";
 import * as b from "./batches";
+import * as d from "./diagnostics";
 import * as e from "./endpoints";
 import * as g from "./groups";
 import * as m from "./mailusers";
 import * as o from "./organization";
 import * as r from "./recipients";
 import * as rel from "./relationships";
+import * as st from "./statistics";
+import * as u from "./users";
 
 export const IMPLEMENTATIONS: Record<string, CmdletImpl> = {
   "Get-OrganizationConfig": o.getOrganizationConfig,
@@ -44,4 +47,9 @@ export const IMPLEMENTATIONS: Record<string, CmdletImpl> = {
   "Remove-MigrationBatch": b.removeMigrationBatch,
   "Get-MigrationUser": b.getMigrationUser,
   "Get-MigrationUserStatistics": b.getMigrationUserStatistics,
+  "Get-MailboxStatistics": st.getMailboxStatistics,
+  "Get-MailboxFolderStatistics": st.getMailboxFolderStatistics,
+  "Get-User": u.getUser,
+  "Set-User": u.setUser,
+  "Export-MailboxDiagnosticLogs": d.exportMailboxDiagnosticLogs,
 };
