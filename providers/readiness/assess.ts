@@ -15,6 +15,8 @@ import {
 } from "./model";
 import { orgChecks } from "./orgChecks";
 import { checkUser, indexes } from "./userChecks";
+import type { PerUserChecks } from "./perUser";
+import { perUserFindings, perUserNotChecked } from "./perUserChecks";
 
 export interface AssessInput {
   users: ReadinessUser[];
@@ -27,6 +29,8 @@ export interface AssessInput {
   pending: boolean;
   source?: SourceFacts;
   target?: TargetFacts;
+  /** Per-user reads by target address; absent when none were made (the bulk pass, or a pure test). */
+  perUser?: Map<string, PerUserChecks>;
 }
 
 export function assessWave(input: AssessInput): Evaluation {
@@ -41,7 +45,8 @@ export function assessWave(input: AssessInput): Evaluation {
     pending,
   });
   const pools = { source: source ? licencePool(source.skus) : null, target: target ? licencePool(target.skus) : null };
-  const ctx = { source, target, pending, targetDeliveryDomain: input.targetDeliveryDomain, pools };
+  const perUser = input.perUser;
+  const ctx = { source, target, pending, targetDeliveryDomain: input.targetDeliveryDomain, pools, perUser };
   const ix = indexes(ctx);
   const findings: Finding[] = [...org.findings];
   const notChecked: NotChecked[] = [...org.notChecked];
@@ -52,7 +57,13 @@ export function assessWave(input: AssessInput): Evaluation {
     if (r.moved) moved.add(u.target);
     if (r.unlicensed) needed++;
     findings.push(...r.findings);
+    if (perUser && !r.moved) {
+      const src = source ? ix.mailboxes.get(u.source) : undefined;
+      const tgt = target ? ix.mailUsers.get(u.target) : undefined;
+      findings.push(...perUserFindings(u, perUser.get(u.target), src, tgt, pending));
+    }
   }
+  if (perUser) notChecked.push(...perUserNotChecked(!!source, !!target));
   if (!source || !target)
     notChecked.push({
       check: "user.licence",

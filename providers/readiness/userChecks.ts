@@ -22,6 +22,7 @@ import {
   type TargetFacts,
 } from "./model";
 import { lower } from "../../domain/text";
+import type { PerUserChecks } from "./perUser";
 
 /** MailboxMoveStatus values that mean no move request is in the way. */
 const NOT_MOVING = ["", "none", "completed", "completedwithwarning"];
@@ -35,6 +36,8 @@ export interface UserCheckContext {
   targetDeliveryDomain?: string;
   /** The licence pools, for the fix of an unlicensed user. */
   pools: { source: LicencePool | null; target: LicencePool | null };
+  /** Per-user reads (perUserRead.ts) by target address; a user's HoldTracking log replaces the organisation's list. */
+  perUser?: Map<string, PerUserChecks>;
 }
 
 export interface UserResult {
@@ -179,7 +182,8 @@ function sourceChecks(u: ReadinessUser, src: Listed, ctx: UserCheckContext, ix: 
       false,
     );
   }
-  for (const h of holdsOf(src, ctx.source?.orgHolds ?? [], who))
+  const log = ctx.perUser?.get(u.target)?.holdTracking?.value;
+  for (const h of holdsOf(src, ctx.source?.orgHolds ?? [], who, log?.available ? log.holds : undefined))
     add("source", h.check, "blocking", h.message, h.fix, false);
   const moving = str(src.MailboxMoveStatus);
   if (!NOT_MOVING.includes(moving.toLowerCase())) {
