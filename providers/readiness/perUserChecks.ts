@@ -12,7 +12,7 @@ import {
   type NotChecked,
   type ReadinessUser,
 } from "./model";
-import type { PerUserChecks } from "./perUser";
+import type { DeletedItems, PerUserChecks } from "./perUser";
 
 const VALIDATOR = "https://github.com/microsoft/CSS-Exchange/blob/main/Admin/CrossTenantMailboxMigrationValidation.ps1";
 const GB = 1024 ** 3;
@@ -137,4 +137,34 @@ export function perUserNotChecked(hasSource: boolean, hasTarget: boolean): NotCh
       pending: false,
     });
   return out;
+}
+
+/**
+ * A source quota above the MailUser's: the dumpster CAN outgrow the target's quota before the move. Measured
+ * (TotalDeletedItemSize read) and already above it, the blocking user.deletedItemSize says so instead; measured and
+ * below, the warning says how much room is left; not measured (a pure check), it says how to measure.
+ */
+export function quotaWarning(
+  u: ReadinessUser,
+  src: Listed,
+  tgt: Listed,
+  measured: DeletedItems | null | undefined,
+): { message: string; fix: string } | undefined {
+  const sourceQuota = sizeBytes(src.RecoverableItemsQuota);
+  const quota = sizeBytes(tgt.RecoverableItemsQuota);
+  if (sourceQuota === undefined || quota === undefined || sourceQuota <= quota) return undefined;
+  const limits = `the source's Recoverable Items may hold up to ${str(src.RecoverableItemsQuota)}, more than the MailUser's RecoverableItemsQuota ${str(tgt.RecoverableItemsQuota)}`;
+  if (measured && measured.bytes > quota) return undefined;
+  if (measured)
+    return {
+      message: `${limits}; they hold ${measured.text} now, so the move fails if they grow past the MailUser's quota first`,
+      fix:
+        tgt.IsDirSynced === true
+          ? hybridQuotaFix(u.target)
+          : `Set-MailUser -Identity ${u.target} -EnableLitigationHoldForMigration before the move (raises its Recoverable Items quota to 100 GB)`,
+    };
+  return {
+    message: `${limits}; if they do, the move can fail`,
+    fix: `Compare (Get-MailboxStatistics -Identity ${u.source}).TotalDeletedItemSize with ${str(tgt.RecoverableItemsQuota)} in the source; if larger, purge the source's Recoverable Items before the move`,
+  };
 }

@@ -11,7 +11,6 @@ import {
   byAddress,
   guid,
   list,
-  sizeBytes,
   smtpOf,
   str,
   type Finding,
@@ -23,6 +22,7 @@ import {
 } from "./model";
 import { lower } from "../../domain/text";
 import type { PerUserChecks } from "./perUser";
+import { quotaWarning } from "./perUserChecks";
 
 /** MailboxMoveStatus values that mean no move request is in the way. */
 const NOT_MOVING = ["", "none", "completed", "completedwithwarning"];
@@ -296,20 +296,8 @@ function pairChecks(u: ReadinessUser, src: Listed, tgt: Listed, ctx: UserCheckCo
       set(`Set-MailUser -Identity ${t} -ExternalEmailAddress ${srcPrimary}`),
     );
   }
-  const sourceQuota = sizeBytes(src.RecoverableItemsQuota);
-  const quota = sizeBytes(tgt.RecoverableItemsQuota);
-  if (sourceQuota !== undefined && quota !== undefined && sourceQuota > quota) {
-    // TotalDeletedItemSize needs Get-MailboxStatistics (not in our reference); a source quota above the
-    // target's is the only case where the deleted items CAN exceed it, so that is what we report.
-    add(
-      "target",
-      "user.recoverableItemsQuota",
-      "warning",
-      `the source's Recoverable Items may hold up to ${str(src.RecoverableItemsQuota)}, more than the MailUser's RecoverableItemsQuota ${str(tgt.RecoverableItemsQuota)}; if they do, the move can fail`,
-      `Compare (Get-MailboxStatistics -Identity ${u.source}).TotalDeletedItemSize with ${str(tgt.RecoverableItemsQuota)} in the source; if larger, purge the source's Recoverable Items before the move`,
-      false,
-    );
-  }
+  const quota = quotaWarning(u, src, tgt, ctx.perUser?.get(u.target)?.deletedItems?.value);
+  if (quota) add("target", "user.recoverableItemsQuota", "warning", quota.message, quota.fix, false);
 }
 
 /** What the target MailUser must be whatever the source is: its addresses in the target's own domains. */
