@@ -101,7 +101,7 @@ export function renderReport(h: ReportHeader, e: Evaluation): string {
   const notChecked = e.notChecked.map((n) => [n.check, n.reason + (n.pending ? " (checked at up)" : "")]);
   notChecked.push([
     "Per-user reads for blocked users",
-    `SubstrateHolds in the archive, TotalDeletedItemSize, the HoldTracking log and the target's previous-mailbox information are read one user at a time, only for users no other finding blocks (their move cannot run anyway); they are read once those findings are fixed. An answer that found nothing is reused for up to ${REUSE_DAYS} days while the mailbox's GUIDs, the organisation's retention policies and the MailUser stay the same`,
+    `SubstrateHolds in the archive (Get-MailboxFolderStatistics), TotalDeletedItemSize (Get-MailboxStatistics), the HoldTracking log (Export-MailboxDiagnosticLogs) and the target's previous-mailbox information (Get-User) are read one user at a time, only for users no other finding blocks (their move cannot run anyway); they are read once those findings are fixed. An answer that found nothing is reused for up to ${REUSE_DAYS} days while the mailbox's GUIDs, the organisation's retention policies and the MailUser stay the same`,
   ]);
   out.push(...table(["Check", "Why, and what to do"], notChecked), "");
   return out.join("\n");
