@@ -26,17 +26,19 @@ const tgt: Listed = { Guid: "bbbbbbbb-0000-4000-8000-000000000001", RecoverableI
 const user = { source: "adele@fabrikam.com", target: "adele@contoso.com" };
 
 describe("reuse", () => {
-  const b = bases(src, tgt, []);
+  const b = bases(src, tgt, ["mbxP:1"]);
   const part = <T>(value: T, on = "2026-12-01", basis = b.substrateHolds!): Part<T> => ({ basis, on, value });
 
-  test("each part depends on what its answer depends on; a shared mailbox has no HoldTracking part", () => {
+  test("each part depends on what its answer depends on; a shared mailbox, or an organisation without policies, has no HoldTracking part", () => {
     expect(b).toEqual({
       substrateHolds: "archive:55555555-5555-4555-8555-555555555555",
       deletedItems: "mailbox:44444444-4444-4444-8444-444444444444",
-      holdTracking: "mailbox:44444444-4444-4444-8444-444444444444;org:;own:",
+      holdTracking: "mailbox:44444444-4444-4444-8444-444444444444;org:mbxp:1;own:",
       previousMailbox: "mailuser:bbbbbbbb-0000-4000-8000-000000000001",
     });
-    expect(bases({ ...src, RecipientTypeDetails: "SharedMailbox" }, tgt, []).holdTracking).toBeUndefined();
+    expect(bases({ ...src, RecipientTypeDetails: "SharedMailbox" }, tgt, ["mbxP:1"]).holdTracking).toBeUndefined();
+    // No organisation-wide policy, no log to read.
+    expect(bases(src, tgt, []).holdTracking).toBeUndefined();
     expect(
       bases({ ...src, ArchiveGuid: "00000000-0000-0000-0000-000000000000" }, tgt, []).substrateHolds,
     ).toBeUndefined();

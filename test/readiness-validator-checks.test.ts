@@ -19,6 +19,7 @@ import type { Finding } from "../providers/readiness";
 import { PreviousMailboxCleanup } from "../providers/previousMailboxCleanup";
 import { findTenant, type Rec, type TenantState } from "../emulator/model";
 import { ARCHIVE_CONTENT_KEY, HOLD_TRACKING_KEY } from "../emulator/exchange/mailboxContent";
+import { SEEDED_ORG_RETENTION_HOLD } from "../emulator/exchange/seed";
 import { FAKE_PWSH } from "../emulator/fakePwsh";
 import { readStaging } from "../config/waves";
 import { StackConfigError } from "../config/stackConfig";
@@ -75,7 +76,20 @@ const checksOf = (c: Checked, alias: string) =>
     .map((f) => `${f.severity} ${f.check}`)
     .sort();
 
+/**
+ * The source organisation has one organisation-wide retention policy, from which every wave user but pattif is
+ * excluded (as an ExchangeLocationException shows: "-<policy>" in the mailbox's InPlaceHolds). Only while such a
+ * policy exists are the HoldTracking logs read.
+ */
+const POLICY = SEEDED_ORG_RETENTION_HOLD;
+const exclude = (alias: string, policy = POLICY) => {
+  const m = recipient(tenant("source"), `${alias}@fabrikam.com`);
+  m.InPlaceHolds = [...((m.InPlaceHolds as string[]) ?? []), `-${policy.split(":")[0]}`];
+};
+
 beforeAll(async () => {
+  tenant("source").exchange.organizationConfig.InPlaceHolds = [POLICY];
+  for (const a of WAVE) if (a !== "pattif") exclude(a);
   runner = new ProgramRunner(new Engine(providerHost()));
   await runner.up(program());
 }, 120_000);
@@ -142,14 +156,15 @@ test("a preview of the unchanged wave reads again only what found something; not
   expect(callsSince(mark).filter((c) => !/^(Get-|Export-MailboxDiagnosticLogs$)/.test(c))).toEqual([]);
 });
 
-test("a fix shows at the next check: the SubstrateHolds emptied, the hold ended", async () => {
+test("a fix shows at the next check: the SubstrateHolds emptied; the hold ended and the policy excludes her", async () => {
   const nestor = recipient(tenant("source"), "nestorw@fabrikam.com");
   const patti = recipient(tenant("source"), "pattif@fabrikam.com");
   const substrate = nestor[ARCHIVE_CONTENT_KEY];
   const log = patti[HOLD_TRACKING_KEY] as Rec[];
   nestor[ARCHIVE_CONTENT_KEY] = { recoverable: { SubstrateHolds: { items: 0, bytes: 0 } } };
-  // An ended hold: the validator's pattern still matches it, but it no longer holds the mailbox.
+  // The log keeps an ended entry: the validator's pattern still matches it, but it no longer holds the mailbox.
   patti[HOLD_TRACKING_KEY] = [{ ...log[0], ed: "2026-11-01T00:00:00.0000000Z" }];
+  exclude("pattif");
   try {
     await runner.up(program());
     const c = readinessState();
@@ -162,6 +177,7 @@ test("a fix shows at the next check: the SubstrateHolds emptied, the hold ended"
   } finally {
     nestor[ARCHIVE_CONTENT_KEY] = substrate;
     patti[HOLD_TRACKING_KEY] = log;
+    patti.InPlaceHolds = [];
   }
 });
 
@@ -169,8 +185,9 @@ test("a new organisation-wide policy is a new basis: every log is read again, an
   const org = tenant("source").exchange.organizationConfig;
   const alex = recipient(tenant("source"), "alexw@fabrikam.com");
   const policy = "mbx99998888777766665555444433332222:1";
-  org.InPlaceHolds = [policy];
-  alex.InPlaceHolds = [`-${policy.split(":")[0]}`];
+  const before = alex.InPlaceHolds;
+  org.InPlaceHolds = [POLICY, policy];
+  exclude("alexw", policy);
   try {
     const mark = emulator().requests.length;
     const preview = await runner.preview(program());
@@ -187,9 +204,21 @@ test("a new organisation-wide policy is a new basis: every log is read again, an
     expect(c.findings.find((f) => f.user === "adelev@contoso.com")!.message).toContain(`HoldTracking log: ${policy}`);
     expect(checksOf(c, "alexw")).toEqual([]);
   } finally {
-    org.InPlaceHolds = [];
-    alex.InPlaceHolds = [];
+    org.InPlaceHolds = [POLICY];
+    alex.InPlaceHolds = before;
     await runner.up(program());
+  }
+});
+
+test("without an organisation-wide policy no log is read: no log can hold one", async () => {
+  const org = tenant("source").exchange.organizationConfig;
+  org.InPlaceHolds = [];
+  try {
+    const mark = emulator().requests.length;
+    await runner.preview(program());
+    expect(perUserCalls(mark).filter((c) => c === "Export-MailboxDiagnosticLogs")).toEqual([]);
+  } finally {
+    org.InPlaceHolds = [POLICY];
   }
 });
 

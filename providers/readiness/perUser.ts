@@ -73,9 +73,15 @@ export function bases(
   return {
     substrateHolds: src && guid(src.ArchiveGuid) ? `archive:${guid(src.ArchiveGuid)}` : undefined,
     deletedItems: src && guid(src.ExchangeGuid) ? `mailbox:${guid(src.ExchangeGuid)}` : undefined,
-    // A shared mailbox's account is disabled, and Microsoft keeps no hold-tracking log for those.
+    // Read only while the organisation has organisation-wide retention policies (Get-OrganizationConfig
+    // InPlaceHolds lists them, https://learn.microsoft.com/purview/ediscovery-identify-a-hold-on-an-exchange-online-mailbox):
+    // without one, no log can hold such a hold. A shared mailbox's account is disabled, and Microsoft keeps no
+    // hold-tracking log for those: the organisation's list stands in (holds.ts).
     holdTracking:
-      src && guid(src.ExchangeGuid) && str(src.RecipientTypeDetails) === "UserMailbox"
+      src &&
+      guid(src.ExchangeGuid) &&
+      str(src.RecipientTypeDetails) === "UserMailbox" &&
+      orgHolds.some((h) => /^(mbx|skp)/i.test(h))
         ? `mailbox:${guid(src.ExchangeGuid)};org:${sorted(orgHolds)};own:${sorted(src.InPlaceHolds)}`
         : undefined,
     previousMailbox: tgt && str(tgt.Guid) ? `mailuser:${str(tgt.Guid).toLowerCase()}` : undefined,

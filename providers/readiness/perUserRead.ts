@@ -1,6 +1,6 @@
 // The per-user reads of readiness (see perUser.ts for what is kept and reused). Each user costs at most three
-// source calls (Get-MailboxFolderStatistics of the archive, Get-MailboxStatistics, Export-MailboxDiagnosticLogs
-// HoldTracking) and one target call (Get-User), only for the users the bulk checks leave ready or pending, and
+// source calls (Get-MailboxFolderStatistics of the archive, Get-MailboxStatistics, and Export-MailboxDiagnosticLogs
+// HoldTracking while the organisation has organisation-wide retention policies) and one target call (Get-User), only for the users the bulk checks leave ready or pending, and
 // only for parts the previous check cannot stand in for. They run concurrently, at most the tenant's
 // `exchangeConcurrency` at once (the tenant layer's gate holds the same limit across resources).
 
@@ -62,7 +62,7 @@ export async function runBounded(tasks: (() => Promise<void>)[], limit: number):
   if (errors.length) throw errors[0];
 }
 
-/** The bytes of an SMTP-free Exchange answer, or undefined. */
+/** The bytes of Exchange's size text ("45 GB (48,318,382,080 bytes)"), or undefined ("Unlimited"). */
 const bytesOf = (v: unknown): number | undefined => sizeBytes(v);
 
 /** The organisation-wide holds a HoldTracking log records as still applying (the validator's ht 4, "mbx…"). */
