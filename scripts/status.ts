@@ -16,7 +16,7 @@ import * as path from "node:path";
 import { createTenantClient, readTenantSettings, type TenantClient } from "../providers/tenant";
 import { getBatch } from "../providers/migrationBatch/converge";
 import { NOT_STARTED } from "../providers/migrationBatch/inputs";
-import { batchUserLines, userLines, type UserLine } from "./statusUsers";
+import { batchUserLines, unbatchedLine, userLines, type UserLine } from "./statusUsers";
 import { stackConfig } from "./login";
 import { findPulumi } from "./pulumiCli";
 
@@ -111,21 +111,7 @@ export async function collect(
     const o = r.outputs ?? {};
     const address = lower(o.targetPrimary ?? r.inputs?.targetPrimary ?? nameOf(r.urn).replace(/^mailuser\//, ""));
     if (batched.has(address)) continue;
-    const blockers = Array.isArray(o.blockers) ? (o.blockers as unknown[]).map(str) : [];
-    const state =
-      o.migrated === true
-        ? "migrated"
-        : o.held === true
-          ? "held"
-          : o.staged === true
-            ? "staged, in no batch"
-            : "planned";
-    wave(waveOf(r, byUrn, "(no wave)")).others.push({
-      address,
-      state,
-      percent: o.migrated === true ? 100 : null,
-      note: blockers.join("; "),
-    });
+    wave(waveOf(r, byUrn, "(no wave)")).others.push(unbatchedLine(address, o, str));
   }
   return [...waves.values()].sort((a, b) => a.wave.localeCompare(b.wave));
 }

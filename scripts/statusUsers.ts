@@ -21,7 +21,7 @@ export interface UserLine {
 
 const text = (v: unknown) => (v === undefined || v === null ? "" : String(v));
 
-/** The users of batch `name` (whose status is `status`) with their moves. */
+/** The users of batch `name` with their moves (`started`: the batch has started, so its users may have moves). */
 export async function batchUserLines(
   client: TenantClient,
   name: string,
@@ -47,6 +47,14 @@ export async function batchUserLines(
       ...(move ? { move } : {}),
     };
   });
+}
+
+/** A staged user in no batch, from its MailUser's outputs: migrated, held (with the reasons), staged or planned. */
+export function unbatchedLine(address: string, o: Record<string, unknown>, show: (v: unknown) => string): UserLine {
+  const blockers = Array.isArray(o.blockers) ? (o.blockers as unknown[]).map(show) : [];
+  const state =
+    o.migrated === true ? "migrated" : o.held === true ? "held" : o.staged === true ? "staged, in no batch" : "planned";
+  return { address, state, percent: o.migrated === true ? 100 : null, note: blockers.join("; ") };
 }
 
 const pct = (p: number | null) => (p === null ? "   ?" : `${String(p).padStart(3)}%`);
