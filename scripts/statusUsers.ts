@@ -33,7 +33,11 @@ export async function batchUserLines(
     .filter((u) => knownPercent(u.Status) === undefined)
     .map((u) => lower(u.EmailAddress ?? u.Identity));
   const measured = statistics ? await percentages(client, open) : new Map<string, number>();
-  const refs = users.map((u) => ({ address: lower(u.EmailAddress ?? u.Identity), mailboxGuid: u.MailboxGuid }));
+  const refs = users.map((u) => ({
+    address: lower(u.EmailAddress ?? u.Identity),
+    mailboxGuid: u.MailboxGuid,
+    error: u.ErrorSummary,
+  }));
   const moves = started ? await readMoves(client, name, refs, { limit: statistics ? Number.MAX_SAFE_INTEGER : 0 }) : [];
   const moveOf = new Map(moves.map((m) => [m.address, m]));
   return users.map((u) => {

@@ -8,6 +8,7 @@ import { parseBatch } from "../config/moveConfig";
 import { checkInputs, diffBatch, withDefaults, type Inputs, type Outputs } from "../providers/migrationBatch/inputs";
 import { retryFailedUsers, retryRequested } from "../providers/migrationBatch/retry";
 import { nextStep } from "../providers/migrationBatch/nextStep";
+import { readMoves } from "../providers/migrationBatch/moves";
 import { movesView } from "../components/waveBatches";
 import type { TenantClient } from "../providers/tenant";
 import type { MigrationBatchMove } from "../providers/migrationBatch";
@@ -154,4 +155,60 @@ test("the next step names the fix Microsoft gives for each documented failure, e
   expect(nextStep("SomethingNewException: ?", at)).toBe(
     "read the move's report (Get-MoveRequestStatistics -Identity a@contoso.com -IncludeReport), fix the cause, then retry the batch's failed users: set waves.<wave>.batch.retryFailed to a new value (e.g. today's date) and run pulumi up",
   );
+});
+
+test("reading moves: one listing, statistics for failed moves first within the limit, the user's reason for the rest", async () => {
+  const sent: [string, unknown][] = [];
+  const rows = [
+    { Name: "a", ExchangeGuid: "00000000-0000-4000-8000-00000000000a", Status: "InProgress" },
+    { Name: "b", ExchangeGuid: "00000000-0000-4000-8000-00000000000b", Status: "Failed" },
+    { Name: "c", ExchangeGuid: "00000000-0000-4000-8000-00000000000c", Status: "Failed" },
+    { Name: "d", ExchangeGuid: "00000000-0000-4000-8000-00000000000d", Status: "Completed" },
+  ];
+  const client = {
+    settings: { domain: "contoso.onmicrosoft.com", exchangeConcurrency: 2 },
+    exchange: {
+      invoke: async (cmdlet: string, params: Record<string, unknown>) => {
+        sent.push([cmdlet, params]);
+        if (cmdlet === "Get-MoveRequest") return { value: rows };
+        return {
+          value: [
+            {
+              Status: "Failed",
+              StatusDetail: "FailedOther",
+              PercentComplete: 10,
+              BytesTransferred: "54 MB (56,623,104 bytes)",
+              FailureType: "MissingExchangeGuidException",
+              Message: "Error: MissingExchangeGuidException: no guid",
+            },
+          ],
+        };
+      },
+    },
+  } as unknown as TenantClient;
+  const users = ["a", "b", "c", "d", "e"].map((x) => ({
+    address: `${x}@contoso.com`,
+    mailboxGuid: `00000000-0000-4000-8000-00000000000${x}`,
+    error: x === "c" ? "CrossTenantMigrationWithoutLicensePermanentException: No license" : "",
+  }));
+  const moves = await readMoves(client, "w1", users, { limit: 1 });
+  expect(sent).toEqual([
+    ["Get-MoveRequest", { BatchName: "MigrationService:w1", ResultSize: "Unlimited" }],
+    ["Get-MoveRequestStatistics", { Identity: "00000000-0000-4000-8000-00000000000b" }],
+  ]);
+  // e has no move request (not started by the move service): no entry.
+  expect(moves.map((m) => [m.address, m.status, m.percent])).toEqual([
+    ["a@contoso.com", "InProgress", null],
+    ["b@contoso.com", "Failed", 10],
+    ["c@contoso.com", "Failed", null],
+    ["d@contoso.com", "Completed", 100],
+  ]);
+  expect(moves[1]).toMatchObject({
+    failure: "Error: MissingExchangeGuidException: no guid",
+    next: expect.stringMatching(/restamps it/),
+  });
+  expect(moves[2]).toMatchObject({
+    failure: "CrossTenantMigrationWithoutLicensePermanentException: No license",
+    next: expect.stringMatching(/^assign the Cross Tenant User Data Migration licence/),
+  });
 });

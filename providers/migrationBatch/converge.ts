@@ -185,7 +185,7 @@ export async function observe(
       ? await readMoves(
           client,
           name,
-          users.map((u) => ({ address: addressOf(u), mailboxGuid: u.MailboxGuid })),
+          users.map((u) => ({ address: addressOf(u), mailboxGuid: u.MailboxGuid, error: u.ErrorSummary })),
           { limit: statisticsLimit(), previous: previousMoves },
         )
       : [];

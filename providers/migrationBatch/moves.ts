@@ -108,6 +108,8 @@ export interface BatchUserRef {
   address: string;
   /** The migration user's MailboxGuid: the ExchangeGuid its move request carries. */
   mailboxGuid?: string | null;
+  /** The migration user's ErrorSummary: a failed move's reason when its statistics were not read. */
+  error?: string | null;
 }
 
 /** The user a move request belongs to: by ExchangeGuid, else by its identity, name or alias against the address. */
@@ -159,7 +161,8 @@ export async function readMoves(
       out.push(last);
       continue;
     }
-    const failure = status === "Failed" && s ? failureText(s) : null;
+    const failure =
+      status !== "Failed" ? null : s ? failureText(s) : String(u.error ?? "").slice(0, FAILURE_CHARS) || null;
     out.push({
       address: lower(m.address),
       status,
