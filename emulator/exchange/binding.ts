@@ -314,7 +314,8 @@ function convert(
       );
   }
   if (isMulti(type)) return multi(spec, param, type, ps, value, now);
-  if (ps.acceptedValues && type !== "MailboxMoveCapability")
+  // An identity type's "accepted values" are the forms of identity its page lists (GUID, Alias, …), not an enum.
+  if (ps.acceptedValues && type !== "MailboxMoveCapability" && !type.endsWith("IdParameter"))
     return enumValue(spec, param, type, ps.acceptedValues, value, now);
   if (type === "MailboxMoveCapability") {
     // A [Flags] enum: PowerShell takes "Inbound", "Inbound,RemoteOutbound" or an array of names.

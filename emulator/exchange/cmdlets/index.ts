@@ -5,6 +5,7 @@ import * as b from "./batches";
 import * as e from "./endpoints";
 import * as g from "./groups";
 import * as m from "./mailusers";
+import * as mr from "./moveRequests";
 import * as o from "./organization";
 import * as r from "./recipients";
 import * as rel from "./relationships";
@@ -44,4 +45,6 @@ export const IMPLEMENTATIONS: Record<string, CmdletImpl> = {
   "Remove-MigrationBatch": b.removeMigrationBatch,
   "Get-MigrationUser": b.getMigrationUser,
   "Get-MigrationUserStatistics": b.getMigrationUserStatistics,
+  "Get-MoveRequest": mr.getMoveRequest,
+  "Get-MoveRequestStatistics": mr.getMoveRequestStatistics,
 };
