@@ -25,14 +25,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
 import { isUnknown, log, stackConfig, type Props, type ResourceImplementation } from "./context";
 import { checkTenantId, tenantChanged } from "./tenantInput";
-import {
-  checkInputs,
-  rotationReason,
-  rotationSchedule,
-  settingDrift,
-  type Inputs,
-  type Outputs,
-} from "./migrationApp/inputs";
+import { checkInputs, settingDrift, type Inputs, type Outputs } from "./migrationApp/inputs";
+import { rotationReason, rotationSchedule } from "./migrationApp/rotation";
 import * as impl from "./migrationApp/converge";
 import { readTenantSettings } from "./tenant/settings";
 

@@ -26,18 +26,15 @@ import { EXCHANGE_ONLINE_APP_ID, MICROSOFT_GRAPH_APP_ID } from "../../domain/fir
 import {
   MULTI_TENANT_AUDIENCE,
   TAG_PREFIX,
-  USER_READ_SCOPE_ID,
   echoInputs,
-  hasRequirement,
   redirectUriOf,
-  rotationReason,
-  sameId,
   secretLifetimeLimit,
-  wantedRequirements,
   type AppSettings,
   type Inputs,
   type Outputs,
 } from "./inputs";
+import { USER_READ_SCOPE_ID, hasRequirement, sameId, wantedRequirements } from "./permissions";
+import { rotationReason } from "./rotation";
 
 interface Target {
   client: TenantClient;

@@ -7,7 +7,8 @@ import { visibilityTimeoutMs, waitFor } from "../exchangeFailure";
 import { graphCall, type GraphRequestError } from "../tenant/graph";
 import { EXCHANGE_ONLINE_APP_ID, MAILBOX_MIGRATION_ROLE } from "../../domain/firstParty";
 import { isGuid } from "../../domain/ids";
-import type { AppSettings, ResourceRequirement } from "./inputs";
+import type { AppSettings } from "./inputs";
+import type { ResourceRequirement } from "./permissions";
 
 type Json = Record<string, unknown>;
 
