@@ -5,7 +5,6 @@ import { log, stackConfig, tenantFor } from "../context";
 import type { TenantClient } from "../tenant";
 import { adminConsentUrl } from "../tenant/clouds";
 import {
-  addPassword,
   createApplication,
   deleteApplication,
   deleteServicePrincipal,
@@ -17,11 +16,10 @@ import {
   getApplicationByAppId,
   mailboxMigrationRoleId,
   patchApplication,
-  removePassword,
   untilVisible,
   type Application,
-  type NewSecret,
 } from "./directory";
+import { addPassword, removePassword, type NewSecret } from "./clientSecrets";
 import { EXCHANGE_ONLINE_APP_ID, MICROSOFT_GRAPH_APP_ID } from "../../domain/firstParty";
 import {
   MULTI_TENANT_AUDIENCE,
