@@ -28,6 +28,7 @@ import { checkTenantId, tenantChanged } from "./tenantInput";
 import { checkInputs, settingDrift, type Inputs, type Outputs } from "./migrationApp/inputs";
 import { rotationReason, rotationSchedule } from "./migrationApp/rotation";
 import * as impl from "./migrationApp/converge";
+import { remove } from "./migrationApp/teardown";
 import { readTenantSettings } from "./tenant/settings";
 
 export interface MigrationAppArgs {
@@ -176,5 +177,5 @@ export const migrationAppImpl: ResourceImplementation<Inputs, Outputs> = {
   },
   read: (id, props) => impl.read(id, props),
   update: async (_id, olds, news) => ({ outs: await impl.update(olds, news) }),
-  delete: (_id, props) => impl.remove(props),
+  delete: (_id, props) => remove(props),
 };

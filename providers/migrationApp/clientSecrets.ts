@@ -1,15 +1,51 @@
-// The Graph calls for MigrationApp's client secrets (addPassword, removePassword). A secret's text comes
-// back once, so a lost answer is never resent blindly: the attempt's secret is found by its name and removed.
+// MigrationApp's client secrets: how the ones this project adds are named and recognised, and the Graph calls
+// that add and remove them (addPassword, removePassword). A secret's text comes back once, so a lost answer is
+// never resent blindly: the attempt's secret is found by its name and removed.
 
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { graphCall } from "../tenant/graph";
 import { isGuid } from "../../domain/ids";
 import { getApplication, guidOrThrow, maybeApplied, status, type Application, type PasswordInfo } from "./directory";
+import { secretLifetimeLimit, type Inputs } from "./inputs";
+import type { Target } from "./target";
 
 type Json = Record<string, unknown>;
 
 export interface NewSecret extends PasswordInfo {
   secretText: string;
+}
+
+/** How every client secret this project adds is named (then an ISO time, and " #n" on a retry). */
+const SECRET_NAME_PREFIX = "xtmm migration ";
+
+function secretName(): string {
+  // Unique per attempt (see addPassword); says who added it for whoever looks in the portal.
+  return `${SECRET_NAME_PREFIX}${new Date().toISOString()}`;
+}
+
+/**
+ * Secrets on this stack's own (tagged) app that create found there: create runs only when the state holds no
+ * app, so whatever an earlier run of this resource added is recorded nowhere. That run was interrupted (a
+ * killed `pulumi up`: the app and its secret were made, the engine never heard back) or failed after
+ * addPassword. Their values are lost, but a migration endpoint made in that run may still use one, so they
+ * are not removed here: they are recorded as retiring, and MigrationAppSecretRetirement removes them once
+ * the endpoint has the new secret. Secrets someone added by hand (other names) are left alone.
+ */
+export function unrecordedSecrets(app: Application): string[] {
+  return app.passwords.filter((p) => p.displayName.startsWith(SECRET_NAME_PREFIX)).map((p) => p.keyId);
+}
+
+export async function newSecret(t: Target, app: Application, i: Inputs): Promise<NewSecret> {
+  const end = i.secretEndDate
+    ? new Date(Date.parse(i.secretEndDate)).toISOString()
+    : new Date(secretLifetimeLimit(Date.now())).toISOString();
+  return addPassword(
+    t.g,
+    app,
+    secretName(),
+    end,
+    `Adding a client secret to application ${app.appId} in tenant ${t.tenantId}`,
+  );
 }
 
 /** Attempts of addPassword whose answers were lost before giving up (each one's secret is removed). */
