@@ -8,8 +8,6 @@ import { log, tenantFor } from "../context";
 import type { TenantClient } from "../tenant";
 import { adminConsentUrl } from "../tenant/clouds";
 import {
-  assignRole,
-  assignmentsOn,
   createServicePrincipal,
   deleteNewServicePrincipal,
   deleteServicePrincipal,
@@ -17,13 +15,11 @@ import {
   findServicePrincipal,
   ownershipTag,
   sleep,
-  unassign,
-  untilAssignmentsVisible,
   type AppRole,
-  type Assignment,
   type ResourceServicePrincipal,
   type ServicePrincipal,
 } from "./directory";
+import { assignRole, assignmentsOn, unassign, untilAssignmentsVisible, type Assignment } from "./assignments";
 import type { Outputs, Wanted } from "./inputs";
 
 type Found = Pick<
