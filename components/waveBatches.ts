@@ -20,7 +20,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { LicenceAssignment } from "../providers/licenceAssignment";
 import type { MailUser } from "../providers/mailUser";
 import type { PreviousMailboxCleanup } from "../providers/previousMailboxCleanup";
-import { MigrationBatch, splitIntoBatches } from "../providers/migrationBatch";
+import { MigrationBatch, splitIntoBatches, type MigrationBatchMove } from "../providers/migrationBatch";
 import { Readiness, type Finding, type ReadinessSummary } from "../providers/readiness";
 import type { SourceMailbox } from "../providers/sourceMailboxes";
 import type { PlannedUser } from "../providers/staging/plan";
@@ -203,6 +203,8 @@ export function declareMoves(parent: pulumi.Resource, wave: StagedWave, args: Wa
           complete: b.complete,
           completeAfter: b.completeAfter,
           removeCompletedOnDestroy: b.removeCompletedOnDestroy,
+          // Only when declared, so a stack that never retries records no retryFailed input.
+          ...(b.retryFailed ? { retryFailed: b.retryFailed } : {}),
         },
         {
           ...opts,
@@ -232,16 +234,33 @@ export function readinessView(r: Readiness): pulumi.Output<{
   }));
 }
 
-/** The stack's `batches` output for a batch: its status and counts. */
+/** Moves that need no line of their own: synced (waiting for completion) or completed; the counts say it. */
+const SETTLED = /^(Synced|AutoSuspended|Completed.*)$/;
+
+/**
+ * A batch's user-by-user moves for the stack output: present while any move is queued, in flight, suspended
+ * or failed (each with status, percent and bytes; a failed one with Microsoft's message and what to do next),
+ * absent once every move is synced or completed, when the counts say everything.
+ */
+export function movesView(moves: MigrationBatchMove[] | undefined): MigrationBatchMove[] | undefined {
+  const all = moves ?? [];
+  return all.some((m) => !SETTLED.test(m.status)) ? all : undefined;
+}
+
+/** The stack's `batches` output for a batch: its status and counts, and its users' moves while they need watching. */
 export function batchView(wave: string, b: MigrationBatch) {
   return pulumi
-    .all([b.status, b.totalCount, b.syncedCount, b.finalizedCount, b.failedCount])
-    .apply(([status, total, synced, completed, failed]) => ({
-      wave,
-      status,
-      total,
-      synced,
-      completed,
-      failed,
-    }));
+    .all([b.status, b.totalCount, b.syncedCount, b.finalizedCount, b.failedCount, b.moves])
+    .apply(([status, total, synced, completed, failed, moves]) => {
+      const watched = movesView(moves);
+      return {
+        wave,
+        status,
+        total,
+        synced,
+        completed,
+        failed,
+        ...(watched ? { moves: watched } : {}),
+      };
+    });
 }

@@ -2,7 +2,7 @@
 // rest of the configuration: every mistake named by its key, with the fix.
 //
 //   licences                        { assign: none | source | target, usageLocation?: "US" }  (opt-in)
-//   waves.<wave>.batch              { start?, complete?, completeAfter? }  (absent: no batch for the wave)
+//   waves.<wave>.batch              { start?, complete?, completeAfter?, retryFailed? }  (absent: no batch for the wave)
 //   waves.<wave>.split              true: a wave over 2,000 users moves in several batches
 //   waves.<wave>.clearPreviousMailboxInfo  [addresses of the wave's users]: run the irreversible
 //                                   Set-User -PermanentlyClearPreviousMailboxInfo on their target MailUsers (opt-in)
@@ -31,6 +31,8 @@ export interface BatchPlan {
   complete: boolean;
   /** ISO date-time with a zone; "" = complete with `complete: true`. */
   completeAfter: string;
+  /** Any text; each new value retries the batch's failed users once (absent: never retried). */
+  retryFailed?: string;
 }
 
 export interface MoveConfig {
@@ -114,8 +116,10 @@ export function parseBatch(spec: unknown, at: string, problems: string[]): Batch
   }
   const before = problems.length;
   for (const k of Object.keys(spec))
-    if (!["start", "complete", "completeAfter"].includes(k))
-      problems.push(`${at}.${k} is not a batch setting (start, complete, completeAfter); remove it`);
+    if (!["start", "complete", "completeAfter", "retryFailed"].includes(k))
+      problems.push(
+        `${at}.${k} is not a batch setting (start, complete, completeAfter); remove it (or, to retry the failed users of a started batch, use retryFailed)`,
+      );
   const flag = (k: "start" | "complete"): boolean => {
     const v = spec[k];
     if (v === undefined || v === null) return false;
@@ -136,7 +140,30 @@ export function parseBatch(spec: unknown, at: string, problems: string[]): Batch
   }
   if (complete && !start)
     problems.push(`${at}.complete needs ${at}.start: true; a batch completes after its users have synced`);
-  return problems.length === before ? { start, complete, completeAfter } : undefined;
+  const retryFailed = parseRetry(spec.retryFailed, at, start, problems);
+  if (problems.length !== before) return undefined;
+  return { start, complete, completeAfter, ...(retryFailed ? { retryFailed } : {}) };
+}
+
+/**
+ * `waves.<wave>.batch.retryFailed`: a token, not a switch. Start-MigrationBatch retries a batch's failed users
+ * (https://learn.microsoft.com/powershell/module/exchangepowershell/start-migrationbatch), a one-off act, so
+ * each retry is a new value the engineer writes and `pulumi preview` shows; the same value again does nothing.
+ */
+function parseRetry(v: unknown, at: string, start: boolean, problems: string[]): string | undefined {
+  if (v === undefined || v === null || v === "") return undefined;
+  const example = `pulumi config set --path '${at.replace(/^[^:]+:/, "")}.retryFailed' "$(date -u +%FT%TZ)"`;
+  if ((typeof v !== "string" && typeof v !== "number") || String(v).trim() === "") {
+    problems.push(
+      `${at}.retryFailed must be a text you change for each retry (e.g. the date), not ${JSON.stringify(v)}: ${example}`,
+    );
+    return undefined;
+  }
+  if (!start) {
+    problems.push(`${at}.retryFailed needs ${at}.start: true; only a started batch has failed moves to retry`);
+    return undefined;
+  }
+  return String(v).trim();
 }
 
 /** `waves.<wave>.split`: whether a wave may exceed one batch. */

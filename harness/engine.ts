@@ -5,31 +5,13 @@
 // before the read; destroy deletes with the state. It keeps a small state per resource as the engine's
 // checkpoint would, and asserts what the engine would reject.
 
-import * as pulumi from "@pulumi/pulumi";
-import {
-  type Props,
-  type ProviderHost,
-  type CheckFailure,
-  type DiffResponse,
-  UNKNOWN,
-  startProviderHost,
-} from "./providerHost";
-import {
-  emulatorStackConfig as stackConfigFor,
-  type EmulatorEndpointsInfo as EndpointsInfo,
-} from "../emulator/stackConfig";
+import { type Props, type ProviderHost, type CheckFailure, type DiffResponse, UNKNOWN } from "./providerHost";
+import { SECRET_SIG, type DeclaredResource } from "./declaredResource";
 
-export interface DeclaredResource {
-  /** Type token, e.g. `pulumi-nodejs:dynamic/xtmm:OrganizationCustomization`. */
-  type: string;
-  name: string;
-  /** Inputs as the engine sends them to the host (secrets as plain values), `__provider` included. */
-  inputs: Props;
-  /** Inputs the program marked secret. */
-  secretInputs?: string[];
-  /** The `deleteBeforeReplace` resource option. */
-  deleteBeforeReplace?: boolean;
-}
+// Tests take the program's side and the shared host from here too.
+export { declareResource, withUnknowns, type DeclaredResource } from "./declaredResource";
+export { useProviderHost } from "./testHost";
+export { emulatorStackConfig, type EmulatorEndpointsInfo } from "../emulator/stackConfig";
 
 /** What the engine's checkpoint keeps for one resource. */
 export interface ResourceState {
@@ -242,8 +224,6 @@ export class Engine {
   }
 }
 
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-
 /**
  * What must hold for outputs that crossed the wire: plain JSON, `__provider` carried along, no secret
  * envelope or resource reference (those fail or get mangled in the host), no `{}` where a Date or a class
@@ -293,87 +273,4 @@ function sameJson(a: unknown, b: unknown): boolean {
           )
         : v;
   return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
-}
-
-/** Replaces the named top-level inputs with the preview sentinel, as the engine sends not-yet-known values. */
-export function withUnknowns(r: DeclaredResource, ...keys: string[]): DeclaredResource {
-  const inputs = { ...r.inputs };
-  for (const k of keys) inputs[k] = UNKNOWN;
-  return { ...r, inputs };
-}
-
-/**
- * Registers a resource under `pulumi.runtime.setMocks` and returns what the program would send the engine:
- * the type token, the name and the inputs with the exact `__provider` text `dynamic.Resource` serialized.
- * Feeding that text to the host is the serializability check the engine itself makes.
- */
-export async function declareResource(
-  make: () => pulumi.CustomResource,
-  opts: { deleteBeforeReplace?: boolean } = {},
-): Promise<DeclaredResource> {
-  let captured: { type: string; name: string; inputs: Props } | undefined;
-  await pulumi.runtime.setMocks(
-    {
-      newResource(args) {
-        captured = { type: args.type, name: args.name, inputs: { ...args.inputs } };
-        return { id: `${args.name}-id`, state: args.inputs };
-      },
-      call: (args) => args.inputs,
-    },
-    "xtmm",
-    "test",
-    false,
-  );
-  const resource = make();
-  await new Promise<void>((resolve) => resource.urn.apply(() => resolve()));
-  if (!captured) throw new Error("the resource was never registered");
-  if (typeof captured.inputs.__provider !== "string") {
-    throw new Error("__provider is not a plain string (did the provider capture a secret?)");
-  }
-  // The engine sends secret inputs to the host as plain values (the host answers Configure with
-  // acceptSecrets=false): unwrap the SDK's envelope, and remember which
-  // inputs the program marked secret so tests can check it.
-  const secretInputs: string[] = [];
-  for (const [k, v] of Object.entries(captured.inputs)) {
-    if (v && typeof v === "object" && SECRET_SIG in (v as object)) {
-      captured.inputs[k] = (v as { value: unknown }).value;
-      secretInputs.push(k);
-    }
-  }
-  return { ...captured, secretInputs, ...opts };
-}
-
-export { emulatorStackConfig, type EmulatorEndpointsInfo } from "../emulator/stackConfig";
-
-/**
- * Jest: one real provider host for the test file, configured for the emulator's pair (Configure first, as the
- * engine does). When the file ends, it fails if either tenant's secret reached the host's console.
- */
-export function useProviderHost(
-  emulator: () => EndpointsInfo,
-  opts: {
-    env?: Record<string, string>;
-    /** Extra stack configuration (e.g. `pwshPath`). */ config?: Record<string, string>;
-  } = {},
-): () => ProviderHost {
-  let host: ProviderHost | undefined;
-  let secrets: string[] = [];
-  beforeAll(async () => {
-    const e = emulator();
-    secrets = [e.tenants.source.clientSecret, e.tenants.target.clientSecret];
-    host = await startProviderHost({ caFile: e.caFile, env: opts.env });
-    await host.configure(stackConfigFor(e, opts.config));
-  });
-  afterAll(async () => {
-    if (!host) return;
-    const out = host.output();
-    await host.stop();
-    // The emulator may be stopped already (its afterAll can run first); the secrets were read before.
-    expect(secrets).toHaveLength(2);
-    for (const secret of secrets) expect(out).not.toContain(secret);
-  });
-  return () => {
-    if (!host) throw new Error("the provider host has not started (useProviderHost's beforeAll has not run)");
-    return host;
-  };
 }

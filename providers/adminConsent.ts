@@ -27,6 +27,7 @@ import {
   type Wanted,
 } from "./adminConsent/inputs";
 import * as consent from "./adminConsent/converge";
+import { awaitConsent } from "./adminConsent/awaitConsent";
 
 export interface AdminConsentArgs extends Anchored {
   /** The tenant in which the app is consented to. */
@@ -143,7 +144,7 @@ export const adminConsentImpl: ResourceImplementation<Inputs, Outputs> = {
   async create(inputs) {
     const w = wanted(inputs);
     const tenantId = tenantFor(w.tenant).settings.tenantId;
-    const found = w.mode === "await" ? await consent.awaitConsent(w) : await consent.grant(w);
+    const found = w.mode === "await" ? await awaitConsent(w) : await consent.grant(w);
     return { id: naturalKey(tenantId, w), outs: { ...echoInputs(w, inputs), tenantId, ...found } };
   },
 
@@ -171,7 +172,7 @@ export const adminConsentImpl: ResourceImplementation<Inputs, Outputs> = {
 
   async update(_id, olds, news) {
     const w = wanted(news);
-    const found = w.mode === "await" ? await consent.awaitConsent(w, olds) : await consent.grant(w, olds);
+    const found = w.mode === "await" ? await awaitConsent(w, olds) : await consent.grant(w, olds);
     return { outs: { ...echoInputs(w, news), tenantId: olds.tenantId, ...found } };
   },
 

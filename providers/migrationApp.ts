@@ -25,15 +25,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
 import { isUnknown, log, stackConfig, type Props, type ResourceImplementation } from "./context";
 import { checkTenantId, tenantChanged } from "./tenantInput";
-import {
-  checkInputs,
-  rotationReason,
-  rotationSchedule,
-  settingDrift,
-  type Inputs,
-  type Outputs,
-} from "./migrationApp/inputs";
+import { checkInputs, settingDrift, type Inputs, type Outputs } from "./migrationApp/inputs";
+import { rotationReason, rotationSchedule } from "./migrationApp/rotation";
 import * as impl from "./migrationApp/converge";
+import { remove } from "./migrationApp/teardown";
 import { readTenantSettings } from "./tenant/settings";
 
 export interface MigrationAppArgs {
@@ -182,5 +177,5 @@ export const migrationAppImpl: ResourceImplementation<Inputs, Outputs> = {
   },
   read: (id, props) => impl.read(id, props),
   update: async (_id, olds, news) => ({ outs: await impl.update(olds, news) }),
-  delete: (_id, props) => impl.remove(props),
+  delete: (_id, props) => remove(props),
 };

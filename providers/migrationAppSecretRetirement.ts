@@ -12,6 +12,7 @@ import { XtmmResource, type Anchored, type XtmmResourceSpec } from "./dynamic";
 import { isUnknown, log, tenantFor, type Props, type ResourceImplementation, gone } from "./context";
 import { isGuid } from "../domain/ids";
 import * as directory from "./migrationApp/directory";
+import { removePassword } from "./migrationApp/clientSecrets";
 
 export interface MigrationAppSecretRetirementArgs extends Anchored {
   /** MigrationApp's applicationObjectId. */
@@ -88,7 +89,7 @@ async function retire(i: Inputs): Promise<Outputs> {
     );
   }
   for (const keyId of toRemove) {
-    const removed = await d.removePassword(g, app.id, keyId, `Removing client secret ${keyId} from ${where}`);
+    const removed = await removePassword(g, app.id, keyId, `Removing client secret ${keyId} from ${where}`);
     log.info(
       `MigrationAppSecretRetirement: ${removed ? "removed" : "found already removed"} client secret ${keyId} of ${where}; ${keep} stays.`,
     );

@@ -2,7 +2,9 @@
 // wave (or of one 2,000-user part of it; splitIntoBatches). Created with New-MigrationBatch from a CSV of
 // TARGET addresses, or adopted when a batch of that name already holds exactly these users. Starting,
 // stopping and completing are explicit inputs (start, complete, completeAfter), shown in the preview,
-// never side effects. Read reports the batch's status, counts and per-user status and percentage. Destroy
+// never side effects, and so is retrying its failed users (retryFailed: each new value retries once). Read
+// reports the batch's status, counts, per-user status and percentage, and each started user's move
+// (Get-MoveRequestStatistics: status, percent, bytes, a failure's message and what to do next). Destroy
 // removes a batch that moved nothing (stopping it first if needed) and leaves a completed one, by name
 // (removeCompletedOnDestroy: removes a completed one too).
 
@@ -11,10 +13,13 @@ import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
 import { log, tenantFor, type ResourceImplementation, gone } from "./context";
 import { checkInputs, diffBatch, NOT_STARTED, withDefaults, type Inputs, type Outputs } from "./migrationBatch/inputs";
 import { getBatch, isFinalized, observe, remove, steer, submit, verifyAdoptable } from "./migrationBatch/converge";
+import { retryRequested, retryFailedUsers } from "./migrationBatch/retry";
+import type { MoveState } from "./migrationBatch/moves";
 import { waitFor } from "./exchangeFailure";
 
 export { splitIntoBatches, type PlannedBatch } from "./migrationBatch/split";
 export type { UserState as MigrationBatchUser } from "./migrationBatch/inputs";
+export type { MoveState as MigrationBatchMove } from "./migrationBatch/moves";
 
 export interface MigrationBatchArgs {
   /** The batch's name in Exchange. */
@@ -34,6 +39,8 @@ export interface MigrationBatchArgs {
   notificationEmails?: pulumi.Input<pulumi.Input<string>[]>;
   /** Destroy removes the batch even after it completed (default false: a completed batch is left in place). */
   removeCompletedOnDestroy?: pulumi.Input<boolean>;
+  /** Any text; each new value retries the batch's failed users once (Start-MigrationBatch). Needs start: true. */
+  retryFailed?: pulumi.Input<string>;
 }
 
 const SPEC: XtmmResourceSpec = {
@@ -51,6 +58,7 @@ const SPEC: XtmmResourceSpec = {
     "failedCount",
     "users",
     "failures",
+    "moves",
     "startedAt",
     "adopted",
   ],
@@ -66,6 +74,8 @@ export class MigrationBatch extends XtmmResource {
   declare readonly failedCount: pulumi.Output<number>;
   declare readonly users: pulumi.Output<{ address: string; status: string; percent: number | null }[]>;
   declare readonly failures: pulumi.Output<{ address: string; error: string }[]>;
+  /** Undefined in state written before moves were read, until the next refresh. */
+  declare readonly moves: pulumi.Output<MoveState[] | undefined>;
   declare readonly startedAt: pulumi.Output<string>;
   declare readonly adopted: pulumi.Output<boolean>;
 
@@ -76,10 +86,10 @@ export class MigrationBatch extends XtmmResource {
 
 const target = () => tenantFor("target");
 
-async function observed(inputs: Inputs, adopted: boolean, previous: Outputs["users"] = []): Promise<Outputs> {
+async function observed(inputs: Inputs, adopted: boolean, previous?: Outputs): Promise<Outputs> {
   const client = target();
   const seen = await waitFor(`migration batch '${inputs.name}' to be readable`, () =>
-    observe(client, inputs.name, previous),
+    observe(client, inputs.name, previous?.users, previous?.moves),
   );
   if (!seen)
     throw new Error(
@@ -93,7 +103,7 @@ function reportFailures(outs: Outputs): void {
   const shown = outs.failures.slice(0, 10).map((f) => `${f.address} (${f.error})`);
   log.warn(
     `Migration batch '${outs.name}': ${outs.failures.length} of ${outs.totalCount} users failed: ${shown.join("; ")}${outs.failures.length > 10 ? "; …" : ""}. ` +
-      "Fix them (the readiness report names the cause), then retry with Start-MigrationBatch or a new batch.",
+      "Fix them (npm run status says what to do for each; the readiness report names the causes it checks), then retry them: set the wave's batch.retryFailed to a new value and run pulumi up.",
   );
 }
 
@@ -141,7 +151,7 @@ export const migrationBatchImpl: ResourceImplementation<Inputs, Outputs> = {
   },
 
   async read(id, props) {
-    const outs = await observe(target(), props.name || id, props.users);
+    const outs = await observe(target(), props.name || id, props.users, props.moves);
     if (!outs) {
       // Exchange removes completed batches after 60 days (documented): that batch is history, not drift. Kept,
       // so the next up doesn't submit mailboxes that have already moved.
@@ -171,7 +181,9 @@ export const migrationBatchImpl: ResourceImplementation<Inputs, Outputs> = {
         `Migration batch '${olds.name}' no longer exists in tenant ${client.settings.domain}; run pulumi refresh, then up to create it again.`,
       );
     await steer(client, b, news, { start: olds.start, complete: olds.complete });
-    return { outs: await observed(news, olds.adopted, olds.users) };
+    // Starting the batch in this same update already retried its failed users (Start-MigrationBatch does both).
+    if (retryRequested(olds, news) && !(news.start && !olds.start)) await retryFailedUsers(client, b, news.name);
+    return { outs: await observed(news, olds.adopted, olds) };
   },
 
   async delete(_id, props) {

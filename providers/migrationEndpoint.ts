@@ -36,7 +36,7 @@ import {
   type Inputs,
   type Outputs,
 } from "./migrationEndpoint/inputs";
-import type { Endpoint, EndpointContext } from "./migrationEndpoint/converge";
+import type { Endpoint, EndpointContext } from "./migrationEndpoint/endpoint";
 import * as service from "./migrationEndpoint/converge";
 import { readTenantSettings } from "./tenant/settings";
 import { ConfigError } from "./tenant/errors";

@@ -1,5 +1,6 @@
 // `npm run status -- [--stack NAME] [--state FILE|-] [--config FILE] [--no-statistics]`: for a stack, each
-// wave's users with their migration state and percentage (Get-MigrationUserStatistics), a progress bar per
+// wave's users with their migration state and percentage (Get-MigrationUserStatistics), each started user's
+// move (Get-MoveRequestStatistics, with what to do about a failed one; statusUsers.ts), a progress bar per
 // wave, and the readiness findings still open. Reads only: the stack's state (`pulumi stack export`, from a
 // file, stdin, or the CLI) for the MigrationBatch / MailUser / Readiness resources, and the target tenant's
 // Exchange (the findings are those of each wave's last readiness check, as its Readiness resource recorded them).
@@ -13,7 +14,9 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createTenantClient, readTenantSettings, type TenantClient } from "../providers/tenant";
-import { batchUsers, getBatch, knownPercent, percentages } from "../providers/migrationBatch/converge";
+import { getBatch } from "../providers/migrationBatch/converge";
+import { NOT_STARTED } from "../providers/migrationBatch/inputs";
+import { batchUserLines, unbatchedLine, userLines, type UserLine } from "./statusUsers";
 import { stackConfig } from "./login";
 import { findPulumi } from "./pulumiCli";
 
@@ -49,12 +52,7 @@ export function resourcesOf(exported: unknown): StateResource[] {
   return list;
 }
 
-export interface UserLine {
-  address: string;
-  state: string;
-  percent: number | null;
-  note: string;
-}
+export type { UserLine } from "./statusUsers";
 export interface BatchView {
   name: string;
   status: string;
@@ -105,41 +103,15 @@ export async function collect(
       completed: b.FinalizedCount ?? 0,
       failed: b.FailedCount ?? 0,
     });
-    const users = await batchUsers(client, name);
-    const open = users
-      .filter((u) => knownPercent(u.Status) === undefined)
-      .map((u) => lower(u.EmailAddress ?? u.Identity));
-    const measured = statistics ? await percentages(client, open) : new Map<string, number>();
-    view.users = users.map((u) => {
-      const address = lower(u.EmailAddress ?? u.Identity);
-      batched.add(address);
-      return {
-        address,
-        state: str(u.Status),
-        percent: knownPercent(u.Status) ?? measured.get(address) ?? null,
-        note: str(u.ErrorSummary),
-      };
-    });
+    const started = Boolean(b.StartDateTime) || !NOT_STARTED.includes(b.Status);
+    view.users = await batchUserLines(client, name, started, statistics);
+    view.users.forEach((u) => batched.add(u.address));
   }
   for (const r of resources.filter((x) => x.type === TYPE("MailUser"))) {
     const o = r.outputs ?? {};
     const address = lower(o.targetPrimary ?? r.inputs?.targetPrimary ?? nameOf(r.urn).replace(/^mailuser\//, ""));
     if (batched.has(address)) continue;
-    const blockers = Array.isArray(o.blockers) ? (o.blockers as unknown[]).map(str) : [];
-    const state =
-      o.migrated === true
-        ? "migrated"
-        : o.held === true
-          ? "held"
-          : o.staged === true
-            ? "staged, in no batch"
-            : "planned";
-    wave(waveOf(r, byUrn, "(no wave)")).others.push({
-      address,
-      state,
-      percent: o.migrated === true ? 100 : null,
-      note: blockers.join("; "),
-    });
+    wave(waveOf(r, byUrn, "(no wave)")).others.push(unbatchedLine(address, o, str));
   }
   return [...waves.values()].sort((a, b) => a.wave.localeCompare(b.wave));
 }
@@ -193,8 +165,6 @@ export function bar(percent: number, width = 30): string {
   return `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${String(Math.round(p)).padStart(3)}%`;
 }
 
-const pct = (p: number | null) => (p === null ? "   ?" : `${String(p).padStart(3)}%`);
-
 /** The report as text lines. A wave's progress is the mean of its batched users' percentages (unknown counts 0). */
 export function render(waves: WaveView[], findings: Finding[]): string[] {
   const lines: string[] = [];
@@ -212,16 +182,10 @@ export function render(waves: WaveView[], findings: Finding[]): string[] {
         `  Batch ${b.name}: ${b.status}; ${b.synced} synced, ${b.completed} completed, ${b.failed} failed of ${b.total}`,
       );
       const width = Math.max(24, ...b.users.map((u) => u.address.length));
-      for (const u of b.users)
-        lines.push(
-          `    ${u.address.padEnd(width)}  ${u.state.padEnd(12)} ${pct(u.percent)}${u.note ? `  ${u.note}` : ""}`,
-        );
+      for (const u of b.users) lines.push(...userLines(u, width));
     }
     const width = Math.max(24, ...w.others.map((u) => u.address.length));
-    for (const u of w.others)
-      lines.push(
-        `    ${u.address.padEnd(width)}  ${u.state.padEnd(12)} ${pct(u.percent)}${u.note ? `  ${u.note}` : ""}`,
-      );
+    for (const u of w.others) lines.push(...userLines(u, width));
   }
   if (findings.length) {
     lines.push("", `Readiness findings still open (${findings.length}):`);

@@ -45,7 +45,12 @@ beforeAll(async () => {
   const { config, secrets } = emulatorConfig(emulator());
   stack = await CliStack.create(emulator(), {
     stack: "previous-mailbox",
-    config: { ...SANDBOX.config, ...config, "xtmm:waves": { "wave-1": { users: USERS } }, "xtmm:readinessReportDir": REPORTS },
+    config: {
+      ...SANDBOX.config,
+      ...config,
+      "xtmm:waves": { "wave-1": { users: USERS } },
+      "xtmm:readinessReportDir": REPORTS,
+    },
     secrets,
   });
 });
@@ -58,9 +63,9 @@ test("up stages the wave; readiness blocks raulr for his previous mailbox, with 
   await stack.up();
   expect(raul().ExchangeGuid).not.toBe("00000000-0000-0000-0000-000000000000");
   expect(await raulFindings()).toEqual(["user.previousMailbox"]);
-  const finding = ((resourceNamed(await stack.export(), "readiness/wave-1")!.outputs as Rec).findings as Finding[]).find(
-    (f) => f.check === "user.previousMailbox",
-  )!;
+  const finding = (
+    (resourceNamed(await stack.export(), "readiness/wave-1")!.outputs as Rec).findings as Finding[]
+  ).find((f) => f.check === "user.previousMailbox")!;
   expect(finding.fix).toContain("clearPreviousMailboxInfo");
   expect(raul().__previousMailbox).toBeDefined();
 });
@@ -69,9 +74,7 @@ test("a name that is not a user of the wave stops the preview, naming the key", 
   await stack.setConfig(`${KEY}[0]`, "meganb@fabrikam.com", { path: true });
   const r = await stack.run(["preview"]);
   expect(r.code).not.toBe(0);
-  expect(r.stdout + r.stderr).toContain(
-    `${KEY}[0]: "meganb@fabrikam.com" is not a user of this wave`,
-  );
+  expect(r.stdout + r.stderr).toContain(`${KEY}[0]: "meganb@fabrikam.com" is not a user of this wave`);
   await stack.ok(["config", "rm", "--path", KEY]);
 });
 

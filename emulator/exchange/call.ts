@@ -3,7 +3,7 @@
 
 import type { EmuContext, EmuRequest, TokenClaims } from "../http";
 import type { Rec, TenantState } from "../model";
-import type { Route } from "./binding";
+import type { Route } from "./conversion";
 import { cmdletError, ExoFail, type CmdletFailure } from "./envelope";
 import type { ExchangeKnobs } from "./knobs";
 import { forest } from "./recipient";

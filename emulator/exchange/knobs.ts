@@ -83,6 +83,18 @@ export interface ExchangeKnobs {
    * can answer the prompt; whether the call then fails (true) or proceeds (false) is UNCONFIRMED.
    */
   clearPreviousMailboxNeedsConfirmFalse: boolean;
+  /**
+   * Users whose move fails when their batch syncs, by target address (lower-case), with the exception type
+   * and text the move reports. Which user fails, and why, is the test's choice; the texts Microsoft publishes
+   * are in cmdlets/moveRequests.ts. A user stays failed on every retry until its entry is removed.
+   */
+  moveFailures: Record<string, { type: string; text: string }>;
+  /**
+   * Status Get-MoveRequest gives the move of a user whose batch synced and waits for completion. "Synced" is in
+   * the documented -Status values of Exchange Online; whether a migration batch's move shows it or "AutoSuspended"
+   * (also documented, for a move suspended when ready to complete) is UNCONFIRMED. "Synced" by default.
+   */
+  syncedMoveStatus: "Synced" | "AutoSuspended";
 }
 
 export const DEFAULT_EXCHANGE_KNOBS: ExchangeKnobs = {
@@ -105,6 +117,8 @@ export const DEFAULT_EXCHANGE_KNOBS: ExchangeKnobs = {
   noPreviousRecipientTypeDetails: "None",
   showPreviousMailboxIds: true,
   clearPreviousMailboxNeedsConfirmFalse: true,
+  moveFailures: {},
+  syncedMoveStatus: "Synced",
 };
 
 /** Options may come from an older state or a partial CLI spec; fill the gaps. */

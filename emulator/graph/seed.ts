@@ -1,16 +1,12 @@
 // The seeded tenant pair: what a freshly provisioned pair of Microsoft 365 tenants looks like from Graph,
-// plus the operator identity the CLI hands out. Every object is in Graph's JSON shape and carries only
-// properties of its reference schema, so rendering it is rendering what Microsoft would return.
+// plus the operator identity the CLI hands out (operator.ts). Every object is in Graph's JSON shape and
+// carries only properties of its reference schema, so rendering it is rendering what Microsoft would return.
 
-import {
-  EXCHANGE_APPLICATION_PERMISSIONS,
-  EXCHANGE_ADMIN_ROLE,
-  GRAPH_APPLICATION_PERMISSIONS,
-} from "../../providers/tenant/permissions";
-import { FIRST_PARTY } from "../../providers/tenant/clouds";
+import { EXCHANGE_ADMIN_ROLE } from "../../providers/tenant/permissions";
 import { emptyDirectory, emptyExchange, stored, type EmulatorState, type Rec, type TenantState } from "../model";
 import { DIRECTORY_ROLE_TEMPLATES, firstPartyServicePrincipals, GLOBAL_ADMINISTRATOR } from "./first-party";
-import { assignmentId, clientSecret, guid, isoDate, roleAssignmentId, type Random } from "./ids";
+import { guid, isoDate, roleAssignmentId, type Random } from "./ids";
+import { seedOperator } from "./operator";
 
 const DAY = 86_400_000;
 
@@ -131,108 +127,14 @@ function seedTenant(spec: PairSpec, now: number, random: Random): TenantState {
     firstParty.set(String(sp.appId), obj);
   }
 
-  // Operator identity: a single-tenant app with one client secret, consented to exactly the operator
-  // permission list, and Exchange Administrator (the admin API requires the role besides the permission).
-  const appObjectId = guid(random);
-  const appId = guid(random);
-  const secret = clientSecret(random);
-  const keyId = guid(random);
-  const operatorName = "xtmm operator";
-  const app: Rec = {
-    id: appObjectId,
-    deletedDateTime: null,
-    appId,
-    displayName: operatorName,
-    createdDateTime: created,
-    description: null,
-    identifierUris: [],
-    publisherDomain: spec.initialDomain,
-    signInAudience: "AzureADMyOrg",
-    tags: [],
-    keyCredentials: [],
-    passwordCredentials: [
-      {
-        customKeyIdentifier: null,
-        displayName: "emulator operator secret",
-        endDateTime: isoDate(now + 730 * DAY),
-        hint: secret.slice(0, 3),
-        keyId,
-        secretText: null,
-        startDateTime: isoDate(now - DAY),
-      },
-    ],
-    requiredResourceAccess: [
-      {
-        resourceAppId: FIRST_PARTY.microsoftGraph,
-        resourceAccess: GRAPH_APPLICATION_PERMISSIONS.map((p) => ({ id: p.id, type: "Role" })),
-      },
-      {
-        resourceAppId: FIRST_PARTY.exchangeOnline,
-        resourceAccess: EXCHANGE_APPLICATION_PERMISSIONS.map((p) => ({ id: p.id, type: "Role" })),
-      },
-    ],
-    appRoles: [],
-    api: {
-      acceptMappedClaims: null,
-      knownClientApplications: [],
-      oauth2PermissionScopes: [],
-      preAuthorizedApplications: [],
-      requestedAccessTokenVersion: null,
-    },
-    web: {
-      homePageUrl: null,
-      logoutUrl: null,
-      redirectUris: [],
-      implicitGrantSettings: { enableAccessTokenIssuance: false, enableIdTokenIssuance: false },
-    },
-    publicClient: { redirectUris: [] },
-    spa: { redirectUris: [] },
-    isFallbackPublicClient: null,
-  };
-  directory.applications.set(appObjectId, stored(app, now - DAY));
-  directory.secretValues.set(appObjectId, new Map([[keyId, secret]]));
-
-  const operatorSp: Rec = {
-    id: guid(random),
-    deletedDateTime: null,
-    accountEnabled: true,
-    appDisplayName: operatorName,
-    appId,
-    appOwnerOrganizationId: tenantId,
-    appRoleAssignmentRequired: false,
-    appRoles: [],
-    displayName: operatorName,
-    servicePrincipalNames: [appId],
-    servicePrincipalType: "Application",
-    signInAudience: "AzureADMyOrg",
-    tags: [],
-    keyCredentials: [],
-    passwordCredentials: [],
-    replyUrls: [],
-    oauth2PermissionScopes: [],
-  };
-  directory.servicePrincipals.set(String(operatorSp.id), stored(operatorSp, now - DAY));
-
-  const grants: Array<[Rec, readonly { id: string }[]]> = [
-    [firstParty.get(FIRST_PARTY.microsoftGraph)!, GRAPH_APPLICATION_PERMISSIONS],
-    [firstParty.get(FIRST_PARTY.exchangeOnline)!, EXCHANGE_APPLICATION_PERMISSIONS],
-  ];
-  for (const [resource, perms] of grants) {
-    for (const p of perms) {
-      const a: Rec = {
-        id: assignmentId(random),
-        deletedDateTime: null,
-        appRoleId: p.id,
-        createdDateTime: isoDate(now - DAY),
-        principalDisplayName: operatorName,
-        principalId: operatorSp.id,
-        principalType: "ServicePrincipal",
-        resourceDisplayName: resource.displayName,
-        resourceId: resource.id,
-      };
-      directory.appRoleAssignments.set(String(a.id), stored(a, now - DAY));
-    }
-  }
+  // Operator identity (operator.ts).
+  const operator = seedOperator(
+    directory,
+    { tenantId, initialDomain: spec.initialDomain, created },
+    firstParty,
+    now,
+    random,
+  );
 
   const admin: Rec = {
     id: guid(random),
@@ -257,7 +159,7 @@ function seedTenant(spec: PairSpec, now: number, random: Random): TenantState {
   };
   directory.users.set(String(admin.id), stored(admin, now - 400 * DAY));
 
-  assignRole(directory.roleAssignments, String(operatorSp.id), EXCHANGE_ADMIN_ROLE.templateId, now, random);
+  assignRole(directory.roleAssignments, operator.servicePrincipalId, EXCHANGE_ADMIN_ROLE.templateId, now, random);
   assignRole(directory.roleAssignments, String(admin.id), GLOBAL_ADMINISTRATOR, now, random);
   // A role shows in /directoryRoles once something activated it; an assignment does.
   for (const templateId of [GLOBAL_ADMINISTRATOR, EXCHANGE_ADMIN_ROLE.templateId]) {
@@ -283,7 +185,7 @@ function seedTenant(spec: PairSpec, now: number, random: Random): TenantState {
     tenantId,
     label: spec.label,
     initialDomain: spec.initialDomain,
-    operator: { clientId: appId, clientSecret: secret, servicePrincipalId: String(operatorSp.id) },
+    operator,
     directory,
     exchange,
   };

@@ -1,32 +1,26 @@
 // What AdminConsent does in a tenant: grant (create the app's service principal if missing and one app role
-// assignment per role), await (write nothing; poll until someone else has consented), observe (refresh),
-// and revoke (delete only what was ours).
+// assignment per role), observe (refresh), and revoke (delete only what was ours). Await mode (write nothing;
+// poll until someone else has consented) is awaitConsent.ts.
 
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { visibilityTimeoutMs } from "../exchangeFailure";
 import { log, tenantFor } from "../context";
 import type { TenantClient } from "../tenant";
-import { adminConsentUrl } from "../tenant/clouds";
 import {
-  assignRole,
-  assignmentsOn,
   createServicePrincipal,
   deleteNewServicePrincipal,
   deleteServicePrincipal,
   findResource,
   findServicePrincipal,
   ownershipTag,
-  sleep,
-  unassign,
-  untilAssignmentsVisible,
   type AppRole,
-  type Assignment,
   type ResourceServicePrincipal,
   type ServicePrincipal,
 } from "./directory";
+import { assignRole, assignmentsOn, unassign, untilAssignmentsVisible, type Assignment } from "./assignments";
 import type { Outputs, Wanted } from "./inputs";
 
-type Found = Pick<
+export type Found = Pick<
   Outputs,
   | "servicePrincipalId"
   | "resourceServicePrincipalId"
@@ -43,7 +37,7 @@ export interface Prior {
   assignmentIds?: string[];
 }
 
-function what(client: TenantClient, w: Pick<Wanted, "tenant" | "appId">): string {
+export function what(client: TenantClient, w: Pick<Wanted, "tenant" | "appId">): string {
   return `AdminConsent for app ${w.appId} in tenant ${client.settings.tenantId} (${w.tenant})`;
 }
 
@@ -262,51 +256,6 @@ export async function observe(w: Wanted, prior: Prior = {}): Promise<Found & { m
     consentedAt: state.consentedAt,
     missing: state.missing.map((r) => r.value),
   };
-}
-
-/** The admin consent link for the message: the one given, else the stack's own for that tenant. */
-export function consentLink(w: Wanted): string {
-  if (w.consentUrl) return w.consentUrl;
-  const s = tenantFor(w.tenant).settings;
-  return adminConsentUrl(s.cloud, s.domain, w.appId);
-}
-
-/**
- * Await mode (split administration): nobody here may write to this tenant. Polls, reading only, until the
- * app holds every role, and fails with the consent link once the wait runs out.
- */
-export async function awaitConsent(w: Wanted, prior: Prior = {}): Promise<Found> {
-  const client = tenantFor(w.tenant);
-  const name = what(client, w);
-  const url = consentLink(w);
-  const timeoutMs = w.awaitTimeoutSeconds * 1000;
-  const deadline = Date.now() + timeoutMs;
-  const pollMs = Math.min(15_000, Math.max(500, timeoutMs / 20));
-  const ask = (missing: string[]) =>
-    `an administrator of ${client.settings.domain} (the ${w.tenant} tenant) must grant admin consent: open ${url} ` +
-    `signed in as a Global Administrator (or Privileged Role Administrator) and accept. Missing: ${missing.join(", ")}.`;
-  let nextNotice = 0;
-  for (;;) {
-    const seen = await observe(w, prior);
-    if (seen.missing.length === 0) {
-      log.info(
-        `${name}: admin consent found (${w.roles.join(", ")}, consented at ${seen.consentedAt ?? "an unknown time"}).`,
-      );
-      const { missing: _done, ...found } = seen;
-      return found;
-    }
-    const left = deadline - Date.now();
-    if (left <= 0) {
-      throw new Error(
-        `${name}: no admin consent after waiting ${w.awaitTimeoutSeconds} s (mode "await"); ${ask(seen.missing)} Then run \`pulumi up\` again.`,
-      );
-    }
-    if (Date.now() >= nextNotice) {
-      log.warn(`${name}: waiting up to ${Math.ceil(left / 1000)} s more; ${ask(seen.missing)}`);
-      nextNotice = Date.now() + 60_000;
-    }
-    await sleep(Math.min(pollMs, left));
-  }
 }
 
 /** Deletes our assignments, then our service principal; adopted objects and already-gone ones are left be. */

@@ -1,7 +1,8 @@
-// The Graph calls AdminConsent makes, and how their answers map to "found", "already there" and "not yet
-// visible". A write whose answer was lost is followed by a read, never by a blind resend; it is sent again
-// only where the directory itself refuses a duplicate (an appId's principal, an identical assignment), so
-// no second service principal or assignment can come of it.
+// The Graph calls AdminConsent makes for service principals (its app role assignments are assignments.ts),
+// the helpers both share, and how the answers map to "found", "already there" and "not yet visible". A write
+// whose answer was lost is followed by a read, never by a blind resend; it is sent again only where the
+// directory itself refuses a duplicate (an appId's principal, an identical assignment), so no second service
+// principal or assignment can come of it.
 
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { visibilityPause, visibilityTimeoutMs, waitFor } from "../exchangeFailure";
@@ -26,13 +27,6 @@ export interface ResourceServicePrincipal extends ServicePrincipal {
   applicationRoles: AppRole[];
 }
 
-export interface Assignment {
-  id: string;
-  appRoleId: string;
-  resourceId: string;
-  createdDateTime: string | null;
-}
-
 type Json = Record<string, unknown>;
 
 function byAppIdPath(appId: string): string {
@@ -41,7 +35,7 @@ function byAppIdPath(appId: string): string {
   return `/servicePrincipals(appId='${appId}')`;
 }
 
-const asGraphError = (e: unknown) => e as GraphRequestError;
+export const asGraphError = (e: unknown) => e as GraphRequestError;
 
 /**
  * Written on a service principal AdminConsent creates, in the same POST. A failed create records nothing in
@@ -106,70 +100,6 @@ export async function findResource(
   return { ...principal(sp), applicationRoles };
 }
 
-/** The principal's assignments on the resource; undefined while a new principal still answers 404 (replicating). */
-async function assignmentsOnNew(
-  g: Client,
-  principalId: string,
-  resourceId: string,
-  action: string,
-): Promise<Assignment[] | undefined> {
-  try {
-    return await assignmentsOn(g, principalId, resourceId, action);
-  } catch (e) {
-    if (asGraphError(e).status === 404) return undefined;
-    throw e;
-  }
-}
-
-/**
- * Waits, bounded, until every assignment in `ids` shows in the principal's listing, and returns the listing
- * (undefined when the wait ran out). Graph answers an assignment's POST before its replicas have it, and a
- * read made right after (a refresh, the endpoint's consent check) must not find the consent missing.
- */
-export async function untilAssignmentsVisible(
-  g: Client,
-  principalId: string,
-  resourceId: string,
-  ids: string[],
-  action: string,
-): Promise<Assignment[] | undefined> {
-  const wanted = ids.map((id) => id.toLowerCase());
-  return eventually(Date.now() + visibilityTimeoutMs(), async () => {
-    const held = await assignmentsOnNew(g, principalId, resourceId, action);
-    return held && wanted.every((id) => held.some((a) => a.id.toLowerCase() === id)) ? held : undefined;
-  });
-}
-
-/** Every app role assignment the principal holds on the resource, all pages. */
-export async function assignmentsOn(
-  g: Client,
-  principalId: string,
-  resourceId: string,
-  action: string,
-): Promise<Assignment[]> {
-  const out: Assignment[] = [];
-  let page = (await graphCall(action, () =>
-    g
-      .api(`/servicePrincipals/${principalId}/appRoleAssignments`)
-      .select(["id", "appRoleId", "resourceId", "createdDateTime"])
-      .get(),
-  )) as Json;
-  for (;;) {
-    for (const a of (page.value as Json[] | undefined) ?? []) {
-      if (String(a.resourceId).toLowerCase() !== resourceId.toLowerCase()) continue;
-      out.push({
-        id: String(a.id),
-        appRoleId: String(a.appRoleId).toLowerCase(),
-        resourceId: String(a.resourceId),
-        createdDateTime: typeof a.createdDateTime === "string" ? a.createdDateTime : null,
-      });
-    }
-    const next = page["@odata.nextLink"];
-    if (typeof next !== "string") return out;
-    page = (await graphCall(action, () => g.api(next).get())) as Json;
-  }
-}
-
 /**
  * Creates the app's service principal (in a tenant that is not the app's home, this is what the consent URL
  * does), tagged as ours. Returns it with `created` false when it turned out to exist already (someone else
@@ -225,70 +155,8 @@ export async function createServicePrincipal(
   }
 }
 
-/**
- * Assigns one app role to the principal. `created` is false when the assignment turned out to exist already
- * and was not made by this call (adopted); a lost response counts as ours.
- *
- * A lost response is followed by one read of the principal's assignments (a principal created moments ago
- * may answer that read with 404 while it replicates: nothing found yet). When the read finds nothing the
- * POST is sent again: Graph refuses a second identical assignment ("Permission being assigned already
- * exists on the object") even before the first is visible, so the resend cannot duplicate it, and that
- * refusal is waited out until the assignment shows.
- */
-export async function assignRole(
-  g: Client,
-  principalId: string,
-  resource: ResourceServicePrincipal,
-  role: AppRole,
-  action: string,
-  principalIsNew = false,
-): Promise<{ assignment: Assignment; created: boolean }> {
-  const deadline = Date.now() + visibilityTimeoutMs();
-  let sent = false;
-  const findIt = async () =>
-    (await assignmentsOnNew(g, principalId, resource.id, action))?.find((a) => a.appRoleId === role.id);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const a = (await graphCall(action, () =>
-        g
-          .api(`/servicePrincipals/${resource.id}/appRoleAssignedTo`)
-          .post({ principalId, resourceId: resource.id, appRoleId: role.id }),
-      )) as Json;
-      const assignment = {
-        id: String(a.id),
-        appRoleId: String(a.appRoleId).toLowerCase(),
-        resourceId: String(a.resourceId),
-        createdDateTime: typeof a.createdDateTime === "string" ? a.createdDateTime : null,
-      };
-      return { assignment, created: true };
-    } catch (e) {
-      const err = asGraphError(e);
-      if (err.maybeApplied) {
-        sent = true;
-        const found = await findIt();
-        if (found) return { assignment: found, created: true };
-        if (Date.now() >= deadline) throw err;
-        continue;
-      }
-      if (isDuplicateAssignment(err)) {
-        const found = await eventually(deadline, findIt);
-        if (found) return { assignment: found, created: sent };
-        throw new Error(
-          `${err.message} Yet the assignment did not become visible within ${seconds(visibilityTimeoutMs())}.`,
-        );
-      }
-      // A service principal created moments ago is not yet visible to the assignment's principal lookup.
-      if (err.status === 404 && principalIsNew && Date.now() < deadline) {
-        await sleep(visibilityPause(attempt));
-        continue;
-      }
-      throw err;
-    }
-  }
-}
-
 /** DELETE; already gone is success. A lost answer is checked by sending it again (404: it went), bounded. */
-async function deleteGone(path: string, g: Client, action: string): Promise<void> {
+export async function deleteGone(path: string, g: Client, action: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await graphCall(action, () => g.api(path).delete());
@@ -299,11 +167,6 @@ async function deleteGone(path: string, g: Client, action: string): Promise<void
       if (!err.maybeApplied || attempt >= 4) throw e;
     }
   }
-}
-
-/** Removes an assignment; one that is already gone is success. */
-export async function unassign(g: Client, resourceId: string, assignmentId: string, action: string): Promise<void> {
-  await deleteGone(`/servicePrincipals/${resourceId}/appRoleAssignedTo/${assignmentId}`, g, action);
 }
 
 export async function deleteServicePrincipal(g: Client, id: string, action: string): Promise<void> {
@@ -334,15 +197,10 @@ export async function deleteNewServicePrincipal(
     }
   }
 }
-// Graph's answers: a second service principal for an appId is refused as a key conflict (409, or 400 with
-// Request_MultipleObjectsWithSameKeyValue in older answers); a second identical assignment as a 400
-// "Permission being assigned already exists on the object."
+// Graph's answer to a second service principal for an appId: a key conflict (409, or 400 with
+// Request_MultipleObjectsWithSameKeyValue in older answers).
 function isDuplicateServicePrincipal(e: GraphRequestError): boolean {
   return e.status === 409 || e.code === "Request_MultipleObjectsWithSameKeyValue" || /already in use/i.test(e.message);
-}
-
-function isDuplicateAssignment(e: GraphRequestError): boolean {
-  return e.status === 409 || (e.status === 400 && /already exists/i.test(e.message));
 }
 
 function isAppNotYetKnown(e: GraphRequestError): boolean {
@@ -358,6 +216,6 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function seconds(ms: number): string {
+export function seconds(ms: number): string {
   return `${Math.round(ms / 1000)} s`;
 }

@@ -1,56 +1,29 @@
-// What MigrationApp's create, read, update and delete do in the target tenant.
+// What MigrationApp's create, read and update do in the target tenant (delete is teardown.ts).
 
-import type { Client } from "@microsoft/microsoft-graph-client";
-import { log, stackConfig, tenantFor } from "../context";
-import type { TenantClient } from "../tenant";
+import { log, stackConfig } from "../context";
 import { adminConsentUrl } from "../tenant/clouds";
 import {
-  addPassword,
-  createApplication,
-  deleteApplication,
-  deleteServicePrincipal,
   ensureServicePrincipal,
-  findApplicationsByName,
-  findApplicationsByTag,
   findServicePrincipal,
   getApplication,
-  getApplicationByAppId,
   mailboxMigrationRoleId,
   patchApplication,
-  removePassword,
-  untilVisible,
   type Application,
-  type NewSecret,
 } from "./directory";
+import { newSecret, unrecordedSecrets } from "./clientSecrets";
 import { EXCHANGE_ONLINE_APP_ID, MICROSOFT_GRAPH_APP_ID } from "../../domain/firstParty";
 import {
   MULTI_TENANT_AUDIENCE,
-  TAG_PREFIX,
-  USER_READ_SCOPE_ID,
   echoInputs,
-  hasRequirement,
   redirectUriOf,
-  rotationReason,
-  sameId,
-  secretLifetimeLimit,
-  wantedRequirements,
   type AppSettings,
   type Inputs,
   type Outputs,
 } from "./inputs";
-
-interface Target {
-  client: TenantClient;
-  g: Client;
-  tenantId: string;
-}
-
-async function target(): Promise<Target> {
-  const client = tenantFor("target");
-  return { client, g: await client.graph(), tenantId: client.settings.tenantId };
-}
-
-export const tagOf = (naturalKey: string) => `${TAG_PREFIX}${naturalKey}`;
+import { adopt, findOrCreate, tagOf } from "./naturalKey";
+import { USER_READ_SCOPE_ID, hasRequirement, sameId, wantedRequirements } from "./permissions";
+import { rotationReason } from "./rotation";
+import { target, type Target } from "./target";
 
 function consentUrl(t: Target, appId: string): string {
   // The source tenant's domain reads best in the link; its id works as well.
@@ -97,104 +70,6 @@ async function converge(
     body,
     `Updating application ${app.appId} (${Object.keys(body).join(", ")}) in tenant ${t.tenantId}`,
   );
-}
-
-/** How every client secret this project adds is named (then an ISO time, and " #n" on a retry). */
-const SECRET_NAME_PREFIX = "xtmm migration ";
-
-function secretName(): string {
-  // Unique per attempt (see addPassword); says who added it for whoever looks in the portal.
-  return `${SECRET_NAME_PREFIX}${new Date().toISOString()}`;
-}
-
-/**
- * Secrets on this stack's own (tagged) app that create found there: create runs only when the state holds no
- * app, so whatever an earlier run of this resource added is recorded nowhere. That run was interrupted (a
- * killed `pulumi up`: the app and its secret were made, the engine never heard back) or failed after
- * addPassword. Their values are lost, but a migration endpoint made in that run may still use one, so they
- * are not removed here: they are recorded as retiring, and MigrationAppSecretRetirement removes them once
- * the endpoint has the new secret. Secrets someone added by hand (other names) are left alone.
- */
-function unrecordedSecrets(app: Application): string[] {
-  return app.passwords.filter((p) => p.displayName.startsWith(SECRET_NAME_PREFIX)).map((p) => p.keyId);
-}
-
-async function newSecret(t: Target, app: Application, i: Inputs): Promise<NewSecret> {
-  const end = i.secretEndDate
-    ? new Date(Date.parse(i.secretEndDate)).toISOString()
-    : new Date(secretLifetimeLimit(Date.now())).toISOString();
-  return addPassword(
-    t.g,
-    app,
-    secretName(),
-    end,
-    `Adding a client secret to application ${app.appId} in tenant ${t.tenantId}`,
-  );
-}
-
-/** Finds this stack's app by its tag (`found`), or creates it; never two. */
-async function findOrCreate(t: Target, i: Inputs, roleId: string): Promise<{ app: Application; found: boolean }> {
-  const tag = tagOf(i.naturalKey);
-  const action = `Looking for the migration application tagged "${tag}" in tenant ${t.tenantId}`;
-  const tagged = await findApplicationsByTag(t.g, tag, action);
-  if (tagged.length > 1) {
-    throw new Error(
-      `${action}: ${tagged.length} applications carry it (appIds ${tagged.map((a) => a.appId).join(", ")}). Delete all but one in Entra → App registrations, then run up again.`,
-    );
-  }
-  if (tagged.length === 1) {
-    log.info(
-      `MigrationApp: found application ${tagged[0].appId} created earlier for "${i.naturalKey}" (tag ${tag}); continuing with it.`,
-    );
-    return { app: tagged[0], found: true };
-  }
-  const namesakes = await findApplicationsByName(
-    t.g,
-    i.displayName,
-    `Looking for applications named "${i.displayName}" in tenant ${t.tenantId}`,
-  );
-  if (namesakes.length > 0) {
-    log.warn(
-      `MigrationApp: tenant ${t.tenantId} already has ${namesakes.length} application(s) named "${i.displayName}" (appId ${namesakes.map((a) => a.appId).join(", ")}) ` +
-        "that this stack did not create; creating a new one. To use an existing one instead, set adoptAppId.",
-    );
-  }
-  const create = `Creating application "${i.displayName}" in tenant ${t.tenantId}`;
-  const body = {
-    displayName: i.displayName,
-    signInAudience: MULTI_TENANT_AUDIENCE,
-    web: { redirectUris: [redirectUriOf(i)] },
-    requiredResourceAccess: wantedRequirements([], roleId, false),
-    tags: [tag],
-  };
-  const created = await createApplication(t.g, body, create);
-  if (created)
-    return {
-      app: await untilVisible(
-        () => getApplication(t.g, created.id, create),
-        `${create}: the new application ${created.appId}`,
-      ),
-      found: false,
-    };
-  log.warn(`${create}: the answer was lost; looking for the application by its tag before anything else.`);
-  return {
-    app: await untilVisible(
-      async () => (await findApplicationsByTag(t.g, tag, create))[0],
-      `${create}: the answer was lost and no application tagged "${tag}" appeared`,
-    ),
-    found: false,
-  };
-}
-
-async function adopt(t: Target, appId: string): Promise<Application> {
-  const action = `Reading application ${appId} (adoptAppId) in tenant ${t.tenantId}`;
-  const app = await getApplicationByAppId(t.g, appId, action);
-  if (!app) {
-    throw new Error(
-      `${action}: there is no application with this appId in the target tenant. Check adoptAppId against Entra → App registrations → Application (client) ID, or remove it to create a new app.`,
-    );
-  }
-  return app;
 }
 
 /** The outputs from the service's view of the app after a create or an update. */
@@ -373,52 +248,6 @@ export async function read(id: string, props: Outputs): Promise<{ id: string; pr
       retiringSecretKeyIds: props.retiringSecretKeyIds.filter((k) => app.passwords.some((p) => p.keyId === k)),
     },
   };
-}
-
-export async function remove(props: Outputs): Promise<void> {
-  const t = await target();
-  const where = `application ${props.appId} in tenant ${t.tenantId}`;
-  if (t.tenantId.toLowerCase() !== String(props.tenantId).toLowerCase()) {
-    throw new Error(
-      `Deleting ${where}: the app lives in tenant ${props.tenantId}, but the stack's target tenant is now ${t.tenantId}. Point targetTenantId back at it to delete it, or remove it from the state with \`pulumi state delete\`.`,
-    );
-  }
-  if (!props.adopted) {
-    if (props.servicePrincipalId)
-      await deleteServicePrincipal(t.g, props.servicePrincipalId, `Deleting the service principal of ${where}`);
-    const existed = await deleteApplication(t.g, props.applicationObjectId, `Deleting ${where}`);
-    log.info(
-      `MigrationApp: ${existed ? "deleted" : "found already deleted"} ${where} (with its secrets and service principal).`,
-    );
-    return;
-  }
-  const app = await getApplication(t.g, props.applicationObjectId, `Reading ${where}`);
-  if (!app) {
-    log.info(`MigrationApp: adopted ${where} is already gone; nothing to restore.`);
-    return;
-  }
-  for (const keyId of [props.secretKeyId, ...props.retiringSecretKeyIds]) {
-    await removePassword(t.g, app.id, keyId, `Removing client secret ${keyId} from ${where}`);
-  }
-  if (props.createdServicePrincipal) {
-    const sp = await findServicePrincipal(t.g, app.appId, `Reading the service principal of ${where}`);
-    if (sp) await deleteServicePrincipal(t.g, sp.id, `Deleting the service principal of ${where}`);
-  }
-  const original = props.original;
-  if (original) {
-    const body: Record<string, unknown> = {};
-    if (app.displayName !== original.displayName) body.displayName = original.displayName;
-    if (app.signInAudience !== original.signInAudience) body.signInAudience = original.signInAudience;
-    if (JSON.stringify(app.redirectUris) !== JSON.stringify(original.redirectUris))
-      body.web = { ...app.web, redirectUris: original.redirectUris };
-    if (JSON.stringify(app.requiredResourceAccess) !== JSON.stringify(original.requiredResourceAccess))
-      body.requiredResourceAccess = original.requiredResourceAccess;
-    if (Object.keys(body).length > 0)
-      await patchApplication(t.g, app.id, body, `Restoring ${Object.keys(body).join(", ")} of adopted ${where}`);
-  }
-  log.info(
-    `MigrationApp: released adopted ${where}: removed the secrets this stack added and restored what it changed.`,
-  );
 }
 
 export { sameId };

@@ -1,4 +1,5 @@
-// The Graph calls MigrationApp and MigrationAppSecretRetirement make. Writes whose answer may be lost are
+// The Graph calls MigrationApp and MigrationAppSecretRetirement make (those for client secrets are in
+// clientSecrets.ts). Writes whose answer may be lost are
 // followed by a read, never by a blind resend; objects replication has not yet made visible are waited for,
 // bounded, with a message that says what to do when the wait runs out.
 
@@ -7,7 +8,8 @@ import { visibilityTimeoutMs, waitFor } from "../exchangeFailure";
 import { graphCall, type GraphRequestError } from "../tenant/graph";
 import { EXCHANGE_ONLINE_APP_ID, MAILBOX_MIGRATION_ROLE } from "../../domain/firstParty";
 import { isGuid } from "../../domain/ids";
-import type { AppSettings, ResourceRequirement } from "./inputs";
+import type { AppSettings } from "./inputs";
+import type { ResourceRequirement } from "./permissions";
 
 type Json = Record<string, unknown>;
 
@@ -25,10 +27,6 @@ export interface Application extends AppSettings {
   passwords: PasswordInfo[];
 }
 
-export interface NewSecret extends PasswordInfo {
-  secretText: string;
-}
-
 const APP_FIELDS = [
   "id",
   "appId",
@@ -40,10 +38,10 @@ const APP_FIELDS = [
   "passwordCredentials",
 ];
 
-const status = (e: unknown) => (e as GraphRequestError)?.status;
-const maybeApplied = (e: unknown) => (e as GraphRequestError)?.maybeApplied === true;
+export const status = (e: unknown) => (e as GraphRequestError)?.status;
+export const maybeApplied = (e: unknown) => (e as GraphRequestError)?.maybeApplied === true;
 
-function guidOrThrow(v: string, what: string): string {
+export function guidOrThrow(v: string, what: string): string {
   // Checked again here because the value goes into a URL; check() has already refused anything else.
   if (!isGuid(v)) throw new Error(`${what} "${v}" is not a GUID`);
   return v;
@@ -274,97 +272,6 @@ export async function mailboxMigrationRoleId(g: Client, tenantId: string): Promi
     );
   }
   return String(role.id).toLowerCase();
-}
-
-/** Attempts of addPassword whose answers were lost before giving up (each one's secret is removed). */
-const ADD_PASSWORD_ATTEMPTS = 4;
-
-/**
- * Adds a client secret. Its text comes back in the answer and never again, so a secret whose answer was lost
- * is useless: it is found by its display name (unique per attempt: `displayName` plus " #n" after the first),
- * removed, and a new one is added, bounded. Once a secret is in hand, any credential left by an earlier
- * attempt that the read did not show yet is removed too, so no orphaned secret stays on the app.
- */
-export async function addPassword(
-  g: Client,
-  app: Application,
-  displayName: string,
-  endDateTime: string,
-  action: string,
-): Promise<NewSecret> {
-  const names: string[] = [];
-  let answer: Json | undefined;
-  for (let attempt = 1; answer === undefined; attempt++) {
-    const name = attempt === 1 ? displayName : `${displayName} #${attempt}`;
-    names.push(name);
-    try {
-      answer = (await graphCall(action, () =>
-        g.api(`/applications/${app.id}/addPassword`).post({ passwordCredential: { displayName: name, endDateTime } }),
-      )) as Json;
-    } catch (e) {
-      if (!maybeApplied(e)) throw e;
-      await removeOrphans(g, app.id, names, undefined, action);
-      if (attempt >= ADD_PASSWORD_ATTEMPTS) {
-        throw new Error(
-          `${(e as Error).message} The answers of ${attempt} attempts were lost (each secret they may have added was removed); run \`pulumi up\` again.`,
-        );
-      }
-    }
-  }
-  if (typeof answer.secretText !== "string" || !isGuid(answer.keyId))
-    throw new Error(`${action}: Graph's answer carries no secret or key id.`);
-  const keyId = String(answer.keyId).toLowerCase();
-  if (names.length > 1) await removeOrphans(g, app.id, names.slice(0, -1), keyId, action);
-  return {
-    keyId,
-    displayName: names[names.length - 1],
-    startDateTime: String(answer.startDateTime ?? ""),
-    endDateTime: String(answer.endDateTime ?? endDateTime),
-    secretText: answer.secretText,
-  };
-}
-
-/** Removes the app's credentials named in `names` (attempts whose answers were lost), never `keep`. */
-async function removeOrphans(
-  g: Client,
-  objectId: string,
-  names: string[],
-  keep: string | undefined,
-  action: string,
-): Promise<void> {
-  const now = await getApplication(g, objectId, action);
-  for (const orphan of now?.passwords.filter((p) => names.includes(p.displayName) && p.keyId !== keep) ?? []) {
-    await removePassword(
-      g,
-      objectId,
-      orphan.keyId,
-      `${action}: removing the secret ${orphan.keyId} of an attempt whose answer was lost`,
-    );
-  }
-}
-
-/** Removes a client secret; true when it was there, false when it was already gone. */
-export async function removePassword(g: Client, objectId: string, keyId: string, action: string): Promise<boolean> {
-  try {
-    await graphCall(action, () =>
-      g
-        .api(`/applications/${guidOrThrow(objectId, "application object id")}/removePassword`)
-        .post({ keyId: guidOrThrow(keyId, "keyId") }),
-    );
-    return true;
-  } catch (e) {
-    if (status(e) === 404) {
-      // 404 for the key or for the app: either way the secret is gone.
-      return false;
-    }
-    if (maybeApplied(e)) {
-      const app = await getApplication(g, objectId, action);
-      return app?.passwords.some((p) => p.keyId === keyId.toLowerCase())
-        ? removePassword(g, objectId, keyId, action)
-        : true;
-    }
-    throw e;
-  }
 }
 
 export type { ResourceRequirement };

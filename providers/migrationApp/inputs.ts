@@ -1,22 +1,15 @@
-// MigrationApp's inputs and outputs, the offline check, and the pure decisions diff and update share (what
-// drifted, whether and why the secret rotates). Nothing here touches the network or the tenant layer: the
-// program loads it through the resource class.
+// MigrationApp's inputs and outputs, the offline check, and what diff and update see drifted (whether and why
+// the secret rotates is rotation.ts; the API permissions asked for are permissions.ts). Nothing here touches
+// the network or the tenant layer: the program loads it through the resource class.
 
 import type * as pulumi from "@pulumi/pulumi";
 import { isUnknown, type Props } from "../context";
 import { isGuid } from "../../domain/ids";
-import { EXCHANGE_ONLINE_APP_ID, MICROSOFT_GRAPH_APP_ID } from "../../domain/firstParty";
+import type { ResourceRequirement } from "./permissions";
 
 /** The only redirect URI Microsoft's guide and its validation script recognise (exact string, no slash). */
 export const OFFICE_REDIRECT_URI = "https://office.com";
 export const MULTI_TENANT_AUDIENCE = "AzureADMultipleOrgs";
-/**
- * Microsoft Graph's delegated `User.Read` scope, which the portal adds to every new registration and Microsoft's
- * guide removes. Its id is published in the Graph permissions reference and is the same in every tenant; it is
- * only used to take the scope out, never to grant it.
- */
-export const USER_READ_SCOPE_ID = "e1fe6dd8-ba31-4d61-89e7-88639da4683d";
-
 /**
  * Longest client secret lifetime we accept: 24 months, the longest the Entra portal offers. Graph itself takes
  * longer end dates unless an app management policy forbids them, but such a policy (common in hardened tenants)
@@ -66,11 +59,6 @@ export interface AppSettings {
   tags: string[];
 }
 
-export interface ResourceRequirement extends Props {
-  resourceAppId: string;
-  resourceAccess: Array<{ id: string; type: string }>;
-}
-
 export interface Outputs extends Props {
   // Inputs echoed, so diff (given old outputs) sees what was asked for.
   naturalKey: string;
@@ -111,10 +99,10 @@ export interface Outputs extends Props {
 const NATURAL_KEY = /^[A-Za-z0-9._:/@+-]{1,200}$/;
 
 type Failure = pulumi.dynamic.CheckFailure;
-const show = (v: unknown) => (isUnknown(v) ? "(known after apply)" : JSON.stringify(v ?? null));
-const known = (v: unknown) => v !== undefined && !isUnknown(v);
+export const show = (v: unknown) => (isUnknown(v) ? "(known after apply)" : JSON.stringify(v ?? null));
+export const known = (v: unknown) => v !== undefined && !isUnknown(v);
 
-function isoTime(v: unknown): number | undefined {
+export function isoTime(v: unknown): number | undefined {
   if (typeof v !== "string" || !/^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v)) return undefined;
   const t = Date.parse(v);
   return Number.isNaN(t) ? undefined : t;
@@ -220,21 +208,6 @@ export function checkInputs(news: Props, now: number): Failure[] {
   return failures;
 }
 
-/**
- * The `rotation` input check adds: it changes from "scheduled" to "due" when rotateAfter passes, so the
- * preview's input comparison shows the coming rotation even though the engineer changed nothing. It depends
- * only on the inputs and the clock, and stays "due" after the rotation (diff decides from the secret's age).
- */
-export function rotationSchedule(news: Props, now: number): string | undefined {
-  if (!known(news.rotateAfter)) return isUnknown(news.rotateAfter) ? (news.rotateAfter as string) : undefined;
-  const after = isoTime(news.rotateAfter);
-  if (after === undefined) return undefined;
-  const at = new Date(after).toISOString();
-  return now >= after
-    ? `due: rotateAfter ${at} has passed; a secret created before it is replaced`
-    : `scheduled: the secret is rotated after ${at}`;
-}
-
 export function isHttpsUrl(v: unknown): boolean {
   if (typeof v !== "string") return false;
   try {
@@ -266,35 +239,6 @@ export function echoInputs(i: Inputs): Pick<Outputs, "naturalKey" | "redirectUri
   return out;
 }
 
-const sameTime = (a: unknown, b: unknown) =>
-  (a === undefined && b === undefined) || (a !== undefined && b !== undefined && isoTime(a) === isoTime(b));
-
-/**
- * Why the next update adds a new client secret, or undefined when the current one stays. `olds` are the
- * outputs (refreshed or as last written), `news` the checked inputs.
- */
-export function rotationReason(olds: Outputs, news: Inputs, now: number): string | undefined {
-  if (olds.secretPresent === false) {
-    return `client secret ${olds.secretKeyId} is no longer on the application (deleted by hand?); re-adding it means a new secret, which is a rotation`;
-  }
-  if (isUnknown(news.rotationTrigger) || (news.rotationTrigger ?? null) !== (olds.rotationTrigger ?? null)) {
-    return `rotationTrigger changed from ${show(olds.rotationTrigger)} to ${show(news.rotationTrigger)}`;
-  }
-  if (isUnknown(news.secretEndDate) || !sameTime(news.secretEndDate, olds.secretEndDate)) {
-    return `secretEndDate changed from ${show(olds.secretEndDate)} to ${show(news.secretEndDate)}; an existing secret's end date cannot be changed, so a new secret replaces it`;
-  }
-  const end = Date.parse(olds.secretEndDateTime);
-  if (!Number.isNaN(end) && end <= now) return `client secret ${olds.secretKeyId} expired at ${olds.secretEndDateTime}`;
-  const after = isoTime(news.rotateAfter);
-  // Graph may report startDateTime truncated to the second: a secret whose second overlaps rotateAfter
-  // counts as made after it, so one rotation is never followed by a second one.
-  const started = Date.parse(olds.secretStartDateTime);
-  if (after !== undefined && now >= after && !(started + 1000 > after)) {
-    return `rotateAfter ${new Date(after).toISOString()} has passed and client secret ${olds.secretKeyId} was created before it (${olds.secretStartDateTime})`;
-  }
-  return undefined;
-}
-
 /** What update would change besides the secret: each entry names the property and says what happens. */
 export function settingDrift(olds: Outputs, news: Inputs): string[] {
   const out: string[] = [];
@@ -324,46 +268,3 @@ export function settingDrift(olds: Outputs, news: Inputs): string[] {
     out.push(`rotateAfter: ${show(olds.rotateAfter)} → ${show(news.rotateAfter)}`);
   return out;
 }
-
-/** Requirements with Mailbox.Migration (as an application permission) added and Graph's User.Read removed. */
-export function wantedRequirements(
-  current: ResourceRequirement[],
-  mailboxMigrationRoleId: string,
-  adopted: boolean,
-): ResourceRequirement[] {
-  const exo: ResourceRequirement = {
-    resourceAppId: EXCHANGE_ONLINE_APP_ID,
-    resourceAccess: [{ id: mailboxMigrationRoleId, type: "Role" }],
-  };
-  // An app we created carries exactly the one permission; an adopted one keeps whatever else it had.
-  if (!adopted) return [exo];
-  const out: ResourceRequirement[] = [];
-  let sawExo = false;
-  for (const r of current) {
-    let access = r.resourceAccess;
-    if (sameId(r.resourceAppId, MICROSOFT_GRAPH_APP_ID))
-      access = access.filter((a) => !(sameId(a.id, USER_READ_SCOPE_ID) && a.type === "Scope"));
-    if (sameId(r.resourceAppId, EXCHANGE_ONLINE_APP_ID)) {
-      sawExo = true;
-      if (!access.some((a) => sameId(a.id, mailboxMigrationRoleId) && a.type === "Role"))
-        access = [...access, exo.resourceAccess[0]];
-    }
-    if (access.length > 0)
-      out.push({ resourceAppId: r.resourceAppId, resourceAccess: access.map((a) => ({ id: a.id, type: a.type })) });
-  }
-  if (!sawExo) out.push(exo);
-  return out;
-}
-
-export function hasRequirement(
-  current: ResourceRequirement[],
-  resourceAppId: string,
-  id: string,
-  type: string,
-): boolean {
-  return current.some(
-    (r) => sameId(r.resourceAppId, resourceAppId) && r.resourceAccess.some((a) => sameId(a.id, id) && a.type === type),
-  );
-}
-
-export const sameId = (a: unknown, b: unknown) => String(a).toLowerCase() === String(b).toLowerCase();

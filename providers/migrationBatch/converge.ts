@@ -5,7 +5,8 @@
 import type { TenantClient } from "../tenant";
 import { kindOf, maybeApplied, message, waitFor } from "../exchangeFailure";
 import { log } from "../context";
-import { type Inputs, type Observed, type UserState } from "./inputs";
+import { NOT_STARTED, type Inputs, type Observed, type UserState } from "./inputs";
+import { readMoves, type MoveState } from "./moves";
 import { lower } from "../../domain/text";
 
 export interface BatchRecord {
@@ -29,6 +30,7 @@ interface MigrationUser {
   Identity?: string;
   Status?: string;
   ErrorSummary?: string | null;
+  MailboxGuid?: string | null;
 }
 
 const BATCH_SELECT = [
@@ -46,7 +48,7 @@ const BATCH_SELECT = [
   "TargetDeliveryDomain",
   "StartDateTime",
 ];
-const USER_SELECT = ["Identity", "EmailAddress", "Status", "ErrorSummary"];
+const USER_SELECT = ["Identity", "EmailAddress", "Status", "ErrorSummary", "MailboxGuid"];
 /** Statuses Start-MigrationBatch acts on (documented: starts, resumes, retries failures). */
 const STARTABLE = ["Created", "Stopped", "Failed", "SyncedwithErrors", "CompletedWithErrors"];
 /** Statuses Stop-MigrationBatch acts on. */
@@ -154,6 +156,7 @@ export async function observe(
   client: TenantClient,
   name: string,
   previous: UserState[] = [],
+  previousMoves: MoveState[] = [],
 ): Promise<Observed | undefined> {
   const b = await getBatch(client, name);
   if (!b || b.Status === "Removing") return undefined;
@@ -176,6 +179,16 @@ export async function observe(
     .filter((u) => u.Status === "Failed" || u.Status === "CompletionFailed" || u.Status === "IncrementalFailed")
     .map((u) => ({ address: addressOf(u), error: String(u.ErrorSummary ?? "").slice(0, ERROR_CHARS) }));
   const count = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
+  // Move requests exist once a batch has started; a batch that never did needs no Get-MoveRequest.
+  const moves =
+    b.StartDateTime || !NOT_STARTED.includes(b.Status)
+      ? await readMoves(
+          client,
+          name,
+          users.map((u) => ({ address: addressOf(u), mailboxGuid: u.MailboxGuid, error: u.ErrorSummary })),
+          { limit: statisticsLimit(), previous: previousMoves },
+        )
+      : [];
   return {
     identity: String(b.Identity ?? b.Name),
     batchGuid: lower(b.BatchGuid),
@@ -188,6 +201,7 @@ export async function observe(
     failedCount: count(b.FailedCount),
     users: states,
     failures,
+    moves,
     startedAt: b.StartDateTime ? new Date(b.StartDateTime).toISOString() : "",
   };
 }

@@ -2,7 +2,8 @@
 // settings once, at New-MigrationBatch (the reference has no Set-MigrationBatch, and a cross-tenant batch's
 // user list cannot be edited in place), so: before the batch starts, a changed creation parameter replaces
 // the batch (nothing has moved yet); after it started, check refuses the change and says what to do
-// instead. Starting, stopping and completing are the only in-place changes, each an explicit input.
+// instead. Starting, stopping, completing and retrying the failed users are the only in-place changes, each
+// an explicit input.
 
 import type * as pulumi from "@pulumi/pulumi";
 import { isUnknown, type Props } from "../context";
@@ -10,6 +11,7 @@ import { BATCH_LIMIT } from "../staging/plan";
 import { isAddress } from "../../domain/addresses";
 import { lower } from "../../domain/text";
 import { isDomain } from "../../domain/addresses";
+import type { MoveState } from "./moves";
 
 export interface Inputs extends Props {
   /** The batch's name in Exchange (Get-MigrationBatch -Identity). */
@@ -28,6 +30,11 @@ export interface Inputs extends Props {
   notificationEmails: string[];
   /** Destroy removes the batch even once it has completed (default false: a completed batch is left as the move's record). */
   removeCompletedOnDestroy: boolean;
+  /**
+   * A token: each new non-empty value retries the batch's failed users once (Start-MigrationBatch). "" (default,
+   * and what state written before it existed means) retries nothing.
+   */
+  retryFailed: string;
 }
 
 export interface UserState {
@@ -57,6 +64,11 @@ export interface Observed {
   users: UserState[];
   /** Failed users and Microsoft's reason (ErrorSummary, shortened). */
   failures: { address: string; error: string }[];
+  /**
+   * Each started user's move as Get-MoveRequestStatistics reports it (status, percent, bytes transferred, a
+   * failure's message and what to do next); absent from state written before it existed.
+   */
+  moves?: MoveState[];
   /** ISO; "" until the batch first started (StartDateTime). */
   startedAt: string;
 }
@@ -76,6 +88,7 @@ export const INPUTS = [
   "complete",
   "notificationEmails",
   "removeCompletedOnDestroy",
+  "retryFailed",
 ] as const;
 /** What New-MigrationBatch fixes for the batch's life. */
 export const CREATION = [
@@ -100,11 +113,14 @@ export function withDefaults(news: Props): Props {
     completeAfter: "",
     notificationEmails: [],
     removeCompletedOnDestroy: false,
+    retryFailed: "",
     ...news,
   };
   for (const k of ["start", "complete", "removeCompletedOnDestroy"])
     if (out[k] === undefined || out[k] === null) out[k] = false;
   if (out.completeAfter === undefined || out.completeAfter === null) out.completeAfter = "";
+  if (out.retryFailed === undefined || out.retryFailed === null) out.retryFailed = "";
+  if (typeof out.retryFailed === "string") out.retryFailed = out.retryFailed.trim();
   if (out.notificationEmails === undefined || out.notificationEmails === null) out.notificationEmails = [];
   for (const k of ["targetAddresses", "notificationEmails"]) {
     if (Array.isArray(out[k]))
@@ -221,6 +237,11 @@ export function checkInputs(olds: Props, news: Props): pulumi.dynamic.CheckFailu
   }
   if (complete === true && start === false)
     fail("complete", "needs start: true; a batch completes after its users have synced");
+  const retry = news.retryFailed;
+  if (!isUnknown(retry) && typeof retry !== "string")
+    fail("retryFailed", `must be a text you change for each retry (e.g. the date), not ${JSON.stringify(retry)}`);
+  if (typeof retry === "string" && retry !== "" && start === false)
+    fail("retryFailed", "needs start: true; only a started batch has failed moves to retry");
   for (const key of Object.keys(news))
     if (!(INPUTS as readonly string[]).includes(key))
       fail(key, `is not an input of MigrationBatch (inputs: ${INPUTS.join(", ")}); remove it`);
@@ -264,5 +285,7 @@ export function diffBatch(olds: Outputs, news: Inputs): pulumi.dynamic.DiffResul
   const diffs = (["start", "complete", "removeCompletedOnDestroy"] as const).filter(
     (k) => isUnknown(news[k]) || Boolean(news[k]) !== Boolean(olds[k]),
   );
-  return diffs.length ? { changes: true, replaces: [] } : { changes: false };
+  // State written before retryFailed existed holds none: that is "", so it diffs clean.
+  const retry = isUnknown(news.retryFailed) || String(news.retryFailed ?? "") !== String(olds.retryFailed ?? "");
+  return diffs.length || retry ? { changes: true, replaces: [] } : { changes: false };
 }

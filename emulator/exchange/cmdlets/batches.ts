@@ -9,7 +9,15 @@ import { INTERNAL_PREFIX, newGuid } from "../recipient";
 import { GUID } from "../../../domain/ids";
 import { resultSize, storeNew } from "./common";
 import { endpointByIdentity } from "./endpoints";
-import { beginCompleting, percentComplete, refreshCounts, statusSummary } from "./migration-engine";
+import {
+  beginCompleting,
+  beginMove,
+  MAILBOX_BYTES,
+  MAILBOX_ITEMS,
+  percentComplete,
+  refreshCounts,
+  statusSummary,
+} from "./migration-engine";
 
 export const BATCH = `${INTERNAL_PREFIX}batch`;
 
@@ -171,7 +179,7 @@ function start(call: Call, b: Rec, retryFailed = true): void {
   }
   if (b.Status === "Syncing") {
     // Already moving: the re-queued users join the running sync.
-    for (const u of usersOf(call, b)) if (u.Status === "Queued") u.Status = "Syncing";
+    for (const u of usersOf(call, b)) if (u.Status === "Queued") beginMove(u, call.now);
   } else if (usersOf(call, b).some((u) => u.Status === "Queued")) {
     b.Status = "Starting";
     b[`${INTERNAL_PREFIX}phaseAt`] = call.now;
@@ -282,13 +290,13 @@ export const getMigrationUserStatistics: CmdletImpl = (call) => {
   const b = [...call.tenant.exchange.migrationBatches.values()].find((s) => s.obj.BatchGuid === u[BATCH])?.obj;
   const done = percentComplete(u, b, call.now, call.knobs);
   // Sizes are the emulator's (a 540 MB mailbox of 1,200 items), scaled by the progress.
-  const total = 566_231_040;
+  const total = MAILBOX_BYTES;
   const moved = Math.round((total * done) / 100);
   return [
     {
       ...u,
       PercentageComplete: done,
-      TotalItemsInSourceMailboxCount: 1200,
+      TotalItemsInSourceMailboxCount: MAILBOX_ITEMS,
       BytesTransferred: `${(moved / 1024 ** 2).toFixed(1)} MB (${moved.toLocaleString("en-US")} bytes)`,
       EstimatedTotalTransferSize: "540 MB (566,231,040 bytes)",
       EstimatedTotalTransferCount: 1200,

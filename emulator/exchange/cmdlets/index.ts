@@ -6,6 +6,7 @@ import * as d from "./diagnostics";
 import * as e from "./endpoints";
 import * as g from "./groups";
 import * as m from "./mailusers";
+import * as mr from "./moveRequests";
 import * as o from "./organization";
 import * as r from "./recipients";
 import * as rel from "./relationships";
@@ -52,4 +53,6 @@ export const IMPLEMENTATIONS: Record<string, CmdletImpl> = {
   "Get-User": u.getUser,
   "Set-User": u.setUser,
   "Export-MailboxDiagnosticLogs": d.exportMailboxDiagnosticLogs,
+  "Get-MoveRequest": mr.getMoveRequest,
+  "Get-MoveRequestStatistics": mr.getMoveRequestStatistics,
 };

@@ -14,6 +14,11 @@ const PHASE_AT = `${INTERNAL_PREFIX}phaseAt`;
 const BATCH = `${INTERNAL_PREFIX}batch`;
 const TARGET = `${INTERNAL_PREFIX}target`;
 const CTMM_SKU_PART = /cross.?tenant.?user.?data.?migration/i;
+/** When the user's move request was made: the migration service injects one per user as its sync starts. */
+export const MOVE_AT = `${INTERNAL_PREFIX}moveAt`;
+/** The emulator's mailbox sizes (a 540 MB mailbox of 1,200 items), shared by both statistics cmdlets. */
+export const MAILBOX_BYTES = 566_231_040;
+export const MAILBOX_ITEMS = 1200;
 
 /** MigrationUserStatusSummary has five values (Active, Completed, Failed, Stopped, Synced): a queued user is Active. */
 export function statusSummary(status: string): string {
@@ -107,7 +112,7 @@ export function advanceMigrations(
         }
         if (b.Status === "Starting") {
           b.Status = "Syncing";
-          for (const u of usersOf(t, b)) if (u.Status === "Queued") setStatus(u, "Syncing");
+          for (const u of usersOf(t, b)) if (u.Status === "Queued") beginMove(u, next);
           b[PHASE_AT] = next;
         } else if (b.Status === "Stopping") {
           b.Status = "Stopped";
@@ -126,6 +131,12 @@ export function advanceMigrations(
       }
     }
   }
+}
+
+/** A queued user starts syncing; its move request exists from its first sync on (and is reused by a retry). */
+export function beginMove(u: Rec, at: number): void {
+  setStatus(u, "Syncing");
+  u[MOVE_AT] ??= at;
 }
 
 function setStatus(u: Rec, status: string): void {
@@ -175,7 +186,10 @@ function sync(
   )?.obj;
   for (const u of usersOf(t, b)) {
     if (u.Status !== "Syncing") continue;
-    const problem = userProblem(state, t, b, u, endpoint, now, knobs, consentMs);
+    const forced = knobs.moveFailures[String(u.EmailAddress).toLowerCase()];
+    const problem: [string, string] | undefined = forced
+      ? [forced.type, forced.text]
+      : userProblem(state, t, b, u, endpoint, now, knobs, consentMs);
     if (problem) {
       // The move got as far as its checks: a failed user shows the progress it had (assumed 10).
       u[`${INTERNAL_PREFIX}percent`] = 10;
@@ -266,7 +280,8 @@ function userProblem(
   if (!licensed(t, target) && !licensed(source, src)) {
     return [
       "CrossTenantMigrationWithoutLicensePermanentException",
-      `No license was found for '${u.EmailAddress}'. Assign a Cross Tenant User Data Migration license in the source or target tenant.`,
+      // Microsoft's text (https://learn.microsoft.com/microsoft-365/enterprise/cross-tenant-mailbox-migration, "Licensing").
+      `No license was found for the source recipient, '${src.Guid}', or the target recipient, '${target.Guid}'. A Cross-tenant User Data Migration license is required to move a mailbox between tenants.`,
     ];
   }
   return undefined;

@@ -6,7 +6,7 @@
 // irreversible (https://learn.microsoft.com/microsoft-365/enterprise/cross-tenant-mailbox-migration).
 
 import { isVisible, type Rec, type Stored } from "../../model";
-import { cmdletSpec } from "../binding";
+import { cmdletSpec } from "../reference";
 import { noChangeWarning, raise, str, type Call, type CmdletImpl } from "../call";
 import { findAll, resolve, touched } from "../lookup";
 import { INTERNAL_PREFIX } from "../recipient";
