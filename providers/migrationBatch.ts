@@ -12,6 +12,7 @@ import { log, tenantFor, type ResourceImplementation, gone } from "./context";
 import { checkInputs, diffBatch, NOT_STARTED, withDefaults, type Inputs, type Outputs } from "./migrationBatch/inputs";
 import { getBatch, isFinalized, observe, remove, steer, submit, verifyAdoptable } from "./migrationBatch/converge";
 import { waitFor } from "./exchangeFailure";
+import { checkAwaitLicences, waitForLicences } from "./migrationBatch/licences";
 
 export { splitIntoBatches, type PlannedBatch } from "./migrationBatch/split";
 export type { UserState as MigrationBatchUser } from "./migrationBatch/inputs";
@@ -34,6 +35,11 @@ export interface MigrationBatchArgs {
   notificationEmails?: pulumi.Input<pulumi.Input<string>[]>;
   /** Destroy removes the batch even after it completed (default false: a completed batch is left in place). */
   removeCompletedOnDestroy?: pulumi.Input<boolean>;
+  /**
+   * Users of the batch whose licence this stack assigned and Exchange does not show yet: create waits for it
+   * (bounded) before submitting. Only create reads it, so a change alone is no change.
+   */
+  awaitLicences?: pulumi.Input<{ tenant: pulumi.Input<"source" | "target">; addresses: pulumi.Input<string>[] }>;
 }
 
 const SPEC: XtmmResourceSpec = {
@@ -100,7 +106,7 @@ function reportFailures(outs: Outputs): void {
 export const migrationBatchImpl: ResourceImplementation<Inputs, Outputs> = {
   async check(olds, news) {
     const inputs = withDefaults(news);
-    return { inputs, failures: checkInputs(olds, inputs) };
+    return { inputs, failures: [...checkInputs(olds, inputs), ...checkAwaitLicences(inputs.awaitLicences)] };
   },
 
   async diff(_id, olds, news) {
@@ -133,6 +139,7 @@ export const migrationBatchImpl: ResourceImplementation<Inputs, Outputs> = {
         { start: running, complete: isFinalized(found) },
       );
     } else {
+      await waitForLicences(inputs.name, inputs.awaitLicences);
       await submit(client, inputs);
     }
     const outs = await observed(inputs, adopted);

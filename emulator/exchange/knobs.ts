@@ -52,6 +52,12 @@ export interface ExchangeKnobs {
    */
   batchStartingMs: number;
   batchStoppingMs: number;
+  /**
+   * Milliseconds after a Graph licence assignment before Exchange shows the Cross Tenant User Data Migration
+   * licence on the user's recipients (PersistedCapabilities ExchangeT2TMbxMove). Exchange shows a new licence
+   * some minutes late; how long is UNCONFIRMED. 0 (default) = at once. A removed licence goes at once.
+   */
+  licenceVisibleAfterMs: number;
 }
 
 export const DEFAULT_EXCHANGE_KNOBS: ExchangeKnobs = {
@@ -69,6 +75,7 @@ export const DEFAULT_EXCHANGE_KNOBS: ExchangeKnobs = {
   newBatchStatus: "Stopped",
   batchStartingMs: 0,
   batchStoppingMs: 0,
+  licenceVisibleAfterMs: 0,
 };
 
 /** Options may come from an older state or a partial CLI spec; fill the gaps. */

@@ -28,6 +28,8 @@ export interface Inputs extends Props {
   notificationEmails: string[];
   /** Destroy removes the batch even once it has completed (default false: a completed batch is left as the move's record). */
   removeCompletedOnDestroy: boolean;
+  /** Users whose licence this stack just assigned: create waits until Exchange shows it (licences.ts); never diffed. */
+  awaitLicences?: { tenant: "source" | "target"; addresses: string[] } | null;
 }
 
 export interface UserState {
@@ -76,6 +78,7 @@ export const INPUTS = [
   "complete",
   "notificationEmails",
   "removeCompletedOnDestroy",
+  "awaitLicences",
 ] as const;
 /** What New-MigrationBatch fixes for the batch's life. */
 export const CREATION = [
