@@ -142,6 +142,11 @@ describe("planRelease: what delete writes back", () => {
     });
   });
 
+  test("a flag cross-tenant moves do not use (set by hand) does not keep a relationship this stack created", () => {
+    const found = rel({ MailboxMoveCapability: "Inbound, RemoteInbound" });
+    expect(planRelease(found, created({ addedCapabilities: ["Inbound"] }))).toEqual({ remove: true });
+  });
+
   test("one this stack created that the reverse stack also uses stays: only this stack's capability, app and scope go", () => {
     const found = rel({
       MailboxMoveCapability: "Inbound, RemoteOutbound",

@@ -99,6 +99,9 @@ export function hasPartner(r: Relationship, partnerTenantId: string): boolean {
   return stringList(r.DomainNames).some((d) => d.toLowerCase() === partnerTenantId.toLowerCase());
 }
 
+/** The capabilities a cross-tenant move sets: Inbound on the target side, RemoteOutbound on the source side. */
+const MOVE_DIRECTIONS = ["Inbound", "RemoteOutbound"];
+
 /** What a relationship's delete needs to know of its state (the outputs of providers/organizationRelationship/inputs.ts). */
 export interface Held {
   adopted: boolean;
@@ -120,14 +123,19 @@ export type Release = { remove: true } | { remove: false; params: Props; others:
  * - the capabilities it added; a capability someone else set since (`others`) stays, and with it
  *   Enabled and MailboxMoveEnabled, which that capability needs;
  * - the app id and the published scopes it set, while they are still its own (another value was set by someone else);
- * - the relationship itself only when this stack created it and no one else's capability is on it.
+ * - the relationship itself only when this stack created it and no one else's move capability (Inbound or
+ *   RemoteOutbound, the other direction) is on it.
  * An adopted relationship gets back what it had before (its original capabilities were never ours to take).
  */
 export function planRelease(found: Relationship, held: Held): Release {
   const current = parseCapabilities(found.MailboxMoveCapability);
   const remaining = minus(current, held.addedCapabilities);
   const others = minus(remaining, held.original?.mailboxMoveCapability ?? []);
-  if (!held.adopted && others.length === 0) return { remove: true };
+  // What keeps a relationship this stack created: the capabilities of a cross-tenant move (Inbound in a target,
+  // RemoteOutbound in a source), i.e. the other direction still moving. Another flag (Outbound, RemoteInbound:
+  // not used by cross-tenant moves) goes with the relationship, as it always has.
+  if (!held.adopted && !others.some((c) => MOVE_DIRECTIONS.some((d) => d.toLowerCase() === c.toLowerCase())))
+    return { remove: true };
   const original = held.original;
   const params: Props = {};
   if (!sameSet(current, remaining)) params.MailboxMoveCapability = capabilityValue(remaining);
