@@ -25,6 +25,8 @@ export interface AssessInput {
   sourceDomain: string;
   /** The `refreshToken` input was unknown: this run may still fix what the checks find. */
   pending: boolean;
+  /** Target addresses this stack's LicenceAssignment licensed: pending while Exchange does not show the licence. */
+  licensedByStack?: string[];
   source?: SourceFacts;
   target?: TargetFacts;
 }
@@ -41,7 +43,8 @@ export function assessWave(input: AssessInput): Evaluation {
     pending,
   });
   const pools = { source: source ? licencePool(source.skus) : null, target: target ? licencePool(target.skus) : null };
-  const ctx = { source, target, pending, targetDeliveryDomain: input.targetDeliveryDomain, pools };
+  const licensedByStack = new Set((input.licensedByStack ?? []).map((a) => a.toLowerCase()));
+  const ctx = { source, target, pending, targetDeliveryDomain: input.targetDeliveryDomain, pools, licensedByStack };
   const ix = indexes(ctx);
   const findings: Finding[] = [...org.findings];
   const notChecked: NotChecked[] = [...org.notChecked];
