@@ -46,6 +46,11 @@ export interface ReadinessArgs {
    * they may fix as pending instead of blocking.
    */
   refreshToken?: pulumi.Input<string>;
+  /**
+   * Target addresses of the wave's users this stack's LicenceAssignment licensed. Exchange shows a new licence
+   * some minutes after Graph assigned it: until then such a user is pending, not unlicensed (the batch waits).
+   */
+  licensedByStack?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 interface Inputs extends Props {
@@ -57,6 +62,7 @@ interface Inputs extends Props {
   reportPath: string;
   targetDeliveryDomain?: string;
   refreshToken?: string;
+  licensedByStack?: string[];
   summary: ReadinessSummary;
   findings: Finding[];
   blockedUsers: string[];
@@ -145,6 +151,7 @@ export const readinessImpl: ResourceImplementation<Inputs, Outputs> = {
       targetDeliveryDomain: known(inputs.targetDeliveryDomain),
       sourceDomain: facts.sourceDomain,
       pending: isUnknown(inputs.refreshToken) || isUnknown(inputs.targetDeliveryDomain),
+      licensedByStack: Array.isArray(inputs.licensedByStack) ? inputs.licensedByStack.filter((a) => known(a)) : [],
       source: facts.source,
       target: facts.target,
     };

@@ -95,6 +95,12 @@ export interface ExchangeKnobs {
    * (also documented, for a move suspended when ready to complete) is UNCONFIRMED. "Synced" by default.
    */
   syncedMoveStatus: "Synced" | "AutoSuspended";
+  /**
+   * Milliseconds after a Graph licence assignment before Exchange shows the Cross Tenant User Data Migration
+   * licence on the user's recipients (PersistedCapabilities ExchangeT2TMbxMove). Exchange shows a new licence
+   * some minutes late; how long is UNCONFIRMED. 0 (default) = at once. A removed licence goes at once.
+   */
+  licenceVisibleAfterMs: number;
 }
 
 export const DEFAULT_EXCHANGE_KNOBS: ExchangeKnobs = {
@@ -119,6 +125,7 @@ export const DEFAULT_EXCHANGE_KNOBS: ExchangeKnobs = {
   clearPreviousMailboxNeedsConfirmFalse: true,
   moveFailures: {},
   syncedMoveStatus: "Synced",
+  licenceVisibleAfterMs: 0,
 };
 
 /** Options may come from an older state or a partial CLI spec; fill the gaps. */

@@ -27,6 +27,8 @@ export interface AssessInput {
   sourceDomain: string;
   /** The `refreshToken` input was unknown: this run may still fix what the checks find. */
   pending: boolean;
+  /** Target addresses this stack's LicenceAssignment licensed: pending while Exchange does not show the licence. */
+  licensedByStack?: string[];
   source?: SourceFacts;
   target?: TargetFacts;
   /** Per-user reads by target address; absent when none were made (the bulk pass, or a pure test). */
@@ -46,7 +48,16 @@ export function assessWave(input: AssessInput): Evaluation {
   });
   const pools = { source: source ? licencePool(source.skus) : null, target: target ? licencePool(target.skus) : null };
   const perUser = input.perUser;
-  const ctx = { source, target, pending, targetDeliveryDomain: input.targetDeliveryDomain, pools, perUser };
+  const licensedByStack = new Set((input.licensedByStack ?? []).map((a) => a.toLowerCase()));
+  const ctx = {
+    source,
+    target,
+    pending,
+    targetDeliveryDomain: input.targetDeliveryDomain,
+    pools,
+    licensedByStack,
+    perUser,
+  };
   const ix = indexes(ctx);
   const findings: Finding[] = [...org.findings];
   const notChecked: NotChecked[] = [...org.notChecked];

@@ -38,6 +38,8 @@ export interface UserCheckContext {
   pools: { source: LicencePool | null; target: LicencePool | null };
   /** Per-user reads (perUserRead.ts) by target address; a user's HoldTracking log replaces the organisation's list. */
   perUser?: Map<string, PerUserChecks>;
+  /** Target addresses whose licence this stack assigned (LicenceAssignment): not shown yet means pending. */
+  licensedByStack?: Set<string>;
 }
 
 export interface UserResult {
@@ -80,13 +82,14 @@ export function checkUser(u: ReadinessUser, ctx: UserCheckContext, ix: Indexes):
     message: string,
     fix: string,
     mayPend = true,
+    pendingAnyway = false,
   ) =>
     out.push({
       check,
       severity,
       tenant,
       user: u.target,
-      pending: mayPend && ctx.pending,
+      pending: pendingAnyway || (mayPend && ctx.pending),
       message: `${u.target} (source ${u.source}): ${message}`,
       fix,
     });
@@ -141,6 +144,7 @@ export function checkUser(u: ReadinessUser, ctx: UserCheckContext, ix: Indexes):
   if (tgt) targetChecks(u, tgt, ctx, add);
   if (src && tgt) pairChecks(u, src, tgt, ctx, add);
   const unlicensed =
+    !ctx.licensedByStack?.has(u.target) &&
     !!src &&
     str(src.RecipientTypeDetails) === "UserMailbox" &&
     !hasMoveCapability(src.PersistedCapabilities) &&
@@ -156,6 +160,7 @@ type Add = (
   message: string,
   fix: string,
   mayPend?: boolean,
+  pendingAnyway?: boolean,
 ) => void;
 
 function sourceChecks(u: ReadinessUser, src: Listed, ctx: UserCheckContext, ix: Indexes, add: Add): void {
@@ -351,6 +356,20 @@ function targetChecks(u: ReadinessUser, tgt: Listed, ctx: UserCheckContext, add:
 
 function licenceCheck(u: ReadinessUser, src: Listed, tgt: Listed | undefined, ctx: UserCheckContext, add: Add): void {
   if (hasMoveCapability(src.PersistedCapabilities) || (tgt && hasMoveCapability(tgt.PersistedCapabilities))) return;
+  if (ctx.licensedByStack?.has(u.target)) {
+    // Graph took the assignment; Exchange shows a licence some minutes later. Pending, so the batch keeps the
+    // user and waits for Exchange (MigrationBatch's awaitLicences) instead of leaving the user out.
+    add(
+      tgt ? "target" : "source",
+      "user.licence",
+      "blocking",
+      "this stack assigned the Cross Tenant User Data Migration licence, and Exchange does not show it yet (no ExchangeT2TMbxMove in PersistedCapabilities); Exchange shows a new licence some minutes after the assignment",
+      "Nothing to do: the wave's batch waits for Exchange to show it; if the wait runs out, run pulumi up again in a few minutes",
+      true,
+      true,
+    );
+    return;
+  }
   const shared = str(src.RecipientTypeDetails) === "SharedMailbox";
   const { source, target } = ctx.pools;
   const sku = (p: LicencePool | null) => (p && p.found ? p.skuId : "<Cross Tenant User Data Migration SkuId>");
