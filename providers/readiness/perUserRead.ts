@@ -5,6 +5,7 @@
 // `exchangeConcurrency` at once (the tenant layer's gate holds the same limit across resources).
 
 import { kindOf, message } from "../exchangeFailure";
+import { log } from "../context";
 import type { TenantClient } from "../tenant";
 import { sizeBytes, str, type Listed } from "./model";
 import {
@@ -172,8 +173,11 @@ export async function readPerUser(input: PerUserReadInput): Promise<PerUserReadR
             ["MailboxLog"],
           );
           return activeOrgHolds(rows?.[0]?.MailboxLog);
-        } catch {
+        } catch (e) {
           // No log for this mailbox (Microsoft keeps none for a disabled account): the organisation's list stands in.
+          log.info(
+            `Readiness: no HoldTracking log for ${s.source} (${message(e)}); the organisation's InPlaceHolds stand in.`,
+          );
           return { available: false, holds: [] };
         }
       });
