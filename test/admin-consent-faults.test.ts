@@ -15,7 +15,7 @@ import {
   registerMultiTenantApp,
   servicePrincipals,
   tenantOf,
-} from "./admin-consent-support";
+} from "./support/consentDirectory";
 
 const emulator = useEmulator();
 const providerHost = useProviderHost(emulator);
@@ -138,7 +138,7 @@ test("a service principal a failed attempt could not undo is ours on the next up
 
 test("a principal made by someone else (no tag) stays someone else's", async () => {
   const appId = await registerMultiTenantApp(emulator(), "xtmm foreign-sp app");
-  const { adminGraph } = await import("./admin-consent-support");
+  const { adminGraph } = await import("./support/consentDirectory");
   const sp = await (
     await adminGraph(emulator(), "source")
   )

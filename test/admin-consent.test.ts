@@ -29,7 +29,7 @@ import {
   registerMultiTenantApp,
   servicePrincipals,
   tenantOf,
-} from "./admin-consent-support";
+} from "./support/consentDirectory";
 
 const emulator = useEmulator();
 const providerHost = useProviderHost(emulator);

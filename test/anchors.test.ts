@@ -6,7 +6,7 @@
 import { useEmulator } from "./support/emulator";
 import { Engine, declareResource, withUnknowns, useProviderHost, type DeclaredResource } from "../harness/engine";
 import { AdminConsent, type AdminConsentArgs } from "../providers/adminConsent";
-import { registerMultiTenantApp, servicePrincipals } from "./admin-consent-support";
+import { registerMultiTenantApp, servicePrincipals } from "./support/consentDirectory";
 
 const emulator = useEmulator();
 const providerHost = useProviderHost(emulator);

@@ -21,7 +21,7 @@ import {
   SP_OBJECT_ID,
   TENANT_ID,
   runBootstrap,
-} from "./bootstrap-mocks";
+} from "./support/bootstrapProgramMocks";
 
 const APP = "azuread:index/application:Application";
 const SP = "azuread:index/servicePrincipal:ServicePrincipal";

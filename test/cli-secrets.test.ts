@@ -28,7 +28,7 @@ import {
 import { writesSince } from "./engineers-day.test";
 import { findTenant, type Rec, type TenantState } from "../emulator/model";
 import { SECRET as ENDPOINT_CREDENTIAL } from "../emulator/exchange/cmdlets/endpoints";
-import { signIn } from "./migration-app-support";
+import { signIn } from "./support/migrationAppDirectory";
 
 jest.setTimeout(600_000);
 

@@ -12,7 +12,7 @@ import { createTenantClient } from "../providers/tenant";
 import { LicenceAssignment, licenceAssignmentImpl, type LicenceAssignmentArgs } from "../providers/licenceAssignment";
 import { configureRuntime } from "../providers/context";
 import { emulatorStackConfig } from "../emulator/stackConfig";
-import { declareMailUser, mailUserArgs, targetTenant, theObject } from "./mail-user-support";
+import { declareMailUser, mailUserArgs, targetTenant, theObject } from "./support/mailUsers";
 import { licenseForMigration } from "../emulator/exchange/fixtures";
 import type { Rec } from "../emulator/model";
 

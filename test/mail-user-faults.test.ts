@@ -8,7 +8,7 @@ import { Engine, useProviderHost, type DeclaredResource } from "../harness/engin
 import type { ProviderHost } from "../harness/providerHost";
 import { createTenantClient } from "../providers/tenant";
 import { NO_FAULTS } from "../emulator/options";
-import { declareMailUser, exchangeCalls, mailUserArgs, sourceMailbox, targetObjects } from "./mail-user-support";
+import { declareMailUser, exchangeCalls, mailUserArgs, sourceMailbox, targetObjects } from "./support/mailUsers";
 
 const emulator = useEmulator({ mailboxes: 60 });
 const providerHost = useProviderHost(emulator, {

@@ -8,7 +8,7 @@ import { useEmulator } from "./support/emulator";
 import { Engine, type DeclaredResource } from "../harness/engine";
 import { startProviderHost, type ProviderHost } from "../harness/providerHost";
 import { READS_BEFORE_LISTING } from "../providers/mailUser/reader";
-import { declareMailUser, exchangeCalls, mailUserArgs, writes } from "./mail-user-support";
+import { declareMailUser, exchangeCalls, mailUserArgs, writes } from "./support/mailUsers";
 import { emulatorStackConfig } from "../emulator/stackConfig";
 
 const USERS = 60;

@@ -20,7 +20,7 @@ import {
   targetTenant,
   theObject,
   writes,
-} from "./mail-user-support";
+} from "./support/mailUsers";
 
 const emulator = useEmulator();
 const providerHost = useProviderHost(emulator, {

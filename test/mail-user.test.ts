@@ -23,7 +23,7 @@ import {
   theObject,
   withInputs,
   writes,
-} from "./mail-user-support";
+} from "./support/mailUsers";
 
 const emulator = useEmulator({ mailboxes: 300 });
 const providerHost = useProviderHost(emulator, {

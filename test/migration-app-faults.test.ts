@@ -23,7 +23,7 @@ import {
   signIn,
   taggedApplications,
   targetTenant,
-} from "./migration-app-support";
+} from "./support/migrationAppDirectory";
 
 const emulator = useEmulator();
 

@@ -20,7 +20,7 @@ import {
   signIn,
   taggedApplications,
   targetTenant,
-} from "./migration-app-support";
+} from "./support/migrationAppDirectory";
 
 const emulator = useEmulator();
 
@@ -348,7 +348,7 @@ describe("lifecycle", () => {
     const r = await app({ naturalKey: "xtmm/test/deleted-by-hand" });
     const { state } = await e.up(r);
     remember(state.outputs);
-    const g = await (await import("./migration-app-support")).adminGraph(emulator());
+    const g = await (await import("./support/migrationAppDirectory")).adminGraph(emulator());
     await g.api(`/applications/${state.id}`).delete();
     expect((await e.refresh(r)).op).toBe("gone");
     expect(e.states.size).toBe(0);

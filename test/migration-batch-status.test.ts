@@ -8,7 +8,7 @@
 import { useEmulator } from "./support/emulator";
 import { Engine, useProviderHost } from "../harness/engine";
 import type { ProviderHost } from "../harness/providerHost";
-import { cmdlets, exchangeCalls, writes } from "./mail-user-support";
+import { cmdlets, exchangeCalls, writes } from "./support/mailUsers";
 import {
   batchArgs,
   batchEmulatorOptions,
@@ -21,7 +21,7 @@ import {
   sleep,
   stageUsers,
   targetExchange,
-} from "./migration-batch-support";
+} from "./support/migrationBatches";
 
 // Longer phases than the other batch tests: a refresh must land inside the sync phase even on a busy CI machine.
 const PHASE = 2.5 * PHASE_MS;

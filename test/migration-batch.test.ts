@@ -8,7 +8,7 @@
 import { useEmulator } from "./support/emulator";
 import { CheckFailedError, Engine, useProviderHost, withUnknowns, type DeclaredResource } from "../harness/engine";
 import type { ProviderHost } from "../harness/providerHost";
-import { cmdlets, exchangeCalls, theObject, writes } from "./mail-user-support";
+import { cmdlets, exchangeCalls, theObject, writes } from "./support/mailUsers";
 import {
   batchArgs,
   batchEmulatorOptions,
@@ -20,7 +20,7 @@ import {
   stageDirectly,
   stageUsers,
   withInputs,
-} from "./migration-batch-support";
+} from "./support/migrationBatches";
 import { splitIntoBatches } from "../providers/migrationBatch";
 
 // One-second phases: a step that must see a batch still syncing has ample time even on a busy CI machine.

@@ -16,7 +16,7 @@ import {
   startHost,
   storedCredential,
   type TestApp,
-} from "./migration-endpoint-setup";
+} from "./support/migrationEndpointPair";
 import { createTenantClient } from "../providers/tenant";
 
 const emulator = useEmulator();

@@ -18,7 +18,7 @@ import {
   startHost,
   tenantState,
   type TestApp,
-} from "./migration-endpoint-setup";
+} from "./support/migrationEndpointPair";
 
 const emulator = useEmulator();
 

@@ -19,7 +19,7 @@ import {
   storedCredential,
   tenantState,
   type TestApp,
-} from "./migration-endpoint-setup";
+} from "./support/migrationEndpointPair";
 import { createTenantClient } from "../providers/tenant";
 import { emulatorTenantSettings } from "./support/emulator";
 

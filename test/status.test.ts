@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { useEmulator } from "./support/emulator";
 import { Engine, emulatorStackConfig, useProviderHost, type ResourceState } from "../harness/engine";
 import { PROJECT_ROOT } from "../harness/providerHost";
-import { cmdlets, declareMailUser, exchangeCalls, mailUserArgs } from "./mail-user-support";
+import { cmdlets, declareMailUser, exchangeCalls, mailUserArgs } from "./support/mailUsers";
 import {
   batchArgs,
   batchEmulatorOptions,
@@ -21,9 +21,9 @@ import {
   prepareEndpoint,
   refreshUntil,
   stageUsers,
-} from "./migration-batch-support";
+} from "./support/migrationBatches";
 import { declareResource } from "../harness/engine";
-import { targetTenant } from "./mail-user-support";
+import { targetTenant } from "./support/mailUsers";
 import { Readiness, type Finding } from "../providers/readiness";
 import { bar, configFrom, parseArgs, render, run, withEnv } from "../scripts/status";
 

@@ -2,11 +2,11 @@
 // emulator holds it, sign-ins with a client secret at the emulator's token endpoint, and an administrator's
 // own app registration made through Graph (for adoption).
 
-import type { Emulator } from "../emulator";
-import { findTenant, type Rec, type TenantState } from "../emulator/model";
-import { createTenantClient } from "../providers/tenant";
-import { emulatorTenantSettings, trustedFetch } from "./support/emulator";
-import { TAG_PREFIX } from "../providers/migrationApp/inputs";
+import type { Emulator } from "../../emulator";
+import { findTenant, type Rec, type TenantState } from "../../emulator/model";
+import { createTenantClient } from "../../providers/tenant";
+import { emulatorTenantSettings, trustedFetch } from "./emulator";
+import { TAG_PREFIX } from "../../providers/migrationApp/inputs";
 
 export const EXCHANGE_ONLINE = "00000002-0000-0ff1-ce00-000000000000";
 export const MICROSOFT_GRAPH = "00000003-0000-0000-c000-000000000000";

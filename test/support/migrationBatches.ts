@@ -3,20 +3,20 @@
 // users staged through the real MailUser resource (and licensed, or not), many staged users written
 // straight into the target for size tests, and the batch resource as the program declares it.
 
-import type { Emulator } from "../emulator";
-import { stored, type Rec, type TenantState } from "../emulator/model";
-import { DEFAULT_EXCHANGE_KNOBS, type ExchangeKnobs } from "../emulator/exchange/knobs";
-import { consentInSource, licenseForMigration, registerMigrationApp } from "../emulator/exchange/fixtures";
-import { put } from "../emulator/exchange/lookup";
-import { mailUserObject, newGuid } from "../emulator/exchange/recipient";
-import { seededRandom } from "../emulator/faults";
-import type { EmulatorOptions } from "../emulator/options";
-import { emulatorTenantSettings } from "./support/emulator";
-import { declareResource, type DeclaredResource, type Engine } from "../harness/engine";
-import type { ProviderHost } from "../harness/providerHost";
-import { declareMailUser, mailUserArgs, targetTenant, theObject } from "./mail-user-support";
-import { createTenantClient } from "../providers/tenant";
-import { MigrationBatch, type MigrationBatchArgs } from "../providers/migrationBatch";
+import type { Emulator } from "../../emulator";
+import { stored, type Rec, type TenantState } from "../../emulator/model";
+import { DEFAULT_EXCHANGE_KNOBS, type ExchangeKnobs } from "../../emulator/exchange/knobs";
+import { consentInSource, licenseForMigration, registerMigrationApp } from "../../emulator/exchange/fixtures";
+import { put } from "../../emulator/exchange/lookup";
+import { mailUserObject, newGuid } from "../../emulator/exchange/recipient";
+import { seededRandom } from "../../emulator/faults";
+import type { EmulatorOptions } from "../../emulator/options";
+import { emulatorTenantSettings } from "./emulator";
+import { declareResource, type DeclaredResource, type Engine } from "../../harness/engine";
+import type { ProviderHost } from "../../harness/providerHost";
+import { declareMailUser, mailUserArgs, targetTenant, theObject } from "./mailUsers";
+import { createTenantClient } from "../../providers/tenant";
+import { MigrationBatch, type MigrationBatchArgs } from "../../providers/migrationBatch";
 
 /** One move phase (sync, completion) in the emulator: short, so a test sees every status within seconds. */
 export const PHASE_MS = 400;

@@ -4,17 +4,17 @@
 // secrets added and removed through Graph as the app resource would, and a provider host configured for the
 // emulator with the pwsh stand-in.
 
-import type { Emulator } from "../emulator";
-import { applicationByAppId, findTenant, type Rec, type Stored, type TenantState } from "../emulator/model";
-import { consentInSource, registerMigrationApp } from "../emulator/exchange/fixtures";
-import { SECRET as ENDPOINT_CREDENTIAL } from "../emulator/exchange/cmdlets/endpoints";
-import { startProviderHost, type ProviderHost } from "../harness/providerHost";
-import { declareResource, emulatorStackConfig, type DeclaredResource } from "../harness/engine";
-import { emulatorTenantSettings } from "./support/emulator";
-import { createTenantClient } from "../providers/tenant";
-import { MigrationEndpoint, type MigrationEndpointArgs } from "../providers/migrationEndpoint";
-export { FAKE_PWSH } from "../emulator/fakePwsh";
-import { FAKE_PWSH } from "../emulator/fakePwsh";
+import type { Emulator } from "../../emulator";
+import { applicationByAppId, findTenant, type Rec, type Stored, type TenantState } from "../../emulator/model";
+import { consentInSource, registerMigrationApp } from "../../emulator/exchange/fixtures";
+import { SECRET as ENDPOINT_CREDENTIAL } from "../../emulator/exchange/cmdlets/endpoints";
+import { startProviderHost, type ProviderHost } from "../../harness/providerHost";
+import { declareResource, emulatorStackConfig, type DeclaredResource } from "../../harness/engine";
+import { emulatorTenantSettings } from "./emulator";
+import { createTenantClient } from "../../providers/tenant";
+import { MigrationEndpoint, type MigrationEndpointArgs } from "../../providers/migrationEndpoint";
+export { FAKE_PWSH } from "../../emulator/fakePwsh";
+import { FAKE_PWSH } from "../../emulator/fakePwsh";
 
 export function tenantState(emu: Emulator, role: "source" | "target"): TenantState {
   return findTenant(emu.state, emu.tenants[role].tenantId)!;

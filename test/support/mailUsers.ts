@@ -2,10 +2,10 @@
 // mailboxes (as the SourceMailboxes resource would hand them over), and views of the target tenant's
 // state and of the Exchange calls the emulator saw.
 
-import type { Emulator } from "../emulator";
-import { findTenant, type Rec, type Stored, type TenantState } from "../emulator/model";
-import { declareResource, type DeclaredResource } from "../harness/engine";
-import { MailUser, type MailUserArgs } from "../providers/mailUser";
+import type { Emulator } from "../../emulator";
+import { findTenant, type Rec, type Stored, type TenantState } from "../../emulator/model";
+import { declareResource, type DeclaredResource } from "../../harness/engine";
+import { MailUser, type MailUserArgs } from "../../providers/mailUser";
 
 export const ZERO_GUID = "00000000-0000-0000-0000-000000000000";
 

@@ -2,10 +2,10 @@
 // target the way MigrationApp would (made here through Graph, so these tests do not depend on that
 // resource), an administrator's consent given by hand, and views of the emulated directories.
 
-import type { Emulator } from "../emulator";
-import { findTenant, type Rec, type TenantState } from "../emulator/model";
-import { createTenantClient } from "../providers/tenant";
-import { emulatorTenantSettings } from "./support/emulator";
+import type { Emulator } from "../../emulator";
+import { findTenant, type Rec, type TenantState } from "../../emulator/model";
+import { createTenantClient } from "../../providers/tenant";
+import { emulatorTenantSettings } from "./emulator";
 
 export type Role = "source" | "target";
 export const EXCHANGE_ONLINE = "00000002-0000-0ff1-ce00-000000000000";
