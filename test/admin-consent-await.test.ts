@@ -4,7 +4,7 @@
 // wait, and refresh in await mode reports revoked consent like grant mode does.
 // Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
-import { useEmulator } from "./support/emulator";
+import { useEmulator, tenantOf } from "./support/emulator";
 import { startProviderHost, type ProviderHost } from "../harness/providerHost";
 import { Engine, declareResource, emulatorStackConfig, useProviderHost } from "../harness/engine";
 import { AdminConsent, type AdminConsentArgs } from "../providers/adminConsent";
@@ -15,7 +15,6 @@ import {
   graphWrites,
   registerMultiTenantApp,
   servicePrincipals,
-  tenantOf,
 } from "./support/consentDirectory";
 
 const emulator = useEmulator();

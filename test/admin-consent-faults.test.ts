@@ -5,17 +5,11 @@
 // that meets a principal not yet visible waits for it instead of taking the 404 for "gone".
 // Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
-import { useEmulator } from "./support/emulator";
+import { useEmulator, tenantOf } from "./support/emulator";
 import { startProviderHost } from "../harness/providerHost";
 import { Engine, declareResource, emulatorStackConfig, useProviderHost } from "../harness/engine";
 import { AdminConsent, type AdminConsentArgs } from "../providers/adminConsent";
-import {
-  assignmentsOf,
-  graphWrites,
-  registerMultiTenantApp,
-  servicePrincipals,
-  tenantOf,
-} from "./support/consentDirectory";
+import { assignmentsOf, graphWrites, registerMultiTenantApp, servicePrincipals } from "./support/consentDirectory";
 
 const emulator = useEmulator();
 const providerHost = useProviderHost(emulator);

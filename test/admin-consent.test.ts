@@ -5,7 +5,7 @@
 // as they were; and faults: a lost response, a 429 storm, replication delay, a role the resource lacks and a
 // permission the operator lacks. Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
-import { useEmulator } from "./support/emulator";
+import { useEmulator, tenantOf } from "./support/emulator";
 import { startProviderHost, type ProviderHost } from "../harness/providerHost";
 import {
   CheckFailedError,
@@ -28,7 +28,6 @@ import {
   graphWrites,
   registerMultiTenantApp,
   servicePrincipals,
-  tenantOf,
 } from "./support/consentDirectory";
 
 const emulator = useEmulator();

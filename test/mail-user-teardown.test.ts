@@ -4,7 +4,7 @@
 // are reproduced by the emulator and answered: an organisation-wide retention hold
 // (`orgHoldOnNewMailUsers`), a litigation hold, and an Entra user that reaches deleted items late.
 
-import { emulatorTenantSettings, useEmulator } from "./support/emulator";
+import { emulatorTenantSettings, useEmulator, tenantOf } from "./support/emulator";
 import { Engine, useProviderHost, type DeclaredResource } from "../harness/engine";
 import type { ProviderHost } from "../harness/providerHost";
 import { createTenantClient } from "../providers/tenant";
@@ -17,7 +17,6 @@ import {
   graphCalls,
   mailUserArgs,
   targetObjects,
-  targetTenant,
   theObject,
   writes,
 } from "./support/mailUsers";
@@ -54,7 +53,7 @@ const staged = async (
 };
 /** Where the object and its Entra user are now. */
 function whereabouts(guid: string, entraId: string) {
-  const t = targetTenant(emulator());
+  const t = tenantOf(emulator(), "target");
   return {
     live: t.exchange.recipients.has(guid),
     softDeleted: t.exchange.softDeletedRecipients.has(guid),
@@ -204,7 +203,7 @@ describe("with purgeOnDelete", () => {
 
   test("an Entra user that reaches deleted items late: the purge is refused, waited out, and retried", async () => {
     const { engine, user, guid, entraId } = await staged("johannal", true);
-    const t = targetTenant(emulator());
+    const t = tenantOf(emulator(), "target");
     // Exchange has soft-deleted the MailUser; Entra has not caught up yet.
     softDelete(t, t.exchange.recipients.get(guid)!, Date.now());
     const late = setTimeout(() => {

@@ -5,7 +5,7 @@
 // until its blockers clear; a moved user (now a mailbox) shows no diff and survives destroy; 300 users
 // refreshed together cost a handful of calls. Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
-import { emulatorTenantSettings, useEmulator } from "./support/emulator";
+import { emulatorTenantSettings, useEmulator, tenantOf } from "./support/emulator";
 import { CheckFailedError, Engine, useProviderHost, withUnknowns, type DeclaredResource } from "../harness/engine";
 import type { ProviderHost } from "../harness/providerHost";
 import { createTenantClient, hashtable } from "../providers/tenant";
@@ -19,7 +19,6 @@ import {
   graphCalls,
   mailUserArgs,
   sourceMailbox,
-  targetTenant,
   theObject,
   withInputs,
   writes,
@@ -132,7 +131,7 @@ describe("lifecycle of one staged user", () => {
         (p) => p.startsWith("smtp:") && !/@contoso\.(com|onmicrosoft\.com|mail\.onmicrosoft\.com)$/.test(p),
       ),
     ).toEqual([]);
-    const entra = targetTenant(emulator()).directory.users.get(String(o.ExternalDirectoryObjectId))!.obj;
+    const entra = tenantOf(emulator(), "target").directory.users.get(String(o.ExternalDirectoryObjectId))!.obj;
     expect(entra).toMatchObject({
       userPrincipalName: "isaiahl@contoso.com",
       givenName: "Isaiah",
@@ -213,7 +212,7 @@ describe("lifecycle of one staged user", () => {
       Name: "isaiah.langer",
       PrimarySmtpAddress: "isaiah.langer@contoso.com",
     });
-    expect(targetTenant(emulator()).directory.users.get(String(o.ExternalDirectoryObjectId))!.obj).toMatchObject({
+    expect(tenantOf(emulator(), "target").directory.users.get(String(o.ExternalDirectoryObjectId))!.obj).toMatchObject({
       userPrincipalName: "isaiah.langer@contoso.com",
       givenName: "Zay",
     });
@@ -227,7 +226,7 @@ describe("lifecycle of one staged user", () => {
     const since = mark();
     await engine.destroy(user);
     expect(cmdlets(writes(exchangeCalls(emulator(), since)))).toEqual(["Remove-MailUser"]);
-    const t = targetTenant(emulator());
+    const t = tenantOf(emulator(), "target");
     expect(t.exchange.recipients.has(String(o.Guid).toLowerCase())).toBe(false);
     expect(t.exchange.softDeletedRecipients.has(String(o.Guid).toLowerCase())).toBe(true);
     expect(t.directory.users.has(String(o.ExternalDirectoryObjectId))).toBe(false);

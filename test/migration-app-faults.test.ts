@@ -3,7 +3,7 @@
 // administrator's own app adopted by appId (with and without its service principal), and an operator
 // identity that lacks the Graph permission. Through the real provider host, against the emulator.
 
-import { useEmulator } from "./support/emulator";
+import { useEmulator, tenantOf } from "./support/emulator";
 import { startProviderHost, type ProviderHost } from "../harness/providerHost";
 import { Engine, declareResource, emulatorStackConfig } from "../harness/engine";
 import { MigrationApp, type MigrationAppArgs } from "../providers/migrationApp";
@@ -22,7 +22,6 @@ import {
   servicePrincipalsOf,
   signIn,
   taggedApplications,
-  targetTenant,
 } from "./support/migrationAppDirectory";
 
 const emulator = useEmulator();
@@ -244,7 +243,7 @@ describe("adoption by appId", () => {
 });
 
 test("a missing Graph permission is named in the failure", async () => {
-  const t = targetTenant(emulator());
+  const t = tenantOf(emulator(), "target");
   const APPLICATION_RW = "1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9";
   const removed: Array<[string, Stored]> = [];
   for (const [k, a] of t.directory.appRoleAssignments) {

@@ -4,7 +4,7 @@
 // with the old secret working until retirement, and a destroy that leaves the directory as it was.
 // Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
-import { useEmulator } from "./support/emulator";
+import { useEmulator, tenantOf } from "./support/emulator";
 import { startProviderHost, type ProviderHost } from "../harness/providerHost";
 import { CheckFailedError, Engine, declareResource, emulatorStackConfig, withUnknowns } from "../harness/engine";
 import { MigrationApp, type MigrationAppArgs } from "../providers/migrationApp";
@@ -19,7 +19,6 @@ import {
   servicePrincipalsOf,
   signIn,
   taggedApplications,
-  targetTenant,
 } from "./support/migrationAppDirectory";
 
 const emulator = useEmulator();
@@ -236,7 +235,7 @@ describe("lifecycle", () => {
     const stored = applicationById(emulator(), outputs().applicationObjectId)!;
     const old = outputs();
     stored.passwordCredentials = [];
-    targetTenant(emulator()).directory.secretValues.get(String(stored.id))?.clear();
+    tenantOf(emulator(), "target").directory.secretValues.get(String(stored.id))?.clear();
     const refreshed = await engine.refresh({ type: "pulumi-nodejs:dynamic/xtmm:MigrationApp", name: NAME });
     expect(refreshed.op).toBe("drift");
     expect(refreshed.state?.outputs.secretPresent).toBe(false);

@@ -3,7 +3,7 @@
 // a storm of 429s on Get-MigrationEndpoint, a 503 and a lost answer on New-MigrationEndpoint (nothing
 // duplicated, nothing refused as "already exists"), and a dehydrated target.
 
-import { useEmulator } from "./support/emulator";
+import { useEmulator, tenantOf } from "./support/emulator";
 import type { ProviderHost } from "../harness/providerHost";
 import { Engine, type DeclaredResource } from "../harness/engine";
 import {
@@ -16,7 +16,6 @@ import {
   preparePair,
   registerApp,
   startHost,
-  tenantState,
   type TestApp,
 } from "./support/migrationEndpointPair";
 
@@ -177,7 +176,7 @@ describe("faults", () => {
 
   test("a dehydrated target: Exchange's exact refusal surfaces, with what to do", async () => {
     const emu = emulator();
-    const org = tenantState(emu, "target").exchange.organizationConfig;
+    const org = tenantOf(emu, "target").exchange.organizationConfig;
     org.IsDehydrated = true;
     try {
       const err = await new Engine(host)

@@ -3,7 +3,7 @@
 // changed by hand, endpoint removed by hand) shown and repaired, secret rotation in place, destroy.
 // Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
-import { useEmulator } from "./support/emulator";
+import { useEmulator, tenantOf } from "./support/emulator";
 import type { ProviderHost } from "../harness/providerHost";
 import { CheckFailedError, Engine, withUnknowns, type DeclaredResource } from "../harness/engine";
 import {
@@ -17,7 +17,6 @@ import {
   removeSecret,
   startHost,
   storedCredential,
-  tenantState,
   type TestApp,
 } from "./support/migrationEndpointPair";
 import { createTenantClient } from "../providers/tenant";
@@ -184,7 +183,7 @@ describe("lifecycle", () => {
 
   test("an endpoint removed by hand leaves the state on refresh and the next up makes it again", async () => {
     const emu = emulator();
-    const target = tenantState(emu, "target");
+    const target = tenantOf(emu, "target");
     for (const [k, s] of target.exchange.migrationEndpoints)
       if (s.obj.Name === "xtmm-source") target.exchange.migrationEndpoints.delete(k);
     expect((await engine.refresh(endpoint)).op).toBe("gone");

@@ -3,7 +3,7 @@
 // refresh, repair, destroy; then throttling, a lost Enable response and a failing tenant.
 // Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
-import { useEmulator } from "./support/emulator";
+import { useEmulator, tenantOf } from "./support/emulator";
 import { startProviderHost, type ProviderHost } from "../harness/providerHost";
 import {
   Engine,
@@ -14,7 +14,6 @@ import {
   useProviderHost,
 } from "../harness/engine";
 import { OrganizationCustomization } from "../providers/organizationCustomization";
-import { findTenant } from "../emulator/model";
 
 const emulator = useEmulator();
 const providerHost = useProviderHost(emulator);
@@ -24,8 +23,7 @@ let engine: Engine;
 let target: DeclaredResource;
 let source: DeclaredResource;
 
-const tenantState = (role: "source" | "target") => findTenant(emulator().state, emulator().tenants[role].tenantId)!;
-const orgConfig = (role: "source" | "target") => tenantState(role).exchange.organizationConfig;
+const orgConfig = (role: "source" | "target") => tenantOf(emulator(), role).exchange.organizationConfig;
 
 /** Exchange requests since a mark, optionally for one tenant (its id or domain is in the path). */
 function exchangeCalls(since: number, role?: "source" | "target") {

@@ -16,7 +16,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { useEmulator } from "./support/emulator";
+import { useEmulator, tenantOf } from "./support/emulator";
 import { Engine, useProviderHost } from "../harness/engine";
 import { ProgramRunner, type RunResult, type Step } from "./support/programRunner";
 import { UNKNOWN } from "../harness/providerHost";
@@ -24,7 +24,7 @@ import { binnedApp, dropBinnedApp, snapshot, type Snapshot } from "./support/ten
 import { writesSince } from "./engineers-day.test";
 import { EMULATOR_SECRET_KEYS, emulatorStackConfig } from "../emulator/stackConfig";
 import { emulatorValues } from "../scripts/sandbox";
-import { findTenant, type Rec, type TenantState } from "../emulator/model";
+import { type Rec, type TenantState } from "../emulator/model";
 import type { Emulator } from "../emulator";
 import indexProgram = require("../index");
 import { FAKE_PWSH } from "../emulator/fakePwsh";
@@ -62,8 +62,6 @@ const emulator = useEmulator();
 // pwshPath: scripts/sandbox.ts points the stack at the emulator's stand-in for PowerShell; the first test
 // checks it does.
 const providerHost = useProviderHost(emulator, { config: { ...FILE, ...OURS, "xtmm:pwshPath": FAKE_PWSH } });
-const tenant = (role: "source" | "target"): TenantState =>
-  findTenant(emulator().state, emulator().tenants[role].tenantId)!;
 const short = (s: Step | string) => (typeof s === "string" ? s : s.urn).split("::").pop()!;
 const changed = (r: RunResult) =>
   r.steps
@@ -151,7 +149,7 @@ describe("the sandbox stack (stacks/Pulumi.sandbox.yaml) against the emulator", 
 
     // Each staged MailUser carries its source's ExchangeGuid, ArchiveGuid (Adele and Megan have archives),
     // LegacyExchangeDN as an x500 and every x500 the source has (Alex's from an earlier move among them).
-    const [src, tgt] = [tenant("source"), tenant("target")];
+    const [src, tgt] = [tenantOf(emulator(), "source"), tenantOf(emulator(), "target")];
     for (const a of STAGED) {
       const s = recipient(src, `${a}@fabrikam.com`)!;
       const t = recipient(tgt, `${a}@contoso.com`);
@@ -248,7 +246,7 @@ describe("the sandbox stack (stacks/Pulumi.sandbox.yaml) against the emulator", 
       pulumi.runtime.setAllConfig(sandboxConfig(e), [...EMULATOR_SECRET_KEYS]);
     }
     expect(writesSince(e, mark)).toEqual([]);
-    expect(objects(tenant("target").exchange.migrationBatches).map((b) => b.Status)).toEqual(["Stopped"]);
+    expect(objects(tenantOf(emulator(), "target").exchange.migrationBatches).map((b) => b.Status)).toEqual(["Stopped"]);
   });
 
   test("destroy leaves both tenants as they were, apart from what the README says destroy leaves", async () => {

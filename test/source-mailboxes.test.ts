@@ -4,7 +4,7 @@
 // 1,500 users, preview and refresh without writes, and a user whose move completed keeping its values.
 // Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
-import { useEmulator } from "./support/emulator";
+import { tenantOf, useEmulator } from "./support/emulator";
 import { startProviderHost, type ProviderHost } from "../harness/providerHost";
 import {
   CheckFailedError,
@@ -17,7 +17,7 @@ import {
 } from "../harness/engine";
 import { SourceMailboxes, type SourceMailbox } from "../providers/sourceMailboxes";
 import { planUsers, type PlannedUser } from "../providers/staging/plan";
-import { findTenant, type Rec } from "../emulator/model";
+import type { Rec } from "../emulator/model";
 
 const emulator = useEmulator({ mailboxes: 1500 });
 const providerHost = useProviderHost(emulator);
@@ -26,9 +26,8 @@ beforeAll(() => {
   host = providerHost();
 });
 
-const source = () => findTenant(emulator().state, emulator().tenants.source.tenantId)!;
 const mailbox = (alias: string): Rec =>
-  [...source().exchange.recipients.values()].map((s) => s.obj).find((o) => o.Alias === alias)!;
+  [...tenantOf(emulator(), "source").exchange.recipients.values()].map((s) => s.obj).find((o) => o.Alias === alias)!;
 const exchangeCalls = (since: number) =>
   emulator()
     .requests.slice(since)

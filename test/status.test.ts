@@ -9,7 +9,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { useEmulator } from "./support/emulator";
+import { tenantOf, useEmulator } from "./support/emulator";
 import { Engine, emulatorStackConfig, useProviderHost, type ResourceState } from "../harness/engine";
 import { PROJECT_ROOT } from "../harness/providerHost";
 import { cmdlets, declareMailUser, exchangeCalls, mailUserArgs } from "./support/mailUsers";
@@ -23,7 +23,6 @@ import {
   stageUsers,
 } from "./support/migrationBatches";
 import { declareResource } from "../harness/engine";
-import { targetTenant } from "./support/mailUsers";
 import { Readiness, type Finding } from "../providers/readiness";
 import { bar, configFrom, parseArgs, render, run, withEnv } from "../scripts/status";
 
@@ -66,7 +65,7 @@ beforeAll(async () => {
   const wave2 = await stageUsers(e, engine, ["leeg"]);
   await engine.up(await declareBatch("batch/wave-2", batchArgs("wave-2", wave2)));
   // wave-1's pre-flight, as the wave declares it (its name says nothing of the wave: the `wave` input does).
-  const appId = String([...targetTenant(e).exchange.migrationEndpoints.values()][0].obj.ApplicationId);
+  const appId = String([...tenantOf(e, "target").exchange.migrationEndpoints.values()][0].obj.ApplicationId);
   const users = ["adelev", "alexw", "meganb", "diegos"].map((a) => ({
     source: `${a}@fabrikam.com`,
     target: `${a}@contoso.com`,

@@ -5,20 +5,16 @@
 // emulator with the pwsh stand-in.
 
 import type { Emulator } from "../../emulator";
-import { applicationByAppId, findTenant, type Rec, type Stored, type TenantState } from "../../emulator/model";
+import { applicationByAppId, type Rec, type Stored } from "../../emulator/model";
 import { consentInSource, registerMigrationApp } from "../../emulator/exchange/fixtures";
 import { SECRET as ENDPOINT_CREDENTIAL } from "../../emulator/exchange/cmdlets/endpoints";
 import { startProviderHost, type ProviderHost } from "../../harness/providerHost";
 import { declareResource, emulatorStackConfig, type DeclaredResource } from "../../harness/engine";
-import { emulatorTenantSettings } from "./emulator";
+import { emulatorTenantSettings, tenantOf } from "./emulator";
 import { createTenantClient } from "../../providers/tenant";
 import { MigrationEndpoint, type MigrationEndpointArgs } from "../../providers/migrationEndpoint";
 export { FAKE_PWSH } from "../../emulator/fakePwsh";
 import { FAKE_PWSH } from "../../emulator/fakePwsh";
-
-export function tenantState(emu: Emulator, role: "source" | "target"): TenantState {
-  return findTenant(emu.state, emu.tenants[role].tenantId)!;
-}
 
 export interface TestApp {
   appId: string;
@@ -29,7 +25,7 @@ export interface TestApp {
 
 /** The migration app in the target, with one current secret (what the MigrationApp resource makes). */
 export function registerApp(emu: Emulator): TestApp {
-  const { appId, secret } = registerMigrationApp(tenantState(emu, "target"), Date.now());
+  const { appId, secret } = registerMigrationApp(tenantOf(emu, "target"), Date.now());
   const app = applicationByAppId(emu.state, appId)!.app.obj;
   const keyId = String((app.passwordCredentials as Rec[])[0].keyId);
   return { appId, objectId: String(app.id), secret, keyId };
@@ -37,13 +33,13 @@ export function registerApp(emu: Emulator): TestApp {
 
 /** Admin consent in the source, granted at `at` (what the source AdminConsent resource makes). */
 export function consent(emu: Emulator, appId: string, at = Date.now() - 86_400_000): string {
-  consentInSource(tenantState(emu, "source"), appId, at);
+  consentInSource(tenantOf(emu, "source"), appId, at);
   return new Date(at).toISOString();
 }
 
 /** A pair ready for an endpoint: the target hydrated, the migration app registered there and consented in the source. */
 export function preparePair(emu: Emulator): TestApp {
-  tenantState(emu, "target").exchange.organizationConfig.IsDehydrated = false;
+  tenantOf(emu, "target").exchange.organizationConfig.IsDehydrated = false;
   const app = registerApp(emu);
   consent(emu, app.appId);
   return app;
@@ -68,7 +64,7 @@ export async function removeSecret(emu: Emulator, app: TestApp, keyId: string): 
 }
 
 export function endpointsIn(emu: Emulator): Stored[] {
-  return [...tenantState(emu, "target").exchange.migrationEndpoints.values()];
+  return [...tenantOf(emu, "target").exchange.migrationEndpoints.values()];
 }
 
 export function endpointNamed(emu: Emulator, name: string): Rec | undefined {
