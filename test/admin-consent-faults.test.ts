@@ -6,8 +6,8 @@
 // Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
 import { useEmulator, tenantOf } from "./support/emulator";
-import { startProviderHost } from "../harness/providerHost";
-import { Engine, declareResource, emulatorStackConfig, useProviderHost } from "../harness/engine";
+import { Engine, declareResource } from "../harness/engine";
+import { useProviderHost, withProviderHost } from "./support/providerHost";
 import { AdminConsent, type AdminConsentArgs } from "../providers/adminConsent";
 import { assignmentsOf, graphWrites, registerMultiTenantApp, servicePrincipals } from "./support/consentDirectory";
 
@@ -26,13 +26,10 @@ async function withoutAssignmentPermission(fn: (engine: Engine) => Promise<void>
   );
   expect(removed).toHaveLength(1);
   for (const [k] of removed) t.directory.appRoleAssignments.delete(k);
-  const other = await startProviderHost({ caFile: emulator().caFile });
   try {
-    await other.configure(emulatorStackConfig(emulator()));
-    await fn(new Engine(other));
+    await withProviderHost(emulator(), {}, (other) => fn(new Engine(other)));
   } finally {
     for (const [k, a] of removed) t.directory.appRoleAssignments.set(k, a);
-    await other.stop();
   }
 }
 

@@ -7,7 +7,8 @@
 // Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
 import { emulatorTenantSettings, useEmulator, tenantOf } from "./support/emulator";
-import { CheckFailedError, Engine, declareResource, useProviderHost, type DeclaredResource } from "../harness/engine";
+import { CheckFailedError, Engine, declareResource, type DeclaredResource } from "../harness/engine";
+import { useProviderHost } from "./support/providerHost";
 import { createTenantClient } from "../providers/tenant";
 import { LicenceAssignment, licenceAssignmentImpl, type LicenceAssignmentArgs } from "../providers/licenceAssignment";
 import { configureRuntime } from "../providers/context";

@@ -5,7 +5,8 @@
 // (`orgHoldOnNewMailUsers`), a litigation hold, and an Entra user that reaches deleted items late.
 
 import { emulatorTenantSettings, useEmulator, tenantOf } from "./support/emulator";
-import { Engine, useProviderHost, type DeclaredResource } from "../harness/engine";
+import { Engine, type DeclaredResource } from "../harness/engine";
+import { useProviderHost } from "./support/providerHost";
 import type { ProviderHost } from "../harness/providerHost";
 import { createTenantClient } from "../providers/tenant";
 import { ENTRA_BLOCK, HOLD_BLOCK } from "../providers/mailUser/teardown";

@@ -6,7 +6,8 @@
 // refreshed together cost a handful of calls. Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
 import { emulatorTenantSettings, useEmulator, tenantOf } from "./support/emulator";
-import { CheckFailedError, Engine, useProviderHost, withUnknowns, type DeclaredResource } from "../harness/engine";
+import { CheckFailedError, Engine, withUnknowns, type DeclaredResource } from "../harness/engine";
+import { useProviderHost } from "./support/providerHost";
 import type { ProviderHost } from "../harness/providerHost";
 import { createTenantClient, hashtable } from "../providers/tenant";
 import { resourceOptions } from "../providers/dynamic";

@@ -5,8 +5,9 @@
 // Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
 import { useEmulator, tenantOf } from "./support/emulator";
-import { startProviderHost, type ProviderHost } from "../harness/providerHost";
-import { CheckFailedError, Engine, declareResource, emulatorStackConfig, withUnknowns } from "../harness/engine";
+import type { ProviderHost } from "../harness/providerHost";
+import { useProviderHost, withProviderHost } from "./support/providerHost";
+import { CheckFailedError, Engine, declareResource, withUnknowns } from "../harness/engine";
 import { MigrationApp, type MigrationAppArgs } from "../providers/migrationApp";
 import { MigrationAppSecretRetirement } from "../providers/migrationAppSecretRetirement";
 import type { Rec } from "../emulator/model";
@@ -56,19 +57,15 @@ const graphWrites = (since: number) =>
     .filter((r) => r.surface === "graph" && r.method !== "GET");
 const remember = (o: Rec) => seenSecrets.add(String(o.clientSecret));
 
+const providerHost = useProviderHost(emulator, { secrets: () => seenSecrets });
 beforeAll(async () => {
   before = directorySnapshot(emulator());
-  host = await startProviderHost({ caFile: emulator().caFile });
-  await host.configure(emulatorStackConfig(emulator()));
+  host = providerHost();
   engine = new Engine(host);
 });
 
-afterAll(async () => {
-  if (!host) return;
-  const out = host.output();
-  await host.stop();
+afterAll(() => {
   expect(seenSecrets.size).toBeGreaterThanOrEqual(4);
-  for (const s of seenSecrets) expect(out).not.toContain(s);
 });
 
 describe("check, before any call", () => {
@@ -120,18 +117,14 @@ describe("check, before any call", () => {
   });
 
   test("rejects a target tenant id that is not a GUID in the stack configuration", async () => {
-    const other = await startProviderHost({ caFile: emulator().caFile });
-    try {
-      await other.configure(emulatorStackConfig(emulator(), { targetTenantId: "contoso.onmicrosoft.com" }));
+    await withProviderHost(emulator(), { config: { targetTenantId: "contoso.onmicrosoft.com" } }, async (other) => {
       const err = await new Engine(other).preview(await app()).catch((e) => e);
       expect(err).toBeInstanceOf(CheckFailedError);
       expect((err as CheckFailedError).failures).toContainEqual({
         property: "config:targetTenantId",
         reason: expect.stringMatching(/not a GUID/),
       });
-    } finally {
-      await other.stop();
-    }
+    });
   });
 });
 

@@ -6,7 +6,8 @@
 // started by hand is reported. Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
 import { useEmulator } from "./support/emulator";
-import { Engine, useProviderHost } from "../harness/engine";
+import { Engine } from "../harness/engine";
+import { useProviderHost } from "./support/providerHost";
 import type { ProviderHost } from "../harness/providerHost";
 import { cmdlets, exchangeCalls, writes } from "./support/mailUsers";
 import {

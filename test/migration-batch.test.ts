@@ -6,7 +6,8 @@
 // batch of 2,000 users. Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
 import { useEmulator } from "./support/emulator";
-import { CheckFailedError, Engine, useProviderHost, withUnknowns, type DeclaredResource } from "../harness/engine";
+import { CheckFailedError, Engine, withUnknowns, type DeclaredResource } from "../harness/engine";
+import { useProviderHost } from "./support/providerHost";
 import type { ProviderHost } from "../harness/providerHost";
 import { cmdlets, exchangeCalls, theObject, writes } from "./support/mailUsers";
 import {

@@ -13,10 +13,10 @@ import {
   exchangeCalls,
   FAKE_PWSH,
   preparePair,
-  startHost,
   storedCredential,
   type TestApp,
 } from "./support/migrationEndpointPair";
+import { useProviderHost } from "./support/providerHost";
 import { createTenantClient } from "../providers/tenant";
 
 const emulator = useEmulator();
@@ -24,25 +24,17 @@ const emulator = useEmulator();
 let withPwsh: ProviderHost;
 let noPwsh: ProviderHost;
 let app: TestApp;
+const appSecret = () => [app.secret];
+const withPwshHost = useProviderHost(emulator, { config: { pwshPath: FAKE_PWSH }, secrets: appSecret });
+const noPwshHost = useProviderHost(emulator, { config: { pwshPath: "/nonexistent/pwsh" }, secrets: appSecret });
 
 beforeAll(async () => {
   const emu = emulator();
   // The test process runs the pwsh stand-in itself for the hand-made endpoints.
   process.env.NODE_EXTRA_CA_CERTS = emu.caFile;
   app = preparePair(emu);
-  withPwsh = await startHost(emu);
-  noPwsh = await startHost(emu, { pwshPath: "/nonexistent/pwsh" });
-});
-
-afterAll(async () => {
-  const outputs: string[] = [];
-  for (const h of [withPwsh, noPwsh]) {
-    if (!h) continue;
-    outputs.push(h.output());
-    await h.stop();
-  }
-  expect(outputs).toHaveLength(2);
-  for (const out of outputs) expect(out).not.toContain(app.secret);
+  withPwsh = withPwshHost();
+  noPwsh = noPwshHost();
 });
 
 /** What an engineer runs once in Exchange Online PowerShell, here through the stand-in. */

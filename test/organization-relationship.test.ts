@@ -7,14 +7,8 @@
 
 import { emulatorTenantSettings, useEmulator, tenantOf } from "./support/emulator";
 import type { ProviderHost } from "../harness/providerHost";
-import {
-  CheckFailedError,
-  Engine,
-  declareResource,
-  withUnknowns,
-  type DeclaredResource,
-  useProviderHost,
-} from "../harness/engine";
+import { CheckFailedError, Engine, declareResource, withUnknowns, type DeclaredResource } from "../harness/engine";
+import { useProviderHost } from "./support/providerHost";
 import { OrganizationRelationship, type OrganizationRelationshipArgs } from "../providers/organizationRelationship";
 import { OrganizationCustomization } from "../providers/organizationCustomization";
 import { ScopingGroup } from "../providers/scopingGroup";

@@ -16,7 +16,7 @@ import { emulatorStackConfig } from "../emulator/stackConfig";
 import { useEmulator } from "./support/emulator";
 import { Engine } from "../harness/engine";
 import { ProgramRunner, type RunResult } from "./support/programRunner";
-import { startProviderHost, type ProviderHost } from "../harness/providerHost";
+import type { ProviderHost } from "../harness/providerHost";
 import {
   APP_ID,
   baseConfig,
@@ -29,6 +29,7 @@ import {
   type StackOutputs,
 } from "./support/programMocks";
 import { FAKE_PWSH } from "../emulator/fakePwsh";
+import { useProviderHosts } from "./support/providerHost";
 
 const STAGING = {
   "xtmm:waves": { "wave-1": { users: ["alexw@fabrikam.com", "diegos@fabrikam.com"] } },
@@ -298,6 +299,8 @@ describe("what crosses is checked", () => {
 
 describe("the split day through two provider hosts against the emulator", () => {
   const emulator = useEmulator();
+  // Each host, when it stops, is checked for both operators' secrets.
+  const startHost = useProviderHosts(emulator);
   let sourceHost: ProviderHost;
   let targetHost: ProviderHost;
   /** One administrator's stack configuration: the pair, and only their own tenant's operator identity. */
@@ -306,25 +309,12 @@ describe("the split day through two provider hosts against the emulator", () => 
       Object.entries(config).filter(([k]) => !k.startsWith(`xtmm:${other}Client`) && k !== `xtmm:${other}Auth`),
     );
   beforeAll(async () => {
-    const e = emulator();
-    operatorSecrets = [e.tenants.source.clientSecret, e.tenants.target.clientSecret];
-    const full = emulatorStackConfig(e, { pwshPath: FAKE_PWSH });
+    const full = emulatorStackConfig(emulator(), { pwshPath: FAKE_PWSH });
     const sourceConfig = { ...own(full, "target"), "xtmm:manage": "source", "xtmm:partnerStack": TARGET_STACK };
-    sourceHost = await startProviderHost({ caFile: e.caFile });
-    await sourceHost.configure(sourceConfig);
-    targetHost = await startProviderHost({ caFile: e.caFile });
-    await targetHost.configure({ ...own(full, "source"), "xtmm:manage": "target", "xtmm:partnerStack": SOURCE_STACK });
-  });
-  let operatorSecrets: string[] = [];
-  afterAll(async () => {
-    // The emulator may be stopped already (its afterAll can run first); the secrets were read in beforeAll.
-    for (const host of [sourceHost, targetHost]) {
-      if (!host) continue;
-      const out = host.output();
-      await host.stop();
-      expect(operatorSecrets).toHaveLength(2);
-      for (const secret of operatorSecrets) expect(out).not.toContain(secret);
-    }
+    sourceHost = await startHost({ stackConfig: sourceConfig });
+    targetHost = await startHost({
+      stackConfig: { ...own(full, "source"), "xtmm:manage": "target", "xtmm:partnerStack": SOURCE_STACK },
+    });
   });
 
   const reports = fs.mkdtempSync(path.join(os.tmpdir(), "xtmm-split-"));

@@ -8,14 +8,8 @@
 
 import { emulatorTenantSettings, useEmulator, tenantOf } from "./support/emulator";
 import type { ProviderHost } from "../harness/providerHost";
-import {
-  CheckFailedError,
-  Engine,
-  declareResource,
-  withUnknowns,
-  type DeclaredResource,
-  useProviderHost,
-} from "../harness/engine";
+import { CheckFailedError, Engine, declareResource, withUnknowns, type DeclaredResource } from "../harness/engine";
+import { useProviderHost } from "./support/providerHost";
 import { ScopingGroup, type ScopingGroupArgs } from "../providers/scopingGroup";
 import { createTenantClient } from "../providers/tenant";
 import type { Rec } from "../emulator/model";

@@ -10,7 +10,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { tenantOf, useEmulator } from "./support/emulator";
-import { Engine, emulatorStackConfig, useProviderHost, type ResourceState } from "../harness/engine";
+import { Engine, emulatorStackConfig, type ResourceState } from "../harness/engine";
+import { useProviderHost } from "./support/providerHost";
 import { PROJECT_ROOT } from "../harness/providerHost";
 import { cmdlets, declareMailUser, exchangeCalls, mailUserArgs } from "./support/mailUsers";
 import {

@@ -1,20 +1,17 @@
 // What the MigrationEndpoint tests need besides the resource: the migration app registered in the target
 // with a secret and consented in the source (written straight into the emulator's directory with the
 // Exchange author's fixtures, so these tests do not depend on the MigrationApp or AdminConsent resources),
-// secrets added and removed through Graph as the app resource would, and a provider host configured for the
-// emulator with the pwsh stand-in.
+// and secrets added and removed through Graph as the app resource would.
 
 import type { Emulator } from "../../emulator";
 import { applicationByAppId, type Rec, type Stored } from "../../emulator/model";
 import { consentInSource, registerMigrationApp } from "../../emulator/exchange/fixtures";
 import { SECRET as ENDPOINT_CREDENTIAL } from "../../emulator/exchange/cmdlets/endpoints";
-import { startProviderHost, type ProviderHost } from "../../harness/providerHost";
-import { declareResource, emulatorStackConfig, type DeclaredResource } from "../../harness/engine";
+import { declareResource, type DeclaredResource } from "../../harness/engine";
 import { emulatorTenantSettings, tenantOf } from "./emulator";
 import { createTenantClient } from "../../providers/tenant";
 import { MigrationEndpoint, type MigrationEndpointArgs } from "../../providers/migrationEndpoint";
 export { FAKE_PWSH } from "../../emulator/fakePwsh";
-import { FAKE_PWSH } from "../../emulator/fakePwsh";
 
 export interface TestApp {
   appId: string;
@@ -74,12 +71,6 @@ export function endpointNamed(emu: Emulator, name: string): Rec | undefined {
 /** The credential the emulator stored with an endpoint (what Exchange would use for the moves). */
 export function storedCredential(ep: Rec | undefined): { userName: string; password: string } | undefined {
   return (ep?.[ENDPOINT_CREDENTIAL] as { userName: string; password: string } | null) ?? undefined;
-}
-
-export async function startHost(emu: Emulator, extra: Record<string, string> = {}): Promise<ProviderHost> {
-  const host = await startProviderHost({ caFile: emu.caFile });
-  await host.configure(emulatorStackConfig(emu, { pwshPath: FAKE_PWSH, ...extra }));
-  return host;
 }
 
 export function endpointArgs(
