@@ -29,6 +29,7 @@ import { writesSince } from "./engineers-day.test";
 import type { Rec } from "../emulator/model";
 import { SECRET as ENDPOINT_CREDENTIAL } from "../emulator/exchange/cmdlets/endpoints";
 import { signIn } from "./support/migrationAppDirectory";
+import { expectNoSecrets } from "./support/secrets";
 
 jest.setTimeout(600_000);
 
@@ -90,10 +91,7 @@ async function places(): Promise<{ where: string; text: string }[]> {
 }
 
 async function expectNoPlainSecrets(): Promise<void> {
-  const found: string[] = [];
-  for (const { where, text } of await places())
-    for (const [what, value] of secrets) if (text.includes(value)) found.push(`${what} in ${where}`);
-  expect(found).toEqual([]);
+  expectNoSecrets(await places(), secrets);
 }
 
 beforeAll(async () => {

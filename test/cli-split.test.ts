@@ -25,6 +25,7 @@ import { BINNED_APP, afterDestroy, snapshot, type Snapshot } from "./support/ten
 import { type Rec, type TenantState } from "../emulator/model";
 import { SECRET as ENDPOINT_CREDENTIAL } from "../emulator/exchange/cmdlets/endpoints";
 import { PAIR_RESOURCES, waveResources } from "./support/pairResources";
+import { expectNoSecrets } from "./support/secrets";
 
 jest.setTimeout(600_000);
 
@@ -306,7 +307,7 @@ describe("split administration through the real Pulumi CLI, on one file backend"
     expect(tgtPlain).toContain(operator.target);
     expect(srcPlain).toContain(operator.source);
     // ...and not on the other side, in any form.
-    for (const secret of [operator.target, ...appSecrets, ...passwords]) expect(srcPlain).not.toContain(secret);
+    expectNoSecrets(srcPlain, [operator.target, ...appSecrets, ...passwords], "the source state");
     expect(tgtPlain).not.toContain(operator.source);
     // What each StackReference read is plain (no secret output crossed), and it is the partner's outputs.
     for (const [stack, partner] of [

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { useEmulator, tenantOf } from "./support/emulator";
 import { consentInSource, registerMigrationApp } from "../emulator/exchange/fixtures";
 import { FAKE_PWSH } from "../emulator/fakePwsh";
+import { expectNoSecrets } from "./support/secrets";
 
 const emu = useEmulator({ mailboxes: 50 });
 const script = join(mkdtempSync(join(tmpdir(), "xtmm-pwsh-")), "invoke-cmdlet.ps1");
@@ -149,7 +150,7 @@ test("PSCredential: 500 over REST, accepted through the fake pwsh once consent i
   });
   expect(Object.keys(line.value[0]).some((k) => k.includes("@"))).toBe(false);
   for (const run of [denied, ok]) {
-    expect(run.stdout + run.stderr).not.toContain(app.secret);
+    expectNoSecrets(run.stdout + run.stderr, [app.secret], "the pwsh output");
   }
   const got = await pwsh(ARGS(), await request("Get-MigrationEndpoint", { Identity: "FromFabrikam" }));
   expect(JSON.parse(got.stdout).value[0].RemoteTenant).toBe(emu().tenants.source.tenantId);

@@ -28,6 +28,7 @@ import { NO_FAULTS, type FaultSpec } from "../emulator/options";
 import { DEFAULT_EXCHANGE_KNOBS } from "../emulator/exchange/knobs";
 import { FAKE_PWSH } from "../emulator/fakePwsh";
 import { PAIR_RESOURCES } from "./support/pairResources";
+import { expectNoSecrets } from "./support/secrets";
 
 export interface DayOptions {
   /** The emulator's fault knobs for the whole day; exact request accounting is only asserted without them. */
@@ -210,7 +211,7 @@ export function describeEngineersDay(title: string, opts: DayOptions = {}): void
         .flatMap((m) => [...m.values()])
         .filter((v) => v !== emulator().tenants.target.clientSecret);
       expect(appSecrets).toHaveLength(1);
-      for (const secret of appSecrets) expect(JSON.stringify(up.outputs)).not.toContain(secret);
+      expectNoSecrets(JSON.stringify(up.outputs), appSecrets, "the outputs");
       // The app's secret reaches the endpoint as a secret (so the engine would encrypt it in the endpoint's state).
       expect(up.steps.find((st) => short(st) === "migration-endpoint")?.secretInputs).toEqual(["clientSecret"]);
       expect(up.secretOutputs).toEqual([]);
@@ -377,7 +378,7 @@ export function describeEngineersDay(title: string, opts: DayOptions = {}): void
       await providerHost().waitForOutput(
         "MailUser meganb@contoso.com has moved ('meganb' is a UserMailbox holding the user's mail): left in place, not deleted.",
       );
-      for (const secret of appSecrets) expect(providerHost().output()).not.toContain(secret);
+      expectNoSecrets(providerHost().output(), appSecrets, "the provider host's console");
       const after = snapshot(emulator(), migrated);
       const was = snapshot(emulator(), migrated, before);
       // Entra keeps a deleted application and service principal in its recycle bin for 30 days, then purges

@@ -18,6 +18,7 @@ import {
 } from "./support/migrationEndpointPair";
 import { useProviderHost } from "./support/providerHost";
 import { createTenantClient } from "../providers/tenant";
+import { expectNoSecrets } from "./support/secrets";
 
 const emulator = useEmulator();
 
@@ -179,7 +180,7 @@ test("pwsh missing: the runner's message with the manual command surfaces; the s
     `New-MigrationEndpoint -Name 'needs-pwsh' -ExchangeRemoteMove -RemoteServer 'outlook.office.com' -RemoteTenant '${emu.tenants.source.domain}' -ApplicationId '${app.appId}' -Credentials (Get-Credential '${app.appId}')`,
   );
   expect(err.message).not.toContain(app.secret);
-  expect(noPwsh.output()).not.toContain(app.secret);
+  expectNoSecrets(noPwsh.output(), [app.secret], "the provider host's console");
   expect(writes(mark)).toEqual([]);
   expect(endpointNamed(emu, "needs-pwsh")).toBeUndefined();
 });

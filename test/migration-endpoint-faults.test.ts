@@ -19,6 +19,7 @@ import {
   type TestApp,
 } from "./support/migrationEndpointPair";
 import { useProviderHost } from "./support/providerHost";
+import { expectNoSecrets } from "./support/secrets";
 
 const emulator = useEmulator();
 
@@ -118,7 +119,7 @@ describe("the source consent", () => {
       `The clientSecret given (keyId ${app.keyId}) is not a current secret of app ${app.appId}`,
     );
     expect(err.message).not.toContain(wrong);
-    expect(host.output()).not.toContain(wrong);
+    expectNoSecrets(host.output(), [wrong], "the provider host's console");
   });
 });
 

@@ -30,6 +30,7 @@ import type { Emulator } from "../emulator";
 import indexProgram = require("../index");
 import { FAKE_PWSH } from "../emulator/fakePwsh";
 import { PAIR_RESOURCES, waveResources } from "./support/pairResources";
+import { expectNoSecrets } from "./support/secrets";
 
 const root = path.resolve(__dirname, "..");
 const STACK = "sandbox";
@@ -218,7 +219,7 @@ describe("the sandbox stack (stacks/Pulumi.sandbox.yaml) against the emulator", 
       .flatMap((m) => [...m.values()])
       .filter((v) => v !== e.tenants.target.clientSecret);
     expect(appSecrets).toHaveLength(1);
-    for (const secret of appSecrets) expect(JSON.stringify(up.outputs)).not.toContain(secret);
+    expectNoSecrets(JSON.stringify(up.outputs), appSecrets, "the outputs");
     expect(up.steps.find((st) => short(st) === "migration-endpoint")?.secretInputs).toEqual(["clientSecret"]);
     expect(up.secretOutputs).toEqual([]);
   });
@@ -259,7 +260,7 @@ describe("the sandbox stack (stacks/Pulumi.sandbox.yaml) against the emulator", 
     );
     await runner.destroy();
     expect(runner.engine.states.size).toBe(0);
-    for (const secret of appSecrets) expect(providerHost().output()).not.toContain(secret);
+    expectNoSecrets(providerHost().output(), appSecrets, "the provider host's console");
     const after = snapshot(e);
     // Entra keeps the deleted application and its service principals in its recycle bin; nothing else is
     // there (the staged users' Entra objects were purged: purgeStagedUsersOnDestroy).
