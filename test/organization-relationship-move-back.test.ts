@@ -9,7 +9,8 @@
 // Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
 import { emulatorTenantSettings, useEmulator } from "./support/emulator";
-import { Engine, declareResource, useProviderHost, type DeclaredResource } from "../harness/engine";
+import { Engine, declareResource, type DeclaredResource } from "../harness/engine";
+import { useProviderHost } from "./support/providerHost";
 import { OrganizationRelationship } from "../providers/organizationRelationship";
 import { OrganizationCustomization } from "../providers/organizationCustomization";
 import { ScopingGroup } from "../providers/scopingGroup";
