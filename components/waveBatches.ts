@@ -21,6 +21,7 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { LicenceAssignment } from "../providers/licenceAssignment";
 import type { MailUser } from "../providers/mailUser";
+import type { PreviousMailboxCleanup } from "../providers/previousMailboxCleanup";
 import { MigrationBatch, splitIntoBatches, type MigrationBatchMove } from "../providers/migrationBatch";
 import { Readiness, type Finding, type ReadinessSummary } from "../providers/readiness";
 import type { SourceMailbox } from "../providers/sourceMailboxes";
@@ -69,6 +70,8 @@ export interface StagedWave {
   /** One per user, in the order of `users`; empty when this stack does not stage (source side of a split pair). */
   mailUsers: MailUser[];
   targetDeliveryDomain: string;
+  /** The wave's previous-mailbox clears (clearPreviousMailboxInfo): readiness checks after them. */
+  cleanups?: PreviousMailboxCleanup[];
 }
 
 // ---- pure helpers (unit-tested) ----
@@ -203,7 +206,10 @@ export function declareMoves(parent: pulumi.Resource, wave: StagedWave, args: Wa
     const r = args.readiness;
     const staged = mailUsers.map((m) => pulumi.all([m.identity, m.staged, m.held, m.migrated]));
     const assigned = out.licences ? out.licences.assigned.apply((a) => (a ?? []).map((x) => x.address)) : null;
-    const refreshToken = pulumi.all([pulumi.all(staged), assigned, pulumi.all(r.dependsOnValues)]).apply(digest);
+    const cleared = (wave.cleanups ?? []).map((c) => c.cleared);
+    const parts: pulumi.Input<unknown>[] = [pulumi.all(staged), assigned, pulumi.all(r.dependsOnValues)];
+    if (cleared.length) parts.push(pulumi.all(cleared));
+    const refreshToken = pulumi.all(parts).apply(digest);
     out.readiness = new Readiness(
       `readiness/${name}`,
       {

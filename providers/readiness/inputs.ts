@@ -31,6 +31,7 @@ export const COMPUTED = [
   "licences",
   "notChecked",
   "reportFile",
+  "userChecks",
 ] as const;
 /**
  * Inputs whose change alone is not a change: the token only makes the engine run check again, and what the

@@ -11,7 +11,6 @@ import {
   byAddress,
   guid,
   list,
-  sizeBytes,
   smtpOf,
   str,
   type Finding,
@@ -22,6 +21,8 @@ import {
   type TargetFacts,
 } from "./model";
 import { lower } from "../../domain/text";
+import type { PerUserChecks } from "./perUser";
+import { quotaWarning } from "./perUserChecks";
 
 /** MailboxMoveStatus values that mean no move request is in the way. */
 const NOT_MOVING = ["", "none", "completed", "completedwithwarning"];
@@ -35,6 +36,8 @@ export interface UserCheckContext {
   targetDeliveryDomain?: string;
   /** The licence pools, for the fix of an unlicensed user. */
   pools: { source: LicencePool | null; target: LicencePool | null };
+  /** Per-user reads (perUserRead.ts) by target address; a user's HoldTracking log replaces the organisation's list. */
+  perUser?: Map<string, PerUserChecks>;
   /** Target addresses whose licence this stack assigned (LicenceAssignment): not shown yet means pending. */
   licensedByStack?: Set<string>;
 }
@@ -184,7 +187,8 @@ function sourceChecks(u: ReadinessUser, src: Listed, ctx: UserCheckContext, ix: 
       false,
     );
   }
-  for (const h of holdsOf(src, ctx.source?.orgHolds ?? [], who))
+  const log = ctx.perUser?.get(u.target)?.holdTracking?.value;
+  for (const h of holdsOf(src, ctx.source?.orgHolds ?? [], who, log?.available ? log.holds : undefined))
     add("source", h.check, "blocking", h.message, h.fix, false);
   const moving = str(src.MailboxMoveStatus);
   if (!NOT_MOVING.includes(moving.toLowerCase())) {
@@ -297,20 +301,8 @@ function pairChecks(u: ReadinessUser, src: Listed, tgt: Listed, ctx: UserCheckCo
       set(`Set-MailUser -Identity ${t} -ExternalEmailAddress ${srcPrimary}`),
     );
   }
-  const sourceQuota = sizeBytes(src.RecoverableItemsQuota);
-  const quota = sizeBytes(tgt.RecoverableItemsQuota);
-  if (sourceQuota !== undefined && quota !== undefined && sourceQuota > quota) {
-    // TotalDeletedItemSize needs Get-MailboxStatistics (not in our reference); a source quota above the
-    // target's is the only case where the deleted items CAN exceed it, so that is what we report.
-    add(
-      "target",
-      "user.recoverableItemsQuota",
-      "warning",
-      `the source's Recoverable Items may hold up to ${str(src.RecoverableItemsQuota)}, more than the MailUser's RecoverableItemsQuota ${str(tgt.RecoverableItemsQuota)}; if they do, the move can fail`,
-      `Compare (Get-MailboxStatistics -Identity ${u.source}).TotalDeletedItemSize with ${str(tgt.RecoverableItemsQuota)} in the source; if larger, purge the source's Recoverable Items before the move`,
-      false,
-    );
-  }
+  const quota = quotaWarning(u, src, tgt, ctx.perUser?.get(u.target)?.deletedItems?.value);
+  if (quota) add("target", "user.recoverableItemsQuota", "warning", quota.message, quota.fix, false);
 }
 
 /** What the target MailUser must be whatever the source is: its addresses in the target's own domains. */
