@@ -9,3 +9,9 @@ export function isGuid(v: unknown): v is string {
 
 /** What Exchange reports as ExchangeGuid or ArchiveGuid on an object that has none. */
 export const ZERO_GUID = "00000000-0000-0000-0000-000000000000";
+
+/** An ExchangeGuid or ArchiveGuid as Exchange reports it, lower-case; "" for none (absent, or the zero GUID). */
+export function exchangeGuidOf(v: unknown): string {
+  const s = (typeof v === "string" ? v : v === null || v === undefined ? "" : String(v)).toLowerCase();
+  return s === ZERO_GUID ? "" : s;
+}

@@ -5,3 +5,7 @@ export const lower = (v: unknown): string =>
   String(v ?? "")
     .trim()
     .toLowerCase();
+
+/** The value as Exchange text: a string as it is, "" for null or undefined, anything else through String(). */
+export const text = (v: unknown): string =>
+  typeof v === "string" ? v : v === null || v === undefined ? "" : String(v);

@@ -3,8 +3,7 @@
 // resource's outputs (summary, blocked users). Pure: no I/O.
 
 import type { LicencePool, SubscribedSku } from "../licenceAssignment/sku";
-import { ZERO_GUID } from "../../domain/ids";
-import { lower } from "../../domain/text";
+import { lower, text as str } from "../../domain/text";
 
 export type Severity = "blocking" | "warning";
 export type Side = "source" | "target";
@@ -158,10 +157,10 @@ export function evaluate(
 }
 
 // Small readers of Exchange's shapes, shared by the checks.
-export const str = (v: unknown): string => (typeof v === "string" ? v : v === null || v === undefined ? "" : String(v));
+export { text as str } from "../../domain/text";
 export const list = (v: unknown): string[] =>
   Array.isArray(v) ? v.map(str) : typeof v === "string" && v !== "" ? [v] : [];
-export const guid = (v: unknown): string => (str(v) === ZERO_GUID ? "" : str(v).toLowerCase());
+export { exchangeGuidOf as guid } from "../../domain/ids";
 
 /** Every SMTP address of an object, lower-case: its SMTP proxies and its primary. */
 export function smtpOf(o: Listed): string[] {

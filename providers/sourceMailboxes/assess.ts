@@ -4,7 +4,8 @@
 // every rule is testable without a tenant.
 
 import { x500Addresses, type PlannedUser } from "../staging/plan";
-import { ZERO_GUID } from "../../domain/ids";
+import { exchangeGuidOf as guid } from "../../domain/ids";
+import { text as str } from "../../domain/text";
 
 export interface SourceMailbox {
   sourceAddress: string; // as declared (lower-case)
@@ -53,9 +54,7 @@ const NOT_MOVING = ["", "none", "completed", "completedwithwarning"];
 /** Microsoft: at most 12 auxiliary archives move (FAQ; CSS validator check 1). */
 export const MAX_AUX_ARCHIVES = 12;
 
-const str = (v: unknown): string => (typeof v === "string" ? v : v === null || v === undefined ? "" : String(v));
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(str) : []);
-const guid = (v: unknown): string => (str(v) === ZERO_GUID ? "" : str(v).toLowerCase());
 
 /** Every SMTP address of an object, lower-case: the proxies and the primary. */
 export function smtpAddresses(o: Listed): string[] {
