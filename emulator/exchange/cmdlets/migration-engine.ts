@@ -8,7 +8,8 @@ import type { ExchangeKnobs } from "../knobs";
 import { findAll, touched } from "../lookup";
 import { exSize, INTERNAL_PREFIX, newGuid } from "../recipient";
 import { ZERO_GUID } from "../../../domain/ids";
-import { crossTenantProblem, SECRET } from "./endpoints";
+import { crossTenantProblem } from "./crossTenantCheck";
+import { SECRET } from "./endpoints";
 
 const PHASE_AT = `${INTERNAL_PREFIX}phaseAt`;
 const BATCH = `${INTERNAL_PREFIX}batch`;
