@@ -9,15 +9,8 @@ import { INTERNAL_PREFIX, newGuid } from "../recipient";
 import { GUID } from "../../../domain/ids";
 import { resultSize, storeNew } from "./common";
 import { endpointByIdentity } from "./endpoints";
-import {
-  beginCompleting,
-  beginMove,
-  MAILBOX_BYTES,
-  MAILBOX_ITEMS,
-  percentComplete,
-  refreshCounts,
-  statusSummary,
-} from "./migration-engine";
+import { refreshCounts, statusSummary } from "./batchUsers";
+import { beginCompleting, beginMove, MAILBOX_BYTES, MAILBOX_ITEMS, percentComplete } from "./migration-engine";
 
 export const BATCH = `${INTERNAL_PREFIX}batch`;
 
