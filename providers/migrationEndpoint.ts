@@ -27,14 +27,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type Anchored, type XtmmResourceSpec } from "./dynamic";
 import { isUnknown, log, stackConfig, type ResourceImplementation, gone } from "./context";
 import { waitFor } from "./exchangeFailure";
-import {
-  checkInputs,
-  checkRemoteServer,
-  diffInputs,
-  type ConfiguredCloud,
-  type Inputs,
-  type Outputs,
-} from "./migrationEndpoint/inputs";
+import { checkInputs, diffInputs, type Inputs, type Outputs } from "./migrationEndpoint/inputs";
+import { checkRemoteServer, type ConfiguredCloud } from "./migrationEndpoint/remote";
 import { contextFor, outputsOf } from "./migrationEndpoint/endpoint";
 import { convergePlain, createOrAdopt } from "./migrationEndpoint/createOrAdopt";
 import * as service from "./migrationEndpoint/converge";
