@@ -210,6 +210,7 @@ export class CrossTenantMigration extends pulumi.ComponentResource {
           ...(given !== undefined ? { sourceMailboxes: given } : {}),
           stageAfter,
           ...(wave.split ? { maxUsers: 0 } : {}),
+          ...(wave.clearPreviousMailboxInfo?.length ? { clearPreviousMailboxInfo: wave.clearPreviousMailboxInfo } : {}),
           moves: movesFor(wave),
         },
         { parent: this },

@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PlannedUser } from "../providers/staging/plan";
 import { SourceMailboxes, type SourceMailbox } from "../providers/sourceMailboxes";
 import { MailUser, withMailUserDefaults, type MailUserInputs } from "../providers/mailUser";
+import { PreviousMailboxCleanup } from "../providers/previousMailboxCleanup";
 import { declareMoves, type WaveMoves, type WaveMovesArgs } from "./waveBatches";
 
 export interface MigrationWaveArgs {
@@ -25,6 +26,11 @@ export interface MigrationWaveArgs {
   maxUsers?: number;
   /** Readiness, licences and batches for the wave; absent = staging only. */
   moves?: WaveMovesArgs;
+  /**
+   * Target addresses (users of this wave) whose MailUser's previous-mailbox information is cleared for good
+   * (stack key waves.<wave>.clearPreviousMailboxInfo): one PreviousMailboxCleanup each, after its MailUser.
+   */
+  clearPreviousMailboxInfo?: string[];
 }
 
 export type WaveUserState = "staged" | "held" | "migrated" | "planned";
@@ -127,6 +133,8 @@ export class MigrationWave extends pulumi.ComponentResource {
   /** The SourceMailboxes resource, when this stack reads the source. */
   readonly reader?: SourceMailboxes;
   readonly mailUsers: MailUser[] = [];
+  /** The previous-mailbox clears the stack file asks for (target side only). */
+  readonly cleanups: PreviousMailboxCleanup[] = [];
   /** The wave's readiness, licence assignment and batches (those declared). */
   readonly moves: WaveMoves = { batches: [] };
 
@@ -179,6 +187,18 @@ export class MigrationWave extends pulumi.ComponentResource {
           ),
         );
       }
+      const clear = new Set((args.clearPreviousMailboxInfo ?? []).map((a) => a.toLowerCase()));
+      users.forEach((user, i) => {
+        if (!clear.has(user.targetPrimary.toLowerCase())) return;
+        const mailUser = this.mailUsers[i];
+        this.cleanups.push(
+          new PreviousMailboxCleanup(
+            `previous-mailbox/${user.targetPrimary}`,
+            { target: user.targetPrimary, mailUser: mailUser.identity },
+            { parent: this, dependsOn: [mailUser] },
+          ),
+        );
+      });
     }
 
     const flags =
@@ -203,6 +223,7 @@ export class MigrationWave extends pulumi.ComponentResource {
           sourceMailboxes: this.sourceMailboxes,
           mailUsers: this.mailUsers,
           targetDeliveryDomain: args.targetDeliveryDomain,
+          cleanups: this.cleanups,
         },
         args.moves,
       );

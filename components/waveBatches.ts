@@ -13,12 +13,15 @@
 //
 // A batch's users are its part of the wave (the wave's declared order, so a wave that grows by appending gains
 // a batch and never changes a started one) minus the held users and the users readiness blocks. A moved user
-// stays in: a completed move never changes a started batch.
+// stays in: a completed move never changes a started batch. A user this stack has just licensed is pending, not
+// unlicensed, until Exchange shows the licence (readiness's licensedByStack), and the batch's create waits for
+// that (its awaitLicences) instead of leaving the user out.
 
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { LicenceAssignment } from "../providers/licenceAssignment";
 import type { MailUser } from "../providers/mailUser";
+import type { PreviousMailboxCleanup } from "../providers/previousMailboxCleanup";
 import { MigrationBatch, splitIntoBatches, type MigrationBatchMove } from "../providers/migrationBatch";
 import { Readiness, type Finding, type ReadinessSummary } from "../providers/readiness";
 import type { SourceMailbox } from "../providers/sourceMailboxes";
@@ -67,6 +70,8 @@ export interface StagedWave {
   /** One per user, in the order of `users`; empty when this stack does not stage (source side of a split pair). */
   mailUsers: MailUser[];
   targetDeliveryDomain: string;
+  /** The wave's previous-mailbox clears (clearPreviousMailboxInfo): readiness checks after them. */
+  cleanups?: PreviousMailboxCleanup[];
 }
 
 // ---- pure helpers (unit-tested) ----
@@ -113,6 +118,37 @@ export function batchAddresses(part: string[], held: string[], blocked: string[]
   return part.filter((a) => !out.has(a.toLowerCase()));
 }
 
+/** Target addresses of the users the wave's LicenceAssignment licensed (its `assigned`, by that side's address). */
+export function licensedTargets(users: PlannedUser[], side: "source" | "target", assigned: string[]): string[] {
+  const mine = new Set(assigned.map((a) => a.toLowerCase()));
+  return users
+    .filter((u) => mine.has((side === "source" ? u.sourceAddress : u.targetPrimary).toLowerCase()))
+    .map((u) => u.targetPrimary.toLowerCase());
+}
+
+/**
+ * The users of a batch part the batch waits for: licensed by this stack, and pending in readiness on the licence
+ * (Exchange does not show it yet), by the address of the side that holds the licence.
+ */
+export function awaitedLicences(
+  part: string[],
+  users: PlannedUser[],
+  side: "source" | "target",
+  licensed: string[],
+  findings: Finding[] | undefined,
+): string[] {
+  const mine = new Set(licensed.map((a) => a.toLowerCase()));
+  const waiting = new Set(
+    (findings ?? [])
+      .filter((f) => f.check === "user.licence" && f.pending && f.user && mine.has(f.user.toLowerCase()))
+      .map((f) => f.user!.toLowerCase()),
+  );
+  const inPart = new Set(part.map((a) => a.toLowerCase()));
+  return users
+    .filter((u) => inPart.has(u.targetPrimary.toLowerCase()) && waiting.has(u.targetPrimary.toLowerCase()))
+    .map((u) => (side === "source" ? u.sourceAddress : u.targetPrimary).toLowerCase());
+}
+
 /** A short, stable digest: the token's value does not matter (Readiness ignores its changes), only when it is known. */
 export function digest(value: unknown): string {
   return createHash("sha256")
@@ -150,11 +186,30 @@ export function declareMoves(parent: pulumi.Resource, wave: StagedWave, args: Wa
     );
   }
 
+  // Target addresses of the users this stack licensed: pending in readiness, and waited for by the batches,
+  // while Exchange does not show their licence yet.
+  const licensed =
+    out.licences && args.licences
+      ? {
+          side: args.licences.tenant,
+          targets: out.licences.assigned.apply((a) =>
+            licensedTargets(
+              users,
+              args.licences!.tenant,
+              (a ?? []).map((x) => x.address),
+            ),
+          ),
+        }
+      : undefined;
+
   if (args.readiness) {
     const r = args.readiness;
     const staged = mailUsers.map((m) => pulumi.all([m.identity, m.staged, m.held, m.migrated]));
     const assigned = out.licences ? out.licences.assigned.apply((a) => (a ?? []).map((x) => x.address)) : null;
-    const refreshToken = pulumi.all([pulumi.all(staged), assigned, pulumi.all(r.dependsOnValues)]).apply(digest);
+    const cleared = (wave.cleanups ?? []).map((c) => c.cleared);
+    const parts: pulumi.Input<unknown>[] = [pulumi.all(staged), assigned, pulumi.all(r.dependsOnValues)];
+    if (cleared.length) parts.push(pulumi.all(cleared));
+    const refreshToken = pulumi.all(parts).apply(digest);
     out.readiness = new Readiness(
       `readiness/${name}`,
       {
@@ -166,6 +221,7 @@ export function declareMoves(parent: pulumi.Resource, wave: StagedWave, args: Wa
         reportPath: r.reportPath,
         targetDeliveryDomain: wave.targetDeliveryDomain,
         refreshToken,
+        ...(licensed ? { licensedByStack: licensed.targets } : {}),
       },
       opts,
     );
@@ -186,6 +242,14 @@ export function declareMoves(parent: pulumi.Resource, wave: StagedWave, args: Wa
       // When readiness blocks every user of the part, the list is empty and the batch's check refuses it
       // ("targetAddresses is empty"), next to readiness's warning naming the blocked users and the report.
       const addresses = pulumi.all([held, blocked]).apply(([h, x]) => batchAddresses(part.targetAddresses, h, x));
+      // Users licensed by this run whose licence Exchange does not show yet: the batch's create waits for them.
+      const awaitLicences =
+        licensed && readiness
+          ? pulumi.all([readiness.findings, licensed.targets]).apply(([f, mine]) => ({
+              tenant: licensed.side,
+              addresses: awaitedLicences(part.targetAddresses, users, licensed.side, mine, f),
+            }))
+          : undefined;
       const batch = new MigrationBatch(
         part.resourceName,
         {
@@ -199,6 +263,7 @@ export function declareMoves(parent: pulumi.Resource, wave: StagedWave, args: Wa
           removeCompletedOnDestroy: b.removeCompletedOnDestroy,
           // Only when declared, so a stack that never retries records no retryFailed input.
           ...(b.retryFailed ? { retryFailed: b.retryFailed } : {}),
+          ...(awaitLicences ? { awaitLicences } : {}),
         },
         {
           ...opts,

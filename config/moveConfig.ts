@@ -4,6 +4,8 @@
 //   licences                        { assign: none | source | target, usageLocation?: "US" }  (opt-in)
 //   waves.<wave>.batch              { start?, complete?, completeAfter?, retryFailed? }  (absent: no batch for the wave)
 //   waves.<wave>.split              true: a wave over 2,000 users moves in several batches
+//   waves.<wave>.clearPreviousMailboxInfo  [addresses of the wave's users]: run the irreversible
+//                                   Set-User -PermanentlyClearPreviousMailboxInfo on their target MailUsers (opt-in)
 //   removeCompletedBatchesOnDestroy destroy removes completed batches too (default false)
 //   readinessReportDir              where the readiness reports are written (default readiness/)
 //
@@ -174,4 +176,46 @@ export function parseSplit(spec: unknown, at: string, problems: string[]): boole
     return false;
   }
   return spec;
+}
+
+/** A user of the wave, by the addresses an engineer may name it with. */
+export interface WaveUserNames {
+  sourceAddress: string;
+  targetPrimary: string;
+}
+
+/**
+ * `waves.<wave>.clearPreviousMailboxInfo`: the wave's users whose target MailUser gets its previous-mailbox
+ * information cleared for good. Each entry is a source or target address of a user of the same wave (nobody else
+ * can be named: the clear is irreversible); the result is their target addresses, in the wave's order.
+ */
+export function parseClearPreviousMailboxInfo(
+  spec: unknown,
+  at: string,
+  users: WaveUserNames[],
+  problems: string[],
+): string[] {
+  if (spec === undefined || spec === null) return [];
+  const example = `pulumi config set --path '${at.replace(/^[^:]+:/, "")}[0]' ${users[0]?.sourceAddress ?? "adele@fabrikam.com"}`;
+  if (!Array.isArray(spec)) {
+    problems.push(`${at} must be a list of addresses of the wave's users, e.g. ${example}`);
+    return [];
+  }
+  const byAddress = new Map<string, string>();
+  for (const u of users) {
+    byAddress.set(u.sourceAddress.toLowerCase(), u.targetPrimary.toLowerCase());
+    byAddress.set(u.targetPrimary.toLowerCase(), u.targetPrimary.toLowerCase());
+  }
+  const chosen = new Set<string>();
+  spec.forEach((v, i) => {
+    const a = typeof v === "string" ? v.trim().toLowerCase() : "";
+    const target = byAddress.get(a);
+    if (!target)
+      problems.push(
+        `${at}[${i}]: ${JSON.stringify(v)} is not a user of this wave; name a user of the wave by its source or target address ` +
+          "(the clear is irreversible, so only the wave's own users can be named)",
+      );
+    else chosen.add(target);
+  });
+  return users.map((u) => u.targetPrimary.toLowerCase()).filter((t) => chosen.has(t));
 }

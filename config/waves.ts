@@ -1,5 +1,5 @@
 // The migration waves an engineer declares (stack keys `waves`, `domainMap`, `targetDomains`,
-// `targetDeliveryDomain`, `purgeStagedUsersOnDestroy`; each wave's `batch` and `split` are checked by
+// `targetDeliveryDomain`, `purgeStagedUsersOnDestroy`; each wave's `batch`, `split` and `clearPreviousMailboxInfo` are checked by
 // config/moveConfig.ts), read and checked offline before any resource is
 // declared: every problem at once, each named by its stack key or by CSV file and line, with the fix. The
 // staging rules themselves are the pure functions of providers/staging/plan.ts, told how to name a place
@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { StackConfigError } from "./stackConfig";
-import { parseBatch, parseSplit, type BatchPlan } from "./moveConfig";
+import { parseBatch, parseClearPreviousMailboxInfo, parseSplit, type BatchPlan } from "./moveConfig";
 import { domainProblem } from "../domain/addresses";
 import {
   BATCH_LIMIT,
@@ -28,6 +28,8 @@ export interface WavePlan {
   batch?: BatchPlan;
   /** `waves.<wave>.split`: the wave may exceed 2,000 users and moves in several batches. */
   split?: boolean;
+  /** `waves.<wave>.clearPreviousMailboxInfo`: target addresses whose previous-mailbox information is cleared (opt-in). */
+  clearPreviousMailboxInfo?: string[];
 }
 
 export interface StagingConfig {
@@ -50,7 +52,7 @@ const COLUMNS: Record<string, keyof DeclaredUser> = {
 const FIELDS = Object.values(COLUMNS);
 /** Planned-user field → the name the engineer wrote it under. */
 const DECLARED_NAME: Record<string, string> = { sourceAddress: "source", userPrincipalName: "upn" };
-const WAVE_KEYS = ["users", "csv", "batch", "split"];
+const WAVE_KEYS = ["users", "csv", "batch", "split", "clearPreviousMailboxInfo"];
 // Wave names become resource names (`source-mailboxes/<wave>`), so they stay plain.
 const WAVE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
@@ -170,7 +172,19 @@ export function readStaging(config: pulumi.Config, projectDir: string): StagingC
           } else if (!other) seen.set(id, `${name}\u0000${here}`);
         }
       });
-      waves.push({ name, users, ...(batch ? { batch } : {}), ...(split ? { split } : {}) });
+      const clear = parseClearPreviousMailboxInfo(
+        spec.clearPreviousMailboxInfo,
+        key(`waves.${name}.clearPreviousMailboxInfo`),
+        users,
+        problems,
+      );
+      waves.push({
+        name,
+        users,
+        ...(batch ? { batch } : {}),
+        ...(split ? { split } : {}),
+        ...(clear.length ? { clearPreviousMailboxInfo: clear } : {}),
+      });
     }
   }
 
@@ -209,7 +223,7 @@ function declaredUsers(
     (spec.users === undefined && spec.csv === undefined)
   ) {
     problems.push(
-      `${at} must be { users: [...] } and/or { csv: "<file relative to the project>" }, with optional batch and split ` +
+      `${at} must be { users: [...] } and/or { csv: "<file relative to the project>" }, with optional batch, split and clearPreviousMailboxInfo ` +
         `(keys: ${WAVE_KEYS.join(", ")}), e.g. pulumi config set --path 'waves.${name}.csv' waves/${name}.csv`,
     );
     return undefined;

@@ -4,6 +4,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { type Props, UNKNOWN } from "./providerHost";
+import { specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 
 export interface DeclaredResource {
   /** Type token, e.g. `pulumi-nodejs:dynamic/xtmm:OrganizationCustomization`. */
@@ -18,7 +19,8 @@ export interface DeclaredResource {
 }
 
 /** The signature key of a secret (or resource reference) envelope on the wire. */
-export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+/** The key Pulumi marks a secret (and other special values) with on the wire and in a checkpoint. */
+export const SECRET_SIG = specialSigKey;
 
 /** Replaces the named top-level inputs with the preview sentinel, as the engine sends not-yet-known values. */
 export function withUnknowns(r: DeclaredResource, ...keys: string[]): DeclaredResource {

@@ -8,9 +8,8 @@
 import { type Props, type ProviderHost, type CheckFailure, type DiffResponse, UNKNOWN } from "./providerHost";
 import { SECRET_SIG, type DeclaredResource } from "./declaredResource";
 
-// Tests take the program's side and the shared host from here too.
+// Tests take the program's side from here too.
 export { declareResource, withUnknowns, type DeclaredResource } from "./declaredResource";
-export { useProviderHost } from "./testHost";
 export { emulatorStackConfig, type EmulatorEndpointsInfo } from "../emulator/stackConfig";
 
 /** What the engine's checkpoint keeps for one resource. */

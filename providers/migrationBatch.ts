@@ -16,6 +16,7 @@ import { getBatch, isFinalized, observe, remove, steer, submit, verifyAdoptable 
 import { retryRequested, retryFailedUsers } from "./migrationBatch/retry";
 import type { MoveState } from "./migrationBatch/moves";
 import { waitFor } from "./exchangeFailure";
+import { checkAwaitLicences, waitForLicences } from "./migrationBatch/licences";
 
 export { splitIntoBatches, type PlannedBatch } from "./migrationBatch/split";
 export type { UserState as MigrationBatchUser } from "./migrationBatch/inputs";
@@ -41,6 +42,11 @@ export interface MigrationBatchArgs {
   removeCompletedOnDestroy?: pulumi.Input<boolean>;
   /** Any text; each new value retries the batch's failed users once (Start-MigrationBatch). Needs start: true. */
   retryFailed?: pulumi.Input<string>;
+  /**
+   * Users of the batch whose licence this stack assigned and Exchange does not show yet: create waits for it
+   * (bounded) before submitting. Only create reads it, so a change alone is no change.
+   */
+  awaitLicences?: pulumi.Input<{ tenant: pulumi.Input<"source" | "target">; addresses: pulumi.Input<string>[] }>;
 }
 
 const SPEC: XtmmResourceSpec = {
@@ -110,7 +116,7 @@ function reportFailures(outs: Outputs): void {
 export const migrationBatchImpl: ResourceImplementation<Inputs, Outputs> = {
   async check(olds, news) {
     const inputs = withDefaults(news);
-    return { inputs, failures: checkInputs(olds, inputs) };
+    return { inputs, failures: [...checkInputs(olds, inputs), ...checkAwaitLicences(inputs.awaitLicences)] };
   },
 
   async diff(_id, olds, news) {
@@ -143,6 +149,7 @@ export const migrationBatchImpl: ResourceImplementation<Inputs, Outputs> = {
         { start: running, complete: isFinalized(found) },
       );
     } else {
+      await waitForLicences(inputs.name, inputs.awaitLicences);
       await submit(client, inputs);
     }
     const outs = await observed(inputs, adopted);

@@ -2,7 +2,9 @@
 // partner tenant id in DomainNames, as Microsoft's guide does (never by name). The target side carries
 // Inbound; the source side RemoteOutbound, the migration app (OAuthApplicationId) and the scoping group
 // (MailboxMovePublishedScopes). A relationship that already exists (free/busy sharing, a move back) is
-// adopted: only the move settings change, and delete restores them.
+// adopted: only the move settings change, and delete restores them. A move back runs a second stack whose
+// relationships are these same objects (Inbound and RemoteOutbound on both sides): each stack adds only its own
+// capability, app and scope, and delete takes back only those, so neither stack undoes the other.
 
 import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type Anchored, type XtmmResourceSpec } from "./dynamic";

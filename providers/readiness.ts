@@ -3,8 +3,10 @@
 // nothing in any tenant. All the work happens in `check`, because the engine uses a to-be-created (or
 // updated) resource's checked inputs as its outputs at preview: `pulumi preview` therefore shows the
 // findings, the summary and which users the wave's batches will leave out. The check reads each tenant in
-// bulk (a handful of paged calls for the whole wave, never one per user: the engine runs checks one at a
-// time) and writes the Markdown report. Findings this run may still fix (the `refreshToken` input is unknown
+// bulk (a handful of paged calls for the whole wave: the engine runs checks one at a time), then reads per user
+// what no listing shows (an archive's SubstrateHolds, the dumpster's size, the HoldTracking log, previous-mailbox
+// information) for the users the bulk checks leave ready or pending, reusing what the previous check read while
+// it cannot have changed (`userChecks`, see readiness/perUser.ts), and writes the Markdown report. Findings this run may still fix (the `refreshToken` input is unknown
 // at preview) are marked pending and block nobody until the check at up has seen the result.
 
 import * as pulumi from "@pulumi/pulumi";
@@ -14,8 +16,12 @@ import { isUnknown, log, type Props, type ResourceImplementation } from "./conte
 import { assessWave } from "./readiness/assess";
 import { COMPUTED, deepUnknown, INPUTS, knownUsers, NOT_DIFFED, shape, type Failure } from "./readiness/inputs";
 import type { Evaluation, Finding, LicenceSummary, NotChecked, ReadinessSummary } from "./readiness/model";
-import { readFacts } from "./readiness/read";
+import { clientFor, readFacts } from "./readiness/read";
 import { renderReport, writeReport } from "./readiness/report";
+import { earlierRecords, type PerUserChecks } from "./readiness/perUser";
+import { readPerUser } from "./readiness/perUserRead";
+import { perUserSubjects } from "./readiness/perUserChecks";
+import { byAddress } from "./readiness/model";
 
 export type { Finding, ReadinessSummary, LicenceSummary, NotChecked } from "./readiness/model";
 
@@ -40,6 +46,11 @@ export interface ReadinessArgs {
    * they may fix as pending instead of blocking.
    */
   refreshToken?: pulumi.Input<string>;
+  /**
+   * Target addresses of the wave's users this stack's LicenceAssignment licensed. Exchange shows a new licence
+   * some minutes after Graph assigned it: until then such a user is pending, not unlicensed (the batch waits).
+   */
+  licensedByStack?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 interface Inputs extends Props {
@@ -51,6 +62,7 @@ interface Inputs extends Props {
   reportPath: string;
   targetDeliveryDomain?: string;
   refreshToken?: string;
+  licensedByStack?: string[];
   summary: ReadinessSummary;
   findings: Finding[];
   blockedUsers: string[];
@@ -58,6 +70,7 @@ interface Inputs extends Props {
   licences: LicenceSummary;
   notChecked: NotChecked[];
   reportFile: string;
+  userChecks: PerUserChecks[];
 }
 
 type Outputs = Inputs;
@@ -77,6 +90,8 @@ export class Readiness extends XtmmResource {
   declare readonly notChecked: pulumi.Output<NotChecked[]>;
   /** The report's absolute path. */
   declare readonly reportFile: pulumi.Output<string>;
+  /** What the per-user reads found, and what each answer depended on: the next check reuses what cannot have changed. */
+  declare readonly userChecks: pulumi.Output<PerUserChecks[]>;
 
   constructor(name: string, args: ReadinessArgs, opts?: pulumi.CustomResourceOptions) {
     const reportPath =
@@ -88,8 +103,9 @@ export class Readiness extends XtmmResource {
 /** Same as JSON, ignoring key order. */
 const known = (v: unknown): string | undefined => (typeof v === "string" && !isUnknown(v) ? v : undefined);
 
-function computed(e: Evaluation, reportFile: string): Props {
+function computed(e: Evaluation, reportFile: string, userChecks: PerUserChecks[]): Props {
   return {
+    userChecks,
     summary: e.summary,
     findings: e.findings,
     blockedUsers: e.blockedUsers,
@@ -116,7 +132,7 @@ function logVerdict(wave: string, e: Evaluation, file: string): void {
 }
 
 export const readinessImpl: ResourceImplementation<Inputs, Outputs> = {
-  async check(_olds, news) {
+  async check(olds, news) {
     const failures: Failure[] = [];
     const inputs = shape(news, failures);
     if (failures.length > 0) return { inputs, failures };
@@ -127,7 +143,7 @@ export const readinessImpl: ResourceImplementation<Inputs, Outputs> = {
     const endpointName = known(inputs.endpointName);
     const scopeGroup = known(inputs.scopeGroup);
     const facts = await readFacts(users, appId, endpointName, scopeGroup);
-    const evaluation = assessWave({
+    const assess = {
       users,
       appId,
       endpointName,
@@ -135,16 +151,20 @@ export const readinessImpl: ResourceImplementation<Inputs, Outputs> = {
       targetDeliveryDomain: known(inputs.targetDeliveryDomain),
       sourceDomain: facts.sourceDomain,
       pending: isUnknown(inputs.refreshToken) || isUnknown(inputs.targetDeliveryDomain),
+      licensedByStack: Array.isArray(inputs.licensedByStack) ? inputs.licensedByStack.filter((a) => known(a)) : [],
       source: facts.source,
       target: facts.target,
-    });
+    };
     const wave = inputs.wave as string;
+    const earlier = olds.wave === wave ? earlierRecords(olds.userChecks) : new Map<string, PerUserChecks>();
+    const { records, userChecks } = await perUserReads(users, assessWave(assess), facts, earlier, wave);
+    const evaluation = assessWave({ ...assess, perUser: records });
     const file = writeReport(
       inputs.reportPath as string,
       renderReport({ wave, checkedAt: new Date().toISOString() }, evaluation),
     );
     logVerdict(wave, evaluation, file);
-    return { inputs: { ...inputs, ...computed(evaluation, file) }, failures: [] };
+    return { inputs: { ...inputs, ...computed(evaluation, file, userChecks) }, failures: [] };
   },
 
   async diff(_id, olds, news) {
@@ -161,6 +181,42 @@ export const readinessImpl: ResourceImplementation<Inputs, Outputs> = {
 
   ...checkedRecordMethods<Inputs, Outputs>((i) => `readiness/${i.wave}`, outputs),
 };
+
+/**
+ * The per-user reads for the users the bulk pass leaves ready or pending, and the records to keep: those, plus
+ * the earlier records of the wave's other users (reused once they are no longer blocked), in the wave's order.
+ */
+async function perUserReads(
+  users: { source: string; target: string }[],
+  bulk: Evaluation,
+  facts: Awaited<ReturnType<typeof readFacts>>,
+  earlier: Map<string, PerUserChecks>,
+  wave: string,
+): Promise<{ records: Map<string, PerUserChecks>; userChecks: PerUserChecks[] }> {
+  const mailboxes = byAddress(facts.source?.mailboxes ?? []);
+  const mailUsers = byAddress(facts.target?.mailUsers ?? []);
+  const subjects = perUserSubjects(bulk).map((u) => ({
+    ...u,
+    src: facts.source ? mailboxes.get(u.source) : undefined,
+    tgt: facts.target ? mailUsers.get(u.target) : undefined,
+  }));
+  const { records, calls } = await readPerUser({
+    subjects,
+    source: facts.source ? clientFor("source") : undefined,
+    target: facts.target ? clientFor("target") : undefined,
+    orgHolds: facts.source?.orgHolds ?? [],
+    earlier,
+  });
+  const made = Object.entries(calls);
+  if (made.length)
+    log.info(
+      `Readiness of wave ${wave}: per-user reads for ${subjects.length} user(s): ${made.map(([c, n]) => `${n} ${c}`).join(", ")}; the rest reused from the last check.`,
+    );
+  const userChecks = users
+    .map((u) => records.get(u.target) ?? [earlier.get(u.target)].find((r) => r?.source === u.source))
+    .filter((r): r is PerUserChecks => r !== undefined);
+  return { records, userChecks };
+}
 
 function outputs(inputs: Inputs): Outputs {
   if (!inputs.summary || !Array.isArray(inputs.findings)) {

@@ -16,6 +16,7 @@ import { migrationBatchImpl } from "./migrationBatch";
 import { migrationEndpointImpl } from "./migrationEndpoint";
 import { organizationCustomizationImpl } from "./organizationCustomization";
 import { organizationRelationshipImpl } from "./organizationRelationship";
+import { previousMailboxCleanupImpl } from "./previousMailboxCleanup";
 import { readinessImpl } from "./readiness";
 import { scopingGroupImpl } from "./scopingGroup";
 import { sourceMailboxesImpl } from "./sourceMailboxes";
@@ -38,6 +39,7 @@ const IMPLEMENTATIONS: Record<string, ResourceImplementation<any, any>> = {
   migrationBatch: migrationBatchImpl,
   readiness: readinessImpl,
   licenceAssignment: licenceAssignmentImpl,
+  previousMailboxCleanup: previousMailboxCleanupImpl,
 };
 
 export const RESOURCE_KINDS = Object.keys(IMPLEMENTATIONS);

@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import type { Emulator } from "../emulator";
 import type { RequestRecord } from "../emulator/server";
 import type { ResourceState } from "../harness/engine";
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 
 /** The provider host's pid: our child process running Pulumi's dynamic-provider entry point. */
 export function hostPid(): number | undefined {
@@ -62,7 +63,7 @@ export function sealed(outputs: Record<string, unknown>, secretOutputs: string[]
     if (out[k] === undefined) continue;
     // AES-GCM ciphertext of the JSON value (nonce + tag), base64, as the passphrase secrets manager stores it.
     const ciphertext = randomBytes(JSON.stringify(out[k]).length + 28).toString("base64");
-    out[k] = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: `v1:${ciphertext}` };
+    out[k] = { [specialSigKey]: specialSecretSig, ciphertext: `v1:${ciphertext}` };
   }
   return out;
 }

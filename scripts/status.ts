@@ -19,6 +19,7 @@ import { NOT_STARTED } from "../providers/migrationBatch/inputs";
 import { batchUserLines, unbatchedLine, userLines, type UserLine } from "./statusUsers";
 import { stackConfig } from "./login";
 import { findPulumi } from "./pulumiCli";
+import { specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 
 type Rec = Record<string, unknown>;
 export interface StateResource {
@@ -32,14 +33,13 @@ export interface StateResource {
 
 const TYPE = (t: string) => `pulumi-nodejs:dynamic/xtmm:${t}`;
 const WAVE_TYPE = "xtmm:index:MigrationWave";
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const nameOf = (urn: string) => urn.split("::").pop() ?? urn;
 const str = (v: unknown) =>
   typeof v === "string"
     ? v
     : v === undefined || v === null
       ? ""
-      : typeof v === "object" && SECRET_SIG in (v as Rec)
+      : typeof v === "object" && specialSigKey in (v as Rec)
         ? "[secret]"
         : String(v);
 const lower = (v: unknown) => str(v).trim().toLowerCase();

@@ -4,9 +4,10 @@
 // wait, and refresh in await mode reports revoked consent like grant mode does.
 // Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
-import { useEmulator } from "./support/emulator";
-import { startProviderHost, type ProviderHost } from "../harness/providerHost";
-import { Engine, declareResource, emulatorStackConfig, useProviderHost } from "../harness/engine";
+import { useEmulator, tenantOf } from "./support/emulator";
+import type { ProviderHost } from "../harness/providerHost";
+import { Engine, declareResource } from "../harness/engine";
+import { useProviderHost, withProviderHost } from "./support/providerHost";
 import { AdminConsent, type AdminConsentArgs } from "../providers/adminConsent";
 import { adminConsentUrl, customCloud } from "../providers/tenant/clouds";
 import {
@@ -15,12 +16,10 @@ import {
   graphWrites,
   registerMultiTenantApp,
   servicePrincipals,
-  tenantOf,
-} from "./admin-consent-support";
+} from "./support/consentDirectory";
 
 const emulator = useEmulator();
 const providerHost = useProviderHost(emulator);
-const tenantSecrets = () => [emulator().tenants.source.clientSecret, emulator().tenants.target.clientSecret];
 
 let host: ProviderHost;
 
@@ -134,36 +133,35 @@ test("an operator with read-only Graph permissions can wait; revoked consent is 
     },
     meta: { createdAt: Date.now() - 60_000, visibleAt: 0 },
   });
-  const other = await startProviderHost({ caFile: emulator().caFile });
   try {
-    await other.configure(emulatorStackConfig(emulator()));
-    const engine = new Engine(other);
-    const r = await declare("consent/source-read-only", {
-      tenant: "source",
-      appId,
-      mode: "await",
-      awaitTimeoutSeconds: 5,
-    });
-    const { state } = await engine.up(r);
-    expect(state.outputs).toMatchObject({
-      createdServicePrincipal: false,
-      assignmentIds: [],
-      grantedRoles: ["Mailbox.Migration"],
-    });
+    // Stopping the host checks that neither tenant's secret reached its console.
+    await withProviderHost(emulator(), {}, async (other) => {
+      const engine = new Engine(other);
+      const r = await declare("consent/source-read-only", {
+        tenant: "source",
+        appId,
+        mode: "await",
+        awaitTimeoutSeconds: 5,
+      });
+      const { state } = await engine.up(r);
+      expect(state.outputs).toMatchObject({
+        createdServicePrincipal: false,
+        assignmentIds: [],
+        grantedRoles: ["Mailbox.Migration"],
+      });
 
-    t.directory.appRoleAssignments.delete(String(assignmentsOf(emulator(), "source", appId)[0].id));
-    const refreshed = await engine.refresh(r);
-    expect(refreshed.op).toBe("drift");
-    expect(refreshed.state?.outputs).toMatchObject({ grantedRoles: [], consentedAt: null });
-    expect((await engine.preview(r)).op).toBe("update");
-    // Nothing of ours to remove: destroy writes nothing, so read-only permissions suffice.
-    const mark = emulator().requests.length;
-    await engine.destroy(r);
-    expect(graphWrites(emulator(), mark)).toEqual([]);
-    for (const s of tenantSecrets()) expect(other.output()).not.toContain(s);
+      t.directory.appRoleAssignments.delete(String(assignmentsOf(emulator(), "source", appId)[0].id));
+      const refreshed = await engine.refresh(r);
+      expect(refreshed.op).toBe("drift");
+      expect(refreshed.state?.outputs).toMatchObject({ grantedRoles: [], consentedAt: null });
+      expect((await engine.preview(r)).op).toBe("update");
+      // Nothing of ours to remove: destroy writes nothing, so read-only permissions suffice.
+      const mark = emulator().requests.length;
+      await engine.destroy(r);
+      expect(graphWrites(emulator(), mark)).toEqual([]);
+    });
   } finally {
     t.directory.appRoleAssignments.delete(readOnlyId);
     for (const [k, a] of removed) t.directory.appRoleAssignments.set(k, a);
-    await other.stop();
   }
 });

@@ -5,17 +5,11 @@
 // that meets a principal not yet visible waits for it instead of taking the 404 for "gone".
 // Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
-import { useEmulator } from "./support/emulator";
-import { startProviderHost } from "../harness/providerHost";
-import { Engine, declareResource, emulatorStackConfig, useProviderHost } from "../harness/engine";
+import { useEmulator, tenantOf } from "./support/emulator";
+import { Engine, declareResource } from "../harness/engine";
+import { useProviderHost, withProviderHost } from "./support/providerHost";
 import { AdminConsent, type AdminConsentArgs } from "../providers/adminConsent";
-import {
-  assignmentsOf,
-  graphWrites,
-  registerMultiTenantApp,
-  servicePrincipals,
-  tenantOf,
-} from "./admin-consent-support";
+import { assignmentsOf, graphWrites, registerMultiTenantApp, servicePrincipals } from "./support/consentDirectory";
 
 const emulator = useEmulator();
 const providerHost = useProviderHost(emulator);
@@ -32,13 +26,10 @@ async function withoutAssignmentPermission(fn: (engine: Engine) => Promise<void>
   );
   expect(removed).toHaveLength(1);
   for (const [k] of removed) t.directory.appRoleAssignments.delete(k);
-  const other = await startProviderHost({ caFile: emulator().caFile });
   try {
-    await other.configure(emulatorStackConfig(emulator()));
-    await fn(new Engine(other));
+    await withProviderHost(emulator(), {}, (other) => fn(new Engine(other)));
   } finally {
     for (const [k, a] of removed) t.directory.appRoleAssignments.set(k, a);
-    await other.stop();
   }
 }
 
@@ -138,7 +129,7 @@ test("a service principal a failed attempt could not undo is ours on the next up
 
 test("a principal made by someone else (no tag) stays someone else's", async () => {
   const appId = await registerMultiTenantApp(emulator(), "xtmm foreign-sp app");
-  const { adminGraph } = await import("./admin-consent-support");
+  const { adminGraph } = await import("./support/consentDirectory");
   const sp = await (
     await adminGraph(emulator(), "source")
   )

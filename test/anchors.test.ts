@@ -4,9 +4,10 @@
 // engine's preview of a rotation is in test/cli-secrets.test.ts. Needs `npx tsc -p tsconfig.json` first.
 
 import { useEmulator } from "./support/emulator";
-import { Engine, declareResource, withUnknowns, useProviderHost, type DeclaredResource } from "../harness/engine";
+import { Engine, declareResource, withUnknowns, type DeclaredResource } from "../harness/engine";
+import { useProviderHost } from "./support/providerHost";
 import { AdminConsent, type AdminConsentArgs } from "../providers/adminConsent";
-import { registerMultiTenantApp, servicePrincipals } from "./admin-consent-support";
+import { registerMultiTenantApp, servicePrincipals } from "./support/consentDirectory";
 
 const emulator = useEmulator();
 const providerHost = useProviderHost(emulator);

@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import forge from "node-forge";
 import { EXCHANGE_APPLICATION_PERMISSIONS, GRAPH_APPLICATION_PERMISSIONS } from "../providers/tenant/permissions";
-import { APP_CLIENT_ID, INITIAL_DOMAIN, TENANT_ID, runBootstrap } from "./bootstrap-mocks";
+import { APP_CLIENT_ID, INITIAL_DOMAIN, TENANT_ID, runBootstrap } from "./support/bootstrapProgramMocks";
 
 const PASSPHRASE = "pfx-passphrase-value";
 const NOT_BEFORE = new Date("2024-01-01T00:00:00Z");

@@ -1,7 +1,7 @@
 // The bootstrap program under mocks with a bad stack file: it stops before declaring anything, with every
 // problem by its key and the fix, and without echoing the secret. One program run per file.
 
-import { runBootstrap } from "./bootstrap-mocks";
+import { runBootstrap } from "./support/bootstrapProgramMocks";
 
 test("a bad stack file is refused by key before any resource or lookup, without echoing the secret", async () => {
   const run = await runBootstrap({

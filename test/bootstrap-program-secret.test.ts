@@ -21,7 +21,8 @@ import {
   SP_OBJECT_ID,
   TENANT_ID,
   runBootstrap,
-} from "./bootstrap-mocks";
+} from "./support/bootstrapProgramMocks";
+import { expectNoSecrets } from "./support/secrets";
 
 const APP = "azuread:index/application:Application";
 const SP = "azuread:index/servicePrincipal:ServicePrincipal";
@@ -161,7 +162,7 @@ describe("bootstrap program, client secret", () => {
       "pulumi stack output --cwd stacks/bootstrap --stack fabrikam-operator --show-secrets clientSecret | tr -d '\\n' | " +
         "pulumi config set --stack contoso-fabrikam --secret xtmm:targetClientSecret",
     ]);
-    expect(commands.join("\n")).not.toContain(GENERATED_SECRET);
+    expectNoSecrets(commands.join("\n"), [GENERATED_SECRET], "the printed commands");
   });
 
   test("everything is parented under the one OperatorIdentity component", () => {

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { useEmulator } from "./support/emulator";
+import { useEmulator, tenantOf } from "./support/emulator";
 import {
   CliStack,
   changesOf,
@@ -23,7 +23,7 @@ import {
 } from "../harness/pulumiCli";
 import { writesSince } from "./engineers-day.test";
 import { BINNED_APP, afterDestroy, snapshot, type Snapshot } from "./support/tenantSnapshot";
-import { findTenant, type Rec, type TenantState } from "../emulator/model";
+import { type Rec, type TenantState } from "../emulator/model";
 
 jest.setTimeout(600_000);
 
@@ -39,23 +39,21 @@ const REPORTS = fs.mkdtempSync(path.join(os.tmpdir(), "xtmm-cli-day-reports-"));
 let stack: CliStack;
 let before: Snapshot;
 
-const tenant = (role: "source" | "target"): TenantState =>
-  findTenant(emulator().state, emulator().tenants[role].tenantId)!;
 const recipients = (t: TenantState) => [...t.exchange.recipients.values()].map((s) => s.obj);
 const byAddress = (t: TenantState, address: string) =>
   recipients(t).find((o) => String(o.PrimarySmtpAddress).toLowerCase() === address);
 const resource = resourceNamed;
 const appId = async () => String((resource(await stack.export(), "migration-app")!.outputs as Rec).appId);
 const sourceSp = (id: string) =>
-  [...tenant("source").directory.servicePrincipals.values()].find((s) => s.obj.appId === id)!.obj;
+  [...tenantOf(emulator(), "source").directory.servicePrincipals.values()].find((s) => s.obj.appId === id)!.obj;
 const assignmentsOf = (principalId: unknown) =>
-  [...tenant("source").directory.appRoleAssignments.entries()]
+  [...tenantOf(emulator(), "source").directory.appRoleAssignments.entries()]
     .filter(([, a]) => a.obj.principalId === principalId)
     .map(([k]) => k);
-const targetRelationship = () => [...tenant("target").exchange.organizationRelationships.values()][0].obj;
+const targetRelationship = () => [...tenantOf(emulator(), "target").exchange.organizationRelationships.values()][0].obj;
 const x500s = (o: Rec | undefined) =>
   ((o?.EmailAddresses as string[] | undefined) ?? []).filter((a) => /^x500:/i.test(a));
-const batch = () => [...tenant("target").exchange.migrationBatches.values()].map((s) => s.obj);
+const batch = () => [...tenantOf(emulator(), "target").exchange.migrationBatches.values()].map((s) => s.obj);
 /** Exchange writes since `mark` in one tenant (its id or domain is in the admin API's path). */
 const exchangeWritesIn = (role: "source" | "target", mark: number) => {
   const { tenantId, domain } = emulator().tenants[role];
@@ -121,14 +119,14 @@ describe("the engineer's day through the real Pulumi CLI", () => {
   test("up from nothing stages the wave and creates its batch, not started", async () => {
     await stack.up();
     for (const u of USERS) {
-      const mu = byAddress(tenant("target"), u.replace("fabrikam", "contoso"));
+      const mu = byAddress(tenantOf(emulator(), "target"), u.replace("fabrikam", "contoso"));
       expect([u, mu?.RecipientTypeDetails, mu?.ExchangeGuid]).toEqual([
         u,
         "MailUser",
-        byAddress(tenant("source"), u)!.ExchangeGuid,
+        byAddress(tenantOf(emulator(), "source"), u)!.ExchangeGuid,
       ]);
     }
-    expect(x500s(byAddress(tenant("target"), "alexw@contoso.com"))).toHaveLength(2);
+    expect(x500s(byAddress(tenantOf(emulator(), "target"), "alexw@contoso.com"))).toHaveLength(2);
     expect(batch().map((b) => [b.Identity ?? b.Name, b.Status])).toEqual([["wave-1", "Stopped"]]);
   });
 
@@ -154,11 +152,11 @@ describe("the engineer's day through the real Pulumi CLI", () => {
   test("drift made by hand: preview --refresh --diff, and refresh then preview --diff, name each drifted attribute, writing nothing", async () => {
     const sp = sourceSp(await appId());
     expect(assignmentsOf(sp.id)).toHaveLength(1);
-    for (const k of assignmentsOf(sp.id)) tenant("source").directory.appRoleAssignments.delete(k);
+    for (const k of assignmentsOf(sp.id)) tenantOf(emulator(), "source").directory.appRoleAssignments.delete(k);
     expect(targetRelationship().MailboxMoveCapability).toBe("Inbound");
     // The wrong direction set on the target side: the up adds Inbound back (and leaves a flag it did not set).
     targetRelationship().MailboxMoveCapability = "RemoteInbound";
-    const alex = byAddress(tenant("target"), "alexw@contoso.com")!;
+    const alex = byAddress(tenantOf(emulator(), "target"), "alexw@contoso.com")!;
     const [removedX500, keptX500] = x500s(alex);
     alex.EmailAddresses = (alex.EmailAddresses as string[]).filter((a) => a !== removedX500);
 
@@ -215,7 +213,9 @@ describe("the engineer's day through the real Pulumi CLI", () => {
       "Inbound",
       "RemoteInbound",
     ]);
-    expect(x500s(byAddress(tenant("target"), "alexw@contoso.com")).sort()).toEqual([removedX500, keptX500].sort());
+    expect(x500s(byAddress(tenantOf(emulator(), "target"), "alexw@contoso.com")).sort()).toEqual(
+      [removedX500, keptX500].sort(),
+    );
   });
 
   test("then the stack is quiet: up and refresh with --expect-no-changes pass, write nothing, and leave the inputs as they were", async () => {
@@ -253,10 +253,10 @@ describe("the engineer's day through the real Pulumi CLI", () => {
     ]);
     expect(writesSince(emulator(), mark)).toEqual([]);
     await stack.up();
-    const megan = byAddress(tenant("target"), "meganb@contoso.com");
+    const megan = byAddress(tenantOf(emulator(), "target"), "meganb@contoso.com");
     expect([megan?.RecipientTypeDetails, megan?.ExchangeGuid]).toEqual([
       "MailUser",
-      byAddress(tenant("source"), ADDED)!.ExchangeGuid,
+      byAddress(tenantOf(emulator(), "source"), ADDED)!.ExchangeGuid,
     ]);
     expect(writesSince(emulator(), mark).filter((w) => w === "New-MailUser")).toHaveLength(1);
   });
@@ -285,7 +285,7 @@ describe("the engineer's day through the real Pulumi CLI", () => {
       "Remove-MigrationBatch",
     ]);
     expect(exchangeWritesIn("source", mark)).toEqual(["Remove-DistributionGroupMember"]);
-    expect(byAddress(tenant("target"), "meganb@contoso.com")).toBeUndefined();
+    expect(byAddress(tenantOf(emulator(), "target"), "meganb@contoso.com")).toBeUndefined();
     const sourceAfter = snapshot(emulator()).source;
     // Only the scoping group's membership changes in the source: every mailbox is as it was.
     expect(sourceAfter.directory).toEqual(sourceBefore.directory);

@@ -16,7 +16,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { startEmulator, type Emulator } from "../emulator";
 import type { RequestRecord } from "../emulator/server";
-import { formatViolations } from "./support/emulator";
+import { formatViolations, tenantOf } from "./support/emulator";
 import {
   CliStack,
   emulatorConfig,
@@ -35,7 +35,6 @@ import {
   orphans,
   requestSeen,
   sourceMailboxes,
-  targetOf,
   tenantKeys,
   writesSince,
   type TenantKeys,
@@ -96,7 +95,7 @@ function inRun(name: string, body: (run: Run) => Promise<void>): () => Promise<v
       let stack: CliStack | undefined;
       try {
         // The seeded target has 10 migration licences; the wave needs one per staged user to be ready for its batch.
-        for (const sku of targetOf(e).directory.subscribedSkus)
+        for (const sku of tenantOf(e, "target").directory.subscribedSkus)
           if (sku.skuPartNumber === "Cross_tenant_user_data_migration")
             (sku.prepaidUnits as { enabled: number }).enabled = 1000;
         const { config, secrets } = emulatorConfig(e);
@@ -240,11 +239,11 @@ async function expectConverged(run: Run): Promise<void> {
   }).toEqual({ apps: 1, servicePrincipals: [1, 1], consents: [1, 1], relationships: [1, 1], endpoints: 1, batches: 1 });
   // One secret, the recorded one: nothing an interrupted run added is left on the app.
   const app = resource(state, "migration-app")!.outputs as { applicationObjectId: string; secretKeyId: string };
-  const onApp = targetOf(e).directory.applications.get(app.applicationObjectId)!.obj.passwordCredentials as {
+  const onApp = tenantOf(e, "target").directory.applications.get(app.applicationObjectId)!.obj.passwordCredentials as {
     keyId: string;
   }[];
   expect(onApp.map((p) => p.keyId)).toEqual([app.secretKeyId]);
-  expect([...(targetOf(e).directory.secretValues.get(app.applicationObjectId)?.keys() ?? [])]).toEqual([
+  expect([...(tenantOf(e, "target").directory.secretValues.get(app.applicationObjectId)?.keys() ?? [])]).toEqual([
     app.secretKeyId,
   ]);
   // One MailUser per staged user, stamped with its source's ExchangeGuid and recorded under that Guid; none for the held one.
@@ -267,7 +266,7 @@ async function expectConverged(run: Run): Promise<void> {
   expect(sourceMailboxes(e)).toEqual(run.mailboxes);
   // The CLI never printed a secret: the app's, or the operator identities'.
   const secrets = [
-    ...(targetOf(e).directory.secretValues.get(app.applicationObjectId)?.values() ?? []),
+    ...(tenantOf(e, "target").directory.secretValues.get(app.applicationObjectId)?.values() ?? []),
     e.tenants.source.clientSecret,
     e.tenants.target.clientSecret,
   ];
@@ -337,7 +336,7 @@ describe("an interrupted pulumi up converges on the next run (real CLI, emulator
       const { pending, state } = await interruptedUp(run, cmdlet("New-MigrationEndpoint"), "New-MigrationEndpoint");
       expect(pending).toContain("creating migration-endpoint");
       expect(resource(state, "migration-endpoint")).toBeUndefined();
-      expect(targetOf(run.e).exchange.migrationEndpoints.size).toBe(1);
+      expect(tenantOf(run.e, "target").exchange.migrationEndpoints.size).toBe(1);
       const up = await recover(run);
       expect(text(up)).not.toContain("pending operations");
       await expectConverged(run);

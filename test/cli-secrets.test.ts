@@ -12,7 +12,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { useEmulator } from "./support/emulator";
+import { useEmulator, tenantOf } from "./support/emulator";
 import {
   CliStack,
   changesOf,
@@ -26,9 +26,10 @@ import {
   type StackExport,
 } from "../harness/pulumiCli";
 import { writesSince } from "./engineers-day.test";
-import { findTenant, type Rec, type TenantState } from "../emulator/model";
+import type { Rec } from "../emulator/model";
 import { SECRET as ENDPOINT_CREDENTIAL } from "../emulator/exchange/cmdlets/endpoints";
-import { signIn } from "./migration-app-support";
+import { signIn } from "./support/migrationAppDirectory";
+import { expectNoSecrets } from "./support/secrets";
 
 jest.setTimeout(600_000);
 
@@ -40,7 +41,6 @@ let stack: CliStack;
 /** Every secret value this file has seen: none may appear in plain text anywhere the CLI writes or prints. */
 const secrets = new Map<string, string>();
 
-const target = (): TenantState => findTenant(emulator().state, emulator().tenants.target.tenantId)!;
 const resource = resourceNamed;
 const appOutputs = async () =>
   resource(await stack.export(), "migration-app")!.outputs as Rec & {
@@ -48,9 +48,11 @@ const appOutputs = async () =>
     appId: string;
     secretKeyId: string;
   };
-const application = (objectId: string) => target().directory.applications.get(objectId)!.obj;
-const secretValuesOf = (objectId: string) => [...(target().directory.secretValues.get(objectId)?.entries() ?? [])];
-const endpoint = () => [...target().exchange.migrationEndpoints.values()].map((s) => s.obj);
+const application = (objectId: string) => tenantOf(emulator(), "target").directory.applications.get(objectId)!.obj;
+const secretValuesOf = (objectId: string) => [
+  ...(tenantOf(emulator(), "target").directory.secretValues.get(objectId)?.entries() ?? []),
+];
+const endpoint = () => [...tenantOf(emulator(), "target").exchange.migrationEndpoints.values()].map((s) => s.obj);
 const output = (r: { stdout: string; stderr: string }) => `${r.stdout}\n${r.stderr}`;
 
 /** Remembers the app's current client secrets (from the emulator) and the MailUsers' passwords (decrypted from the state). */
@@ -89,10 +91,7 @@ async function places(): Promise<{ where: string; text: string }[]> {
 }
 
 async function expectNoPlainSecrets(): Promise<void> {
-  const found: string[] = [];
-  for (const { where, text } of await places())
-    for (const [what, value] of secrets) if (text.includes(value)) found.push(`${what} in ${where}`);
-  expect(found).toEqual([]);
+  expectNoSecrets(await places(), secrets);
 }
 
 beforeAll(async () => {

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { useEmulator } from "./support/emulator";
+import { useEmulator, tenantOf } from "./support/emulator";
 import {
   CliStack,
   emulatorConfig,
@@ -22,9 +22,10 @@ import {
 } from "../harness/pulumiCli";
 import { writesSince } from "./engineers-day.test";
 import { BINNED_APP, afterDestroy, snapshot, type Snapshot } from "./support/tenantSnapshot";
-import { findTenant, type Rec, type TenantState } from "../emulator/model";
+import { type Rec, type TenantState } from "../emulator/model";
 import { SECRET as ENDPOINT_CREDENTIAL } from "../emulator/exchange/cmdlets/endpoints";
 import { PAIR_RESOURCES, waveResources } from "./support/pairResources";
+import { expectNoSecrets } from "./support/secrets";
 
 jest.setTimeout(600_000);
 
@@ -83,8 +84,6 @@ function own(role: "source" | "target") {
   };
 }
 
-const tenant = (role: "source" | "target"): TenantState =>
-  findTenant(emulator().state, emulator().tenants[role].tenantId)!;
 const customNames = (s: StackExport) =>
   (s.deployment.resources ?? [])
     .filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"))
@@ -231,7 +230,7 @@ describe("split administration through the real Pulumi CLI, on one file backend"
       [...STAGED.map((a) => `${a}@fabrikam.com ready`), "diegos@fabrikam.com blocked"].sort(),
     );
     // In the source tenant: the app's service principal with Mailbox.Migration, the scope, the relationship.
-    const src = tenant("source");
+    const src = tenantOf(emulator(), "source");
     const sp = [...src.directory.servicePrincipals.values()].map((x) => x.obj).find((x) => x.appId === published.appId);
     expect(sp).toBeDefined();
     expect([...src.directory.appRoleAssignments.values()].filter((a) => a.obj.principalId === sp!.id)).toHaveLength(1);
@@ -261,7 +260,7 @@ describe("split administration through the real Pulumi CLI, on one file backend"
     const fromSource = await partnerOf(source);
     expect(resource(state, "migration-endpoint")!.inputs).toMatchObject({ consentedAt: fromSource.consentedAt });
     // The endpoint holds the app's one secret; the MailUsers carry the source mailboxes' ExchangeGuids.
-    const tgt = tenant("target");
+    const tgt = tenantOf(emulator(), "target");
     const app = resource(state, "migration-app")!.outputs as Rec;
     const values = [...(tgt.directory.secretValues.get(String(app.applicationObjectId))?.values() ?? [])];
     expect(values).toHaveLength(1);
@@ -273,7 +272,7 @@ describe("split administration through the real Pulumi CLI, on one file backend"
       expect([a, mu?.RecipientTypeDetails, mu?.ExchangeGuid]).toEqual([
         a,
         "MailUser",
-        byAddress(tenant("source"), `${a}@fabrikam.com`)!.ExchangeGuid,
+        byAddress(tenantOf(emulator(), "source"), `${a}@fabrikam.com`)!.ExchangeGuid,
       ]);
     }
     expect(byAddress(tgt, "diegos@contoso.com")).toBeUndefined();
@@ -296,7 +295,7 @@ describe("split administration through the real Pulumi CLI, on one file backend"
     const srcPlain = JSON.stringify(JSON.parse((await source.ok(["stack", "export", "--show-secrets"])).stdout));
     const app = resource(await target.export(), "migration-app")!.outputs as Rec;
     const appSecrets = [
-      ...(tenant("target").directory.secretValues.get(String(app.applicationObjectId))?.values() ?? []),
+      ...(tenantOf(emulator(), "target").directory.secretValues.get(String(app.applicationObjectId))?.values() ?? []),
     ];
     const passwords = (JSON.parse(tgtPlain) as StackExport).deployment
       .resources!.map((r) => (nameOf(r.urn).startsWith("mailuser/") ? revealed(r.outputs?.password) : undefined))
@@ -308,7 +307,7 @@ describe("split administration through the real Pulumi CLI, on one file backend"
     expect(tgtPlain).toContain(operator.target);
     expect(srcPlain).toContain(operator.source);
     // ...and not on the other side, in any form.
-    for (const secret of [operator.target, ...appSecrets, ...passwords]) expect(srcPlain).not.toContain(secret);
+    expectNoSecrets(srcPlain, [operator.target, ...appSecrets, ...passwords], "the source state");
     expect(tgtPlain).not.toContain(operator.source);
     // What each StackReference read is plain (no secret output crossed), and it is the partner's outputs.
     for (const [stack, partner] of [

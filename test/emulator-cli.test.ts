@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Agent, fetch } from "undici";
 import { parseArgs, UsageError } from "../emulator/cli";
+import { expectNoSecrets } from "./support/secrets";
 
 const ROOT = resolve(__dirname, "..");
 const CLI = join(ROOT, "dist/emulator/cli.js");
@@ -79,7 +80,7 @@ describe("emulator CLI", () => {
       expect(s.tenants.source).toMatchObject({ domain: "fabrikam.onmicrosoft.com" });
       expect(s.tenants.target).toMatchObject({ domain: "contoso.onmicrosoft.com" });
       for (const k of ["tenantId", "clientId", "clientSecret"]) expect(typeof s.tenants.source[k]).toBe("string");
-      expect(r.stderr()).not.toContain(s.tenants.source.clientSecret);
+      expectNoSecrets(r.stderr(), [s.tenants.source.clientSecret], "the emulator CLI's stderr");
       const agent = new Agent({ connect: { ca: readFileSync(s.caFile, "utf8") } });
       try {
         const res = await fetch(`${s.endpoints.login}/${s.tenants.target.tenantId}/oauth2/v2.0/token`, {

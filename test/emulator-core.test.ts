@@ -15,7 +15,7 @@ import {
 } from "../emulator/faults";
 import { NO_FAULTS } from "../emulator/options";
 import { startEmulator } from "../emulator";
-import { assertNoViolations, trustedFetch, useEmulator } from "./support/emulator";
+import { assertNoViolations, trustedFetch, useEmulator, tenantOf } from "./support/emulator";
 
 describe("fault spec parsing", () => {
   it.each([
@@ -249,7 +249,7 @@ describe("the running emulator", () => {
 
   it("loses the response of a write after applying it", async () => {
     const e = emu();
-    const tenant = e.state.tenants.get(e.tenants.source.tenantId)!;
+    const tenant = tenantOf(e, "source");
     const before = tenant.directory.deviceCodes.size;
     e.inject({ surface: "login", method: "POST", path: "/oauth2/v2\\.0/devicecode$", fault: "lost" });
     const url = `${e.url}/${e.tenants.source.tenantId}/oauth2/v2.0/devicecode`;

@@ -5,10 +5,10 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { useEmulator } from "./support/emulator";
+import { useEmulator, tenantOf } from "./support/emulator";
 import { consentInSource, registerMigrationApp } from "../emulator/exchange/fixtures";
-import type { TenantState } from "../emulator/model";
 import { FAKE_PWSH } from "../emulator/fakePwsh";
+import { expectNoSecrets } from "./support/secrets";
 
 const emu = useEmulator({ mailboxes: 50 });
 const script = join(mkdtempSync(join(tmpdir(), "xtmm-pwsh-")), "invoke-cmdlet.ps1");
@@ -56,10 +56,6 @@ async function invoke(
   };
 }
 
-function tenant(role: "source" | "target"): TenantState {
-  return emu().state.tenants.get(emu().tenants[role].tenantId)!;
-}
-
 interface PwshRun {
   code: number | null;
   stdout: string;
@@ -90,7 +86,7 @@ async function request(cmdlet: string, parameters: object, credentialParameters:
     parameters,
     credentialParameters,
     accessToken: await token("target"),
-    organization: tenant("target").initialDomain,
+    organization: tenantOf(emu(), "target").initialDomain,
     environment: { name: "custom", exchangeBase: emu().endpoints.exchange },
   });
 }
@@ -114,7 +110,7 @@ test("an unknown cmdlet over HTTPS: 403 with NUL bytes, recorded as a violation"
 
 test("PSCredential: 500 over REST, accepted through the fake pwsh once consent is in place", async () => {
   expect((await invoke("target", "Enable-OrganizationCustomization", {})).status).toBe(200);
-  const app = registerMigrationApp(tenant("target"), Date.now());
+  const app = registerMigrationApp(tenantOf(emu(), "target"), Date.now());
   const params = {
     Name: "FromFabrikam",
     ExchangeRemoteMove: true,
@@ -138,7 +134,7 @@ test("PSCredential: 500 over REST, accepted through the fake pwsh once consent i
   expect(deniedLine.error.message).toContain("AADSTS700016");
   expect(deniedLine.error.type).toBe("Microsoft.Exchange.Migration.MigrationServerConnectionFailedException");
 
-  consentInSource(tenant("source"), app.appId, Date.now() - 1000);
+  consentInSource(tenantOf(emu(), "source"), app.appId, Date.now() - 1000);
   const ok = await pwsh(
     ARGS(),
     await request("New-MigrationEndpoint", params, { Credentials: { userName: app.appId, password: app.secret } }),
@@ -154,7 +150,7 @@ test("PSCredential: 500 over REST, accepted through the fake pwsh once consent i
   });
   expect(Object.keys(line.value[0]).some((k) => k.includes("@"))).toBe(false);
   for (const run of [denied, ok]) {
-    expect(run.stdout + run.stderr).not.toContain(app.secret);
+    expectNoSecrets(run.stdout + run.stderr, [app.secret], "the pwsh output");
   }
   const got = await pwsh(ARGS(), await request("Get-MigrationEndpoint", { Identity: "FromFabrikam" }));
   expect(JSON.parse(got.stdout).value[0].RemoteTenant).toBe(emu().tenants.source.tenantId);

@@ -9,7 +9,7 @@ import {
   type AuthError,
   type Configuration,
 } from "@azure/msal-node";
-import { msalNetworkClient, useEmulator } from "./support/emulator";
+import { msalNetworkClient, useEmulator, tenantOf } from "./support/emulator";
 import {
   EXCHANGE_ADMIN_ROLE,
   EXCHANGE_APPLICATION_PERMISSIONS,
@@ -61,7 +61,7 @@ function selfSignedCertificate(): { pem: string; keyPem: string; der: Buffer } {
 describe("login surface with the real MSAL", () => {
   const emu = useEmulator();
   const operatorApp = (e: Emulator, role: "source" | "target"): Rec => {
-    const t = e.state.tenants.get(e.tenants[role].tenantId)!;
+    const t = tenantOf(e, role);
     return [...t.directory.applications.values()].find((a) => a.obj.appId === e.tenants[role].clientId)!.obj;
   };
   const token = (e: Emulator, tenant: string, form: Record<string, string>) =>

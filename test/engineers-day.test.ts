@@ -11,8 +11,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { useEmulator } from "./support/emulator";
-import { Engine, useProviderHost } from "../harness/engine";
+import { useEmulator, tenantOf } from "./support/emulator";
+import { Engine } from "../harness/engine";
+import { useProviderHost } from "./support/providerHost";
 import { ProgramRunner, type RunResult, type Step } from "./support/programRunner";
 import { UNKNOWN } from "../harness/providerHost";
 import { binnedApp, dropBinnedApp, snapshot, type Snapshot } from "./support/tenantSnapshot";
@@ -21,12 +22,13 @@ import { planUsers } from "../providers/staging/plan";
 import { createTenantClient } from "../providers/tenant";
 import { emulatorTenantSettings } from "./support/emulator";
 import { licenseForMigration } from "../emulator/exchange/fixtures";
-import { findTenant, type Rec, type TenantState } from "../emulator/model";
+import { type Rec, type TenantState } from "../emulator/model";
 import type { Emulator } from "../emulator";
 import { NO_FAULTS, type FaultSpec } from "../emulator/options";
 import { DEFAULT_EXCHANGE_KNOBS } from "../emulator/exchange/knobs";
 import { FAKE_PWSH } from "../emulator/fakePwsh";
 import { PAIR_RESOURCES } from "./support/pairResources";
+import { expectNoSecrets } from "./support/secrets";
 
 export interface DayOptions {
   /** The emulator's fault knobs for the whole day; exact request accounting is only asserted without them. */
@@ -84,7 +86,6 @@ export function describeEngineersDay(title: string, opts: DayOptions = {}): void
           runner.engine.urn({ type: "pulumi-nodejs:dynamic/xtmm:MigrationApp", name: "migration-app" }),
         )?.outputs.appId,
       );
-    const tenant = (role: "source" | "target") => findTenant(emulator().state, emulator().tenants[role].tenantId)!;
     const reports = fs.mkdtempSync(path.join(os.tmpdir(), "xtmm-day-"));
     afterAll(() => fs.rmSync(reports, { recursive: true, force: true }));
 
@@ -203,21 +204,21 @@ export function describeEngineersDay(title: string, opts: DayOptions = {}): void
       expect(readiness.licences).toMatchObject({ needed: 3 });
       expect(fs.readFileSync(String(readiness.report), "utf8")).toMatch(/^# Readiness of wave wave-1/);
       expect(String(up.outputs.consentUrl)).toMatch(/adminconsent\?client_id=/);
-      expect(tenant("target").exchange.organizationConfig.IsDehydrated).toBe(false);
-      expect(membersOf(tenant("source"), "migration-to-contoso")).toEqual(FIRST_WAVE);
+      expect(tenantOf(emulator(), "target").exchange.organizationConfig.IsDehydrated).toBe(false);
+      expect(membersOf(tenantOf(emulator(), "source"), "migration-to-contoso")).toEqual(FIRST_WAVE);
       // The app's client secret exists now; it must never reach a log, an error or a plain output.
-      appSecrets = [...tenant("target").directory.secretValues.values()]
+      appSecrets = [...tenantOf(emulator(), "target").directory.secretValues.values()]
         .flatMap((m) => [...m.values()])
         .filter((v) => v !== emulator().tenants.target.clientSecret);
       expect(appSecrets).toHaveLength(1);
-      for (const secret of appSecrets) expect(JSON.stringify(up.outputs)).not.toContain(secret);
+      expectNoSecrets(JSON.stringify(up.outputs), appSecrets, "the outputs");
       // The app's secret reaches the endpoint as a secret (so the engine would encrypt it in the endpoint's state).
       expect(up.steps.find((st) => short(st) === "migration-endpoint")?.secretInputs).toEqual(["clientSecret"]);
       expect(up.secretOutputs).toEqual([]);
-      const adele = recipient(tenant("target"), "adelev@contoso.com");
+      const adele = recipient(tenantOf(emulator(), "target"), "adelev@contoso.com");
       expect(adele).toMatchObject({
         RecipientTypeDetails: "MailUser",
-        ExchangeGuid: recipient(tenant("source"), "adelev@fabrikam.com").ExchangeGuid,
+        ExchangeGuid: recipient(tenantOf(emulator(), "source"), "adelev@fabrikam.com").ExchangeGuid,
       });
     });
 
@@ -235,13 +236,13 @@ export function describeEngineersDay(title: string, opts: DayOptions = {}): void
       appId = appIdInState();
       // The source administrator removes the app's permission; someone disables the target relationship;
       // someone edits a staged MailUser's addresses.
-      const src = tenant("source");
+      const src = tenantOf(emulator(), "source");
       const sp = [...src.directory.servicePrincipals.values()].find((s) => s.obj.appId === appId)!;
       for (const [k, a] of src.directory.appRoleAssignments)
         if (a.obj.principalId === sp.obj.id) src.directory.appRoleAssignments.delete(k);
-      const rel = [...tenant("target").exchange.organizationRelationships.values()][0].obj;
+      const rel = [...tenantOf(emulator(), "target").exchange.organizationRelationships.values()][0].obj;
       rel.Enabled = false;
-      const adele = recipient(tenant("target"), "adelev@contoso.com");
+      const adele = recipient(tenantOf(emulator(), "target"), "adelev@contoso.com");
       const x500s = (adele.EmailAddresses as string[]).filter((a) => /^x500:/i.test(a));
       adele.EmailAddresses = (adele.EmailAddresses as string[]).filter((a) => a !== x500s[0]);
 
@@ -277,7 +278,9 @@ export function describeEngineersDay(title: string, opts: DayOptions = {}): void
           "Set-OrganizationRelationship",
         ]);
       expect(rel.Enabled).toBe(true);
-      expect(recipient(tenant("target"), "adelev@contoso.com").EmailAddresses).toEqual(expect.arrayContaining(x500s));
+      expect(recipient(tenantOf(emulator(), "target"), "adelev@contoso.com").EmailAddresses).toEqual(
+        expect.arrayContaining(x500s),
+      );
       expect([...src.directory.appRoleAssignments.values()].some((a) => a.obj.principalId === sp.obj.id)).toBe(true);
       expect(
         [...(await runner.refresh())]
@@ -310,18 +313,18 @@ export function describeEngineersDay(title: string, opts: DayOptions = {}): void
         ]);
       expect(waveState(up)).toMatchObject({ "isaiahl@fabrikam.com": "staged", "diegos@fabrikam.com": "held" });
       // A source on litigation hold may not move: not in the scope, no MailUser.
-      expect(membersOf(tenant("source"), "migration-to-contoso")).toEqual(
+      expect(membersOf(tenantOf(emulator(), "source"), "migration-to-contoso")).toEqual(
         [...FIRST_WAVE, "isaiahl@fabrikam.com"].sort(),
       );
-      expect(recipientOrUndefined(tenant("target"), "diegos@contoso.com")).toBeUndefined();
-      const isaiah = recipient(tenant("target"), "isaiahl@contoso.com");
+      expect(recipientOrUndefined(tenantOf(emulator(), "target"), "diegos@contoso.com")).toBeUndefined();
+      const isaiah = recipient(tenantOf(emulator(), "target"), "isaiahl@contoso.com");
       expect((isaiah.EmailAddresses as string[]).filter((a) => /^x500:/i.test(a))).toHaveLength(3);
     });
 
     test("a migrated user changes nothing: the next up is a no-op, the wave reports it migrated", async () => {
       await migrate(emulator(), "meganb@contoso.com", String((await runner.up(program)).outputs.endpointName));
-      migrated.add(String(recipient(tenant("target"), "meganb@contoso.com").ExchangeGuid));
-      expect(recipient(tenant("target"), "meganb@contoso.com").RecipientTypeDetails).toBe("UserMailbox");
+      migrated.add(String(recipient(tenantOf(emulator(), "target"), "meganb@contoso.com").ExchangeGuid));
+      expect(recipient(tenantOf(emulator(), "target"), "meganb@contoso.com").RecipientTypeDetails).toBe("UserMailbox");
       const mark = emulator().requests.length;
       // Only the pre-flight notices (the user is moved now); no tenant is written.
       expect(changed(await runner.up(program))).toEqual(["update readiness/wave-1"]);
@@ -351,8 +354,8 @@ export function describeEngineersDay(title: string, opts: DayOptions = {}): void
         "update scoping-group",
         "update source-mailboxes/wave-1",
       ]);
-      expect(recipientOrUndefined(tenant("target"), "alexw@contoso.com")).toBeUndefined();
-      expect(membersOf(tenant("source"), "migration-to-contoso")).not.toContain("alexw@fabrikam.com");
+      expect(recipientOrUndefined(tenantOf(emulator(), "target"), "alexw@contoso.com")).toBeUndefined();
+      expect(membersOf(tenantOf(emulator(), "source"), "migration-to-contoso")).not.toContain("alexw@fabrikam.com");
     });
 
     test("destroy runs backwards and leaves both tenants as they were, apart from the migrated mailbox", async () => {
@@ -371,11 +374,11 @@ export function describeEngineersDay(title: string, opts: DayOptions = {}): void
         expect([first, then, finishedBefore(runner.log.slice(log), first, then)]).toEqual([first, then, true]);
       }
       // The moved user's mailbox holds mail now: left in place, with a warning naming it.
-      expect(recipient(tenant("target"), "meganb@contoso.com").RecipientTypeDetails).toBe("UserMailbox");
+      expect(recipient(tenantOf(emulator(), "target"), "meganb@contoso.com").RecipientTypeDetails).toBe("UserMailbox");
       await providerHost().waitForOutput(
         "MailUser meganb@contoso.com has moved ('meganb' is a UserMailbox holding the user's mail): left in place, not deleted.",
       );
-      for (const secret of appSecrets) expect(providerHost().output()).not.toContain(secret);
+      expectNoSecrets(providerHost().output(), appSecrets, "the provider host's console");
       const after = snapshot(emulator(), migrated);
       const was = snapshot(emulator(), migrated, before);
       // Entra keeps a deleted application and service principal in its recycle bin for 30 days, then purges
@@ -434,7 +437,7 @@ async function migrate(e: Emulator, targetAddress: string, endpoint: string): Pr
 }
 
 async function moveOne(e: Emulator, targetAddress: string, endpoint: string): Promise<void> {
-  const target = findTenant(e.state, e.tenants.target.tenantId)!;
+  const target = tenantOf(e, "target");
   licenseForMigration(target, String(recipient(target, targetAddress).ExternalDirectoryObjectId));
   const exo = createTenantClient(emulatorTenantSettings(e, "target"), {
     exchange: { baseDelayMs: 5, maxDelayMs: 50 },

@@ -6,13 +6,14 @@
 // a user dropped from the list loses only our licence; destroy takes back only ours.
 // Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
-import { emulatorTenantSettings, useEmulator } from "./support/emulator";
-import { CheckFailedError, Engine, declareResource, useProviderHost, type DeclaredResource } from "../harness/engine";
+import { emulatorTenantSettings, useEmulator, tenantOf } from "./support/emulator";
+import { CheckFailedError, Engine, declareResource, type DeclaredResource } from "../harness/engine";
+import { useProviderHost } from "./support/providerHost";
 import { createTenantClient } from "../providers/tenant";
 import { LicenceAssignment, licenceAssignmentImpl, type LicenceAssignmentArgs } from "../providers/licenceAssignment";
 import { configureRuntime } from "../providers/context";
 import { emulatorStackConfig } from "../emulator/stackConfig";
-import { declareMailUser, mailUserArgs, targetTenant, theObject } from "./mail-user-support";
+import { declareMailUser, mailUserArgs, theObject } from "./support/mailUsers";
 import { licenseForMigration } from "../emulator/exchange/fixtures";
 import type { Rec } from "../emulator/model";
 
@@ -35,11 +36,11 @@ const writes = (since: number) =>
     )
     .map((r) => (r.surface === "graph" ? `${r.method} ${r.path.replace(/[0-9a-f-]{36}/g, "{id}")}` : String(r.cmdlet)));
 const userOf = (alias: string): Rec =>
-  targetTenant(emulator()).directory.users.get(
+  tenantOf(emulator(), "target").directory.users.get(
     String(theObject(emulator(), `${alias}@contoso.com`).ExternalDirectoryObjectId),
   )!.obj;
 const licensed = (alias: string) => ((userOf(alias).assignedLicenses as Rec[]) ?? []).some((l) => l.skuId === SKU);
-const t2tSku = () => targetTenant(emulator()).directory.subscribedSkus.find((s) => s.skuId === SKU)!;
+const t2tSku = () => tenantOf(emulator(), "target").directory.subscribedSkus.find((s) => s.skuId === SKU)!;
 const declare = (args: Partial<LicenceAssignmentArgs>): Promise<DeclaredResource> =>
   declareResource(
     () =>
@@ -121,7 +122,7 @@ test("a MailUser whose ExchangeGuid is not stamped is refused by name, and nothi
 });
 
 test("stamped MailUsers are licensed; one licensed by someone else is left alone; Exchange shows the licence", async () => {
-  licenseForMigration(targetTenant(emulator()), String(userOf("meganb").id));
+  licenseForMigration(tenantOf(emulator(), "target"), String(userOf("meganb").id));
   const users = STAGED.slice(0, 3).map((a) => `${a}@contoso.com`);
   const r = await declare({ users });
   const before = mark();

@@ -4,11 +4,12 @@
 // case ends with each user staged exactly once.
 
 import { emulatorTenantSettings, useEmulator } from "./support/emulator";
-import { Engine, useProviderHost, type DeclaredResource } from "../harness/engine";
+import { Engine, type DeclaredResource } from "../harness/engine";
+import { useProviderHost } from "./support/providerHost";
 import type { ProviderHost } from "../harness/providerHost";
 import { createTenantClient } from "../providers/tenant";
 import { NO_FAULTS } from "../emulator/options";
-import { declareMailUser, exchangeCalls, mailUserArgs, sourceMailbox, targetObjects } from "./mail-user-support";
+import { declareMailUser, exchangeCalls, mailUserArgs, sourceMailbox, targetObjects } from "./support/mailUsers";
 
 const emulator = useEmulator({ mailboxes: 60 });
 const providerHost = useProviderHost(emulator, {

@@ -4,8 +4,9 @@
 // are reproduced by the emulator and answered: an organisation-wide retention hold
 // (`orgHoldOnNewMailUsers`), a litigation hold, and an Entra user that reaches deleted items late.
 
-import { emulatorTenantSettings, useEmulator } from "./support/emulator";
-import { Engine, useProviderHost, type DeclaredResource } from "../harness/engine";
+import { emulatorTenantSettings, useEmulator, tenantOf } from "./support/emulator";
+import { Engine, type DeclaredResource } from "../harness/engine";
+import { useProviderHost } from "./support/providerHost";
 import type { ProviderHost } from "../harness/providerHost";
 import { createTenantClient } from "../providers/tenant";
 import { ENTRA_BLOCK, HOLD_BLOCK } from "../providers/mailUser/teardown";
@@ -17,10 +18,9 @@ import {
   graphCalls,
   mailUserArgs,
   targetObjects,
-  targetTenant,
   theObject,
   writes,
-} from "./mail-user-support";
+} from "./support/mailUsers";
 
 const emulator = useEmulator();
 const providerHost = useProviderHost(emulator, {
@@ -54,7 +54,7 @@ const staged = async (
 };
 /** Where the object and its Entra user are now. */
 function whereabouts(guid: string, entraId: string) {
-  const t = targetTenant(emulator());
+  const t = tenantOf(emulator(), "target");
   return {
     live: t.exchange.recipients.has(guid),
     softDeleted: t.exchange.softDeletedRecipients.has(guid),
@@ -204,7 +204,7 @@ describe("with purgeOnDelete", () => {
 
   test("an Entra user that reaches deleted items late: the purge is refused, waited out, and retried", async () => {
     const { engine, user, guid, entraId } = await staged("johannal", true);
-    const t = targetTenant(emulator());
+    const t = tenantOf(emulator(), "target");
     // Exchange has soft-deleted the MailUser; Entra has not caught up yet.
     softDelete(t, t.exchange.recipients.get(guid)!, Date.now());
     const late = setTimeout(() => {

@@ -5,8 +5,9 @@
 // until its blockers clear; a moved user (now a mailbox) shows no diff and survives destroy; 300 users
 // refreshed together cost a handful of calls. Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
-import { emulatorTenantSettings, useEmulator } from "./support/emulator";
-import { CheckFailedError, Engine, useProviderHost, withUnknowns, type DeclaredResource } from "../harness/engine";
+import { emulatorTenantSettings, useEmulator, tenantOf } from "./support/emulator";
+import { CheckFailedError, Engine, withUnknowns, type DeclaredResource } from "../harness/engine";
+import { useProviderHost } from "./support/providerHost";
 import type { ProviderHost } from "../harness/providerHost";
 import { createTenantClient, hashtable } from "../providers/tenant";
 import { resourceOptions } from "../providers/dynamic";
@@ -19,11 +20,11 @@ import {
   graphCalls,
   mailUserArgs,
   sourceMailbox,
-  targetTenant,
   theObject,
   withInputs,
   writes,
-} from "./mail-user-support";
+} from "./support/mailUsers";
+import { expectNoSecrets } from "./support/secrets";
 
 const emulator = useEmulator({ mailboxes: 300 });
 const providerHost = useProviderHost(emulator, {
@@ -132,7 +133,7 @@ describe("lifecycle of one staged user", () => {
         (p) => p.startsWith("smtp:") && !/@contoso\.(com|onmicrosoft\.com|mail\.onmicrosoft\.com)$/.test(p),
       ),
     ).toEqual([]);
-    const entra = targetTenant(emulator()).directory.users.get(String(o.ExternalDirectoryObjectId))!.obj;
+    const entra = tenantOf(emulator(), "target").directory.users.get(String(o.ExternalDirectoryObjectId))!.obj;
     expect(entra).toMatchObject({
       userPrincipalName: "isaiahl@contoso.com",
       givenName: "Isaiah",
@@ -150,7 +151,7 @@ describe("lifecycle of one staged user", () => {
     });
     expect(state.outputs.x500Addresses).toHaveLength(3);
     expect(String(state.outputs.password)).toMatch(/^(?=.*[A-Z])(?=.*[a-z])(?=.*\d)(?=.*[^A-Za-z0-9]).{20}$/);
-    expect(host.output()).not.toContain(String(state.outputs.password));
+    expectNoSecrets(host.output(), [String(state.outputs.password)], "the provider host's console");
   });
 
   test("a second preview and up call nothing; refresh only reads and finds no drift", async () => {
@@ -213,7 +214,7 @@ describe("lifecycle of one staged user", () => {
       Name: "isaiah.langer",
       PrimarySmtpAddress: "isaiah.langer@contoso.com",
     });
-    expect(targetTenant(emulator()).directory.users.get(String(o.ExternalDirectoryObjectId))!.obj).toMatchObject({
+    expect(tenantOf(emulator(), "target").directory.users.get(String(o.ExternalDirectoryObjectId))!.obj).toMatchObject({
       userPrincipalName: "isaiah.langer@contoso.com",
       givenName: "Zay",
     });
@@ -227,7 +228,7 @@ describe("lifecycle of one staged user", () => {
     const since = mark();
     await engine.destroy(user);
     expect(cmdlets(writes(exchangeCalls(emulator(), since)))).toEqual(["Remove-MailUser"]);
-    const t = targetTenant(emulator());
+    const t = tenantOf(emulator(), "target");
     expect(t.exchange.recipients.has(String(o.Guid).toLowerCase())).toBe(false);
     expect(t.exchange.softDeletedRecipients.has(String(o.Guid).toLowerCase())).toBe(true);
     expect(t.directory.users.has(String(o.ExternalDirectoryObjectId))).toBe(false);

@@ -3,9 +3,10 @@
 // administrator's own app adopted by appId (with and without its service principal), and an operator
 // identity that lacks the Graph permission. Through the real provider host, against the emulator.
 
-import { useEmulator } from "./support/emulator";
-import { startProviderHost, type ProviderHost } from "../harness/providerHost";
-import { Engine, declareResource, emulatorStackConfig } from "../harness/engine";
+import { useEmulator, tenantOf } from "./support/emulator";
+import type { ProviderHost } from "../harness/providerHost";
+import { useProviderHost, withProviderHost } from "./support/providerHost";
+import { Engine, declareResource } from "../harness/engine";
 import { MigrationApp, type MigrationAppArgs } from "../providers/migrationApp";
 import type { Rec, Stored } from "../emulator/model";
 import {
@@ -22,8 +23,7 @@ import {
   servicePrincipalsOf,
   signIn,
   taggedApplications,
-  targetTenant,
-} from "./migration-app-support";
+} from "./support/migrationAppDirectory";
 
 const emulator = useEmulator();
 
@@ -32,17 +32,13 @@ const seenSecrets = new Set<string>();
 const declare = (name: string, args: Partial<MigrationAppArgs> = {}) =>
   declareResource(() => new MigrationApp(name, { displayName: "Cross-tenant mailbox migration", ...args }));
 
-beforeAll(async () => {
-  host = await startProviderHost({ caFile: emulator().caFile });
-  await host.configure(emulatorStackConfig(emulator()));
+const providerHost = useProviderHost(emulator, { secrets: () => seenSecrets });
+beforeAll(() => {
+  host = providerHost();
 });
 
-afterAll(async () => {
-  if (!host) return;
-  const out = host.output();
-  await host.stop();
+afterAll(() => {
   expect(seenSecrets.size).toBeGreaterThan(0);
-  for (const s of seenSecrets) expect(out).not.toContain(s);
 });
 
 afterEach(() => emulator().setFaults({ replicationMs: 0 }));
@@ -244,7 +240,7 @@ describe("adoption by appId", () => {
 });
 
 test("a missing Graph permission is named in the failure", async () => {
-  const t = targetTenant(emulator());
+  const t = tenantOf(emulator(), "target");
   const APPLICATION_RW = "1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9";
   const removed: Array<[string, Stored]> = [];
   for (const [k, a] of t.directory.appRoleAssignments) {
@@ -254,15 +250,14 @@ test("a missing Graph permission is named in the failure", async () => {
   expect(removed).toHaveLength(1);
   for (const [k] of removed) t.directory.appRoleAssignments.delete(k);
   // A fresh host signs in afresh, so its token lacks the role.
-  const other = await startProviderHost({ caFile: emulator().caFile });
   try {
-    await other.configure(emulatorStackConfig(emulator()));
-    const err = await new Engine(other).up(await declare("no-permission")).catch((e) => e);
-    expect(err).toBeInstanceOf(Error);
-    expect(err.message).toMatch(/Graph answered 403.*lacks the application permission Application\.ReadWrite\.All/);
+    await withProviderHost(emulator(), {}, async (other) => {
+      const err = await new Engine(other).up(await declare("no-permission")).catch((e) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect(err.message).toMatch(/Graph answered 403.*lacks the application permission Application\.ReadWrite\.All/);
+    });
   } finally {
     for (const [k, a] of removed) t.directory.appRoleAssignments.set(k, a);
-    await other.stop();
   }
   expect(taggedApplications(emulator(), "xtmm/test/no-permission")).toEqual([]);
 });

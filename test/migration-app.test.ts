@@ -4,9 +4,10 @@
 // with the old secret working until retirement, and a destroy that leaves the directory as it was.
 // Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
-import { useEmulator } from "./support/emulator";
-import { startProviderHost, type ProviderHost } from "../harness/providerHost";
-import { CheckFailedError, Engine, declareResource, emulatorStackConfig, withUnknowns } from "../harness/engine";
+import { useEmulator, tenantOf } from "./support/emulator";
+import type { ProviderHost } from "../harness/providerHost";
+import { useProviderHost, withProviderHost } from "./support/providerHost";
+import { CheckFailedError, Engine, declareResource, withUnknowns } from "../harness/engine";
 import { MigrationApp, type MigrationAppArgs } from "../providers/migrationApp";
 import { MigrationAppSecretRetirement } from "../providers/migrationAppSecretRetirement";
 import type { Rec } from "../emulator/model";
@@ -19,8 +20,7 @@ import {
   servicePrincipalsOf,
   signIn,
   taggedApplications,
-  targetTenant,
-} from "./migration-app-support";
+} from "./support/migrationAppDirectory";
 
 const emulator = useEmulator();
 
@@ -57,19 +57,15 @@ const graphWrites = (since: number) =>
     .filter((r) => r.surface === "graph" && r.method !== "GET");
 const remember = (o: Rec) => seenSecrets.add(String(o.clientSecret));
 
+const providerHost = useProviderHost(emulator, { secrets: () => seenSecrets });
 beforeAll(async () => {
   before = directorySnapshot(emulator());
-  host = await startProviderHost({ caFile: emulator().caFile });
-  await host.configure(emulatorStackConfig(emulator()));
+  host = providerHost();
   engine = new Engine(host);
 });
 
-afterAll(async () => {
-  if (!host) return;
-  const out = host.output();
-  await host.stop();
+afterAll(() => {
   expect(seenSecrets.size).toBeGreaterThanOrEqual(4);
-  for (const s of seenSecrets) expect(out).not.toContain(s);
 });
 
 describe("check, before any call", () => {
@@ -121,18 +117,14 @@ describe("check, before any call", () => {
   });
 
   test("rejects a target tenant id that is not a GUID in the stack configuration", async () => {
-    const other = await startProviderHost({ caFile: emulator().caFile });
-    try {
-      await other.configure(emulatorStackConfig(emulator(), { targetTenantId: "contoso.onmicrosoft.com" }));
+    await withProviderHost(emulator(), { config: { targetTenantId: "contoso.onmicrosoft.com" } }, async (other) => {
       const err = await new Engine(other).preview(await app()).catch((e) => e);
       expect(err).toBeInstanceOf(CheckFailedError);
       expect((err as CheckFailedError).failures).toContainEqual({
         property: "config:targetTenantId",
         reason: expect.stringMatching(/not a GUID/),
       });
-    } finally {
-      await other.stop();
-    }
+    });
   });
 });
 
@@ -236,7 +228,7 @@ describe("lifecycle", () => {
     const stored = applicationById(emulator(), outputs().applicationObjectId)!;
     const old = outputs();
     stored.passwordCredentials = [];
-    targetTenant(emulator()).directory.secretValues.get(String(stored.id))?.clear();
+    tenantOf(emulator(), "target").directory.secretValues.get(String(stored.id))?.clear();
     const refreshed = await engine.refresh({ type: "pulumi-nodejs:dynamic/xtmm:MigrationApp", name: NAME });
     expect(refreshed.op).toBe("drift");
     expect(refreshed.state?.outputs.secretPresent).toBe(false);
@@ -348,7 +340,7 @@ describe("lifecycle", () => {
     const r = await app({ naturalKey: "xtmm/test/deleted-by-hand" });
     const { state } = await e.up(r);
     remember(state.outputs);
-    const g = await (await import("./migration-app-support")).adminGraph(emulator());
+    const g = await (await import("./support/migrationAppDirectory")).adminGraph(emulator());
     await g.api(`/applications/${state.id}`).delete();
     expect((await e.refresh(r)).op).toBe("gone");
     expect(e.states.size).toBe(0);

@@ -6,9 +6,10 @@
 // same value again, or state written before retryFailed existed, changes nothing.
 // Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
-import { useEmulator, emulatorTenantSettings } from "./support/emulator";
-import { Engine, useProviderHost } from "../harness/engine";
-import { cmdlets, exchangeCalls, theObject, targetTenant, writes } from "./mail-user-support";
+import { useEmulator, emulatorTenantSettings, tenantOf } from "./support/emulator";
+import { Engine } from "../harness/engine";
+import { useProviderHost } from "./support/providerHost";
+import { cmdlets, exchangeCalls, theObject, writes } from "./support/mailUsers";
 import {
   batchArgs,
   batchEmulatorOptions,
@@ -19,7 +20,7 @@ import {
   refreshUntil,
   stageUsers,
   withInputs,
-} from "./migration-batch-support";
+} from "./support/migrationBatches";
 import { licenseForMigration } from "../emulator/exchange/fixtures";
 import { createTenantClient } from "../providers/tenant";
 import { batchUserLines, userLines } from "../scripts/statusUsers";
@@ -36,7 +37,7 @@ const writesSince = (since: number) => writes(exchangeCalls(emulator(), since)).
 const generated = (from: number, n: number) =>
   Array.from({ length: n }, (_, i) => `user${String(from + i).padStart(5, "0")}`);
 const license = (address: string) =>
-  licenseForMigration(targetTenant(emulator()), String(theObject(emulator(), address).ExternalDirectoryObjectId));
+  licenseForMigration(tenantOf(emulator(), "target"), String(theObject(emulator(), address).ExternalDirectoryObjectId));
 const moveOf = (outs: Record<string, unknown>, address: string) =>
   (outs.moves as MigrationBatchMove[]).find((m) => m.address === address);
 const HAS_MAILBOX = (alias: string) =>

@@ -6,9 +6,10 @@
 // started by hand is reported. Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
 import { useEmulator } from "./support/emulator";
-import { Engine, useProviderHost } from "../harness/engine";
+import { Engine } from "../harness/engine";
+import { useProviderHost } from "./support/providerHost";
 import type { ProviderHost } from "../harness/providerHost";
-import { cmdlets, exchangeCalls, writes } from "./mail-user-support";
+import { cmdlets, exchangeCalls, writes } from "./support/mailUsers";
 import {
   batchArgs,
   batchEmulatorOptions,
@@ -21,7 +22,7 @@ import {
   sleep,
   stageUsers,
   targetExchange,
-} from "./migration-batch-support";
+} from "./support/migrationBatches";
 
 // Longer phases than the other batch tests: a refresh must land inside the sync phase even on a busy CI machine.
 const PHASE = 2.5 * PHASE_MS;

@@ -6,9 +6,10 @@
 // batch of 2,000 users. Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
 import { useEmulator } from "./support/emulator";
-import { CheckFailedError, Engine, useProviderHost, withUnknowns, type DeclaredResource } from "../harness/engine";
+import { CheckFailedError, Engine, withUnknowns, type DeclaredResource } from "../harness/engine";
+import { useProviderHost } from "./support/providerHost";
 import type { ProviderHost } from "../harness/providerHost";
-import { cmdlets, exchangeCalls, theObject, writes } from "./mail-user-support";
+import { cmdlets, exchangeCalls, theObject, writes } from "./support/mailUsers";
 import {
   batchArgs,
   batchEmulatorOptions,
@@ -20,7 +21,7 @@ import {
   stageDirectly,
   stageUsers,
   withInputs,
-} from "./migration-batch-support";
+} from "./support/migrationBatches";
 import { splitIntoBatches } from "../providers/migrationBatch";
 
 // One-second phases: a step that must see a batch still syncing has ample time even on a busy CI machine.

@@ -13,36 +13,29 @@ import {
   exchangeCalls,
   FAKE_PWSH,
   preparePair,
-  startHost,
   storedCredential,
   type TestApp,
-} from "./migration-endpoint-setup";
+} from "./support/migrationEndpointPair";
+import { useProviderHost } from "./support/providerHost";
 import { createTenantClient } from "../providers/tenant";
+import { expectNoSecrets } from "./support/secrets";
 
 const emulator = useEmulator();
 
 let withPwsh: ProviderHost;
 let noPwsh: ProviderHost;
 let app: TestApp;
+const appSecret = () => [app.secret];
+const withPwshHost = useProviderHost(emulator, { config: { pwshPath: FAKE_PWSH }, secrets: appSecret });
+const noPwshHost = useProviderHost(emulator, { config: { pwshPath: "/nonexistent/pwsh" }, secrets: appSecret });
 
 beforeAll(async () => {
   const emu = emulator();
   // The test process runs the pwsh stand-in itself for the hand-made endpoints.
   process.env.NODE_EXTRA_CA_CERTS = emu.caFile;
   app = preparePair(emu);
-  withPwsh = await startHost(emu);
-  noPwsh = await startHost(emu, { pwshPath: "/nonexistent/pwsh" });
-});
-
-afterAll(async () => {
-  const outputs: string[] = [];
-  for (const h of [withPwsh, noPwsh]) {
-    if (!h) continue;
-    outputs.push(h.output());
-    await h.stop();
-  }
-  expect(outputs).toHaveLength(2);
-  for (const out of outputs) expect(out).not.toContain(app.secret);
+  withPwsh = withPwshHost();
+  noPwsh = noPwshHost();
 });
 
 /** What an engineer runs once in Exchange Online PowerShell, here through the stand-in. */
@@ -187,7 +180,7 @@ test("pwsh missing: the runner's message with the manual command surfaces; the s
     `New-MigrationEndpoint -Name 'needs-pwsh' -ExchangeRemoteMove -RemoteServer 'outlook.office.com' -RemoteTenant '${emu.tenants.source.domain}' -ApplicationId '${app.appId}' -Credentials (Get-Credential '${app.appId}')`,
   );
   expect(err.message).not.toContain(app.secret);
-  expect(noPwsh.output()).not.toContain(app.secret);
+  expectNoSecrets(noPwsh.output(), [app.secret], "the provider host's console");
   expect(writes(mark)).toEqual([]);
   expect(endpointNamed(emu, "needs-pwsh")).toBeUndefined();
 });

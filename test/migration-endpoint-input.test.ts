@@ -3,7 +3,8 @@
 // olds and news alone, and state recorded before the input existed diffs clean. Offline: the provider hosts,
 // configured with made-up tenants, never call one. Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
-import { startProviderHost, type ProviderHost } from "../harness/providerHost";
+import type { ProviderHost } from "../harness/providerHost";
+import { useProviderHost, withProviderHost } from "./support/providerHost";
 import { declareResource, type DeclaredResource } from "../harness/engine";
 import { MigrationEndpoint, type MigrationEndpointArgs } from "../providers/migrationEndpoint";
 import { baseConfig, runIndex } from "./support/programMocks";
@@ -57,14 +58,13 @@ let plain: DeclaredResource;
 /** The outputs as the state holds them (the host loads the provider from `__provider`). */
 let olds: Record<string, unknown>;
 
+const worldwideHost = useProviderHost({ stackConfig: CONFIG });
+const gccHighHost = useProviderHost({ stackConfig: { ...CONFIG, "xtmm:cloud": "gcchigh" } });
 beforeAll(async () => {
-  [worldwide, gccHigh] = await Promise.all([startProviderHost(), startProviderHost()]);
-  await worldwide.configure(CONFIG);
-  await gccHigh.configure({ ...CONFIG, "xtmm:cloud": "gcchigh" });
+  [worldwide, gccHigh] = [worldwideHost(), gccHighHost()];
   plain = await declare();
   olds = { ...RECORDED, __provider: plain.inputs.__provider };
 });
-afterAll(async () => Promise.all([worldwide?.stop(), gccHigh?.stop()]));
 
 describe("check", () => {
   test("records the stack's cloud's RemoteServer when the program gives none", async () => {
@@ -107,16 +107,12 @@ describe("check", () => {
   });
 
   test("without readable target settings it fills in nothing (create reports the settings), and fails nothing", async () => {
-    const broken = await startProviderHost();
-    try {
-      const { "xtmm:targetClientSecret": _secret, ...withoutSecret } = CONFIG;
-      await broken.configure(withoutSecret);
+    const { "xtmm:targetClientSecret": _secret, ...withoutSecret } = CONFIG;
+    await withProviderHost(undefined, { stackConfig: withoutSecret }, async (broken) => {
       const checked = await broken.check(urnOf(plain), {}, plain.inputs);
       expect(checked.failures).toEqual([]);
       expect(checked.inputs.remoteServer).toBeUndefined();
-    } finally {
-      await broken.stop();
-    }
+    });
   });
 });
 
@@ -145,14 +141,11 @@ describe("diff", () => {
   test("diff reads no configuration: a host of another cloud, or none, answers from olds and news", async () => {
     const news = (await worldwide.check(urnOf(plain), {}, plain.inputs)).inputs;
     expect((await gccHigh.diff(urnOf(plain), "xtmm-source", olds, news)).changes).toBe("none");
-    const unconfigured = await startProviderHost();
-    try {
+    await withProviderHost(undefined, { stackConfig: null }, async (unconfigured) => {
       expect((await unconfigured.diff(urnOf(plain), "xtmm-source", olds, news)).changes).toBe("none");
       const moved = await unconfigured.diff(urnOf(plain), "xtmm-source", olds, { ...news, remoteServer: GCC_HIGH });
       expect(moved).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
-    } finally {
-      await unconfigured.stop();
-    }
+    });
   });
 });
 

@@ -3,7 +3,7 @@
 // changed by hand, endpoint removed by hand) shown and repaired, secret rotation in place, destroy.
 // Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
-import { useEmulator } from "./support/emulator";
+import { useEmulator, tenantOf } from "./support/emulator";
 import type { ProviderHost } from "../harness/providerHost";
 import { CheckFailedError, Engine, withUnknowns, type DeclaredResource } from "../harness/engine";
 import {
@@ -15,13 +15,13 @@ import {
   exchangeCalls,
   preparePair,
   removeSecret,
-  startHost,
+  FAKE_PWSH,
   storedCredential,
-  tenantState,
   type TestApp,
-} from "./migration-endpoint-setup";
+} from "./support/migrationEndpointPair";
 import { createTenantClient } from "../providers/tenant";
 import { emulatorTenantSettings } from "./support/emulator";
+import { useProviderHost } from "./support/providerHost";
 
 const emulator = useEmulator();
 
@@ -30,22 +30,19 @@ let engine: Engine;
 let app: TestApp;
 let endpoint: DeclaredResource;
 const secrets: string[] = [];
+const providerHost = useProviderHost(emulator, { config: { pwshPath: FAKE_PWSH }, secrets: () => secrets });
 
 beforeAll(async () => {
   const emu = emulator();
   app = preparePair(emu);
   secrets.push(app.secret, emu.tenants.source.clientSecret, emu.tenants.target.clientSecret);
-  host = await startHost(emu);
+  host = providerHost();
   engine = new Engine(host);
   endpoint = await declareEndpoint("migration-endpoint", endpointArgs(emu, app));
 });
 
-afterAll(async () => {
-  if (!host) return;
-  const out = host.output();
-  await host.stop();
+afterAll(() => {
   expect(secrets.length).toBeGreaterThanOrEqual(3);
-  for (const s of secrets) expect(out).not.toContain(s);
 });
 
 describe("check, offline", () => {
@@ -184,7 +181,7 @@ describe("lifecycle", () => {
 
   test("an endpoint removed by hand leaves the state on refresh and the next up makes it again", async () => {
     const emu = emulator();
-    const target = tenantState(emu, "target");
+    const target = tenantOf(emu, "target");
     for (const [k, s] of target.exchange.migrationEndpoints)
       if (s.obj.Name === "xtmm-source") target.exchange.migrationEndpoints.delete(k);
     expect((await engine.refresh(endpoint)).op).toBe("gone");

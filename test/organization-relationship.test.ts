@@ -5,21 +5,15 @@
 // adopted and given back with its original settings; then 429, 503 and a lost New.
 // Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
-import { emulatorTenantSettings, useEmulator } from "./support/emulator";
+import { emulatorTenantSettings, useEmulator, tenantOf } from "./support/emulator";
 import type { ProviderHost } from "../harness/providerHost";
-import {
-  CheckFailedError,
-  Engine,
-  declareResource,
-  withUnknowns,
-  type DeclaredResource,
-  useProviderHost,
-} from "../harness/engine";
+import { CheckFailedError, Engine, declareResource, withUnknowns, type DeclaredResource } from "../harness/engine";
+import { useProviderHost } from "./support/providerHost";
 import { OrganizationRelationship, type OrganizationRelationshipArgs } from "../providers/organizationRelationship";
 import { OrganizationCustomization } from "../providers/organizationCustomization";
 import { ScopingGroup } from "../providers/scopingGroup";
 import { createTenantClient } from "../providers/tenant";
-import { findTenant, type Rec } from "../emulator/model";
+import type { Rec } from "../emulator/model";
 
 const emulator = useEmulator();
 const providerHost = useProviderHost(emulator, { env: { XTMM_VISIBILITY_TIMEOUT_SECONDS: "20" } });
@@ -30,10 +24,9 @@ let engine: Engine;
 
 type Role = "source" | "target";
 const other = (r: Role): Role => (r === "source" ? "target" : "source");
-const tenantState = (role: Role) => findTenant(emulator().state, emulator().tenants[role].tenantId)!;
 /** Relationships in a tenant's Exchange state that list the partner tenant id. */
 const relationships = (role: Role): Rec[] =>
-  [...tenantState(role).exchange.organizationRelationships.values()]
+  [...tenantOf(emulator(), role).exchange.organizationRelationships.values()]
     .map((s) => s.obj)
     .filter((o) =>
       (o.DomainNames as string[]).some(
@@ -148,7 +141,7 @@ describe("lifecycle", () => {
   });
 
   test("a dehydrated target is refused with the fix: enable organization customization first", async () => {
-    expect(tenantState("target").exchange.organizationConfig.IsDehydrated).toBe(true);
+    expect(tenantOf(emulator(), "target").exchange.organizationConfig.IsDehydrated).toBe(true);
     const err = await engine.up(target).catch((e) => e);
     expect(err).toBeInstanceOf(Error);
     expect(err.message).toMatch(/dehydrated/);
@@ -263,8 +256,8 @@ describe("lifecycle", () => {
     await engine.destroy(scope);
     expect(relationships("source")).toEqual([]);
     expect(relationships("target")).toEqual([]);
-    expect(tenantState("source").exchange.organizationRelationships.size).toBe(0);
-    expect(tenantState("target").exchange.organizationRelationships.size).toBe(0);
+    expect(tenantOf(emulator(), "source").exchange.organizationRelationships.size).toBe(0);
+    expect(tenantOf(emulator(), "target").exchange.organizationRelationships.size).toBe(0);
     // Destroying again (the object already gone) succeeds.
     const gone = await relationship("relationship/target", { tenant: "target" });
     const e = new Engine(host);

@@ -16,7 +16,7 @@ import { emulatorStackConfig } from "../emulator/stackConfig";
 import { useEmulator } from "./support/emulator";
 import { Engine } from "../harness/engine";
 import { ProgramRunner, type RunResult } from "./support/programRunner";
-import { startProviderHost, type ProviderHost } from "../harness/providerHost";
+import type { ProviderHost } from "../harness/providerHost";
 import {
   APP_ID,
   baseConfig,
@@ -29,6 +29,8 @@ import {
   type StackOutputs,
 } from "./support/programMocks";
 import { FAKE_PWSH } from "../emulator/fakePwsh";
+import { useProviderHosts } from "./support/providerHost";
+import { expectNoSecrets } from "./support/secrets";
 
 const STAGING = {
   "xtmm:waves": { "wave-1": { users: ["alexw@fabrikam.com", "diegos@fabrikam.com"] } },
@@ -111,7 +113,7 @@ describe("the day of a split pair", () => {
       consentUrl: expect.stringContaining(`client_id=${APP_ID}`),
     });
     expect(first.secretExports).toEqual([]);
-    for (const s of SECRETS) expect(JSON.stringify(first.outputs)).not.toContain(s);
+    expectNoSecrets(JSON.stringify(first.outputs), SECRETS, "the outputs");
   });
 
   test("the source stack consents to the target's app, scopes the wave and relates to the target; nothing of the target's", () => {
@@ -155,7 +157,7 @@ describe("the day of a split pair", () => {
       ),
     ).toEqual(["alexw@fabrikam.com ready", "diegos@fabrikam.com blocked"]);
     expect(source.secretExports).toEqual([]);
-    for (const s of SECRETS) expect(JSON.stringify(source.outputs)).not.toContain(s);
+    expectNoSecrets(JSON.stringify(source.outputs), SECRETS, "the outputs");
   });
 
   test("second target up: the endpoint waits on the published consent, and the wave is staged from the published mailboxes", () => {
@@ -298,6 +300,8 @@ describe("what crosses is checked", () => {
 
 describe("the split day through two provider hosts against the emulator", () => {
   const emulator = useEmulator();
+  // Each host, when it stops, is checked for both operators' secrets.
+  const startHost = useProviderHosts(emulator);
   let sourceHost: ProviderHost;
   let targetHost: ProviderHost;
   /** One administrator's stack configuration: the pair, and only their own tenant's operator identity. */
@@ -306,25 +310,12 @@ describe("the split day through two provider hosts against the emulator", () => 
       Object.entries(config).filter(([k]) => !k.startsWith(`xtmm:${other}Client`) && k !== `xtmm:${other}Auth`),
     );
   beforeAll(async () => {
-    const e = emulator();
-    operatorSecrets = [e.tenants.source.clientSecret, e.tenants.target.clientSecret];
-    const full = emulatorStackConfig(e, { pwshPath: FAKE_PWSH });
+    const full = emulatorStackConfig(emulator(), { pwshPath: FAKE_PWSH });
     const sourceConfig = { ...own(full, "target"), "xtmm:manage": "source", "xtmm:partnerStack": TARGET_STACK };
-    sourceHost = await startProviderHost({ caFile: e.caFile });
-    await sourceHost.configure(sourceConfig);
-    targetHost = await startProviderHost({ caFile: e.caFile });
-    await targetHost.configure({ ...own(full, "source"), "xtmm:manage": "target", "xtmm:partnerStack": SOURCE_STACK });
-  });
-  let operatorSecrets: string[] = [];
-  afterAll(async () => {
-    // The emulator may be stopped already (its afterAll can run first); the secrets were read in beforeAll.
-    for (const host of [sourceHost, targetHost]) {
-      if (!host) continue;
-      const out = host.output();
-      await host.stop();
-      expect(operatorSecrets).toHaveLength(2);
-      for (const secret of operatorSecrets) expect(out).not.toContain(secret);
-    }
+    sourceHost = await startHost({ stackConfig: sourceConfig });
+    targetHost = await startHost({
+      stackConfig: { ...own(full, "source"), "xtmm:manage": "target", "xtmm:partnerStack": SOURCE_STACK },
+    });
   });
 
   const reports = fs.mkdtempSync(path.join(os.tmpdir(), "xtmm-split-"));

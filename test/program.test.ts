@@ -18,6 +18,7 @@ import {
   TARGET,
   type ProgramRun,
 } from "./support/programMocks";
+import { expectNoSecrets } from "./support/secrets";
 
 const WAVES = { "wave-1": { users: ["alexw@fabrikam.com", "adelev@fabrikam.com", "diegos@fabrikam.com"] } };
 const STAGING = {
@@ -161,7 +162,7 @@ describe("a pair administered by one stack, with one wave", () => {
       const provider = String(r.inputs.__provider);
       expect(provider.length).toBeLessThan(4000);
       expect(provider).toContain("runtime.js");
-      for (const s of ["source-secret-value", "target-secret-value", CLIENT_SECRET]) expect(provider).not.toContain(s);
+      expectNoSecrets(provider, ["source-secret-value", "target-secret-value", CLIENT_SECRET], `${r.name}'s provider`);
     }
   });
 });

@@ -5,10 +5,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { startProviderHost, UNKNOWN, HostError, type ProviderHost } from "../harness/providerHost";
+import { UNKNOWN, HostError, type ProviderHost } from "../harness/providerHost";
+import { useProviderHost, withProviderHost } from "./support/providerHost";
 import { Engine, CheckFailedError, declareResource, withUnknowns, type DeclaredResource } from "../harness/engine";
 import { OrganizationCustomization } from "../providers/organizationCustomization";
 import { resourceOptions, seededProps, shimProvider, shimSource, typeToken } from "../providers/dynamic";
+import { expectNoSecrets } from "./support/secrets";
 
 const SECRET = "s3cr3t-never-printed-Q7x";
 
@@ -70,15 +72,16 @@ describe("the dynamic-provider host, driven like the engine", () => {
   let engine: Engine;
   let text: string;
 
+  const providerHost = useProviderHost({
+    stackConfig: { "xtmm:greeting": "hello", "xtmm:sourceClientSecret": SECRET },
+  });
   beforeAll(async () => {
-    host = await startProviderHost();
-    const configured = await host.configure({ "xtmm:greeting": "hello", "xtmm:sourceClientSecret": SECRET });
+    host = providerHost();
     // Why secrets arrive in plaintext and why preview never creates: the host's answers.
-    expect(configured).toEqual({ acceptSecrets: false, supportsPreview: false });
+    expect(providerHost.configured()).toEqual({ acceptSecrets: false, supportsPreview: false });
     engine = new Engine(host);
     text = await serialized(trivial);
   });
-  afterAll(async () => host.stop());
 
   test("configure reaches the provider with keys read without the project prefix", async () => {
     const { state } = await engine.up(thing(text, "a", 1));
@@ -153,7 +156,7 @@ describe("the dynamic-provider host, driven like the engine", () => {
 
   test("no secret from the stack config appears in anything the host printed", () => {
     expect(host.output().length).toBeGreaterThan(0);
-    expect(host.output()).not.toContain(SECRET);
+    expectNoSecrets(host.output(), [SECRET], "the provider host's console");
   });
 });
 
@@ -219,10 +222,9 @@ describe("the xtmm shim", () => {
     ["the earlier hand-written shim, from existing state", () => ({ ...declared.inputs, __provider: HAND_WRITTEN })],
   ])("%s loads in the host and forwards to the compiled implementation", async (_what, inputsOf) => {
     const inputs = inputsOf();
-    const host = await startProviderHost();
-    try {
-      const configuredTarget = "11111111-2222-3333-4444-555555555555";
-      await host.configure({ "xtmm:cloud": "worldwide", "xtmm:targetTenantId": configuredTarget });
+    const configuredTarget = "11111111-2222-3333-4444-555555555555";
+    const config = { "xtmm:cloud": "worldwide", "xtmm:targetTenantId": configuredTarget };
+    await withProviderHost(undefined, { stackConfig: config }, async (host) => {
       const urn = "urn:pulumi:test::xtmm::pulumi-nodejs:dynamic/xtmm:OrganizationCustomization::x";
       const bad = await host.check(urn, {}, { ...inputs, tenant: "middle" });
       expect(bad.failures).toEqual([
@@ -264,20 +266,15 @@ describe("the xtmm shim", () => {
         replaces: [],
         deleteBeforeReplace: false,
       });
-    } finally {
-      await host.stop();
-    }
+    });
   });
 
   test("a host that was never configured fails with a message that says so", async () => {
-    const host = await startProviderHost();
-    try {
+    await withProviderHost(undefined, { stackConfig: null }, async (host) => {
       const urn = "urn:pulumi:test::xtmm::pulumi-nodejs:dynamic/xtmm:OrganizationCustomization::x";
       const olds = { ...declared.inputs, tenantId: "tid", isDehydrated: false };
       // check is the first call the engine makes, and the one that reads the configuration (the tenant's id).
       await expect(host.check(urn, olds, declared.inputs)).rejects.toThrow(/received no stack configuration/);
-    } finally {
-      await host.stop();
-    }
+    });
   });
 });

@@ -9,14 +9,15 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { useEmulator } from "./support/emulator";
-import { Engine, declareResource, useProviderHost, withUnknowns, type DeclaredResource } from "../harness/engine";
+import { useEmulator, tenantOf } from "./support/emulator";
+import { Engine, declareResource, withUnknowns, type DeclaredResource } from "../harness/engine";
+import { useProviderHost } from "./support/providerHost";
 import { ProgramRunner } from "./support/programRunner";
 import { CrossTenantMigration } from "../components/crossTenantMigration";
 import { planUsers } from "../providers/staging/plan";
 import { Readiness, type Finding } from "../providers/readiness";
 import { licenseForMigration } from "../emulator/exchange/fixtures";
-import { findTenant, type Rec, type TenantState } from "../emulator/model";
+import { type Rec, type TenantState } from "../emulator/model";
 import { FAKE_PWSH } from "../emulator/fakePwsh";
 // diegos is on litigation hold and lidiah on a retention policy: the wave holds them (no MailUser, not in scope).
 const WAVE = ["adelev", "alexw", "meganb", "isaiahl", "diegos", "lidiah"];
@@ -25,8 +26,6 @@ const REPORT_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "xtmm-readiness-"));
 
 const emulator = useEmulator({ mailboxes: 40 });
 const providerHost = useProviderHost(emulator, { config: { pwshPath: FAKE_PWSH } });
-const tenant = (role: "source" | "target"): TenantState =>
-  findTenant(emulator().state, emulator().tenants[role].tenantId)!;
 const recipient = (t: TenantState, address: string): Rec =>
   [...t.exchange.recipients.values()]
     .map((s) => s.obj)
@@ -140,8 +139,8 @@ test("preview of a freshly staged wave: the holds and the missing licences, each
 test("licensed users become ready; an unlicensed one stays blocked by name; the report has a row per user", async () => {
   for (const a of STAGED.filter((x) => x !== "meganb"))
     licenseForMigration(
-      tenant("target"),
-      String(recipient(tenant("target"), `${a}@contoso.com`).ExternalDirectoryObjectId),
+      tenantOf(emulator(), "target"),
+      String(recipient(tenantOf(emulator(), "target"), `${a}@contoso.com`).ExternalDirectoryObjectId),
     );
   const r = await readiness();
   const { state } = await engine.up(r);
@@ -161,8 +160,8 @@ test("licensed users become ready; an unlicensed one stays blocked by name; the 
 });
 
 test("a missing x500 on a staged MailUser blocks that user, with the Set-MailUser that repairs it", async () => {
-  const alex = recipient(tenant("target"), "alexw@contoso.com");
-  const dn = String(recipient(tenant("source"), "alexw@fabrikam.com").LegacyExchangeDN);
+  const alex = recipient(tenantOf(emulator(), "target"), "alexw@contoso.com");
+  const dn = String(recipient(tenantOf(emulator(), "source"), "alexw@fabrikam.com").LegacyExchangeDN);
   const before = alex.EmailAddresses as string[];
   alex.EmailAddresses = before.filter((p) => p.toLowerCase() !== `x500:${dn.toLowerCase()}`);
   try {
@@ -180,10 +179,10 @@ test("a missing x500 on a staged MailUser blocks that user, with the Set-MailUse
 });
 
 test("a user taken out of the scope group is blocked: MailboxNotInCrossTenantMigrationScopeException ahead of time", async () => {
-  const group = [...tenant("source").exchange.recipients.values()]
+  const group = [...tenantOf(emulator(), "source").exchange.recipients.values()]
     .map((s) => s.obj)
     .find((o) => o.Guid === org.scopeGroup)!;
-  const isaiah = String(recipient(tenant("source"), "isaiahl@fabrikam.com").Guid);
+  const isaiah = String(recipient(tenantOf(emulator(), "source"), "isaiahl@fabrikam.com").Guid);
   const members = group.__members as string[];
   group.__members = members.filter((g) => g !== isaiah);
   try {
@@ -198,8 +197,8 @@ test("a user taken out of the scope group is blocked: MailboxNotInCrossTenantMig
 });
 
 test("an organisation finding stops the whole wave; a quota that may not fit is a warning", async () => {
-  const rel = [...tenant("target").exchange.organizationRelationships.values()][0].obj;
-  const megan = recipient(tenant("source"), "adelev@fabrikam.com");
+  const rel = [...tenantOf(emulator(), "target").exchange.organizationRelationships.values()][0].obj;
+  const megan = recipient(tenantOf(emulator(), "source"), "adelev@fabrikam.com");
   rel.MailboxMoveEnabled = false;
   megan.RecoverableItemsQuota = "100 GB (107,374,182,400 bytes)";
   try {

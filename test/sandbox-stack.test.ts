@@ -16,19 +16,21 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { useEmulator } from "./support/emulator";
-import { Engine, useProviderHost } from "../harness/engine";
+import { useEmulator, tenantOf } from "./support/emulator";
+import { Engine } from "../harness/engine";
+import { useProviderHost } from "./support/providerHost";
 import { ProgramRunner, type RunResult, type Step } from "./support/programRunner";
 import { UNKNOWN } from "../harness/providerHost";
 import { binnedApp, dropBinnedApp, snapshot, type Snapshot } from "./support/tenantSnapshot";
 import { writesSince } from "./engineers-day.test";
 import { EMULATOR_SECRET_KEYS, emulatorStackConfig } from "../emulator/stackConfig";
 import { emulatorValues } from "../scripts/sandbox";
-import { findTenant, type Rec, type TenantState } from "../emulator/model";
+import { type Rec, type TenantState } from "../emulator/model";
 import type { Emulator } from "../emulator";
 import indexProgram = require("../index");
 import { FAKE_PWSH } from "../emulator/fakePwsh";
 import { PAIR_RESOURCES, waveResources } from "./support/pairResources";
+import { expectNoSecrets } from "./support/secrets";
 
 const root = path.resolve(__dirname, "..");
 const STACK = "sandbox";
@@ -62,8 +64,6 @@ const emulator = useEmulator();
 // pwshPath: scripts/sandbox.ts points the stack at the emulator's stand-in for PowerShell; the first test
 // checks it does.
 const providerHost = useProviderHost(emulator, { config: { ...FILE, ...OURS, "xtmm:pwshPath": FAKE_PWSH } });
-const tenant = (role: "source" | "target"): TenantState =>
-  findTenant(emulator().state, emulator().tenants[role].tenantId)!;
 const short = (s: Step | string) => (typeof s === "string" ? s : s.urn).split("::").pop()!;
 const changed = (r: RunResult) =>
   r.steps
@@ -151,7 +151,7 @@ describe("the sandbox stack (stacks/Pulumi.sandbox.yaml) against the emulator", 
 
     // Each staged MailUser carries its source's ExchangeGuid, ArchiveGuid (Adele and Megan have archives),
     // LegacyExchangeDN as an x500 and every x500 the source has (Alex's from an earlier move among them).
-    const [src, tgt] = [tenant("source"), tenant("target")];
+    const [src, tgt] = [tenantOf(emulator(), "source"), tenantOf(emulator(), "target")];
     for (const a of STAGED) {
       const s = recipient(src, `${a}@fabrikam.com`)!;
       const t = recipient(tgt, `${a}@contoso.com`);
@@ -219,7 +219,7 @@ describe("the sandbox stack (stacks/Pulumi.sandbox.yaml) against the emulator", 
       .flatMap((m) => [...m.values()])
       .filter((v) => v !== e.tenants.target.clientSecret);
     expect(appSecrets).toHaveLength(1);
-    for (const secret of appSecrets) expect(JSON.stringify(up.outputs)).not.toContain(secret);
+    expectNoSecrets(JSON.stringify(up.outputs), appSecrets, "the outputs");
     expect(up.steps.find((st) => short(st) === "migration-endpoint")?.secretInputs).toEqual(["clientSecret"]);
     expect(up.secretOutputs).toEqual([]);
   });
@@ -248,7 +248,7 @@ describe("the sandbox stack (stacks/Pulumi.sandbox.yaml) against the emulator", 
       pulumi.runtime.setAllConfig(sandboxConfig(e), [...EMULATOR_SECRET_KEYS]);
     }
     expect(writesSince(e, mark)).toEqual([]);
-    expect(objects(tenant("target").exchange.migrationBatches).map((b) => b.Status)).toEqual(["Stopped"]);
+    expect(objects(tenantOf(emulator(), "target").exchange.migrationBatches).map((b) => b.Status)).toEqual(["Stopped"]);
   });
 
   test("destroy leaves both tenants as they were, apart from what the README says destroy leaves", async () => {
@@ -260,7 +260,7 @@ describe("the sandbox stack (stacks/Pulumi.sandbox.yaml) against the emulator", 
     );
     await runner.destroy();
     expect(runner.engine.states.size).toBe(0);
-    for (const secret of appSecrets) expect(providerHost().output()).not.toContain(secret);
+    expectNoSecrets(providerHost().output(), appSecrets, "the provider host's console");
     const after = snapshot(e);
     // Entra keeps the deleted application and its service principals in its recycle bin; nothing else is
     // there (the staged users' Entra objects were purged: purgeStagedUsersOnDestroy).

@@ -6,29 +6,22 @@
 // tenant and a group that replicates slowly.
 // Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
-import { emulatorTenantSettings, useEmulator } from "./support/emulator";
+import { emulatorTenantSettings, useEmulator, tenantOf } from "./support/emulator";
 import type { ProviderHost } from "../harness/providerHost";
-import {
-  CheckFailedError,
-  Engine,
-  declareResource,
-  withUnknowns,
-  type DeclaredResource,
-  useProviderHost,
-} from "../harness/engine";
+import { CheckFailedError, Engine, declareResource, withUnknowns, type DeclaredResource } from "../harness/engine";
+import { useProviderHost } from "./support/providerHost";
 import { ScopingGroup, type ScopingGroupArgs } from "../providers/scopingGroup";
 import { createTenantClient } from "../providers/tenant";
-import { findTenant, type Rec } from "../emulator/model";
+import type { Rec } from "../emulator/model";
 
 const emulator = useEmulator({ mailboxes: 1500 });
 const providerHost = useProviderHost(emulator, { env: { XTMM_VISIBILITY_TIMEOUT_SECONDS: "20" } });
 
 let host: ProviderHost;
 
-const source = () => findTenant(emulator().state, emulator().tenants.source.tenantId)!;
 /** Groups (visible or not) holding a name, from the emulator's state. */
 const groupsNamed = (name: string): Rec[] =>
-  [...source().exchange.recipients.values()]
+  [...tenantOf(emulator(), "source").exchange.recipients.values()]
     .map((s) => s.obj)
     .filter((o) => String(o.Name).toLowerCase() === name.toLowerCase());
 const theGroup = (name: string): Rec => {
@@ -39,7 +32,11 @@ const theGroup = (name: string): Rec => {
 /** Primary addresses of a group's members, from the emulator's state. */
 const membersOf = (name: string): string[] =>
   (theGroup(name).__members as string[])
-    .map((g) => String(source().exchange.recipients.get(g.toLowerCase())!.obj.PrimarySmtpAddress).toLowerCase())
+    .map((g) =>
+      String(
+        tenantOf(emulator(), "source").exchange.recipients.get(g.toLowerCase())!.obj.PrimarySmtpAddress,
+      ).toLowerCase(),
+    )
     .sort();
 
 const user = (i: number) => `user${String(i).padStart(5, "0")}@fabrikam.com`;
@@ -148,7 +145,9 @@ describe("lifecycle", () => {
 
   test("a member removed by hand shows on refresh and up adds just that member back", async () => {
     const g = theGroup("Cross-Tenant Movers");
-    const alex = [...source().exchange.recipients.values()].find((s) => s.obj.Alias === "alexw")!.obj;
+    const alex = [...tenantOf(emulator(), "source").exchange.recipients.values()].find(
+      (s) => s.obj.Alias === "alexw",
+    )!.obj;
     g.__members = (g.__members as string[]).filter((m) => m !== alex.Guid);
     const refreshed = await engine().refresh(group);
     expect(refreshed.op).toBe("drift");
@@ -230,7 +229,7 @@ describe("lifecycle", () => {
     const id = theGroup("Cross-Tenant Movers").ExternalDirectoryObjectId as string;
     await engine().destroy(group);
     expect(groupsNamed("Cross-Tenant Movers")).toEqual([]);
-    expect(source().directory.groups.has(id)).toBe(false);
+    expect(tenantOf(emulator(), "source").directory.groups.has(id)).toBe(false);
   });
 });
 

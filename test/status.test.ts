@@ -9,10 +9,11 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { useEmulator } from "./support/emulator";
-import { Engine, emulatorStackConfig, useProviderHost, type ResourceState } from "../harness/engine";
+import { tenantOf, useEmulator } from "./support/emulator";
+import { Engine, emulatorStackConfig, type ResourceState } from "../harness/engine";
+import { useProviderHost } from "./support/providerHost";
 import { PROJECT_ROOT } from "../harness/providerHost";
-import { cmdlets, declareMailUser, exchangeCalls, mailUserArgs } from "./mail-user-support";
+import { cmdlets, declareMailUser, exchangeCalls, mailUserArgs } from "./support/mailUsers";
 import {
   batchArgs,
   batchEmulatorOptions,
@@ -21,11 +22,11 @@ import {
   prepareEndpoint,
   refreshUntil,
   stageUsers,
-} from "./migration-batch-support";
+} from "./support/migrationBatches";
 import { declareResource } from "../harness/engine";
-import { targetTenant } from "./mail-user-support";
 import { Readiness, type Finding } from "../providers/readiness";
 import { bar, configFrom, parseArgs, render, run, withEnv } from "../scripts/status";
+import { expectNoSecrets } from "./support/secrets";
 
 const emulator = useEmulator(batchEmulatorOptions());
 const providerHost = useProviderHost(emulator, { env: { XTMM_VISIBILITY_TIMEOUT_SECONDS: "10" } });
@@ -66,7 +67,7 @@ beforeAll(async () => {
   const wave2 = await stageUsers(e, engine, ["leeg"]);
   await engine.up(await declareBatch("batch/wave-2", batchArgs("wave-2", wave2)));
   // wave-1's pre-flight, as the wave declares it (its name says nothing of the wave: the `wave` input does).
-  const appId = String([...targetTenant(e).exchange.migrationEndpoints.values()][0].obj.ApplicationId);
+  const appId = String([...tenantOf(e, "target").exchange.migrationEndpoints.values()][0].obj.ApplicationId);
   const users = ["adelev", "alexw", "meganb", "diegos"].map((a) => ({
     source: `${a}@fabrikam.com`,
     target: `${a}@contoso.com`,
@@ -121,8 +122,7 @@ test("prints each wave's users with state and percentage, a bar per wave, held u
   );
   expect(text).toMatch(/^ {2}blocking wave-1 user\.hold\.litigation: diegos@contoso\.com/m);
   expect(text).not.toMatch(/^ {2}blocking wave-1 user\.licence: adelev@contoso\.com/m);
-  for (const secret of [emulator().tenants.source.clientSecret, emulator().tenants.target.clientSecret])
-    expect(text).not.toContain(secret);
+  expectNoSecrets(text, [emulator().tenants.source.clientSecret, emulator().tenants.target.clientSecret], "the report");
   // Statistics only for users whose percentage isn't fixed by their status (queued 0, completed 100); no writes.
   const calls = cmdlets(exchangeCalls(emulator(), since));
   expect(calls.filter((c) => c === "Get-MigrationUserStatistics")).toHaveLength(3);
@@ -167,7 +167,7 @@ test("the built CLI reads the state from stdin and the client secret from the en
   expect(r.status).toBe(0);
   expect(r.stdout).toMatch(/^Wave wave-1: 3 user\(s\)/m);
   expect(r.stdout).toMatch(/^ {4}leeg@contoso\.com +Queued +0%$/m);
-  expect(r.stdout).not.toContain(emulator().tenants.target.clientSecret);
+  expectNoSecrets(r.stdout, [emulator().tenants.target.clientSecret], "the command's output");
 });
 
 test("pieces: the bar, the config sources, the arguments, an empty state", () => {

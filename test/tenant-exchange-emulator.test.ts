@@ -2,13 +2,13 @@
 // success and $select, paging with the identical body, every error kind the surface can produce,
 // Retry-After timing, lost writes, and the per-tenant concurrency gate measured on the wire.
 
-import { emulatorTenantSettings, useEmulator } from "./support/emulator";
+import { emulatorTenantSettings, useEmulator, tenantOf } from "./support/emulator";
 import { createTenantClient, type TenantClientOptions } from "../providers/tenant";
 import { ExchangeError } from "../providers/tenant/exchangeErrors";
 import { cloudFetch, type Fetch } from "../providers/tenant/http";
 import { resetTenantLimiters } from "../providers/tenant/limiter";
 import { EXCHANGE_ADMIN_ROLE, EXCHANGE_APPLICATION_PERMISSIONS } from "../providers/tenant/permissions";
-import type { TenantSettings } from "../providers/tenant/settings";
+import type { TenantRole, TenantSettings } from "../providers/tenant/settings";
 import type { TenantState } from "../emulator/model";
 
 const emu = useEmulator({ mailboxes: 25 });
@@ -19,7 +19,6 @@ function settings(role: "source" | "target", concurrency = 2): TenantSettings {
 const fast: TenantClientOptions = { exchange: { baseDelayMs: 5, maxDelayMs: 20 } };
 const exo = (role: "source" | "target" = "source", opts: TenantClientOptions = fast, concurrency = 2) =>
   createTenantClient(settings(role, concurrency), opts).exchange;
-const tenantState = (label: string): TenantState => [...emu().state.tenants.values()].find((t) => t.label === label)!;
 const exchangeRequests = () => emu().requests.filter((r) => r.surface === "exchange");
 
 beforeEach(() => resetTenantLimiters());
@@ -36,7 +35,7 @@ test("a cmdlet runs and $select trims the object", async () => {
 });
 
 test("paging: every page is fetched with the identical body, and the list is whole", async () => {
-  const expected = tenantState("source")
+  const expected = tenantOf(emu(), "source")
     .exchange.acceptedDomains.map((d) => String(d.DomainName))
     .sort();
   expect(expected.length).toBeGreaterThanOrEqual(2);
@@ -67,7 +66,7 @@ test("paging: a refused continuation fails the call with the expiry text, no par
 });
 
 test("paging Get-Mailbox across pages returns every mailbox of the tenant", async () => {
-  const mailboxes = [...tenantState("source").exchange.recipients.values()].filter((r) =>
+  const mailboxes = [...tenantOf(emu(), "source").exchange.recipients.values()].filter((r) =>
     /Mailbox$/.test(String(r.obj.RecipientTypeDetails)),
   );
   expect(mailboxes.length).toBeGreaterThan(25);
@@ -94,7 +93,7 @@ test("NotFound: Get-Mailbox for an identity that does not exist", async () => {
 
 test("AlreadyExists and NotAMember: a group created twice, a member removed who is not one", async () => {
   const client = exo("source");
-  const [owner, someone] = [...tenantState("source").exchange.recipients.values()].filter(
+  const [owner, someone] = [...tenantOf(emu(), "source").exchange.recipients.values()].filter(
     (r) => r.obj.RecipientTypeDetails === "UserMailbox",
   );
   const group = {
@@ -207,11 +206,11 @@ test("Transient: a lost write is not re-sent and says it may have been applied; 
 
 describe("authorisation ladder", () => {
   function withoutAssignment(
-    label: string,
+    label: TenantRole,
     match: (t: TenantState, id: string, obj: Record<string, unknown>) => boolean,
     kind: "app" | "role",
   ) {
-    const t = tenantState(label);
+    const t = tenantOf(emu(), label);
     const map = kind === "app" ? t.directory.appRoleAssignments : t.directory.roleAssignments;
     const removed = [...map.entries()].filter(([id, s]) => match(t, id, s.obj));
     for (const [id] of removed) map.delete(id);

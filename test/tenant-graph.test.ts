@@ -2,7 +2,7 @@
 // HTTPS: tokens attached for the emulator host, throttling storms absorbed by graph-client's RetryHandler
 // (Retry-After honoured), and failures turned into GraphRequestError naming the missing permission.
 
-import { emulatorTenantSettings, useEmulator } from "./support/emulator";
+import { emulatorTenantSettings, useEmulator, tenantOf } from "./support/emulator";
 import { createTenantClient, type TenantClientOptions } from "../providers/tenant";
 import { CredentialError } from "../providers/tenant/errors";
 import { GraphRequestError, graphCall, permissionForRequest } from "../providers/tenant/graph";
@@ -95,7 +95,7 @@ test("404 becomes a GraphRequestError with Graph's code", async () => {
 
 test("403 names the operator permission the request needed", async () => {
   const e = emu();
-  const t = [...e.state.tenants.values()].find((x) => x.label === "target")!;
+  const t = tenantOf(e, "target");
   const domainRead = GRAPH_APPLICATION_PERMISSIONS.find((p) => p.value === "Domain.Read.All")!;
   const removed = [...t.directory.appRoleAssignments.entries()].filter(
     ([, a]) => a.obj.principalId === t.operator.servicePrincipalId && a.obj.appRoleId === domainRead.id,

@@ -4,7 +4,8 @@
 // configuration. Offline: the provider host, configured with made-up tenant ids, never calls a tenant.
 // Needs `npx tsc -p tsconfig.json` first (the host loads dist/).
 
-import { startProviderHost, type ProviderHost } from "../harness/providerHost";
+import type { ProviderHost } from "../harness/providerHost";
+import { useProviderHost, withProviderHost } from "./support/providerHost";
 import { declareResource, type DeclaredResource } from "../harness/engine";
 import { AdminConsent } from "../providers/adminConsent";
 import { MigrationApp } from "../providers/migrationApp";
@@ -90,12 +91,11 @@ const KINDS: Kind[] = [
   },
 ];
 
+const providerHost = useProviderHost({ stackConfig: CONFIG });
 let host: ProviderHost;
-beforeAll(async () => {
-  host = await startProviderHost();
-  await host.configure(CONFIG);
+beforeAll(() => {
+  host = providerHost();
 });
-afterAll(async () => host?.stop());
 
 const urnOf = (r: DeclaredResource) => `urn:pulumi:test::xtmm::${r.type}::${r.name}`;
 
@@ -140,8 +140,7 @@ describe.each(KINDS)("$name", (kind) => {
 });
 
 test("diff reads no configuration: a host never configured still plans the replacement", async () => {
-  const unconfigured = await startProviderHost();
-  try {
+  await withProviderHost(undefined, { stackConfig: null }, async (unconfigured) => {
     const r = await KINDS[0].make(TARGET);
     const diff = await unconfigured.diff(
       urnOf(r),
@@ -150,7 +149,5 @@ test("diff reads no configuration: a host never configured still plans the repla
       r.inputs,
     );
     expect(diff).toEqual({ changes: "some", replaces: ["tenantId"], deleteBeforeReplace: false });
-  } finally {
-    await unconfigured.stop();
-  }
+  });
 });

@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { emulatorTenantSettings, useEmulator } from "./support/emulator";
+import { emulatorTenantSettings, useEmulator, tenantOf } from "./support/emulator";
 import { customCloud } from "../providers/tenant/clouds";
 import { createTenantClient } from "../providers/tenant";
 import { ExchangeError } from "../providers/tenant/exchangeErrors";
@@ -145,7 +145,7 @@ describe("through the emulator's fake pwsh", () => {
     // Play the migration app: the target's operator app, consented in the source with Mailbox.Migration,
     // which is what New-MigrationEndpoint verifies (the providers that do this for real are elsewhere).
     const e = emu();
-    const source = [...e.state.tenants.values()].find((x) => x.label === "source")!;
+    const source = tenantOf(e, "source");
     const exoSp = [...source.directory.servicePrincipals.values()].find(
       (sp) => sp.obj.appId === FIRST_PARTY.exchangeOnline,
     )!;
@@ -188,7 +188,7 @@ describe("through the emulator's fake pwsh", () => {
       tenantId: emu().tenants.source.tenantId,
       domain: emu().tenants.source.domain,
     };
-    const t = [...emu().state.tenants.values()].find((x) => x.label === "source")!;
+    const t = tenantOf(emu(), "source");
     const was = t.exchange.organizationConfig.IsDehydrated;
     t.exchange.organizationConfig.IsDehydrated = true;
     try {

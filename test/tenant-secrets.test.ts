@@ -9,6 +9,7 @@ import { createTenantClient, readTenantSettings } from "../providers/tenant";
 import { graphCall } from "../providers/tenant/graph";
 import { resetTenantLimiters } from "../providers/tenant/limiter";
 import type { TenantSettings } from "../providers/tenant/settings";
+import { expectNoSecrets } from "./support/secrets";
 
 const emu = useEmulator();
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "xtmm-secrets-"));
@@ -99,7 +100,7 @@ test("no secret or token in any error the tenant layer throws", async () => {
   for (const err of errors) {
     const x = err as Error;
     const everything = `${x.message}\n${x.stack}\n${JSON.stringify(x)}`;
-    for (const s of secrets) expect(everything).not.toContain(s);
+    expectNoSecrets(everything, secrets, "the error");
     expect(everything).not.toMatch(JWT);
   }
   // The failures are the interesting ones, not a blanket "expected a failure".

@@ -12,8 +12,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { useEmulator, emulatorTenantSettings } from "./support/emulator";
-import { Engine, useProviderHost } from "../harness/engine";
+import { useEmulator, emulatorTenantSettings, tenantOf } from "./support/emulator";
+import { Engine } from "../harness/engine";
+import { useProviderHost } from "./support/providerHost";
 import { ProgramRunner, type RunResult, type Step } from "./support/programRunner";
 import { UNKNOWN } from "../harness/providerHost";
 import { writesSince } from "./engineers-day.test";
@@ -25,7 +26,7 @@ import type { Finding } from "../providers/readiness";
 import type { SourceMailbox } from "../providers/sourceMailboxes";
 import { createTenantClient } from "../providers/tenant";
 import { collect, openFindings, render, type StateResource } from "../scripts/status";
-import { findTenant, type Rec, type TenantState } from "../emulator/model";
+import { type Rec, type TenantState } from "../emulator/model";
 import { DEFAULT_EXCHANGE_KNOBS } from "../emulator/exchange/knobs";
 import { FAKE_PWSH } from "../emulator/fakePwsh";
 
@@ -98,8 +99,6 @@ afterAll(() => fs.rmSync(REPORTS, { recursive: true, force: true }));
 
 const emulator = useEmulator({ exchange: { ...DEFAULT_EXCHANGE_KNOBS, migrationPhaseMs: 150 } });
 const providerHost = useProviderHost(emulator, { config: { pwshPath: FAKE_PWSH } });
-const tenant = (role: "source" | "target"): TenantState =>
-  findTenant(emulator().state, emulator().tenants[role].tenantId)!;
 const short = (s: Step | string) => (typeof s === "string" ? s : s.urn).split("::").pop()!;
 const changed = (r: RunResult) =>
   r.steps
@@ -264,7 +263,7 @@ describe("a wave from staging to moved mailboxes, by explicit changes", () => {
     expect(writesSince(emulator(), mark)).toEqual(["Complete-MigrationBatch"]);
     await refreshUntil(runner, /^Completed$/);
     for (const a of ["adelev", "meganb"])
-      expect(recipient(tenant("target"), `${a}@contoso.com`)?.RecipientTypeDetails).toBe("UserMailbox");
+      expect(recipient(tenantOf(emulator(), "target"), `${a}@contoso.com`)?.RecipientTypeDetails).toBe("UserMailbox");
     await runner.refresh();
     // Readiness sees the moves (its summary changes; nothing is written), then nothing changes at all.
     let mark2 = emulator().requests.length;
@@ -292,7 +291,7 @@ describe("a wave from staging to moved mailboxes, by explicit changes", () => {
     const mark = emulator().requests.length;
     await runner.destroy();
     expect(runner.engine.states.size).toBe(0);
-    const t = tenant("target");
+    const t = tenantOf(emulator(), "target");
     const endpoint = objects(t.exchange.migrationEndpoints)[0];
     expect(endpoint?.Name).toBe("migration-from-fabrikam");
     expect(objects(t.exchange.migrationBatches).map((b) => [b.Name, b.Status])).toEqual([["wave-1", "Completed"]]);
@@ -300,9 +299,9 @@ describe("a wave from staging to moved mailboxes, by explicit changes", () => {
       expect(recipient(t, `${a}@contoso.com`)?.RecipientTypeDetails).toBe("UserMailbox");
     // Everything else of the stack is gone: the app, the relationships, the scope group, the held user's record.
     expect(objects(t.exchange.organizationRelationships)).toEqual([]);
-    expect(objects(tenant("source").exchange.organizationRelationships)).toEqual([]);
+    expect(objects(tenantOf(emulator(), "source").exchange.organizationRelationships)).toEqual([]);
     expect(objects(t.directory.applications).filter((a) => /migration/i.test(String(a.displayName)))).toEqual([]);
-    expect(recipient(tenant("source"), "migration-to-contoso@fabrikam.onmicrosoft.com")).toBeUndefined();
+    expect(recipient(tenantOf(emulator(), "source"), "migration-to-contoso@fabrikam.onmicrosoft.com")).toBeUndefined();
     expect(writesSince(emulator(), mark)).not.toContain("Remove-MigrationBatch");
     await providerHost().waitForOutput(
       "Migration batch 'wave-1' is Completed (2 of 2 mailboxes moved); it is left in place as a record of the move.",
@@ -342,7 +341,7 @@ describe("removeCompletedBatchesOnDestroy: destroy removes the completed batch, 
     expect(changed(plan)).toContain("create batch/wave-1");
     await runner.up(program);
     await refreshUntil(runner, /^Completed$/);
-    expect(recipient(tenant("target"), "alexw@contoso.com")?.RecipientTypeDetails).toBe("UserMailbox");
+    expect(recipient(tenantOf(emulator(), "target"), "alexw@contoso.com")?.RecipientTypeDetails).toBe("UserMailbox");
     const mark = emulator().requests.length;
     await runner.destroy();
     const writes = writesSince(emulator(), mark);
@@ -351,7 +350,7 @@ describe("removeCompletedBatchesOnDestroy: destroy removes the completed batch, 
     // delete tries again until it has gone (3 attempts in a typical run), and no endpoint is left behind.
     expect(writes.filter((w) => w === "Remove-MigrationEndpoint").length).toBeGreaterThanOrEqual(1);
     expect(writes.indexOf("Remove-MigrationBatch")).toBeLessThan(writes.indexOf("Remove-MigrationEndpoint"));
-    const t = tenant("target");
+    const t = tenantOf(emulator(), "target");
     expect(objects(t.exchange.migrationEndpoints)).toEqual([]);
     expect(objects(t.exchange.migrationBatches).filter((b) => b.Status !== "Removing")).toEqual([]);
     expect(recipient(t, "alexw@contoso.com")?.RecipientTypeDetails).toBe("UserMailbox");

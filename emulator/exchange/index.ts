@@ -13,6 +13,7 @@ import type { Call } from "./call";
 import { IMPLEMENTATIONS } from "./cmdlets";
 import { advanceMigrations } from "./cmdlets/migration-engine";
 import { syncDeletedUsers } from "./cmdlets/mailusers";
+import { showDueMoveCapabilities } from "./capabilities";
 import { ExoFail, nulForbidden, pagingExpired, serviceRoot, success, unauthorized, ODATA_JSON } from "./envelope";
 import { exchangeKnobs, type ExchangeKnobs } from "./knobs";
 import { render } from "./render";
@@ -185,6 +186,7 @@ async function invoke(
   }
   advanceMigrations(ctx.state, now, knobs, ctx.options.faults.consentPropagationMs);
   syncDeletedUsers(a.tenant, now);
+  showDueMoveCapabilities(a.tenant, now, knobs.licenceVisibleAfterMs);
 
   const skiptoken = req.url.searchParams.get("$skiptoken");
   if (skiptoken !== null) return continuation(req, a.tenant, tenantSeg, skiptoken, knobs, now);

@@ -53,6 +53,37 @@ export interface ExchangeKnobs {
   batchStartingMs: number;
   batchStoppingMs: number;
   /**
+   * What Export-MailboxDiagnosticLogs -ComponentName HoldTracking answers for a mailbox whose user account is
+   * disabled (every shared mailbox). Microsoft: "Hold tracking logs aren't available if the user account has
+   * been disabled" (https://learn.microsoft.com/purview/ediscovery-identify-a-hold-on-an-exchange-online-mailbox);
+   * whether that is an empty log or an error is UNCONFIRMED. "emptyLog" answers MailboxLog "[]"; "error" fails
+   * the call; "available" answers the log as for an enabled account.
+   */
+  holdTrackingOfDisabledAccounts: "emptyLog" | "error" | "available";
+  /**
+   * Whether Get-MailboxFolderStatistics -FolderScope RecoverableItems also lists the Audits and Calendar Logging
+   * folders. Microsoft's page names Deletions, DiscoveryHolds, Purges and Versions (and the validator filters the
+   * same answer for SubstrateHolds); scripts match all of them as literal paths; UNCONFIRMED for this scope.
+   */
+  recoverableItemsAuditFolders: boolean;
+  /**
+   * What Get-User shows as PreviousRecipientTypeDetails for a user that never had a mailbox: "None" or null.
+   * Filter docs say "String or $null" (https://learn.microsoft.com/powershell/exchange/filter-properties); UNCONFIRMED.
+   */
+  noPreviousRecipientTypeDetails: "None" | null;
+  /**
+   * Whether Get-User shows PreviousExchangeGuid and PreviousDatabase (the "Previous Mailbox GUID" and "Previous
+   * home MDB" that Set-User -PermanentlyClearPreviousMailboxInfo clears). The prompt names them; whether Exchange
+   * Online renders them as properties is UNCONFIRMED.
+   */
+  showPreviousMailboxIds: boolean;
+  /**
+   * Set-User -PermanentlyClearPreviousMailboxInfo "has a built-in pause, so use -Confirm:$false to skip the
+   * confirmation" (https://learn.microsoft.com/powershell/module/exchangepowershell/set-user). Over REST nobody
+   * can answer the prompt; whether the call then fails (true) or proceeds (false) is UNCONFIRMED.
+   */
+  clearPreviousMailboxNeedsConfirmFalse: boolean;
+  /**
    * Users whose move fails when their batch syncs, by target address (lower-case), with the exception type
    * and text the move reports. Which user fails, and why, is the test's choice; the texts Microsoft publishes
    * are in cmdlets/moveRequests.ts. A user stays failed on every retry until its entry is removed.
@@ -64,6 +95,12 @@ export interface ExchangeKnobs {
    * (also documented, for a move suspended when ready to complete) is UNCONFIRMED. "Synced" by default.
    */
   syncedMoveStatus: "Synced" | "AutoSuspended";
+  /**
+   * Milliseconds after a Graph licence assignment before Exchange shows the Cross Tenant User Data Migration
+   * licence on the user's recipients (PersistedCapabilities ExchangeT2TMbxMove). Exchange shows a new licence
+   * some minutes late; how long is UNCONFIRMED. 0 (default) = at once. A removed licence goes at once.
+   */
+  licenceVisibleAfterMs: number;
 }
 
 export const DEFAULT_EXCHANGE_KNOBS: ExchangeKnobs = {
@@ -81,8 +118,14 @@ export const DEFAULT_EXCHANGE_KNOBS: ExchangeKnobs = {
   newBatchStatus: "Stopped",
   batchStartingMs: 0,
   batchStoppingMs: 0,
+  holdTrackingOfDisabledAccounts: "emptyLog",
+  recoverableItemsAuditFolders: false,
+  noPreviousRecipientTypeDetails: "None",
+  showPreviousMailboxIds: true,
+  clearPreviousMailboxNeedsConfirmFalse: true,
   moveFailures: {},
   syncedMoveStatus: "Synced",
+  licenceVisibleAfterMs: 0,
 };
 
 /** Options may come from an older state or a partial CLI spec; fill the gaps. */

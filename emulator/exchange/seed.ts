@@ -4,8 +4,12 @@
 // `--mailboxes N` generated mailboxes. Every mailbox has its Entra user, whose id is ExternalDirectoryObjectId.
 
 import { stored, type EmulatorState, type Rec, type TenantState } from "../model";
+import { ARCHIVE_CONTENT_KEY, CONTENT_KEY, HOLD_NOT_ENDED, HOLD_TRACKING_KEY } from "./mailboxContent";
+import { PREVIOUS_MAILBOX_KEY, type PreviousMailbox } from "./cmdlets/users";
 import {
+  exSize,
   groupObject,
+  mailUserObject,
   mailboxObject,
   newGuid,
   proxyList,
@@ -25,6 +29,15 @@ interface Person {
   inPlaceHolds?: string[];
   /** x500 proxies left by earlier moves (one or two per person that has them). */
   earlierMoves?: number;
+  /** Items held in the archive's Recoverable Items\SubstrateHolds (Microsoft's validator blocks the move). */
+  archiveSubstrateHolds?: number;
+  /** Recoverable Items of the primary in GB (TotalDeletedItemSize), and its quota when above the default 30 GB. */
+  deletedItemsGb?: number;
+  recoverableItemsQuotaGb?: number;
+  /** The HoldTracking log records an organisation-wide retention policy (ht 4) that still applies. */
+  orgRetentionInHoldLog?: boolean;
+  /** The target already has a MailUser for this person that once was a mailbox (previous-mailbox information). */
+  targetMailUserWithPreviousMailbox?: boolean;
 }
 
 const SOURCE_PEOPLE: Person[] = [
@@ -40,7 +53,15 @@ const SOURCE_PEOPLE: Person[] = [
   { first: "Megan", last: "Bowen", alias: "meganb", archive: true },
   { first: "Info", last: "", alias: "info", shared: true },
   { first: "Reception", last: "", alias: "reception", shared: true, archive: true },
+  // One person for each check of Microsoft's validator that needs more than Get-Mailbox.
+  { first: "Nestor", last: "Wilke", alias: "nestorw", archive: true, archiveSubstrateHolds: 12 },
+  { first: "Pradeep", last: "Gupta", alias: "pradeepg", deletedItemsGb: 45, recoverableItemsQuotaGb: 100 },
+  { first: "Patti", last: "Fernandez", alias: "pattif", orgRetentionInHoldLog: true },
+  { first: "Raul", last: "Razo", alias: "raulr", targetMailUserWithPreviousMailbox: true },
 ];
+
+/** The policy an organisation-wide retention hold in a seeded HoldTracking log names. */
+export const SEEDED_ORG_RETENTION_HOLD = "mbx0c4e5f6a7b8c49d0a1b2c3d4e5f60718:1";
 
 /** Microsoft's EXCHANGEENTERPRISE (Exchange Online Plan 2) SKU id, used when the directory seed names none. */
 const EXCHANGE_PLAN_SKU = "19ec0d23-8335-4cbd-94ac-6050e30712fa";
@@ -64,9 +85,11 @@ export function seedExchange(
   const domain = customDomain(source);
   const sku = exchangeSku(source);
   const userAliases: string[] = [];
+  const target = [...state.tenants.values()].find((t) => t.label === "target");
   for (const p of SOURCE_PEOPLE) {
     addPerson(source, p, domain, sku, now, random);
     if (!p.shared) userAliases.push(p.alias);
+    if (p.targetMailUserWithPreviousMailbox && target) addFormerMailbox(target, p, `${p.alias}@${domain}`, now, random);
   }
   for (let i = 1; i <= opts.mailboxes; i++) {
     const n = String(i).padStart(5, "0");
@@ -215,6 +238,7 @@ function addPerson(t: TenantState, p: Person, domain: string, sku: string, now: 
     inPlaceHolds: p.inPlaceHolds,
   };
   const mbx = mailboxObject(t, spec, now, random);
+  addContent(mbx, p, now);
   // The user's names, which Get-Recipient shows as FirstName/LastName (Entra givenName/surname).
   mbx.FirstName = p.shared ? "" : p.first;
   mbx.LastName = p.shared ? "" : p.last;
@@ -241,4 +265,88 @@ function addMailboxForUser(t: TenantState, u: Rec, now: number, random: () => nu
     random,
   );
   t.exchange.recipients.set(String(mbx.Guid).toLowerCase(), stored(mbx, now));
+}
+
+const GB = 1024 ** 3;
+
+/** What the statistics cmdlets show beyond the derived defaults, for the people that trip a check. */
+function addContent(mbx: Rec, p: Person, now: number): void {
+  if (p.archiveSubstrateHolds)
+    mbx[ARCHIVE_CONTENT_KEY] = {
+      recoverable: { SubstrateHolds: { items: p.archiveSubstrateHolds, bytes: p.archiveSubstrateHolds * 350_000 } },
+    };
+  if (p.deletedItemsGb) {
+    const bytes = Math.round(p.deletedItemsGb * GB);
+    mbx[CONTENT_KEY] = {
+      recoverable: {
+        Deletions: { items: 41_000, bytes: Math.round(bytes * 0.6) },
+        Purges: { items: 12_000, bytes: Math.round(bytes * 0.3) },
+        Versions: { items: 2_500, bytes: bytes - Math.round(bytes * 0.6) - Math.round(bytes * 0.3) },
+      },
+    };
+  }
+  if (p.recoverableItemsQuotaGb) {
+    mbx.RecoverableItemsQuota = exSize(p.recoverableItemsQuotaGb * GB);
+    mbx.RecoverableItemsWarningQuota = exSize(p.recoverableItemsQuotaGb * 0.9 * GB);
+  }
+  if (p.orgRetentionInHoldLog) {
+    const since = new Date(now - 200 * 86_400_000).toISOString();
+    mbx[HOLD_TRACKING_KEY] = [{ ed: HOLD_NOT_ENDED, hid: SEEDED_ORG_RETENTION_HOLD, ht: 4, lsd: since, osd: since }];
+  }
+}
+
+/**
+ * A target MailUser made from a user that once had a mailbox in the target (licensed before it was mail-enabled
+ * for the move): it points at the source and has no ExchangeGuid yet, so staging finishes it, but it keeps the
+ * previous mailbox's information until Set-User -PermanentlyClearPreviousMailboxInfo clears it.
+ */
+function addFormerMailbox(t: TenantState, p: Person, sourceAddress: string, now: number, random: () => number): void {
+  const domain = customDomain(t);
+  const primary = `${p.alias}@${domain}`;
+  const userId = newGuid(random);
+  const displayName = `${p.first} ${p.last}`;
+  const emailAddresses = proxyList(primary, [`${p.alias}@${t.initialDomain}`]);
+  t.directory.users.set(
+    userId,
+    stored(
+      {
+        id: userId,
+        userPrincipalName: primary,
+        displayName,
+        givenName: p.first,
+        surname: p.last,
+        mail: primary,
+        mailNickname: p.alias,
+        accountEnabled: false,
+        proxyAddresses: emailAddresses,
+        assignedLicenses: [],
+        usageLocation: null,
+        userType: "Member",
+        createdDateTime: new Date(now - 200 * 86_400_000).toISOString(),
+      },
+      now,
+    ),
+  );
+  const mu = mailUserObject(
+    t,
+    {
+      name: p.alias,
+      alias: p.alias,
+      displayName,
+      primarySmtp: primary,
+      emailAddresses,
+      externalDirectoryObjectId: userId,
+      userPrincipalName: primary,
+      externalEmailAddress: `SMTP:${sourceAddress}`,
+    },
+    now,
+    random,
+  );
+  const previous: PreviousMailbox = {
+    recipientTypeDetails: "UserMailbox",
+    exchangeGuid: newGuid(random),
+    database: `${forest(t).dc.slice(0, 8)}DG${String(Math.floor(random() * 900) + 100)}-db042`,
+  };
+  mu[PREVIOUS_MAILBOX_KEY] = previous;
+  t.exchange.recipients.set(String(mu.Guid).toLowerCase(), stored(mu, now));
 }

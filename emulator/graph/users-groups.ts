@@ -15,6 +15,7 @@ import {
 import { collectionResponse, entityResponse } from "./query";
 import { badRequest, notFound, ok } from "./respond";
 import { syncMoveCapability } from "../exchange/capabilities";
+import { exchangeKnobs } from "../exchange/knobs";
 
 function userOf(c: OpCall): Stored {
   const key = c.params["user-id"].toLowerCase();
@@ -102,7 +103,7 @@ const assignLicense: OpHandler = (c) => {
       }));
   });
   // Exchange shows the cross-tenant move licence on the user's recipients (PersistedCapabilities).
-  syncMoveCapability(c.tenant, String(u.obj.id));
+  syncMoveCapability(c.tenant, String(u.obj.id), c.now, exchangeKnobs(c.ctx.options.exchange).licenceVisibleAfterMs);
   return entityResponse(c, 200, "user", "users", u.obj);
 };
 

@@ -35,6 +35,8 @@ export interface Inputs extends Props {
    * and what state written before it existed means) retries nothing.
    */
   retryFailed: string;
+  /** Users whose licence this stack just assigned: create waits until Exchange shows it (licences.ts); never diffed. */
+  awaitLicences?: { tenant: "source" | "target"; addresses: string[] } | null;
 }
 
 export interface UserState {
@@ -89,6 +91,7 @@ export const INPUTS = [
   "notificationEmails",
   "removeCompletedOnDestroy",
   "retryFailed",
+  "awaitLicences",
 ] as const;
 /** What New-MigrationBatch fixes for the batch's life. */
 export const CREATION = [

@@ -1,6 +1,7 @@
 // The Exchange side of OrganizationRelationship: find the relationship by the partner tenant id in
 // DomainNames (Microsoft's guide does the same), create it or adopt it, set only the move settings, and
-// restore what an adopted relationship had when the stack lets go of it.
+// on delete take back only what this stack added (model.ts, planRelease): what an adopted relationship had is
+// restored, and one this stack created stays while the other direction of a move back still uses it.
 
 import { log, tenantFor, type Props } from "../context";
 import type { TenantClient } from "../tenant";
@@ -17,6 +18,7 @@ import {
   nextCapabilities,
   optionalString,
   parseCapabilities,
+  planRelease,
   sameSet,
   snapshot,
   stringList,
@@ -130,7 +132,8 @@ export async function release(props: Outputs): Promise<void> {
     log.info(`${who}: already gone; nothing to ${props.adopted ? "restore" : "remove"}.`);
     return;
   }
-  if (!props.adopted) {
+  const plan = planRelease(found, props);
+  if (plan.remove) {
     try {
       await client.exchange.invoke(
         "Remove-OrganizationRelationship",
@@ -143,41 +146,37 @@ export async function release(props: Outputs): Promise<void> {
     }
     return;
   }
-  const original = props.original!;
-  const params: Props = {};
-  if (found.Enabled !== original.enabled) params.Enabled = original.enabled;
-  if (found.MailboxMoveEnabled !== original.mailboxMoveEnabled) params.MailboxMoveEnabled = original.mailboxMoveEnabled;
-  const current = parseCapabilities(found.MailboxMoveCapability);
-  const restored = minus(current, props.addedCapabilities);
-  if (!sameSet(current, restored)) params.MailboxMoveCapability = capabilityValue(restored);
-  if (
-    props.oauthApplicationId !== null &&
-    (optionalString(found.OAuthApplicationId) ?? "").toLowerCase() !== (original.oauthApplicationId ?? "").toLowerCase()
-  ) {
-    // $null clears it, as it was.
-    params.OAuthApplicationId = original.oauthApplicationId;
+  if (Object.keys(plan.params).length > 0) {
+    try {
+      await client.exchange.invoke(
+        "Set-OrganizationRelationship",
+        { Identity: found.Guid, ...plan.params },
+        { idempotent: true },
+      );
+    } catch (e) {
+      throw new Error(`Restoring the original move settings of ${who} (${found.Name}): ${message(e)}`);
+    }
   }
-  if (
-    props.publishedScopes !== null &&
-    !sameSet(stringList(found.MailboxMovePublishedScopes), original.mailboxMovePublishedScopes)
-  ) {
-    params.MailboxMovePublishedScopes = original.mailboxMovePublishedScopes.length
-      ? original.mailboxMovePublishedScopes
-      : null;
-  }
-  if (Object.keys(params).length === 0) return;
-  try {
-    await client.exchange.invoke(
-      "Set-OrganizationRelationship",
-      { Identity: found.Guid, ...params },
-      { idempotent: true },
+  if (plan.others.length > 0) {
+    log.info(
+      `${who}: '${found.Name}' also carries ${plan.others.join(", ")}, which this stack did not set (the other direction of a move back, ` +
+        "or set by hand); it stays with those, and only this stack's move settings were taken away.",
     );
-  } catch (e) {
-    throw new Error(`Restoring the original move settings of ${who} (${found.Name}): ${message(e)}`);
+  } else if (
+    parseCapabilities(plan.params.MailboxMoveCapability ?? found.MailboxMoveCapability).length === 0 &&
+    (props.original?.mailboxMoveCapability.length ?? 0) > 0
+  ) {
+    // The stack that made it (the forward direction of a move back) let go of it first and left it to us.
+    log.warn(
+      `${who}: '${found.Name}' now has no move capability left: whoever set ${props.original!.mailboxMoveCapability.join(", ")} ` +
+        "before this stack adopted it has taken it away since. This stack did not create the relationship and leaves it; remove it " +
+        `with Remove-OrganizationRelationship -Identity "${found.Name}" if nothing else (free/busy sharing) uses it.`,
+    );
+  } else {
+    log.info(
+      `${who}: restored the move settings '${found.Name}' had before this stack adopted it; the relationship stays.`,
+    );
   }
-  log.info(
-    `${who}: restored the move settings '${found.Name}' had before this stack adopted it; the relationship stays.`,
-  );
 }
 
 function describe(role: TenantRole, client: TenantClient, partner: string): string {

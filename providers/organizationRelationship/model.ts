@@ -98,3 +98,68 @@ export function nextCapabilities(current: string[], desired: string[], previousl
 export function hasPartner(r: Relationship, partnerTenantId: string): boolean {
   return stringList(r.DomainNames).some((d) => d.toLowerCase() === partnerTenantId.toLowerCase());
 }
+
+/** The capabilities a cross-tenant move sets: Inbound on the target side, RemoteOutbound on the source side. */
+const MOVE_DIRECTIONS = ["Inbound", "RemoteOutbound"];
+
+/** What a relationship's delete needs to know of its state (the outputs of providers/organizationRelationship/inputs.ts). */
+export interface Held {
+  adopted: boolean;
+  original: PriorMoveSettings | null;
+  addedCapabilities: string[];
+  oauthApplicationId: string | null;
+  publishedScopes: string[] | null;
+  expectedPublishedScopes?: string[];
+}
+
+/** Delete either removes the relationship or writes these settings back (nothing to write: `params` is empty). */
+export type Release = { remove: true } | { remove: false; params: Props; others: string[] };
+
+/**
+ * What delete does to the relationship as found. One relationship per partner serves both directions of a move
+ * back (the forward stack's source side and the reverse stack's target side share it; Microsoft's move-back
+ * answer: the existing relationship is updated, not recreated, https://learn.microsoft.com/en-us/microsoft-365/enterprise/cross-tenant-mailbox-migration),
+ * so a stack takes back only what it added:
+ * - the capabilities it added; a capability someone else set since (`others`) stays, and with it
+ *   Enabled and MailboxMoveEnabled, which that capability needs;
+ * - the app id and the published scopes it set, while they are still its own (another value was set by someone else);
+ * - the relationship itself only when this stack created it and no one else's move capability (Inbound or
+ *   RemoteOutbound, the other direction) is on it.
+ * An adopted relationship gets back what it had before (its original capabilities were never ours to take).
+ */
+export function planRelease(found: Relationship, held: Held): Release {
+  const current = parseCapabilities(found.MailboxMoveCapability);
+  const remaining = minus(current, held.addedCapabilities);
+  const others = minus(remaining, held.original?.mailboxMoveCapability ?? []);
+  // What keeps a relationship this stack created: the capabilities of a cross-tenant move (Inbound in a target,
+  // RemoteOutbound in a source), i.e. the other direction still moving. Another flag (Outbound, RemoteInbound:
+  // not used by cross-tenant moves) goes with the relationship, as it always has.
+  if (!held.adopted && !others.some((c) => MOVE_DIRECTIONS.some((d) => d.toLowerCase() === c.toLowerCase())))
+    return { remove: true };
+  const original = held.original;
+  const params: Props = {};
+  if (!sameSet(current, remaining)) params.MailboxMoveCapability = capabilityValue(remaining);
+  if (original && others.length === 0) {
+    if (found.Enabled !== original.enabled) params.Enabled = original.enabled;
+    if (found.MailboxMoveEnabled !== original.mailboxMoveEnabled)
+      params.MailboxMoveEnabled = original.mailboxMoveEnabled;
+  }
+  const app = optionalString(found.OAuthApplicationId);
+  const before = original?.oauthApplicationId ?? null;
+  if (
+    held.oauthApplicationId !== null &&
+    (app ?? "").toLowerCase() === held.oauthApplicationId.toLowerCase() &&
+    (app ?? "").toLowerCase() !== (before ?? "").toLowerCase()
+  ) {
+    // $null clears it, as it was.
+    params.OAuthApplicationId = before;
+  }
+  const listed = stringList(found.MailboxMovePublishedScopes);
+  const beforeScopes = original?.mailboxMovePublishedScopes ?? [];
+  const ours = (held.expectedPublishedScopes ?? []).length
+    ? held.expectedPublishedScopes!
+    : (held.publishedScopes ?? []);
+  if (held.publishedScopes !== null && listed.length > 0 && sameSet(listed, ours) && !sameSet(listed, beforeScopes))
+    params.MailboxMovePublishedScopes = beforeScopes.length ? beforeScopes : null;
+  return { remove: false, params, others };
+}

@@ -15,6 +15,8 @@ import {
 } from "./model";
 import { orgChecks } from "./orgChecks";
 import { checkUser, indexes } from "./userChecks";
+import type { PerUserChecks } from "./perUser";
+import { perUserFindings, perUserNotChecked } from "./perUserChecks";
 
 export interface AssessInput {
   users: ReadinessUser[];
@@ -25,8 +27,12 @@ export interface AssessInput {
   sourceDomain: string;
   /** The `refreshToken` input was unknown: this run may still fix what the checks find. */
   pending: boolean;
+  /** Target addresses this stack's LicenceAssignment licensed: pending while Exchange does not show the licence. */
+  licensedByStack?: string[];
   source?: SourceFacts;
   target?: TargetFacts;
+  /** Per-user reads by target address; absent when none were made (the bulk pass, or a pure test). */
+  perUser?: Map<string, PerUserChecks>;
 }
 
 export function assessWave(input: AssessInput): Evaluation {
@@ -41,7 +47,17 @@ export function assessWave(input: AssessInput): Evaluation {
     pending,
   });
   const pools = { source: source ? licencePool(source.skus) : null, target: target ? licencePool(target.skus) : null };
-  const ctx = { source, target, pending, targetDeliveryDomain: input.targetDeliveryDomain, pools };
+  const perUser = input.perUser;
+  const licensedByStack = new Set((input.licensedByStack ?? []).map((a) => a.toLowerCase()));
+  const ctx = {
+    source,
+    target,
+    pending,
+    targetDeliveryDomain: input.targetDeliveryDomain,
+    pools,
+    licensedByStack,
+    perUser,
+  };
   const ix = indexes(ctx);
   const findings: Finding[] = [...org.findings];
   const notChecked: NotChecked[] = [...org.notChecked];
@@ -52,7 +68,13 @@ export function assessWave(input: AssessInput): Evaluation {
     if (r.moved) moved.add(u.target);
     if (r.unlicensed) needed++;
     findings.push(...r.findings);
+    if (perUser && !r.moved) {
+      const src = source ? ix.mailboxes.get(u.source) : undefined;
+      const tgt = target ? ix.mailUsers.get(u.target) : undefined;
+      findings.push(...perUserFindings(u, perUser.get(u.target), src, tgt, pending));
+    }
   }
+  if (perUser) notChecked.push(...perUserNotChecked(!!source, !!target));
   if (!source || !target)
     notChecked.push({
       check: "user.licence",

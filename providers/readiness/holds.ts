@@ -1,9 +1,11 @@
 // Holds on a source mailbox: "Mailboxes that are on any type of hold aren't migrated, and the move for those
 // mailboxes is blocked" (Microsoft's guide). The kinds are the ones Microsoft's validator checks
 // (CSS-Exchange's CrossTenantMailboxMigrationValidation.ps1), each with the fix Microsoft documents for
-// it. The validator finds organisation-wide retention policies through Export-MailboxDiagnosticLogs
-// (HoldTracking); that cmdlet is not in our reference, so we read them where Microsoft also lists them:
-// Get-OrganizationConfig's InPlaceHolds, with a mailbox's exclusion shown as `-<policy>` in its own InPlaceHolds.
+// it. Organisation-wide retention policies come, as in the validator, from the mailbox's HoldTracking log
+// (Export-MailboxDiagnosticLogs, read per user in perUserRead.ts): it says which policies hold THIS mailbox and
+// whether they ended. Where there is no log (a shared mailbox's account is disabled, and Microsoft keeps none
+// for those; or the read failed), the organisation's InPlaceHolds (Get-OrganizationConfig) stand in, with a
+// mailbox's exclusion shown as `-<policy>` in its own InPlaceHolds.
 
 import { list, str, type Listed } from "./model";
 
@@ -36,10 +38,11 @@ function inPlaceFix(entry: string, who: string): string {
 }
 
 /**
- * Every hold on a source mailbox. `orgHolds` are the organisation's InPlaceHolds (Get-OrganizationConfig);
- * one applies unless the mailbox lists its exclusion.
+ * Every hold on a source mailbox. `tracked`, when the mailbox's HoldTracking log was read, are the
+ * organisation-wide policies that log shows still holding it; otherwise `orgHolds`, the organisation's
+ * InPlaceHolds (Get-OrganizationConfig), apply unless the mailbox lists its exclusion.
  */
-export function holdsOf(m: Listed, orgHolds: string[], who: string): Hold[] {
+export function holdsOf(m: Listed, orgHolds: string[], who: string, tracked?: string[]): Hold[] {
   const out: Hold[] = [];
   if (m.LitigationHoldEnabled === true) {
     out.push({
@@ -78,6 +81,15 @@ export function holdsOf(m: Listed, orgHolds: string[], who: string): Hold[] {
         message: `${kind} holds it (InPlaceHolds ${entry})`,
         fix: inPlaceFix(entry, who),
       });
+  }
+  if (tracked) {
+    for (const entry of tracked)
+      out.push({
+        check: "user.hold.organization",
+        message: `an organisation-wide retention policy holds the mailbox (HoldTracking log: ${entry}, not ended)`,
+        fix: `Exclude ${who} from the organisation-wide policy: Set-RetentionCompliancePolicy -Identity <policy ${policyOf(entry)}> -AddExchangeLocationException ${who} (Security & Compliance PowerShell; the policy's ExchangeLocation must be All)`,
+      });
+    return out;
   }
   const excluded = new Set(own.filter((e) => e.startsWith("-")).map(policyOf));
   for (const entry of orgHolds.map(str)) {

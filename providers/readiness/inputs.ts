@@ -20,6 +20,7 @@ export const INPUTS = [
   "reportPath",
   "targetDeliveryDomain",
   "refreshToken",
+  "licensedByStack",
 ] as const;
 /** Written by check itself; in `news` only as the class's undefined placeholders. */
 export const COMPUTED = [
@@ -30,9 +31,13 @@ export const COMPUTED = [
   "licences",
   "notChecked",
   "reportFile",
+  "userChecks",
 ] as const;
-/** Inputs whose change alone is not a change: the token only makes the engine run check again. */
-export const NOT_DIFFED = ["refreshToken"];
+/**
+ * Inputs whose change alone is not a change: the token only makes the engine run check again, and what the
+ * stack licensed changes the findings (which are diffed) or nothing (and older states never had it).
+ */
+export const NOT_DIFFED = ["refreshToken", "licensedByStack"];
 
 export const deepUnknown = (v: unknown): boolean =>
   isUnknown(v) ||
@@ -82,6 +87,16 @@ export function shape(news: Props, failures: Failure[]): Props {
     if (!isUnknown(token) && typeof token !== "string")
       fail("refreshToken", "must be a string (any value; wire it to the outputs this wave's readiness depends on)");
     else out.refreshToken = token;
+  }
+  const licensed = news.licensedByStack;
+  if (licensed !== undefined && licensed !== null) {
+    if (isUnknown(licensed)) out.licensedByStack = licensed;
+    else if (!Array.isArray(licensed) || licensed.some((a) => !isUnknown(a) && addressProblem(a)))
+      fail(
+        "licensedByStack",
+        "must be the target addresses of the wave's users this stack's LicenceAssignment licensed (its assigned output)",
+      );
+    else out.licensedByStack = licensed.map((a) => (typeof a === "string" ? a.trim().toLowerCase() : a));
   }
   out.users = users(news.users, fail);
   return out;

@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { LicencePool } from "../licenceAssignment/sku";
 import type { Evaluation, Finding } from "./model";
+import { REUSE_DAYS } from "./perUser";
 
 export interface ReportHeader {
   wave: string;
@@ -98,16 +99,10 @@ export function renderReport(h: ReportHeader, e: Evaluation): string {
   );
   out.push("", "## Not checked automatically", "");
   const notChecked = e.notChecked.map((n) => [n.check, n.reason + (n.pending ? " (checked at up)" : "")]);
-  notChecked.push(
-    [
-      "SubstrateHolds in archives",
-      "Microsoft's validator counts items in each archive's Recoverable Items\\SubstrateHolds (Get-MailboxFolderStatistics, not in the admin API reference used here); for users with an archive run Get-MailboxFolderStatistics <archive guid> -FolderScope RecoverableItems in the source and clear that folder if it holds items",
-    ],
-    [
-      "TotalDeletedItemSize",
-      "Get-MailboxStatistics is not in the admin API reference used here; a user is flagged (user.recoverableItemsQuota) only when the source's Recoverable Items quota exceeds the target MailUser's, the only case where the deleted items can be too big",
-    ],
-  );
+  notChecked.push([
+    "Per-user reads for blocked users",
+    `SubstrateHolds in the archive (Get-MailboxFolderStatistics), TotalDeletedItemSize (Get-MailboxStatistics), the HoldTracking log (Export-MailboxDiagnosticLogs) and the target's previous-mailbox information (Get-User) are read one user at a time, only for users no other finding blocks (their move cannot run anyway); they are read once those findings are fixed. An answer that found nothing is reused for up to ${REUSE_DAYS} days while the mailbox's GUIDs, the organisation's retention policies and the MailUser stay the same`,
+  ]);
   out.push(...table(["Check", "Why, and what to do"], notChecked), "");
   return out.join("\n");
 }

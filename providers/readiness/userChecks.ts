@@ -11,7 +11,6 @@ import {
   byAddress,
   guid,
   list,
-  sizeBytes,
   smtpOf,
   str,
   type Finding,
@@ -22,6 +21,8 @@ import {
   type TargetFacts,
 } from "./model";
 import { lower } from "../../domain/text";
+import type { PerUserChecks } from "./perUser";
+import { quotaWarning } from "./perUserChecks";
 
 /** MailboxMoveStatus values that mean no move request is in the way. */
 const NOT_MOVING = ["", "none", "completed", "completedwithwarning"];
@@ -35,6 +36,10 @@ export interface UserCheckContext {
   targetDeliveryDomain?: string;
   /** The licence pools, for the fix of an unlicensed user. */
   pools: { source: LicencePool | null; target: LicencePool | null };
+  /** Per-user reads (perUserRead.ts) by target address; a user's HoldTracking log replaces the organisation's list. */
+  perUser?: Map<string, PerUserChecks>;
+  /** Target addresses whose licence this stack assigned (LicenceAssignment): not shown yet means pending. */
+  licensedByStack?: Set<string>;
 }
 
 export interface UserResult {
@@ -77,13 +82,14 @@ export function checkUser(u: ReadinessUser, ctx: UserCheckContext, ix: Indexes):
     message: string,
     fix: string,
     mayPend = true,
+    pendingAnyway = false,
   ) =>
     out.push({
       check,
       severity,
       tenant,
       user: u.target,
-      pending: mayPend && ctx.pending,
+      pending: pendingAnyway || (mayPend && ctx.pending),
       message: `${u.target} (source ${u.source}): ${message}`,
       fix,
     });
@@ -138,6 +144,7 @@ export function checkUser(u: ReadinessUser, ctx: UserCheckContext, ix: Indexes):
   if (tgt) targetChecks(u, tgt, ctx, add);
   if (src && tgt) pairChecks(u, src, tgt, ctx, add);
   const unlicensed =
+    !ctx.licensedByStack?.has(u.target) &&
     !!src &&
     str(src.RecipientTypeDetails) === "UserMailbox" &&
     !hasMoveCapability(src.PersistedCapabilities) &&
@@ -153,6 +160,7 @@ type Add = (
   message: string,
   fix: string,
   mayPend?: boolean,
+  pendingAnyway?: boolean,
 ) => void;
 
 function sourceChecks(u: ReadinessUser, src: Listed, ctx: UserCheckContext, ix: Indexes, add: Add): void {
@@ -179,7 +187,8 @@ function sourceChecks(u: ReadinessUser, src: Listed, ctx: UserCheckContext, ix: 
       false,
     );
   }
-  for (const h of holdsOf(src, ctx.source?.orgHolds ?? [], who))
+  const log = ctx.perUser?.get(u.target)?.holdTracking?.value;
+  for (const h of holdsOf(src, ctx.source?.orgHolds ?? [], who, log?.available ? log.holds : undefined))
     add("source", h.check, "blocking", h.message, h.fix, false);
   const moving = str(src.MailboxMoveStatus);
   if (!NOT_MOVING.includes(moving.toLowerCase())) {
@@ -292,20 +301,8 @@ function pairChecks(u: ReadinessUser, src: Listed, tgt: Listed, ctx: UserCheckCo
       set(`Set-MailUser -Identity ${t} -ExternalEmailAddress ${srcPrimary}`),
     );
   }
-  const sourceQuota = sizeBytes(src.RecoverableItemsQuota);
-  const quota = sizeBytes(tgt.RecoverableItemsQuota);
-  if (sourceQuota !== undefined && quota !== undefined && sourceQuota > quota) {
-    // TotalDeletedItemSize needs Get-MailboxStatistics (not in our reference); a source quota above the
-    // target's is the only case where the deleted items CAN exceed it, so that is what we report.
-    add(
-      "target",
-      "user.recoverableItemsQuota",
-      "warning",
-      `the source's Recoverable Items may hold up to ${str(src.RecoverableItemsQuota)}, more than the MailUser's RecoverableItemsQuota ${str(tgt.RecoverableItemsQuota)}; if they do, the move can fail`,
-      `Compare (Get-MailboxStatistics -Identity ${u.source}).TotalDeletedItemSize with ${str(tgt.RecoverableItemsQuota)} in the source; if larger, purge the source's Recoverable Items before the move`,
-      false,
-    );
-  }
+  const quota = quotaWarning(u, src, tgt, ctx.perUser?.get(u.target)?.deletedItems?.value);
+  if (quota) add("target", "user.recoverableItemsQuota", "warning", quota.message, quota.fix, false);
 }
 
 /** What the target MailUser must be whatever the source is: its addresses in the target's own domains. */
@@ -359,6 +356,20 @@ function targetChecks(u: ReadinessUser, tgt: Listed, ctx: UserCheckContext, add:
 
 function licenceCheck(u: ReadinessUser, src: Listed, tgt: Listed | undefined, ctx: UserCheckContext, add: Add): void {
   if (hasMoveCapability(src.PersistedCapabilities) || (tgt && hasMoveCapability(tgt.PersistedCapabilities))) return;
+  if (ctx.licensedByStack?.has(u.target)) {
+    // Graph took the assignment; Exchange shows a licence some minutes later. Pending, so the batch keeps the
+    // user and waits for Exchange (MigrationBatch's awaitLicences) instead of leaving the user out.
+    add(
+      tgt ? "target" : "source",
+      "user.licence",
+      "blocking",
+      "this stack assigned the Cross Tenant User Data Migration licence, and Exchange does not show it yet (no ExchangeT2TMbxMove in PersistedCapabilities); Exchange shows a new licence some minutes after the assignment",
+      "Nothing to do: the wave's batch waits for Exchange to show it; if the wait runs out, run pulumi up again in a few minutes",
+      true,
+      true,
+    );
+    return;
+  }
   const shared = str(src.RecipientTypeDetails) === "SharedMailbox";
   const { source, target } = ctx.pools;
   const sku = (p: LicencePool | null) => (p && p.found ? p.skuId : "<Cross Tenant User Data Migration SkuId>");

@@ -7,6 +7,7 @@ import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from "@az
 import { startEmulator, type Emulator } from "../../emulator";
 import type { EmulatorOptions } from "../../emulator/options";
 import type { Violation } from "../../emulator/http";
+import { findTenant, type TenantState } from "../../emulator/model";
 import { emulatorStackConfig } from "../../emulator/stackConfig";
 import { readTenantSettings, type TenantRole, type TenantSettings } from "../../providers/tenant/settings";
 
@@ -106,6 +107,13 @@ export function useEmulator(opts: Partial<EmulatorOptions> = {}): EmulatorHandle
       throw new Error(`the emulator recorded violations outside any test:\n${formatViolations(left)}`);
   });
   return get;
+}
+
+/** The emulated state of one tenant of the pair, for a test to read or change directly. */
+export function tenantOf(emulator: Emulator, role: TenantRole): TenantState {
+  const tenant = findTenant(emulator.state, emulator.tenants[role].tenantId);
+  if (!tenant) throw new Error(`the emulator holds no ${role} tenant (id ${emulator.tenants[role].tenantId})`);
+  return tenant;
 }
 
 /**

@@ -9,6 +9,7 @@ import type { DirectoryState, ExchangeState, Rec, Stored, TenantState } from "..
 import type { RequestRecord } from "../../emulator/server";
 import { snapshot } from "./tenantSnapshot";
 import { descendants } from "../../harness/processes";
+import { tenantOf } from "./emulator";
 
 const alive = (pid: number): boolean => {
   try {
@@ -149,9 +150,6 @@ export function orphans(e: Emulator, before: TenantKeys, checkpoint: string): st
     .map(({ what, obj }) => `${what} (${String(obj.displayName ?? obj.Name ?? obj.appId ?? "")})`);
 }
 
-export const targetOf = (e: Emulator): TenantState => [...e.state.tenants.values()].find((t) => t.label === "target")!;
-export const sourceOf = (e: Emulator): TenantState => [...e.state.tenants.values()].find((t) => t.label === "source")!;
-
 /** The source tenant's mailboxes (users and shared), normalised as tenantSnapshot compares them. */
 export function sourceMailboxes(e: Emulator): unknown {
   const recipients = snapshot(e).source.exchange.recipients as Record<string, Rec>;
@@ -163,7 +161,7 @@ export function sourceMailboxes(e: Emulator): unknown {
 /** The live (not soft-deleted) MailUsers of the target, by their ExternalEmailAddress (the source they stand for). */
 export function mailUsersBySource(e: Emulator): Map<string, Rec[]> {
   const out = new Map<string, Rec[]>();
-  for (const { obj } of targetOf(e).exchange.recipients.values()) {
+  for (const { obj } of tenantOf(e, "target").exchange.recipients.values()) {
     if (obj.RecipientTypeDetails !== "MailUser" || obj.WhenSoftDeleted || obj.IsSoftDeletedByRemove) continue;
     const source = String(obj.ExternalEmailAddress ?? "")
       .replace(/^smtp:/i, "")

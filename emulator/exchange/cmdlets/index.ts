@@ -2,6 +2,7 @@
 
 import type { CmdletImpl } from "../call";
 import * as b from "./batches";
+import * as d from "./diagnostics";
 import * as e from "./endpoints";
 import * as g from "./groups";
 import * as m from "./mailusers";
@@ -10,6 +11,8 @@ import * as mu from "./migrationUsers";
 import * as o from "./organization";
 import * as r from "./recipients";
 import * as rel from "./relationships";
+import * as st from "./statistics";
+import * as u from "./users";
 
 export const IMPLEMENTATIONS: Record<string, CmdletImpl> = {
   "Get-OrganizationConfig": o.getOrganizationConfig,
@@ -46,6 +49,11 @@ export const IMPLEMENTATIONS: Record<string, CmdletImpl> = {
   "Remove-MigrationBatch": b.removeMigrationBatch,
   "Get-MigrationUser": mu.getMigrationUser,
   "Get-MigrationUserStatistics": mu.getMigrationUserStatistics,
+  "Get-MailboxStatistics": st.getMailboxStatistics,
+  "Get-MailboxFolderStatistics": st.getMailboxFolderStatistics,
+  "Get-User": u.getUser,
+  "Set-User": u.setUser,
+  "Export-MailboxDiagnosticLogs": d.exportMailboxDiagnosticLogs,
   "Get-MoveRequest": mr.getMoveRequest,
   "Get-MoveRequestStatistics": mr.getMoveRequestStatistics,
 };

@@ -148,6 +148,9 @@ export const setOrganizationRelationship: CmdletImpl = (call) => {
     );
   }
   setProperties(call, o, ["DomainNames", "MailboxMovePublishedScopes"]);
+  // `-OAuthApplicationId $null` clears the app: the relationship then reads as one that never had one (UNCONFIRMED
+  // whether Exchange answers "" or null for it; New gives "" here, so a cleared one does too).
+  if (has(call, "OAuthApplicationId") && o.OAuthApplicationId === null) o.OAuthApplicationId = "";
   if (has(call, "Name")) o.Identity = o.Id = o.Name;
   if (JSON.stringify(o) === before) noChangeWarning(call, String(o.Identity));
   else markChanged(call, o);

@@ -2,26 +2,22 @@
 // emulator holds it, sign-ins with a client secret at the emulator's token endpoint, and an administrator's
 // own app registration made through Graph (for adoption).
 
-import type { Emulator } from "../emulator";
-import { findTenant, type Rec, type TenantState } from "../emulator/model";
-import { createTenantClient } from "../providers/tenant";
-import { emulatorTenantSettings, trustedFetch } from "./support/emulator";
-import { TAG_PREFIX } from "../providers/migrationApp/inputs";
+import type { Emulator } from "../../emulator";
+import type { Rec } from "../../emulator/model";
+import { createTenantClient } from "../../providers/tenant";
+import { emulatorTenantSettings, trustedFetch, tenantOf } from "./emulator";
+import { TAG_PREFIX } from "../../providers/migrationApp/inputs";
 
 export const EXCHANGE_ONLINE = "00000002-0000-0ff1-ce00-000000000000";
 export const MICROSOFT_GRAPH = "00000003-0000-0000-c000-000000000000";
 export const USER_READ = "e1fe6dd8-ba31-4d61-89e7-88639da4683d";
 
-export function targetTenant(emu: Emulator): TenantState {
-  return findTenant(emu.state, emu.tenants.target.tenantId)!;
-}
-
 export function applications(emu: Emulator): Rec[] {
-  return [...targetTenant(emu).directory.applications.values()].map((s) => s.obj);
+  return [...tenantOf(emu, "target").directory.applications.values()].map((s) => s.obj);
 }
 
 export function applicationById(emu: Emulator, id: string): Rec | undefined {
-  return targetTenant(emu).directory.applications.get(id)?.obj;
+  return tenantOf(emu, "target").directory.applications.get(id)?.obj;
 }
 
 export function taggedApplications(emu: Emulator, naturalKey: string): Rec[] {
@@ -31,7 +27,7 @@ export function taggedApplications(emu: Emulator, naturalKey: string): Rec[] {
 }
 
 export function servicePrincipalsOf(emu: Emulator, appId: string): Rec[] {
-  return [...targetTenant(emu).directory.servicePrincipals.values()]
+  return [...tenantOf(emu, "target").directory.servicePrincipals.values()]
     .map((s) => s.obj)
     .filter((sp) => String(sp.appId).toLowerCase() === appId.toLowerCase());
 }
@@ -49,7 +45,7 @@ export function seededMailboxMigrationRoleId(emu: Emulator): string {
 
 /** The target directory as comparable data: every application (settings and secrets), service principal and assignment. */
 export function directorySnapshot(emu: Emulator) {
-  const d = targetTenant(emu).directory;
+  const d = tenantOf(emu, "target").directory;
   const apps = [...d.applications.values()]
     .map(({ obj }) => ({
       id: obj.id,

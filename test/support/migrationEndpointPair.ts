@@ -1,24 +1,17 @@
 // What the MigrationEndpoint tests need besides the resource: the migration app registered in the target
 // with a secret and consented in the source (written straight into the emulator's directory with the
 // Exchange author's fixtures, so these tests do not depend on the MigrationApp or AdminConsent resources),
-// secrets added and removed through Graph as the app resource would, and a provider host configured for the
-// emulator with the pwsh stand-in.
+// and secrets added and removed through Graph as the app resource would.
 
-import type { Emulator } from "../emulator";
-import { applicationByAppId, findTenant, type Rec, type Stored, type TenantState } from "../emulator/model";
-import { consentInSource, registerMigrationApp } from "../emulator/exchange/fixtures";
-import { SECRET as ENDPOINT_CREDENTIAL } from "../emulator/exchange/cmdlets/endpoints";
-import { startProviderHost, type ProviderHost } from "../harness/providerHost";
-import { declareResource, emulatorStackConfig, type DeclaredResource } from "../harness/engine";
-import { emulatorTenantSettings } from "./support/emulator";
-import { createTenantClient } from "../providers/tenant";
-import { MigrationEndpoint, type MigrationEndpointArgs } from "../providers/migrationEndpoint";
-export { FAKE_PWSH } from "../emulator/fakePwsh";
-import { FAKE_PWSH } from "../emulator/fakePwsh";
-
-export function tenantState(emu: Emulator, role: "source" | "target"): TenantState {
-  return findTenant(emu.state, emu.tenants[role].tenantId)!;
-}
+import type { Emulator } from "../../emulator";
+import { applicationByAppId, type Rec, type Stored } from "../../emulator/model";
+import { consentInSource, registerMigrationApp } from "../../emulator/exchange/fixtures";
+import { SECRET as ENDPOINT_CREDENTIAL } from "../../emulator/exchange/cmdlets/endpoints";
+import { declareResource, type DeclaredResource } from "../../harness/engine";
+import { emulatorTenantSettings, tenantOf } from "./emulator";
+import { createTenantClient } from "../../providers/tenant";
+import { MigrationEndpoint, type MigrationEndpointArgs } from "../../providers/migrationEndpoint";
+export { FAKE_PWSH } from "../../emulator/fakePwsh";
 
 export interface TestApp {
   appId: string;
@@ -29,7 +22,7 @@ export interface TestApp {
 
 /** The migration app in the target, with one current secret (what the MigrationApp resource makes). */
 export function registerApp(emu: Emulator): TestApp {
-  const { appId, secret } = registerMigrationApp(tenantState(emu, "target"), Date.now());
+  const { appId, secret } = registerMigrationApp(tenantOf(emu, "target"), Date.now());
   const app = applicationByAppId(emu.state, appId)!.app.obj;
   const keyId = String((app.passwordCredentials as Rec[])[0].keyId);
   return { appId, objectId: String(app.id), secret, keyId };
@@ -37,13 +30,13 @@ export function registerApp(emu: Emulator): TestApp {
 
 /** Admin consent in the source, granted at `at` (what the source AdminConsent resource makes). */
 export function consent(emu: Emulator, appId: string, at = Date.now() - 86_400_000): string {
-  consentInSource(tenantState(emu, "source"), appId, at);
+  consentInSource(tenantOf(emu, "source"), appId, at);
   return new Date(at).toISOString();
 }
 
 /** A pair ready for an endpoint: the target hydrated, the migration app registered there and consented in the source. */
 export function preparePair(emu: Emulator): TestApp {
-  tenantState(emu, "target").exchange.organizationConfig.IsDehydrated = false;
+  tenantOf(emu, "target").exchange.organizationConfig.IsDehydrated = false;
   const app = registerApp(emu);
   consent(emu, app.appId);
   return app;
@@ -68,7 +61,7 @@ export async function removeSecret(emu: Emulator, app: TestApp, keyId: string): 
 }
 
 export function endpointsIn(emu: Emulator): Stored[] {
-  return [...tenantState(emu, "target").exchange.migrationEndpoints.values()];
+  return [...tenantOf(emu, "target").exchange.migrationEndpoints.values()];
 }
 
 export function endpointNamed(emu: Emulator, name: string): Rec | undefined {
@@ -78,12 +71,6 @@ export function endpointNamed(emu: Emulator, name: string): Rec | undefined {
 /** The credential the emulator stored with an endpoint (what Exchange would use for the moves). */
 export function storedCredential(ep: Rec | undefined): { userName: string; password: string } | undefined {
   return (ep?.[ENDPOINT_CREDENTIAL] as { userName: string; password: string } | null) ?? undefined;
-}
-
-export async function startHost(emu: Emulator, extra: Record<string, string> = {}): Promise<ProviderHost> {
-  const host = await startProviderHost({ caFile: emu.caFile });
-  await host.configure(emulatorStackConfig(emu, { pwshPath: FAKE_PWSH, ...extra }));
-  return host;
 }
 
 export function endpointArgs(

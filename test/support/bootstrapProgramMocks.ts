@@ -7,7 +7,7 @@ import {
   EXCHANGE_APPLICATION_PERMISSIONS,
   GRAPH_APPLICATION_PERMISSIONS,
   RESOURCE_APP_IDS,
-} from "../providers/tenant/permissions";
+} from "../../providers/tenant/permissions";
 
 export const TENANT_ID = "11111111-1111-4111-8111-111111111111";
 export const INITIAL_DOMAIN = "fabrikam.onmicrosoft.com";
@@ -151,7 +151,7 @@ export async function runBootstrap(config: Record<string, string>, secretKeys: s
     };
     pulumi.runtime.setAllConfig(config, secretKeys);
     try {
-      program = require(path.join(__dirname, "..", "stacks", "bootstrap", "index"));
+      program = require(path.join(__dirname, "..", "..", "stacks", "bootstrap", "index"));
     } catch (e) {
       loadError = e;
     }

@@ -3,20 +3,20 @@
 // users staged through the real MailUser resource (and licensed, or not), many staged users written
 // straight into the target for size tests, and the batch resource as the program declares it.
 
-import type { Emulator } from "../emulator";
-import { stored, type Rec, type TenantState } from "../emulator/model";
-import { DEFAULT_EXCHANGE_KNOBS, type ExchangeKnobs } from "../emulator/exchange/knobs";
-import { consentInSource, licenseForMigration, registerMigrationApp } from "../emulator/exchange/fixtures";
-import { put } from "../emulator/exchange/lookup";
-import { mailUserObject, newGuid } from "../emulator/exchange/recipient";
-import { seededRandom } from "../emulator/faults";
-import type { EmulatorOptions } from "../emulator/options";
-import { emulatorTenantSettings } from "./support/emulator";
-import { declareResource, type DeclaredResource, type Engine } from "../harness/engine";
-import type { ProviderHost } from "../harness/providerHost";
-import { declareMailUser, mailUserArgs, targetTenant, theObject } from "./mail-user-support";
-import { createTenantClient } from "../providers/tenant";
-import { MigrationBatch, type MigrationBatchArgs } from "../providers/migrationBatch";
+import type { Emulator } from "../../emulator";
+import { stored, type Rec, type TenantState } from "../../emulator/model";
+import { DEFAULT_EXCHANGE_KNOBS, type ExchangeKnobs } from "../../emulator/exchange/knobs";
+import { consentInSource, licenseForMigration, registerMigrationApp } from "../../emulator/exchange/fixtures";
+import { put } from "../../emulator/exchange/lookup";
+import { mailUserObject, newGuid } from "../../emulator/exchange/recipient";
+import { seededRandom } from "../../emulator/faults";
+import type { EmulatorOptions } from "../../emulator/options";
+import { emulatorTenantSettings, tenantOf } from "./emulator";
+import { declareResource, type DeclaredResource, type Engine } from "../../harness/engine";
+import type { ProviderHost } from "../../harness/providerHost";
+import { declareMailUser, mailUserArgs, theObject } from "./mailUsers";
+import { createTenantClient } from "../../providers/tenant";
+import { MigrationBatch, type MigrationBatchArgs } from "../../providers/migrationBatch";
 
 /** One move phase (sync, completion) in the emulator: short, so a test sees every status within seconds. */
 export const PHASE_MS = 400;
@@ -45,8 +45,8 @@ export const targetExchange = (e: Emulator) =>
 
 /** The target customised, the migration app consented in the source, and the cross-tenant endpoint in the target. */
 export async function prepareEndpoint(e: Emulator): Promise<void> {
-  const target = targetTenant(e);
-  const source = [...e.state.tenants.values()].find((t) => t.label === "source")!;
+  const target = tenantOf(e, "target");
+  const source = tenantOf(e, "source");
   const app = registerMigrationApp(target, Date.now());
   consentInSource(source, app.appId, Date.now() - 60_000);
   // What the OrganizationCustomization resource does first in a new tenant.
@@ -74,7 +74,7 @@ export async function stageUsers(
     await engine.up(r);
     const address = `${alias}@contoso.com`;
     if (licensed.includes(alias))
-      licenseForMigration(targetTenant(e), String(theObject(e, address).ExternalDirectoryObjectId));
+      licenseForMigration(tenantOf(e, "target"), String(theObject(e, address).ExternalDirectoryObjectId));
     out.push(address);
   }
   return out;
@@ -82,7 +82,7 @@ export async function stageUsers(
 
 /** `n` MailUsers written straight into the target (stamped as staging leaves them), for batches of real size. */
 export function stageDirectly(e: Emulator, prefix: string, n: number): string[] {
-  const t: TenantState = targetTenant(e);
+  const t: TenantState = tenantOf(e, "target");
   const random = seededRandom(n);
   const now = Date.now();
   const out: string[] = [];
@@ -129,7 +129,7 @@ export const withInputs = (r: DeclaredResource, over: Record<string, unknown>): 
 
 /** The emulator's record of a batch (by name), or undefined. */
 export function batchNamed(e: Emulator, name: string): Rec | undefined {
-  return [...targetTenant(e).exchange.migrationBatches.values()]
+  return [...tenantOf(e, "target").exchange.migrationBatches.values()]
     .map((s) => s.obj)
     .find((b) => String(b.Name).toLowerCase() === name.toLowerCase());
 }

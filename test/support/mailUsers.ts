@@ -2,18 +2,16 @@
 // mailboxes (as the SourceMailboxes resource would hand them over), and views of the target tenant's
 // state and of the Exchange calls the emulator saw.
 
-import type { Emulator } from "../emulator";
-import { findTenant, type Rec, type Stored, type TenantState } from "../emulator/model";
-import { declareResource, type DeclaredResource } from "../harness/engine";
-import { MailUser, type MailUserArgs } from "../providers/mailUser";
+import type { Emulator } from "../../emulator";
+import { type Rec, type Stored } from "../../emulator/model";
+import { declareResource, type DeclaredResource } from "../../harness/engine";
+import { MailUser, type MailUserArgs } from "../../providers/mailUser";
+import { tenantOf } from "./emulator";
 
 export const ZERO_GUID = "00000000-0000-0000-0000-000000000000";
 
-export const sourceTenant = (e: Emulator): TenantState => findTenant(e.state, e.tenants.source.tenantId)!;
-export const targetTenant = (e: Emulator): TenantState => findTenant(e.state, e.tenants.target.tenantId)!;
-
 export function sourceMailbox(e: Emulator, alias: string): Rec {
-  const hit = [...sourceTenant(e).exchange.recipients.values()].find(
+  const hit = [...tenantOf(e, "source").exchange.recipients.values()].find(
     (s) => String(s.obj.Alias).toLowerCase() === alias.toLowerCase(),
   );
   if (!hit) throw new Error(`no seeded source mailbox with alias ${alias}`);
@@ -56,7 +54,7 @@ export const withInputs = (r: DeclaredResource, over: Record<string, unknown>): 
 
 /** Target recipients (live, then soft-deleted) holding an address as any SMTP proxy. */
 export function targetObjects(e: Emulator, address: string): { live: Stored[]; soft: Stored[] } {
-  const t = targetTenant(e);
+  const t = tenantOf(e, "target");
   const holds = (s: Stored) =>
     ((s.obj.EmailAddresses as string[]) ?? []).some((p) => p.toLowerCase() === `smtp:${address.toLowerCase()}`);
   return {

@@ -2,18 +2,14 @@
 // target the way MigrationApp would (made here through Graph, so these tests do not depend on that
 // resource), an administrator's consent given by hand, and views of the emulated directories.
 
-import type { Emulator } from "../emulator";
-import { findTenant, type Rec, type TenantState } from "../emulator/model";
-import { createTenantClient } from "../providers/tenant";
-import { emulatorTenantSettings } from "./support/emulator";
+import type { Emulator } from "../../emulator";
+import type { Rec } from "../../emulator/model";
+import { createTenantClient } from "../../providers/tenant";
+import { emulatorTenantSettings, tenantOf } from "./emulator";
 
 export type Role = "source" | "target";
 export const EXCHANGE_ONLINE = "00000002-0000-0ff1-ce00-000000000000";
 export const MAILBOX_MIGRATION_ID = "f7264778-fba9-422d-8e9e-2675a2c4b513";
-
-export function tenantOf(emu: Emulator, role: Role): TenantState {
-  return findTenant(emu.state, emu.tenants[role].tenantId)!;
-}
 
 /** A Graph client signed in as the tenant's operator, standing in for its administrator. */
 export async function adminGraph(emu: Emulator, role: Role) {
