@@ -14,7 +14,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createTenantClient, readTenantSettings, type TenantClient } from "../providers/tenant";
-import { getBatch } from "../providers/migrationBatch/converge";
+import { getBatch } from "../providers/migrationBatch/observe";
 import { NOT_STARTED } from "../providers/migrationBatch/inputs";
 import { batchUserLines, unbatchedLine, userLines, type UserLine } from "./statusUsers";
 import { stackConfig } from "./login";

@@ -6,7 +6,7 @@
 // line says what to do next. `--no-statistics` keeps the two list calls and drops the per-user ones.
 
 import type { TenantClient } from "../providers/tenant";
-import { batchUsers, knownPercent, percentages } from "../providers/migrationBatch/converge";
+import { batchUsers, knownPercent, percentages } from "../providers/migrationBatch/observe";
 import { readMoves, type MoveState } from "../providers/migrationBatch/moves";
 import { lower } from "../domain/text";
 

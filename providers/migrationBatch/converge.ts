@@ -1,210 +1,21 @@
-// The Exchange side of a migration batch: submit (New-MigrationBatch with the CSV of target addresses),
-// find and adopt, observe (Get-MigrationBatch, Get-MigrationUser, Get-MigrationUserStatistics), start /
-// stop / complete, and remove. Statuses are Microsoft's MigrationBatchStatus and MigrationUserStatus.
+// The Exchange side of a migration batch that changes it: submit (New-MigrationBatch with the CSV of target
+// addresses), find and adopt, start / stop / complete, and remove. What Exchange says of a batch is observe.ts.
 
 import type { TenantClient } from "../tenant";
 import { kindOf, maybeApplied, message, waitFor } from "../exchangeFailure";
 import { log } from "../context";
-import { NOT_STARTED, type Inputs, type Observed, type UserState } from "./inputs";
-import { readMoves, type MoveState } from "./moves";
+import type { Inputs } from "./inputs";
+import { addressOf, batchUsers, getBatch, where, type BatchRecord } from "./observe";
 import { lower } from "../../domain/text";
 
-export interface BatchRecord {
-  Identity?: string;
-  Name: string;
-  BatchGuid?: string;
-  Status: string;
-  TotalCount?: number;
-  ActiveCount?: number;
-  PendingCount?: number;
-  SyncedCount?: number;
-  FinalizedCount?: number;
-  FailedCount?: number;
-  SourceEndpoint?: unknown;
-  TargetDeliveryDomain?: string | null;
-  StartDateTime?: string | null;
-}
-
-interface MigrationUser {
-  EmailAddress?: string;
-  Identity?: string;
-  Status?: string;
-  ErrorSummary?: string | null;
-  MailboxGuid?: string | null;
-}
-
-const BATCH_SELECT = [
-  "Identity",
-  "Name",
-  "BatchGuid",
-  "Status",
-  "TotalCount",
-  "ActiveCount",
-  "PendingCount",
-  "SyncedCount",
-  "FinalizedCount",
-  "FailedCount",
-  "SourceEndpoint",
-  "TargetDeliveryDomain",
-  "StartDateTime",
-];
-const USER_SELECT = ["Identity", "EmailAddress", "Status", "ErrorSummary", "MailboxGuid"];
 /** Statuses Start-MigrationBatch acts on (documented: starts, resumes, retries failures). */
 const STARTABLE = ["Created", "Stopped", "Failed", "SyncedwithErrors", "CompletedWithErrors"];
 /** Statuses Stop-MigrationBatch acts on. */
 const STOPPABLE = ["Starting", "Syncing", "Synced", "SyncedwithErrors", "IncrementalSyncing", "Waiting"];
 /** A batch past these has moved mailboxes: it is never removed by destroy. */
 const FINALIZING = ["Completing", "Completed", "CompletedWithErrors"];
-/** Users whose progress changes (measured first when the statistics budget is short). */
-const IN_FLIGHT = [
-  "Starting",
-  "Provisioning",
-  "ProvisionUpdating",
-  "Validating",
-  "Syncing",
-  "IncrementalSyncing",
-  "Completing",
-  "CompletionSynced",
-  "Stopping",
-];
-const ERROR_CHARS = 300;
 
-const where = (client: TenantClient) => `tenant ${client.settings.domain}`;
 const same = (a: unknown, b: unknown) => lower(a) === lower(b);
-
-function envInt(name: string, fallback: number): number {
-  const n = Number(process.env[name]);
-  return process.env[name] !== undefined && Number.isInteger(n) && n >= 0 ? n : fallback;
-}
-
-/** Get-MigrationUserStatistics calls a refresh may make per batch (`XTMM_BATCH_STATISTICS_LIMIT`, default 100). */
-export const statisticsLimit = () => envInt("XTMM_BATCH_STATISTICS_LIMIT", 100);
-
-export async function getBatch(client: TenantClient, name: string): Promise<BatchRecord | undefined> {
-  try {
-    return (
-      await client.exchange.invoke<BatchRecord>("Get-MigrationBatch", { Identity: name }, { select: BATCH_SELECT })
-    ).value[0];
-  } catch (e) {
-    if (kindOf(e) === "NotFound") return undefined;
-    throw new Error(`Reading migration batch '${name}' (Get-MigrationBatch) in ${where(client)}: ${message(e)}`);
-  }
-}
-
-export async function batchUsers(client: TenantClient, name: string): Promise<MigrationUser[]> {
-  try {
-    return (
-      await client.exchange.invoke<MigrationUser>(
-        "Get-MigrationUser",
-        { BatchId: name, ResultSize: "Unlimited" },
-        { select: USER_SELECT },
-      )
-    ).value;
-  } catch (e) {
-    if (kindOf(e) === "NotFound") return [];
-    throw new Error(
-      `Listing the users of migration batch '${name}' (Get-MigrationUser) in ${where(client)}: ${message(e)}`,
-    );
-  }
-}
-
-/** PercentageComplete of each address, with at most `parallel` calls in flight (the tenant's gate bounds them too). */
-export async function percentages(
-  client: TenantClient,
-  addresses: string[],
-  parallel = Math.max(1, client.settings.exchangeConcurrency),
-): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  let next = 0;
-  const worker = async () => {
-    while (next < addresses.length) {
-      const address = addresses[next++];
-      try {
-        const v = (
-          await client.exchange.invoke<{ PercentageComplete?: number }>(
-            "Get-MigrationUserStatistics",
-            { Identity: address },
-            { select: ["PercentageComplete"] },
-          )
-        ).value[0];
-        if (typeof v?.PercentageComplete === "number") out.set(lower(address), v.PercentageComplete);
-      } catch (e) {
-        // A user removed from the batch meanwhile has no statistics; anything else is a real failure.
-        if (kindOf(e) !== "NotFound")
-          throw new Error(
-            `Reading the statistics of '${address}' (Get-MigrationUserStatistics) in ${where(client)}: ${message(e)}`,
-          );
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, addresses.length) }, worker));
-  return out;
-}
-
-/** A user's percentage that needs no statistics call: 0 while queued, 100 once completed; undefined otherwise. */
-export const knownPercent = (status: unknown): number | undefined =>
-  status === "Queued" ? 0 : status === "Completed" ? 100 : undefined;
-
-const addressOf = (u: MigrationUser) => lower(u.EmailAddress ?? u.Identity);
-
-/**
- * The service's view of the batch, or undefined when it is gone (or being removed). Percentages: measured
- * for users in flight first, then the others, within the statistics budget; unmeasured users keep what the
- * last read found for the same status, else null.
- */
-export async function observe(
-  client: TenantClient,
-  name: string,
-  previous: UserState[] = [],
-  previousMoves: MoveState[] = [],
-): Promise<Observed | undefined> {
-  const b = await getBatch(client, name);
-  if (!b || b.Status === "Removing") return undefined;
-  const users = await batchUsers(client, name);
-  const known = new Map(previous.map((u) => [lower(u.address), u]));
-  const fixed = (u: MigrationUser) => knownPercent(u.Status);
-  const open = users.filter((u) => fixed(u) === undefined);
-  const order = [
-    ...open.filter((u) => IN_FLIGHT.includes(String(u.Status))),
-    ...open.filter((u) => !IN_FLIGHT.includes(String(u.Status))),
-  ];
-  const measured = await percentages(client, order.slice(0, statisticsLimit()).map(addressOf));
-  const states: UserState[] = users.map((u) => {
-    const address = addressOf(u);
-    const before = known.get(address);
-    const percent = fixed(u) ?? measured.get(address) ?? (before && before.status === u.Status ? before.percent : null);
-    return { address, status: String(u.Status ?? "Unknown"), percent };
-  });
-  const failures = users
-    .filter((u) => u.Status === "Failed" || u.Status === "CompletionFailed" || u.Status === "IncrementalFailed")
-    .map((u) => ({ address: addressOf(u), error: String(u.ErrorSummary ?? "").slice(0, ERROR_CHARS) }));
-  const count = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
-  // Move requests exist once a batch has started; a batch that never did needs no Get-MoveRequest.
-  const moves =
-    b.StartDateTime || !NOT_STARTED.includes(b.Status)
-      ? await readMoves(
-          client,
-          name,
-          users.map((u) => ({ address: addressOf(u), mailboxGuid: u.MailboxGuid, error: u.ErrorSummary })),
-          { limit: statisticsLimit(), previous: previousMoves },
-        )
-      : [];
-  return {
-    identity: String(b.Identity ?? b.Name),
-    batchGuid: lower(b.BatchGuid),
-    status: String(b.Status),
-    totalCount: count(b.TotalCount ?? users.length),
-    activeCount: count(b.ActiveCount),
-    pendingCount: count(b.PendingCount),
-    syncedCount: count(b.SyncedCount),
-    finalizedCount: count(b.FinalizedCount),
-    failedCount: count(b.FailedCount),
-    users: states,
-    failures,
-    moves,
-    startedAt: b.StartDateTime ? new Date(b.StartDateTime).toISOString() : "",
-  };
-}
 
 function csv(addresses: string[]): Buffer {
   // Microsoft's guide, "Create Migration batches": one column, EmailAddress, holding the TARGET address.

@@ -9,7 +9,7 @@
 import type { TenantClient } from "../tenant";
 import { message } from "../exchangeFailure";
 import { log } from "../context";
-import type { BatchRecord } from "./converge";
+import type { BatchRecord } from "./observe";
 
 /** Statuses whose failed users Start-MigrationBatch retries (documented), and a batch still syncing (cloud: "at any time"). */
 export const RETRYABLE = ["Failed", "SyncedwithErrors", "CompletedWithErrors", "Syncing", "IncrementalSyncing"];
