@@ -21,23 +21,18 @@
 //
 // Destroy removes the endpoint unless migration batches still use it: completed batches are left as the
 // record of the moves, and Exchange refuses to remove an endpoint a batch names. The endpoint is then left in
-// place with a warning naming the batches and the commands that remove them and it (inUseWarning).
+// place with a warning naming the batches and the commands that remove them and it (inUseWarning.ts).
 
 import * as pulumi from "@pulumi/pulumi";
 import { XtmmResource, type Anchored, type XtmmResourceSpec } from "./dynamic";
-import { isUnknown, log, stackConfig, tenantFor, type ResourceImplementation, gone } from "./context";
+import { isUnknown, log, stackConfig, type ResourceImplementation, gone } from "./context";
 import { waitFor } from "./exchangeFailure";
-import {
-  checkInputs,
-  checkRemoteServer,
-  diffInputs,
-  DEFAULT_PROPAGATION_TIMEOUT_SECONDS,
-  type ConfiguredCloud,
-  type Inputs,
-  type Outputs,
-} from "./migrationEndpoint/inputs";
-import type { Endpoint, EndpointContext } from "./migrationEndpoint/endpoint";
+import { checkInputs, diffInputs, type Inputs, type Outputs } from "./migrationEndpoint/inputs";
+import { checkRemoteServer, type ConfiguredCloud } from "./migrationEndpoint/remote";
+import { contextFor, outputsOf } from "./migrationEndpoint/endpoint";
+import { convergePlain, createOrAdopt } from "./migrationEndpoint/createOrAdopt";
 import * as service from "./migrationEndpoint/converge";
+import { inUseWarning } from "./migrationEndpoint/inUseWarning";
 import { readTenantSettings } from "./tenant/settings";
 import { ConfigError } from "./tenant/errors";
 import { checkTenantId } from "./tenantInput";
@@ -115,100 +110,6 @@ export class MigrationEndpoint extends XtmmResource {
 }
 
 type RemoveOutcome = import("./migrationEndpoint/converge").RemoveOutcome;
-
-/**
- * Destroy of a pair whose mailboxes moved: the completed batches stay (they are the record of the moves) and
- * Exchange refuses to remove an endpoint a batch still names. That must not fail the destroy of everything
- * else, so the endpoint is left with a warning that names the batches and the exact commands.
- */
-export function inUseWarning(endpoint: string, batches: { name: string; status: string }[]): string {
-  const q = (v: string) => `'${v.replace(/'/g, "''")}'`;
-  const named = batches.length
-    ? batches.map((b) => `${q(b.name)} (${b.status || "status unknown"})`).join(", ")
-    : "a migration batch";
-  const removals = batches.map((b) => `Remove-MigrationBatch -Identity ${q(b.name)} -Confirm:$false`);
-  const running = batches.some(
-    (b) => !["Completed", "CompletedWithErrors", "Stopped", "Failed", "Created", "Removing"].includes(b.status),
-  );
-  return (
-    `MigrationEndpoint ${q(endpoint)} is left in place in the target tenant: Exchange refuses to remove it while ${named} ${batches.length > 1 ? "use" : "uses"} it ` +
-    `(completed batches are kept as the record of the moves; Microsoft removes them after 60 days). To remove it now, in Exchange Online PowerShell run ` +
-    `${[...removals, `Remove-MigrationEndpoint -Identity ${q(endpoint)} -Confirm:$false`].join("; then ")}` +
-    `${running ? " (a batch that is still running must be stopped with Stop-MigrationBatch or completed first)" : ""}.`
-  );
-}
-
-function contextFor(inputs: Partial<Inputs>, fallbackName: string): EndpointContext {
-  const client = tenantFor("target");
-  return {
-    client,
-    name: inputs.name ?? fallbackName,
-    appId: inputs.appId ?? "",
-    remoteTenant: inputs.remoteTenant ?? "",
-    remoteServer: client.settings.cloud.migrationRemoteServer,
-    secret: inputs.clientSecret,
-    secretKeyId: inputs.secretKeyId,
-    consentedAt: inputs.consentedAt,
-    timeoutSeconds: inputs.propagationTimeoutSeconds ?? DEFAULT_PROPAGATION_TIMEOUT_SECONDS,
-    maxConcurrentMigrations: inputs.maxConcurrentMigrations,
-  };
-}
-
-function outputsOf(ctx: EndpointContext, ep: Endpoint, secretKeyId: string | null, adopted: boolean): Outputs {
-  const str = (v: unknown) => (typeof v === "string" ? v : null);
-  const max = ep.MaxConcurrentMigrations;
-  return {
-    name: ctx.name,
-    identity: str(ep.Identity) ?? str(ep.Name) ?? ctx.name,
-    guid: str(ep.Guid),
-    endpointType: str(ep.EndpointType),
-    remoteServer: str(ep.RemoteServer),
-    remoteTenant: str(ep.RemoteTenant),
-    applicationId: str(ep.ApplicationId),
-    maxConcurrentMigrations: typeof max === "number" || typeof max === "string" ? max : null,
-    secretKeyId,
-    adopted,
-    tenantId: ctx.client.settings.tenantId,
-  };
-}
-
-/** Settings converged over REST (no credential involved). */
-async function convergePlain(ctx: EndpointContext, ep: Endpoint): Promise<boolean> {
-  const params: Record<string, unknown> = {};
-  if (String(ep.RemoteServer ?? "").toLowerCase() !== ctx.remoteServer.toLowerCase())
-    params.RemoteServer = ctx.remoteServer;
-  if (
-    ctx.maxConcurrentMigrations !== undefined &&
-    String(ep.MaxConcurrentMigrations) !== String(ctx.maxConcurrentMigrations)
-  ) {
-    params.MaxConcurrentMigrations = ctx.maxConcurrentMigrations;
-  }
-  if (Object.keys(params).length === 0) return false;
-  await service.setPlain(ctx, ep.Identity ?? ctx.name, params);
-  return true;
-}
-
-async function createOrAdopt(inputs: Inputs): Promise<{ id: string; outs: Outputs }> {
-  const svc = service;
-  const ctx = contextFor(inputs, inputs.name);
-  const existing = await svc.findEndpoint(ctx, ctx.name);
-  if (existing) {
-    svc.assertMatches(ctx, existing, "was not made by this stack");
-    log.info(
-      `MigrationEndpoint '${ctx.name}': an endpoint of that name already exists in the target tenant and matches ` +
-        `(${existing.EndpointType}, ${existing.RemoteServer}, ${existing.RemoteTenant}, app ${existing.ApplicationId}); adopting it. Destroy will leave it in place.`,
-    );
-    // Without adopt the stack owns the credential: give it the secret the stack tracks, so secretKeyId is true.
-    if (inputs.adopt !== true && ctx.secret) await svc.setCredential(ctx, existing.Identity ?? ctx.name, false);
-    const changed = await convergePlain(ctx, existing);
-    const ep = (changed ? await svc.findEndpoint(ctx, ctx.name) : undefined) ?? existing;
-    const keyId = inputs.adopt !== true && ctx.secret ? (ctx.secretKeyId ?? null) : null;
-    return { id: ctx.name, outs: outputsOf(ctx, ep, keyId, true) };
-  }
-  if (inputs.adopt === true) throw svc.missingForAdoption(ctx);
-  const made = await svc.createEndpoint(ctx);
-  return { id: ctx.name, outs: outputsOf(ctx, made.endpoint, ctx.secretKeyId ?? null, made.adopted) };
-}
 
 /** The target's cloud as the stack configures it; throws only when the host was never configured. */
 function configuredCloud(): ConfiguredCloud | undefined {

@@ -5,13 +5,12 @@
 import { randomUUID } from "crypto";
 import type { TokenProvider } from "./credentials";
 import { scrub } from "./errors";
+import { pageFailure, parseJson, secretValues, targetOf, type Call } from "./exchangeCall";
 import {
   DEFAULT_RETRY_POLICY,
   describeCall,
   ExchangeError,
   exchangeErrorFromResponse,
-  exchangeErrorFields as fields,
-  PAGING_EXPIRED,
   retryDelayMs,
   withNote,
 } from "./exchangeErrors";
@@ -67,7 +66,6 @@ export interface ExchangeClientOptions {
 
 export const APP_ANCHOR_MAILBOX = "SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}";
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-const SECRET_PARAM = /password|secret|credential/i;
 
 interface RawResponse {
   status: number;
@@ -287,55 +285,4 @@ export class RestExchangeClient implements ExchangeClient {
       return { status: res.status, headers: out, body };
     }
   }
-}
-
-interface Call {
-  cmdlet: string;
-  target?: string;
-  body: string;
-  idempotent: boolean;
-  anchor: string;
-  secrets: string[];
-}
-
-function parseJson(body: string | undefined): unknown {
-  if (body === undefined) return undefined;
-  const clean = body.replace(/\u0000/g, "").trim();
-  if (clean === "") return {};
-  try {
-    return JSON.parse(clean);
-  } catch {
-    return undefined;
-  }
-}
-
-function targetOf(p: Record<string, unknown>): string | undefined {
-  for (const k of ["Identity", "Name", "Alias", "PrimarySmtpAddress"])
-    if (typeof p[k] === "string") return p[k] as string;
-  return undefined;
-}
-
-function secretValues(p: Record<string, unknown>): string[] {
-  const out: string[] = [];
-  const walk = (v: unknown, secret: boolean) => {
-    if (typeof v === "string" && secret) out.push(v);
-    else if (Array.isArray(v)) v.forEach((x) => walk(x, secret));
-    else if (v && typeof v === "object")
-      for (const [k, x] of Object.entries(v)) walk(x, secret || SECRET_PARAM.test(k));
-  };
-  for (const [k, v] of Object.entries(p)) walk(v, SECRET_PARAM.test(k));
-  return out;
-}
-
-/** Any failed page fails the whole read: a partial list would make a provider delete or re-create objects. */
-function pageFailure(e: ExchangeError, page: number): ExchangeError {
-  const paging = e.pagingFailed || PAGING_EXPIRED.test(e.detail);
-  const hint = paging
-    ? " The service refused the continuation link (it may have expired or be bound to another backend). Nothing was returned; narrow the query (Identity, Filter) or raise ResultSize so the answer fits one page."
-    : " Nothing was returned: a partial list is never used.";
-  return new ExchangeError({
-    ...fields(e),
-    pagingFailed: paging,
-    message: `${e.message} — while reading page ${page} of a paged result.${hint}`,
-  });
 }

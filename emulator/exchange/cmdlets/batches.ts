@@ -1,31 +1,21 @@
 // Migration batches and their users. Statuses are Microsoft's documented MigrationBatchStatus and
 // MigrationUserStatus values; how a started batch moves through them is the engine's job
-// (migration-engine.ts).
+// (migration-engine.ts). The cmdlets that read the users are in migrationUsers.ts.
 
 import { isVisible, stored, type Rec, type Stored } from "../../model";
 import { notFound, raise, referenceNotFound, str, type Call, type CmdletImpl } from "../call";
 import { findAll } from "../lookup";
 import { INTERNAL_PREFIX, newGuid } from "../recipient";
-import { GUID } from "../../../domain/ids";
 import { resultSize, storeNew } from "./common";
 import { endpointByIdentity } from "./endpoints";
-import {
-  beginCompleting,
-  beginMove,
-  MAILBOX_BYTES,
-  MAILBOX_ITEMS,
-  percentComplete,
-  refreshCounts,
-  statusSummary,
-} from "./migration-engine";
-
-export const BATCH = `${INTERNAL_PREFIX}batch`;
+import { BATCH, fail, refreshCounts, statusSummary } from "./batchUsers";
+import { beginCompleting, beginMove, percentComplete } from "./migration-engine";
 
 function batches(call: Call): Stored[] {
   return [...call.tenant.exchange.migrationBatches.values()].filter((s) => isVisible(s, call.now));
 }
 
-function batch(call: Call, identity: string): Stored {
+export function batch(call: Call, identity: string): Stored {
   const id = identity.toLowerCase();
   const hit = batches(call).find((s) =>
     [s.obj.Identity, s.obj.Name, s.obj.BatchGuid].some((v) => String(v).toLowerCase() === id),
@@ -154,12 +144,6 @@ export const newMigrationBatch: CmdletImpl = (call) => {
   return [b];
 };
 
-export function fail(u: Rec, type: string, text: string): void {
-  u.Status = "Failed";
-  u.StatusSummary = "Failed";
-  u.ErrorSummary = `${type}: ${text}`;
-}
-
 /**
  * Documented (Start-MigrationBatch): starts a new batch, resumes a Stopped one, retries the failed users of
  * a Failed, SyncedWithErrors or (in the cloud) CompletedWithErrors batch, and "can be run at any time to
@@ -254,57 +238,4 @@ export const removeMigrationBatch: CmdletImpl = (call) => {
   s.obj[`${INTERNAL_PREFIX}phaseAt`] = call.now;
   for (const u of usersOf(call, s.obj)) u.Status = "Removing";
   return [];
-};
-
-function user(call: Call, identity: string): Rec {
-  const id = identity.toLowerCase();
-  const hit = [...call.tenant.exchange.migrationUsers.values()].find(
-    (s) =>
-      isVisible(s, call.now) &&
-      [s.obj.Identity, s.obj.EmailAddress, s.obj.Guid].some((v) => String(v).toLowerCase() === id),
-  );
-  return hit ? hit.obj : notFound(call, identity);
-}
-
-export const getMigrationUser: CmdletImpl = (call) => {
-  const id = str(call, "Identity") ?? str(call, "EmailAddress");
-  if (id !== undefined) return [user(call, id)];
-  let out = [...call.tenant.exchange.migrationUsers.values()].filter((s) => isVisible(s, call.now)).map((s) => s.obj);
-  const batchId = str(call, "BatchId");
-  if (batchId) {
-    const b = batch(call, batchId).obj;
-    out = out.filter((u) => u[BATCH] === b.BatchGuid);
-  }
-  const status = str(call, "Status");
-  if (status) out = out.filter((u) => String(u.Status).toLowerCase() === status.toLowerCase());
-  const summary = str(call, "StatusSummary");
-  if (summary) out = out.filter((u) => String(u.StatusSummary).toLowerCase() === summary.toLowerCase());
-  const mailboxGuid = str(call, "MailboxGuid");
-  if (mailboxGuid && GUID.test(mailboxGuid))
-    out = out.filter((u) => String(u.MailboxGuid).toLowerCase() === mailboxGuid.toLowerCase());
-  return resultSize(call, out);
-};
-
-export const getMigrationUserStatistics: CmdletImpl = (call) => {
-  const u = user(call, str(call, "Identity")!);
-  const b = [...call.tenant.exchange.migrationBatches.values()].find((s) => s.obj.BatchGuid === u[BATCH])?.obj;
-  const done = percentComplete(u, b, call.now, call.knobs);
-  // Sizes are the emulator's (a 540 MB mailbox of 1,200 items), scaled by the progress.
-  const total = MAILBOX_BYTES;
-  const moved = Math.round((total * done) / 100);
-  return [
-    {
-      ...u,
-      PercentageComplete: done,
-      TotalItemsInSourceMailboxCount: MAILBOX_ITEMS,
-      BytesTransferred: `${(moved / 1024 ** 2).toFixed(1)} MB (${moved.toLocaleString("en-US")} bytes)`,
-      EstimatedTotalTransferSize: "540 MB (566,231,040 bytes)",
-      EstimatedTotalTransferCount: 1200,
-      SyncedItemCount: Math.round((1200 * done) / 100),
-      Report:
-        call.params.IncludeReport === true
-          ? `${new Date(call.now).toISOString()} [emulator] ${u.Status}${u.ErrorSummary ? `: ${u.ErrorSummary}` : ""}`
-          : null,
-    },
-  ];
 };

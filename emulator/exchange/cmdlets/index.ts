@@ -7,6 +7,7 @@ import * as e from "./endpoints";
 import * as g from "./groups";
 import * as m from "./mailusers";
 import * as mr from "./moveRequests";
+import * as mu from "./migrationUsers";
 import * as o from "./organization";
 import * as r from "./recipients";
 import * as rel from "./relationships";
@@ -46,8 +47,8 @@ export const IMPLEMENTATIONS: Record<string, CmdletImpl> = {
   "Stop-MigrationBatch": b.stopMigrationBatch,
   "Complete-MigrationBatch": b.completeMigrationBatch,
   "Remove-MigrationBatch": b.removeMigrationBatch,
-  "Get-MigrationUser": b.getMigrationUser,
-  "Get-MigrationUserStatistics": b.getMigrationUserStatistics,
+  "Get-MigrationUser": mu.getMigrationUser,
+  "Get-MigrationUserStatistics": mu.getMigrationUserStatistics,
   "Get-MailboxStatistics": st.getMailboxStatistics,
   "Get-MailboxFolderStatistics": st.getMailboxFolderStatistics,
   "Get-User": u.getUser,

@@ -16,7 +16,7 @@ import { isVisible, type Rec, type TenantState } from "../../model";
 import { notFound, str, type Call, type CmdletImpl } from "../call";
 import { matchesIdentity } from "../lookup";
 import { exSize, INTERNAL_PREFIX } from "../recipient";
-import { BATCH } from "./batches";
+import { BATCH } from "./batchUsers";
 import { TRUNCATED_WARNING } from "./common";
 import { MAILBOX_BYTES, MAILBOX_ITEMS, MOVE_AT, percentComplete } from "./migration-engine";
 
