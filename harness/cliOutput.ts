@@ -4,6 +4,7 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 
 export interface PreviewStep {
   op: string;
@@ -50,7 +51,7 @@ export function changesOf(p: PreviewDigest): string[] {
 }
 
 /** The signature key Pulumi puts on a secret in a checkpoint (`stack export`): `{<sig>: SECRET_SIG, ciphertext | plaintext}`. */
-export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIG_KEY = specialSigKey;
 
 /** Where a checkpoint (or any JSON) holds secrets: `<resource name>.<inputs|outputs>.<key path>`, sorted. */
 export function secretPaths(state: StackExport): string[] {

@@ -247,7 +247,7 @@ async function expectConverged(run: Run): Promise<void> {
     app.secretKeyId,
   ]);
   // One MailUser per staged user, stamped with its source's ExchangeGuid and recorded under that Guid; none for the held one.
-  const mailUsers = mailUsersBySource(e);
+  const mailUsers = mailUsersBySource(e, run.before);
   expect([...mailUsers.keys()].sort()).toEqual([...STAGED].sort());
   const problems: string[] = [];
   for (const user of STAGED) {
@@ -356,7 +356,7 @@ describe("an interrupted pulumi up converges on the next run (real CLI, emulator
       const recorded = (state.deployment.resources ?? []).filter(
         (r) => nameOf(r.urn).startsWith("mailuser/") && (r.outputs as { identity?: string }).identity,
       ).length;
-      expect([...mailUsersBySource(run.e).values()].flat().length).toBeGreaterThan(recorded);
+      expect([...mailUsersBySource(run.e, run.before).values()].flat().length).toBeGreaterThan(recorded);
       await recover(run);
       await expectConverged(run);
     }),

@@ -158,10 +158,16 @@ export function sourceMailboxes(e: Emulator): unknown {
   );
 }
 
-/** The live (not soft-deleted) MailUsers of the target, by their ExternalEmailAddress (the source they stand for). */
-export function mailUsersBySource(e: Emulator): Map<string, Rec[]> {
+/**
+ * The live (not soft-deleted) MailUsers of the target, by their ExternalEmailAddress (the source they stand for).
+ * With `before`, only those made since: a MailUser the tenant already had (the seed has one, for the
+ * previous-mailbox check) is not the stack's.
+ */
+export function mailUsersBySource(e: Emulator, before?: TenantKeys): Map<string, Rec[]> {
   const out = new Map<string, Rec[]>();
-  for (const { obj } of tenantOf(e, "target").exchange.recipients.values()) {
+  const existed = before?.target.recipients;
+  for (const [key, { obj }] of tenantOf(e, "target").exchange.recipients) {
+    if (existed?.has(key)) continue;
     if (obj.RecipientTypeDetails !== "MailUser" || obj.WhenSoftDeleted || obj.IsSoftDeletedByRemove) continue;
     const source = String(obj.ExternalEmailAddress ?? "")
       .replace(/^smtp:/i, "")
