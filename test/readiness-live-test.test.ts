@@ -132,6 +132,8 @@ describe("a wave with liveTest", () => {
     let mark = emulator().requests.length;
     await runner.preview(program(true));
     expect(liveCalls(mark)).toEqual([]);
+    // The preview's check wrote the report: it says the live test runs at up.
+    expect(fs.readFileSync(readiness().reportFile as string, "utf8")).toContain("| Live test move |");
 
     mark = emulator().requests.length;
     const up = await runner.up(program(true));
@@ -150,6 +152,7 @@ describe("a wave with liveTest", () => {
     expect(out.summary).toMatchObject({ users: 2, ready: 1, blocked: 1 });
     const report = fs.readFileSync(out.reportFile as string, "utf8");
     expect(report).toContain("## Live test moves");
+    expect(report).not.toContain("| Live test move |");
     expect(report).toMatch(/\| adelev@fabrikam\.com \| adelev@contoso\.com \| Success \|/);
     expect(report).toMatch(/\| meganb@fabrikam\.com \| meganb@contoso\.com \| Failed \| The connection/);
     const view = (up.outputs.readiness as Rec)["wave-1"] as Rec;

@@ -127,6 +127,11 @@ export function renderReport(h: ReportHeader, e: Evaluation, liveTests?: LiveTes
     "Per-user reads for blocked users",
     `SubstrateHolds in the archive (Get-MailboxFolderStatistics), TotalDeletedItemSize (Get-MailboxStatistics), the HoldTracking log (Export-MailboxDiagnosticLogs) and the target's previous-mailbox information (Get-User) are read one user at a time, only for users no other finding blocks (their move cannot run anyway); they are read once those findings are fixed. An answer that found nothing is reused for up to ${REUSE_DAYS} days while the mailbox's GUIDs, the organisation's retention policies and the MailUser stay the same`,
   ]);
+  if (!liveTests)
+    notChecked.push([
+      "Live test move",
+      "Test-MigrationServerAvailability -Endpoint -TestMailbox, Microsoft's simulation of each user's move, runs at pulumi up only (never at preview), for a wave with waves.<wave>.liveTest set; the report written at that up lists the results under Live test moves",
+    ]);
   out.push(...table(["Check", "Why, and what to do"], notChecked), "");
   return out.join("\n");
 }
