@@ -281,6 +281,7 @@ export class CrossTenantMigration extends pulumi.ComponentResource {
               endpointName,
               scopeGroup,
               reportPath: path.join(dir, `${pulumi.getStack()}-${wave.name}.md`),
+              ...(wave.liveTest ? { liveTest: true } : {}),
               dependsOnValues,
             },
           }

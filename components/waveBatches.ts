@@ -37,6 +37,8 @@ export interface ReadinessSetup {
   endpointName: pulumi.Input<string>;
   /** Where the wave's Markdown report is written. */
   reportPath: string;
+  /** Run a live test move per ready user at up (stack key waves.<wave>.liveTest). */
+  liveTest?: boolean;
   /** Non-secret outputs of the pair's resources the wave's readiness depends on (scope group, relationships, endpoint). */
   dependsOnValues: pulumi.Input<unknown>[];
 }
@@ -222,6 +224,7 @@ export function declareMoves(parent: pulumi.Resource, wave: StagedWave, args: Wa
         targetDeliveryDomain: wave.targetDeliveryDomain,
         refreshToken,
         ...(licensed ? { licensedByStack: licensed.targets } : {}),
+        ...(r.liveTest ? { liveTest: true } : {}),
       },
       opts,
     );
@@ -281,8 +284,10 @@ export function readinessView(r: Readiness): pulumi.Output<{
   summary: ReadinessSummary;
   report: string;
   licences: { needed: number; sourceAvailable: number | null; targetAvailable: number | null };
+  /** Only after an up of a wave with liveTest set: each ready user's live test move. */
+  liveTests?: { source: string; target: string; result: string; message: string; fix?: string }[];
 }> {
-  return pulumi.all([r.summary, r.reportFile, r.licences]).apply(([summary, report, l]) => ({
+  return pulumi.all([r.summary, r.reportFile, r.licences, r.liveTests]).apply(([summary, report, l, live]) => ({
     summary,
     report,
     licences: {
@@ -290,6 +295,17 @@ export function readinessView(r: Readiness): pulumi.Output<{
       sourceAvailable: l?.source ? l.source.available : null,
       targetAvailable: l?.target ? l.target.available : null,
     },
+    ...(Array.isArray(live)
+      ? {
+          liveTests: live.map((t) => ({
+            source: t.source,
+            target: t.target,
+            result: t.result,
+            message: t.message,
+            ...(t.fix ? { fix: t.fix } : {}),
+          })),
+        }
+      : {}),
   }));
 }
 

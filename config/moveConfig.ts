@@ -178,6 +178,18 @@ export function parseSplit(spec: unknown, at: string, problems: string[]): boole
   return spec;
 }
 
+/** `waves.<wave>.liveTest`: opt-in to one Test-MigrationServerAvailability per ready user at `pulumi up`. */
+export function parseLiveTest(spec: unknown, at: string, problems: string[]): boolean {
+  if (spec === undefined || spec === null) return false;
+  if (typeof spec !== "boolean") {
+    problems.push(
+      `${at} must be true or false: true runs a live test move (Test-MigrationServerAvailability) for each ready user of the wave at pulumi up, e.g. pulumi config set --path '${at.replace(/^[^:]*:/, "")}' true`,
+    );
+    return false;
+  }
+  return spec;
+}
+
 /** A user of the wave, by the addresses an engineer may name it with. */
 export interface WaveUserNames {
   sourceAddress: string;

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { StackConfigError } from "./stackConfig";
-import { parseBatch, parseClearPreviousMailboxInfo, parseSplit, type BatchPlan } from "./moveConfig";
+import { parseBatch, parseClearPreviousMailboxInfo, parseLiveTest, parseSplit, type BatchPlan } from "./moveConfig";
 import { domainProblem } from "../domain/addresses";
 import {
   BATCH_LIMIT,
@@ -30,6 +30,8 @@ export interface WavePlan {
   split?: boolean;
   /** `waves.<wave>.clearPreviousMailboxInfo`: target addresses whose previous-mailbox information is cleared (opt-in). */
   clearPreviousMailboxInfo?: string[];
+  /** `waves.<wave>.liveTest`: a live test move per ready user at `pulumi up` (opt-in). */
+  liveTest?: boolean;
 }
 
 export interface StagingConfig {
@@ -52,7 +54,7 @@ const COLUMNS: Record<string, keyof DeclaredUser> = {
 const FIELDS = Object.values(COLUMNS);
 /** Planned-user field → the name the engineer wrote it under. */
 const DECLARED_NAME: Record<string, string> = { sourceAddress: "source", userPrincipalName: "upn" };
-const WAVE_KEYS = ["users", "csv", "batch", "split", "clearPreviousMailboxInfo"];
+const WAVE_KEYS = ["users", "csv", "batch", "split", "clearPreviousMailboxInfo", "liveTest"];
 // Wave names become resource names (`source-mailboxes/<wave>`), so they stay plain.
 const WAVE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
@@ -137,6 +139,7 @@ export function readStaging(config: pulumi.Config, projectDir: string): StagingC
       const declared = declaredUsers(name, spec, key, projectDir, problems);
       if (!declared) continue;
       const split = parseSplit(spec.split, key(`waves.${name}.split`), problems);
+      const liveTest = parseLiveTest(spec.liveTest, key(`waves.${name}.liveTest`), problems);
       const batch =
         spec.batch === undefined || spec.batch === null
           ? undefined
@@ -184,6 +187,7 @@ export function readStaging(config: pulumi.Config, projectDir: string): StagingC
         ...(batch ? { batch } : {}),
         ...(split ? { split } : {}),
         ...(clear.length ? { clearPreviousMailboxInfo: clear } : {}),
+        ...(liveTest ? { liveTest } : {}),
       });
     }
   }
@@ -223,7 +227,7 @@ function declaredUsers(
     (spec.users === undefined && spec.csv === undefined)
   ) {
     problems.push(
-      `${at} must be { users: [...] } and/or { csv: "<file relative to the project>" }, with optional batch, split and clearPreviousMailboxInfo ` +
+      `${at} must be { users: [...] } and/or { csv: "<file relative to the project>" }, with optional batch, split, clearPreviousMailboxInfo and liveTest ` +
         `(keys: ${WAVE_KEYS.join(", ")}), e.g. pulumi config set --path 'waves.${name}.csv' waves/${name}.csv`,
     );
     return undefined;

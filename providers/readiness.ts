@@ -21,9 +21,11 @@ import { renderReport, writeReport } from "./readiness/report";
 import { earlierRecords, type PerUserChecks } from "./readiness/perUser";
 import { readPerUser } from "./readiness/perUserRead";
 import { perUserSubjects } from "./readiness/perUserChecks";
-import { byAddress } from "./readiness/model";
+import { byAddress, evaluate } from "./readiness/model";
+import { runLiveTests, type LiveTest } from "./readiness/liveTest";
 
 export type { Finding, ReadinessSummary, LicenceSummary, NotChecked } from "./readiness/model";
+export type { LiveTest } from "./readiness/liveTest";
 
 export interface ReadinessArgs {
   wave: pulumi.Input<string>;
@@ -51,6 +53,11 @@ export interface ReadinessArgs {
    * some minutes after Graph assigned it: until then such a user is pending, not unlicensed (the batch waits).
    */
   licensedByStack?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Run a live test move (Test-MigrationServerAvailability -TestMailbox) for each ready user at `pulumi up`
+   * (stack key waves.<wave>.liveTest). Never at preview; every up with it set runs the tests again.
+   */
+  liveTest?: pulumi.Input<boolean>;
 }
 
 interface Inputs extends Props {
@@ -63,6 +70,7 @@ interface Inputs extends Props {
   targetDeliveryDomain?: string;
   refreshToken?: string;
   licensedByStack?: string[];
+  liveTest?: boolean;
   summary: ReadinessSummary;
   findings: Finding[];
   blockedUsers: string[];
@@ -71,9 +79,12 @@ interface Inputs extends Props {
   notChecked: NotChecked[];
   reportFile: string;
   userChecks: PerUserChecks[];
+  liveTests?: LiveTest[] | null;
 }
 
 type Outputs = Inputs;
+
+const record = checkedRecordMethods<Inputs, Outputs>((i) => `readiness/${i.wave}`, outputs);
 
 const SPEC: XtmmResourceSpec = { kind: "readiness", type: "Readiness", outputs: [...COMPUTED] };
 
@@ -92,6 +103,8 @@ export class Readiness extends XtmmResource {
   declare readonly reportFile: pulumi.Output<string>;
   /** What the per-user reads found, and what each answer depended on: the next check reuses what cannot have changed. */
   declare readonly userChecks: pulumi.Output<PerUserChecks[]>;
+  /** The live test of each ready user at the last up (liveTest set): Result, Message, path; null otherwise. */
+  declare readonly liveTests: pulumi.Output<LiveTest[] | null>;
 
   constructor(name: string, args: ReadinessArgs, opts?: pulumi.CustomResourceOptions) {
     const reportPath =
@@ -173,14 +186,72 @@ export const readinessImpl: ResourceImplementation<Inputs, Outputs> = {
       if (NOT_DIFFED.includes(k)) continue;
       if (isUnknown(news[k]) || !sameJson(olds[k], news[k])) diffs.push(k);
     }
+    // A live test reads what no check sees (the move service's own verdict): each up runs it again.
+    if (news.liveTest === true) diffs.push("liveTests");
+    else if (olds.liveTest === true) diffs.push("liveTest");
     // Nothing lives in a tenant; a new wave name is a new resource id.
     return diffs.length > 0
       ? { changes: true, replaces: diffs.includes("wave") ? ["wave"] : [], diffs }
       : { changes: false };
   },
 
-  ...checkedRecordMethods<Inputs, Outputs>((i) => `readiness/${i.wave}`, outputs),
+  async create(inputs) {
+    return record.create!(await withLiveTests(inputs));
+  },
+
+  read: record.read,
+
+  async update(id, olds, news) {
+    return record.update!(id, olds, await withLiveTests(news));
+  },
+
+  delete: record.delete,
 };
+
+/**
+ * At up only (create/update; check also runs at preview): the live test move of each user the checks leave
+ * ready, when the wave opted in. A failed test blocks the user like any blocking finding, so the batches
+ * leave it out; the report and the outputs are written again with the results.
+ */
+async function withLiveTests(inputs: Inputs): Promise<Inputs> {
+  if (inputs.liveTest !== true || !inputs.summary || !Array.isArray(inputs.findings)) return inputs;
+  const wave = inputs.wave;
+  const users = knownUsers(inputs.users);
+  const moved = new Set(inputs.movedUsers ?? []);
+  const before = evaluate(users, moved, inputs.findings, inputs.notChecked, inputs.licences);
+  const client = clientFor("target");
+  const run = client
+    ? await runLiveTests(
+        before.users.filter((u) => u.state === "ready").map((u) => ({ source: u.source, target: u.target })),
+        inputs.endpointName,
+        client,
+      )
+    : {
+        tests: [],
+        findings: [],
+        notChecked: [
+          { check: "user.liveTest", reason: "runs in the target tenant; the target's stack runs it", pending: false },
+        ],
+      };
+  const failed = run.findings.filter((f) => f.severity === "blocking").length;
+  if (client)
+    log.info(
+      `Readiness of wave ${wave}: live test move of ${run.tests.length} ready user(s): ${run.tests.length - failed} passed, ${failed} failed.`,
+    );
+  const e = evaluate(
+    users,
+    moved,
+    [...inputs.findings, ...run.findings],
+    [...inputs.notChecked, ...run.notChecked],
+    inputs.licences,
+  );
+  const file = writeReport(
+    inputs.reportPath,
+    renderReport({ wave, checkedAt: new Date().toISOString() }, e, run.tests),
+  );
+  logVerdict(wave, e, file);
+  return { ...inputs, ...computed(e, file, inputs.userChecks), liveTests: run.tests } as Inputs;
+}
 
 /**
  * The per-user reads for the users the bulk pass leaves ready or pending, and the records to keep: those, plus

@@ -33,6 +33,12 @@ export interface Bound {
   params: Record<string, unknown>;
 }
 
+/** An optional parameter a knob admits into one parameter set beyond Microsoft's reference (UNCONFIRMED pairings only). */
+export interface Widening {
+  set: string;
+  parameter: string;
+}
+
 export type BindResult =
   { ok: true; bound: Bound } | { ok: false; response: EmuResponse; violation?: { kind: string; detail: string } };
 
@@ -40,7 +46,7 @@ export function bind(
   cmdletName: string,
   raw: Record<string, unknown>,
   route: Route,
-  opts: { acceptRestCredentials: boolean; now: number },
+  opts: { acceptRestCredentials: boolean; now: number; widen?: Widening },
 ): BindResult {
   const spec = cmdletSpec(cmdletName);
   if (!spec) throw new Error("bind() is only called for cmdlets in the reference");
@@ -82,12 +88,19 @@ export function bind(
       if (!canonical) continue;
       params[canonical] = convert(spec, canonical, raw[key], route, opts);
     }
-    const set = resolveSet(spec, named, opts.now);
+    const set = resolveSet(widened(spec, opts.widen), named, opts.now);
     return { ok: true, bound: { cmdlet: spec.name, set, params } };
   } catch (e) {
     if (e instanceof BindFail) return { ok: false, response: e.response, violation: e.violation };
     throw e;
   }
+}
+
+function widened(spec: CmdletSpec, w: Widening | undefined): CmdletSpec {
+  const entries = w && spec.parameterSets[w.set];
+  if (!w || !entries || entries.some((e) => e.name === w.parameter)) return spec;
+  const extra = { name: w.parameter, required: false, position: "Named", exchangeOnline: true } as SetEntry;
+  return { ...spec, parameterSets: { ...spec.parameterSets, [w.set]: [...entries, extra] } };
 }
 
 function resolveSet(spec: CmdletSpec, named: string[], now: number): string {

@@ -6,7 +6,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { CLOUDS } from "../../providers/tenant/clouds";
 import type { EmuContext, EmuRequest, EmuResponse, SurfaceHandler, TokenClaims } from "../http";
 import { findTenant, type Rec, type TenantState } from "../model";
-import { bind } from "./binding";
+import { bind, type Widening } from "./binding";
 import type { Route } from "./conversion";
 import { allCmdlets, cmdletSpec } from "./reference";
 import type { Call } from "./call";
@@ -191,7 +191,11 @@ async function invoke(
   const skiptoken = req.url.searchParams.get("$skiptoken");
   if (skiptoken !== null) return continuation(req, a.tenant, tenantSeg, skiptoken, knobs, now);
 
-  const bound = bind(spec.name, env.parameters, route, { acceptRestCredentials: knobs.acceptRestCredentials, now });
+  const bound = bind(spec.name, env.parameters, route, {
+    acceptRestCredentials: knobs.acceptRestCredentials,
+    now,
+    widen: liveTestWidening(spec.name, route, knobs),
+  });
   if (!bound.ok) {
     if (bound.violation) ctx.violation({ surface: "exchange", ...bound.violation });
     return bound.response;
@@ -231,6 +235,13 @@ async function invoke(
     expiresAt: now + knobs.pagingTokenTtlMs,
   });
   return success(req, tenantSeg, rendered.slice(0, size), [...call.warnings, TRUNCATED], now, nextLink(req, token));
+}
+
+/** -TestMailbox beside -Endpoint, on the routes the knob names (see ExchangeKnobs.endpointTestMailboxRoutes). */
+function liveTestWidening(cmdlet: string, route: Route, knobs: ExchangeKnobs): Widening | undefined {
+  if (cmdlet !== "Test-MigrationServerAvailability") return undefined;
+  const on = knobs.endpointTestMailboxRoutes;
+  return on === "both" || on === route ? { set: "TestEndpoint", parameter: "TestMailbox" } : undefined;
 }
 
 function hash(b: Buffer): string {

@@ -101,6 +101,23 @@ export interface ExchangeKnobs {
    * some minutes late; how long is UNCONFIRMED. 0 (default) = at once. A removed licence goes at once.
    */
   licenceVisibleAfterMs: number;
+  /**
+   * Which route accepts Test-MigrationServerAvailability -Endpoint with -TestMailbox (a live test move for one
+   * user). Microsoft's reference lists only -Endpoint in the TestEndpoint set, yet Microsoft's own cross-tenant
+   * page runs `-EndPoint <name> -TestMailbox <target MailUser>` in PowerShell
+   * (https://learn.microsoft.com/microsoft-365/enterprise/cross-tenant-mailbox-migration), and
+   * https://github.com/microsoft/cross-tenant/issues/90 shows Exchange Online answering it. Whether the admin
+   * API (InvokeCommand) accepts it is UNCONFIRMED. "rest" / "pwsh": only that route; "none": strictly the
+   * reference (both routes answer the parameter-set error). "both" by default.
+   */
+  endpointTestMailboxRoutes: "both" | "rest" | "pwsh" | "none";
+  /**
+   * Users whose live test fails, by target address (lower-case), with the Message the test returns (Result
+   * Failed). Which user fails is the test's choice; a user outside the source's migration scope fails without
+   * an entry (the MigrationServerConnectionFailedException / MRSRemotePermanentException shape of
+   * https://github.com/microsoft/cross-tenant/issues/96).
+   */
+  liveTestFailures: Record<string, string>;
 }
 
 export const DEFAULT_EXCHANGE_KNOBS: ExchangeKnobs = {
@@ -126,6 +143,8 @@ export const DEFAULT_EXCHANGE_KNOBS: ExchangeKnobs = {
   moveFailures: {},
   syncedMoveStatus: "Synced",
   licenceVisibleAfterMs: 0,
+  endpointTestMailboxRoutes: "both",
+  liveTestFailures: {},
 };
 
 /** Options may come from an older state or a partial CLI spec; fill the gaps. */

@@ -21,6 +21,7 @@ export const INPUTS = [
   "targetDeliveryDomain",
   "refreshToken",
   "licensedByStack",
+  "liveTest",
 ] as const;
 /** Written by check itself; in `news` only as the class's undefined placeholders. */
 export const COMPUTED = [
@@ -32,12 +33,14 @@ export const COMPUTED = [
   "notChecked",
   "reportFile",
   "userChecks",
+  "liveTests",
 ] as const;
 /**
  * Inputs whose change alone is not a change: the token only makes the engine run check again, and what the
- * stack licensed changes the findings (which are diffed) or nothing (and older states never had it).
+ * stack licensed changes the findings (which are diffed) or nothing (and older states never had it). The live
+ * tests are written at up, never by check; `liveTest` is compared as on/off (the record stores null for off).
  */
-export const NOT_DIFFED = ["refreshToken", "licensedByStack"];
+export const NOT_DIFFED = ["refreshToken", "licensedByStack", "liveTest", "liveTests"];
 
 export const deepUnknown = (v: unknown): boolean =>
   isUnknown(v) ||
@@ -97,6 +100,15 @@ export function shape(news: Props, failures: Failure[]): Props {
         "must be the target addresses of the wave's users this stack's LicenceAssignment licensed (its assigned output)",
       );
     else out.licensedByStack = licensed.map((a) => (typeof a === "string" ? a.trim().toLowerCase() : a));
+  }
+  const live = news.liveTest;
+  if (live !== undefined && live !== null) {
+    if (typeof live !== "boolean")
+      fail(
+        "liveTest",
+        "must be true or false (stack key waves.<wave>.liveTest): true runs a live test move per ready user at up",
+      );
+    else if (live) out.liveTest = true;
   }
   out.users = users(news.users, fail);
   return out;

@@ -7,6 +7,7 @@ import * as path from "path";
 import type { LicencePool } from "../licenceAssignment/sku";
 import type { Evaluation, Finding } from "./model";
 import { REUSE_DAYS } from "./perUser";
+import type { LiveTest } from "./liveTest";
 
 export interface ReportHeader {
   wave: string;
@@ -31,7 +32,8 @@ function pool(name: string, p: LicencePool | null): string[] {
   return [name, `${p.skuPartNumber} (${p.skuId})`, String(p.enabled), String(p.consumed), String(p.available), p.note];
 }
 
-export function renderReport(h: ReportHeader, e: Evaluation): string {
+/** `liveTests`: the live test moves run at this up (undefined: none ran, e.g. at preview or without liveTest). */
+export function renderReport(h: ReportHeader, e: Evaluation, liveTests?: LiveTest[]): string {
   const s = e.summary;
   const out: string[] = [
     `# Readiness of wave ${h.wave}`,
@@ -87,6 +89,28 @@ export function renderReport(h: ReportHeader, e: Evaluation): string {
       }),
     ),
   );
+  if (liveTests) {
+    out.push("", "## Live test moves", "");
+    out.push(
+      liveTests.length
+        ? "Test-MigrationServerAvailability -Endpoint -TestMailbox for each ready user, at `pulumi up`: Microsoft's simulation of the move. A failure blocks the user; its fix is under Findings and fixes."
+        : "No user was ready, so no live test move ran.",
+    );
+    if (liveTests.length)
+      out.push(
+        "",
+        ...table(
+          ["Source", "Target", "Result", "Message", "Path"],
+          liveTests.map((t) => [
+            t.source,
+            t.target,
+            t.result,
+            t.message,
+            t.via === "adminApi" ? "admin API" : "PowerShell",
+          ]),
+        ),
+      );
+  }
   const userFindings = e.findings.filter((f) => f.user !== null);
   out.push("", "## Findings and fixes", "");
   out.push(
@@ -103,6 +127,11 @@ export function renderReport(h: ReportHeader, e: Evaluation): string {
     "Per-user reads for blocked users",
     `SubstrateHolds in the archive (Get-MailboxFolderStatistics), TotalDeletedItemSize (Get-MailboxStatistics), the HoldTracking log (Export-MailboxDiagnosticLogs) and the target's previous-mailbox information (Get-User) are read one user at a time, only for users no other finding blocks (their move cannot run anyway); they are read once those findings are fixed. An answer that found nothing is reused for up to ${REUSE_DAYS} days while the mailbox's GUIDs, the organisation's retention policies and the MailUser stay the same`,
   ]);
+  if (!liveTests)
+    notChecked.push([
+      "Live test move",
+      "Test-MigrationServerAvailability -Endpoint -TestMailbox, Microsoft's simulation of each user's move, runs at pulumi up only (never at preview), for a wave with waves.<wave>.liveTest set; the report written at that up lists the results under Live test moves",
+    ]);
   out.push(...table(["Check", "Why, and what to do"], notChecked), "");
   return out.join("\n");
 }

@@ -5,6 +5,7 @@ import * as b from "./batches";
 import * as d from "./diagnostics";
 import * as e from "./endpoints";
 import * as g from "./groups";
+import * as lt from "./liveTest";
 import * as m from "./mailusers";
 import * as mr from "./moveRequests";
 import * as mu from "./migrationUsers";
@@ -40,7 +41,7 @@ export const IMPLEMENTATIONS: Record<string, CmdletImpl> = {
   "New-MigrationEndpoint": e.newMigrationEndpoint,
   "Set-MigrationEndpoint": e.setMigrationEndpoint,
   "Remove-MigrationEndpoint": e.removeMigrationEndpoint,
-  "Test-MigrationServerAvailability": e.testMigrationServerAvailability,
+  "Test-MigrationServerAvailability": lt.testMigrationServerAvailability,
   "Get-MigrationBatch": b.getMigrationBatch,
   "New-MigrationBatch": b.newMigrationBatch,
   "Start-MigrationBatch": b.startMigrationBatch,

@@ -14,6 +14,24 @@ import { SECRET } from "./endpoints";
 
 const CTMM_SKU_PART = /cross.?tenant.?user.?data.?migration/i;
 
+/**
+ * Why a live test move (Test-MigrationServerAvailability -Endpoint -TestMailbox) of the target MailUser would
+ * fail: the same reasons a batch's move fails with, minus the batch's TargetDeliveryDomain.
+ */
+export function liveTestProblem(
+  state: EmulatorState,
+  t: TenantState,
+  endpoint: Rec,
+  mailUser: Rec,
+  now: number,
+  knobs: ExchangeKnobs,
+  consentMs: number,
+): [string, string] | undefined {
+  const b: Rec = { SourceEndpoint: endpoint.Name, TargetDeliveryDomain: null };
+  const u: Rec = { [TARGET]: String(mailUser.Guid), EmailAddress: mailUser.PrimarySmtpAddress };
+  return userProblem(state, t, b, u, endpoint, now, knobs, consentMs);
+}
+
 /** [exception type, text] of the first reason this user cannot move, following Microsoft's list of failures. */
 export function userProblem(
   state: EmulatorState,
@@ -72,7 +90,8 @@ export function userProblem(
       `The source mailbox has ${aux} auxiliary archives; at most 12 can move.`,
     ];
   const domain = String(b.TargetDeliveryDomain ?? "").toLowerCase();
-  if (!proxies.some((p) => p.startsWith("smtp:") && p.endsWith(`@${domain}`))) {
+  // A live test move names no delivery domain (liveTestProblem): only a batch's move checks it.
+  if (b.TargetDeliveryDomain !== null && !proxies.some((p) => p.startsWith("smtp:") && p.endsWith(`@${domain}`))) {
     return [
       "TargetDeliveryDomainMismatchPermanentException",
       `The target MailUser has no proxy address in the target delivery domain '${b.TargetDeliveryDomain}'.`,
