@@ -44,6 +44,8 @@ export interface HarnessBenchOptions {
   concurrency: number;
   /** Users of the baseline, staged one call per attribute (at most `users`). */
   sample: number;
+  /** The source lists an organisation-wide retention policy for the readiness part (HoldTracking reads). */
+  orgWideHold?: boolean;
 }
 
 export async function benchHarness(
@@ -51,6 +53,7 @@ export async function benchHarness(
   progress: (msg: string) => void,
 ): Promise<Record<string, unknown>> {
   const { users: n, latencyMs, concurrency, sample } = opts;
+  const holdFlag = opts.orgWideHold ? " --org-wide-hold" : "";
 
   // Wave users first, then the baseline's sample: distinct mailboxes, so neither run adopts the other's objects.
   const emu = await startEmulator({ mailboxes: n + sample, latencyMs: 0 });
@@ -204,6 +207,7 @@ export async function benchHarness(
         latencyMs,
         concurrency,
         reportDir,
+        orgWideHold: opts.orgWideHold,
       },
       progress,
     ).finally(() => fs.rmSync(reportDir, { recursive: true, force: true }));
@@ -219,7 +223,7 @@ export async function benchHarness(
     const baselinePerUserMs = sample > 0 ? baselineMs / sample : undefined;
     const baselineFullMs = baselinePerUserMs !== undefined ? Math.round(baselinePerUserMs * n) : undefined;
     const result = {
-      command: `npm run bench -- --users ${n} --latency-ms ${latencyMs} --concurrency ${concurrency} --baseline-sample ${sample}`,
+      command: `npm run bench -- --users ${n} --latency-ms ${latencyMs} --concurrency ${concurrency} --baseline-sample ${sample}${holdFlag}`,
       users: n,
       latencyMsPerCall: latencyMs,
       exchangeConcurrencyPerTenant: concurrency,

@@ -13,6 +13,7 @@
 import * as path from "node:path";
 import type { Emulator } from "../emulator";
 import { findTenant, type Rec } from "../emulator/model";
+import { SEEDED_ORG_RETENTION_HOLD } from "../emulator/exchange/seed";
 import { Engine, type ResourceState } from "../harness/engine";
 import type { ProviderHost } from "../harness/providerHost";
 import { declareResource, type DeclaredResource } from "../harness/declaredResource";
@@ -45,6 +46,12 @@ export interface ReadinessBenchInput {
   latencyMs: number;
   concurrency: number;
   reportDir: string;
+  /**
+   * The source lists an organisation-wide retention policy (Get-OrganizationConfig's InPlaceHolds), so readiness
+   * also reads each user mailbox's HoldTracking log. Set after the pair's set-up, so staging and licences are
+   * those of the same wave.
+   */
+  orgWideHold?: boolean;
 }
 
 /** What one readiness check cost, from the emulator's request log since `mark`. */
@@ -133,6 +140,17 @@ export async function benchReadiness(
       }),
   );
 
+  if (input.orgWideHold) {
+    // The policy holds every mailbox it does not exclude; the wave's users are excluded from it, as readiness's
+    // fix asks ("-<policy>" in the mailbox's InPlaceHolds), so they stay ready and their logs come back clean.
+    const source = findTenant(emu.state, emu.tenants.source.tenantId)!;
+    source.exchange.organizationConfig.InPlaceHolds = [SEEDED_ORG_RETENTION_HOLD];
+    const wave = new Set(users.map((u) => u.sourceAddress.toLowerCase()));
+    const exclusion = `-${SEEDED_ORG_RETENTION_HOLD.split(":")[0]}`;
+    for (const { obj } of source.exchange.recipients.values())
+      if (wave.has(String(obj.PrimarySmtpAddress).toLowerCase()))
+        obj.InPlaceHolds = [...((obj.InPlaceHolds as string[] | undefined) ?? []), exclusion];
+  }
   progress(`readiness: first check of ${n} users at ${latencyMs} ms per call`);
   emu.options.latencyMs = latencyMs;
   let mark = emu.requests.length;
@@ -150,8 +168,9 @@ export async function benchReadiness(
   const archives = users.length > 0 ? (firstCost.perUserByCmdlet["Get-MailboxFolderStatistics"] ?? 0) : 0;
   return {
     users: n,
+    orgWideRetentionPolicy: !!input.orgWideHold,
     summary,
-    note: `readiness's check does all the work (the engine calls it at up and at preview); the first is the up that creates it, the repeat a preview with the first's state. ${archives} users have an archive; the seeded organisation ${firstCost.perUserByCmdlet["Export-MailboxDiagnosticLogs"] ? "lists" : "lists no"} organisation-wide retention policy, so HoldTracking logs are ${firstCost.perUserByCmdlet["Export-MailboxDiagnosticLogs"] ? "" : "not "}read`,
+    note: `readiness's check does all the work (the engine calls it at up and at preview); the first is the up that creates it, the repeat a preview with the first's state. ${archives} users have an archive; the source ${input.orgWideHold ? "lists an" : "lists no"} organisation-wide retention policy, so HoldTracking logs are ${firstCost.perUserByCmdlet["Export-MailboxDiagnosticLogs"] ? "read (the wave's users are excluded from it)" : "not read"}`,
     first: firstCost,
     repeatedUnchanged: { ...againCost, step: again.op, expectedPerUserCalls: 0 },
   };
