@@ -8,7 +8,9 @@
 //   npm run bench -- --users 200 --latency-ms 50    # a quick run
 // Options (argv or env): --users / BENCH_USERS, --latency-ms / BENCH_LATENCY_MS, --concurrency /
 // BENCH_CONCURRENCY (the stack's exchangeConcurrency; default the provider's), --baseline-sample /
-// BENCH_BASELINE_SAMPLE (users staged one call per attribute, sequentially; the rest is extrapolated); with
+// BENCH_BASELINE_SAMPLE (users staged one call per attribute, sequentially; the rest is extrapolated),
+// --org-wide-hold / BENCH_ORG_WIDE_HOLD=true (the readiness part's source lists an organisation-wide retention
+// policy, so readiness reads each user mailbox's HoldTracking log too); with
 // --engine pulumi also --waves / BENCH_WAVES, --skip-checkpoints / BENCH_SKIP_CHECKPOINTS=true, --no-harness and
 // BENCH_KEEP_STATE=<file> (a copy of the staged checkpoint; the JSON's stateAfterStaging gives its bytes per
 // resource type and field).
@@ -37,7 +39,9 @@ function harnessOptions() {
   const concurrency =
     option("concurrency", "BENCH_CONCURRENCY", DEFAULT_EXCHANGE_CONCURRENCY) || DEFAULT_EXCHANGE_CONCURRENCY;
   const sample = Math.min(option("baseline-sample", "BENCH_BASELINE_SAMPLE", 20), users);
-  return { users, latencyMs, concurrency, sample };
+  // --org-wide-hold: the readiness part's source lists an organisation-wide retention policy (HoldTracking reads).
+  const orgWideHold = process.argv.includes("--org-wide-hold") || process.env.BENCH_ORG_WIDE_HOLD === "true";
+  return { users, latencyMs, concurrency, sample, orgWideHold };
 }
 
 /** `--engine harness` (default): our player of the engine's calls; `--engine pulumi`: that, then the real CLI. */

@@ -4,6 +4,8 @@
 // the steps themselves (create, read) concurrently: a baseline of Microsoft's one-call-per-attribute approach,
 // staging a wave, a no-change preview, a refresh, and the state each staged user takes.
 
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { startEmulator } from "../emulator";
@@ -18,7 +20,9 @@ import { sameJson } from "../providers/checkedRecord";
 import { mailUserInputs, plannedInputs } from "../components/migrationWave";
 import { createTenantClient, hashtable } from "../providers/tenant";
 import { readTenantSettings } from "../providers/tenant/settings";
+import { FAKE_PWSH } from "../emulator/fakePwsh";
 import { average, callsSince, checkpointBytes, hostPid, memoryKb, sealed } from "./benchMeasure";
+import { benchReadiness } from "./benchReadiness";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const SOURCE_DOMAIN = "fabrikam.com"; // the seeded source's custom domain (emulator/graph/seed.ts)
@@ -40,6 +44,8 @@ export interface HarnessBenchOptions {
   concurrency: number;
   /** Users of the baseline, staged one call per attribute (at most `users`). */
   sample: number;
+  /** The source lists an organisation-wide retention policy for the readiness part (HoldTracking reads). */
+  orgWideHold?: boolean;
 }
 
 export async function benchHarness(
@@ -47,10 +53,12 @@ export async function benchHarness(
   progress: (msg: string) => void,
 ): Promise<Record<string, unknown>> {
   const { users: n, latencyMs, concurrency, sample } = opts;
+  const holdFlag = opts.orgWideHold ? " --org-wide-hold" : "";
 
   // Wave users first, then the baseline's sample: distinct mailboxes, so neither run adopts the other's objects.
   const emu = await startEmulator({ mailboxes: n + sample, latencyMs: 0 });
-  const config = emulatorStackConfig(emu, { exchangeConcurrency: String(concurrency) });
+  // pwshPath: the readiness part sets up the pair, whose migration endpoint is made through PowerShell.
+  const config = emulatorStackConfig(emu, { exchangeConcurrency: String(concurrency), pwshPath: FAKE_PWSH });
   // Compiled, this file lives in dist/scripts: the shims must load dist/providers from the checkout root.
   const host: ProviderHost = await startProviderHost({
     caFile: emu.caFile,
@@ -181,6 +189,29 @@ export async function benchHarness(
     const waveBytes = checkpointBytes(waveState, [], "urn:pulumi:bench::xtmm::xtmm:index:MigrationWave::bench", []);
     const providerBytes = Buffer.byteLength(String(template.inputs.__provider));
 
+    // The peak of the staging steps above (the readiness part below sets up the whole pair in the same host).
+    const peakKb = memoryKb(pid, "VmHWM");
+
+    // 6. Readiness of the staged wave: the first check, then a preview of the unchanged wave.
+    const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), "xtmm-bench-readiness-"));
+    const readiness = await benchReadiness(
+      {
+        emu,
+        host,
+        engine,
+        wave: "bench",
+        users: waveUsers,
+        mailUsers: declared.map((r) => engine.state(r)!),
+        targetDomains: TARGET_DOMAINS,
+        deliveryDomain: DELIVERY_DOMAIN,
+        latencyMs,
+        concurrency,
+        reportDir,
+        orgWideHold: opts.orgWideHold,
+      },
+      progress,
+    ).finally(() => fs.rmSync(reportDir, { recursive: true, force: true }));
+
     const writesNeeded = 2 * stagedCount;
     const sourceReadCalls = sourceCalls.exchange.length + sourceCalls.graph.length;
     // Reads: the check's bulk source read runs before any MailUser (sequential); the MailUsers' own reads
@@ -191,9 +222,8 @@ export async function benchHarness(
     );
     const baselinePerUserMs = sample > 0 ? baselineMs / sample : undefined;
     const baselineFullMs = baselinePerUserMs !== undefined ? Math.round(baselinePerUserMs * n) : undefined;
-    const peakKb = memoryKb(pid, "VmHWM");
     const result = {
-      command: `npm run bench -- --users ${n} --latency-ms ${latencyMs} --concurrency ${concurrency} --baseline-sample ${sample}`,
+      command: `npm run bench -- --users ${n} --latency-ms ${latencyMs} --concurrency ${concurrency} --baseline-sample ${sample}${holdFlag}`,
       users: n,
       latencyMsPerCall: latencyMs,
       exchangeConcurrencyPerTenant: concurrency,
@@ -256,6 +286,7 @@ export async function benchHarness(
         speedupOfStaging: baselineFullMs !== undefined ? +(baselineFullMs / stagingMs).toFixed(2) : undefined,
         stagingToBaselineRatio: baselineFullMs !== undefined ? +(stagingMs / baselineFullMs).toFixed(3) : undefined,
       },
+      readiness,
       stateBytesPerStagedUser: {
         value: Math.round(average(outputBytes) + providerBytes),
         target: 4096,
