@@ -21,7 +21,7 @@ import { CrossTenantMigration } from "../components/crossTenantMigration";
 import { digest, licensedTargets } from "../components/waveBatches";
 import { Readiness } from "../providers/readiness";
 import type { PlannedUser } from "../providers/staging/plan";
-import { ProgramRunner } from "../test/support/programRunner";
+import { ProgramRunner } from "../harness/programRunner";
 import { callsSince } from "./benchMeasure";
 
 /** The cmdlets readiness calls once per user (perUserRead.ts); everything else it calls is a bulk read. */

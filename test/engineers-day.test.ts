@@ -14,7 +14,7 @@ import * as path from "node:path";
 import { useEmulator, tenantOf } from "./support/emulator";
 import { Engine } from "../harness/engine";
 import { useProviderHost } from "./support/providerHost";
-import { ProgramRunner, type RunResult, type Step } from "./support/programRunner";
+import { ProgramRunner, type RunResult, type Step } from "../harness/programRunner";
 import { UNKNOWN } from "../harness/providerHost";
 import { binnedApp, dropBinnedApp, snapshot, type Snapshot } from "./support/tenantSnapshot";
 import { CrossTenantMigration } from "../components/crossTenantMigration";

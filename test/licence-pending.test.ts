@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { useEmulator } from "./support/emulator";
 import { Engine } from "../harness/engine";
 import { useProviderHost } from "./support/providerHost";
-import { ProgramRunner, type RunResult, type Step } from "./support/programRunner";
+import { ProgramRunner, type RunResult, type Step } from "../harness/programRunner";
 import { CrossTenantMigration } from "../components/crossTenantMigration";
 import { awaitedLicences, licensedTargets } from "../components/waveBatches";
 import { checkAwaitLicences } from "../providers/migrationBatch/licences";

@@ -15,7 +15,7 @@ import { planUsers } from "../providers/staging/plan";
 import { emulatorStackConfig } from "../emulator/stackConfig";
 import { useEmulator } from "./support/emulator";
 import { Engine } from "../harness/engine";
-import { ProgramRunner, type RunResult } from "./support/programRunner";
+import { ProgramRunner, type RunResult } from "../harness/programRunner";
 import type { ProviderHost } from "../harness/providerHost";
 import {
   APP_ID,

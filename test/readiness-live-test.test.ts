@@ -13,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { useEmulator } from "./support/emulator";
 import { Engine } from "../harness/engine";
 import { useProviderHost } from "./support/providerHost";
-import { ProgramRunner } from "./support/programRunner";
+import { ProgramRunner } from "../harness/programRunner";
 import { CrossTenantMigration } from "../components/crossTenantMigration";
 import { planUsers } from "../providers/staging/plan";
 import type { Finding, LiveTest } from "../providers/readiness";

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { useEmulator } from "./support/emulator";
 import { Engine } from "../harness/engine";
 import { useProviderHost } from "./support/providerHost";
-import { ProgramRunner } from "./support/programRunner";
+import { ProgramRunner } from "../harness/programRunner";
 import { CrossTenantMigration } from "../components/crossTenantMigration";
 import { planUsers } from "../providers/staging/plan";
 import { findTenant, type Rec } from "../emulator/model";

@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { useEmulator, tenantOf } from "./support/emulator";
 import { Engine, declareResource, withUnknowns, type DeclaredResource } from "../harness/engine";
 import { useProviderHost } from "./support/providerHost";
-import { ProgramRunner } from "./support/programRunner";
+import { ProgramRunner } from "../harness/programRunner";
 import { CrossTenantMigration } from "../components/crossTenantMigration";
 import { planUsers } from "../providers/staging/plan";
 import { Readiness, type Finding } from "../providers/readiness";

@@ -19,7 +19,7 @@ import { parse } from "yaml";
 import { useEmulator, tenantOf } from "./support/emulator";
 import { Engine } from "../harness/engine";
 import { useProviderHost } from "./support/providerHost";
-import { ProgramRunner, type RunResult, type Step } from "./support/programRunner";
+import { ProgramRunner, type RunResult, type Step } from "../harness/programRunner";
 import { UNKNOWN } from "../harness/providerHost";
 import { binnedApp, dropBinnedApp, snapshot, type Snapshot } from "./support/tenantSnapshot";
 import { writesSince } from "./engineers-day.test";

@@ -15,7 +15,7 @@ import * as path from "node:path";
 import { useEmulator, emulatorTenantSettings, tenantOf } from "./support/emulator";
 import { Engine } from "../harness/engine";
 import { useProviderHost } from "./support/providerHost";
-import { ProgramRunner, type RunResult, type Step } from "./support/programRunner";
+import { ProgramRunner, type RunResult, type Step } from "../harness/programRunner";
 import { UNKNOWN } from "../harness/providerHost";
 import { writesSince } from "./engineers-day.test";
 import { CrossTenantMigration } from "../components/crossTenantMigration";

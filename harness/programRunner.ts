@@ -17,14 +17,8 @@
 //   program gets outputs named like a secret input or listed in `additionalSecretOutputs` back as secrets.
 
 import * as pulumi from "@pulumi/pulumi";
-import {
-  Engine,
-  type DeclaredResource,
-  type PlannedStep,
-  type RefreshResult,
-  type ResourceState,
-} from "../../harness/engine";
-import { UNKNOWN, type Props } from "../../harness/providerHost";
+import { Engine, type DeclaredResource, type PlannedStep, type RefreshResult, type ResourceState } from "./engine";
+import { UNKNOWN, type Props } from "./providerHost";
 
 /**
  * Builds the program's resources; what it returns is resolved like a stack's exports. It may be async, as a
