@@ -180,3 +180,14 @@ export function byAddress(objects: Listed[]): Map<string, Listed> {
 
 /** Bytes in Exchange's size text, "30 GB (32,212,254,720 bytes)"; undefined when it is not one ("Unlimited"). */
 export { sizeInBytes as sizeBytes } from "../tenant/exchangeWire";
+
+/** How a check records a finding for one user. */
+export type Add = (
+  tenant: Side,
+  check: string,
+  severity: Finding["severity"],
+  message: string,
+  fix: string,
+  mayPend?: boolean,
+  pendingAnyway?: boolean,
+) => void;
