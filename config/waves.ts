@@ -6,10 +6,9 @@
 // (Places); the SourceMailboxes check runs the same rules inside the provider host, for a wave declared
 // without this reader.
 
-import * as fs from "node:fs";
-import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { StackConfigError } from "./stackConfig";
+import { csvUsers, FIELDS, type Declared } from "./waveCsv";
 import { parseBatch, parseClearPreviousMailboxInfo, parseLiveTest, parseSplit, type BatchPlan } from "./moveConfig";
 import { domainProblem } from "../domain/addresses";
 import {
@@ -41,17 +40,6 @@ export interface StagingConfig {
   purgeStagedUsersOnDestroy: boolean;
 }
 
-/** CSV columns (header row, case-insensitive; only `source` required) → DeclaredUser fields. */
-const COLUMNS: Record<string, keyof DeclaredUser> = {
-  source: "source",
-  targetprimary: "targetPrimary",
-  upn: "upn",
-  alias: "alias",
-  displayname: "displayName",
-  firstname: "firstName",
-  lastname: "lastName",
-};
-const FIELDS = Object.values(COLUMNS);
 /** Planned-user field → the name the engineer wrote it under. */
 const DECLARED_NAME: Record<string, string> = { sourceAddress: "source", userPrincipalName: "upn" };
 const WAVE_KEYS = ["users", "csv", "batch", "split", "clearPreviousMailboxInfo", "liveTest"];
@@ -201,12 +189,6 @@ export function readStaging(config: pulumi.Config, projectDir: string): StagingC
   return { waves, targetDomains: domains, targetDeliveryDomain: delivery, purgeStagedUsersOnDestroy: purge };
 }
 
-interface Declared {
-  user: DeclaredUser;
-  /** Where the engineer wrote it: a stack key path, or a CSV file and line; with a field when given. */
-  where(field?: string): string;
-}
-
 function declaredUsers(
   name: string,
   spec: unknown,
@@ -267,112 +249,10 @@ function declaredUsers(
   return problems.length === before ? out : undefined;
 }
 
-function csvUsers(file: string, csvKey: string, projectDir: string, problems: string[]): Declared[] {
-  const full = path.resolve(projectDir, file);
-  let text: string;
-  try {
-    text = fs.readFileSync(full, "utf8");
-  } catch (e) {
-    const why =
-      (e as NodeJS.ErrnoException).code === "ENOENT" ? "does not exist" : `cannot be read (${(e as Error).message})`;
-    problems.push(`${csvKey}: ${full} ${why}; give a path relative to the project directory (${projectDir})`);
-    return [];
-  }
-  let records: CsvRecord[];
-  try {
-    records = parseCsv(text);
-  } catch (e) {
-    problems.push(`${file} ${(e as Error).message}`);
-    return [];
-  }
-  const header = records.shift();
-  const columns = (header?.fields ?? []).map((h) => COLUMNS[h.trim().toLowerCase()]);
-  const unknown = (header?.fields ?? []).filter((h, c) => !columns[c] && h.trim() !== "");
-  if (!header || !columns.includes("source") || unknown.length > 0) {
-    problems.push(
-      `${file} line ${header?.line ?? 1}: the header row must name the columns, ${Object.values(COLUMNS).join(",")} (only source is required)` +
-        (unknown.length ? `; unknown column(s): ${unknown.join(", ")}` : ""),
-    );
-    return [];
-  }
-  const out: Declared[] = [];
-  for (const r of records) {
-    const extra = r.fields.slice(columns.length).filter((f) => f.trim() !== "");
-    if (extra.length)
-      problems.push(
-        `${file} line ${r.line}: ${r.fields.length} fields but the header names ${columns.length}; quote fields that contain commas`,
-      );
-    const user: Partial<DeclaredUser> = {};
-    columns.forEach((c, k) => {
-      const v = r.fields[k]?.trim();
-      if (c && v) user[c] = v;
-    });
-    out.push({
-      user: { source: "", ...user },
-      where: (field) => `${file} line ${r.line}${field ? ` (${field})` : ""}`,
-    });
-  }
-  return out;
-}
-
 // The stack file's values are untyped until each field is checked, and the checks read them field by field.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function isPlainObject(v: unknown): v is Record<string, any> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-export interface CsvRecord {
-  /** 1-based line where the record starts. */
-  line: number;
-  fields: string[];
-}
-
-/**
- * RFC 4180 as spreadsheets write it: commas, fields in double quotes ("" for a quote, line breaks inside),
- * CRLF or LF, a UTF-8 byte-order mark. Blank lines are skipped. Throws `line N: <problem>` on a bad quote.
- */
-export function parseCsv(text: string): CsvRecord[] {
-  const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const records: CsvRecord[] = [];
-  const fail = (line: number, why: string) => {
-    throw new Error(`line ${line}: ${why}; put the whole field in double quotes and write "" for a quote inside it`);
-  };
-  const isBreak = (c: string | undefined) => c === "\n" || c === "\r";
-  let line = 1;
-  let i = 0;
-  while (i < src.length) {
-    const start = line;
-    const fields: string[] = [];
-    for (;;) {
-      let value = "";
-      if (src[i] === '"') {
-        const opened = line;
-        for (i++; ; i++) {
-          if (i >= src.length) fail(opened, "a quoted field is never closed");
-          if (src[i] === '"' && src[i + 1] === '"') value += src[i++];
-          else if (src[i] === '"') break;
-          else {
-            if (src[i] === "\n" || (src[i] === "\r" && src[i + 1] !== "\n")) line++;
-            value += src[i];
-          }
-        }
-        for (i++; src[i] === " " || src[i] === "\t"; i++);
-        if (i < src.length && src[i] !== "," && !isBreak(src[i]))
-          fail(line, `unexpected ${JSON.stringify(src[i])} after a closing quote`);
-      } else {
-        for (; i < src.length && src[i] !== "," && !isBreak(src[i]); i++) {
-          if (src[i] === '"') fail(line, "a double quote inside an unquoted field");
-          value += src[i];
-        }
-        value = value.trim();
-      }
-      fields.push(value);
-      if (src[i] !== ",") break;
-      i++;
-    }
-    i += src[i] === "\r" && src[i + 1] === "\n" ? 2 : isBreak(src[i]) ? 1 : 0;
-    if (!(fields.length === 1 && fields[0] === "")) records.push({ line: start, fields });
-    line++;
-  }
-  return records;
-}
+export { parseCsv, type CsvRecord } from "./waveCsv";
