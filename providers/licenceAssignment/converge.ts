@@ -10,6 +10,7 @@ import { indexByAddress } from "../sourceMailboxes/assess";
 import { hasMoveCapability, SKU_SELECT, type SubscribedSku } from "./sku";
 import { ZERO_GUID } from "../../domain/ids";
 import { graphCall } from "../tenant/graph";
+import { eachBounded } from "../pool";
 
 export type Side = "source" | "target";
 
@@ -103,20 +104,7 @@ export async function inPool<T>(
   width: number,
   fn: (item: T) => Promise<void>,
 ): Promise<{ item: T; error: string }[]> {
-  const failed: { item: T; error: string }[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      try {
-        await fn(item);
-      } catch (e) {
-        failed.push({ item, error: message(e) });
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
-  return failed;
+  return (await eachBounded(items, width, fn)).map(({ item, error }) => ({ item, error: message(error) }));
 }
 
 interface GraphUser {

@@ -13,6 +13,7 @@ import { kindOf, message } from "../exchangeFailure";
 import { lower } from "../../domain/text";
 import { GUID } from "../../domain/ids";
 import { nextStep } from "./nextStep";
+import { allBounded } from "../pool";
 
 export interface MoveState {
   /** The user's target address. */
@@ -78,29 +79,24 @@ async function statisticsOf(
   parallel = Math.max(1, client.settings.exchangeConcurrency),
 ): Promise<Map<string, MoveStatistics>> {
   const out = new Map<string, MoveStatistics>();
-  let next = 0;
-  const worker = async () => {
-    while (next < identities.length) {
-      const identity = identities[next++];
-      try {
-        const v = (
-          await client.exchange.invoke<MoveStatistics>(
-            "Get-MoveRequestStatistics",
-            { Identity: identity },
-            { select: STATISTICS_SELECT },
-          )
-        ).value[0];
-        if (v) out.set(identity, v);
-      } catch (e) {
-        // A move removed meanwhile has no statistics; anything else is a real failure.
-        if (kindOf(e) !== "NotFound")
-          throw new Error(
-            `Reading the move statistics of '${identity}' (Get-MoveRequestStatistics) in ${where(client)}: ${message(e)}`,
-          );
-      }
+  await allBounded(identities, parallel, async (identity) => {
+    try {
+      const v = (
+        await client.exchange.invoke<MoveStatistics>(
+          "Get-MoveRequestStatistics",
+          { Identity: identity },
+          { select: STATISTICS_SELECT },
+        )
+      ).value[0];
+      if (v) out.set(identity, v);
+    } catch (e) {
+      // A move removed meanwhile has no statistics; anything else is a real failure.
+      if (kindOf(e) !== "NotFound")
+        throw new Error(
+          `Reading the move statistics of '${identity}' (Get-MoveRequestStatistics) in ${where(client)}: ${message(e)}`,
+        );
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, identities.length) }, worker));
+  });
   return out;
 }
 

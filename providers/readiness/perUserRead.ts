@@ -20,6 +20,7 @@ import {
   type PreviousMailbox,
   type SubstrateHolds,
 } from "./perUser";
+import { allBounded } from "../pool";
 
 export interface PerUserSubject {
   source: string;
@@ -46,22 +47,8 @@ export interface PerUserReadResult {
 }
 
 /** Runs `tasks` with at most `limit` in flight; the first failure is rethrown after the others settle. */
-export async function runBounded(tasks: (() => Promise<void>)[], limit: number): Promise<void> {
-  let next = 0;
-  const errors: unknown[] = [];
-  const worker = async () => {
-    while (next < tasks.length) {
-      const task = tasks[next++];
-      try {
-        await task();
-      } catch (e) {
-        errors.push(e);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, tasks.length)) }, worker));
-  if (errors.length) throw errors[0];
-}
+export const runBounded = (tasks: (() => Promise<void>)[], limit: number): Promise<void> =>
+  allBounded(tasks, limit, (task) => task());
 
 /** The bytes of Exchange's size text ("45 GB (48,318,382,080 bytes)"), or undefined ("Unlimited"). */
 const bytesOf = (v: unknown): number | undefined => sizeBytes(v);
