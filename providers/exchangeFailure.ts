@@ -4,6 +4,7 @@
 
 import { log } from "./context";
 import type { ExchangeError, ExchangeErrorKind } from "./tenant";
+import { envNumber, positive } from "./tenant/env";
 
 export function exchangeError(e: unknown): ExchangeError | undefined {
   return e instanceof Error && e.name === "ExchangeError" ? (e as ExchangeError) : undefined;
@@ -63,6 +64,5 @@ export function visibilityPause(attempt: number): number {
 
 /** Bound of every visibility wait; `XTMM_VISIBILITY_TIMEOUT_SECONDS` shortens it (tests) or lengthens it. */
 export function visibilityTimeoutMs(): number {
-  const s = Number(process.env.XTMM_VISIBILITY_TIMEOUT_SECONDS);
-  return Number.isFinite(s) && s > 0 ? s * 1000 : 120_000;
+  return envNumber("XTMM_VISIBILITY_TIMEOUT_SECONDS", 120, positive) * 1000;
 }

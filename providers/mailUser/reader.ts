@@ -13,6 +13,7 @@
 import type { TenantClient } from "../tenant";
 import { kindOf, message } from "../exchangeFailure";
 import { listingMaxAgeMs } from "../tenant/sharedListing";
+import { envNumber, nonNegative } from "../tenant/env";
 
 /** A recipient as Get-Recipient reports it, reduced to what staging needs. */
 export interface Recipient {
@@ -90,10 +91,7 @@ interface Request {
   reject: (e: unknown) => void;
 }
 
-function envMs(name: string, fallback: number): number {
-  const ms = Number(process.env[name]);
-  return process.env[name] !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : fallback;
-}
+const envMs = (name: string, fallback: number): number => envNumber(name, fallback, nonNegative);
 
 /**
  * A window closes when no request came for `quietMs`, or `maxWaitMs` after it opened: the engine's calls

@@ -9,6 +9,7 @@ import { isUnknown, log, tenantFor, type Props } from "../context";
 import { waitFor } from "../exchangeFailure";
 import { resolveUsers } from "../licenceAssignment/converge";
 import { isAddress } from "../../domain/addresses";
+import { envNumber, positive } from "../tenant/env";
 
 /** Users whose licence this stack assigned and Exchange did not show yet, in the tenant that holds the licence. */
 export interface AwaitedLicences extends Props {
@@ -19,8 +20,7 @@ export interface AwaitedLicences extends Props {
 
 /** Longest wait for Exchange to show the licences (`XTMM_LICENCE_WAIT_SECONDS`, default 900). */
 export function licenceWaitMs(): number {
-  const s = Number(process.env.XTMM_LICENCE_WAIT_SECONDS);
-  return Number.isFinite(s) && s > 0 ? s * 1000 : 900_000;
+  return envNumber("XTMM_LICENCE_WAIT_SECONDS", 900, positive) * 1000;
 }
 
 export function checkAwaitLicences(v: unknown): pulumi.dynamic.CheckFailure[] {

@@ -7,6 +7,8 @@ import { kindOf, message } from "../exchangeFailure";
 import { NOT_STARTED, type Observed, type UserState } from "./inputs";
 import { readMoves, type MoveState } from "./moves";
 import { lower } from "../../domain/text";
+import { allBounded } from "../pool";
+import { envNumber } from "../tenant/env";
 export interface BatchRecord {
   Identity?: string;
   Name: string;
@@ -64,13 +66,9 @@ const ERROR_CHARS = 300;
 
 export const where = (client: TenantClient) => `tenant ${client.settings.domain}`;
 
-function envInt(name: string, fallback: number): number {
-  const n = Number(process.env[name]);
-  return process.env[name] !== undefined && Number.isInteger(n) && n >= 0 ? n : fallback;
-}
-
 /** Get-MigrationUserStatistics calls a refresh may make per batch (`XTMM_BATCH_STATISTICS_LIMIT`, default 100). */
-export const statisticsLimit = () => envInt("XTMM_BATCH_STATISTICS_LIMIT", 100);
+export const statisticsLimit = () =>
+  envNumber("XTMM_BATCH_STATISTICS_LIMIT", 100, (n) => Number.isInteger(n) && n >= 0);
 
 export async function getBatch(client: TenantClient, name: string): Promise<BatchRecord | undefined> {
   try {
@@ -107,29 +105,24 @@ export async function percentages(
   parallel = Math.max(1, client.settings.exchangeConcurrency),
 ): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  let next = 0;
-  const worker = async () => {
-    while (next < addresses.length) {
-      const address = addresses[next++];
-      try {
-        const v = (
-          await client.exchange.invoke<{ PercentageComplete?: number }>(
-            "Get-MigrationUserStatistics",
-            { Identity: address },
-            { select: ["PercentageComplete"] },
-          )
-        ).value[0];
-        if (typeof v?.PercentageComplete === "number") out.set(lower(address), v.PercentageComplete);
-      } catch (e) {
-        // A user removed from the batch meanwhile has no statistics; anything else is a real failure.
-        if (kindOf(e) !== "NotFound")
-          throw new Error(
-            `Reading the statistics of '${address}' (Get-MigrationUserStatistics) in ${where(client)}: ${message(e)}`,
-          );
-      }
+  await allBounded(addresses, parallel, async (address) => {
+    try {
+      const v = (
+        await client.exchange.invoke<{ PercentageComplete?: number }>(
+          "Get-MigrationUserStatistics",
+          { Identity: address },
+          { select: ["PercentageComplete"] },
+        )
+      ).value[0];
+      if (typeof v?.PercentageComplete === "number") out.set(lower(address), v.PercentageComplete);
+    } catch (e) {
+      // A user removed from the batch meanwhile has no statistics; anything else is a real failure.
+      if (kindOf(e) !== "NotFound")
+        throw new Error(
+          `Reading the statistics of '${address}' (Get-MigrationUserStatistics) in ${where(client)}: ${message(e)}`,
+        );
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, addresses.length) }, worker));
+  });
   return out;
 }
 

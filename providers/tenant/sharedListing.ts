@@ -8,6 +8,7 @@
 // minutes; 0 reads every time, which is what a process that outlives one command must use).
 
 import type { TenantClient } from "./index";
+import { envNumber, nonNegative } from "./env";
 
 interface Held {
   at: number;
@@ -17,9 +18,7 @@ interface Held {
 const held = new WeakMap<TenantClient, Map<string, Held>>();
 
 export function listingMaxAgeMs(): number {
-  const raw = process.env.XTMM_READ_LISTING_MAX_AGE_MS;
-  const ms = Number(raw);
-  return raw !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : 600_000;
+  return envNumber("XTMM_READ_LISTING_MAX_AGE_MS", 600_000, nonNegative);
 }
 
 /**
