@@ -7,8 +7,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PlannedUser } from "../providers/staging/plan";
 import { SourceMailboxes, type SourceMailbox } from "../providers/sourceMailboxes";
-import { MailUser, withMailUserDefaults, type MailUserInputs } from "../providers/mailUser";
+import { MailUser, withMailUserDefaults, type MailUserInputs, type MailUserSourceValues } from "../providers/mailUser";
 import { PreviousMailboxCleanup } from "../providers/previousMailboxCleanup";
+import { mailUserStates } from "./mailUserStates";
 import { declareMoves, type WaveMoves, type WaveMovesArgs } from "./waveBatches";
 
 export interface MigrationWaveArgs {
@@ -65,24 +66,28 @@ export function plannedInputs(
 }
 
 /**
- * A planned user's whole MailUser inputs: the planned ones, what its source mailbox gives (names the plan
- * declares win over the source's) and the MailUser's defaults for anything left. Pure; the bench uses it too.
+ * What a planned user's MailUser takes from its source mailbox (names the plan declares win over the source's),
+ * passed as the MailUser's one `fromSource` input. Pure.
  */
-export function mailUserInputs(planned: ReturnType<typeof plannedInputs>, user: PlannedUser, mailbox: SourceMailbox) {
-  return withMailUserDefaults({
-    ...planned,
+export function sourceValues(user: PlannedUser, mailbox: SourceMailbox): MailUserSourceValues {
+  return {
     displayName: user.displayName ?? mailbox.displayName,
-    firstName: user.firstName ?? mailbox.firstName,
-    lastName: user.lastName ?? mailbox.lastName,
+    firstName: user.firstName ?? mailbox.firstName ?? "",
+    lastName: user.lastName ?? mailbox.lastName ?? "",
     // Until the move, mail for the target object goes to the source mailbox.
     externalEmailAddress: mailbox.primarySmtpAddress,
     exchangeGuid: mailbox.exchangeGuid,
-    archiveGuid: mailbox.archiveGuid,
+    archiveGuid: mailbox.archiveGuid ?? "",
     x500Addresses: mailbox.x500Addresses,
     sharedMailbox: mailbox.recipientTypeDetails === "SharedMailbox",
     // A blocked source holds its MailUser: recorded, nothing written, staged once the blockers clear.
-    ...(mailbox.state === "blocked" ? { blockers: mailbox.blockers } : {}),
-  }) satisfies MailUserInputs;
+    blockers: mailbox.state === "blocked" ? mailbox.blockers : [],
+  };
+}
+
+/** A planned user's whole MailUser inputs, as check makes them of what the wave passes. Pure; the bench uses it. */
+export function mailUserInputs(planned: ReturnType<typeof plannedInputs>, user: PlannedUser, mailbox: SourceMailbox) {
+  return withMailUserDefaults({ ...planned, ...sourceValues(user, mailbox) }) satisfies MailUserInputs;
 }
 
 /** The wave's users with their state; `flags` (from each MailUser, same order) is absent when this stack stages none. */
@@ -167,22 +172,12 @@ export class MigrationWave extends pulumi.ComponentResource {
       };
       for (const user of users) {
         const planned = plannedInputs(user, opts);
-        const inputs = bySource.apply((index) => mailUserInputs(planned, user, mailboxFor(name, user, index)));
+        // One Output per user for all it takes from the read (see providers/mailUser/fromSource.ts).
+        const fromSource = bySource.apply((index) => sourceValues(user, mailboxFor(name, user, index)));
         this.mailUsers.push(
           new MailUser(
             `mailuser/${user.targetPrimary}`,
-            {
-              ...planned,
-              displayName: inputs.displayName,
-              firstName: inputs.firstName,
-              lastName: inputs.lastName,
-              externalEmailAddress: inputs.externalEmailAddress,
-              exchangeGuid: inputs.exchangeGuid,
-              archiveGuid: inputs.archiveGuid,
-              x500Addresses: inputs.x500Addresses,
-              sharedMailbox: inputs.sharedMailbox,
-              blockers: inputs.blockers,
-            },
+            { ...planned, fromSource },
             { parent: this, dependsOn: args.stageAfter },
           ),
         );
@@ -203,12 +198,8 @@ export class MigrationWave extends pulumi.ComponentResource {
 
     const flags =
       this.mailUsers.length > 0
-        ? pulumi.all(
-            this.mailUsers.map((m) =>
-              pulumi
-                .all([m.staged, m.held, m.migrated])
-                .apply(([staged, held, migrated]) => ({ staged, held, migrated })),
-            ),
+        ? mailUserStates(this.mailUsers).apply((s) =>
+            s.map(([, staged, held, migrated]) => ({ staged, held, migrated })),
           )
         : undefined;
     this.users = flags

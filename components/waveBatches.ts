@@ -21,6 +21,7 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { LicenceAssignment } from "../providers/licenceAssignment";
 import type { MailUser } from "../providers/mailUser";
+import { mailUserStates } from "./mailUserStates";
 import type { PreviousMailboxCleanup } from "../providers/previousMailboxCleanup";
 import { MigrationBatch, splitIntoBatches, type MigrationBatchMove } from "../providers/migrationBatch";
 import { Readiness, type Finding, type ReadinessSummary } from "../providers/readiness";
@@ -206,10 +207,9 @@ export function declareMoves(parent: pulumi.Resource, wave: StagedWave, args: Wa
 
   if (args.readiness) {
     const r = args.readiness;
-    const staged = mailUsers.map((m) => pulumi.all([m.identity, m.staged, m.held, m.migrated]));
     const assigned = out.licences ? out.licences.assigned.apply((a) => (a ?? []).map((x) => x.address)) : null;
     const cleared = (wave.cleanups ?? []).map((c) => c.cleared);
-    const parts: pulumi.Input<unknown>[] = [pulumi.all(staged), assigned, pulumi.all(r.dependsOnValues)];
+    const parts: pulumi.Input<unknown>[] = [mailUserStates(mailUsers), assigned, pulumi.all(r.dependsOnValues)];
     if (cleared.length) parts.push(pulumi.all(cleared));
     const refreshToken = pulumi.all(parts).apply(digest);
     out.readiness = new Readiness(

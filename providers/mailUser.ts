@@ -14,8 +14,10 @@ import { lower } from "../domain/text";
 import { isSoftDeleted, readerFor } from "./mailUser/reader";
 import { converge, describeUser, heldOutputs, observed, stage } from "./mailUser/converge";
 import { release } from "./mailUser/teardown";
+import { spreadFromSource, type SourceValues } from "./mailUser/fromSource";
 
 export type { Inputs as MailUserInputs } from "./mailUser/inputs";
+export type { SourceValues as MailUserSourceValues } from "./mailUser/fromSource";
 
 export interface MailUserArgs {
   sourceAddress: pulumi.Input<string>;
@@ -23,16 +25,21 @@ export interface MailUserArgs {
   userPrincipalName: pulumi.Input<string>;
   alias: pulumi.Input<string>;
   name: pulumi.Input<string>;
-  displayName: pulumi.Input<string>;
+  /**
+   * What the source mailbox gives (displayName through blockers below), in one input: the wave passes its
+   * users' values so (see mailUser/fromSource.ts). A value given here must not be given on its own too.
+   */
+  fromSource?: pulumi.Input<Partial<SourceValues>>;
+  displayName?: pulumi.Input<string>;
   firstName?: pulumi.Input<string>;
   lastName?: pulumi.Input<string>;
   /** The source mailbox's primary address (mail goes there until the move). */
-  externalEmailAddress: pulumi.Input<string>;
-  exchangeGuid: pulumi.Input<string>;
+  externalEmailAddress?: pulumi.Input<string>;
+  exchangeGuid?: pulumi.Input<string>;
   /** "" when the source has no archive. */
   archiveGuid?: pulumi.Input<string>;
   /** "x500:" + the source's LegacyExchangeDN, then every x500 proxy of the source. */
-  x500Addresses: pulumi.Input<pulumi.Input<string>[]>;
+  x500Addresses?: pulumi.Input<pulumi.Input<string>[]>;
   /** `<alias>@<targetDeliveryDomain>`. */
   deliveryAddress: pulumi.Input<string>;
   sharedMailbox?: pulumi.Input<boolean>;
@@ -105,8 +112,9 @@ export class MailUser extends XtmmResource {
 
 export const mailUserImpl: ResourceImplementation<Inputs, Outputs> = {
   async check(_olds, news) {
-    const inputs = withMailUserDefaults(news);
-    return { inputs, failures: checkInputs(inputs) };
+    const spread = spreadFromSource(news);
+    const inputs = withMailUserDefaults(spread.inputs) as Inputs;
+    return { inputs, failures: [...spread.failures, ...checkInputs(inputs)] };
   },
 
   async diff(_id, olds, news) {

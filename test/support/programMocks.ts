@@ -5,6 +5,7 @@
 // engine would (inputs that were secrets, additionalSecretOutputs). Runs are sequential in one process: each
 // waits for the SDK's outstanding RPCs before the next one sets new mocks.
 
+import { spreadFromSource } from "../../providers/mailUser/fromSource";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 
@@ -90,8 +91,10 @@ export async function runIndex(
             state: { name: args.inputs.name, outputs, secretOutputNames: [...secret] },
           };
         }
-        inputsByKey.set(`${args.type}::${args.name}`, args.inputs);
-        const state = { ...args.inputs, ...mockOutputs(args.type, args.inputs) };
+        // The engine hands a provider's check the inputs first; a MailUser's spreads `fromSource` into them.
+        const inputs = args.type.endsWith(":MailUser") ? spreadFromSource(args.inputs).inputs : args.inputs;
+        inputsByKey.set(`${args.type}::${args.name}`, inputs);
+        const state = { ...inputs, ...mockOutputs(args.type, inputs) };
         const secret = new Set(secretNames.get(`${args.type}::${args.name}`) ?? []);
         for (const [k, v] of Object.entries(state)) if (secret.has(k)) state[k] = pulumi.secret(v);
         return { id: args.custom ? `${args.name}-id` : undefined, state };
