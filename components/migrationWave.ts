@@ -7,7 +7,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PlannedUser } from "../providers/staging/plan";
 import { SourceMailboxes, type SourceMailbox } from "../providers/sourceMailboxes";
-import { MailUser, withMailUserDefaults, type MailUserInputs, type MailUserSourceValues } from "../providers/mailUser";
+import {
+  MailUser,
+  withMailUserDefaults,
+  type MailUserInputs,
+  type MailUserPlannedValues,
+  type MailUserSourceValues,
+} from "../providers/mailUser";
+import { promiseStacksOff } from "./promiseStacks";
 import { PreviousMailboxCleanup } from "../providers/previousMailboxCleanup";
 import { mailUserStates } from "./mailUserStates";
 import { declareMoves, type WaveMoves, type WaveMovesArgs } from "./waveBatches";
@@ -50,7 +57,7 @@ export interface WaveUser {
 export function plannedInputs(
   user: PlannedUser,
   opts: { targetDeliveryDomain: string; purgeStagedUsersOnDestroy: boolean },
-) {
+): MailUserPlannedValues {
   return {
     sourceAddress: user.sourceAddress,
     targetPrimary: user.targetPrimary,
@@ -170,17 +177,21 @@ export class MigrationWave extends pulumi.ComponentResource {
         targetDeliveryDomain: args.targetDeliveryDomain,
         purgeStagedUsersOnDestroy: args.purgeStagedUsersOnDestroy,
       };
-      for (const user of users) {
-        const planned = plannedInputs(user, opts);
-        // One Output per user for all it takes from the read (see providers/mailUser/fromSource.ts).
-        const fromSource = bySource.apply((index) => sourceValues(user, mailboxFor(name, user, index)));
-        this.mailUsers.push(
-          new MailUser(
-            `mailuser/${user.targetPrimary}`,
-            { ...planned, fromSource },
-            { parent: this, dependsOn: args.stageAfter },
-          ),
-        );
+      const restoreStacks = promiseStacksOff();
+      try {
+        for (const user of users) {
+          // Two objects, not sixteen inputs: see providers/mailUser/groups.ts.
+          const fromSource = bySource.apply((index) => sourceValues(user, mailboxFor(name, user, index)));
+          this.mailUsers.push(
+            new MailUser(
+              `mailuser/${user.targetPrimary}`,
+              { planned: plannedInputs(user, opts), fromSource },
+              { parent: this, dependsOn: args.stageAfter },
+            ),
+          );
+        }
+      } finally {
+        restoreStacks();
       }
       const clear = new Set((args.clearPreviousMailboxInfo ?? []).map((a) => a.toLowerCase()));
       users.forEach((user, i) => {

@@ -14,22 +14,30 @@ import { lower } from "../domain/text";
 import { isSoftDeleted, readerFor } from "./mailUser/reader";
 import { converge, describeUser, heldOutputs, observed, stage } from "./mailUser/converge";
 import { release } from "./mailUser/teardown";
-import { spreadFromSource, type SourceValues } from "./mailUser/fromSource";
+import { spreadGroups, type PlannedValues, type SourceValues } from "./mailUser/groups";
 
 export type { Inputs as MailUserInputs } from "./mailUser/inputs";
-export type { SourceValues as MailUserSourceValues } from "./mailUser/fromSource";
+export type { PlannedValues as MailUserPlannedValues, SourceValues as MailUserSourceValues } from "./mailUser/groups";
 
+/**
+ * A MailUser's inputs: each given on its own, or in the two objects the wave passes (`planned` and `fromSource`,
+ * see mailUser/groups.ts); check spreads the objects, so the provider always sees every input by name. A value
+ * given in an object must not be given on its own too.
+ */
 export interface MailUserArgs {
-  sourceAddress: pulumi.Input<string>;
-  targetPrimary: pulumi.Input<string>;
-  userPrincipalName: pulumi.Input<string>;
-  alias: pulumi.Input<string>;
-  name: pulumi.Input<string>;
-  /**
-   * What the source mailbox gives (displayName through blockers below), in one input: the wave passes its
-   * users' values so (see mailUser/fromSource.ts). A value given here must not be given on its own too.
-   */
+  /** sourceAddress through purgeOnDelete below, as the wave's plan decides them (plain values). */
+  planned?: pulumi.Input<Partial<PlannedValues>>;
+  /** displayName through blockers below, as the source mailbox gives them (one Output of the source read). */
   fromSource?: pulumi.Input<Partial<SourceValues>>;
+  sourceAddress?: pulumi.Input<string>;
+  targetPrimary?: pulumi.Input<string>;
+  userPrincipalName?: pulumi.Input<string>;
+  alias?: pulumi.Input<string>;
+  name?: pulumi.Input<string>;
+  /** `<alias>@<targetDeliveryDomain>`. */
+  deliveryAddress?: pulumi.Input<string>;
+  /** Destroy removes the user for good (Entra user and soft-deleted MailUser), so its addresses are free again. */
+  purgeOnDelete?: pulumi.Input<boolean>;
   displayName?: pulumi.Input<string>;
   firstName?: pulumi.Input<string>;
   lastName?: pulumi.Input<string>;
@@ -40,13 +48,9 @@ export interface MailUserArgs {
   archiveGuid?: pulumi.Input<string>;
   /** "x500:" + the source's LegacyExchangeDN, then every x500 proxy of the source. */
   x500Addresses?: pulumi.Input<pulumi.Input<string>[]>;
-  /** `<alias>@<targetDeliveryDomain>`. */
-  deliveryAddress: pulumi.Input<string>;
   sharedMailbox?: pulumi.Input<boolean>;
   /** Why the source cannot move; non-empty holds the user (nothing is written). */
   blockers?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Destroy removes the user for good (Entra user and soft-deleted MailUser), so its addresses are free again. */
-  purgeOnDelete?: pulumi.Input<boolean>;
 }
 
 /**
@@ -70,40 +74,24 @@ export function withMailUserDefaults<T extends Props>(given: T): T & typeof DEFA
   return out as T & typeof DEFAULTS;
 }
 
+/**
+ * The provider returns every output in Outputs (mailUser/inputs.ts), and the checkpoint keeps them all; the program
+ * reads only these four (the wave's user states, readiness, batches, cleanups). Each output given here is an
+ * Output with its own promises for every user, so the others are left to the state.
+ */
 export const MAIL_USER_SPEC: XtmmResourceSpec = {
   kind: "mailUser",
   type: "MailUser",
-  outputs: [
-    "identity",
-    "externalDirectoryObjectId",
-    "recipientTypeDetails",
-    "emailAddresses",
-    "staged",
-    "held",
-    "migrated",
-    "adopted",
-    "password",
-  ],
+  outputs: ["identity", "staged", "held", "migrated"],
   secretOutputs: ["password"],
 };
 
 export class MailUser extends XtmmResource {
+  /** Exchange's Guid of the object ("" while held). */
   declare readonly identity: pulumi.Output<string>;
-  declare readonly targetPrimary: pulumi.Output<string>;
-  declare readonly sourceAddress: pulumi.Output<string>;
-  declare readonly externalDirectoryObjectId: pulumi.Output<string>;
-  declare readonly recipientTypeDetails: pulumi.Output<string>;
-  declare readonly exchangeGuid: pulumi.Output<string>;
-  declare readonly archiveGuid: pulumi.Output<string>;
-  declare readonly x500Addresses: pulumi.Output<string[]>;
-  declare readonly emailAddresses: pulumi.Output<string[]>;
-  declare readonly blockers: pulumi.Output<string[]>;
   declare readonly staged: pulumi.Output<boolean>;
   declare readonly held: pulumi.Output<boolean>;
   declare readonly migrated: pulumi.Output<boolean>;
-  declare readonly adopted: pulumi.Output<boolean>;
-  /** Secret. */
-  declare readonly password: pulumi.Output<string | null>;
 
   constructor(name: string, args: MailUserArgs, opts?: pulumi.CustomResourceOptions) {
     super(MAIL_USER_SPEC, name, { ...args }, opts);
@@ -112,7 +100,7 @@ export class MailUser extends XtmmResource {
 
 export const mailUserImpl: ResourceImplementation<Inputs, Outputs> = {
   async check(_olds, news) {
-    const spread = spreadFromSource(news);
+    const spread = spreadGroups(news);
     const inputs = withMailUserDefaults(spread.inputs) as Inputs;
     return { inputs, failures: [...spread.failures, ...checkInputs(inputs)] };
   },

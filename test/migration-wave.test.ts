@@ -6,7 +6,7 @@
 // batch takes (not the held, not the blocked, but a user moving in the wave's own batch), and what each waits
 // for. Provider methods never run here; the provider-host tests cover them.
 
-import { spreadFromSource } from "../providers/mailUser/fromSource";
+import { spreadGroups } from "../providers/mailUser/groups";
 import * as pulumi from "@pulumi/pulumi";
 import {
   MigrationWave,
@@ -99,7 +99,7 @@ async function runWave(args: Partial<MigrationWaveArgs>, preview: boolean) {
     {
       newResource(raw) {
         // A MailUser's check spreads `fromSource` into its inputs; mocks run no check, so do it here.
-        const a = { ...raw, inputs: spreadFromSource(raw.inputs).inputs as Record<string, any> };
+        const a = { ...raw, inputs: spreadGroups(raw.inputs).inputs as Record<string, any> };
         const r: Registered = { type: a.type, name: a.name, inputs: a.inputs, deps: [] };
         registered.push(r);
         if (a.type.endsWith(":Readiness")) return { id: `${a.name}-id`, state: { ...a.inputs, ...readinessAnswer } };

@@ -5,7 +5,7 @@
 // engine would (inputs that were secrets, additionalSecretOutputs). Runs are sequential in one process: each
 // waits for the SDK's outstanding RPCs before the next one sets new mocks.
 
-import { spreadFromSource } from "../../providers/mailUser/fromSource";
+import { spreadGroups } from "../../providers/mailUser/groups";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 
@@ -92,7 +92,7 @@ export async function runIndex(
           };
         }
         // The engine hands a provider's check the inputs first; a MailUser's spreads `fromSource` into them.
-        const inputs = args.type.endsWith(":MailUser") ? spreadFromSource(args.inputs).inputs : args.inputs;
+        const inputs = args.type.endsWith(":MailUser") ? spreadGroups(args.inputs).inputs : args.inputs;
         inputsByKey.set(`${args.type}::${args.name}`, inputs);
         const state = { ...inputs, ...mockOutputs(args.type, inputs) };
         const secret = new Set(secretNames.get(`${args.type}::${args.name}`) ?? []);

@@ -1,15 +1,15 @@
-// A MailUser's source values given as one `fromSource` input (what the wave does since the checkpoint carried the
-// source read's URN once per value): check spreads it into the inputs MailUsers have always kept, refuses it when
-// malformed, and a user staged from the nine separate inputs (state written by earlier code) plans `same` when the
-// program gives them as one object; refresh, update and destroy of that state go on as before. Through the real
-// dynamic-provider host against the emulated pair. Needs `npx tsc -p tsconfig.json` first.
+// A MailUser's inputs given as the two objects the wave passes (`planned`, `fromSource`): check spreads them into
+// the inputs MailUsers have always kept, refuses them when malformed, and a user staged from sixteen separate
+// inputs (state written by earlier code) plans `same` when the program gives the two objects; refresh, update and
+// destroy of that state go on as before. Through the real dynamic-provider host against the emulated pair. Needs
+// `npx tsc -p tsconfig.json` first.
 
 import { useEmulator } from "./support/emulator";
 import { CheckFailedError, Engine, declareResource, withUnknowns } from "../harness/engine";
 import { useProviderHost } from "./support/providerHost";
 import type { ProviderHost } from "../harness/providerHost";
 import { MailUser, type MailUserArgs } from "../providers/mailUser";
-import { SOURCE_VALUES, spreadFromSource } from "../providers/mailUser/fromSource";
+import { PLANNED_VALUES, SOURCE_VALUES, spreadGroups } from "../providers/mailUser/groups";
 import { UNKNOWN } from "../providers/context";
 import { exchangeCalls, mailUserArgs, targetObjects, theObject, writes } from "./support/mailUsers";
 
@@ -20,46 +20,63 @@ beforeAll(() => {
   host = providerHost();
 });
 
-/** The same user's arguments with the source values moved into `fromSource`, as the wave passes them. */
+/** The same user's arguments in the two objects, as the wave passes them. */
 function asOneObject(args: MailUserArgs): MailUserArgs {
   const rest: Record<string, unknown> = { ...args };
-  const fromSource: Record<string, unknown> = {};
-  for (const k of SOURCE_VALUES) {
-    if (rest[k] !== undefined) fromSource[k] = rest[k];
-    delete rest[k];
-  }
-  return { ...(rest as unknown as MailUserArgs), fromSource };
+  const group = (names: readonly string[]) => {
+    const out: Record<string, unknown> = {};
+    for (const k of names) {
+      if (rest[k] !== undefined) out[k] = rest[k];
+      delete rest[k];
+    }
+    return out;
+  };
+  const planned = group(PLANNED_VALUES);
+  const fromSource = group(SOURCE_VALUES);
+  expect(Object.keys(rest)).toEqual([]);
+  return { planned, fromSource };
 }
 
-const declare = (args: MailUserArgs) => declareResource(() => new MailUser(`mailuser/${args.targetPrimary}`, args));
+const declare = (args: MailUserArgs) => {
+  const target = args.targetPrimary ?? (args.planned as { targetPrimary?: string } | undefined)?.targetPrimary;
+  return declareResource(() => new MailUser(`mailuser/${String(target)}`, args));
+};
 
-describe("spreadFromSource", () => {
+describe("spreadGroups", () => {
   test("spreads the values into the inputs and drops the key", () => {
-    const { inputs, failures } = spreadFromSource({ alias: "a", fromSource: { displayName: "A", blockers: [] } });
+    const { inputs, failures } = spreadGroups({
+      planned: { alias: "a" },
+      fromSource: { displayName: "A", blockers: [] },
+      __provider: "p",
+    });
     expect(failures).toEqual([]);
-    expect(inputs).toEqual({ alias: "a", displayName: "A", blockers: [] });
+    expect(inputs).toEqual({ __provider: "p", alias: "a", displayName: "A", blockers: [] });
   });
 
   test("an unknown object (the source read is not done at preview) makes each source value unknown", () => {
-    const { inputs, failures } = spreadFromSource({ alias: "a", fromSource: UNKNOWN });
+    const { inputs, failures } = spreadGroups({ planned: { alias: "a" }, fromSource: UNKNOWN });
     expect(failures).toEqual([]);
     for (const k of SOURCE_VALUES) expect(inputs[k]).toBe(UNKNOWN);
     expect(inputs.alias).toBe("a");
+    expect(spreadGroups({ planned: UNKNOWN }).inputs.targetPrimary).toBe(UNKNOWN);
   });
 
   test("refuses a value given twice, a key that is not a source value, and a non-object, by name", () => {
-    expect(spreadFromSource({ displayName: "X", fromSource: { displayName: "Y" } }).failures).toEqual([
+    expect(spreadGroups({ displayName: "X", fromSource: { displayName: "Y" } }).failures).toEqual([
       { property: "displayName", reason: "is given twice, as displayName and as fromSource.displayName; give one" },
     ]);
-    const stray = spreadFromSource({ fromSource: { alias: "b" } });
+    const stray = spreadGroups({ fromSource: { alias: "b" } });
     expect(stray.failures.map((f) => f.property)).toEqual(["fromSource.alias"]);
     expect(stray.inputs.alias).toBeUndefined();
-    expect(spreadFromSource({ fromSource: ["x"] }).failures.map((f) => f.property)).toEqual(["fromSource"]);
+    expect(spreadGroups({ planned: { exchangeGuid: "g" } }).failures.map((f) => f.property)).toEqual([
+      "planned.exchangeGuid",
+    ]);
+    expect(spreadGroups({ fromSource: ["x"] }).failures.map((f) => f.property)).toEqual(["fromSource"]);
   });
 });
 
 describe("through the provider host", () => {
-  test("check gives the same inputs for nine values and for one object; a bad object fails before any call", async () => {
+  test("check gives the same inputs for sixteen values and for the two objects; a bad object fails before any call", async () => {
     const engine = new Engine(host);
     const flat = mailUserArgs(emulator(), "adelev");
     const flatStep = await engine.plan(await declare(flat));
@@ -84,7 +101,7 @@ describe("through the provider host", () => {
     expect(step.op).toBe("create");
   });
 
-  test("state staged from nine inputs: the one-object program plans same, then refreshes, updates and destroys", async () => {
+  test("state staged from sixteen inputs: the two-object program plans same, then refreshes, updates and destroys", async () => {
     const engine = new Engine(host);
     const flat = mailUserArgs(emulator(), "diegos", { purgeOnDelete: true });
     const old = await engine.up(await declare(flat));
