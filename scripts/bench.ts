@@ -11,7 +11,8 @@
 // BENCH_BASELINE_SAMPLE (users staged one call per attribute, sequentially; the rest is extrapolated),
 // --org-wide-hold / BENCH_ORG_WIDE_HOLD=true (the readiness part's source lists an organisation-wide retention
 // policy, so readiness reads each user mailbox's HoldTracking log too); with
-// --engine pulumi also --waves / BENCH_WAVES, --skip-checkpoints / BENCH_SKIP_CHECKPOINTS=true, --no-harness and
+// --engine pulumi also --waves / BENCH_WAVES, --skip-checkpoints / BENCH_SKIP_CHECKPOINTS=true, --node-heap-mb /
+// BENCH_NODE_HEAP_MB (NODE_OPTIONS=--max-old-space-size for the program and the provider host), --no-harness and
 // BENCH_KEEP_STATE=<file> (a copy of the staged checkpoint; the JSON's stateAfterStaging gives its bytes per
 // resource type and field).
 
@@ -67,8 +68,12 @@ async function main(): Promise<void> {
   // see the README's "How big a pair can be" for what that trades away).
   const skipCheckpoints = process.argv.includes("--skip-checkpoints") || process.env.BENCH_SKIP_CHECKPOINTS === "true";
   const cliEnv: Record<string, string> = skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {};
+  // --node-heap-mb N: the program's and the provider host's heap limit, as an engineer sets it for a large pair
+  // (NODE_OPTIONS; the README's "How big a pair can be"). 0 leaves Node's default.
+  const nodeHeapMb = option("node-heap-mb", "BENCH_NODE_HEAP_MB", 0);
+  if (nodeHeapMb > 0) cliEnv.NODE_OPTIONS = `--max-old-space-size=${nodeHeapMb}`;
   progress(
-    `real engine: ${users} users in ${waves} wave(s) at ${latencyMs} ms per call${skipCheckpoints ? ", checkpoints skipped" : ""}`,
+    `real engine: ${users} users in ${waves} wave(s) at ${latencyMs} ms per call${skipCheckpoints ? ", checkpoints skipped" : ""}${nodeHeapMb ? `, Node heap limit ${nodeHeapMb} MB` : ""}`,
   );
   const emu = await startEmulator({ mailboxes: users, latencyMs: 0 });
   try {
@@ -78,7 +83,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       JSON.stringify(
         {
-          command: `npm run bench -- --engine pulumi --users ${users} --waves ${waves} --latency-ms ${latencyMs}${skipCheckpoints ? " --skip-checkpoints" : ""}${harness ? "" : " --no-harness"}`,
+          command: `npm run bench -- --engine pulumi --users ${users} --waves ${waves} --latency-ms ${latencyMs}${skipCheckpoints ? " --skip-checkpoints" : ""}${nodeHeapMb ? ` --node-heap-mb ${nodeHeapMb}` : ""}${harness ? "" : " --no-harness"}`,
           ...(harness ? { harness } : {}),
           pulumi,
           ...(harnessStaging ? { stagingRealToHarness: +(staging.ms / harnessStaging).toFixed(3) } : {}),
