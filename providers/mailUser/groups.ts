@@ -9,6 +9,7 @@
 
 import type * as pulumi from "@pulumi/pulumi";
 import { isUnknown, UNKNOWN, type Props } from "../context";
+import type { Inputs } from "./inputs";
 
 /** The inputs the wave's plan decides: known at preview even while the source read is not. */
 export const PLANNED_VALUES = [
@@ -34,29 +35,11 @@ export const SOURCE_VALUES = [
   "blockers",
 ] as const;
 
-export interface PlannedValues {
-  sourceAddress: string;
-  targetPrimary: string;
-  userPrincipalName: string;
-  alias: string;
-  name: string;
-  /** `<alias>@<targetDeliveryDomain>`. */
-  deliveryAddress: string;
-  purgeOnDelete: boolean;
-}
+/** The planned inputs, as the wave passes them in `planned`. */
+export type PlannedValues = Pick<Inputs, (typeof PLANNED_VALUES)[number]>;
 
-export interface SourceValues {
-  displayName: string;
-  firstName: string;
-  lastName: string;
-  externalEmailAddress: string;
-  exchangeGuid: string;
-  /** "" when the source has no archive. */
-  archiveGuid: string;
-  x500Addresses: string[];
-  sharedMailbox: boolean;
-  blockers: string[];
-}
+/** The source mailbox's inputs, as the wave passes them in `fromSource`. */
+export type SourceValues = Pick<Inputs, (typeof SOURCE_VALUES)[number]>;
 
 const GROUPS = { planned: PLANNED_VALUES, fromSource: SOURCE_VALUES } as const;
 const WHAT = { planned: "the wave's plan", fromSource: "the source mailbox" } as const;
