@@ -207,11 +207,10 @@ export class MigrationWave extends pulumi.ComponentResource {
       });
     }
 
+    const states = mailUserStates(this.mailUsers);
     const flags =
       this.mailUsers.length > 0
-        ? mailUserStates(this.mailUsers).apply((s) =>
-            s.map(([, staged, held, migrated]) => ({ staged, held, migrated })),
-          )
+        ? states.apply((s) => s.map(([, staged, held, migrated]) => ({ staged, held, migrated })))
         : undefined;
     this.users = flags
       ? pulumi.all([this.sourceMailboxes, flags]).apply(([m, f]) => waveUsers(users, m, f))
@@ -224,6 +223,7 @@ export class MigrationWave extends pulumi.ComponentResource {
           users,
           sourceMailboxes: this.sourceMailboxes,
           mailUsers: this.mailUsers,
+          mailUserStates: states,
           targetDeliveryDomain: args.targetDeliveryDomain,
           cleanups: this.cleanups,
         },

@@ -21,7 +21,7 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { LicenceAssignment } from "../providers/licenceAssignment";
 import type { MailUser } from "../providers/mailUser";
-import { mailUserStates } from "./mailUserStates";
+import type { MailUserState } from "./mailUserStates";
 import type { PreviousMailboxCleanup } from "../providers/previousMailboxCleanup";
 import { MigrationBatch, splitIntoBatches, type MigrationBatchMove } from "../providers/migrationBatch";
 import { Readiness, type Finding, type ReadinessSummary } from "../providers/readiness";
@@ -72,6 +72,8 @@ export interface StagedWave {
   sourceMailboxes: pulumi.Output<SourceMailbox[]>;
   /** One per user, in the order of `users`; empty when this stack does not stage (source side of a split pair). */
   mailUsers: MailUser[];
+  /** Their states, in the same order (components/mailUserStates.ts); the wave computes them once for both uses. */
+  mailUserStates: pulumi.Output<MailUserState[]>;
   targetDeliveryDomain: string;
   /** The wave's previous-mailbox clears (clearPreviousMailboxInfo): readiness checks after them. */
   cleanups?: PreviousMailboxCleanup[];
@@ -209,7 +211,7 @@ export function declareMoves(parent: pulumi.Resource, wave: StagedWave, args: Wa
     const r = args.readiness;
     const assigned = out.licences ? out.licences.assigned.apply((a) => (a ?? []).map((x) => x.address)) : null;
     const cleared = (wave.cleanups ?? []).map((c) => c.cleared);
-    const parts: pulumi.Input<unknown>[] = [mailUserStates(mailUsers), assigned, pulumi.all(r.dependsOnValues)];
+    const parts: pulumi.Input<unknown>[] = [wave.mailUserStates, assigned, pulumi.all(r.dependsOnValues)];
     if (cleared.length) parts.push(pulumi.all(cleared));
     const refreshToken = pulumi.all(parts).apply(digest);
     out.readiness = new Readiness(

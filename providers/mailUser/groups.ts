@@ -9,31 +9,9 @@
 
 import type * as pulumi from "@pulumi/pulumi";
 import { isUnknown, UNKNOWN, type Props } from "../context";
-import type { Inputs } from "./inputs";
+import { PLANNED_VALUES, SOURCE_VALUES, type Inputs } from "./inputs";
 
-/** The inputs the wave's plan decides: known at preview even while the source read is not. */
-export const PLANNED_VALUES = [
-  "sourceAddress",
-  "targetPrimary",
-  "userPrincipalName",
-  "alias",
-  "name",
-  "deliveryAddress",
-  "purgeOnDelete",
-] as const;
-
-/** The inputs that come from the source mailbox. */
-export const SOURCE_VALUES = [
-  "displayName",
-  "firstName",
-  "lastName",
-  "externalEmailAddress",
-  "exchangeGuid",
-  "archiveGuid",
-  "x500Addresses",
-  "sharedMailbox",
-  "blockers",
-] as const;
+export { PLANNED_VALUES, SOURCE_VALUES };
 
 /** The planned inputs, as the wave passes them in `planned`. */
 export type PlannedValues = Pick<Inputs, (typeof PLANNED_VALUES)[number]>;

@@ -53,12 +53,19 @@ export interface Outputs extends Inputs {
   password: string | null;
 }
 
-export const INPUTS = [
+/** The inputs the wave's plan decides: known at preview even while the source read is not. */
+export const PLANNED_VALUES = [
   "sourceAddress",
   "targetPrimary",
   "userPrincipalName",
   "alias",
   "name",
+  "deliveryAddress",
+  "purgeOnDelete",
+] as const;
+
+/** The inputs that come from the source mailbox. */
+export const SOURCE_VALUES = [
   "displayName",
   "firstName",
   "lastName",
@@ -66,11 +73,11 @@ export const INPUTS = [
   "exchangeGuid",
   "archiveGuid",
   "x500Addresses",
-  "deliveryAddress",
   "sharedMailbox",
   "blockers",
-  "purgeOnDelete",
 ] as const;
+
+export const INPUTS = [...PLANNED_VALUES, ...SOURCE_VALUES] as const;
 
 export const isHeld = (i: { blockers?: unknown }): boolean => Array.isArray(i.blockers) && i.blockers.length > 0;
 /** A GUID as found on an object: "" for none (Exchange shows the zero GUID). */
