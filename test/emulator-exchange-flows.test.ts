@@ -3,8 +3,9 @@
 // the purge blockers), migration endpoints (consent, propagation, PSCredential over REST vs PowerShell),
 // paging, and a batch that moves a mailbox.
 
+import { crossTenantEndpoint, relatedPair, stagedMailUser } from "./support/movablePair";
 import { DirectHarness, EXCHANGE_ADMIN_WID } from "../emulator/exchange/testing";
-import { consentInSource, licenseForMigration, registerMigrationApp } from "../emulator/exchange/fixtures";
+import { consentInSource, registerMigrationApp } from "../emulator/exchange/fixtures";
 import { PAGING_EXPIRED } from "../emulator/exchange/envelope";
 
 const text = (r: { json: any }) => String(r.json.error.details?.[0]?.message ?? "").split("|")[2];
@@ -453,61 +454,12 @@ describe("a migration batch", () => {
     await hydrated(h);
     const app = registerMigrationApp(tgt, h.clock);
     consentInSource(src, app.appId, h.clock - 60_000);
-    await h.invoke("target", "New-OrganizationRelationship", {
-      Name: "Fabrikam",
-      DomainNames: [src.tenantId],
-      MailboxMoveEnabled: true,
-      MailboxMoveCapability: "Inbound",
-      OAuthApplicationId: app.appId,
-    });
-    await h.invoke("source", "New-DistributionGroup", { Name: "Scope", Type: "Security" });
-    await h.invoke("source", "Add-DistributionGroupMember", {
-      Identity: "Scope",
-      Member: "meganb",
-      BypassSecurityGroupManagerCheck: true,
-    });
-    await h.invoke("source", "New-OrganizationRelationship", {
-      Name: "Contoso",
-      DomainNames: [tgt.tenantId],
-      MailboxMoveEnabled: true,
-      MailboxMoveCapability: "RemoteOutbound",
-      OAuthApplicationId: app.appId,
-      MailboxMovePublishedScopes: ["Scope"],
-    });
-    const mbx = (await h.invoke("source", "Get-Mailbox", { Identity: "meganb" })).json.value[0];
-    const staged = [mbx, (await h.invoke("source", "Get-Mailbox", { Identity: "leeg" })).json.value[0]];
-    for (const m of staged) {
-      await h.invoke("target", "New-MailUser", {
-        Name: m.Alias,
-        MicrosoftOnlineServicesID: `${m.Alias}@contoso.com`,
-        Password: "x-Pa55word",
-        ExternalEmailAddress: m.PrimarySmtpAddress,
-      });
-      await h.invoke("target", "Set-MailUser", {
-        Identity: m.Alias,
-        ExchangeGuid: m.ExchangeGuid,
-        ArchiveGuid: m.ArchiveGuid,
-        EmailAddresses: {
-          "@odata.type": "#Exchange.GenericHashTable",
-          Add: [`x500:${m.LegacyExchangeDN}`, `smtp:${m.Alias}@contoso.mail.onmicrosoft.com`],
-        },
-      });
-      const mu = (await h.invoke("target", "Get-MailUser", { Identity: m.Alias })).json.value[0];
-      licenseForMigration(tgt, mu.ExternalDirectoryObjectId);
-    }
-    const ep = await h.invoke(
-      "target",
-      "New-MigrationEndpoint",
-      {
-        Name: "Fabrikam",
-        ExchangeRemoteMove: true,
-        RemoteServer: "outlook.office.com",
-        RemoteTenant: src.tenantId,
-        ApplicationId: app.appId,
-        Credentials: { UserName: app.appId, Password: app.secret },
-      },
-      { route: "pwsh" },
-    );
+    await relatedPair(h, app, ["meganb"]);
+    const staged: Record<string, any>[] = [];
+    for (const alias of ["meganb", "leeg"])
+      staged.push(await stagedMailUser(h, alias, { licensed: true, deliveryDomain: "contoso.mail.onmicrosoft.com" }));
+    const mbx = staged[0];
+    const ep = await crossTenantEndpoint(h, app);
     expect(ep.status).toBe(200);
     const csv = Buffer.from("EmailAddress\nmeganb@contoso.com\nleeg@contoso.com\n").toString("base64");
     const batch = await h.invoke("target", "New-MigrationBatch", {

@@ -6,7 +6,8 @@
 // endpointTestMailboxRoutes knob: Microsoft's reference does not list the pair, so "none" keeps strictly to it.
 
 import { DirectHarness } from "../emulator/exchange/testing";
-import { consentInSource, licenseForMigration, registerMigrationApp } from "../emulator/exchange/fixtures";
+import { consentInSource, registerMigrationApp } from "../emulator/exchange/fixtures";
+import { crossTenantEndpoint, relatedPair, stagedMailUser } from "./support/movablePair";
 import type { ExchangeKnobs } from "../emulator/exchange/knobs";
 
 /** meganb in the published scope, leeg staged but not in it; both licensed, both stamped. */
@@ -17,57 +18,9 @@ async function pair(exchange: Partial<ExchangeKnobs> = {}): Promise<DirectHarnes
   await h.invoke("target", "Enable-OrganizationCustomization", {});
   const app = registerMigrationApp(tgt, h.clock);
   consentInSource(src, app.appId, h.clock - 60_000);
-  await h.invoke("target", "New-OrganizationRelationship", {
-    Name: "Fabrikam",
-    DomainNames: [src.tenantId],
-    MailboxMoveEnabled: true,
-    MailboxMoveCapability: "Inbound",
-    OAuthApplicationId: app.appId,
-  });
-  await h.invoke("source", "New-DistributionGroup", { Name: "Scope", Type: "Security" });
-  await h.invoke("source", "Add-DistributionGroupMember", {
-    Identity: "Scope",
-    Member: "meganb",
-    BypassSecurityGroupManagerCheck: true,
-  });
-  await h.invoke("source", "New-OrganizationRelationship", {
-    Name: "Contoso",
-    DomainNames: [tgt.tenantId],
-    MailboxMoveEnabled: true,
-    MailboxMoveCapability: "RemoteOutbound",
-    OAuthApplicationId: app.appId,
-    MailboxMovePublishedScopes: ["Scope"],
-  });
-  for (const alias of ["meganb", "leeg"]) {
-    const m = (await h.invoke("source", "Get-Mailbox", { Identity: alias })).json.value[0];
-    await h.invoke("target", "New-MailUser", {
-      Name: m.Alias,
-      MicrosoftOnlineServicesID: `${m.Alias}@contoso.com`,
-      Password: "x-Pa55word",
-      ExternalEmailAddress: m.PrimarySmtpAddress,
-    });
-    await h.invoke("target", "Set-MailUser", {
-      Identity: m.Alias,
-      ExchangeGuid: m.ExchangeGuid,
-      ArchiveGuid: m.ArchiveGuid,
-      EmailAddresses: { "@odata.type": "#Exchange.GenericHashTable", Add: [`x500:${m.LegacyExchangeDN}`] },
-    });
-    const mu = (await h.invoke("target", "Get-MailUser", { Identity: m.Alias })).json.value[0];
-    licenseForMigration(tgt, mu.ExternalDirectoryObjectId);
-  }
-  const ep = await h.invoke(
-    "target",
-    "New-MigrationEndpoint",
-    {
-      Name: "Fabrikam",
-      ExchangeRemoteMove: true,
-      RemoteServer: "outlook.office.com",
-      RemoteTenant: src.tenantId,
-      ApplicationId: app.appId,
-      Credentials: { UserName: app.appId, Password: app.secret },
-    },
-    { route: "pwsh" },
-  );
+  await relatedPair(h, app, ["meganb"]);
+  for (const alias of ["meganb", "leeg"]) await stagedMailUser(h, alias, { licensed: true });
+  const ep = await crossTenantEndpoint(h, app);
   expect(ep.status).toBe(200);
   return h;
 }

@@ -7,6 +7,7 @@
 
 import { DirectHarness } from "../emulator/exchange/testing";
 import { consentInSource, licenseForMigration, registerMigrationApp } from "../emulator/exchange/fixtures";
+import { crossTenantEndpoint, stagedMailUser } from "./support/movablePair";
 
 const PHASE = 2_000;
 const BATCH = "MigrationService:Wave1";
@@ -18,39 +19,12 @@ async function staged(h: DirectHarness, aliases: string[], licensed: string[]): 
   await h.invoke("target", "Enable-OrganizationCustomization", {});
   const app = registerMigrationApp(tgt, h.clock);
   consentInSource(src, app.appId, h.clock - 60_000);
-  for (const alias of aliases) {
-    const m = (await h.invoke("source", "Get-Mailbox", { Identity: alias })).json.value[0];
-    await h.invoke("target", "New-MailUser", {
-      Name: alias,
-      MicrosoftOnlineServicesID: `${alias}@contoso.com`,
-      Password: "x-Pa55word",
-      ExternalEmailAddress: m.PrimarySmtpAddress,
+  for (const alias of aliases)
+    await stagedMailUser(h, alias, {
+      licensed: licensed.includes(alias),
+      deliveryDomain: "contoso.mail.onmicrosoft.com",
     });
-    await h.invoke("target", "Set-MailUser", {
-      Identity: alias,
-      ExchangeGuid: m.ExchangeGuid,
-      ArchiveGuid: m.ArchiveGuid,
-      EmailAddresses: {
-        "@odata.type": "#Exchange.GenericHashTable",
-        Add: [`x500:${m.LegacyExchangeDN}`, `smtp:${alias}@contoso.mail.onmicrosoft.com`],
-      },
-    });
-    const mu = (await h.invoke("target", "Get-MailUser", { Identity: alias })).json.value[0];
-    if (licensed.includes(alias)) licenseForMigration(tgt, mu.ExternalDirectoryObjectId);
-  }
-  const ep = await h.invoke(
-    "target",
-    "New-MigrationEndpoint",
-    {
-      Name: "Fabrikam",
-      ExchangeRemoteMove: true,
-      RemoteServer: "outlook.office.com",
-      RemoteTenant: src.tenantId,
-      ApplicationId: app.appId,
-      Credentials: { UserName: app.appId, Password: app.secret },
-    },
-    { route: "pwsh" },
-  );
+  const ep = await crossTenantEndpoint(h, app);
   expect(ep.status).toBe(200);
   const csv = ["EmailAddress", ...aliases.map((a) => `${a}@contoso.com`)].join("\n");
   const batch = await h.invoke("target", "New-MigrationBatch", {
