@@ -241,7 +241,7 @@ export function declareMoves(parent: pulumi.Resource, wave: StagedWave, args: Wa
     const names = parts.map((p) => p.batchName);
     const readiness = out.readiness;
     const blocked = readiness
-      ? pulumi.all([readiness.blockedUsers, readiness.findings]).apply(([bu, f]) => blockedForBatches(bu, f, names))
+      ? pulumi.all([readiness.blockedUsers, readiness.allFindings]).apply(([bu, f]) => blockedForBatches(bu, f, names))
       : pulumi.output<string[]>([]);
     for (const part of parts) {
       // When readiness blocks every user of the part, the list is empty and the batch's check refuses it
@@ -250,7 +250,7 @@ export function declareMoves(parent: pulumi.Resource, wave: StagedWave, args: Wa
       // Users licensed by this run whose licence Exchange does not show yet: the batch's create waits for them.
       const awaitLicences =
         licensed && readiness
-          ? pulumi.all([readiness.findings, licensed.targets]).apply(([f, mine]) => ({
+          ? pulumi.all([readiness.allFindings, licensed.targets]).apply(([f, mine]) => ({
               tenant: licensed.side,
               addresses: awaitedLicences(part.targetAddresses, users, licensed.side, mine, f),
             }))

@@ -23,9 +23,12 @@ import { readPerUser } from "./readiness/perUserRead";
 import { perUserSubjects } from "./readiness/perUserChecks";
 import { byAddress, evaluate } from "./readiness/model";
 import { runLiveTests, type LiveTest } from "./readiness/liveTest";
+import { expandFindings, storeFindings, type FindingGroup } from "./readiness/storedFindings";
 
 export type { Finding, ReadinessSummary, LicenceSummary, NotChecked } from "./readiness/model";
 export type { LiveTest } from "./readiness/liveTest";
+export type { FindingGroup } from "./readiness/storedFindings";
+export { expandFindings } from "./readiness/storedFindings";
 
 export interface ReadinessArgs {
   wave: pulumi.Input<string>;
@@ -73,6 +76,7 @@ interface Inputs extends Props {
   liveTest?: boolean;
   summary: ReadinessSummary;
   findings: Finding[];
+  userFindings?: FindingGroup[] | null;
   blockedUsers: string[];
   movedUsers: string[];
   licences: LicenceSummary;
@@ -92,7 +96,12 @@ export class Readiness extends XtmmResource {
   declare readonly wave: pulumi.Output<string>;
   /** { users, ready, blocked, pending, moved, warnings }: users by verdict, and the number of warnings. */
   declare readonly summary: pulumi.Output<ReadinessSummary>;
+  /** The findings that are not in `userFindings`; `allFindings` has every one. */
   declare readonly findings: pulumi.Output<Finding[]>;
+  /** Findings that differ only in the user they name, kept once each (readiness/storedFindings.ts). */
+  declare readonly userFindings: pulumi.Output<FindingGroup[] | null>;
+  /** Every finding of the last check, in the check's order. */
+  readonly allFindings: pulumi.Output<Finding[]>;
   /** Target addresses whose findings block a move: the batches leave them out. */
   declare readonly blockedUsers: pulumi.Output<string[]>;
   /** Target addresses already moved: nothing to batch. */
@@ -110,6 +119,9 @@ export class Readiness extends XtmmResource {
     const reportPath =
       args.reportPath ?? pulumi.output(args.wave).apply((w) => `readiness/${pulumi.getStack()}-${w}.md`);
     super(SPEC, name, { ...args, reportPath }, opts);
+    this.allFindings = pulumi
+      .all([this.findings, this.userFindings, pulumi.output(args.users)])
+      .apply(([findings, userFindings, users]) => expandFindings({ findings, userFindings, users }));
   }
 }
 
@@ -120,7 +132,7 @@ function computed(e: Evaluation, reportFile: string, userChecks: PerUserChecks[]
   return {
     userChecks,
     summary: e.summary,
-    findings: e.findings,
+    ...storeFindings(e.findings, e.users),
     blockedUsers: e.blockedUsers,
     movedUsers: e.movedUsers,
     licences: e.licences,
@@ -184,7 +196,10 @@ export const readinessImpl: ResourceImplementation<Inputs, Outputs> = {
     const diffs: string[] = [];
     for (const k of [...INPUTS, ...COMPUTED]) {
       if (NOT_DIFFED.includes(k)) continue;
-      if (isUnknown(news[k]) || !sameJson(olds[k], news[k])) diffs.push(k);
+      // Grouped or not, the same findings are the same (state from before the groups has none).
+      if (k === "findings") {
+        if (isUnknown(news.findings) || !sameJson(expandFindings(olds), expandFindings(news))) diffs.push(k);
+      } else if (isUnknown(news[k]) || !sameJson(olds[k], news[k])) diffs.push(k);
     }
     // A live test reads what no check sees (the move service's own verdict): each up runs it again.
     if (news.liveTest === true) diffs.push("liveTests");
@@ -218,7 +233,8 @@ async function withLiveTests(inputs: Inputs): Promise<Inputs> {
   const wave = inputs.wave;
   const users = knownUsers(inputs.users);
   const moved = new Set(inputs.movedUsers ?? []);
-  const before = evaluate(users, moved, inputs.findings, inputs.notChecked, inputs.licences);
+  const findings = expandFindings(inputs);
+  const before = evaluate(users, moved, findings, inputs.notChecked, inputs.licences);
   const client = clientFor("target");
   const run = client
     ? await runLiveTests(
@@ -241,7 +257,7 @@ async function withLiveTests(inputs: Inputs): Promise<Inputs> {
   const e = evaluate(
     users,
     moved,
-    [...inputs.findings, ...run.findings],
+    [...findings, ...run.findings],
     [...inputs.notChecked, ...run.notChecked],
     inputs.licences,
   );

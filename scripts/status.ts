@@ -15,6 +15,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { createTenantClient, readTenantSettings, type TenantClient } from "../providers/tenant";
 import { getBatch } from "../providers/migrationBatch/observe";
+import { expandFindings } from "../providers/readiness/storedFindings";
 import { NOT_STARTED } from "../providers/migrationBatch/inputs";
 import { batchUserLines, unbatchedLine, userLines, type UserLine } from "./statusUsers";
 import { stackConfig } from "./login";
@@ -127,14 +128,14 @@ export interface Finding {
 }
 
 /**
- * The findings of each wave's last readiness check: the `findings` output of its Readiness resource (every
+ * The findings of each wave's last readiness check: the `findings` and `userFindings` outputs of its Readiness (every
  * finding it lists is still open: the check re-evaluates them all), under the resource's `wave` input.
  */
 export function openFindings(resources: StateResource[]): Finding[] {
   const out: Finding[] = [];
   for (const r of resources.filter((x) => x.type === TYPE("Readiness"))) {
     const wave = str(r.inputs?.wave ?? r.outputs?.wave) || nameOf(r.urn).replace(/^readiness\//, "");
-    const findings = Array.isArray(r.outputs?.findings) ? (r.outputs!.findings as Rec[]) : [];
+    const findings = expandFindings(r.outputs ?? {}) as unknown as Rec[];
     for (const f of findings) {
       if (!f || typeof f !== "object") continue;
       out.push({

@@ -12,7 +12,7 @@ import { parse } from "yaml";
 import { useEmulator } from "./support/emulator";
 import { CliStack, emulatorConfig, resourceNamed, ROOT } from "../harness/pulumiCli";
 import type { Rec } from "../emulator/model";
-import type { Finding } from "../providers/readiness";
+import { expandFindings } from "../providers/readiness";
 
 jest.setTimeout(600_000);
 
@@ -80,7 +80,7 @@ test("opted in: preview makes no live test call; up makes one per ready user and
     ["meganb@contoso.com", "Failed"],
   ]);
   expect(wave.summary).toMatchObject({ blocked: 1 });
-  const findings = (resourceNamed(await stack.export(), "readiness/wave-1")!.outputs as Rec).findings as Finding[];
+  const findings = expandFindings(resourceNamed(await stack.export(), "readiness/wave-1")!.outputs as Rec);
   expect(findings.filter((f) => f.check === "user.liveTest").map((f) => [f.user, f.severity])).toEqual([
     ["meganb@contoso.com", "blocking"],
   ]);

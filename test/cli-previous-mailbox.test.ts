@@ -12,7 +12,7 @@ import { parse } from "yaml";
 import { useEmulator } from "./support/emulator";
 import { CliStack, changesOf, emulatorConfig, resourceNamed, ROOT } from "../harness/pulumiCli";
 import { findTenant, type Rec, type TenantState } from "../emulator/model";
-import type { Finding } from "../providers/readiness";
+import { expandFindings } from "../providers/readiness";
 
 jest.setTimeout(600_000);
 
@@ -37,7 +37,7 @@ const setUsers = (mark: number) =>
     .requests.slice(mark)
     .filter((r) => r.cmdlet === "Set-User").length;
 const raulFindings = async () =>
-  ((resourceNamed(await stack.export(), "readiness/wave-1")!.outputs as Rec).findings as Finding[])
+  expandFindings(resourceNamed(await stack.export(), "readiness/wave-1")!.outputs as Rec)
     .filter((f) => f.user === "raulr@contoso.com")
     .map((f) => f.check);
 
@@ -63,9 +63,9 @@ test("up stages the wave; readiness blocks raulr for his previous mailbox, with 
   await stack.up();
   expect(raul().ExchangeGuid).not.toBe("00000000-0000-0000-0000-000000000000");
   expect(await raulFindings()).toEqual(["user.previousMailbox"]);
-  const finding = (
-    (resourceNamed(await stack.export(), "readiness/wave-1")!.outputs as Rec).findings as Finding[]
-  ).find((f) => f.check === "user.previousMailbox")!;
+  const finding = expandFindings(resourceNamed(await stack.export(), "readiness/wave-1")!.outputs as Rec).find(
+    (f) => f.check === "user.previousMailbox",
+  )!;
   expect(finding.fix).toContain("clearPreviousMailboxInfo");
   expect(raul().__previousMailbox).toBeDefined();
 });

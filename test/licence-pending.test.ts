@@ -18,7 +18,7 @@ import { CrossTenantMigration } from "../components/crossTenantMigration";
 import { awaitedLicences, licensedTargets } from "../components/waveBatches";
 import { checkAwaitLicences } from "../providers/migrationBatch/licences";
 import { planUsers, type PlannedUser } from "../providers/staging/plan";
-import type { Finding } from "../providers/readiness";
+import { expandFindings, type Finding } from "../providers/readiness";
 import { findTenant, type Rec, type TenantState } from "../emulator/model";
 import { DEFAULT_EXCHANGE_KNOBS } from "../emulator/exchange/knobs";
 import { FAKE_PWSH } from "../emulator/fakePwsh";
@@ -168,7 +168,7 @@ describe("licences and a batch in one up", () => {
     const readiness = runner.engine.states.get(
       runner.engine.urn({ type: "pulumi-nodejs:dynamic/xtmm:Readiness", name: "readiness/wave-1" }),
     )!.outputs;
-    const pendingLicences = (readiness.findings as Finding[]).filter((f) => f.check === "user.licence");
+    const pendingLicences = expandFindings(readiness).filter((f) => f.check === "user.licence");
     expect(pendingLicences.length).toBeGreaterThan(0);
     for (const f of pendingLicences) {
       expect(f).toMatchObject({ pending: true, severity: "blocking" });

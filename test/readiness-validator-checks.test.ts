@@ -16,7 +16,7 @@ import { useProviderHost } from "./support/providerHost";
 import { ProgramRunner } from "../harness/programRunner";
 import { CrossTenantMigration } from "../components/crossTenantMigration";
 import { planUsers } from "../providers/staging/plan";
-import type { Finding } from "../providers/readiness";
+import { expandFindings, type Finding } from "../providers/readiness";
 import { PreviousMailboxCleanup } from "../providers/previousMailboxCleanup";
 import { findTenant, type Rec, type TenantState } from "../emulator/model";
 import { ARCHIVE_CONTENT_KEY, HOLD_TRACKING_KEY } from "../emulator/exchange/mailboxContent";
@@ -69,8 +69,10 @@ function program(clear: string[] = []) {
 
 type Checked = { findings: Finding[]; blockedUsers: string[]; summary: Record<string, number>; userChecks: Rec[] };
 let runner: ProgramRunner;
-const readinessState = (): Checked =>
-  [...runner.engine.states.values()].find((s) => s.name === "readiness/wave-1")!.outputs as unknown as Checked;
+const readinessState = (): Checked => {
+  const outputs = [...runner.engine.states.values()].find((s) => s.name === "readiness/wave-1")!.outputs;
+  return { ...outputs, findings: expandFindings(outputs) } as unknown as Checked;
+};
 const checksOf = (c: Checked, alias: string) =>
   c.findings
     .filter((f) => f.user === `${alias}@contoso.com`)

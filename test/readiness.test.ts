@@ -15,7 +15,7 @@ import { useProviderHost } from "./support/providerHost";
 import { ProgramRunner } from "../harness/programRunner";
 import { CrossTenantMigration } from "../components/crossTenantMigration";
 import { planUsers } from "../providers/staging/plan";
-import { Readiness, type Finding } from "../providers/readiness";
+import { Readiness, expandFindings, type Finding } from "../providers/readiness";
 import { licenseForMigration } from "../emulator/exchange/fixtures";
 import { type Rec, type TenantState } from "../emulator/model";
 import { FAKE_PWSH } from "../emulator/fakePwsh";
@@ -83,7 +83,10 @@ type Checked = {
   reportFile: string;
   licences: Record<string, unknown>;
 };
-const checked = async (r: DeclaredResource): Promise<Checked> => (await engine.preview(r)).inputs as unknown as Checked;
+const checked = async (r: DeclaredResource): Promise<Checked> => {
+  const inputs = (await engine.preview(r)).inputs;
+  return { ...inputs, findings: expandFindings(inputs) } as unknown as Checked;
+};
 const checksOf = (c: Checked, alias: string) =>
   c.findings
     .filter((f) => f.user === `${alias}@contoso.com`)

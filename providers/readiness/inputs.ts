@@ -27,6 +27,7 @@ export const INPUTS = [
 export const COMPUTED = [
   "summary",
   "findings",
+  "userFindings",
   "blockedUsers",
   "movedUsers",
   "licences",
@@ -39,8 +40,9 @@ export const COMPUTED = [
  * Inputs whose change alone is not a change: the token only makes the engine run check again, and what the
  * stack licensed changes the findings (which are diffed) or nothing (and older states never had it). The live
  * tests are written at up, never by check; `liveTest` is compared as on/off (the record stores null for off).
+ * `userFindings` is compared as part of `findings` (the two together are the findings).
  */
-export const NOT_DIFFED = ["refreshToken", "licensedByStack", "liveTest", "liveTests"];
+export const NOT_DIFFED = ["refreshToken", "licensedByStack", "liveTest", "liveTests", "userFindings"];
 
 export const deepUnknown = (v: unknown): boolean =>
   isUnknown(v) ||
