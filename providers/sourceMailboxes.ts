@@ -167,10 +167,20 @@ function shape(news: Props, failures: Failure[]): Props {
   return out;
 }
 
+/**
+ * A record as this version keeps it. Records written before kept the LegacyExchangeDN on its own too; it is the
+ * first x500 address, so dropping it loses nothing and an older stack's records compare the same.
+ */
+function current(m: unknown): unknown {
+  if (!m || typeof m !== "object" || !("legacyExchangeDN" in m)) return m;
+  const { legacyExchangeDN: _dn, ...rest } = m as Props;
+  return rest;
+}
+
 /** The SourceMailboxes recorded by the previous check (olds are the old checked inputs). */
 function recorded(olds: Props): SourceMailbox[] {
   return Array.isArray(olds.mailboxes)
-    ? (olds.mailboxes as SourceMailbox[]).filter((m) => m && typeof m.sourceAddress === "string")
+    ? (olds.mailboxes.map(current) as SourceMailbox[]).filter((m) => m && typeof m.sourceAddress === "string")
     : [];
 }
 
@@ -179,9 +189,10 @@ function recorded(olds: Props): SourceMailbox[] {
  * after a move the stack must show no changes (issue 5), so the state flip alone is not reported.
  */
 function sameMailboxes(olds: unknown, news: unknown): boolean {
-  if (!Array.isArray(olds) || !Array.isArray(news) || olds.length !== news.length) return same(olds, news);
+  if (!Array.isArray(olds) || !Array.isArray(news) || olds.length !== news.length)
+    return same(Array.isArray(olds) ? olds.map(current) : olds, news);
   return news.every((n: SourceMailbox, i) => {
-    const o = olds[i] as SourceMailbox;
+    const o = current(olds[i]) as SourceMailbox;
     if (o?.state === "ready" && n?.state === "moved") return same({ ...o, state: "moved" }, n);
     return same(o, n);
   });

@@ -46,7 +46,6 @@ function mailbox(u: PlannedUser, i: number): SourceMailbox {
     recipientTypeDetails: alias === "info" ? "SharedMailbox" : alias === "alexw" ? "MailUser" : "UserMailbox",
     exchangeGuid: GUID(i + 1),
     archiveGuid: alias === "adelev" ? GUID(100 + i) : "",
-    legacyExchangeDN: `/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=${alias}`,
     x500Addresses: [
       `x500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=${alias}`,
     ],

@@ -15,7 +15,7 @@ import {
   type DeclaredResource,
 } from "../harness/engine";
 import { useProviderHost, withProviderHost } from "./support/providerHost";
-import { SourceMailboxes, type SourceMailbox } from "../providers/sourceMailboxes";
+import { SourceMailboxes, sourceMailboxesImpl, type SourceMailbox } from "../providers/sourceMailboxes";
 import { planUsers, type PlannedUser } from "../providers/staging/plan";
 import type { Rec } from "../emulator/model";
 
@@ -181,7 +181,6 @@ describe("the seeded source", () => {
       recipientTypeDetails: "UserMailbox",
       exchangeGuid: adele.ExchangeGuid,
       archiveGuid: adele.ArchiveGuid,
-      legacyExchangeDN: adele.LegacyExchangeDN,
       x500Addresses: [`x500:${adele.LegacyExchangeDN}`],
     });
     expect(adele.ArchiveGuid).not.toBe("00000000-0000-0000-0000-000000000000");
@@ -241,6 +240,24 @@ describe("the seeded source", () => {
     mark = emulator().requests.length;
     expect((await engine.refresh(r)).op).toBe("same");
     expect(emulator().requests.length).toBe(mark);
+  });
+
+  test("records written with the LegacyExchangeDN on its own as well (before it was dropped) compare the same", async () => {
+    const outputs = (await engine.up(r)).state.outputs as Rec; // already up: same
+    const older = (found as unknown as Rec[]).map((m) => ({
+      ...m,
+      legacyExchangeDN: String((m.x500Addresses as string[])[0] ?? "").replace(/^x500:/, ""),
+    }));
+    expect(older[0].legacyExchangeDN).toBe(mailbox("adelev").LegacyExchangeDN);
+    const diff = (olds: Rec, news: Rec) =>
+      sourceMailboxesImpl.diff!("source-mailboxes/wave-1", olds as never, news as never);
+    expect(await diff({ ...outputs, mailboxes: older }, outputs)).toEqual({ changes: false });
+    // A changed x500 address is still a change.
+    const moved = older.map((m, i) => (i === 0 ? { ...m, x500Addresses: ["x500:/o=Other/cn=x"] } : m));
+    expect(await diff({ ...outputs, mailboxes: moved }, outputs)).toMatchObject({
+      changes: true,
+      diffs: ["mailboxes"],
+    });
   });
 
   test("a user whose move completed keeps every value; the stack shows no change", async () => {

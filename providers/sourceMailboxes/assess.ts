@@ -21,8 +21,9 @@ export interface SourceMailbox {
   recipientTypeDetails: string; // UserMailbox | SharedMailbox | MailUser (after the move)
   exchangeGuid: string;
   archiveGuid: string; // "" when the source has no archive
-  legacyExchangeDN: string;
-  x500Addresses: string[]; // "x500:" + LegacyExchangeDN first, then every x500 proxy of the source, deduplicated
+  // "x500:" + LegacyExchangeDN first, then every x500 proxy of the source, deduplicated. The LegacyExchangeDN is not
+  // kept on its own as well: the wave's record is in the state twice, and a DN is about 130 bytes a user.
+  x500Addresses: string[];
 }
 
 /** A Get-Mailbox / Get-Recipient object with the properties we select (absent ones read as undefined). */
@@ -176,7 +177,6 @@ function empty(u: PlannedUser): Omit<SourceMailbox, "state" | "blockers"> {
     recipientTypeDetails: "",
     exchangeGuid: "",
     archiveGuid: "",
-    legacyExchangeDN: "",
     x500Addresses: [],
   };
 }
@@ -196,7 +196,6 @@ function values(u: PlannedUser, o: Listed, rcp: Listed | undefined): Omit<Source
     recipientTypeDetails: str(o.RecipientTypeDetails),
     exchangeGuid: guid(o.ExchangeGuid),
     archiveGuid: guid(o.ArchiveGuid),
-    legacyExchangeDN: dn,
     x500Addresses: x500Addresses(dn, list(o.EmailAddresses)),
   };
 }

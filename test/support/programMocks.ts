@@ -247,7 +247,6 @@ export function sourceMailbox(u: { sourceAddress: string; targetPrimary: string;
     recipientTypeDetails: "UserMailbox",
     exchangeGuid: "99999999-9999-4999-8999-999999999999",
     archiveGuid: "",
-    legacyExchangeDN: `/o=ExchangeLabs/cn=Recipients/cn=${u.alias}`,
     x500Addresses: [`x500:/o=ExchangeLabs/cn=Recipients/cn=${u.alias}`],
   };
 }
