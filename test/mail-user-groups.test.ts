@@ -9,7 +9,8 @@ import { CheckFailedError, Engine, declareResource, withUnknowns } from "../harn
 import { useProviderHost } from "./support/providerHost";
 import type { ProviderHost } from "../harness/providerHost";
 import { MailUser, type MailUserArgs } from "../providers/mailUser";
-import { PLANNED_VALUES, SOURCE_VALUES, spreadGroups } from "../providers/mailUser/groups";
+import { spreadGroups } from "../providers/mailUser/groups";
+import { PLANNED_VALUES, SOURCE_VALUES } from "../providers/mailUser/inputs";
 import { UNKNOWN } from "../providers/context";
 import { exchangeCalls, mailUserArgs, targetObjects, theObject, writes } from "./support/mailUsers";
 

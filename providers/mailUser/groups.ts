@@ -11,8 +11,6 @@ import type * as pulumi from "@pulumi/pulumi";
 import { isUnknown, UNKNOWN, type Props } from "../context";
 import { PLANNED_VALUES, SOURCE_VALUES, type Inputs } from "./inputs";
 
-export { PLANNED_VALUES, SOURCE_VALUES };
-
 /** The planned inputs, as the wave passes them in `planned`. */
 export type PlannedValues = Pick<Inputs, (typeof PLANNED_VALUES)[number]>;
 
