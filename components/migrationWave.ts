@@ -165,7 +165,7 @@ export class MigrationWave extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      this.sourceMailboxes = this.reader.mailboxes;
+      this.sourceMailboxes = this.reader.records;
     } else {
       this.sourceMailboxes = pulumi.output(args.sourceMailboxes) as pulumi.Output<SourceMailbox[]>;
     }

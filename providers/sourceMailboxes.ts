@@ -12,6 +12,7 @@ import { isUnknown, log, type Props, type ResourceImplementation } from "./conte
 import { BATCH_LIMIT, tooManyUsers, validateWave, type Failure, type PlannedUser } from "./staging/plan";
 import { assess, summaryOf, type SourceMailbox } from "./sourceMailboxes/assess";
 import { readSource, targetAcceptedDomains } from "./sourceMailboxes/read";
+import { mailboxRecords, storeMailboxes, type StoredMailboxes } from "./sourceMailboxes/stored";
 
 export type { SourceMailbox } from "./sourceMailboxes/assess";
 
@@ -42,7 +43,8 @@ interface Inputs extends Props {
   targetDomains: string[];
   targetDeliveryDomain: string;
   maxUsers?: number;
-  mailboxes: SourceMailbox[];
+  /** The records as kept in the state (sourceMailboxes/stored.ts); `records` on the resource expands them. */
+  mailboxes: StoredMailboxes;
   summary: SourceSummary;
 }
 
@@ -59,8 +61,10 @@ export class SourceMailboxes extends XtmmResource {
   declare readonly users: pulumi.Output<PlannedUser[]>;
   declare readonly targetDomains: pulumi.Output<string[]>;
   declare readonly targetDeliveryDomain: pulumi.Output<string>;
+  /** The records as the state keeps them (a table, or the list in state from before): read `records`. */
+  declare readonly mailboxes: pulumi.Output<StoredMailboxes>;
   /** One per user, in the order of `users`. */
-  declare readonly mailboxes: pulumi.Output<SourceMailbox[]>;
+  readonly records: pulumi.Output<SourceMailbox[]>;
   declare readonly summary: pulumi.Output<SourceSummary>;
 
   constructor(name: string, args: SourceMailboxesArgs, opts?: pulumi.CustomResourceOptions) {
@@ -72,6 +76,7 @@ export class SourceMailboxes extends XtmmResource {
       targetDeliveryDomain: args.targetDeliveryDomain,
     };
     super(SPEC, name, args.maxUsers === undefined ? props : { ...props, maxUsers: args.maxUsers }, opts);
+    this.records = this.mailboxes.apply((m) => mailboxRecords(m) as SourceMailbox[]);
   }
 }
 
@@ -179,8 +184,9 @@ function current(m: unknown): unknown {
 
 /** The SourceMailboxes recorded by the previous check (olds are the old checked inputs). */
 function recorded(olds: Props): SourceMailbox[] {
-  return Array.isArray(olds.mailboxes)
-    ? (olds.mailboxes.map(current) as SourceMailbox[]).filter((m) => m && typeof m.sourceAddress === "string")
+  const records = mailboxRecords(olds.mailboxes);
+  return Array.isArray(records)
+    ? (records.map(current) as SourceMailbox[]).filter((m) => m && typeof m.sourceAddress === "string")
     : [];
 }
 
@@ -188,7 +194,9 @@ function recorded(olds: Props): SourceMailbox[] {
  * A completed move turns "ready" into "moved" with every value kept. That is not a change worth a plan line:
  * after a move the stack must show no changes (issue 5), so the state flip alone is not reported.
  */
-function sameMailboxes(olds: unknown, news: unknown): boolean {
+function sameMailboxes(oldStored: unknown, newStored: unknown): boolean {
+  const olds = mailboxRecords(oldStored);
+  const news = mailboxRecords(newStored);
   if (!Array.isArray(olds) || !Array.isArray(news) || olds.length !== news.length)
     return same(Array.isArray(olds) ? olds.map(current) : olds, news);
   return news.every((n: SourceMailbox, i) => {
@@ -250,7 +258,7 @@ export const sourceMailboxesImpl: ResourceImplementation<Inputs, Outputs> = {
           `Wave ${inputs.wave}: ${m.sourceAddress} cannot move and will not be staged: ${m.blockers.join("; ")}.`,
         );
     }
-    return { inputs: { ...inputs, mailboxes, summary: summaryOf(mailboxes) }, failures: [] };
+    return { inputs: { ...inputs, mailboxes: storeMailboxes(mailboxes), summary: summaryOf(mailboxes) }, failures: [] };
   },
 
   async diff(_id, olds, news) {
@@ -265,7 +273,8 @@ export const sourceMailboxesImpl: ResourceImplementation<Inputs, Outputs> = {
 };
 
 function outputs(inputs: Inputs): Outputs {
-  if (!Array.isArray(inputs.mailboxes)) {
+  const records = mailboxRecords(inputs.mailboxes);
+  if (!Array.isArray(records)) {
     throw new Error(
       `SourceMailboxes ${inputs.wave}: check did not read the source (an input was unknown); run the update again.`,
     );
@@ -278,6 +287,6 @@ function outputs(inputs: Inputs): Outputs {
     targetDeliveryDomain,
     ...(maxUsers === undefined || maxUsers === null ? {} : { maxUsers }),
     mailboxes,
-    summary: summaryOf(mailboxes),
+    summary: summaryOf(records as SourceMailbox[]),
   };
 }

@@ -16,6 +16,7 @@ import {
 } from "../harness/engine";
 import { useProviderHost, withProviderHost } from "./support/providerHost";
 import { SourceMailboxes, sourceMailboxesImpl, type SourceMailbox } from "../providers/sourceMailboxes";
+import { mailboxRecords } from "../providers/sourceMailboxes/stored";
 import { planUsers, type PlannedUser } from "../providers/staging/plan";
 import type { Rec } from "../emulator/model";
 
@@ -164,7 +165,7 @@ describe("the seeded source", () => {
     const step = await engine.preview(r);
     expect(step.op).toBe("create");
     expect(writes(mark)).toEqual([]);
-    found = step.inputs.mailboxes as SourceMailbox[];
+    found = mailboxRecords(step.inputs.mailboxes) as SourceMailbox[];
     expect(found.map((m) => m.sourceAddress)).toEqual(SEEDED);
     const adele = mailbox("adelev");
     expect(found[0]).toEqual({
@@ -232,7 +233,7 @@ describe("the seeded source", () => {
     const { op, state } = await engine.up(r);
     expect(op).toBe("create");
     expect(state.id).toBe("source-mailboxes/wave-1");
-    expect(state.outputs.mailboxes).toEqual(found);
+    expect(mailboxRecords(state.outputs.mailboxes)).toEqual(found);
     expect(state.outputs.summary).toEqual({ ready: 6, blocked: 2, moved: 0 });
     expect(writes(mark)).toEqual([]);
     expect((await engine.preview(r)).op).toBe("same");
@@ -275,7 +276,7 @@ describe("the seeded source", () => {
     });
     const step = await engine.preview(r);
     expect(step.op).toBe("same");
-    const after = step.inputs.mailboxes as SourceMailbox[];
+    const after = mailboxRecords(step.inputs.mailboxes) as SourceMailbox[];
     expect(after[0]).toEqual({ ...found[0], state: "moved" });
     expect(after.slice(1)).toEqual(found.slice(1));
     expect(step.inputs.summary).toEqual({ ready: 5, blocked: 2, moved: 1 });
@@ -291,7 +292,10 @@ describe("the seeded source", () => {
     const { op, state, diff } = await engine.up(r);
     expect(op).toBe("update");
     expect(diff!.replaces).toEqual([]);
-    expect((state.outputs.mailboxes as SourceMailbox[])[7]).toMatchObject({ state: "ready", blockers: [] });
+    expect((mailboxRecords(state.outputs.mailboxes) as SourceMailbox[])[7]).toMatchObject({
+      state: "ready",
+      blockers: [],
+    });
     expect(state.outputs.summary).toEqual({ ready: 7, blocked: 1, moved: 1 });
     expect(writes(mark)).toEqual([]);
   });
@@ -323,7 +327,7 @@ describe("blocked users, reported by name", () => {
         "johannal@fabrikam.com",
       ]);
       const step = await engine.preview(await wave("blocked", users));
-      const m = step.inputs.mailboxes as SourceMailbox[];
+      const m = mailboxRecords(step.inputs.mailboxes) as SourceMailbox[];
       expect(m.map((x) => [x.sourceAddress, x.state, x.blockers])).toEqual([
         [
           "ghost@fabrikam.com",
@@ -381,7 +385,9 @@ describe("scale", () => {
       const step = await new Engine(host).preview(await wave(`scale-${n}`, plan(generated(n))));
       const calls = exchangeCalls(mark);
       counts[n] = calls.map((c) => c.cmdlet ?? "?");
-      expect((step.inputs.mailboxes as SourceMailbox[]).filter((m) => m.state === "ready")).toHaveLength(n);
+      expect(
+        (mailboxRecords(step.inputs.mailboxes) as SourceMailbox[]).filter((m) => m.state === "ready"),
+      ).toHaveLength(n);
       expect(calls.every((c) => c.status === 200)).toBe(true);
       console.log(
         `source mailboxes: ${n} users read with ${calls.length} Exchange calls in ${Date.now() - started} ms (${counts[n].join(", ")})`,
@@ -411,7 +417,7 @@ describe("split administration", () => {
         },
       ];
       const step = await new Engine(own).preview(await wave("split", users, { targetDomains: ["contoso.org"] }));
-      expect((step.inputs.mailboxes as SourceMailbox[])[0]).toMatchObject({
+      expect((mailboxRecords(step.inputs.mailboxes) as SourceMailbox[])[0]).toMatchObject({
         state: "ready",
         exchangeGuid: mailbox("johannal").ExchangeGuid,
       });

@@ -1,0 +1,133 @@
+// How a wave's SourceMailbox records sit in the stack's state. A wave's records are kept twice (the checked
+// inputs and the outputs) and were about 550 bytes a user each time, most of it the same fourteen property
+// names written out for every user, values most users share (UserMailbox, ready, no archive, no blockers) and
+// the long LegacyExchangeDN prefix that every cloud mailbox's first x500 address starts with. So a wave of
+// records is kept as a table: the property names once, the values every record shares once, a property that
+// always equals another (a mailbox's name and alias) once, the x500 prefix most addresses share once, and one
+// row of the remaining values per user. The table is kept only when it
+// expands back to exactly the records it came from; otherwise the records stay a plain list. State written
+// before the table existed holds the plain list, and every reader takes either (`mailboxRecords`).
+
+import { sameJson } from "../checkedRecord";
+import type { Props } from "../context";
+import type { SourceMailbox } from "./assess";
+
+export interface MailboxTable {
+  /** The properties each row holds, in the row's order. */
+  fields: string[];
+  /** Properties whose value is the same in every record (absent when there are none). */
+  same?: Props;
+  /** Properties that equal another property in every record (name and alias, primary and source address). */
+  copies?: Record<string, string>;
+  /** The prefix left off the x500 addresses in the rows that start with it ("" when none is). */
+  x500Prefix: string;
+  rows: unknown[][];
+}
+
+/** What the stored `mailboxes` property holds: the table, or (state from before, or a wave it does not fit) the list. */
+export type StoredMailboxes = MailboxTable | SourceMailbox[];
+
+const X500 = "x500:";
+/** Fewer records than this are kept as they are: a table only pays for itself over a few rows. */
+const MIN_ROWS = 3;
+
+export function isMailboxTable(v: unknown): v is MailboxTable {
+  return (
+    !!v &&
+    typeof v === "object" &&
+    !Array.isArray(v) &&
+    Array.isArray((v as MailboxTable).fields) &&
+    Array.isArray((v as MailboxTable).rows) &&
+    typeof (v as MailboxTable).x500Prefix === "string" &&
+    ((v as MailboxTable).same === undefined || typeof (v as MailboxTable).same === "object") &&
+    ((v as MailboxTable).copies === undefined || typeof (v as MailboxTable).copies === "object")
+  );
+}
+
+/** The records of a stored `mailboxes` value, whichever form it has; anything else comes back as it is. */
+export function mailboxRecords(stored: unknown): unknown {
+  if (!isMailboxTable(stored)) return stored;
+  const { fields, same, copies, x500Prefix, rows } = stored;
+  return rows.map((row) => {
+    const record: Props = { ...same };
+    fields.forEach((f, i) => {
+      record[f] =
+        f === "x500Addresses" && Array.isArray(row[i]) ? row[i].map((a) => withPrefix(a, x500Prefix)) : row[i];
+    });
+    for (const [copy, of] of Object.entries(copies ?? {})) record[copy] = record[of];
+    return record;
+  });
+}
+
+/** The form to keep a wave's records in: the table when it expands back to exactly them, else the list. */
+export function storeMailboxes(records: SourceMailbox[]): StoredMailboxes {
+  if (records.length < MIN_ROWS) return records;
+  const names = Object.keys(records[0]);
+  const sameKeys = (r: SourceMailbox) => {
+    const keys = Object.keys(r);
+    return keys.length === names.length && names.every((n) => keys.includes(n));
+  };
+  if (!records.every(sameKeys)) return records;
+  const value = (r: SourceMailbox, name: string) => (r as unknown as Props)[name];
+  const same: Props = {};
+  const copies: Record<string, string> = {};
+  const fields: string[] = [];
+  for (const name of names) {
+    const first = JSON.stringify(value(records[0], name));
+    if (records.every((r) => JSON.stringify(value(r, name)) === first)) {
+      same[name] = value(records[0], name);
+      continue;
+    }
+    // Only a string kept in a row can stand for another: the copy is made after the row is read back.
+    const of = fields.find(
+      (f) => !(f in copies) && records.every((r) => typeof value(r, f) === "string" && value(r, f) === value(r, name)),
+    );
+    if (of) copies[name] = of;
+    else fields.push(name);
+  }
+  const x500Prefix = fields.includes("x500Addresses") ? commonX500Prefix(records) : "";
+  const rows = records.map((r) =>
+    fields.map((f) => {
+      const v = (r as unknown as Props)[f];
+      return f === "x500Addresses" && Array.isArray(v) ? v.map((a) => withoutPrefix(a, x500Prefix)) : v;
+    }),
+  );
+  const table: MailboxTable = {
+    fields,
+    ...(Object.keys(same).length > 0 ? { same } : {}),
+    ...(Object.keys(copies).length > 0 ? { copies } : {}),
+    x500Prefix,
+    rows,
+  };
+  return sameJson(mailboxRecords(table), records) ? table : records;
+}
+
+/**
+ * The x500 addresses' most frequent prefix up to their last `/cn=`: a cloud mailbox's LegacyExchangeDN is
+ * `/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=<id>-<alias>`.
+ */
+function commonX500Prefix(records: SourceMailbox[]): string {
+  const counts = new Map<string, number>();
+  for (const r of records) {
+    for (const a of Array.isArray(r.x500Addresses) ? r.x500Addresses : []) {
+      const cut = typeof a === "string" ? a.lastIndexOf("/cn=") : -1;
+      if (cut < 0 || !a.startsWith(X500)) continue;
+      const prefix = a.slice(0, cut + "/cn=".length);
+      counts.set(prefix, (counts.get(prefix) ?? 0) + 1);
+    }
+  }
+  let best = "";
+  let most = 1;
+  for (const [prefix, n] of counts) if (n > most) [best, most] = [prefix, n];
+  return best;
+}
+
+// A kept address that starts with "x500:" is whole; any other had the prefix left off. An address that would
+// be ambiguous (the prefix followed by "x500:") makes the round trip fail, so such a wave keeps its list.
+function withoutPrefix(address: unknown, prefix: string): unknown {
+  return prefix && typeof address === "string" && address.startsWith(prefix) ? address.slice(prefix.length) : address;
+}
+
+function withPrefix(address: unknown, prefix: string): unknown {
+  return prefix && typeof address === "string" && !address.startsWith(X500) ? prefix + address : address;
+}

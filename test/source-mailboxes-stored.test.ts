@@ -1,0 +1,113 @@
+// How SourceMailboxes keeps a wave's records in the state (providers/sourceMailboxes/stored.ts): as a table
+// that expands back to exactly the records, or, when it would not, as the plain list; state written before
+// the table (a plain list) diffs the same as the table of the same records.
+
+import { isMailboxTable, mailboxRecords, storeMailboxes } from "../providers/sourceMailboxes/stored";
+import { sourceMailboxesImpl, type SourceMailbox } from "../providers/sourceMailboxes";
+
+const DN = "/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=";
+
+function record(i: number, extra: Partial<SourceMailbox> = {}): SourceMailbox {
+  const alias = `user${String(i).padStart(5, "0")}`;
+  return {
+    sourceAddress: `${alias}@fabrikam.com`,
+    targetPrimary: `${alias}@contoso.com`,
+    state: "ready",
+    blockers: [],
+    primarySmtpAddress: `${alias}@fabrikam.com`,
+    name: alias,
+    alias,
+    displayName: `Generated User ${i}`,
+    firstName: "Generated",
+    lastName: `User ${i}`,
+    recipientTypeDetails: "UserMailbox",
+    exchangeGuid: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
+    archiveGuid: "",
+    x500Addresses: [`x500:${DN}${i.toString(16).padStart(32, "0")}-${alias}`],
+    ...extra,
+  };
+}
+
+const wave = (n: number) => Array.from({ length: n }, (_, i) => record(i + 1));
+
+describe("SourceMailboxes records in the state", () => {
+  test("a wave is kept as a table that expands back to the same records, in order", () => {
+    const records = wave(50);
+    records[7] = record(8, {
+      state: "blocked",
+      blockers: ["is on litigation hold"],
+      archiveGuid: "11111111-2222-4333-8444-555555555555",
+      x500Addresses: [`x500:${DN}abc-user00008`, "x500:/o=Fabrikam/ou=First Administrative Group/cn=Recipients/cn=old"],
+    });
+    const stored = storeMailboxes(records);
+    expect(isMailboxTable(stored)).toBe(true);
+    expect(mailboxRecords(stored)).toEqual(records);
+    if (!isMailboxTable(stored)) return;
+    // What every record shares is kept once; the DN's prefix too, except on the address that lacks it.
+    expect(stored.same).toEqual({ recipientTypeDetails: "UserMailbox", firstName: "Generated" });
+    // A mailbox's alias is its name here, and its primary address the declared one: kept once.
+    expect(stored.copies).toEqual({ primarySmtpAddress: "sourceAddress", alias: "name" });
+    expect(stored.x500Prefix).toBe(`x500:${DN}`);
+    const x500 = stored.fields.indexOf("x500Addresses");
+    expect(stored.rows[7][x500]).toEqual(["abc-user00008", records[7].x500Addresses[1]]);
+  });
+
+  test("a table takes well under two thirds of the list's bytes for a generated wave", () => {
+    const records = wave(2000);
+    const list = JSON.stringify(records).length;
+    const table = JSON.stringify(storeMailboxes(records)).length;
+    expect(table / list).toBeLessThan(0.6);
+  });
+
+  test("records of different shapes, or too few, stay a plain list", () => {
+    const records = wave(5);
+    const odd = { ...records[2], legacyExchangeDN: "x" } as unknown as SourceMailbox;
+    const mixed = [...records.slice(0, 2), odd, ...records.slice(3)];
+    expect(storeMailboxes(mixed)).toBe(mixed);
+    const two = wave(2);
+    expect(storeMailboxes(two)).toBe(two);
+  });
+
+  test("an address that would not come back exactly keeps the wave a plain list", () => {
+    const records = wave(4);
+    // The prefix followed by an address that itself starts with "x500:" cannot be told apart once cut.
+    records[1] = record(2, { x500Addresses: [`x500:${DN}x500:odd`, `x500:${DN}b`] });
+    const stored = storeMailboxes(records);
+    expect(mailboxRecords(stored)).toEqual(records);
+    expect(stored).toBe(records);
+  });
+
+  test("a property that equals another in all but one record is kept in every row", () => {
+    const records = wave(10);
+    records[4] = { ...records[4], alias: "someone-else" };
+    const stored = storeMailboxes(records);
+    expect(isMailboxTable(stored) && stored.copies).toEqual({ primarySmtpAddress: "sourceAddress" });
+    expect(mailboxRecords(stored)).toEqual(records);
+  });
+
+  test("a stored value that is neither form comes back as it is", () => {
+    expect(mailboxRecords(undefined)).toBeUndefined();
+    expect(mailboxRecords({ rows: [] })).toEqual({ rows: [] });
+  });
+
+  test("state from before the table (the plain list) diffs the same; a changed value is still a change", async () => {
+    const records = wave(20);
+    const base = {
+      wave: "wave-1",
+      users: records.map((r) => ({ sourceAddress: r.sourceAddress, targetPrimary: r.targetPrimary })),
+      targetDomains: ["contoso.com"],
+      targetDeliveryDomain: "contoso.onmicrosoft.com",
+      summary: { ready: 20, blocked: 0, moved: 0 },
+    };
+    const diff = (olds: unknown, news: unknown) =>
+      sourceMailboxesImpl.diff!("source-mailboxes/wave-1", olds as never, news as never);
+    const news = { ...base, mailboxes: storeMailboxes(records) };
+    expect(isMailboxTable(news.mailboxes)).toBe(true);
+    expect(await diff({ ...base, mailboxes: records }, news)).toEqual({ changes: false });
+    const changed = records.map((r, i) => (i === 3 ? { ...r, displayName: "Renamed" } : r));
+    expect(await diff({ ...base, mailboxes: changed }, news)).toMatchObject({ changes: true, diffs: ["mailboxes"] });
+    // A completed move (ready -> moved, every value kept) is not a change, in either form.
+    const moved = storeMailboxes(records.map((r, i) => (i === 0 ? { ...r, state: "moved" as const } : r)));
+    expect(await diff({ ...base, mailboxes: records }, { ...base, mailboxes: moved })).toEqual({ changes: false });
+  });
+});
