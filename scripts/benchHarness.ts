@@ -15,7 +15,7 @@ import { Engine } from "../harness/engine";
 import { declareResource, type DeclaredResource } from "../harness/declaredResource";
 import { planUsers, type PlannedUser } from "../providers/staging/plan";
 import { SourceMailboxes, type SourceMailbox } from "../providers/sourceMailboxes";
-import { mailboxRecords } from "../providers/sourceMailboxes/stored";
+import { tableRecords } from "../providers/sourceMailboxes/stored";
 import { MailUser } from "../providers/mailUser";
 import { sameJson } from "../providers/checkedRecord";
 import { mailUserInputs, plannedInputs } from "../components/migrationWave";
@@ -100,7 +100,7 @@ export async function benchHarness(
     let mark = emu.requests.length;
     let t = Date.now();
     for (const [i, u] of sampleUsers.entries()) {
-      const a = inputsOf(u, (mailboxRecords(sampleRead.state.outputs.mailboxes) as SourceMailbox[])[i]);
+      const a = inputsOf(u, (tableRecords(sampleRead.state.outputs.mailboxes) as SourceMailbox[])[i]);
       await target.invoke("New-MailUser", {
         Name: a.name,
         Alias: a.alias,
@@ -133,7 +133,7 @@ export async function benchHarness(
     const read = await engine.up(wave);
     const readMs = Date.now() - t;
     const sourceCalls = callsSince(emu, mark);
-    const mailboxes = mailboxRecords(read.state.outputs.mailboxes) as SourceMailbox[];
+    const mailboxes = tableRecords(read.state.outputs.mailboxes) as SourceMailbox[];
     const template = await declareResource(
       () => new MailUser(`mailuser/${waveUsers[0].targetPrimary}`, inputsOf(waveUsers[0], mailboxes[0])),
     );

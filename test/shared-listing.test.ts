@@ -2,7 +2,8 @@
 // answered once while young, read again when old or after a failure, never shared across different selects.
 
 import type { TenantClient } from "../providers/tenant";
-import { sharedListing, SOURCE_MAILBOX_LISTING } from "../providers/tenant/sharedListing";
+import { sharedListing, sharedRead, SOURCE_MAILBOX_LISTING } from "../providers/tenant/sharedListing";
+import { asWrite, isReadCmdlet, noteWrite, writesSoFar } from "../providers/tenant/writeClock";
 
 function fakeClient(answer: (n: number) => Promise<unknown[]>) {
   const calls: { cmdlet: string; params: unknown; select?: string[] }[] = [];
@@ -96,4 +97,67 @@ test("another select, cmdlet or tenant client is another listing (the order of t
     "Get-Recipient Name",
   ]);
   expect(other.calls).toHaveLength(1);
+});
+
+describe("reads shared until a write (each wave's Readiness)", () => {
+  const tenant = `tenant-${Math.random()}`;
+  function tenantClient(answer: (n: number) => Promise<unknown[]>) {
+    const fake = fakeClient(answer);
+    (fake.client as unknown as { settings: { tenantId: string } }).settings = { tenantId: tenant };
+    return fake;
+  }
+
+  test("the same read is answered once while nothing is written, and read again after a write", async () => {
+    const { client, calls } = tenantClient(async (n) => [{ n }]);
+    const read = () =>
+      sharedRead(client, "Get-DistributionGroupMember", { Identity: "scope", ResultSize: "Unlimited" }, ["Name"], {
+        untilWrite: true,
+      });
+    await withAge(undefined, async () => {
+      expect(await read()).toEqual([{ n: 1 }]);
+      expect(await read()).toEqual([{ n: 1 }]);
+      // Other parameters are another read.
+      await sharedRead(
+        client,
+        "Get-DistributionGroupMember",
+        { ResultSize: "Unlimited", Identity: "other" },
+        ["Name"],
+        {
+          untilWrite: true,
+        },
+      );
+      expect(calls).toHaveLength(2);
+      noteWrite(tenant);
+      expect(await read()).toEqual([{ n: 3 }]);
+      // A write to another tenant changes nothing here.
+      noteWrite(`${tenant}-other`);
+      expect(await read()).toEqual([{ n: 3 }]);
+    });
+    expect(calls).toHaveLength(3);
+  });
+
+  test("a read that overlapped a write is not kept: the write is counted when sent and when answered", async () => {
+    const { client, calls } = tenantClient(async (n) => [{ n }]);
+    let finishWrite!: () => void;
+    const write = asWrite(tenant, () => new Promise<void>((r) => (finishWrite = r)));
+    const read = () => sharedRead(client, "Get-MailUser", { ResultSize: "Unlimited" }, ["Name"], { untilWrite: true });
+    await withAge(undefined, async () => {
+      await read(); // while the write is in flight
+      finishWrite();
+      await write;
+      await read();
+      await read();
+    });
+    expect(calls).toHaveLength(2);
+  });
+
+  test("Exchange and PowerShell writes are counted; reads are not", () => {
+    expect(isReadCmdlet("Get-MailUser")).toBe(true);
+    expect(isReadCmdlet("Test-MigrationServerAvailability")).toBe(true);
+    expect(isReadCmdlet("Set-MailUser")).toBe(false);
+    expect(isReadCmdlet("Add-DistributionGroupMember")).toBe(false);
+    const before = writesSoFar(tenant);
+    noteWrite(tenant);
+    expect(writesSoFar(tenant)).toBe(before + 1);
+  });
 });

@@ -2,7 +2,7 @@
 // that expands back to exactly the records, or, when it would not, as the plain list; state written before
 // the table (a plain list) diffs the same as the table of the same records.
 
-import { isMailboxTable, mailboxRecords, storeMailboxes } from "../providers/sourceMailboxes/stored";
+import { isTable, tableRecords, storeTable } from "../providers/sourceMailboxes/stored";
 import { sourceMailboxesImpl, type SourceMailbox } from "../providers/sourceMailboxes";
 
 const DN = "/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=";
@@ -39,10 +39,10 @@ describe("SourceMailboxes records in the state", () => {
       archiveGuid: "11111111-2222-4333-8444-555555555555",
       x500Addresses: [`x500:${DN}abc-user00008`, "x500:/o=Fabrikam/ou=First Administrative Group/cn=Recipients/cn=old"],
     });
-    const stored = storeMailboxes(records);
-    expect(isMailboxTable(stored)).toBe(true);
-    expect(mailboxRecords(stored)).toEqual(records);
-    if (!isMailboxTable(stored)) return;
+    const stored = storeTable(records);
+    expect(isTable(stored)).toBe(true);
+    expect(tableRecords(stored)).toEqual(records);
+    if (!isTable(stored)) return;
     // What every record shares is kept once; the DN's prefix too, except on the address that lacks it.
     expect(stored.same).toEqual({ recipientTypeDetails: "UserMailbox", firstName: "Generated" });
     // A mailbox's alias is its name here, and its primary address the declared one: kept once.
@@ -55,7 +55,7 @@ describe("SourceMailboxes records in the state", () => {
   test("a table takes well under two thirds of the list's bytes for a generated wave", () => {
     const records = wave(2000);
     const list = JSON.stringify(records).length;
-    const table = JSON.stringify(storeMailboxes(records)).length;
+    const table = JSON.stringify(storeTable(records)).length;
     expect(table / list).toBeLessThan(0.6);
   });
 
@@ -63,31 +63,31 @@ describe("SourceMailboxes records in the state", () => {
     const records = wave(5);
     const odd = { ...records[2], legacyExchangeDN: "x" } as unknown as SourceMailbox;
     const mixed = [...records.slice(0, 2), odd, ...records.slice(3)];
-    expect(storeMailboxes(mixed)).toBe(mixed);
+    expect(storeTable(mixed)).toBe(mixed);
     const two = wave(2);
-    expect(storeMailboxes(two)).toBe(two);
+    expect(storeTable(two)).toBe(two);
   });
 
   test("an address that would not come back exactly keeps the wave a plain list", () => {
     const records = wave(4);
     // The prefix followed by an address that itself starts with "x500:" cannot be told apart once cut.
     records[1] = record(2, { x500Addresses: [`x500:${DN}x500:odd`, `x500:${DN}b`] });
-    const stored = storeMailboxes(records);
-    expect(mailboxRecords(stored)).toEqual(records);
+    const stored = storeTable(records);
+    expect(tableRecords(stored)).toEqual(records);
     expect(stored).toBe(records);
   });
 
   test("a property that equals another in all but one record is kept in every row", () => {
     const records = wave(10);
     records[4] = { ...records[4], alias: "someone-else" };
-    const stored = storeMailboxes(records);
-    expect(isMailboxTable(stored) && stored.copies).toEqual({ primarySmtpAddress: "sourceAddress" });
-    expect(mailboxRecords(stored)).toEqual(records);
+    const stored = storeTable(records);
+    expect(isTable(stored) && stored.copies).toEqual({ primarySmtpAddress: "sourceAddress" });
+    expect(tableRecords(stored)).toEqual(records);
   });
 
   test("a stored value that is neither form comes back as it is", () => {
-    expect(mailboxRecords(undefined)).toBeUndefined();
-    expect(mailboxRecords({ rows: [] })).toEqual({ rows: [] });
+    expect(tableRecords(undefined)).toBeUndefined();
+    expect(tableRecords({ rows: [] })).toEqual({ rows: [] });
   });
 
   test("state from before the table (the plain list) diffs the same; a changed value is still a change", async () => {
@@ -101,13 +101,15 @@ describe("SourceMailboxes records in the state", () => {
     };
     const diff = (olds: unknown, news: unknown) =>
       sourceMailboxesImpl.diff!("source-mailboxes/wave-1", olds as never, news as never);
-    const news = { ...base, mailboxes: storeMailboxes(records) };
-    expect(isMailboxTable(news.mailboxes)).toBe(true);
+    const news = { ...base, users: storeTable(base.users), mailboxes: storeTable(records) };
+    expect(isTable(news.mailboxes) && isTable(news.users)).toBe(true);
     expect(await diff({ ...base, mailboxes: records }, news)).toEqual({ changes: false });
+    const renamed = base.users.map((u, i) => (i === 9 ? { ...u, targetPrimary: "other@contoso.com" } : u));
+    expect(await diff({ ...base, users: renamed, mailboxes: records }, news)).toMatchObject({ diffs: ["users"] });
     const changed = records.map((r, i) => (i === 3 ? { ...r, displayName: "Renamed" } : r));
     expect(await diff({ ...base, mailboxes: changed }, news)).toMatchObject({ changes: true, diffs: ["mailboxes"] });
     // A completed move (ready -> moved, every value kept) is not a change, in either form.
-    const moved = storeMailboxes(records.map((r, i) => (i === 0 ? { ...r, state: "moved" as const } : r)));
+    const moved = storeTable(records.map((r, i) => (i === 0 ? { ...r, state: "moved" as const } : r)));
     expect(await diff({ ...base, mailboxes: records }, { ...base, mailboxes: moved })).toEqual({ changes: false });
   });
 });

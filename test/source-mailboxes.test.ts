@@ -16,7 +16,7 @@ import {
 } from "../harness/engine";
 import { useProviderHost, withProviderHost } from "./support/providerHost";
 import { SourceMailboxes, sourceMailboxesImpl, type SourceMailbox } from "../providers/sourceMailboxes";
-import { mailboxRecords } from "../providers/sourceMailboxes/stored";
+import { tableRecords } from "../providers/sourceMailboxes/stored";
 import { planUsers, type PlannedUser } from "../providers/staging/plan";
 import type { Rec } from "../emulator/model";
 
@@ -165,7 +165,7 @@ describe("the seeded source", () => {
     const step = await engine.preview(r);
     expect(step.op).toBe("create");
     expect(writes(mark)).toEqual([]);
-    found = mailboxRecords(step.inputs.mailboxes) as SourceMailbox[];
+    found = tableRecords(step.inputs.mailboxes) as SourceMailbox[];
     expect(found.map((m) => m.sourceAddress)).toEqual(SEEDED);
     const adele = mailbox("adelev");
     expect(found[0]).toEqual({
@@ -233,7 +233,7 @@ describe("the seeded source", () => {
     const { op, state } = await engine.up(r);
     expect(op).toBe("create");
     expect(state.id).toBe("source-mailboxes/wave-1");
-    expect(mailboxRecords(state.outputs.mailboxes)).toEqual(found);
+    expect(tableRecords(state.outputs.mailboxes)).toEqual(found);
     expect(state.outputs.summary).toEqual({ ready: 6, blocked: 2, moved: 0 });
     expect(writes(mark)).toEqual([]);
     expect((await engine.preview(r)).op).toBe("same");
@@ -276,7 +276,7 @@ describe("the seeded source", () => {
     });
     const step = await engine.preview(r);
     expect(step.op).toBe("same");
-    const after = mailboxRecords(step.inputs.mailboxes) as SourceMailbox[];
+    const after = tableRecords(step.inputs.mailboxes) as SourceMailbox[];
     expect(after[0]).toEqual({ ...found[0], state: "moved" });
     expect(after.slice(1)).toEqual(found.slice(1));
     expect(step.inputs.summary).toEqual({ ready: 5, blocked: 2, moved: 1 });
@@ -292,7 +292,7 @@ describe("the seeded source", () => {
     const { op, state, diff } = await engine.up(r);
     expect(op).toBe("update");
     expect(diff!.replaces).toEqual([]);
-    expect((mailboxRecords(state.outputs.mailboxes) as SourceMailbox[])[7]).toMatchObject({
+    expect((tableRecords(state.outputs.mailboxes) as SourceMailbox[])[7]).toMatchObject({
       state: "ready",
       blockers: [],
     });
@@ -327,7 +327,7 @@ describe("blocked users, reported by name", () => {
         "johannal@fabrikam.com",
       ]);
       const step = await engine.preview(await wave("blocked", users));
-      const m = mailboxRecords(step.inputs.mailboxes) as SourceMailbox[];
+      const m = tableRecords(step.inputs.mailboxes) as SourceMailbox[];
       expect(m.map((x) => [x.sourceAddress, x.state, x.blockers])).toEqual([
         [
           "ghost@fabrikam.com",
@@ -385,9 +385,9 @@ describe("scale", () => {
       const step = await new Engine(host).preview(await wave(`scale-${n}`, plan(generated(n))));
       const calls = exchangeCalls(mark);
       counts[n] = calls.map((c) => c.cmdlet ?? "?");
-      expect(
-        (mailboxRecords(step.inputs.mailboxes) as SourceMailbox[]).filter((m) => m.state === "ready"),
-      ).toHaveLength(n);
+      expect((tableRecords(step.inputs.mailboxes) as SourceMailbox[]).filter((m) => m.state === "ready")).toHaveLength(
+        n,
+      );
       expect(calls.every((c) => c.status === 200)).toBe(true);
       console.log(
         `source mailboxes: ${n} users read with ${calls.length} Exchange calls in ${Date.now() - started} ms (${counts[n].join(", ")})`,
@@ -417,7 +417,7 @@ describe("split administration", () => {
         },
       ];
       const step = await new Engine(own).preview(await wave("split", users, { targetDomains: ["contoso.org"] }));
-      expect((mailboxRecords(step.inputs.mailboxes) as SourceMailbox[])[0]).toMatchObject({
+      expect((tableRecords(step.inputs.mailboxes) as SourceMailbox[])[0]).toMatchObject({
         state: "ready",
         exchangeGuid: mailbox("johannal").ExchangeGuid,
       });

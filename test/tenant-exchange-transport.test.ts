@@ -10,6 +10,7 @@ import { ExchangeError } from "../providers/tenant/exchangeErrors";
 import { resetTenantLimiters } from "../providers/tenant/limiter";
 import type { TenantSettings } from "../providers/tenant/settings";
 import type { Fetch } from "../providers/tenant/http";
+import { writesSoFar } from "../providers/tenant/writeClock";
 
 const TENANT = "0f0f0f0f-1111-2222-3333-444444444444";
 const TOKEN = "eyJhbGciOiJub25lIn0.eyJ0aWQiOiJ4In0.sig-that-must-not-leak";
@@ -413,4 +414,19 @@ test("no token and no sensitive parameter appears in any error message", async (
   expect(err.message).not.toContain(TOKEN);
   expect(err.detail).not.toContain(password);
   expect(JSON.stringify({ ...err, stack: err.stack })).not.toContain(password);
+});
+
+test("a write is counted for its tenant when sent and when answered, a read not at all (shared reads depend on it)", async () => {
+  reply = (_r, res) => json(res, 200, { value: [] });
+  const c = new RestExchangeClient(settings(), tokens, fast);
+  const before = writesSoFar(TENANT);
+  await c.invoke("Get-MailUser", { ResultSize: "Unlimited" });
+  await c.invoke("Test-MigrationServerAvailability", { Endpoint: "e" });
+  expect(writesSoFar(TENANT)).toBe(before);
+  await c.invoke("Set-MailUser", { Identity: "a", ExchangeGuid: "g" });
+  expect(writesSoFar(TENANT)).toBe(before + 2);
+  reply = (_r, res) =>
+    json(res, 400, errorBody("The operation couldn't be performed because object 'a' couldn't be found."));
+  await expect(c.invoke("Set-MailUser", { Identity: "a", ExchangeGuid: "g" })).rejects.toThrow();
+  expect(writesSoFar(TENANT)).toBe(before + 4);
 });

@@ -8,7 +8,7 @@ import { log, stackConfig, tenantFor } from "../context";
 import type { TenantClient } from "../tenant";
 import type { TenantRole } from "../tenant/settings";
 import { subscribedSkus } from "../licenceAssignment/converge";
-import { sharedListing, SOURCE_MAILBOX_LISTING } from "../tenant/sharedListing";
+import { sharedListing, sharedRead, SOURCE_MAILBOX_LISTING } from "../tenant/sharedListing";
 import { byAddress, type Listed, type ReadinessUser, type SourceFacts, type TargetFacts } from "./model";
 import { graphCall } from "../tenant/graph";
 import { GROUP_SELECT } from "../organizationRelationship/scopes";
@@ -70,11 +70,12 @@ function exo(
   select: string[],
   missingIsEmpty = false,
 ): Promise<Listed[]> {
+  // Every wave's Readiness reads the same: one answer per command while nothing was written to the tenant.
   return listed(
     client,
     what,
     cmdlet,
-    async () => (await client.exchange.invoke<Listed>(cmdlet, params, { select })).value,
+    () => sharedRead<Listed>(client, cmdlet, params, select, { untilWrite: true }),
     missingIsEmpty,
   );
 }

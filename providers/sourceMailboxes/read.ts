@@ -7,7 +7,7 @@ import { message } from "../exchangeFailure";
 import { log, stackConfig, tenantFor } from "../context";
 import type { TenantClient } from "../tenant";
 import type { PlannedUser } from "../staging/plan";
-import { sharedListing, SOURCE_MAILBOX_LISTING } from "../tenant/sharedListing";
+import { sharedListing, sharedRead, SOURCE_MAILBOX_LISTING } from "../tenant/sharedListing";
 import { indexByAddress, needsRecipients, SOURCE_RECIPIENT_LISTING, type Listed, type Listings } from "./assess";
 
 export async function readSource(users: PlannedUser[]): Promise<Listings> {
@@ -56,7 +56,8 @@ export async function targetAcceptedDomains(): Promise<string[] | undefined> {
     throw e;
   }
   try {
-    const domains = (await client.exchange.invoke<Listed>("Get-AcceptedDomain", {}, { select: ["DomainName"] })).value;
+    // The same read as each wave's Readiness makes of the target: shared within the command until a write.
+    const domains = await sharedRead<Listed>(client, "Get-AcceptedDomain", {}, ["DomainName"], { untilWrite: true });
     return domains.map((d) => String(d.DomainName ?? "").toLowerCase()).filter(Boolean);
   } catch (e) {
     throw new Error(

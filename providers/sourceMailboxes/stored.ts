@@ -6,13 +6,14 @@
 // always equals another (a mailbox's name and alias) once, the x500 prefix most addresses share once, and one
 // row of the remaining values per user. The table is kept only when it
 // expands back to exactly the records it came from; otherwise the records stay a plain list. State written
-// before the table existed holds the plain list, and every reader takes either (`mailboxRecords`).
+// before the table existed holds the plain list, and every reader takes either (`tableRecords`). The wave's
+// planned users (an input, also kept twice) are kept the same way.
 
 import { sameJson } from "../checkedRecord";
 import type { Props } from "../context";
 import type { SourceMailbox } from "./assess";
 
-export interface MailboxTable {
+export interface RecordTable {
   /** The properties each row holds, in the row's order. */
   fields: string[];
   /** Properties whose value is the same in every record (absent when there are none). */
@@ -24,29 +25,30 @@ export interface MailboxTable {
   rows: unknown[][];
 }
 
-/** What the stored `mailboxes` property holds: the table, or (state from before, or a wave it does not fit) the list. */
-export type StoredMailboxes = MailboxTable | SourceMailbox[];
+/** What a stored list holds: the table, or (state from before, or a wave it does not fit) the list itself. */
+export type Stored<T> = RecordTable | T[];
+export type StoredMailboxes = Stored<SourceMailbox>;
 
 const X500 = "x500:";
 /** Fewer records than this are kept as they are: a table only pays for itself over a few rows. */
 const MIN_ROWS = 3;
 
-export function isMailboxTable(v: unknown): v is MailboxTable {
+export function isTable(v: unknown): v is RecordTable {
   return (
     !!v &&
     typeof v === "object" &&
     !Array.isArray(v) &&
-    Array.isArray((v as MailboxTable).fields) &&
-    Array.isArray((v as MailboxTable).rows) &&
-    typeof (v as MailboxTable).x500Prefix === "string" &&
-    ((v as MailboxTable).same === undefined || typeof (v as MailboxTable).same === "object") &&
-    ((v as MailboxTable).copies === undefined || typeof (v as MailboxTable).copies === "object")
+    Array.isArray((v as RecordTable).fields) &&
+    Array.isArray((v as RecordTable).rows) &&
+    typeof (v as RecordTable).x500Prefix === "string" &&
+    ((v as RecordTable).same === undefined || typeof (v as RecordTable).same === "object") &&
+    ((v as RecordTable).copies === undefined || typeof (v as RecordTable).copies === "object")
   );
 }
 
-/** The records of a stored `mailboxes` value, whichever form it has; anything else comes back as it is. */
-export function mailboxRecords(stored: unknown): unknown {
-  if (!isMailboxTable(stored)) return stored;
+/** The records of a stored list, whichever form it has; anything else comes back as it is. */
+export function tableRecords(stored: unknown): unknown {
+  if (!isTable(stored)) return stored;
   const { fields, same, copies, x500Prefix, rows } = stored;
   return rows.map((row) => {
     const record: Props = { ...same };
@@ -59,16 +61,16 @@ export function mailboxRecords(stored: unknown): unknown {
   });
 }
 
-/** The form to keep a wave's records in: the table when it expands back to exactly them, else the list. */
-export function storeMailboxes(records: SourceMailbox[]): StoredMailboxes {
+/** The form to keep a list of records in: the table when it expands back to exactly them, else the list. */
+export function storeTable<T extends object>(records: T[]): Stored<T> {
   if (records.length < MIN_ROWS) return records;
   const names = Object.keys(records[0]);
-  const sameKeys = (r: SourceMailbox) => {
+  const sameKeys = (r: T) => {
     const keys = Object.keys(r);
     return keys.length === names.length && names.every((n) => keys.includes(n));
   };
   if (!records.every(sameKeys)) return records;
-  const value = (r: SourceMailbox, name: string) => (r as unknown as Props)[name];
+  const value = (r: T, name: string) => (r as unknown as Props)[name];
   const same: Props = {};
   const copies: Record<string, string> = {};
   const fields: string[] = [];
@@ -92,26 +94,28 @@ export function storeMailboxes(records: SourceMailbox[]): StoredMailboxes {
       return f === "x500Addresses" && Array.isArray(v) ? v.map((a) => withoutPrefix(a, x500Prefix)) : v;
     }),
   );
-  const table: MailboxTable = {
+  const table: RecordTable = {
     fields,
     ...(Object.keys(same).length > 0 ? { same } : {}),
     ...(Object.keys(copies).length > 0 ? { copies } : {}),
     x500Prefix,
     rows,
   };
-  return sameJson(mailboxRecords(table), records) ? table : records;
+  return sameJson(tableRecords(table), records) ? table : records;
 }
 
 /**
  * The x500 addresses' most frequent prefix up to their last `/cn=`: a cloud mailbox's LegacyExchangeDN is
  * `/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=<id>-<alias>`.
  */
-function commonX500Prefix(records: SourceMailbox[]): string {
+function commonX500Prefix(records: object[]): string {
   const counts = new Map<string, number>();
   for (const r of records) {
-    for (const a of Array.isArray(r.x500Addresses) ? r.x500Addresses : []) {
-      const cut = typeof a === "string" ? a.lastIndexOf("/cn=") : -1;
-      if (cut < 0 || !a.startsWith(X500)) continue;
+    const addresses = (r as Props).x500Addresses;
+    for (const a of Array.isArray(addresses) ? addresses : []) {
+      if (typeof a !== "string" || !a.startsWith(X500)) continue;
+      const cut = a.lastIndexOf("/cn=");
+      if (cut < 0) continue;
       const prefix = a.slice(0, cut + "/cn=".length);
       counts.set(prefix, (counts.get(prefix) ?? 0) + 1);
     }

@@ -5,6 +5,7 @@
 import { randomUUID } from "crypto";
 import type { TokenProvider } from "./credentials";
 import { scrub } from "./errors";
+import { asWrite, isReadCmdlet } from "./writeClock";
 import { pageFailure, parseJson, secretValues, targetOf, type Call } from "./exchangeCall";
 import {
   DEFAULT_RETRY_POLICY,
@@ -123,10 +124,20 @@ export class RestExchangeClient implements ExchangeClient {
     parameters: Record<string, unknown> = {},
     opts: InvokeOptions = {},
   ): Promise<ExchangeResult<T>> {
+    if (!isReadCmdlet(cmdlet))
+      return asWrite(this.settings.tenantId, () => this.invokeOnce<T>(cmdlet, parameters, opts));
+    return this.invokeOnce<T>(cmdlet, parameters, opts);
+  }
+
+  private async invokeOnce<T>(
+    cmdlet: string,
+    parameters: Record<string, unknown>,
+    opts: InvokeOptions,
+  ): Promise<ExchangeResult<T>> {
     const target = targetOf(parameters);
     const secrets = [...this.secrets, ...secretValues(parameters)];
     const body = JSON.stringify({ CmdletInput: { CmdletName: cmdlet, Parameters: encodeParameters(parameters) } });
-    const idempotent = opts.idempotent ?? /^(Get|Test)-/i.test(cmdlet);
+    const idempotent = opts.idempotent ?? isReadCmdlet(cmdlet);
     const call = {
       cmdlet,
       target,

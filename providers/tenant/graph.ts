@@ -26,19 +26,26 @@ export interface GraphClientOptions {
   /** At most 10 (graph-client's cap). */
   maxRetries?: number;
   fetch?: Fetch;
+  /** Told of every request that is not a GET (tenant/writeClock.ts). */
+  onWrite?: () => void;
 }
 
 /** What was sent, remembered by the failed response's headers so an error can name the permission it needed. */
 const failedRequests = new WeakMap<object, { method: string; url: string }>();
 
 class CloudFetchHandler implements Middleware {
-  constructor(private readonly fetch: Fetch) {}
+  constructor(
+    private readonly fetch: Fetch,
+    private readonly onWrite?: () => void,
+  ) {}
   async execute(context: Context): Promise<void> {
     const req = context.request as unknown;
     const url = typeof req === "string" ? req : (req as { url: string }).url;
     const o = context.options ?? {};
     const method = (o.method ?? "GET").toUpperCase();
     let res;
+    const write = method !== "GET" && this.onWrite;
+    if (write) write();
     try {
       res = await this.fetch(url, {
         method,
@@ -50,6 +57,8 @@ class CloudFetchHandler implements Middleware {
     } catch (e) {
       // A GraphClientError passes through graph-client untouched, keeping what was sent.
       throw new GraphNetworkError(method, url, (e as { cause?: Error }).cause?.message ?? (e as Error).message);
+    } finally {
+      if (write) write();
     }
     if (res.status >= 400) failedRequests.set(res.headers, { method, url });
     context.response = res as unknown as Response;
@@ -92,7 +101,7 @@ export function graphClient(cloud: CloudEndpoints, tokens: TokenProvider, opts: 
     retry,
     new RedirectHandler(new RedirectHandlerOptions()),
     new TelemetryHandler(),
-    new CloudFetchHandler(opts.fetch ?? cloudFetch(cloud)),
+    new CloudFetchHandler(opts.fetch ?? cloudFetch(cloud), opts.onWrite),
   ];
   return Client.initWithMiddleware({
     middleware: chain,

@@ -8,6 +8,7 @@ import { graphClient, type GraphClientOptions } from "./graph";
 import type { Fetch } from "./http";
 import { PwshRunner, type PowerShellOptions, type PowerShellRunner } from "./powershell";
 import type { TenantSettings } from "./settings";
+import { noteWrite } from "./writeClock";
 
 export interface TenantClient {
   settings: TenantSettings;
@@ -34,7 +35,11 @@ export function createTenantClient(settings: TenantSettings, options: TenantClie
     settings,
     tokens,
     async graph() {
-      graph ??= graphClient(settings.cloud, tokens, { fetch: options.fetch, ...options.graph });
+      graph ??= graphClient(settings.cloud, tokens, {
+        fetch: options.fetch,
+        onWrite: () => noteWrite(settings.tenantId),
+        ...options.graph,
+      });
       return graph;
     },
     exchange: new RestExchangeClient(settings, tokens, {

@@ -21,6 +21,7 @@ import { encodeParameters } from "./exchangeWire";
 import { tenantLimiter, type Limiter } from "./limiter";
 import { manualCommand, unavailable, type PowerShellCredential } from "./powershellManual";
 import type { TenantSettings } from "./settings";
+import { asWrite, isReadCmdlet } from "./writeClock";
 
 // What is said and offered when pwsh cannot run lives in powershellManual.ts; callers import it from here.
 export { manualCommand, PowerShellUnavailableError, type PowerShellCredential } from "./powershellManual";
@@ -100,7 +101,8 @@ export class PwshRunner implements PowerShellRunner {
         environment: { name: settings.cloud.name, exchangeBase: settings.cloud.exchange },
       });
       try {
-        const out = await this.limiter.run(() => this.spawnOnce(script, input, cmdlet, parameters, manual, secrets));
+        const spawn = () => this.limiter.run(() => this.spawnOnce(script, input, cmdlet, parameters, manual, secrets));
+        const out = await (isReadCmdlet(cmdlet) ? spawn() : asWrite(settings.tenantId, spawn));
         return out as ExchangeResult<T>;
       } catch (e) {
         // Throttled: the service refused the call before running it, so sending it again is safe. A write
