@@ -231,7 +231,8 @@ export const sourceMailboxesImpl: ResourceImplementation<Inputs, Outputs> = {
     );
     if (failures.length > 0 || isUnknown(inputs.wave)) return { inputs, failures };
 
-    const [listings, accepted] = await Promise.all([readSource(users), targetAcceptedDomains()]);
+    const before = recorded(olds);
+    const [listings, accepted] = await Promise.all([readSource(users, before), targetAcceptedDomains()]);
     if (accepted) {
       targetDomains.forEach((d, i) => {
         if (!accepted.includes(d))
@@ -247,7 +248,7 @@ export const sourceMailboxesImpl: ResourceImplementation<Inputs, Outputs> = {
         });
       }
     }
-    const { mailboxes, sameMailbox } = assess(users, listings, recorded(olds));
+    const { mailboxes, sameMailbox } = assess(users, listings, before);
     for (const s of sameMailbox) {
       failures.push({
         property: `users[${s.index}].sourceAddress`,

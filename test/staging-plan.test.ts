@@ -3,7 +3,13 @@
 
 import { addressProblem, aliasProblem } from "../domain/addresses";
 import { BATCH_LIMIT, planUsers, validateWave, x500Addresses, type PlannedUser } from "../providers/staging/plan";
-import { assess, blockersOf, type SourceMailbox } from "../providers/sourceMailboxes/assess";
+import {
+  assess,
+  blockersOf,
+  indexByAddress,
+  needsRecipients,
+  type SourceMailbox,
+} from "../providers/sourceMailboxes/assess";
 
 const MAP = { "dev.contoso.com": "contoso.com", "fabrikam.com": "contoso.com" };
 const OPTS = { targetDomains: ["contoso.com"], targetDeliveryDomain: "contoso.onmicrosoft.com" };
@@ -311,6 +317,37 @@ describe("blockers and assessment", () => {
     const after = assess([a, b], { mailboxes: [], recipients: [movedA, movedB] }, before as SourceMailbox[]).mailboxes;
     expect(after[0]).toEqual({ ...before[0], state: "moved" });
     expect(after[1]).toMatchObject({ state: "moved", recipientTypeDetails: "MailUser", blockers: [] });
+  });
+
+  test("a wave read before needs no recipient listing for names its records still give; a rename or another mailbox does", () => {
+    const a = user("adelev");
+    const index = indexByAddress([mbx()]);
+    expect(needsRecipients([a], index, [])).toBe(true);
+    const first = assess(
+      [a],
+      { mailboxes: [mbx()], recipients: [{ ...mbx(), FirstName: "Adele", LastName: "Vance" }] },
+      [],
+    ).mailboxes as SourceMailbox[];
+    expect(needsRecipients([a], index, first)).toBe(false);
+    // Without the listing, the names are the record's.
+    const again = assess([a], { mailboxes: [mbx()] }, first).mailboxes;
+    expect(again).toEqual(first);
+    // Renamed in the source (the display name shows it), another mailbox behind the address, or a display name
+    // the plan sets (the record's is then not the source's): listed again.
+    expect(needsRecipients([a], indexByAddress([mbx({ DisplayName: "Adele Smith" })]), first)).toBe(true);
+    expect(
+      needsRecipients([a], indexByAddress([mbx({ ExchangeGuid: "22222222-2222-4222-8222-222222222222" })]), first),
+    ).toBe(true);
+    expect(needsRecipients([user("adelev", { displayName: "Adele" })], index, first)).toBe(true);
+    // A user new to the wave needs it, and then every user takes the fresh names.
+    const b = user("alexw");
+    expect(needsRecipients([a, b], index, first)).toBe(true);
+    const fresh = assess(
+      [a],
+      { mailboxes: [mbx()], recipients: [{ ...mbx(), FirstName: "Adele", LastName: "Vance-Smith" }] },
+      first,
+    ).mailboxes;
+    expect(fresh[0].lastName).toBe("Vance-Smith");
   });
 
   test("an address no recipient has, and two addresses of one mailbox", () => {

@@ -116,9 +116,41 @@ export interface Listings {
   recipients?: Listed[];
 }
 
-/** Whether the recipient listing is needed: an address no mailbox has, or a name the plan does not give. */
-export function needsRecipients(users: PlannedUser[], mailboxIndex: Map<string, Listed>): boolean {
-  return users.some((u) => !mailboxIndex.has(u.sourceAddress) || u.firstName === undefined || u.lastName === undefined);
+/**
+ * Whether the recipient listing is needed: an address no mailbox has, or a first or last name that neither the
+ * plan gives nor the last check's record can (see recordedNames). On a wave read before, nothing is: a preview
+ * of an unchanged wave lists the mailboxes alone.
+ */
+export function needsRecipients(
+  users: PlannedUser[],
+  mailboxIndex: Map<string, Listed>,
+  olds: SourceMailbox[] = [],
+): boolean {
+  const recorded = new Map(olds.map((m) => [m.sourceAddress, m]));
+  return users.some((u) => {
+    const mbx = mailboxIndex.get(u.sourceAddress);
+    if (!mbx) return true;
+    if (u.firstName !== undefined && u.lastName !== undefined) return false;
+    return recordedNames(u, mbx, recorded.get(u.sourceAddress)) === undefined;
+  });
+}
+
+/**
+ * The first and last names the last check read for this user, while they still stand for the same mailbox:
+ * the same ExchangeGuid and, the display name being the source's (not the plan's), the same display name.
+ * The names live on the user, not the mailbox, so only Get-Recipient shows them; a rename shows in the display
+ * name Get-Mailbox lists, and then the recipients are listed again. A first or last name changed alone is
+ * read the next time the listing is (a new user in the wave, a finished move).
+ */
+function recordedNames(
+  u: PlannedUser,
+  mbx: Listed,
+  old: SourceMailbox | undefined,
+): { firstName: string; lastName: string } | undefined {
+  if (!old || u.displayName !== undefined || old.exchangeGuid === "" || old.exchangeGuid !== guid(mbx.ExchangeGuid))
+    return undefined;
+  if (old.displayName !== str(mbx.DisplayName)) return undefined;
+  return { firstName: old.firstName, lastName: old.lastName };
 }
 
 /**
@@ -159,7 +191,10 @@ export function assess(
       return { ...values(u, obj, rcp), state: "moved", blockers: [] };
     }
     const blockers = blockersOf(obj);
-    return { ...values(u, obj, rcp), state: blockers.length > 0 ? "blocked" : "ready", blockers };
+    // Without the recipient listing (nothing needed it), the names come from the last check's record.
+    const names =
+      listings.recipients === undefined && mbx ? recordedNames(u, mbx, recorded.get(u.sourceAddress)) : undefined;
+    return { ...values(u, obj, rcp, names), state: blockers.length > 0 ? "blocked" : "ready", blockers };
   });
   return { mailboxes, sameMailbox };
 }
@@ -182,7 +217,12 @@ function empty(u: PlannedUser): Omit<SourceMailbox, "state" | "blockers"> {
 }
 
 /** The source's values; names declared in the plan win over the source's. */
-function values(u: PlannedUser, o: Listed, rcp: Listed | undefined): Omit<SourceMailbox, "state" | "blockers"> {
+function values(
+  u: PlannedUser,
+  o: Listed,
+  rcp: Listed | undefined,
+  recordedNames?: { firstName: string; lastName: string },
+): Omit<SourceMailbox, "state" | "blockers"> {
   const dn = str(o.LegacyExchangeDN) || str(rcp?.LegacyExchangeDN);
   return {
     sourceAddress: u.sourceAddress,
@@ -191,8 +231,8 @@ function values(u: PlannedUser, o: Listed, rcp: Listed | undefined): Omit<Source
     name: str(o.Name),
     alias: str(o.Alias),
     displayName: u.displayName ?? (str(o.DisplayName) || str(rcp?.DisplayName)),
-    firstName: u.firstName ?? str(rcp?.FirstName),
-    lastName: u.lastName ?? str(rcp?.LastName),
+    firstName: u.firstName ?? (rcp ? str(rcp.FirstName) : (recordedNames?.firstName ?? "")),
+    lastName: u.lastName ?? (rcp ? str(rcp.LastName) : (recordedNames?.lastName ?? "")),
     recipientTypeDetails: str(o.RecipientTypeDetails),
     exchangeGuid: guid(o.ExchangeGuid),
     archiveGuid: guid(o.ArchiveGuid),

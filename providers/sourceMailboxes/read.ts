@@ -1,20 +1,29 @@
 // The network side of the SourceMailboxes check: one bulk read of the source for the whole wave (the engine
 // calls check one resource at a time, so a read per user would be N sequential round trips) and one look at
 // the target's accepted domains. Listing every mailbox is a few paged calls (1,000 objects a page) however
-// many users the wave has; Get-Recipient follows only when an address is not a mailbox's or a name is needed.
+// many users the wave has; Get-Recipient follows only when an address is not a mailbox's or a name is needed
+// that neither the plan nor the last check's record gives.
 
 import { message } from "../exchangeFailure";
 import { log, stackConfig, tenantFor } from "../context";
 import type { TenantClient } from "../tenant";
 import type { PlannedUser } from "../staging/plan";
 import { sharedListing, sharedRead, SOURCE_MAILBOX_LISTING } from "../tenant/sharedListing";
-import { indexByAddress, needsRecipients, SOURCE_RECIPIENT_LISTING, type Listed, type Listings } from "./assess";
+import {
+  indexByAddress,
+  needsRecipients,
+  SOURCE_RECIPIENT_LISTING,
+  type Listed,
+  type Listings,
+  type SourceMailbox,
+} from "./assess";
 
-export async function readSource(users: PlannedUser[]): Promise<Listings> {
+/** `recorded`: the wave's records from the last check, whose names spare the recipient listing when they still stand. */
+export async function readSource(users: PlannedUser[], recorded: SourceMailbox[] = []): Promise<Listings> {
   const client = tenantFor("source");
   // Whole-tenant listings, taken once per command by every wave (and, for the mailboxes, by Readiness too).
   const mailboxes = await list(client, "Get-Mailbox", SOURCE_MAILBOX_LISTING);
-  const recipients = needsRecipients(users, indexByAddress(mailboxes))
+  const recipients = needsRecipients(users, indexByAddress(mailboxes), recorded)
     ? await list(client, "Get-Recipient", SOURCE_RECIPIENT_LISTING)
     : undefined;
   return { mailboxes, recipients };
