@@ -30,8 +30,12 @@ export type Stored<T> = RecordTable | T[];
 export type StoredMailboxes = Stored<SourceMailbox>;
 
 const X500 = "x500:";
-/** Fewer records than this are kept as they are: a table only pays for itself over a few rows. */
-const MIN_ROWS = 3;
+/**
+ * Fewer records than this are kept as they are. `pulumi preview --diff` shows a stored list as it is, each
+ * value under its property's name, which an engineer reads for a pilot wave; a table's rows show only their
+ * places. Past this size the list is too long to read in a plan anyway, and its bytes count.
+ */
+export const TABLE_FROM_ROWS = 100;
 
 export function isTable(v: unknown): v is RecordTable {
   return (
@@ -63,7 +67,7 @@ export function tableRecords(stored: unknown): unknown {
 
 /** The form to keep a list of records in: the table when it expands back to exactly them, else the list. */
 export function storeTable<T extends object>(records: T[]): Stored<T> {
-  if (records.length < MIN_ROWS) return records;
+  if (records.length < TABLE_FROM_ROWS) return records;
   const names = Object.keys(records[0]);
   const sameKeys = (r: T) => {
     const keys = Object.keys(r);
