@@ -271,8 +271,9 @@ export const sourceMailboxesImpl: ResourceImplementation<Inputs, Outputs> = {
 
   async diff(_id, olds, news) {
     const diffs: string[] = [];
-    const stored = (k: string, v: unknown) => (k === "users" ? tableRecords(v) : v);
-    for (const k of INPUTS) if (isUnknown(news[k]) || !same(stored(k, olds[k]), stored(k, news[k]))) diffs.push(k);
+    // Stored lists (the users) compare as the records they hold; any other value is its own record.
+    for (const k of INPUTS)
+      if (isUnknown(news[k]) || !same(tableRecords(olds[k]), tableRecords(news[k]))) diffs.push(k);
     if (isUnknown(news.mailboxes) || !sameMailboxes(olds.mailboxes, news.mailboxes)) diffs.push("mailboxes");
     // Nothing lives in a tenant, so every change is an update in place.
     return diffs.length > 0 ? { changes: true, replaces: [], diffs } : { changes: false };

@@ -10,6 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { Emulator } from "../emulator";
 import type { RequestRecord } from "../emulator/server";
+import { isWrite } from "./benchMeasure";
 import { CliStack, emulatorConfig, type CliResult } from "../harness/pulumiCli";
 import { descendants, processTable } from "../harness/processes";
 
@@ -135,9 +136,6 @@ function stateBreakdown(file: string, users: number): Record<string, unknown> {
       ]),
   );
 }
-
-const isWrite = (r: RequestRecord) =>
-  r.surface === "exchange" ? !!r.cmdlet && !/^(Get|Test)-/i.test(r.cmdlet) : r.method !== "GET";
 
 function callsOf(emu: Emulator, from: number, latencyMs: number, concurrency: number, users: number) {
   const calls = emu.requests.slice(from).filter((r) => r.surface !== "login");

@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import type { Emulator } from "../emulator";
 import type { RequestRecord } from "../emulator/server";
 import type { ResourceState } from "../harness/engine";
+import { isReadCmdlet } from "../providers/tenant/writeClock";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 
 /** The provider host's pid: our child process running Pulumi's dynamic-provider entry point. */
@@ -31,14 +32,16 @@ export function memoryKb(pid: number | undefined, field: "VmHWM" | "VmRSS"): num
 }
 
 /** Calls the emulator saw since `mark`, by surface and tenant (Exchange paths carry the tenant id). */
+/** An emulator request that changes something: an Exchange cmdlet other than Get-/Test-, a Graph call other than GET. */
+export const isWrite = (r: RequestRecord): boolean =>
+  r.surface === "exchange" ? !!r.cmdlet && !isReadCmdlet(r.cmdlet) : r.method !== "GET";
+
 export function callsSince(emu: Emulator, mark: number) {
   const calls = emu.requests.slice(mark);
   const exchange = (tenantId?: string) =>
     calls.filter(
       (r) => r.surface === "exchange" && (!tenantId || r.path.toLowerCase().includes(tenantId.toLowerCase())),
     );
-  const isWrite = (r: RequestRecord) =>
-    r.surface === "exchange" ? !!r.cmdlet && !/^(Get|Test)-/i.test(r.cmdlet) : r.method !== "GET";
   const byCmdlet = (rs: RequestRecord[]) =>
     rs.reduce<Record<string, number>>(
       (acc, r) => ((acc[r.cmdlet ?? r.path] = (acc[r.cmdlet ?? r.path] ?? 0) + 1), acc),

@@ -4,10 +4,10 @@
 // the long LegacyExchangeDN prefix that every cloud mailbox's first x500 address starts with. So a wave of
 // records is kept as a table: the property names once, the values every record shares once, a property that
 // always equals another (a mailbox's name and alias) once, the x500 prefix most addresses share once, and one
-// row of the remaining values per user. The table is kept only when it
-// expands back to exactly the records it came from; otherwise the records stay a plain list. State written
-// before the table existed holds the plain list, and every reader takes either (`tableRecords`). The wave's
-// planned users (an input, also kept twice) are kept the same way.
+// row of the remaining values per user. The table is kept only when it expands back to exactly the records it
+// came from; otherwise the records stay a plain list. State written before the table existed holds the plain
+// list, and every reader takes either (`tableRecords`). The wave's planned users (an input, also kept twice)
+// are kept the same way.
 
 import { sameJson } from "../checkedRecord";
 import type { Props } from "../context";
@@ -38,15 +38,15 @@ const X500 = "x500:";
 export const TABLE_FROM_ROWS = 100;
 
 export function isTable(v: unknown): v is RecordTable {
+  if (!v || typeof v !== "object" || Array.isArray(v)) return false;
+  const t = v as RecordTable;
+  const optionalObject = (o: unknown) => o === undefined || (!!o && typeof o === "object");
   return (
-    !!v &&
-    typeof v === "object" &&
-    !Array.isArray(v) &&
-    Array.isArray((v as RecordTable).fields) &&
-    Array.isArray((v as RecordTable).rows) &&
-    typeof (v as RecordTable).x500Prefix === "string" &&
-    ((v as RecordTable).same === undefined || typeof (v as RecordTable).same === "object") &&
-    ((v as RecordTable).copies === undefined || typeof (v as RecordTable).copies === "object")
+    Array.isArray(t.fields) &&
+    Array.isArray(t.rows) &&
+    typeof t.x500Prefix === "string" &&
+    optionalObject(t.same) &&
+    optionalObject(t.copies)
   );
 }
 

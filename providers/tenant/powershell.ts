@@ -154,7 +154,7 @@ export class PwshRunner implements PowerShellRunner {
               cmdlet,
               status: 0,
               detail: TIMED_OUT,
-              maybeApplied: !/^(Get|Test)-/i.test(cmdlet),
+              maybeApplied: !isReadCmdlet(cmdlet),
               message: `${say} did not finish within ${timeoutMs} ms and was stopped; it may have been applied, so check before running it again.`,
             }),
           ),
@@ -188,7 +188,7 @@ export class PwshRunner implements PowerShellRunner {
           const classified = classify(0, detail, type);
           const kind = classified === "Server" && code === 1 ? "BadRequest" : classified;
           // A network failure says nothing about whether a write reached the service.
-          const maybeApplied = kind === "Transient" && !/^(Get|Test)-/i.test(cmdlet);
+          const maybeApplied = kind === "Transient" && !isReadCmdlet(cmdlet);
           const connect =
             code !== 2
               ? ""
