@@ -14,7 +14,7 @@ import {
   type MailUserPlannedValues,
   type MailUserSourceValues,
 } from "../providers/mailUser";
-import { promiseStacksOff } from "./promiseStacks";
+import { declarationStacks } from "./declarationStacks";
 import { PreviousMailboxCleanup } from "../providers/previousMailboxCleanup";
 import { mailUserStates } from "./mailUserStates";
 import { declareMoves, type WaveMoves, type WaveMovesArgs } from "./waveBatches";
@@ -177,7 +177,7 @@ export class MigrationWave extends pulumi.ComponentResource {
         targetDeliveryDomain: args.targetDeliveryDomain,
         purgeStagedUsersOnDestroy: args.purgeStagedUsersOnDestroy,
       };
-      const restoreStacks = promiseStacksOff();
+      const restoreStacks = declarationStacks();
       try {
         for (const user of users) {
           // Two objects, not sixteen inputs: see providers/mailUser/groups.ts.

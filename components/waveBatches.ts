@@ -20,6 +20,7 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { LicenceAssignment } from "../providers/licenceAssignment";
+import { orderOnly } from "./orderOnly";
 import type { MailUser } from "../providers/mailUser";
 import type { MailUserState } from "./mailUserStates";
 import type { PreviousMailboxCleanup } from "../providers/previousMailboxCleanup";
@@ -211,8 +212,13 @@ export function declareMoves(parent: pulumi.Resource, wave: StagedWave, args: Wa
     const r = args.readiness;
     const assigned = out.licences ? out.licences.assigned.apply((a) => (a ?? []).map((x) => x.address)) : null;
     const cleared = (wave.cleanups ?? []).map((c) => c.cleared);
-    const parts: pulumi.Input<unknown>[] = [wave.mailUserStates, assigned, pulumi.all(r.dependsOnValues)];
-    if (cleared.length) parts.push(pulumi.all(cleared));
+    // Per user (its MailUser, its cleanup) the token only waits: see components/orderOnly.ts.
+    const parts: pulumi.Input<unknown>[] = [
+      orderOnly(wave.mailUserStates.apply(digest)),
+      assigned,
+      pulumi.all(r.dependsOnValues),
+    ];
+    if (cleared.length) parts.push(orderOnly(pulumi.all(cleared).apply(digest)));
     const refreshToken = pulumi.all(parts).apply(digest);
     out.readiness = new Readiness(
       `readiness/${name}`,

@@ -29,6 +29,11 @@ export interface StateResource {
   inputs?: Record<string, unknown>;
   outputs?: Record<string, unknown>;
   additionalSecretOutputs?: string[];
+  dependencies?: string[];
+  propertyDependencies?: Record<string, string[]>;
+  /** Where the program declared the resource, and the call stack the SDK sent then (innermost frame first). */
+  sourcePosition?: string;
+  stackTrace?: { sourcePosition?: string }[];
 }
 
 export interface StackExport {

@@ -130,6 +130,23 @@ describe("the engineer's day through the real Pulumi CLI", () => {
     expect(batch().map((b) => [b.Identity ?? b.Name, b.Status])).toEqual([["wave-1", "Stopped"]]);
   });
 
+  test("the checkpoint: readiness waits for the MailUsers without naming them; a MailUser records no call stack", async () => {
+    const resources = (await stack.export()).deployment.resources ?? [];
+    const mailUsers = resources.filter((r) => r.type.endsWith(":MailUser"));
+    expect(mailUsers).toHaveLength(USERS.length);
+    const readiness = resources.find((r) => r.type.endsWith(":Readiness"))!;
+    const named = [...(readiness.dependencies ?? []), ...Object.values(readiness.propertyDependencies ?? {}).flat()];
+    expect(named.filter((u) => mailUsers.some((m) => m.urn === u))).toEqual([]);
+    // It still ran after them: its report found each user's MailUser staged (no "not staged" finding).
+    expect(JSON.stringify(readiness.outputs)).not.toMatch(/not staged|no MailUser/i);
+    for (const m of mailUsers) {
+      expect([m.sourcePosition, m.stackTrace ?? []]).toEqual([undefined, []]);
+    }
+    // The wave component itself still records where index.ts declared the pair.
+    const wave = resources.find((r) => r.type === "xtmm:index:MigrationWave")!;
+    expect((wave.stackTrace ?? []).some((f) => /^project:\/\/\/index\.ts#/.test(f.sourcePosition ?? ""))).toBe(true);
+  });
+
   test("a state written by the earlier code (consents' inputs without the defaults check now records) previews as no change", async () => {
     const state = await stack.export();
     for (const r of state.deployment.resources ?? []) {

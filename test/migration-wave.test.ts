@@ -86,7 +86,18 @@ class Endpoint extends pulumi.CustomResource {
   }
 }
 
-type Registered = { type: string; name: string; inputs: Record<string, any>; deps: string[]; urn?: string };
+type Registered = {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+  deps: string[];
+  urn?: string;
+  /** The files of the call stack the SDK sends for the engine to record, innermost first. */
+  stack?: string[];
+  /** When the request was sent and when it was answered, counted over all of the run's registrations. */
+  sent?: number;
+  answered?: number;
+};
 
 /**
  * Builds one wave under mocks. preview: a new resource's outputs are its (checked) inputs, as the engine
@@ -128,13 +139,21 @@ async function runWave(args: Partial<MigrationWaveArgs>, preview: boolean) {
   // The mocks' args carry no dependencies; the registration request does.
   const monitor = pulumi.runtime.getMonitor() as any;
   const register = monitor.registerResource.bind(monitor);
+  let clock = 0;
   monitor.registerResource = (req: any, callback: any) => {
     const deps: string[] = req.getDependenciesList();
+    const sent = clock++;
+    const stack: string[] = (req.getStacktrace()?.getFramesList() ?? []).map((f: any) =>
+      String(f.getPc()?.getUri() ?? ""),
+    );
     const done = (err: any, resp: any) => {
       const r = registered.find((x) => x.name === req.getName() && x.type === req.getType());
       if (r) {
         r.deps = deps;
         r.urn = resp?.getUrn?.();
+        r.stack = stack;
+        r.sent = sent;
+        r.answered = clock++;
       }
       callback(err, resp);
     };
@@ -218,7 +237,12 @@ describe("MigrationWave", () => {
       firstName: "",
       lastName: "",
     });
-    // Staging waits for the endpoint (stageAfter) and for the source read (through its inputs).
+    // No call stack is sent for a MailUser (components/declarationStacks.ts); other resources keep their whole
+    // stack, down to this test.
+    for (const m of mailUsers) expect(m.stack).toEqual([]);
+    expect(readers[0].stack!.some((f) => /migration-wave\.test\.ts$/.test(f))).toBe(true);
+    // Staging waits for the endpoint (stageAfter) and for the source read (through its inputs); both are named,
+    // so that destroy removes the MailUsers before the endpoint.
     for (const m of mailUsers) expect(m.deps).toEqual(expect.arrayContaining([run.endpointUrn.value, readers[0].urn]));
 
     // Known at preview: what the scoping group and the plan need.
@@ -319,7 +343,14 @@ describe("a wave's moves", () => {
     const mailUserUrns = run.registered.filter((r) => r.type.endsWith(":MailUser")).map((r) => r.urn);
     expect(licences.deps).toEqual(expect.arrayContaining(mailUserUrns));
     expect(batch.deps).toEqual(expect.arrayContaining([...mailUserUrns, readiness.urn, licences.urn]));
-    expect(readiness.deps).toEqual(expect.arrayContaining([...mailUserUrns, licences.urn]));
+    // Readiness waits for every MailUser too, but through a token that names none of them (components/orderOnly.ts):
+    // its request is sent after each MailUser's was answered, and its dependencies hold no MailUser.
+    expect(readiness.deps).toEqual(expect.arrayContaining([licences.urn]));
+    expect(readiness.deps.filter((d) => mailUserUrns.includes(d))).toEqual([]);
+    const mailUsersAnswered = Math.max(
+      ...run.registered.filter((r) => r.type.endsWith(":MailUser")).map((r) => r.answered!),
+    );
+    expect(readiness.sent).toBeGreaterThan(mailUsersAnswered);
   });
 
   test("at preview, while MailUsers are still to be made, readiness's refreshToken is unknown (its findings wait for up)", async () => {
