@@ -5,6 +5,7 @@
 import { expandFindings, storeFindings } from "../providers/readiness/storedFindings";
 import { readinessImpl, type Finding } from "../providers/readiness";
 import { openFindings } from "../scripts/status";
+import { isTable, storeTable, tableRecords } from "../providers/sourceMailboxes/stored";
 
 const users = ["adelev", "meganb", "leeg", "alexw"].map((a) => ({
   source: `${a}@fabrikam.com`,
@@ -117,4 +118,36 @@ test("status lists grouped findings as the check made them", () => {
     users.map((u) => licence(u).message),
   );
   expect(listed).toHaveLength(all.length);
+});
+
+describe("a large wave's users, kept as a table (sourceMailboxes/stored.ts)", () => {
+  const many = Array.from({ length: 150 }, (_, i) => ({
+    source: `user${i}@fabrikam.com`,
+    target: `user${i}@contoso.com`,
+  }));
+  const findings = many.map(licence);
+
+  test("the table holds each user's source address once and gives back the pairs; findings expand through it", () => {
+    const table = storeTable(many);
+    expect(isTable(table)).toBe(true);
+    if (!isTable(table)) return;
+    expect(table.rows[7]).toEqual(["user7@fabrikam.com"]);
+    expect(tableRecords(table)).toEqual(many);
+    expect(JSON.stringify(table).length / JSON.stringify(many).length).toBeLessThan(0.5);
+    expect(expandFindings({ ...storeFindings(findings, many), users: table })).toEqual(findings);
+  });
+
+  test("the diff compares the users, not how they are kept: a list in state from before plans no change", async () => {
+    const base = { wave: "wave-1", summary: { users: many.length }, ...storeFindings(findings, many) };
+    const olds = { ...base, users: many };
+    const news = { ...base, users: storeTable(many) };
+    expect(await readinessImpl.diff!("readiness/wave-1", olds as never, news as never)).toEqual({ changes: false });
+    const other = many.map((u, i) => (i === 42 ? { ...u, source: "someone@fabrikam.com" } : u));
+    const changed = { ...base, users: storeTable(other) };
+    // The users differ, and so do the findings that name the source address.
+    expect(await readinessImpl.diff!("readiness/wave-1", news as never, changed as never)).toMatchObject({
+      changes: true,
+      diffs: ["users", "findings"],
+    });
+  });
 });

@@ -47,9 +47,44 @@ describe("SourceMailboxes records in the state", () => {
     expect(stored.same).toEqual({ recipientTypeDetails: "UserMailbox", firstName: "Generated" });
     // A mailbox's alias is its name here, and its primary address the declared one: kept once.
     expect(stored.copies).toEqual({ primarySmtpAddress: "sourceAddress", alias: "name" });
+    // The target address keeps the source's local part in the one target domain, and the name is that local
+    // part: each kept as its rule, not in the rows.
+    expect(stored.derived).toEqual({ targetPrimary: ["sourceAddress", "contoso.com"], name: ["sourceAddress", null] });
+    expect(stored.fields).not.toContain("targetPrimary");
     expect(stored.x500Prefix).toBe(`x500:${DN}`);
     const x500 = stored.fields.indexOf("x500Addresses");
     expect(stored.rows[7][x500]).toEqual(["abc-user00008", records[7].x500Addresses[1]]);
+  });
+
+  test("a rule that one record breaks is not used: that property stays in the rows, and the records come back", () => {
+    const records = wave(TABLE_FROM_ROWS);
+    // One target address in another domain, one name that is not the local part, one local part changed.
+    records[3] = record(4, { targetPrimary: "user00004@contoso.co.uk" });
+    records[5] = record(6, { name: "Six", alias: "Six" });
+    records[9] = record(10, { targetPrimary: "renamed@contoso.com" });
+    const stored = storeTable(records);
+    expect(isTable(stored)).toBe(true);
+    if (!isTable(stored)) return;
+    expect(stored.derived ?? {}).toEqual({});
+    expect(stored.fields).toEqual(expect.arrayContaining(["targetPrimary", "name"]));
+    expect(tableRecords(stored)).toEqual(records);
+  });
+
+  test("a table from before the rules existed (no derived) still expands", () => {
+    const records = wave(TABLE_FROM_ROWS);
+    const stored = storeTable(records);
+    if (!isTable(stored)) throw new Error("expected a table");
+    const { derived, ...rest } = stored;
+    expect(derived).toBeDefined();
+    // The same table written without rules: the derived properties back in the rows.
+    const fields = [...rest.fields, ...Object.keys(derived!)];
+    const expanded = tableRecords(stored) as Record<string, unknown>[];
+    const before = {
+      ...rest,
+      fields,
+      rows: expanded.map((r, i) => [...rest.rows[i], ...Object.keys(derived!).map((k) => r[k])]),
+    };
+    expect(tableRecords(before)).toEqual(records);
   });
 
   test("a table takes well under two thirds of the list's bytes for a generated wave", () => {

@@ -5,6 +5,7 @@ import { isUnknown, type Props } from "../context";
 import { addressProblem, domainProblem } from "../../domain/addresses";
 import type { ReadinessUser } from "./model";
 import { GUID } from "../../domain/ids";
+import { tableRecords } from "../sourceMailboxes/stored";
 
 export interface Failure {
   property: string;
@@ -112,7 +113,8 @@ export function shape(news: Props, failures: Failure[]): Props {
       );
     else if (live) out.liveTest = true;
   }
-  out.users = users(news.users, fail);
+  // A list from the program; the table form only if a stored value ever comes back as input.
+  out.users = users(tableRecords(news.users), fail);
   return out;
 }
 
@@ -154,4 +156,5 @@ function users(v: unknown, fail: (property: string, reason: string) => void): un
   });
 }
 
-export const knownUsers = (v: unknown): ReadinessUser[] => v as ReadinessUser[];
+/** The users, from the list the program gives or the table the state keeps (readiness.ts stores them so). */
+export const knownUsers = (v: unknown): ReadinessUser[] => tableRecords(v) as ReadinessUser[];

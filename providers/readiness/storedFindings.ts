@@ -8,6 +8,7 @@
 // reads the same.
 
 import type { Finding, ReadinessUser } from "./model";
+import { tableRecords } from "../sourceMailboxes/stored";
 
 /** Findings of one check that differ only in the user they name. */
 export interface FindingGroup {
@@ -86,7 +87,8 @@ export function expandFindings(record: { findings?: unknown; userFindings?: unkn
   const plain = Array.isArray(record.findings) ? (record.findings as Finding[]) : [];
   const groups = Array.isArray(record.userFindings) ? record.userFindings.filter(isGroup) : [];
   if (groups.length === 0) return plain;
-  const users = Array.isArray(record.users) ? (record.users as ReadinessUser[]) : [];
+  const listed = tableRecords(record.users);
+  const users = Array.isArray(listed) ? (listed as ReadinessUser[]) : [];
   const sourceOf = new Map(users.filter((u) => u && typeof u === "object").map((u) => [u.target, u.source]));
   const total = plain.length + groups.reduce((n, g) => n + g.users.length, 0);
   const slots: (Finding | undefined)[] = new Array(total);

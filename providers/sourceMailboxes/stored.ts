@@ -3,8 +3,9 @@
 // names written out for every user, values most users share (UserMailbox, ready, no archive, no blockers) and
 // the long LegacyExchangeDN prefix that every cloud mailbox's first x500 address starts with. So a wave of
 // records is kept as a table: the property names once, the values every record shares once, a property that
-// always equals another (a mailbox's name and alias) once, the x500 prefix most addresses share once, and one
-// row of the remaining values per user. The table is kept only when it expands back to exactly the records it
+// always equals another (a mailbox's name and alias) once, a property always made from another address's local
+// part (an alias, a target address that keeps the source's local part) as that rule once, the x500 prefix most
+// addresses share once, and one row of the remaining values per user. The table is kept only when it expands back to exactly the records it
 // came from; otherwise the records stay a plain list. State written before the table existed holds the plain
 // list, and every reader takes either (`tableRecords`). The wave's planned users (an input, also kept twice)
 // are kept the same way.
@@ -20,6 +21,11 @@ export interface RecordTable {
   same?: Props;
   /** Properties that equal another property in every record (name and alias, primary and source address). */
   copies?: Record<string, string>;
+  /**
+   * Properties made from another's local part in every record: that part alone (an alias), or with the one
+   * domain given (a target address that keeps the source address's local part). Absent in tables from before.
+   */
+  derived?: Record<string, [of: string, domain: string | null]>;
   /** The prefix left off the x500 addresses in the rows that start with it ("" when none is). */
   x500Prefix: string;
   rows: unknown[][];
@@ -46,23 +52,44 @@ export function isTable(v: unknown): v is RecordTable {
     Array.isArray(t.rows) &&
     typeof t.x500Prefix === "string" &&
     optionalObject(t.same) &&
-    optionalObject(t.copies)
+    optionalObject(t.copies) &&
+    optionalObject(t.derived)
   );
 }
 
 /** The records of a stored list, whichever form it has; anything else comes back as it is. */
 export function tableRecords(stored: unknown): unknown {
   if (!isTable(stored)) return stored;
-  const { fields, same, copies, x500Prefix, rows } = stored;
+  const { fields, same, copies, derived, x500Prefix, rows } = stored;
   return rows.map((row) => {
     const record: Props = { ...same };
     fields.forEach((f, i) => {
       record[f] =
         f === "x500Addresses" && Array.isArray(row[i]) ? row[i].map((a) => withPrefix(a, x500Prefix)) : row[i];
     });
+    for (const [name, [of, domain]] of Object.entries(derived ?? {})) record[name] = made(record[of], domain);
     for (const [copy, of] of Object.entries(copies ?? {})) record[copy] = record[of];
     return record;
   });
+}
+
+/** An address's local part, with `domain` after it when given; undefined for a value that is no address. */
+function made(address: unknown, domain: string | null): string | undefined {
+  if (typeof address !== "string") return undefined;
+  const at = address.lastIndexOf("@");
+  if (at <= 0) return undefined;
+  return domain === null ? address.slice(0, at) : `${address.slice(0, at)}@${domain}`;
+}
+
+/** The rule that makes `name` from one of `fields` in every record, if there is one. */
+function derivation(records: object[], name: string, fields: string[]): [string, string | null] | undefined {
+  const value = (r: object, n: string) => (r as Props)[n];
+  const first = value(records[0], name);
+  if (typeof first !== "string") return undefined;
+  const at = first.lastIndexOf("@");
+  const domain = at > 0 ? first.slice(at + 1) : null;
+  const of = fields.find((f) => records.every((r) => made(value(r, f), domain) === value(r, name)));
+  return of === undefined ? undefined : [of, domain];
 }
 
 /** The form to keep a list of records in: the table when it expands back to exactly them, else the list. */
@@ -77,6 +104,7 @@ export function storeTable<T extends object>(records: T[]): Stored<T> {
   const value = (r: T, name: string) => (r as unknown as Props)[name];
   const same: Props = {};
   const copies: Record<string, string> = {};
+  const derived: Record<string, [string, string | null]> = {};
   const fields: string[] = [];
   for (const name of names) {
     const first = JSON.stringify(value(records[0], name));
@@ -84,11 +112,16 @@ export function storeTable<T extends object>(records: T[]): Stored<T> {
       same[name] = value(records[0], name);
       continue;
     }
-    // Only a string kept in a row can stand for another: the copy is made after the row is read back.
-    const of = fields.find(
-      (f) => !(f in copies) && records.every((r) => typeof value(r, f) === "string" && value(r, f) === value(r, name)),
+    // Only a string kept in a row, or made from one, can stand for another: copies are made last.
+    const of = [...fields, ...Object.keys(derived)].find((f) =>
+      records.every((r) => typeof value(r, f) === "string" && value(r, f) === value(r, name)),
     );
-    if (of) copies[name] = of;
+    if (of) {
+      copies[name] = of;
+      continue;
+    }
+    const rule = derivation(records, name, fields);
+    if (rule) derived[name] = rule;
     else fields.push(name);
   }
   const x500Prefix = fields.includes("x500Addresses") ? commonX500Prefix(records) : "";
@@ -102,6 +135,7 @@ export function storeTable<T extends object>(records: T[]): Stored<T> {
     fields,
     ...(Object.keys(same).length > 0 ? { same } : {}),
     ...(Object.keys(copies).length > 0 ? { copies } : {}),
+    ...(Object.keys(derived).length > 0 ? { derived } : {}),
     x500Prefix,
     rows,
   };
