@@ -14,7 +14,7 @@ import { checkedRecordMethods, sameJson } from "./checkedRecord";
 import { XtmmResource, type XtmmResourceSpec } from "./dynamic";
 import { isUnknown, log, type Props, type ResourceImplementation } from "./context";
 import { assessWave } from "./readiness/assess";
-import { storeTable, tableRecords } from "./sourceMailboxes/stored";
+import { storeTable, tableRecords } from "./recordTable";
 import { COMPUTED, deepUnknown, INPUTS, knownUsers, NOT_DIFFED, shape, type Failure } from "./readiness/inputs";
 import type { Evaluation, Finding, LicenceSummary, NotChecked, ReadinessSummary } from "./readiness/model";
 import { clientFor, readFacts } from "./readiness/read";
@@ -190,8 +190,8 @@ export const readinessImpl: ResourceImplementation<Inputs, Outputs> = {
       renderReport({ wave, checkedAt: new Date().toISOString() }, evaluation),
     );
     logVerdict(wave, evaluation, file);
-    // The users kept as a table once the wave is large (sourceMailboxes/stored.ts): kept twice, in a pair's
-    // usual shape (the target address keeps the source's local part) about 90 bytes a user fewer.
+    // The users kept as a table once the wave is large (recordTable.ts): kept twice, in a pair's
+    // usual shape (the target address keeps the source's local part) about 85 bytes a user fewer.
     return {
       inputs: { ...inputs, users: storeTable(users), ...computed(evaluation, file, userChecks) },
       failures: [],

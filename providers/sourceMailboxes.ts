@@ -12,7 +12,7 @@ import { isUnknown, log, type Props, type ResourceImplementation } from "./conte
 import { BATCH_LIMIT, tooManyUsers, validateWave, type Failure, type PlannedUser } from "./staging/plan";
 import { assess, summaryOf, type SourceMailbox } from "./sourceMailboxes/assess";
 import { readSource, targetAcceptedDomains } from "./sourceMailboxes/read";
-import { tableRecords, storeTable, type Stored, type StoredMailboxes } from "./sourceMailboxes/stored";
+import { tableRecords, storeTable, type Stored } from "./recordTable";
 
 export type { SourceMailbox } from "./sourceMailboxes/assess";
 
@@ -39,13 +39,13 @@ export interface SourceSummary extends Props {
 
 interface Inputs extends Props {
   wave: string;
-  /** The planned users; kept in the state as a table (sourceMailboxes/stored.ts) once check has read them. */
+  /** The planned users; kept in the state as a table (recordTable.ts) once check has read them. */
   users: Stored<PlannedUser>;
   targetDomains: string[];
   targetDeliveryDomain: string;
   maxUsers?: number;
-  /** The records as kept in the state (sourceMailboxes/stored.ts); `records` on the resource expands them. */
-  mailboxes: StoredMailboxes;
+  /** The records as kept in the state (recordTable.ts); `records` on the resource expands them. */
+  mailboxes: Stored<SourceMailbox>;
   summary: SourceSummary;
 }
 
@@ -63,7 +63,7 @@ export class SourceMailboxes extends XtmmResource {
   declare readonly targetDomains: pulumi.Output<string[]>;
   declare readonly targetDeliveryDomain: pulumi.Output<string>;
   /** The records as the state keeps them (a table, or the list in state from before): read `records`. */
-  declare readonly mailboxes: pulumi.Output<StoredMailboxes>;
+  declare readonly mailboxes: pulumi.Output<Stored<SourceMailbox>>;
   /** One per user, in the order of `users`. */
   readonly records: pulumi.Output<SourceMailbox[]>;
   declare readonly summary: pulumi.Output<SourceSummary>;
@@ -262,7 +262,7 @@ export const sourceMailboxesImpl: ResourceImplementation<Inputs, Outputs> = {
           `Wave ${inputs.wave}: ${m.sourceAddress} cannot move and will not be staged: ${m.blockers.join("; ")}.`,
         );
     }
-    // Both lists as kept in the state (sourceMailboxes/stored.ts): about 750 bytes a user fewer, twice.
+    // Both lists as kept in the state (recordTable.ts): about 750 bytes a user fewer, twice.
     return {
       inputs: { ...inputs, users: storeTable(users), mailboxes: storeTable(mailboxes), summary: summaryOf(mailboxes) },
       failures: [],

@@ -15,7 +15,7 @@ import { Engine } from "../harness/engine";
 import { declareResource, type DeclaredResource } from "../harness/declaredResource";
 import { planUsers, type PlannedUser } from "../providers/staging/plan";
 import { SourceMailboxes, type SourceMailbox } from "../providers/sourceMailboxes";
-import { tableRecords } from "../providers/sourceMailboxes/stored";
+import { tableRecords } from "../providers/recordTable";
 import { MailUser } from "../providers/mailUser";
 import { sameJson } from "../providers/checkedRecord";
 import { mailUserInputs, plannedInputs } from "../components/migrationWave";

@@ -5,7 +5,7 @@
 import { expandFindings, storeFindings } from "../providers/readiness/storedFindings";
 import { readinessImpl, type Finding } from "../providers/readiness";
 import { openFindings } from "../scripts/status";
-import { isTable, storeTable, tableRecords } from "../providers/sourceMailboxes/stored";
+import { isTable, storeTable, tableRecords } from "../providers/recordTable";
 
 const users = ["adelev", "meganb", "leeg", "alexw"].map((a) => ({
   source: `${a}@fabrikam.com`,
@@ -120,7 +120,7 @@ test("status lists grouped findings as the check made them", () => {
   expect(listed).toHaveLength(all.length);
 });
 
-describe("a large wave's users, kept as a table (sourceMailboxes/stored.ts)", () => {
+describe("a large wave's users, kept as a table (providers/recordTable.ts)", () => {
   const many = Array.from({ length: 150 }, (_, i) => ({
     source: `user${i}@fabrikam.com`,
     target: `user${i}@contoso.com`,

@@ -1,8 +1,8 @@
-// How SourceMailboxes keeps a wave's records in the state (providers/sourceMailboxes/stored.ts): as a table
+// How SourceMailboxes keeps a wave's records in the state (providers/recordTable.ts): as a table
 // that expands back to exactly the records, or, when it would not, as the plain list; state written before
 // the table (a plain list) diffs the same as the table of the same records.
 
-import { isTable, tableRecords, storeTable, TABLE_FROM_ROWS } from "../providers/sourceMailboxes/stored";
+import { isTable, tableRecords, storeTable, TABLE_FROM_ROWS } from "../providers/recordTable";
 import { sourceMailboxesImpl, type SourceMailbox } from "../providers/sourceMailboxes";
 
 const DN = "/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=";

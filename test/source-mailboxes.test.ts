@@ -16,7 +16,7 @@ import {
 } from "../harness/engine";
 import { useProviderHost, withProviderHost } from "./support/providerHost";
 import { SourceMailboxes, sourceMailboxesImpl, type SourceMailbox } from "../providers/sourceMailboxes";
-import { tableRecords } from "../providers/sourceMailboxes/stored";
+import { tableRecords } from "../providers/recordTable";
 import { planUsers, type PlannedUser } from "../providers/staging/plan";
 import type { Rec } from "../emulator/model";
 

@@ -5,7 +5,7 @@ import { isUnknown, type Props } from "../context";
 import { addressProblem, domainProblem } from "../../domain/addresses";
 import type { ReadinessUser } from "./model";
 import { GUID } from "../../domain/ids";
-import { tableRecords } from "../sourceMailboxes/stored";
+import { tableRecords } from "../recordTable";
 
 export interface Failure {
   property: string;

@@ -8,7 +8,7 @@
 // reads the same.
 
 import type { Finding, ReadinessUser } from "./model";
-import { tableRecords } from "../sourceMailboxes/stored";
+import { tableRecords } from "../recordTable";
 
 /** Findings of one check that differ only in the user they name. */
 export interface FindingGroup {

@@ -1,18 +1,17 @@
-// How a wave's SourceMailbox records sit in the stack's state. A wave's records are kept twice (the checked
+// How a wave's lists of records sit in the stack's state (SourceMailboxes' records first). A wave's records are kept twice (the checked
 // inputs and the outputs) and were about 550 bytes a user each time, most of it the same fourteen property
 // names written out for every user, values most users share (UserMailbox, ready, no archive, no blockers) and
 // the long LegacyExchangeDN prefix that every cloud mailbox's first x500 address starts with. So a wave of
 // records is kept as a table: the property names once, the values every record shares once, a property that
 // always equals another (a mailbox's name and alias) once, a property always made from another address's local
 // part (an alias, a target address that keeps the source's local part) as that rule once, the x500 prefix most
-// addresses share once, and one row of the remaining values per user. The table is kept only when it expands back to exactly the records it
-// came from; otherwise the records stay a plain list. State written before the table existed holds the plain
-// list, and every reader takes either (`tableRecords`). The wave's planned users (an input, also kept twice)
-// are kept the same way.
+// addresses share once, and one row of the remaining values per user. The table is kept only when it expands
+// back to exactly the records it came from; otherwise the records stay a plain list. State written before the
+// table existed holds the plain list, and every reader takes either (`tableRecords`). The wave's planned users
+// (an input, also kept twice) are kept the same way, and so are a large wave's Readiness users.
 
-import { sameJson } from "../checkedRecord";
-import type { Props } from "../context";
-import type { SourceMailbox } from "./assess";
+import { sameJson } from "./checkedRecord";
+import type { Props } from "./context";
 
 export interface RecordTable {
   /** The properties each row holds, in the row's order. */
@@ -33,7 +32,6 @@ export interface RecordTable {
 
 /** What a stored list holds: the table, or (state from before, or a wave it does not fit) the list itself. */
 export type Stored<T> = RecordTable | T[];
-export type StoredMailboxes = Stored<SourceMailbox>;
 
 const X500 = "x500:";
 /**
