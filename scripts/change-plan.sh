@@ -10,13 +10,14 @@ mkdir -p "$out"
 export XTMM_SANDBOX_DIR="$(mktemp -d)"
 trap 'rm -rf "$XTMM_SANDBOX_DIR"' EXIT
 sandbox() { node dist/scripts/sandbox.js "$@"; }
-# The CLI's warnings (a held user, readiness) belong to the plan; the emulator's own start/stop lines do not.
+# The CLI's warnings (a held user, readiness) belong to the plan; the emulator's start/stop lines and the CLI
+# build's "already built" line do not.
 # The CLI prints them on stderr as they come; they follow the plan here, under a heading of ours.
 plan() {
   sandbox preview --diff --color never 2>"$XTMM_SANDBOX_DIR/stderr"
   echo
   echo "# (stderr, the emulator's start and stop lines left out:)"
-  grep -v -e '^emulator: ' -e '^$' "$XTMM_SANDBOX_DIR/stderr" || true
+  grep -v -e '^emulator: ' -e '^pulumi-install: ' -e '^$' "$XTMM_SANDBOX_DIR/stderr" || true
 }
 # The tenant ids and object ids are the emulator's, made anew each run; secrets show as [secret].
 npx tsc -p tsconfig.json
