@@ -19,6 +19,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { MigrationWave, type WaveUser } from "./migrationWave";
+import { pairDone, type WaveDone } from "./waveStaging";
 import type { LicencePlan } from "../config/moveConfig";
 import { batchView, readinessView, type WaveMovesArgs } from "./waveBatches";
 import type { PartnerValues, SourceSideValues, TargetSideValues } from "../config/partner";
@@ -189,7 +190,13 @@ export class CrossTenantMigration extends pulumi.ComponentResource {
 
     // Staging: in the target only after the endpoint exists (the pair is proven to work before users are made).
     const stageAfter = this.target?.endpoint ? [this.target.endpoint] : [];
-    const movesFor = this.movesFor(manage, args, names, fromTarget);
+    // Every wave's readiness counts the licences left once the whole pair is staged and licensed.
+    let wavesDeclared!: (waves: WaveDone[]) => void;
+    const afterPair = pairDone(new Promise<WaveDone[]>((resolve) => (wavesDeclared = resolve)));
+    const movesFor = this.movesFor(manage, args, names, afterPair, fromTarget);
+    // A pair's waves stage one after another, so the program holds one wave's MailUsers in flight, not the
+    // pair's (components/waveStaging.ts).
+    let stageAfterWave: Promise<void> | undefined;
     for (const wave of args.waves ?? []) {
       const given = fromSource?.sourceMailboxes?.[wave.name];
       if (manage === "target" && (!this.target?.endpoint || given === undefined)) {
@@ -209,13 +216,16 @@ export class CrossTenantMigration extends pulumi.ComponentResource {
           manage: { source: manageSource, target: manageTarget },
           ...(given !== undefined ? { sourceMailboxes: given } : {}),
           stageAfter,
+          ...(stageAfterWave ? { stageAfterWave } : {}),
           ...(wave.split ? { maxUsers: 0 } : {}),
           ...(wave.clearPreviousMailboxInfo?.length ? { clearPreviousMailboxInfo: wave.clearPreviousMailboxInfo } : {}),
           moves: movesFor(wave),
         },
         { parent: this },
       );
+      stageAfterWave = this.waves[wave.name].staged;
     }
+    wavesDeclared(Object.values(this.waves).map((w) => ({ staged: w.staged, licensed: w.moves.licences?.assigned })));
     // The scoping group holds exactly the users that are staged (a blocked or held user may not move).
     setScopeMembers(
       pulumi
@@ -253,6 +263,7 @@ export class CrossTenantMigration extends pulumi.ComponentResource {
     manage: ManageMode,
     args: CrossTenantMigrationArgs,
     names: ReturnType<typeof defaultNames>,
+    afterPair: pulumi.Output<string>,
     fromTarget?: TargetSideValues,
   ) {
     const appId = this.target?.app.appId ?? fromTarget?.appId;
@@ -283,6 +294,7 @@ export class CrossTenantMigration extends pulumi.ComponentResource {
               reportPath: path.join(dir, `${pulumi.getStack()}-${wave.name}.md`),
               ...(wave.liveTest ? { liveTest: true } : {}),
               dependsOnValues,
+              afterPair,
             },
           }
         : {}),

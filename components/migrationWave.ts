@@ -16,7 +16,8 @@ import {
 } from "../providers/mailUser";
 import { declarationStacks } from "./declarationStacks";
 import { PreviousMailboxCleanup } from "../providers/previousMailboxCleanup";
-import { mailUserStates } from "./mailUserStates";
+import { mailUserStates, type MailUserState } from "./mailUserStates";
+import { declareStaging, stagingAnswered, whenDeclared, type WaveStaging } from "./waveStaging";
 import { declareMoves, type WaveMoves, type WaveMovesArgs } from "./waveBatches";
 
 export interface MigrationWaveArgs {
@@ -30,6 +31,11 @@ export interface MigrationWaveArgs {
   sourceMailboxes?: pulumi.Input<SourceMailbox[]>;
   /** Resources the MailUsers wait for (the migration endpoint): staging is the last preparation step. */
   stageAfter?: pulumi.Input<pulumi.Resource>[];
+  /**
+   * Settles once every MailUser of the pair's wave before this one has been answered: this wave declares its
+   * MailUsers only then (components/waveStaging.ts). Absent: at once.
+   */
+  stageAfterWave?: Promise<void>;
   /** Most users the wave may hold (SourceMailboxes maxUsers); 0 = no limit (a wave split into several batches). Default 2,000. */
   maxUsers?: number;
   /** Readiness, licences and batches for the wave; absent = staging only. */
@@ -144,9 +150,14 @@ export class MigrationWave extends pulumi.ComponentResource {
   readonly users: pulumi.Output<WaveUser[]>;
   /** The SourceMailboxes resource, when this stack reads the source. */
   readonly reader?: SourceMailboxes;
+  /** Filled when the wave declares them: at once, or after the wave before (`staging`). */
   readonly mailUsers: MailUser[] = [];
-  /** The previous-mailbox clears the stack file asks for (target side only). */
+  /** The previous-mailbox clears the stack file asks for (target side only); filled with the MailUsers. */
   readonly cleanups: PreviousMailboxCleanup[] = [];
+  /** The MailUsers and clears once declared. */
+  readonly staging: Promise<WaveStaging>;
+  /** Settles once every MailUser of the wave has been answered: the next wave's `stageAfterWave`. */
+  readonly staged: Promise<void>;
   /** The wave's readiness, licence assignment and batches (those declared). */
   readonly moves: WaveMoves = { batches: [] };
 
@@ -171,47 +182,18 @@ export class MigrationWave extends pulumi.ComponentResource {
     }
     this.stagedSourceAddresses = this.sourceMailboxes.apply((m) => stagedSources(users, m));
 
-    if (args.manage.target) {
-      const bySource = this.sourceMailboxes.apply(indexBySource);
-      const opts = {
-        targetDeliveryDomain: args.targetDeliveryDomain,
-        purgeStagedUsersOnDestroy: args.purgeStagedUsersOnDestroy,
-      };
-      const restoreStacks = declarationStacks();
-      try {
-        for (const user of users) {
-          // Two objects, not sixteen inputs: see providers/mailUser/groups.ts.
-          const fromSource = bySource.apply((index) => sourceValues(user, mailboxFor(name, user, index)));
-          this.mailUsers.push(
-            new MailUser(
-              `mailuser/${user.targetPrimary}`,
-              { planned: plannedInputs(user, opts), fromSource },
-              { parent: this, dependsOn: args.stageAfter },
-            ),
-          );
-        }
-      } finally {
-        restoreStacks();
-      }
-      const clear = new Set((args.clearPreviousMailboxInfo ?? []).map((a) => a.toLowerCase()));
-      users.forEach((user, i) => {
-        if (!clear.has(user.targetPrimary.toLowerCase())) return;
-        const mailUser = this.mailUsers[i];
-        this.cleanups.push(
-          new PreviousMailboxCleanup(
-            `previous-mailbox/${user.targetPrimary}`,
-            { target: user.targetPrimary, mailUser: mailUser.identity },
-            { parent: this, dependsOn: [mailUser] },
-          ),
-        );
-      });
-    }
+    const stages = args.manage.target && users.length > 0;
+    this.staging = stages
+      ? declareStaging(() => this.declareStaging(name, args), args.stageAfterWave)
+      : Promise.resolve({ mailUsers: [], cleanups: [] });
+    this.staged = stagingAnswered(this.staging);
 
-    const states = mailUserStates(this.mailUsers);
-    const flags =
-      this.mailUsers.length > 0
-        ? states.apply((s) => s.map(([, staged, held, migrated]) => ({ staged, held, migrated })))
-        : undefined;
+    const states = stages
+      ? whenDeclared(this.staging, (s) => mailUserStates(s.mailUsers))
+      : pulumi.output<MailUserState[]>([]);
+    const flags = stages
+      ? states.apply((s) => s.map(([, staged, held, migrated]) => ({ staged, held, migrated })))
+      : undefined;
     this.users = flags
       ? pulumi.all([this.sourceMailboxes, flags]).apply(([m, f]) => waveUsers(users, m, f))
       : this.sourceMailboxes.apply((m) => waveUsers(users, m));
@@ -222,10 +204,9 @@ export class MigrationWave extends pulumi.ComponentResource {
           name,
           users,
           sourceMailboxes: this.sourceMailboxes,
-          mailUsers: this.mailUsers,
+          staging: this.staging,
           mailUserStates: states,
           targetDeliveryDomain: args.targetDeliveryDomain,
-          cleanups: this.cleanups,
         },
         args.moves,
       );
@@ -233,5 +214,42 @@ export class MigrationWave extends pulumi.ComponentResource {
     // Nothing recorded for the component: the users' states are the stack's `waves` output already, the
     // mailboxes the SourceMailboxes resource's; a copy here was about 100 bytes a user in the checkpoint.
     this.registerOutputs({});
+  }
+
+  private declareStaging(name: string, args: MigrationWaveArgs): WaveStaging {
+    const bySource = this.sourceMailboxes.apply(indexBySource);
+    const opts = {
+      targetDeliveryDomain: args.targetDeliveryDomain,
+      purgeStagedUsersOnDestroy: args.purgeStagedUsersOnDestroy,
+    };
+    const restoreStacks = declarationStacks();
+    try {
+      for (const user of args.users) {
+        // Two objects, not sixteen inputs: see providers/mailUser/groups.ts.
+        const fromSource = bySource.apply((index) => sourceValues(user, mailboxFor(name, user, index)));
+        this.mailUsers.push(
+          new MailUser(
+            `mailuser/${user.targetPrimary}`,
+            { planned: plannedInputs(user, opts), fromSource },
+            { parent: this, dependsOn: args.stageAfter },
+          ),
+        );
+      }
+    } finally {
+      restoreStacks();
+    }
+    const clear = new Set((args.clearPreviousMailboxInfo ?? []).map((a) => a.toLowerCase()));
+    args.users.forEach((user, i) => {
+      if (!clear.has(user.targetPrimary.toLowerCase())) return;
+      const mailUser = this.mailUsers[i];
+      this.cleanups.push(
+        new PreviousMailboxCleanup(
+          `previous-mailbox/${user.targetPrimary}`,
+          { target: user.targetPrimary, mailUser: mailUser.identity },
+          { parent: this, dependsOn: [mailUser] },
+        ),
+      );
+    });
+    return { mailUsers: this.mailUsers, cleanups: this.cleanups };
   }
 }

@@ -33,3 +33,13 @@ export function orderOnly<T>(o: pulumi.Output<T>): pulumi.Output<T> {
   );
   return pulumi.output(value) as unknown as pulumi.Output<T>;
 }
+
+/**
+ * Settles once the engine has answered every one of the resources' registrations, whatever the answer, without
+ * an Output or a promise per resource beyond the ones the SDK already made.
+ */
+export function registrationsAnswered(resources: pulumi.Resource[]): Promise<void> {
+  return Promise.allSettled(resources.map((r) => (r.urn as unknown as OutputParts<string>).promise(true))).then(
+    () => undefined,
+  );
+}

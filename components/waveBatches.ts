@@ -21,9 +21,8 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { LicenceAssignment } from "../providers/licenceAssignment";
 import { orderOnly } from "./orderOnly";
-import type { MailUser } from "../providers/mailUser";
 import type { MailUserState } from "./mailUserStates";
-import type { PreviousMailboxCleanup } from "../providers/previousMailboxCleanup";
+import { whenDeclared, type WaveStaging } from "./waveStaging";
 import { MigrationBatch, splitIntoBatches, type MigrationBatchMove } from "../providers/migrationBatch";
 import { Readiness, type Finding, type ReadinessSummary } from "../providers/readiness";
 import type { SourceMailbox } from "../providers/sourceMailboxes";
@@ -43,6 +42,8 @@ export interface ReadinessSetup {
   liveTest?: boolean;
   /** Non-secret outputs of the pair's resources the wave's readiness depends on (scope group, relationships, endpoint). */
   dependsOnValues: pulumi.Input<unknown>[];
+  /** Known once every wave of the pair has staged and been licensed (components/waveStaging.ts pairDone). */
+  afterPair?: pulumi.Input<unknown>;
 }
 
 export interface BatchSetup extends BatchPlan {
@@ -71,13 +72,14 @@ export interface StagedWave {
   name: string;
   users: PlannedUser[];
   sourceMailboxes: pulumi.Output<SourceMailbox[]>;
-  /** One per user, in the order of `users`; empty when this stack does not stage (source side of a split pair). */
-  mailUsers: MailUser[];
+  /**
+   * Its MailUsers (one per user, in the order of `users`; none when this stack does not stage, the source side
+   * of a split pair) and previous-mailbox clears, once declared (components/waveStaging.ts).
+   */
+  staging: Promise<WaveStaging>;
   /** Their states, in the same order (components/mailUserStates.ts); the wave computes them once for both uses. */
   mailUserStates: pulumi.Output<MailUserState[]>;
   targetDeliveryDomain: string;
-  /** The wave's previous-mailbox clears (clearPreviousMailboxInfo): readiness checks after them. */
-  cleanups?: PreviousMailboxCleanup[];
 }
 
 // ---- pure helpers (unit-tested) ----
@@ -166,7 +168,8 @@ export function digest(value: unknown): string {
 // ---- the resources ----
 
 export function declareMoves(parent: pulumi.Resource, wave: StagedWave, args: WaveMovesArgs): WaveMoves {
-  const { name, users, mailUsers } = wave;
+  const { name, users, staging } = wave;
+  const mailUsers = staging.then((s) => s.mailUsers);
   const opts = { parent };
   const held = wave.sourceMailboxes.apply((m) => heldTargets(users, m));
   const out: WaveMoves = { batches: [] };
@@ -211,14 +214,18 @@ export function declareMoves(parent: pulumi.Resource, wave: StagedWave, args: Wa
   if (args.readiness) {
     const r = args.readiness;
     const assigned = out.licences ? out.licences.assigned.apply((a) => (a ?? []).map((x) => x.address)) : null;
-    const cleared = (wave.cleanups ?? []).map((c) => c.cleared);
-    // Per user (its MailUser, its cleanup) the token only waits: see components/orderOnly.ts.
+    // Per user (its MailUser, its previous-mailbox clear) the token only waits: see components/orderOnly.ts.
+    // Its value is never compared, so a wave without clears may give a null for them.
+    const cleared = whenDeclared(staging, (s) =>
+      s.cleanups.length ? orderOnly(pulumi.all(s.cleanups.map((c) => c.cleared)).apply(digest)) : null,
+    );
     const parts: pulumi.Input<unknown>[] = [
       orderOnly(wave.mailUserStates.apply(digest)),
       assigned,
       pulumi.all(r.dependsOnValues),
+      cleared,
+      r.afterPair ?? null,
     ];
-    if (cleared.length) parts.push(orderOnly(pulumi.all(cleared).apply(digest)));
     const refreshToken = pulumi.all(parts).apply(digest);
     out.readiness = new Readiness(
       `readiness/${name}`,
@@ -249,6 +256,8 @@ export function declareMoves(parent: pulumi.Resource, wave: StagedWave, args: Wa
     const blocked = readiness
       ? pulumi.all([readiness.blockedUsers, readiness.allFindings]).apply(([bu, f]) => blockedForBatches(bu, f, names))
       : pulumi.output<string[]>([]);
+    const before: pulumi.Resource[] = [...(readiness ? [readiness] : []), ...(out.licences ? [out.licences] : [])];
+    const batchAfter: Promise<pulumi.Resource[]> = mailUsers.then((m) => [...m, ...before]);
     for (const part of parts) {
       // When readiness blocks every user of the part, the list is empty and the batch's check refuses it
       // ("targetAddresses is empty"), next to readiness's warning naming the blocked users and the report.
@@ -278,7 +287,7 @@ export function declareMoves(parent: pulumi.Resource, wave: StagedWave, args: Wa
         },
         {
           ...opts,
-          dependsOn: [...mailUsers, ...(readiness ? [readiness] : []), ...(out.licences ? [out.licences] : [])],
+          dependsOn: batchAfter,
         },
       );
       out.batches.push({ name: part.batchName, batch });

@@ -34,6 +34,9 @@ export interface StateResource {
   /** Where the program declared the resource, and the call stack the SDK sent then (innermost frame first). */
   sourcePosition?: string;
   stackTrace?: { sourcePosition?: string }[];
+  /** When the engine created the resource and last changed it (RFC 3339). */
+  created?: string;
+  modified?: string;
 }
 
 export interface StackExport {

@@ -99,11 +99,16 @@ type Registered = {
   answered?: number;
 };
 
+/** A second wave's users, for the order in which a pair's waves stage. */
+const LATER_USERS = [planned("meganb"), planned("lynner"), planned("johannal")];
+const ALL_MAILBOXES = [...MAILBOXES, ...LATER_USERS.map((u, i) => mailbox(u, 10 + i))];
+
 /**
- * Builds one wave under mocks. preview: a new resource's outputs are its (checked) inputs, as the engine
- * answers at preview; SourceMailboxes' check adds `mailboxes`. up: MailUsers also report their flags.
+ * The SDK's mocks, with each registration's dependencies, stack and order recorded. preview: a new resource's
+ * outputs are its (checked) inputs, as the engine answers at preview; SourceMailboxes' check adds `mailboxes`.
+ * up: MailUsers also report their flags.
  */
-async function runWave(args: Partial<MigrationWaveArgs>, preview: boolean) {
+async function mockEngine(preview: boolean): Promise<Registered[]> {
   const registered: Registered[] = [];
   await pulumi.runtime.setMocks(
     {
@@ -118,7 +123,7 @@ async function runWave(args: Partial<MigrationWaveArgs>, preview: boolean) {
             id: `${a.name}-id`,
             state: {
               ...a.inputs,
-              mailboxes: MAILBOXES.filter((m) =>
+              mailboxes: ALL_MAILBOXES.filter((m) =>
                 a.inputs.users.some((u: PlannedUser) => u.sourceAddress === m.sourceAddress),
               ),
             },
@@ -159,6 +164,12 @@ async function runWave(args: Partial<MigrationWaveArgs>, preview: boolean) {
     };
     return register(req, done);
   };
+  return registered;
+}
+
+/** Builds one wave under mocks. */
+async function runWave(args: Partial<MigrationWaveArgs>, preview: boolean) {
+  const registered = await mockEngine(preview);
   const endpoint = new Endpoint("endpoint");
   const wave = new MigrationWave("wave-1", {
     users: USERS,
@@ -290,6 +301,73 @@ describe("MigrationWave", () => {
       "wave wave-1: no source mailbox was read for info@fabrikam.com (the source stack publishes them); add it to wave wave-1 in the source stack and run `pulumi up` there first, or remove it from this wave",
     );
   });
+});
+
+describe("a pair's waves", () => {
+  // The program holds the SDK's Outputs of every MailUser it has declared until the engine answers it; so a
+  // later wave declares its MailUsers only once the wave before has all been answered (components/waveStaging.ts).
+  test.each([
+    ["preview", true],
+    ["up", false],
+  ])(
+    "%s: the second wave's MailUsers are sent only after every MailUser of the first was answered",
+    async (_, preview) => {
+      const registered = await mockEngine(preview);
+      const endpoint = new Endpoint("endpoint");
+      const common = {
+        targetDomains: ["contoso.com"],
+        targetDeliveryDomain: "contoso.onmicrosoft.com",
+        purgeStagedUsersOnDestroy: false,
+        manage: { source: true, target: true },
+        stageAfter: [endpoint],
+      };
+      const first = new MigrationWave("wave-1", { ...common, users: USERS });
+      const second = new MigrationWave("wave-2", {
+        ...common,
+        users: LATER_USERS,
+        stageAfterWave: first.staged,
+        moves: {
+          readiness: { appId: "app", scopeGroup: "g", endpointName: "e", reportPath: "/tmp/r.md", dependsOnValues: [] },
+        },
+      });
+      // Declared at once: the first wave's; the second's wait, though its source read is declared at once.
+      expect(first.mailUsers).toHaveLength(USERS.length);
+      expect(second.mailUsers).toEqual([]);
+      expect(second.reader).toBeDefined();
+      await second.staged;
+      await (pulumi.runtime as any).waitForRPCs();
+
+      const firstUsers = ofType(registered, "MailUser").filter((r) =>
+        USERS.some((u) => r.name === `mailuser/${u.targetPrimary}`),
+      );
+      const laterUsers = ofType(registered, "MailUser").filter((r) =>
+        LATER_USERS.some((u) => r.name === `mailuser/${u.targetPrimary}`),
+      );
+      expect(firstUsers).toHaveLength(USERS.length);
+      expect(laterUsers).toHaveLength(LATER_USERS.length);
+      const firstAnswered = Math.max(...firstUsers.map((r) => r.answered!));
+      for (const r of laterUsers) expect(r.sent).toBeGreaterThan(firstAnswered);
+      // Stamped as a first wave's are, and under their own wave.
+      expect(laterUsers[0].urn).toContain("xtmm:index:MigrationWave$pulumi-nodejs:dynamic/xtmm:MailUser::mailuser/");
+      expect(laterUsers.map((r) => r.inputs.exchangeGuid).sort()).toEqual(
+        ALL_MAILBOXES.slice(USERS.length)
+          .map((m) => m.exchangeGuid)
+          .sort(),
+      );
+      // The second wave's source read did not wait for the first wave's staging.
+      const laterRead = ofType(registered, "SourceMailboxes").find((r) => r.name === "source-mailboxes/wave-2")!;
+      expect(laterRead.sent).toBeLessThan(firstAnswered);
+      // Its readiness still runs after its own MailUsers (and names none of them).
+      const [readiness] = ofType(registered, "Readiness");
+      expect(readiness.sent).toBeGreaterThan(Math.max(...laterUsers.map((r) => r.answered!)));
+      expect(readiness.deps.filter((d) => laterUsers.some((m) => m.urn === d))).toEqual([]);
+      // After an up its users' states come from its MailUsers, as a first wave's do (unknown at preview).
+      if (!preview) {
+        const users = await new Promise<WaveUser[]>((resolve) => second.users.apply(resolve));
+        expect(users.map((u) => u.state)).toEqual(["staged", "staged", "staged"]);
+      }
+    },
+  );
 });
 
 describe("a wave's moves", () => {
